@@ -1,0 +1,126 @@
+#include "generator/util/json_io.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace sfsg {
+namespace {
+
+std::string Field(std::string_view where, std::string_view key) {
+  return std::string(where) + "." + std::string(key);
+}
+
+Result<const Json*> Find(const Json& object, std::string_view key, std::string_view where) {
+  if (!object.is_object())
+    return Error::BadInput(std::string(where) + ": expected a JSON object");
+  const auto it = object.find(std::string(key));
+  if (it == object.end()) return Error::BadInput(Field(where, key) + ": missing field");
+  return &*it;
+}
+
+}  // namespace
+
+Result<std::string> ReadTextFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error::Io(path + ": cannot open: " + std::strerror(errno));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) return Error::Io(path + ": read error");
+  return buffer.str();
+}
+
+Result<Json> ParseJsonText(std::string_view text, std::string_view source_name) {
+  try {
+    return Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at
+    // line L, column C: ..."; keep the part after the bracket.
+    std::string what = e.what();
+    const auto bracket = what.find("] ");
+    if (bracket != std::string::npos) what = what.substr(bracket + 2);
+    return Error::BadInput(std::string(source_name) + ": invalid JSON: " + what);
+  }
+}
+
+Result<Json> LoadJsonFile(const std::string& path) {
+  auto text = ReadTextFile(path);
+  if (!text) return text.error();
+  return ParseJsonText(*text, path);
+}
+
+Status WriteFileAtomic(const std::string& path, std::string_view text) {
+  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Error::Io(path + ": cannot create: " + std::strerror(errno));
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      ::unlink(temp.c_str());
+      return Error::Io(path + ": write failed: " + why);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(temp.c_str());
+    return Error::Io(path + ": write failed: " + std::strerror(errno));
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(temp.c_str());
+    return Error::Io(path + ": cannot replace: " + why);
+  }
+  return Status::Ok();
+}
+
+Result<double> JsonNumber(const Json& object, std::string_view key, std::string_view where) {
+  auto found = Find(object, key, where);
+  if (!found) return found.error();
+  const Json& v = **found;
+  if (!v.is_number()) return Error::BadInput(Field(where, key) + ": expected a number, got " + v.dump());
+  const double d = v.get<double>();
+  if (!std::isfinite(d)) return Error::BadInput(Field(where, key) + ": not a finite number");
+  return d;
+}
+
+Result<uint64_t> JsonUint(const Json& object, std::string_view key, std::string_view where) {
+  auto found = Find(object, key, where);
+  if (!found) return found.error();
+  const Json& v = **found;
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  if (v.is_number_integer() && v.get<int64_t>() >= 0) return static_cast<uint64_t>(v.get<int64_t>());
+  return Error::BadInput(Field(where, key) + ": expected a non-negative integer, got " + v.dump());
+}
+
+Result<std::string> JsonString(const Json& object, std::string_view key, std::string_view where) {
+  auto found = Find(object, key, where);
+  if (!found) return found.error();
+  if (!(*found)->is_string())
+    return Error::BadInput(Field(where, key) + ": expected a string, got " + (*found)->dump());
+  return (*found)->get<std::string>();
+}
+
+Result<const Json*> JsonObject(const Json& object, std::string_view key, std::string_view where) {
+  auto found = Find(object, key, where);
+  if (!found) return found.error();
+  if (!(*found)->is_object()) return Error::BadInput(Field(where, key) + ": expected an object");
+  return *found;
+}
+
+Result<const Json*> JsonArray(const Json& object, std::string_view key, std::string_view where) {
+  auto found = Find(object, key, where);
+  if (!found) return found.error();
+  if (!(*found)->is_array()) return Error::BadInput(Field(where, key) + ": expected an array");
+  return *found;
+}
+
+}  // namespace sfsg

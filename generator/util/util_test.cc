@@ -1,0 +1,81 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "generator/util/hash.h"
+#include "generator/util/log_histogram.h"
+#include "generator/util/units.h"
+
+namespace sfsg {
+namespace {
+
+TEST(Units, ParsesBinarySizes) {
+  EXPECT_EQ(*ParseBytes("4096", "x"), 4096u);
+  EXPECT_EQ(*ParseBytes("4k", "x"), 4096u);
+  EXPECT_EQ(*ParseBytes("1.5M", "x"), 1572864u);
+  EXPECT_EQ(*ParseBytes("2P", "x"), 2ull << 50);
+  EXPECT_EQ(*ParseBytes("10GiB", "x"), 10ull << 30);
+}
+
+TEST(Units, ParsesDecimalCounts) {
+  EXPECT_EQ(*ParseCount("1G", "--files"), 1000000000u);
+  EXPECT_EQ(*ParseCount("2.5k", "--files"), 2500u);
+  EXPECT_EQ(*ParseCount("1e3", "--files"), 1000u);
+}
+
+TEST(Units, RejectsBadSizesWithTheOptionName) {
+  for (const char* bad : {"", "-1", "abc", "4x", "1.2.3", "nan", "99999999999E"}) {
+    auto r = ParseBytes(bad, "--bytes");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("--bytes"), std::string::npos);
+    EXPECT_EQ(r.error().code, ErrorCode::kUsage);
+  }
+}
+
+TEST(Units, ParsesDurationsAndFractions) {
+  EXPECT_DOUBLE_EQ(*ParseDurationSeconds("90d", "h"), 90 * 86400.0);
+  EXPECT_DOUBLE_EQ(*ParseDurationSeconds("500ms", "h"), 0.5);
+  EXPECT_DOUBLE_EQ(*ParseDurationSeconds("2w", "h"), 14 * 86400.0);
+  EXPECT_FALSE(ParseDurationSeconds("3 parsecs", "h").ok());
+  EXPECT_DOUBLE_EQ(*ParseFraction("20%", "b"), 0.2);
+  EXPECT_DOUBLE_EQ(*ParseFraction("0.25", "b"), 0.25);
+  EXPECT_FALSE(ParseFraction("120%", "b").ok());
+}
+
+TEST(Permutation, IsABijectionOnOddSizes) {
+  for (uint64_t n : {1ull, 2ull, 7ull, 1000ull, 4097ull}) {
+    Permutation perm(42, n);
+    std::set<uint64_t> seen;
+    for (uint64_t x = 0; x < n; ++x) {
+      const uint64_t y = perm.Apply(x);
+      ASSERT_LT(y, n);
+      EXPECT_EQ(perm.Invert(y), x);
+      seen.insert(y);
+    }
+    EXPECT_EQ(seen.size(), n);
+  }
+}
+
+TEST(Hash, GoldenValuesPinTheGenerators) {
+  // If these change, every shadow changes: bump the profile/model version instead.
+  EXPECT_EQ(HashWords(1, 2, 3), HashWords(1, 2, 3));
+  EXPECT_NE(HashWords(1, 2, 3), HashWords(1, 3, 2));
+  uint64_t s = 0;
+  EXPECT_EQ(SplitMix64(s), 0xE220A8397B1DCDAFull);
+}
+
+TEST(LogHistogram, QuantilesAreWithinBucketError) {
+  LogHistogram h;
+  for (uint64_t v = 1; v <= 100000; ++v) h.Add(v);
+  EXPECT_NEAR(h.Quantile(0.5), 50000, 50000 * 0.032);
+  EXPECT_NEAR(h.Quantile(0.99), 99000, 99000 * 0.032);
+  EXPECT_EQ(h.count(), 100000u);
+  EXPECT_EQ(h.max(), 100000u);
+  for (int b = 0; b + 1 < LogBuckets::kCount; ++b) {
+    ASSERT_EQ(LogBuckets::Of(LogBuckets::Low(b)), b);
+    ASSERT_EQ(LogBuckets::Of(LogBuckets::High(b) - 1), b);
+  }
+}
+
+}  // namespace
+}  // namespace sfsg

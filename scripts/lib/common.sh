@@ -1,0 +1,32 @@
+# Shared by scripts/test, scripts/demo and the benchmarks: install what is missing
+# (quietly when everything is present) and build. Source it; do not run it.
+
+SFSG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SFSG_BUILD=${SFSG_BUILD:-$SFSG_ROOT/build}
+
+SFSG_PACKAGES=(cmake ninja-build g++ pkg-config libfuse3-dev fuse3 libxxhash-dev
+  libboost-program-options-dev libspdlog-dev libeigen3-dev libgtest-dev libgmock-dev
+  libbenchmark-dev nlohmann-json3-dev libzstd-dev zstd fio)
+
+sfsg_install_deps() {
+  local missing=()
+  for p in "${SFSG_PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "sfsg: installing ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+}
+
+sfsg_build() {
+  local werror=OFF
+  [ -n "${CI:-}" ] && werror=ON
+  cmake -S "$SFSG_ROOT" -B "$SFSG_BUILD" -G Ninja -DSFSG_WERROR=$werror "$@" >/dev/null
+  ninja -C "$SFSG_BUILD" ${SFSG_JOBS:+-j$SFSG_JOBS} | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
+  # ninja's status lines are noise; its exit status is what counts.
+  ninja -C "$SFSG_BUILD" >/dev/null
+}
