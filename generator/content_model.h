@@ -1,0 +1,71 @@
+// ContentModel: the bytes of every synthetic file, as a pure function.
+//
+// Fill(class, file_key, offset, out) writes the bytes at [offset, offset + out.size())
+// of the file identified by file_key. Like an nbdkit content plugin's pread, it is a
+// pure function of (seed, class, file_key, offset): the same on every run and machine,
+// for any read size or alignment (a read of [a, b) equals the concatenation of any
+// split of it). No allocation, no lock, no state kept between calls.
+//
+// Content is made in 4 KiB blocks. A block is either drawn from a small shared pool
+// (with the class's dedup probability) or unique to (file, block). Inside a block the
+// class sets the compressibility: a run of fresh random bytes (full-entropy for binary
+// classes, a 64-symbol alphabet for text-like ones) followed by repetitions of it, the
+// run length chosen so zstd reaches the profile's measured ratio. Random bytes come
+// from a counter-based generator seeded per block (no hashing per word), so the
+// incompressible class runs near memory bandwidth.
+//
+// Thread-safety: immutable after construction; Fill is thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "generator/profile.h"
+
+namespace sfsg {
+
+struct ContentClass {
+  std::string name;              // the extension it came from, or "default"
+  double compression_ratio = 1;  // target: logical / zstd bytes
+  double dedup_ratio = 1;        // target: 4 KiB chunks / distinct chunks
+  bool text_like = false;        // literal bytes from a 64-symbol printable alphabet
+  // Derived parameters (set by the constructor):
+  uint32_t literal_bytes = 4096; // fresh random bytes per 4 KiB block
+  uint64_t dedup_threshold = 0;  // a block is pooled when hash < threshold (of 2^64)
+};
+
+class ContentModel {
+ public:
+  static constexpr uint32_t kBlockBytes = 4096;
+  static constexpr uint64_t kPoolBlocks = 1024;
+
+  // One class per profile extension (its measured ratio, or the profile's overall
+  // ratio when it was not sampled), plus "default" (index 0).
+  ContentModel(const Profile& profile, uint64_t seed);
+
+  // REQUIRES: class_index < classes().size().
+  void Fill(uint16_t class_index, uint64_t file_key, uint64_t offset,
+            std::span<std::byte> out) const;
+
+  // The class for a file extension (lowercase, no dot); 0 ("default") when unknown.
+  uint16_t ClassOfExtension(std::string_view ext) const;
+  const std::vector<ContentClass>& classes() const { return classes_; }
+
+ private:
+  void FillBlock(const ContentClass& cls, uint16_t class_index, uint64_t file_key,
+                 uint64_t block, std::byte* block_out) const;
+
+  uint64_t seed_;
+  std::vector<ContentClass> classes_;
+};
+
+// Parameters for a class: literal run length for a target ratio (calibrated against
+// zstd level 3 on 128 KiB chunks) and the pooled-block probability for a dedup ratio.
+ContentClass MakeContentClass(std::string name, double compression_ratio, double dedup_ratio,
+                              bool text_like);
+
+}  // namespace sfsg

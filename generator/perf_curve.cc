@@ -1,0 +1,160 @@
+#include "generator/perf_curve.h"
+
+#include <cmath>
+
+namespace sfsg {
+namespace {
+
+Json LatencyToJson(const LatencySummary& l) {
+  return {{"mean", l.mean_us}, {"p50", l.p50_us}, {"p90", l.p90_us},
+          {"p99", l.p99_us},   {"p999", l.p999_us}, {"max", l.max_us}};
+}
+
+Json OpToJson(const OpStats& o) {
+  return {{"ops", o.ops},
+          {"errors", o.errors},
+          {"ops_per_s", o.ops_per_s},
+          {"bytes_per_s", o.bytes_per_s},
+          {"latency_us", LatencyToJson(o.latency)}};
+}
+
+Json ProcessToJson(const ProcessUsage& p) {
+  return {{"pid", p.pid}, {"cpu_percent", p.cpu_percent}, {"rss_bytes", p.rss_bytes}};
+}
+
+Status ReadLatency(const Json& j, const std::string& where, LatencySummary& l) {
+  double* fields[] = {&l.mean_us, &l.p50_us, &l.p90_us, &l.p99_us, &l.p999_us, &l.max_us};
+  const char* names[] = {"mean", "p50", "p90", "p99", "p999", "max"};
+  for (int i = 0; i < 6; ++i) {
+    auto v = JsonNumber(j, names[i], where);
+    if (!v) return v.error();
+    if (*v < 0) return Error::BadInput(where + "." + names[i] + ": negative latency");
+    *fields[i] = *v;
+  }
+  return Status::Ok();
+}
+
+Status ReadOp(const Json& j, const std::string& where, OpStats& o) {
+  auto ops = JsonUint(j, "ops", where);
+  if (!ops) return ops.error();
+  auto errors = JsonUint(j, "errors", where);
+  if (!errors) return errors.error();
+  auto rate = JsonNumber(j, "ops_per_s", where);
+  if (!rate) return rate.error();
+  auto bytes = JsonNumber(j, "bytes_per_s", where);
+  if (!bytes) return bytes.error();
+  if (*rate < 0 || *bytes < 0) return Error::BadInput(where + ": negative rate");
+  auto lat = JsonObject(j, "latency_us", where);
+  if (!lat) return lat.error();
+  o.ops = *ops;
+  o.errors = *errors;
+  o.ops_per_s = *rate;
+  o.bytes_per_s = *bytes;
+  return ReadLatency(**lat, where + ".latency_us", o.latency);
+}
+
+Status ReadProcess(const Json& j, const std::string& where, ProcessUsage& p) {
+  auto pid = JsonNumber(j, "pid", where);
+  if (!pid) return pid.error();
+  auto cpu = JsonNumber(j, "cpu_percent", where);
+  if (!cpu) return cpu.error();
+  auto rss = JsonUint(j, "rss_bytes", where);
+  if (!rss) return rss.error();
+  p.pid = static_cast<int64_t>(*pid);
+  p.cpu_percent = *cpu;
+  p.rss_bytes = *rss;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Json PerfCurveToJson(const PerfCurve& curve) {
+  Json steps = Json::array();
+  for (const CurveStep& s : curve.steps) {
+    Json per_op = Json::object();
+    for (const auto& [name, op] : s.per_op) per_op[name] = OpToJson(op);
+    steps.push_back({{"mode", s.mode},
+                     {"concurrency", s.concurrency},
+                     {"offered_ops_per_s", s.offered_ops_per_s},
+                     {"duration_s", s.duration_s},
+                     {"total", OpToJson(s.total)},
+                     {"per_op", per_op},
+                     {"filesystem", ProcessToJson(s.filesystem)},
+                     {"replayer", ProcessToJson(s.replayer)}});
+  }
+  return {{"format", kCurveFormat}, {"version", kCurveVersion},     {"source", curve.source},
+          {"target", curve.target}, {"created_unix", curve.created_unix},
+          {"workload", curve.workload}, {"steps", steps}};
+}
+
+Result<PerfCurve> PerfCurveFromJson(const Json& json, std::string_view source_name) {
+  const std::string name(source_name);
+  if (!json.is_object()) return Error::BadInput(name + ": a curve must be a JSON object");
+  auto format = JsonString(json, "format", name);
+  if (!format) return format.error();
+  if (*format != kCurveFormat)
+    return Error::BadInput(name + ".format: '" + *format + "' is not '" + kCurveFormat + "'");
+  auto version = JsonUint(json, "version", name);
+  if (!version) return version.error();
+  if (*version != static_cast<uint64_t>(kCurveVersion))
+    return Error::Unsupported(name + ".version: " + std::to_string(*version) + " is not supported");
+  PerfCurve curve;
+  auto source = JsonString(json, "source", name);
+  if (!source) return source.error();
+  curve.source = *source;
+  if (auto t = JsonString(json, "target", name)) curve.target = *t; else return t.error();
+  if (auto c = JsonNumber(json, "created_unix", name)) curve.created_unix = *c; else return c.error();
+  if (auto w = JsonString(json, "workload", name)) curve.workload = *w; else return w.error();
+  auto steps = JsonArray(json, "steps", name);
+  if (!steps) return steps.error();
+  for (size_t i = 0; i < (*steps)->size(); ++i) {
+    const Json& j = (**steps)[i];
+    const std::string where = name + ".steps[" + std::to_string(i) + "]";
+    CurveStep s;
+    auto mode = JsonString(j, "mode", where);
+    if (!mode) return mode.error();
+    if (*mode != "closed" && *mode != "open")
+      return Error::BadInput(where + ".mode: '" + *mode + "' is not 'closed' or 'open'");
+    s.mode = *mode;
+    auto conc = JsonUint(j, "concurrency", where);
+    if (!conc) return conc.error();
+    if (*conc == 0 || *conc > 1000000) return Error::BadInput(where + ".concurrency: out of range");
+    s.concurrency = static_cast<uint32_t>(*conc);
+    auto offered = JsonNumber(j, "offered_ops_per_s", where);
+    if (!offered) return offered.error();
+    s.offered_ops_per_s = *offered;
+    auto duration = JsonNumber(j, "duration_s", where);
+    if (!duration) return duration.error();
+    if (!(*duration > 0)) return Error::BadInput(where + ".duration_s: must be > 0");
+    s.duration_s = *duration;
+    auto total = JsonObject(j, "total", where);
+    if (!total) return total.error();
+    if (auto st = ReadOp(**total, where + ".total", s.total); !st) return st.error();
+    auto per_op = JsonObject(j, "per_op", where);
+    if (!per_op) return per_op.error();
+    for (const auto& [op_name, op_json] : (*per_op)->items()) {
+      OpStats op;
+      if (auto st = ReadOp(op_json, where + ".per_op." + op_name, op); !st) return st.error();
+      s.per_op[op_name] = op;
+    }
+    for (auto [key, target] : {std::pair{"filesystem", &s.filesystem}, std::pair{"replayer", &s.replayer}}) {
+      auto p = JsonObject(j, key, where);
+      if (!p) return p.error();
+      if (auto st = ReadProcess(**p, where + "." + key, *target); !st) return st.error();
+    }
+    curve.steps.push_back(std::move(s));
+  }
+  return curve;
+}
+
+Result<PerfCurve> LoadPerfCurve(const std::string& path) {
+  auto json = LoadJsonFile(path);
+  if (!json) return json.error();
+  return PerfCurveFromJson(*json, path);
+}
+
+Status SavePerfCurve(const PerfCurve& curve, const std::string& path) {
+  return WriteFileAtomic(path, PerfCurveToJson(curve).dump(1) + "\n");
+}
+
+}  // namespace sfsg

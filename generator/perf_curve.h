@@ -1,0 +1,66 @@
+// PerfCurve: what a load ladder measured, step by step: the "performance curve" that
+// sfsg-replay writes, fio results import into, and the predictor fits (USL, latency knee).
+//
+// On disk: versioned JSON {"format": "sfsg-curve", "version": 1, "source": ..., "steps": [...]}.
+// Each step is one rung of the ladder: closed loop (concurrency N, offered rate 0) or
+// open loop (offered_ops_per_s > 0). Latencies are in microseconds.
+// Plain value types; loading validates and names the file and field on error.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "generator/util/json_io.h"
+#include "generator/util/status.h"
+
+namespace sfsg {
+
+inline constexpr const char* kCurveFormat = "sfsg-curve";
+inline constexpr int kCurveVersion = 1;
+
+struct LatencySummary {
+  double mean_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, max_us = 0;
+};
+
+struct OpStats {
+  uint64_t ops = 0;
+  uint64_t errors = 0;
+  double ops_per_s = 0;
+  double bytes_per_s = 0;
+  LatencySummary latency;
+};
+
+struct ProcessUsage {
+  int64_t pid = 0;             // 0: not measured
+  double cpu_percent = 0;      // of one core, averaged over the step
+  uint64_t rss_bytes = 0;      // at the end of the step
+};
+
+struct CurveStep {
+  std::string mode = "closed";     // "closed" or "open"
+  uint32_t concurrency = 1;        // closed loop: workers; open loop: workers available
+  double offered_ops_per_s = 0;    // open loop: the target rate; 0 for closed loop
+  double duration_s = 0;           // measured part (warm-up excluded)
+  OpStats total;                   // all operations
+  std::map<std::string, OpStats> per_op;  // "read", "write", "stat", ...
+  ProcessUsage filesystem;         // the filesystem process serving the target
+  ProcessUsage replayer;
+};
+
+struct PerfCurve {
+  std::string source;              // "sfsg-replay", "fio"
+  std::string target;              // the directory measured
+  double created_unix = 0;
+  std::string workload;            // a short description of what was run
+  std::vector<CurveStep> steps;
+};
+
+Json PerfCurveToJson(const PerfCurve& curve);
+Result<PerfCurve> PerfCurveFromJson(const Json& json, std::string_view source_name);
+Result<PerfCurve> LoadPerfCurve(const std::string& path);
+Status SavePerfCurve(const PerfCurve& curve, const std::string& path);
+
+}  // namespace sfsg
