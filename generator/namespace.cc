@@ -1,0 +1,360 @@
+#include "generator/namespace.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "generator/namespace_tree.h"
+#include "generator/size_model.h"
+#include "generator/util/hash.h"
+
+namespace sfsg {
+
+using internal::DirNode;
+
+namespace {
+
+// Tags keep the seeded draws of different attributes independent.
+enum : uint64_t {
+  kTagRank = 0x7a4b, kTagExt, kTagName, kTagAge, kTagMode, kTagLink, kTagDirName, kTagOther
+};
+constexpr double kDefaultNowUnix = 1767225600;  // 2026-01-01T00:00:00Z
+constexpr uint64_t kMaxEntries = uint64_t{1} << 60;
+constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+std::string Base36(uint64_t v) {
+  char buf[16];
+  int n = 0;
+  do {
+    buf[n++] = kDigits[v % 36];
+    v /= 36;
+  } while (v);
+  std::string s(buf, n);
+  std::reverse(s.begin(), s.end());
+  return s;
+}
+
+// Parses the base-36 index that starts every synthetic name; false if malformed.
+bool ParseIndex(std::string_view name, uint64_t* index) {
+  size_t end = 0;
+  uint64_t v = 0;
+  while (end < name.size() && name[end] != '-' && name[end] != '.') {
+    const char c = name[end];
+    int digit;
+    if (c >= '0' && c <= '9') digit = c - '0';
+    else if (c >= 'a' && c <= 'z') digit = c - 'a' + 10;
+    else return false;
+    if (v > (UINT64_MAX - 35) / 36) return false;
+    v = v * 36 + static_cast<uint64_t>(digit);
+    ++end;
+  }
+  if (end == 0 || end > 13 || (end > 1 && name[0] == '0')) return false;
+  *index = v;
+  return true;
+}
+
+}  // namespace
+
+struct Namespace::Impl {
+  Profile profile;
+  NamespaceOptions options;
+  uint64_t dirs = 1, entries = 0, files = 0, symlinks = 0, empty_files = 0;
+  double now_unix = kDefaultNowUnix;
+  double bytes_factor = 1.0;
+  uint64_t total_bytes = 0;
+  std::unique_ptr<internal::Tree> tree;
+  std::unique_ptr<Permutation> rank;
+  std::unique_ptr<SizeSampler> sizes;
+  // ext_cdf[bucket][i]: cumulative weight of extension i among files in that log2 bucket.
+  std::vector<std::vector<double>> ext_cdf;
+  std::vector<double> ext_cdf_any;
+
+  uint64_t Key(uint64_t tag, uint64_t a, uint64_t b = 0) const {
+    return HashWords(options.seed, tag, a, b);
+  }
+
+  uint64_t FileSize(uint64_t rank_value) const {
+    if (rank_value < empty_files) return 0;
+    const uint64_t nonempty = files - empty_files;
+    const double u = (static_cast<double>(rank_value - empty_files) + 0.5) / static_cast<double>(nonempty);
+    const uint64_t bytes = sizes->Bytes(u);
+    if (bytes_factor == 1.0) return bytes;
+    return std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(static_cast<double>(bytes) * bytes_factor)));
+  }
+
+  int PickExtension(uint64_t entry, uint64_t size, bool symlink) const {
+    if (profile.extensions.empty()) return -1;
+    const std::vector<double>* cdf = &ext_cdf_any;
+    if (!symlink) {
+      const size_t bucket = size == 0 ? 0 : static_cast<size_t>(64 - __builtin_clzll(size));
+      if (bucket < ext_cdf.size() && !ext_cdf[bucket].empty() && ext_cdf[bucket].back() > 0)
+        cdf = &ext_cdf[bucket];
+    }
+    const double u = UnitFromBits(Key(kTagExt, entry)) * cdf->back();
+    const auto it = std::upper_bound(cdf->begin(), cdf->end(), u);
+    return static_cast<int>(std::min<ptrdiff_t>(it - cdf->begin(), cdf->size() - 1));
+  }
+
+  std::string ExtensionText(int ext_index, uint64_t entry) const {
+    if (ext_index < 0) return "";
+    const std::string& ext = profile.extensions[ext_index].ext;
+    if (ext != "*") return ext;
+    // A pooled "other" extension: three seeded letters, never a real one by design.
+    const uint64_t k = Key(kTagOther, entry);
+    return {static_cast<char>('a' + k % 26), static_cast<char>('a' + (k >> 8) % 26),
+            static_cast<char>('a' + (k >> 16) % 26)};
+  }
+
+  std::string MakeName(uint64_t child_index, uint64_t key, const SparseHistogram& lengths,
+                       const std::string& ext) const {
+    std::string name = Base36(child_index);
+    const size_t suffix = ext.empty() ? 0 : ext.size() + 1;
+    const double wanted = lengths.total() ? lengths.Quantile(UnitFromBits(key)) : 12.0;
+    const size_t target = std::clamp<size_t>(static_cast<size_t>(wanted), 1, 200);
+    if (target > name.size() + suffix + 1) {
+      name.push_back('-');
+      SplitMixStream stream(key);
+      while (name.size() + suffix < target) name.push_back(kDigits[10 + stream.NextBelow(26)]);
+    }
+    if (!ext.empty()) name += "." + ext;
+    return name;
+  }
+
+  void Times(uint64_t key, NodeAttr& attr) const {
+    SplitMixStream s(key);
+    const double mtime_age = profile.ages.mtime_age_s.At(s.NextUnit());
+    const double atime_age = std::min(profile.ages.atime_age_s.At(s.NextUnit()), mtime_age);
+    const double ctime_age = std::min(profile.ages.ctime_age_s.At(s.NextUnit()), mtime_age);
+    auto ns = [&](double age) { return static_cast<int64_t>(std::llround((now_unix - age) * 1e9)); };
+    attr.mtime_ns = ns(mtime_age);
+    attr.atime_ns = ns(atime_age);
+    attr.ctime_ns = ns(ctime_age);
+  }
+
+  NodeAttr DirAttr(const DirNode& d) const {
+    NodeAttr a;
+    a.ino = d.ino;
+    a.kind = NodeKind::kDirectory;
+    a.mode = 0755;
+    a.nlink = static_cast<uint32_t>(std::min<uint64_t>(2 + d.child_dirs, UINT32_MAX));
+    a.size_bytes = 4096 * ((d.child_dirs + d.local_entries + 2 + 127) / 128);
+    a.depth = d.depth;
+    Times(Key(kTagAge, d.ino, 1), a);
+    return a;
+  }
+
+  std::string DirName(const DirNode& d) const {
+    if (d.ino == Namespace::kRootIno) return "";
+    return MakeName(d.index_in_parent, Key(kTagDirName, d.ino), profile.shape.dir_name_length, "");
+  }
+
+  // Attributes and name of entry `x`, a direct child of `parent`.
+  NodeAttr EntryAttr(const DirNode& parent, uint64_t x, std::string* name) const {
+    NodeAttr a;
+    a.ino = dirs + 1 + x;
+    a.file_index = x;
+    a.depth = parent.depth + 1;
+    const uint64_t r = rank->Apply(x);
+    const bool symlink = r >= files;
+    a.kind = symlink ? NodeKind::kSymlink : NodeKind::kFile;
+    a.size_bytes = symlink ? 0 : FileSize(r);
+    const int ext_index = PickExtension(x, a.size_bytes, symlink);
+    a.content_class = static_cast<uint16_t>(ext_index + 1);
+    a.mode = symlink ? 0777 : ((ext_index < 0 || profile.extensions[ext_index].ext.empty()) &&
+                                       Key(kTagMode, x) % 20 == 0
+                                   ? 0755
+                                   : 0644);
+    Times(Key(kTagAge, x, 2), a);
+    if (name != nullptr || symlink) {
+      const uint64_t child_index = parent.child_dirs + (x - parent.entry_base);
+      std::string n = MakeName(child_index, Key(kTagName, x), profile.shape.file_name_length,
+                               ExtensionText(ext_index, x));
+      if (symlink) a.size_bytes = LinkTarget(parent, x).size();
+      if (name) *name = std::move(n);
+    }
+    return a;
+  }
+
+  // A symlink points at a sibling regular file when one is found in a few seeded
+  // tries, else at the parent directory: always inside the tree, never a loop.
+  std::string LinkTarget(const DirNode& parent, uint64_t x) const {
+    SplitMixStream s(Key(kTagLink, x));
+    for (int attempt = 0; attempt < 4 && parent.local_entries > 1; ++attempt) {
+      const uint64_t y = parent.entry_base + s.NextBelow(parent.local_entries);
+      if (y == x || rank->Apply(y) >= files) continue;
+      std::string sibling;
+      EntryAttr(parent, y, &sibling);
+      return sibling;
+    }
+    return "..";
+  }
+
+  bool IsEntryIno(uint64_t ino) const { return ino > dirs && ino - dirs - 1 < entries; }
+};
+
+Namespace::Namespace(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Namespace::~Namespace() = default;
+
+Result<std::unique_ptr<Namespace>> Namespace::Create(const Profile& profile,
+                                                     const NamespaceOptions& options) {
+  if (auto status = ValidateProfile(profile, "profile"); !status) return status.error();
+  if (!(options.scale > 0) || !std::isfinite(options.scale))
+    return Error::Usage("scale: must be a positive number");
+  auto impl = std::make_unique<Impl>();
+  impl->profile = profile;
+  impl->options = options;
+  const Profile& p = impl->profile;
+  const double profile_entries = static_cast<double>(p.totals.files + p.totals.symlinks);
+  const double entries = options.files ? static_cast<double>(options.files)
+                                       : std::round(profile_entries * options.scale);
+  if (entries > static_cast<double>(kMaxEntries))
+    return Error::Usage("files: " + std::to_string(entries) + " is more than 2^60 entries");
+  impl->entries = static_cast<uint64_t>(entries);
+  double dirs = options.dirs ? static_cast<double>(options.dirs) : 0.0;
+  if (dirs == 0) {
+    const double ratio = profile_entries > 0 ? static_cast<double>(p.totals.dirs) / profile_entries : 0.1;
+    dirs = options.files ? std::round(entries * ratio) : std::round(p.totals.dirs * options.scale);
+  }
+  impl->dirs = std::clamp<uint64_t>(static_cast<uint64_t>(dirs), 1, std::max<uint64_t>(1, impl->entries + 1));
+  impl->symlinks = static_cast<uint64_t>(std::llround(impl->entries * p.links.symlink_fraction));
+  impl->files = impl->entries - impl->symlinks;
+  impl->empty_files = static_cast<uint64_t>(std::llround(impl->files * p.sizes.empty_fraction));
+  impl->now_unix = options.now_unix > 0 ? options.now_unix
+                   : p.source.scan_time_unix > 0 ? p.source.scan_time_unix : kDefaultNowUnix;
+  impl->tree = std::make_unique<internal::Tree>(p, options.seed, impl->dirs, impl->entries);
+  impl->rank = std::make_unique<Permutation>(HashWords(options.seed, kTagRank, 0), std::max<uint64_t>(1, impl->entries));
+  impl->sizes = std::make_unique<SizeSampler>(p.sizes);
+  // Total bytes: exact when small enough to sum quickly, else the table's integral.
+  const uint64_t nonempty = impl->files - impl->empty_files;
+  double model_total = 0;
+  if (nonempty <= (uint64_t{1} << 21)) {
+    for (uint64_t r = 0; r < nonempty; ++r) model_total += static_cast<double>(impl->FileSize(impl->empty_files + r));
+  } else {
+    model_total = impl->sizes->MeanBytes() * static_cast<double>(nonempty);
+  }
+  if (options.bytes > 0 && nonempty > 0) impl->bytes_factor = static_cast<double>(options.bytes) / model_total;
+  impl->total_bytes = static_cast<uint64_t>(std::llround(model_total * impl->bytes_factor));
+  if (options.bytes > 0 && nonempty <= (uint64_t{1} << 21)) {
+    uint64_t exact = 0;
+    for (uint64_t r = 0; r < nonempty; ++r) exact += impl->FileSize(impl->empty_files + r);
+    impl->total_bytes = exact;
+  }
+  // Extension choice conditional on the size bucket, from per-extension histograms.
+  const size_t buckets = p.sizes.log2_counts.size();
+  impl->ext_cdf.assign(buckets, {});
+  for (size_t b = 0; b < buckets; ++b) {
+    double sum = 0;
+    for (const auto& e : p.extensions) {
+      sum += b < e.log2_counts.size() ? static_cast<double>(e.log2_counts[b]) : 0.0;
+      impl->ext_cdf[b].push_back(sum);
+    }
+  }
+  double sum = 0;
+  for (const auto& e : p.extensions) impl->ext_cdf_any.push_back(sum += static_cast<double>(e.files));
+  if (!p.extensions.empty() && sum == 0) {
+    for (size_t i = 0; i < impl->ext_cdf_any.size(); ++i) impl->ext_cdf_any[i] = static_cast<double>(i + 1);
+  }
+  return std::unique_ptr<Namespace>(new Namespace(std::move(impl)));
+}
+
+uint64_t Namespace::dir_count() const { return impl_->dirs; }
+uint64_t Namespace::entry_count() const { return impl_->entries; }
+uint64_t Namespace::file_count() const { return impl_->files; }
+uint64_t Namespace::symlink_count() const { return impl_->symlinks; }
+uint64_t Namespace::total_bytes() const { return impl_->total_bytes; }
+uint64_t Namespace::max_ino() const { return impl_->dirs + impl_->entries; }
+uint64_t Namespace::seed() const { return impl_->options.seed; }
+const Profile& Namespace::profile() const { return impl_->profile; }
+
+std::optional<NodeAttr> Namespace::GetAttr(uint64_t ino) const {
+  DirNode d;
+  if (impl_->tree->FindDir(ino, &d)) return impl_->DirAttr(d);
+  if (!impl_->IsEntryIno(ino)) return std::nullopt;
+  const uint64_t x = ino - impl_->dirs - 1;
+  return impl_->EntryAttr(impl_->tree->FindEntryParent(x), x, nullptr);
+}
+
+std::optional<NodeAttr> Namespace::Lookup(uint64_t parent, std::string_view name) const {
+  DirNode d;
+  uint64_t index = 0;
+  if (!impl_->tree->FindDir(parent, &d) || !ParseIndex(name, &index)) return std::nullopt;
+  if (index < d.child_dirs) {
+    const DirNode child = impl_->tree->Child(d, index);
+    if (impl_->DirName(child) != name) return std::nullopt;
+    return impl_->DirAttr(child);
+  }
+  if (index - d.child_dirs >= d.local_entries) return std::nullopt;
+  std::string actual;
+  const NodeAttr attr = impl_->EntryAttr(d, d.entry_base + (index - d.child_dirs), &actual);
+  if (actual != name) return std::nullopt;
+  return attr;
+}
+
+uint64_t Namespace::ChildCount(uint64_t dir) const {
+  DirNode d;
+  if (!impl_->tree->FindDir(dir, &d)) return 0;
+  return d.child_dirs + d.local_entries;
+}
+
+uint64_t Namespace::ListChildren(uint64_t dir, uint64_t start,
+                                 const std::function<bool(const DirEntryView&)>& emit) const {
+  DirNode d;
+  if (!impl_->tree->FindDir(dir, &d)) return start;
+  const uint64_t count = d.child_dirs + d.local_entries;
+  DirEntryView view;
+  uint64_t i = start;
+  for (; i < count; ++i) {
+    if (i < d.child_dirs) {
+      const DirNode child = impl_->tree->Child(d, i);
+      view.name = impl_->DirName(child);
+      view.attr = impl_->DirAttr(child);
+    } else {
+      view.attr = impl_->EntryAttr(d, d.entry_base + (i - d.child_dirs), &view.name);
+    }
+    if (!emit(view)) break;
+  }
+  return i;
+}
+
+std::optional<std::string> Namespace::NameOf(uint64_t ino) const {
+  DirNode d;
+  if (impl_->tree->FindDir(ino, &d)) return impl_->DirName(d);
+  if (!impl_->IsEntryIno(ino)) return std::nullopt;
+  const uint64_t x = ino - impl_->dirs - 1;
+  std::string name;
+  impl_->EntryAttr(impl_->tree->FindEntryParent(x), x, &name);
+  return name;
+}
+
+std::optional<uint64_t> Namespace::ParentOf(uint64_t ino) const {
+  DirNode d;
+  if (impl_->tree->FindDir(ino, &d)) return d.parent_ino;
+  if (!impl_->IsEntryIno(ino)) return std::nullopt;
+  return impl_->tree->FindEntryParent(ino - impl_->dirs - 1).ino;
+}
+
+std::optional<std::string> Namespace::PathOf(uint64_t ino) const {
+  std::vector<std::string> parts;
+  uint64_t at = ino;
+  if (!GetAttr(at)) return std::nullopt;
+  while (at != kRootIno) {
+    parts.push_back(*NameOf(at));
+    at = *ParentOf(at);
+  }
+  std::string path;
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+    if (!path.empty()) path.push_back('/');
+    path += *it;
+  }
+  return path;
+}
+
+std::optional<std::string> Namespace::ReadLink(uint64_t ino) const {
+  if (!impl_->IsEntryIno(ino)) return std::nullopt;
+  const uint64_t x = ino - impl_->dirs - 1;
+  if (impl_->rank->Apply(x) < impl_->files) return std::nullopt;
+  return impl_->LinkTarget(impl_->tree->FindEntryParent(x), x);
+}
+
+uint64_t Namespace::InoOfEntryIndex(uint64_t i) const { return impl_->dirs + 1 + i; }
+
+}  // namespace sfsg
