@@ -41,10 +41,11 @@ struct ContentClass {
 class ContentModel {
  public:
   static constexpr uint32_t kBlockBytes = 4096;
-  static constexpr uint64_t kPoolBlocks = 1024;
+  static constexpr uint64_t kPoolBlocks = 256;
 
-  // One class per profile extension (its measured ratio, or the profile's overall
-  // ratio when it was not sampled), plus "default" (index 0).
+  // Class 0 is "default" (the profile's overall ratio); class i + 1 is
+  // profile.extensions[i] (its measured ratio, or the overall one when not sampled).
+  // The namespace assigns NodeAttr::content_class with the same numbering.
   ContentModel(const Profile& profile, uint64_t seed);
 
   // REQUIRES: class_index < classes().size().
@@ -60,6 +61,7 @@ class ContentModel {
                  uint64_t block, std::byte* block_out) const;
 
   uint64_t seed_;
+  uint64_t zero_threshold_ = 0;  // a block is all-zero when its draw is below this
   std::vector<ContentClass> classes_;
 };
 

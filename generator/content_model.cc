@@ -1,0 +1,146 @@
+#include "generator/content_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "generator/util/hash.h"
+
+namespace sfsg {
+namespace {
+
+constexpr uint64_t kBlockTag = 0xb10c;
+constexpr uint64_t kPoolTag = 0x9001;
+constexpr uint64_t kZeroTag = 0x2e80;
+constexpr uint64_t kWordMul = 0xD6E8FEB86659FD93ull;
+constexpr uint64_t kWordStep = 0x9E3779B97F4A7C15ull;
+
+// Calibration of the literal run against zstd level 3 on 128 KiB chunks (see
+// content_model_test.cc): compressed bytes per block ~ literal * entropy + kBlockCost.
+constexpr double kBlockCost = 14.0;
+constexpr double kTextEntropy = 0.742;  // 6-bit symbols, after zstd's Huffman stage
+// Dedup pool per class; the sample size the dedup ratio is solved for (blocks).
+constexpr double kDedupSampleBlocks = 65536;
+
+// Counter-based random words: one multiply-xorshift per 8 bytes, no state carried
+// between words, so the loop vectorises. Statistical quality is far beyond what a
+// compressor can exploit; reproducibility comes from the per-block key.
+// Output may be unaligned (a FUSE read buffer at any offset).
+typedef uint64_t UnalignedWord __attribute__((aligned(1), may_alias));
+
+__attribute__((target_clones("arch=skylake-avx512", "avx2", "default")))
+void RandomWords(uint64_t key, UnalignedWord* words, size_t count) {
+  uint64_t counter = key;
+  for (size_t i = 0; i < count; ++i) {
+    counter += kWordStep;
+    uint64_t x = counter;
+    x ^= x >> 32;
+    x *= kWordMul;
+    x ^= x >> 29;
+    words[i] = x;
+  }
+}
+
+__attribute__((target_clones("arch=skylake-avx512", "avx2", "default")))
+void MakePrintable(UnalignedWord* words, size_t count) {
+  // Each byte -> 0x3F..0x7E ('?'..'~'): 64 printable symbols, no carries between bytes.
+  for (size_t i = 0; i < count; ++i) words[i] = (words[i] & 0x3F3F3F3F3F3F3F3Full) + 0x3F3F3F3F3F3F3F3Full;
+}
+
+// Fraction p of pooled blocks that yields `dedup_ratio` over a sample of n blocks when
+// a fraction z of blocks are all-zero: chunks / distinct = R with
+// distinct = n (1 - z - p) + pool + 1.
+double PooledFraction(double dedup_ratio, double zero_fraction) {
+  const double n = kDedupSampleBlocks;
+  const double pool = static_cast<double>(ContentModel::kPoolBlocks);
+  const double p = 1.0 - zero_fraction - 1.0 / dedup_ratio + (pool + 1.0) / n;
+  return std::clamp(p, 0.0, std::max(0.0, 1.0 - zero_fraction));
+}
+
+}  // namespace
+
+ContentClass MakeContentClass(std::string name, double compression_ratio, double dedup_ratio,
+                              bool text_like) {
+  ContentClass c;
+  c.name = std::move(name);
+  c.compression_ratio = std::max(1.0, compression_ratio);
+  c.dedup_ratio = std::max(1.0, dedup_ratio);
+  c.text_like = text_like;
+  const double entropy = text_like ? kTextEntropy : 1.0;
+  const double literal = (ContentModel::kBlockBytes / c.compression_ratio - kBlockCost) / entropy;
+  c.literal_bytes = static_cast<uint32_t>(std::clamp(std::round(literal / 8) * 8, 8.0,
+                                                     static_cast<double>(ContentModel::kBlockBytes)));
+  return c;
+}
+
+ContentModel::ContentModel(const Profile& profile, uint64_t seed) : seed_(seed) {
+  const double zero = std::clamp(profile.content.zero_chunk_fraction, 0.0, 0.5);
+  zero_threshold_ = static_cast<uint64_t>(zero * 0x1.0p64);
+  const double pooled = PooledFraction(profile.content.dedup_ratio, zero);
+  // Zero blocks compress to nothing, so the other blocks carry the ratio alone.
+  auto add = [&](std::string name, double ratio) {
+    const double nonzero_ratio = std::max(1.0, ratio * (1.0 - zero));
+    ContentClass c = MakeContentClass(std::move(name), nonzero_ratio, profile.content.dedup_ratio,
+                                      nonzero_ratio >= 2.0);
+    c.compression_ratio = ratio;
+    c.dedup_threshold = static_cast<uint64_t>(std::min(pooled, 1.0 - 1e-9) * 0x1.0p64);
+    classes_.push_back(std::move(c));
+  };
+  add("default", profile.content.compression_ratio);
+  for (const ExtensionStats& e : profile.extensions)
+    add(e.ext, e.compression_ratio > 0 ? e.compression_ratio : profile.content.compression_ratio);
+}
+
+uint16_t ContentModel::ClassOfExtension(std::string_view ext) const {
+  for (size_t i = 1; i < classes_.size(); ++i)
+    if (classes_[i].name == ext) return static_cast<uint16_t>(i);
+  return 0;
+}
+
+void ContentModel::FillBlock(const ContentClass& cls, uint16_t class_index, uint64_t file_key,
+                             uint64_t block, std::byte* out) const {
+  const uint64_t choice = HashWords(seed_, kZeroTag, class_index, file_key, block);
+  if (choice < zero_threshold_) {
+    std::memset(out, 0, kBlockBytes);
+    return;
+  }
+  // choice is already a hash of (seed, class, file, block): derive the rest from it.
+  const uint64_t pool_draw = Mix64(choice);
+  const uint64_t key =
+      pool_draw < cls.dedup_threshold
+          ? HashWords(seed_, kPoolTag, class_index, BoundedFromBits(Mix64(pool_draw), kPoolBlocks))
+          : Mix64(choice ^ kBlockTag);
+  auto* words = reinterpret_cast<UnalignedWord*>(out);
+  const size_t literal_words = cls.literal_bytes / 8;
+  RandomWords(key, words, literal_words);
+  if (cls.text_like) MakePrintable(words, literal_words);
+  // The rest repeats the literal run: one long match for an LZ compressor.
+  size_t filled = cls.literal_bytes;
+  while (filled < kBlockBytes) {
+    const size_t n = std::min<size_t>(filled, kBlockBytes - filled);
+    std::memcpy(out + filled, out, n);
+    filled += n;
+  }
+}
+
+void ContentModel::Fill(uint16_t class_index, uint64_t file_key, uint64_t offset,
+                        std::span<std::byte> out) const {
+  const ContentClass& cls = classes_[class_index < classes_.size() ? class_index : 0];
+  size_t done = 0;
+  while (done < out.size()) {
+    const uint64_t at = offset + done;
+    const uint64_t block = at / kBlockBytes;
+    const size_t within = static_cast<size_t>(at % kBlockBytes);
+    const size_t n = std::min<size_t>(kBlockBytes - within, out.size() - done);
+    if (within == 0 && n == kBlockBytes) {
+      FillBlock(cls, class_index, file_key, block, out.data() + done);
+    } else {
+      alignas(64) std::byte scratch[kBlockBytes];
+      FillBlock(cls, class_index, file_key, block, scratch);
+      std::memcpy(out.data() + done, scratch + within, n);
+    }
+    done += n;
+  }
+}
+
+}  // namespace sfsg
