@@ -1,0 +1,93 @@
+// The control files under /.sfsg/: generated on demand from the live state, so reading
+// them costs the data path nothing.
+#include <ctime>
+#include <mutex>
+
+#include "fuse/shadow_fs.h"
+
+namespace sfsg {
+
+ControlBoard::ControlBoard() {
+  // Until the predictor publishes, say so in valid JSON.
+  files_["forecast"] = Json{{"format", "sfsg-forecast"},
+                            {"version", 1},
+                            {"status", "no-forecast"},
+                            {"reason", "no forecast has been made by this mount yet"}}
+                           .dump(1) + "\n";
+  files_["alerts"] = Json{{"format", "sfsg-alerts"}, {"version", 1}, {"alerts", Json::array()}}.dump(1) + "\n";
+  files_["curve"] = Json{{"format", "sfsg-curve-status"},
+                         {"version", 1},
+                         {"status", "no-curve"},
+                         {"reason", "no load ladder has run in this mount"}}
+                        .dump(1) + "\n";
+}
+
+void ControlBoard::Publish(const std::string& name, std::string text) {
+  std::unique_lock lock(mutex_);
+  files_[name] = std::move(text);
+}
+
+std::string ControlBoard::Get(const std::string& name) const {
+  std::shared_lock lock(mutex_);
+  const auto it = files_.find(name);
+  return it == files_.end() ? std::string() : it->second;
+}
+
+std::string ShadowFs::ControlText(uint64_t ino) const {
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  const double now_unix = static_cast<double>(now.tv_sec) + now.tv_nsec / 1e9;
+  switch (ino - kControlIno) {
+    case 1: {
+      const Json status = {
+          {"format", "sfsg-status"},
+          {"version", 1},
+          {"profile", config_.profile_source},
+          {"seed", ns_->seed()},
+          {"scale", config_.scale},
+          {"dirs", ns_->dir_count()},
+          {"entries", ns_->entry_count()},
+          {"files", ns_->file_count()},
+          {"symlinks", ns_->symlink_count()},
+          {"bytes", ns_->total_bytes()},
+          {"capacity_bytes", config_.capacity_bytes},
+          {"writes", config_.writes},
+          {"overlay",
+           {{"kind", store_->kind()},
+            {"bytes_used", store_->bytes_used()},
+            {"limit_bytes", store_->limit_bytes()},
+            {"nodes", overlay_nodes_.load(std::memory_order_relaxed)}}},
+          {"bytes_read", metrics_.bytes_read()},
+          {"bytes_written", metrics_.bytes_written()},
+          {"started_unix", started_unix_},
+          {"uptime_s", now_unix - started_unix_}};
+      return status.dump(1) + "\n";
+    }
+    case 2: return ProfileToJson(ns_->profile()).dump(1) + "\n";
+    case 3: {
+      char gauges[1024];
+      std::snprintf(gauges, sizeof(gauges),
+                    "# HELP sfsg_overlay_bytes Bytes held by the write overlay.\n"
+                    "# TYPE sfsg_overlay_bytes gauge\nsfsg_overlay_bytes %llu\n"
+                    "# HELP sfsg_overlay_nodes Inodes created or changed by clients.\n"
+                    "# TYPE sfsg_overlay_nodes gauge\nsfsg_overlay_nodes %llu\n"
+                    "# HELP sfsg_shadow_bytes Bytes of synthetic file content.\n"
+                    "# TYPE sfsg_shadow_bytes gauge\nsfsg_shadow_bytes %llu\n"
+                    "# HELP sfsg_shadow_entries Synthetic files and symlinks.\n"
+                    "# TYPE sfsg_shadow_entries gauge\nsfsg_shadow_entries %llu\n"
+                    "# HELP sfsg_uptime_seconds Seconds since the mount started.\n"
+                    "# TYPE sfsg_uptime_seconds gauge\nsfsg_uptime_seconds %.3f\n",
+                    static_cast<unsigned long long>(store_->bytes_used()),
+                    static_cast<unsigned long long>(overlay_nodes_.load(std::memory_order_relaxed)),
+                    static_cast<unsigned long long>(ns_->total_bytes()),
+                    static_cast<unsigned long long>(ns_->entry_count()), now_unix - started_unix_);
+      return metrics_.PrometheusText() + gauges + board_.Get("metrics_extra");
+    }
+    case 4: return board_.Get("forecast");
+    case 5: return board_.Get("alerts");
+    case 6: return board_.Get("curve");
+  }
+  return "";
+}
+
+}  // namespace sfsg

@@ -1,0 +1,408 @@
+#include "fuse/fuse_ops.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sfsg {
+namespace {
+
+ServeState& State(fuse_req_t req) { return *static_cast<ServeState*>(fuse_req_userdata(req)); }
+
+uint64_t NowNs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+// Times one request and records it when the handler finishes.
+class Timed {
+ public:
+  Timed(fuse_req_t req, Op op) : fs_(*State(req).fs), op_(op), start_ns_(NowNs()) {}
+  ~Timed() { fs_.metrics().Record(op_, NowNs() - start_ns_, error_); }
+  int Error(int rc) {
+    error_ = rc != 0;
+    return rc;
+  }
+
+ private:
+  ShadowFs& fs_;
+  Op op_;
+  uint64_t start_ns_;
+  bool error_ = false;
+};
+
+// Runs a handler; any exception becomes EIO with a log line, never a crash.
+template <typename F>
+void Guard(fuse_req_t req, const char* what, F&& body) {
+  try {
+    body();
+  } catch (const std::exception& e) {
+    spdlog::error("{}: unexpected error: {}", what, e.what());
+    fuse_reply_err(req, EIO);
+  } catch (...) {
+    spdlog::error("{}: unexpected error", what);
+    fuse_reply_err(req, EIO);
+  }
+}
+
+void ReplyEntry(fuse_req_t req, const struct stat& st) {
+  fuse_entry_param e;
+  std::memset(&e, 0, sizeof(e));
+  e.ino = st.st_ino;
+  e.generation = 1;
+  e.attr = st;
+  e.attr_timeout = e.entry_timeout = State(req).options.entry_timeout_s;
+  fuse_reply_entry(req, &e);
+}
+
+void ReplyEntryOrError(fuse_req_t req, Timed& t, int rc, const struct stat& st) {
+  if (t.Error(rc) != 0) {
+    fuse_reply_err(req, -rc);
+  } else {
+    ReplyEntry(req, st);
+  }
+}
+
+RequestContext Context(fuse_req_t req) {
+  const fuse_ctx* ctx = fuse_req_ctx(req);
+  return {ctx->uid, ctx->gid};
+}
+
+void OpInit(void* userdata, fuse_conn_info* conn) {
+  const auto& options = static_cast<ServeState*>(userdata)->options;
+  conn->max_background = options.max_background;
+  conn->congestion_threshold = options.max_background * 3 / 4;
+  conn->max_write = options.max_write_bytes;
+  conn->max_read = options.max_write_bytes;  // must match -o max_read
+  conn->max_readahead = options.max_write_bytes;
+  if (conn->capable & FUSE_CAP_READDIRPLUS) {
+    conn->want |= FUSE_CAP_READDIRPLUS;
+    conn->want &= ~static_cast<unsigned>(FUSE_CAP_READDIRPLUS_AUTO);
+  }
+  if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+  if (conn->capable & FUSE_CAP_ASYNC_DIO) conn->want |= FUSE_CAP_ASYNC_DIO;
+  conn->want &= ~static_cast<unsigned>(FUSE_CAP_WRITEBACK_CACHE);
+}
+
+void OpLookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  Guard(req, "lookup", [&] {
+    Timed t(req, Op::kLookup);
+    struct stat st;
+    const int rc = State(req).fs->Lookup(parent, name, &st);
+    if (t.Error(rc) == -ENOENT) {
+      // A negative entry with a short timeout: names can appear through the overlay.
+      fuse_entry_param e;
+      std::memset(&e, 0, sizeof(e));
+      e.entry_timeout = 1.0;
+      fuse_reply_entry(req, &e);
+      return;
+    }
+    ReplyEntryOrError(req, t, rc, st);
+  });
+}
+
+void OpForget(fuse_req_t req, fuse_ino_t, uint64_t) { fuse_reply_none(req); }
+
+void OpForgetMulti(fuse_req_t req, size_t, fuse_forget_data*) { fuse_reply_none(req); }
+
+void OpGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+  Guard(req, "getattr", [&] {
+    Timed t(req, Op::kGetattr);
+    struct stat st;
+    const int rc = State(req).fs->GetAttr(ino, &st);
+    if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
+    fuse_reply_attr(req, &st, State(req).options.entry_timeout_s);
+  });
+}
+
+void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int valid, fuse_file_info*) {
+  Guard(req, "setattr", [&] {
+    Timed t(req, Op::kSetattr);
+    struct stat st;
+    const int rc = State(req).fs->SetAttr(ino, *attr, valid, &st);
+    if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
+    fuse_reply_attr(req, &st, State(req).options.entry_timeout_s);
+  });
+}
+
+void OpReadlink(fuse_req_t req, fuse_ino_t ino) {
+  Guard(req, "readlink", [&] {
+    Timed t(req, Op::kReadlink);
+    std::string target;
+    const int rc = State(req).fs->ReadLink(ino, &target);
+    if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
+    fuse_reply_readlink(req, target.c_str());
+  });
+}
+
+void OpMkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+  Guard(req, "mkdir", [&] {
+    Timed t(req, Op::kMkdir);
+    struct stat st;
+    ReplyEntryOrError(req, t, State(req).fs->Mkdir(parent, name, mode, Context(req), &st), st);
+  });
+}
+
+void OpSymlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) {
+  Guard(req, "symlink", [&] {
+    Timed t(req, Op::kSymlink);
+    struct stat st;
+    ReplyEntryOrError(req, t, State(req).fs->Symlink(parent, name, link, Context(req), &st), st);
+  });
+}
+
+void OpLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent, const char* name) {
+  Guard(req, "link", [&] {
+    Timed t(req, Op::kLink);
+    struct stat st;
+    ReplyEntryOrError(req, t, State(req).fs->Link(ino, parent, name, &st), st);
+  });
+}
+
+void OpUnlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  Guard(req, "unlink", [&] {
+    Timed t(req, Op::kUnlink);
+    fuse_reply_err(req, -t.Error(State(req).fs->Unlink(parent, name)));
+  });
+}
+
+void OpRmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  Guard(req, "rmdir", [&] {
+    Timed t(req, Op::kRmdir);
+    fuse_reply_err(req, -t.Error(State(req).fs->Rmdir(parent, name)));
+  });
+}
+
+void OpRename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t new_parent,
+              const char* new_name, unsigned flags) {
+  Guard(req, "rename", [&] {
+    Timed t(req, Op::kRename);
+    fuse_reply_err(req, -t.Error(State(req).fs->Rename(parent, name, new_parent, new_name, flags)));
+  });
+}
+
+// Control files are read from a snapshot taken at open, so a reader sees one
+// consistent document however it splits its reads.
+void SetFileFlags(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  ShadowFs& fs = *State(req).fs;
+  if (fs.IsControl(ino)) {
+    fi->fh = reinterpret_cast<uint64_t>(new std::string(fs.ControlText(ino)));
+    fi->direct_io = 1;
+    return;
+  }
+  fi->fh = 0;
+  if (State(req).options.kernel_cache) {
+    fi->keep_cache = 1;
+  } else {
+    fi->direct_io = 1;
+  }
+}
+
+void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  Guard(req, "open", [&] {
+    Timed t(req, Op::kOpen);
+    const int rc = State(req).fs->Open(ino, fi->flags);
+    if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
+    SetFileFlags(req, ino, fi);
+    if (fuse_reply_open(req, fi) != 0 && fi->fh) delete reinterpret_cast<std::string*>(fi->fh);
+  });
+}
+
+void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
+  Guard(req, "create", [&] {
+    Timed t(req, Op::kCreate);
+    struct stat st;
+    const int rc = State(req).fs->Create(parent, name, mode, Context(req), &st);
+    if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
+    SetFileFlags(req, st.st_ino, fi);
+    fuse_entry_param e;
+    std::memset(&e, 0, sizeof(e));
+    e.ino = st.st_ino;
+    e.generation = 1;
+    e.attr = st;
+    e.attr_timeout = e.entry_timeout = State(req).options.entry_timeout_s;
+    fuse_reply_create(req, &e, fi);
+  });
+}
+
+void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info* fi) {
+  Guard(req, "read", [&] {
+    Timed t(req, Op::kRead);
+    if (fi->fh) {
+      const std::string& text = *reinterpret_cast<std::string*>(fi->fh);
+      const size_t start = std::min<size_t>(static_cast<size_t>(offset), text.size());
+      fuse_reply_buf(req, text.data() + start, std::min(size, text.size() - start));
+      return;
+    }
+    // One buffer per worker thread, grown once: no allocation per read.
+    thread_local std::vector<std::byte> buffer;
+    if (buffer.size() < size) buffer.resize(std::max<size_t>(size, 1 << 20));
+    size_t done = 0;
+    const int rc = State(req).fs->Read(ino, static_cast<uint64_t>(offset), {buffer.data(), size}, &done);
+    if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
+    State(req).fs->metrics().AddBytesRead(done);
+    fuse_reply_buf(req, reinterpret_cast<const char*>(buffer.data()), done);
+  });
+}
+
+void OpWrite(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t offset, fuse_file_info*) {
+  Guard(req, "write", [&] {
+    Timed t(req, Op::kWrite);
+    size_t done = 0;
+    const int rc = State(req).fs->Write(ino, static_cast<uint64_t>(offset),
+                                        {reinterpret_cast<const std::byte*>(buf), size}, &done);
+    if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
+    fuse_reply_write(req, done);
+  });
+}
+
+void OpFlush(fuse_req_t req, fuse_ino_t, fuse_file_info*) { fuse_reply_err(req, 0); }
+
+void OpRelease(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  Guard(req, "release", [&] {
+    Timed t(req, Op::kRelease);
+    if (fi->fh) {
+      delete reinterpret_cast<std::string*>(fi->fh);
+    } else {
+      State(req).fs->Release(ino);
+    }
+    fuse_reply_err(req, 0);
+  });
+}
+
+void OpFsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info*) {
+  Guard(req, "fsync", [&] {
+    Timed t(req, Op::kFsync);
+    fuse_reply_err(req, -t.Error(State(req).fs->Fsync(ino)));
+  });
+}
+
+void OpOpendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  Guard(req, "opendir", [&] {
+    Timed t(req, Op::kOpen);
+    struct stat st;
+    const int rc = State(req).fs->GetAttr(ino, &st);
+    if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
+    if (!S_ISDIR(st.st_mode)) return static_cast<void>(fuse_reply_err(req, ENOTDIR));
+    fi->cache_readdir = 0;
+    fuse_reply_open(req, fi);
+  });
+}
+
+void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, bool plus) {
+  Timed t(req, Op::kReaddir);
+  thread_local std::vector<char> buffer;
+  buffer.resize(size);
+  size_t used = 0;
+  const double timeout = State(req).options.entry_timeout_s;
+  const int rc = State(req).fs->ReadDir(
+      ino, static_cast<uint64_t>(offset), [&](std::string_view name, const struct stat& st, uint64_t next) {
+        const std::string n(name);
+        size_t need;
+        if (plus) {
+          fuse_entry_param e;
+          std::memset(&e, 0, sizeof(e));
+          e.ino = st.st_ino;
+          e.generation = 1;
+          e.attr = st;
+          e.attr_timeout = e.entry_timeout = timeout;
+          need = fuse_add_direntry_plus(req, buffer.data() + used, size - used, n.c_str(), &e,
+                                        static_cast<off_t>(next));
+        } else {
+          need = fuse_add_direntry(req, buffer.data() + used, size - used, n.c_str(), &st,
+                                   static_cast<off_t>(next));
+        }
+        if (need > size - used) return false;
+        used += need;
+        return true;
+      });
+  if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
+  fuse_reply_buf(req, buffer.data(), used);
+}
+
+void OpReaddir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info*) {
+  Guard(req, "readdir", [&] { ReadDirCommon(req, ino, size, offset, false); });
+}
+
+void OpReaddirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info*) {
+  Guard(req, "readdirplus", [&] { ReadDirCommon(req, ino, size, offset, true); });
+}
+
+void OpReleasedir(fuse_req_t req, fuse_ino_t, fuse_file_info*) { fuse_reply_err(req, 0); }
+
+void OpStatfs(fuse_req_t req, fuse_ino_t) {
+  Guard(req, "statfs", [&] {
+    Timed t(req, Op::kStatfs);
+    struct statvfs st;
+    State(req).fs->StatFs(&st);
+    fuse_reply_statfs(req, &st);
+  });
+}
+
+void OpFallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length, fuse_file_info*) {
+  Guard(req, "fallocate", [&] {
+    Timed t(req, Op::kFallocate);
+    if (offset < 0 || length <= 0) return static_cast<void>(fuse_reply_err(req, EINVAL));
+    fuse_reply_err(req, -t.Error(State(req).fs->Fallocate(ino, mode, static_cast<uint64_t>(offset),
+                                                          static_cast<uint64_t>(length))));
+  });
+}
+
+// No extended attributes: say so the way tools expect.
+void OpGetxattr(fuse_req_t req, fuse_ino_t, const char*, size_t) { fuse_reply_err(req, ENODATA); }
+void OpListxattr(fuse_req_t req, fuse_ino_t, size_t size) {
+  if (size == 0) {
+    fuse_reply_xattr(req, 0);
+  } else {
+    fuse_reply_buf(req, nullptr, 0);
+  }
+}
+void OpSetxattr(fuse_req_t req, fuse_ino_t, const char*, const char*, size_t, int) {
+  fuse_reply_err(req, ENOTSUP);
+}
+
+}  // namespace
+
+fuse_lowlevel_ops MakeOperations() {
+  fuse_lowlevel_ops ops;
+  std::memset(&ops, 0, sizeof(ops));
+  ops.init = OpInit;
+  ops.lookup = OpLookup;
+  ops.forget = OpForget;
+  ops.forget_multi = OpForgetMulti;
+  ops.getattr = OpGetattr;
+  ops.setattr = OpSetattr;
+  ops.readlink = OpReadlink;
+  ops.mkdir = OpMkdir;
+  ops.symlink = OpSymlink;
+  ops.link = OpLink;
+  ops.unlink = OpUnlink;
+  ops.rmdir = OpRmdir;
+  ops.rename = OpRename;
+  ops.open = OpOpen;
+  ops.create = OpCreate;
+  ops.read = OpRead;
+  ops.write = OpWrite;
+  ops.flush = OpFlush;
+  ops.release = OpRelease;
+  ops.fsync = OpFsync;
+  ops.opendir = OpOpendir;
+  ops.readdir = OpReaddir;
+  ops.readdirplus = OpReaddirplus;
+  ops.releasedir = OpReleasedir;
+  ops.statfs = OpStatfs;
+  ops.fallocate = OpFallocate;
+  ops.getxattr = OpGetxattr;
+  ops.listxattr = OpListxattr;
+  ops.setxattr = OpSetxattr;
+  return ops;
+}
+
+}  // namespace sfsg

@@ -1,0 +1,148 @@
+#include "fuse/overlay.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+namespace sfsg {
+namespace {
+
+Json TimeToJson(const timespec& t) { return Json::array({t.tv_sec, t.tv_nsec}); }
+
+bool TimeFromJson(const Json& j, timespec* t) {
+  if (!j.is_array() || j.size() != 2 || !j[0].is_number_integer() || !j[1].is_number_integer())
+    return false;
+  t->tv_sec = j[0].get<int64_t>();
+  t->tv_nsec = j[1].get<int64_t>();
+  return true;
+}
+
+}  // namespace
+
+Json NodeToJson(uint64_t ino, const OverlayNode& n) {
+  return {{"op", "node"},
+          {"ino", ino},
+          {"kind", static_cast<int>(n.kind)},
+          {"mode", n.mode},
+          {"uid", n.uid},
+          {"gid", n.gid},
+          {"nlink", n.nlink},
+          {"size", n.size_bytes},
+          {"atime", TimeToJson(n.atime)},
+          {"mtime", TimeToJson(n.mtime)},
+          {"ctime", TimeToJson(n.ctime)},
+          {"synthetic", n.synthetic},
+          {"base_limit", n.base_limit},
+          {"class", n.content_class},
+          {"key", n.file_key},
+          {"link", n.link_target}};
+}
+
+Result<OverlayNode> NodeFromJson(const Json& r, uint64_t* ino) {
+  try {
+    OverlayNode n;
+    *ino = r.at("ino").get<uint64_t>();
+    const int kind = r.at("kind").get<int>();
+    if (kind < 0 || kind > 2) return Error::BadInput("journal: bad node kind");
+    n.kind = static_cast<NodeKind>(kind);
+    n.mode = r.at("mode").get<uint32_t>();
+    n.uid = r.at("uid").get<uint32_t>();
+    n.gid = r.at("gid").get<uint32_t>();
+    n.nlink = r.at("nlink").get<uint32_t>();
+    n.size_bytes = r.at("size").get<uint64_t>();
+    if (!TimeFromJson(r.at("atime"), &n.atime) || !TimeFromJson(r.at("mtime"), &n.mtime) ||
+        !TimeFromJson(r.at("ctime"), &n.ctime))
+      return Error::BadInput("journal: bad timestamps for inode " + std::to_string(*ino));
+    n.synthetic = r.at("synthetic").get<bool>();
+    n.base_limit = r.at("base_limit").get<uint64_t>();
+    n.content_class = r.at("class").get<uint16_t>();
+    n.file_key = r.at("key").get<uint64_t>();
+    n.link_target = r.at("link").get<std::string>();
+    if (n.kind == NodeKind::kDirectory) n.dir = std::make_unique<DirState>();
+    return n;
+  } catch (const Json::exception& e) {
+    return Error::BadInput(std::string("journal: malformed node record: ") + e.what());
+  }
+}
+
+Result<std::unique_ptr<Journal>> Journal::Open(const std::string& dir, const Json& identity) {
+  const std::string path = dir + "/journal.jsonl";
+  auto journal = std::make_unique<Journal>();
+  auto existing = ReadTextFile(path);
+  bool have_header = false;
+  if (existing.ok() && !existing->empty()) {
+    std::istringstream lines(*existing);
+    std::string line;
+    bool complete_last = existing->back() == '\n';
+    size_t line_number = 0;
+    const size_t total_lines = static_cast<size_t>(std::count(existing->begin(), existing->end(), '\n')) +
+                               (complete_last ? 0 : 1);
+    while (std::getline(lines, line)) {
+      ++line_number;
+      const bool last = line_number == total_lines;
+      Json record;
+      try {
+        record = Json::parse(line);
+      } catch (const Json::parse_error&) {
+        if (last && !complete_last) {
+          ++journal->torn_lines_;  // a write cut short by a crash: never acknowledged
+          continue;
+        }
+        return Error::BadInput(path + ":" + std::to_string(line_number) + ": corrupt journal line");
+      }
+      if (!have_header) {
+        if (!record.is_object() || record.value("format", "") != "sfsg-overlay")
+          return Error::BadInput(path + ":1: not an sfsg overlay journal");
+        if (record.value("identity", Json()) != identity)
+          return Error::BadInput(path + ": written by a shadow with another profile, seed or size (" +
+                                 record.value("identity", Json()).dump() + "); use the same options or a new directory");
+        have_header = true;
+        continue;
+      }
+      journal->replayed_.push_back(std::move(record));
+    }
+  }
+  journal->fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (journal->fd_ < 0) return Error::Io(path + ": cannot open: " + std::strerror(errno));
+  if (journal->torn_lines_ > 0) {
+    // Cut the torn tail so new lines start clean.
+    const auto keep = existing->rfind('\n');
+    if (::ftruncate(journal->fd_, keep == std::string::npos ? 0 : static_cast<off_t>(keep + 1)) != 0)
+      return Error::Io(path + ": cannot trim a torn line: " + std::strerror(errno));
+  }
+  if (!have_header) {
+    const Json header = {{"format", "sfsg-overlay"}, {"version", 1}, {"identity", identity}};
+    if (journal->Append(header) != 0) return Error::Io(path + ": cannot write the header");
+    journal->Sync();
+  }
+  return journal;
+}
+
+Journal::~Journal() {
+  if (fd_ >= 0) {
+    ::fsync(fd_);
+    ::close(fd_);
+  }
+}
+
+int Journal::Append(const Json& records) {
+  const std::string line = records.dump() + "\n";
+  size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno == ENOSPC ? -ENOSPC : -EIO;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+int Journal::Sync() { return ::fdatasync(fd_) == 0 ? 0 : -EIO; }
+
+}  // namespace sfsg

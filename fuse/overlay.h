@@ -1,0 +1,83 @@
+// Overlay: everything clients changed in a shadow, on top of the synthetic namespace.
+//
+// Nodes: a record for every inode whose metadata differs from the synthetic one (a
+// chmod, a write, a link) and for every inode a client created. Directories carry
+// the names added to them and the synthetic names hidden in them (whiteouts). File
+// bytes live in a BlockStore; synthetic content stays valid below `base_limit`.
+//
+// Durability (dir mode): each mutation appends one JSON line to PATH/journal.jsonl
+// describing the resulting state of the nodes and entries it touched; a remount replays
+// the journal. One write() per mutation, so a killed process leaves at most one torn
+// last line, which replay ignores (and reports).
+//
+// Thread-compatible: ShadowFs serialises access with its own lock.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "generator/namespace.h"
+#include "generator/util/json_io.h"
+#include "generator/util/status.h"
+
+namespace sfsg {
+
+// Inode numbers above the synthetic range.
+inline constexpr uint64_t kControlIno = uint64_t{1} << 62;         // /.sfsg and its files
+inline constexpr uint64_t kFirstOverlayIno = (uint64_t{1} << 62) + (uint64_t{1} << 40);
+
+struct DirState {
+  std::map<std::string, uint64_t> added;       // names created or moved here
+  std::set<std::string> whiteouts;             // synthetic names removed or shadowed
+  std::map<uint64_t, std::string> order;       // readdir sequence -> added name
+  std::unordered_map<std::string, uint64_t> sequence_of;
+  uint64_t next_sequence = 0;
+};
+
+struct OverlayNode {
+  NodeKind kind = NodeKind::kFile;
+  uint32_t mode = 0;          // permission and setuid/setgid/sticky bits
+  uint32_t uid = 0, gid = 0, nlink = 1;
+  uint64_t size_bytes = 0;
+  timespec atime{}, mtime{}, ctime{};
+  bool synthetic = false;     // a synthetic inode with local changes
+  uint64_t base_limit = 0;    // synthetic content is valid below this offset
+  uint16_t content_class = 0;
+  uint64_t file_key = 0;
+  std::string link_target;
+  std::unique_ptr<DirState> dir;  // directories only
+  bool freed = false;         // a deleted synthetic inode: it must not reappear
+};
+
+class Journal {
+ public:
+  // Opens (creating if needed) PATH/journal.jsonl; `identity` must match the header of
+  // an existing journal (same profile digest, seed and size), else kBadInput.
+  static Result<std::unique_ptr<Journal>> Open(const std::string& dir, const Json& identity);
+  ~Journal();
+  // Appends one line (one mutation). 0 or -EIO/-ENOSPC.
+  int Append(const Json& records);
+  int Sync();
+  // Records after the header, in order; torn or corrupt lines are counted, not applied.
+  const std::vector<Json>& replayed() const { return replayed_; }
+  uint64_t torn_lines() const { return torn_lines_; }
+
+ private:
+  int fd_ = -1;
+  std::vector<Json> replayed_;
+  uint64_t torn_lines_ = 0;
+};
+
+Json NodeToJson(uint64_t ino, const OverlayNode& node);
+// Rebuilds a node from its journal record (dir contents come from "dirent" records).
+Result<OverlayNode> NodeFromJson(const Json& record, uint64_t* ino);
+
+}  // namespace sfsg

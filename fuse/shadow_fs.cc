@@ -1,0 +1,395 @@
+// ShadowFs: construction, journal replay, and the read side (attributes, lookup,
+// listing, reading). Mutations are in shadow_fs_write.cc, control files in control.cc.
+#include "fuse/shadow_fs.h"
+
+#include <fuse_lowlevel.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+
+namespace sfsg {
+namespace {
+
+timespec FromNs(int64_t ns) {
+  timespec t;
+  t.tv_sec = ns / 1000000000;
+  t.tv_nsec = ns % 1000000000;
+  if (t.tv_nsec < 0) {
+    t.tv_nsec += 1000000000;
+    --t.tv_sec;
+  }
+  return t;
+}
+
+uint32_t TypeBits(NodeKind kind) {
+  switch (kind) {
+    case NodeKind::kDirectory: return S_IFDIR;
+    case NodeKind::kSymlink: return S_IFLNK;
+    case NodeKind::kFile: break;
+  }
+  return S_IFREG;
+}
+
+constexpr const char* kControlNames[] = {"status", "profile", "metrics", "forecast", "alerts", "curve"};
+constexpr uint64_t kControlFiles = sizeof(kControlNames) / sizeof(kControlNames[0]);
+
+}  // namespace
+
+ShadowFs::ShadowFs(std::unique_ptr<Namespace> ns, std::unique_ptr<BlockStore> store,
+                   ShadowConfig config)
+    : ns_(std::move(ns)),
+      content_(ns_->profile(), ns_->seed()),
+      store_(std::move(store)),
+      config_(std::move(config)) {
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  started_unix_ = static_cast<double>(now.tv_sec) + now.tv_nsec / 1e9;
+}
+
+ShadowFs::~ShadowFs() = default;
+
+Result<std::unique_ptr<ShadowFs>> ShadowFs::Create(std::unique_ptr<Namespace> ns,
+                                                   std::unique_ptr<BlockStore> store,
+                                                   ShadowConfig config) {
+  std::unique_ptr<ShadowFs> fs(new ShadowFs(std::move(ns), std::move(store), std::move(config)));
+  if (!fs->config_.overlay_dir.empty()) {
+    const Json identity = {{"seed", fs->ns_->seed()},
+                           {"dirs", fs->ns_->dir_count()},
+                           {"entries", fs->ns_->entry_count()},
+                           {"bytes", fs->ns_->total_bytes()},
+                           {"profile_digest", std::to_string(std::hash<std::string>{}(
+                                                  ProfileToJson(fs->ns_->profile()).dump()))}};
+    auto journal = Journal::Open(fs->config_.overlay_dir, identity);
+    if (!journal) return journal.error();
+    fs->journal_ = std::move(*journal);
+    if (auto status = fs->Replay(); !status) return status.error();
+  }
+  return fs;
+}
+
+Status ShadowFs::Replay() {
+  std::unique_lock lock(mutex_);
+  replaying_ = true;
+  for (const Json& line : journal_->replayed()) {
+    if (!line.is_array()) return Error::BadInput(config_.overlay_dir + "/journal.jsonl: record is not an array");
+    for (const Json& r : line) {
+      const std::string op = r.value("op", "");
+      if (op == "node") {
+        uint64_t ino = 0;
+        auto node = NodeFromJson(r, &ino);
+        if (!node) return node.error();
+        auto it = nodes_.find(ino);
+        if (it != nodes_.end() && it->second.dir) node->dir = std::move(it->second.dir);
+        nodes_[ino] = std::move(*node);
+        next_ino_ = std::max(next_ino_, ino + 1);
+      } else if (op == "dirent") {
+        const uint64_t dir = r.value("dir", uint64_t{0});
+        const std::string name = r.value("name", "");
+        const uint64_t ino = r.value("ino", uint64_t{0});
+        if (!Materialize(dir) || !DirOf(dir)) return Error::BadInput(config_.overlay_dir + "/journal.jsonl: entry in a non-directory");
+        if (ino == 0) RemoveEntry(dir, name); else AddEntry(dir, name, ino);
+      } else if (op == "blocks") {
+        for (const Json& b : r.at("blocks")) store_->Adopt(r.at("ino").get<uint64_t>(), b.get<uint64_t>());
+      } else if (op == "drop") {
+        store_->DropFrom(r.at("ino").get<uint64_t>(), r.at("from").get<uint64_t>());
+      } else if (op == "free") {
+        FreeLocked(r.at("ino").get<uint64_t>());
+      } else {
+        return Error::BadInput(config_.overlay_dir + "/journal.jsonl: unknown record '" + op + "'");
+      }
+    }
+  }
+  replaying_ = false;
+  pending_ = Json::array();
+  overlay_touched_ = !nodes_.empty();
+  overlay_nodes_ = nodes_.size();
+  return Status::Ok();
+}
+
+void ShadowFs::SyntheticStat(const NodeAttr& attr, struct stat* st) const {
+  st->st_ino = attr.ino;
+  st->st_blksize = 4096;
+  st->st_mode = TypeBits(attr.kind) | attr.mode;
+  st->st_nlink = attr.nlink + (attr.ino == Namespace::kRootIno ? 1 : 0);  // + /.sfsg
+  st->st_uid = config_.owner_uid;
+  st->st_gid = config_.owner_gid;
+  st->st_size = static_cast<off_t>(attr.size_bytes);
+  st->st_blocks = (st->st_size + 511) / 512;
+  st->st_atim = FromNs(attr.atime_ns);
+  st->st_mtim = FromNs(attr.mtime_ns);
+  st->st_ctim = FromNs(attr.ctime_ns);
+}
+
+int ShadowFs::AttrLocked(uint64_t ino, struct stat* st) const {
+  std::memset(st, 0, sizeof(*st));
+  st->st_ino = ino;
+  st->st_blksize = 4096;
+  if (IsControl(ino)) {
+    st->st_uid = config_.owner_uid;
+    st->st_gid = config_.owner_gid;
+    if (ino == kControlIno) {
+      st->st_mode = S_IFDIR | 0555;
+      st->st_nlink = 2;
+    } else {
+      st->st_mode = S_IFREG | 0444;
+      st->st_nlink = 1;
+      st->st_size = static_cast<off_t>(ControlText(ino).size());
+    }
+    st->st_mtim = st->st_ctim = st->st_atim = FromNs(static_cast<int64_t>(started_unix_ * 1e9));
+    return 0;
+  }
+  const auto it = nodes_.find(ino);
+  if (it != nodes_.end()) {
+    const OverlayNode& n = it->second;
+    if (n.freed) return -ENOENT;
+    st->st_mode = TypeBits(n.kind) | n.mode;
+    st->st_nlink = n.nlink;
+    st->st_uid = n.uid;
+    st->st_gid = n.gid;
+    st->st_size = static_cast<off_t>(n.size_bytes);
+    st->st_atim = n.atime;
+    st->st_mtim = n.mtime;
+    st->st_ctim = n.ctime;
+  } else {
+    const auto attr = ns_->GetAttr(ino);
+    if (!attr) return -ENOENT;
+    SyntheticStat(*attr, st);
+  }
+  st->st_blocks = (st->st_size + 511) / 512;
+  return 0;
+}
+
+int ShadowFs::GetAttr(uint64_t ino, struct stat* st) const {
+  if (!overlay_touched_.load(std::memory_order_acquire)) return AttrLocked(ino, st);
+  std::shared_lock lock(mutex_);
+  return AttrLocked(ino, st);
+}
+
+bool ShadowFs::IsDirLocked(uint64_t ino) const {
+  if (ino == kControlIno) return true;
+  const auto it = nodes_.find(ino);
+  if (it != nodes_.end()) return !it->second.freed && it->second.kind == NodeKind::kDirectory;
+  const auto attr = ns_->GetAttr(ino);
+  return attr && attr->kind == NodeKind::kDirectory;
+}
+
+int ShadowFs::LookupLocked(uint64_t parent, std::string_view name, uint64_t* ino) const {
+  if (name.size() > kMaxNameBytes) return -ENAMETOOLONG;
+  if (parent == kControlIno) {
+    for (uint64_t i = 0; i < kControlFiles; ++i)
+      if (name == kControlNames[i]) return *ino = kControlIno + 1 + i, 0;
+    return -ENOENT;
+  }
+  if (parent == Namespace::kRootIno && name == ".sfsg") return *ino = kControlIno, 0;
+  const auto it = nodes_.find(parent);
+  if (it != nodes_.end()) {
+    if (it->second.freed) return -ENOENT;
+    if (!it->second.dir) return -ENOTDIR;
+    const DirState& d = *it->second.dir;
+    if (const auto a = d.added.find(std::string(name)); a != d.added.end()) return *ino = a->second, 0;
+    if (d.whiteouts.count(std::string(name))) return -ENOENT;
+    if (!it->second.synthetic) return -ENOENT;
+  }
+  const auto attr = ns_->Lookup(parent, name);
+  if (!attr) return IsDirLocked(parent) ? -ENOENT : -ENOTDIR;
+  *ino = attr->ino;
+  return 0;
+}
+
+int ShadowFs::Lookup(uint64_t parent, std::string_view name, struct stat* st) const {
+  std::shared_lock lock(mutex_, std::defer_lock);
+  if (overlay_touched_.load(std::memory_order_acquire)) lock.lock();
+  uint64_t ino = 0;
+  if (const int rc = LookupLocked(parent, name, &ino); rc != 0) return rc;
+  return AttrLocked(ino, st);
+}
+
+int ShadowFs::ReadDir(uint64_t dir, uint64_t offset,
+                      const std::function<bool(std::string_view, const struct stat&, uint64_t)>& emit) const {
+  std::shared_lock lock(mutex_);
+  if (!IsDirLocked(dir)) return -ENOTDIR;
+  struct stat st;
+  // Offsets: 0 ".", 1 "..", then (root only) 2 ".sfsg", then synthetic children from
+  // base, then added entries from base + synthetic count by sequence number.
+  const uint64_t parent = dir == kControlIno ? Namespace::kRootIno : dir;
+  if (offset == 0) {
+    AttrLocked(dir, &st);
+    if (!emit(".", st, 1)) return 0;
+    offset = 1;
+  }
+  if (offset == 1) {
+    AttrLocked(parent, &st);
+    if (!emit("..", st, 2)) return 0;
+    offset = 2;
+  }
+  if (dir == kControlIno) {
+    for (uint64_t i = offset - 2; i < kControlFiles; ++i) {
+      AttrLocked(kControlIno + 1 + i, &st);
+      if (!emit(kControlNames[i], st, i + 3)) return 0;
+    }
+    return 0;
+  }
+  const bool root = dir == Namespace::kRootIno;
+  if (root && offset == 2) {
+    AttrLocked(kControlIno, &st);
+    if (!emit(".sfsg", st, 3)) return 0;
+    offset = 3;
+  }
+  const uint64_t base = root ? 3 : 2;
+  const auto it = nodes_.find(dir);
+  const DirState* state = it != nodes_.end() ? it->second.dir.get() : nullptr;
+  const bool synthetic = it == nodes_.end() || it->second.synthetic;
+  const uint64_t synthetic_count = synthetic ? ns_->ChildCount(dir) : 0;
+  bool stopped = false;
+  if (offset < base + synthetic_count) {
+    ns_->ListChildren(dir, offset - base, [&](const DirEntryView& e) {
+      if (state && state->whiteouts.count(e.name)) {
+        ++offset;
+        return true;
+      }
+      // Unchanged synthetic entries already carry their attributes: no second descent.
+      if (nodes_.find(e.attr.ino) == nodes_.end()) {
+        std::memset(&st, 0, sizeof(st));
+        SyntheticStat(e.attr, &st);
+      } else if (AttrLocked(e.attr.ino, &st) != 0) {
+        ++offset;
+        return true;
+      }
+      ++offset;
+      if (!emit(e.name, st, offset)) {
+        stopped = true;
+        return false;
+      }
+      return true;
+    });
+    if (stopped) return 0;
+    offset = base + synthetic_count;
+  }
+  if (!state) return 0;
+  for (auto a = state->order.lower_bound(offset - base - synthetic_count); a != state->order.end(); ++a) {
+    const uint64_t ino = state->added.at(a->second);
+    if (AttrLocked(ino, &st) != 0) continue;
+    if (!emit(a->second, st, base + synthetic_count + a->first + 1)) return 0;
+  }
+  return 0;
+}
+
+int ShadowFs::ReadLink(uint64_t ino, std::string* target) const {
+  std::shared_lock lock(mutex_);
+  const auto it = nodes_.find(ino);
+  if (it != nodes_.end()) {
+    if (it->second.kind != NodeKind::kSymlink) return -EINVAL;
+    if (!it->second.synthetic || !it->second.link_target.empty()) return *target = it->second.link_target, 0;
+  }
+  const auto link = ns_->ReadLink(ino);
+  if (!link) return -EINVAL;
+  *target = *link;
+  return 0;
+}
+
+int ShadowFs::Open(uint64_t ino, int flags) {
+  std::unique_lock lock(mutex_);
+  struct stat st;
+  if (const int rc = AttrLocked(ino, &st); rc != 0) return rc;
+  if (S_ISDIR(st.st_mode)) return -EISDIR;
+  const bool writable = (flags & O_ACCMODE) != O_RDONLY;
+  if (IsControl(ino)) return writable ? -EACCES : 0;
+  if ((flags & O_TRUNC) && writable && S_ISREG(st.st_mode)) {
+    OverlayNode* node = Materialize(ino);
+    if (const int rc = TruncateLocked(ino, *node, 0); rc != 0) return rc;
+    if (const int rc = Persist({ino}); rc != 0) return rc;
+  }
+  ++open_counts_[ino];
+  return 0;
+}
+
+void ShadowFs::Release(uint64_t ino) {
+  std::unique_lock lock(mutex_);
+  const auto count = open_counts_.find(ino);
+  if (count == open_counts_.end()) return;
+  if (--count->second > 0) return;
+  open_counts_.erase(count);
+  const auto it = nodes_.find(ino);
+  if (it != nodes_.end() && it->second.nlink == 0 && !it->second.freed) {
+    FreeLocked(ino);
+    Persist({});
+  }
+}
+
+int ShadowFs::ReadBlock(uint64_t ino, const OverlayNode& node, uint64_t block, std::byte* out) const {
+  if (store_->Get(ino, block, out)) return 0;
+  const uint64_t start = block * BlockStore::kBlockBytes;
+  if (node.synthetic && start < node.base_limit) {
+    content_.Fill(node.content_class, node.file_key, start, {out, BlockStore::kBlockBytes});
+    const uint64_t valid = node.base_limit - start;
+    if (valid < BlockStore::kBlockBytes) std::memset(out + valid, 0, BlockStore::kBlockBytes - valid);
+  } else {
+    std::memset(out, 0, BlockStore::kBlockBytes);
+  }
+  return 0;
+}
+
+int ShadowFs::Read(uint64_t ino, uint64_t offset, std::span<std::byte> buf, size_t* done) const {
+  *done = 0;
+  if (IsControl(ino)) {
+    const std::string text = ControlText(ino);
+    if (offset >= text.size()) return 0;
+    *done = std::min<size_t>(buf.size(), text.size() - offset);
+    std::memcpy(buf.data(), text.data() + offset, *done);
+    return 0;
+  }
+  std::shared_lock lock(mutex_, std::defer_lock);
+  const OverlayNode* node = nullptr;
+  if (overlay_touched_.load(std::memory_order_acquire)) {
+    lock.lock();
+    const auto it = nodes_.find(ino);
+    if (it != nodes_.end()) node = &it->second;
+  }
+  if (node == nullptr) {
+    // The fast path: an unmodified synthetic file, no lock, no allocation.
+    const auto attr = ns_->GetAttr(ino);
+    if (!attr) return -ENOENT;
+    if (attr->kind != NodeKind::kFile) return -EISDIR;
+    if (offset >= attr->size_bytes) return 0;
+    const size_t n = std::min<uint64_t>(buf.size(), attr->size_bytes - offset);
+    content_.Fill(attr->content_class, attr->file_index, offset, buf.first(n));
+    *done = n;
+    return 0;
+  }
+  if (node->kind != NodeKind::kFile) return -EISDIR;
+  if (offset >= node->size_bytes) return 0;
+  const size_t n = std::min<uint64_t>(buf.size(), node->size_bytes - offset);
+  alignas(64) std::byte block[BlockStore::kBlockBytes];
+  size_t copied = 0;
+  while (copied < n) {
+    const uint64_t at = offset + copied;
+    const uint64_t index = at / BlockStore::kBlockBytes;
+    const size_t within = at % BlockStore::kBlockBytes;
+    const size_t take = std::min<size_t>(BlockStore::kBlockBytes - within, n - copied);
+    ReadBlock(ino, *node, index, block);
+    std::memcpy(buf.data() + copied, block + within, take);
+    copied += take;
+  }
+  *done = n;
+  return 0;
+}
+
+int ShadowFs::StatFs(struct statvfs* st) const {
+  std::memset(st, 0, sizeof(*st));
+  const uint64_t block = 4096;
+  const uint64_t used = ns_->total_bytes() + store_->bytes_used();
+  const uint64_t capacity = std::max(config_.capacity_bytes, used);
+  st->f_bsize = st->f_frsize = block;
+  st->f_blocks = capacity / block;
+  st->f_bfree = st->f_bavail = (capacity - used) / block;
+  const uint64_t inodes = ns_->max_ino() + 1;
+  st->f_files = std::max<uint64_t>(inodes * 2, inodes + (uint64_t{1} << 20));
+  st->f_ffree = st->f_favail = st->f_files - inodes;
+  st->f_namemax = kMaxNameBytes;
+  return 0;
+}
+
+}  // namespace sfsg

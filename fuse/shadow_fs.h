@@ -1,0 +1,151 @@
+// ShadowFs: the filesystem a shadow mount serves, independent of the FUSE wire.
+//
+// It merges three sources: the synthetic namespace and content (generator/), the
+// write overlay (metadata in memory, bytes in a BlockStore, a journal in dir mode),
+// and the control files under /.sfsg/. Every operation returns 0 or a negative errno,
+// so fuse_ops.cc only translates; unit tests drive it without mounting.
+//
+// Thread-safety: all methods are thread-safe. Reads of unmodified synthetic files
+// take no lock and allocate nothing; anything touching the overlay takes a shared
+// (lookups, reads) or exclusive (mutations) lock.
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "fuse/block_store.h"
+#include "fuse/metrics.h"
+#include "fuse/overlay.h"
+#include "generator/content_model.h"
+#include "generator/namespace.h"
+
+namespace sfsg {
+
+struct ShadowConfig {
+  std::string profile_source = "builtin";  // for /.sfsg/status
+  double scale = 1.0;
+  uint64_t capacity_bytes = 0;             // what statfs reports as the size
+  uint32_t owner_uid = 0, owner_gid = 0;   // owner of synthetic nodes
+  std::string writes = "memory";           // for /.sfsg/status
+  std::string overlay_dir;                 // dir mode: where journal.jsonl lives
+};
+
+struct RequestContext {
+  uint32_t uid = 0, gid = 0;
+};
+
+// Extra files under /.sfsg/ whose text another component publishes (forecast, alerts).
+class ControlBoard {
+ public:
+  ControlBoard();
+  void Publish(const std::string& name, std::string text);
+  std::string Get(const std::string& name) const;
+
+ private:
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<std::string, std::string> files_;
+};
+
+class ShadowFs {
+ public:
+  static constexpr uint64_t kMaxFileBytes = uint64_t{1} << 60;
+  static constexpr size_t kMaxNameBytes = 255;
+
+  // Replays the journal when `store` is a dir store. Errors: a journal that does not
+  // belong to this shadow, or is corrupt before its last line.
+  static Result<std::unique_ptr<ShadowFs>> Create(std::unique_ptr<Namespace> ns,
+                                                  std::unique_ptr<BlockStore> store,
+                                                  ShadowConfig config);
+  ~ShadowFs();
+
+  int GetAttr(uint64_t ino, struct stat* st) const;
+  int Lookup(uint64_t parent, std::string_view name, struct stat* st) const;
+  // Emits entries from offset `offset` (0 = start) with the offset of the next one.
+  int ReadDir(uint64_t dir, uint64_t offset,
+              const std::function<bool(std::string_view, const struct stat&, uint64_t next)>& emit) const;
+  int ReadLink(uint64_t ino, std::string* target) const;
+  int Open(uint64_t ino, int flags);
+  void Release(uint64_t ino);
+  // Reads into buf; *done gets the byte count (short only at end of file).
+  int Read(uint64_t ino, uint64_t offset, std::span<std::byte> buf, size_t* done) const;
+  int Write(uint64_t ino, uint64_t offset, std::span<const std::byte> data, size_t* done);
+  int Create(uint64_t parent, std::string_view name, uint32_t mode, const RequestContext& ctx,
+             struct stat* st);
+  int Mkdir(uint64_t parent, std::string_view name, uint32_t mode, const RequestContext& ctx,
+            struct stat* st);
+  int Symlink(uint64_t parent, std::string_view name, std::string_view target,
+              const RequestContext& ctx, struct stat* st);
+  int Link(uint64_t ino, uint64_t parent, std::string_view name, struct stat* st);
+  int Unlink(uint64_t parent, std::string_view name);
+  int Rmdir(uint64_t parent, std::string_view name);
+  int Rename(uint64_t parent, std::string_view name, uint64_t new_parent,
+             std::string_view new_name, unsigned flags);
+  // `valid` uses FUSE_SET_ATTR_* bits.
+  int SetAttr(uint64_t ino, const struct stat& attr, int valid, struct stat* out);
+  int Fallocate(uint64_t ino, int mode, uint64_t offset, uint64_t length);
+  int Fsync(uint64_t ino);
+  int StatFs(struct statvfs* st) const;
+
+  bool IsControl(uint64_t ino) const { return ino >= kControlIno && ino < kFirstOverlayIno; }
+  // The current text of a control file (generated on demand).
+  std::string ControlText(uint64_t ino) const;
+
+  const Namespace& ns() const { return *ns_; }
+  Metrics& metrics() { return metrics_; }
+  ControlBoard& board() { return board_; }
+  uint64_t overlay_bytes() const { return store_->bytes_used(); }
+
+ private:
+  ShadowFs(std::unique_ptr<Namespace> ns, std::unique_ptr<BlockStore> store, ShadowConfig config);
+  Status Replay();
+
+  // All below REQUIRE mutex_ held (shared for const, exclusive otherwise).
+  int AttrLocked(uint64_t ino, struct stat* st) const;
+  void SyntheticStat(const NodeAttr& attr, struct stat* st) const;
+  int LookupLocked(uint64_t parent, std::string_view name, uint64_t* ino) const;
+  bool IsDirLocked(uint64_t ino) const;
+  OverlayNode* Materialize(uint64_t ino);
+  DirState* DirOf(uint64_t ino);
+  bool DirEmptyLocked(uint64_t ino) const;
+  void AddEntry(uint64_t parent, const std::string& name, uint64_t ino);
+  void RemoveEntry(uint64_t parent, const std::string& name);
+  void DropLink(uint64_t ino);
+  int NewNode(uint64_t parent, std::string_view name, NodeKind kind, uint32_t mode,
+              const RequestContext& ctx, uint64_t* ino);
+  int ReadBlock(uint64_t ino, const OverlayNode& node, uint64_t block, std::byte* out) const;
+  int TruncateLocked(uint64_t ino, OverlayNode& node, uint64_t size);
+  void FreeLocked(uint64_t ino);
+  // Appends the pending entry/block records plus the state of `nodes` as one journal
+  // line (dir mode), and refreshes the lock-free flags. 0 or a negative errno.
+  int Persist(std::initializer_list<uint64_t> nodes);
+
+  std::unique_ptr<Namespace> ns_;
+  ContentModel content_;
+  std::unique_ptr<BlockStore> store_;
+  std::unique_ptr<Journal> journal_;
+  ShadowConfig config_;
+  Metrics metrics_;
+  ControlBoard board_;
+  double started_unix_ = 0;
+
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<uint64_t, OverlayNode> nodes_;
+  std::atomic<bool> overlay_touched_{false};  // lets unmodified reads skip the lock
+  uint64_t next_ino_ = kFirstOverlayIno;
+  std::unordered_map<uint64_t, uint32_t> open_counts_;  // open handles per inode
+  Json pending_ = Json::array();    // journal records of the mutation in progress
+  bool replaying_ = false;
+  std::atomic<uint64_t> overlay_nodes_{0};
+};
+
+}  // namespace sfsg

@@ -1,0 +1,431 @@
+// ShadowFs: mutations through the overlay (create, write, truncate, rename, ...).
+// Every public method takes the exclusive lock, validates, mutates, then persists
+// one journal line before it returns, so an acknowledged change survives a crash.
+#include <fuse_lowlevel.h>
+#include <linux/fs.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+#include <vector>
+
+#include "fuse/shadow_fs.h"
+
+namespace sfsg {
+namespace {
+
+timespec Now() {
+  timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  return t;
+}
+
+timespec FromNs(int64_t ns) {
+  return {static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+}
+
+constexpr uint64_t kBlock = BlockStore::kBlockBytes;
+
+}  // namespace
+
+OverlayNode* ShadowFs::Materialize(uint64_t ino) {
+  const auto it = nodes_.find(ino);
+  if (it != nodes_.end()) return &it->second;
+  const auto attr = ns_->GetAttr(ino);
+  if (!attr) return nullptr;
+  OverlayNode n;
+  n.kind = attr->kind;
+  n.mode = attr->mode;
+  n.uid = config_.owner_uid;
+  n.gid = config_.owner_gid;
+  n.nlink = attr->nlink + (ino == Namespace::kRootIno ? 1 : 0);
+  n.size_bytes = attr->size_bytes;
+  n.atime = FromNs(attr->atime_ns);
+  n.mtime = FromNs(attr->mtime_ns);
+  n.ctime = FromNs(attr->ctime_ns);
+  n.synthetic = true;
+  n.base_limit = attr->kind == NodeKind::kFile ? attr->size_bytes : 0;
+  n.content_class = attr->content_class;
+  n.file_key = attr->file_index;
+  if (attr->kind == NodeKind::kSymlink) n.link_target = ns_->ReadLink(ino).value_or("");
+  if (attr->kind == NodeKind::kDirectory) n.dir = std::make_unique<DirState>();
+  OverlayNode* node = &nodes_.emplace(ino, std::move(n)).first->second;
+  overlay_touched_.store(true, std::memory_order_release);
+  return node;
+}
+
+DirState* ShadowFs::DirOf(uint64_t ino) {
+  OverlayNode* node = Materialize(ino);
+  return node ? node->dir.get() : nullptr;
+}
+
+bool ShadowFs::DirEmptyLocked(uint64_t ino) const {
+  const auto it = nodes_.find(ino);
+  if (it == nodes_.end()) return ns_->ChildCount(ino) == 0;
+  const DirState& d = *it->second.dir;
+  const uint64_t synthetic = it->second.synthetic ? ns_->ChildCount(ino) : 0;
+  return d.added.empty() && d.whiteouts.size() >= synthetic;
+}
+
+void ShadowFs::AddEntry(uint64_t parent, const std::string& name, uint64_t ino) {
+  OverlayNode* dir = Materialize(parent);
+  DirState& d = *dir->dir;
+  if (dir->synthetic && ns_->Lookup(parent, name)) d.whiteouts.insert(name);
+  d.added[name] = ino;
+  if (!d.sequence_of.count(name)) {
+    d.order[d.next_sequence] = name;
+    d.sequence_of[name] = d.next_sequence++;
+  }
+  if (!replaying_) pending_.push_back({{"op", "dirent"}, {"dir", parent}, {"name", name}, {"ino", ino}});
+}
+
+void ShadowFs::RemoveEntry(uint64_t parent, const std::string& name) {
+  OverlayNode* dir = Materialize(parent);
+  DirState& d = *dir->dir;
+  d.added.erase(name);
+  if (const auto seq = d.sequence_of.find(name); seq != d.sequence_of.end()) {
+    d.order.erase(seq->second);
+    d.sequence_of.erase(seq);
+  }
+  if (dir->synthetic && ns_->Lookup(parent, name)) d.whiteouts.insert(name);
+  if (!replaying_) pending_.push_back({{"op", "dirent"}, {"dir", parent}, {"name", name}, {"ino", 0}});
+}
+
+void ShadowFs::FreeLocked(uint64_t ino) {
+  store_->DropFrom(ino, 0);
+  nodes_.erase(ino);
+  // A freed synthetic inode must not come back from the namespace: keep a tombstone.
+  if (ns_->GetAttr(ino)) {
+    OverlayNode tomb;
+    tomb.nlink = 0;
+    tomb.freed = true;
+    nodes_.emplace(ino, std::move(tomb));
+  }
+  if (!replaying_) pending_.push_back({{"op", "free"}, {"ino", ino}});
+}
+
+void ShadowFs::DropLink(uint64_t ino) {
+  OverlayNode* node = Materialize(ino);
+  if (!node) return;
+  if (node->nlink > 0) --node->nlink;
+  node->ctime = Now();
+  if (node->nlink == 0 && !open_counts_.count(ino)) FreeLocked(ino);
+}
+
+int ShadowFs::Persist(std::initializer_list<uint64_t> inos) {
+  overlay_nodes_.store(nodes_.size(), std::memory_order_relaxed);
+  if (!journal_) {
+    pending_ = Json::array();
+    return 0;
+  }
+  for (uint64_t ino : inos) {
+    const auto it = nodes_.find(ino);
+    if (it != nodes_.end() && (it->second.nlink > 0 || open_counts_.count(ino)))
+      pending_.push_back(NodeToJson(ino, it->second));
+  }
+  if (pending_.empty()) return 0;
+  const int rc = journal_->Append(pending_);
+  pending_ = Json::array();
+  return rc;
+}
+
+int ShadowFs::NewNode(uint64_t parent, std::string_view name, NodeKind kind, uint32_t mode,
+                      const RequestContext& ctx, uint64_t* ino) {
+  if (name.size() > kMaxNameBytes) return -ENAMETOOLONG;
+  if (IsControl(parent)) return -EACCES;
+  if (!IsDirLocked(parent)) return -ENOTDIR;
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos) return -EINVAL;
+  uint64_t existing = 0;
+  if (LookupLocked(parent, name, &existing) == 0) return -EEXIST;
+  struct stat parent_attr;
+  if (const int rc = AttrLocked(parent, &parent_attr); rc != 0) return rc;
+  OverlayNode n;
+  n.kind = kind;
+  n.mode = mode & 07777;
+  n.uid = ctx.uid;
+  n.gid = ctx.gid;
+  // BSD group semantics under a setgid directory: the group is inherited, and new
+  // subdirectories stay setgid.
+  if (parent_attr.st_mode & S_ISGID) {
+    n.gid = parent_attr.st_gid;
+    if (kind == NodeKind::kDirectory) n.mode |= S_ISGID;
+  }
+  n.nlink = kind == NodeKind::kDirectory ? 2 : 1;
+  n.atime = n.mtime = n.ctime = Now();
+  if (kind == NodeKind::kDirectory) n.dir = std::make_unique<DirState>();
+  *ino = next_ino_++;
+  nodes_.emplace(*ino, std::move(n));
+  overlay_touched_.store(true, std::memory_order_release);
+  AddEntry(parent, std::string(name), *ino);
+  OverlayNode* p = Materialize(parent);
+  if (kind == NodeKind::kDirectory) ++p->nlink;
+  p->mtime = p->ctime = Now();
+  return 0;
+}
+
+int ShadowFs::Create(uint64_t parent, std::string_view name, uint32_t mode,
+                     const RequestContext& ctx, struct stat* st) {
+  std::unique_lock lock(mutex_);
+  uint64_t ino = 0;
+  if (const int rc = NewNode(parent, name, NodeKind::kFile, mode, ctx, &ino); rc != 0) return rc;
+  ++open_counts_[ino];
+  if (const int rc = Persist({ino, parent}); rc != 0) return rc;
+  return AttrLocked(ino, st);
+}
+
+int ShadowFs::Mkdir(uint64_t parent, std::string_view name, uint32_t mode,
+                    const RequestContext& ctx, struct stat* st) {
+  std::unique_lock lock(mutex_);
+  uint64_t ino = 0;
+  if (const int rc = NewNode(parent, name, NodeKind::kDirectory, mode, ctx, &ino); rc != 0) return rc;
+  if (const int rc = Persist({ino, parent}); rc != 0) return rc;
+  return AttrLocked(ino, st);
+}
+
+int ShadowFs::Symlink(uint64_t parent, std::string_view name, std::string_view target,
+                      const RequestContext& ctx, struct stat* st) {
+  std::unique_lock lock(mutex_);
+  if (target.size() >= 4096) return -ENAMETOOLONG;
+  uint64_t ino = 0;
+  if (const int rc = NewNode(parent, name, NodeKind::kSymlink, 0777, ctx, &ino); rc != 0) return rc;
+  OverlayNode& node = nodes_.at(ino);
+  node.link_target = std::string(target);
+  node.size_bytes = target.size();
+  if (const int rc = Persist({ino, parent}); rc != 0) return rc;
+  return AttrLocked(ino, st);
+}
+
+int ShadowFs::Link(uint64_t ino, uint64_t parent, std::string_view name, struct stat* st) {
+  std::unique_lock lock(mutex_);
+  if (name.size() > kMaxNameBytes) return -ENAMETOOLONG;
+  if (IsControl(ino) || IsControl(parent)) return -EACCES;
+  if (IsDirLocked(ino)) return -EPERM;
+  uint64_t existing = 0;
+  if (LookupLocked(parent, name, &existing) == 0) return -EEXIST;
+  OverlayNode* node = Materialize(ino);
+  if (!node) return -ENOENT;
+  ++node->nlink;
+  node->ctime = Now();
+  AddEntry(parent, std::string(name), ino);
+  Materialize(parent)->mtime = Now();
+  if (const int rc = Persist({ino, parent}); rc != 0) return rc;
+  return AttrLocked(ino, st);
+}
+
+int ShadowFs::Unlink(uint64_t parent, std::string_view name) {
+  std::unique_lock lock(mutex_);
+  if (IsControl(parent)) return -EACCES;
+  uint64_t ino = 0;
+  if (const int rc = LookupLocked(parent, name, &ino); rc != 0) return rc;
+  if (IsControl(ino)) return -EACCES;
+  if (IsDirLocked(ino)) return -EISDIR;
+  RemoveEntry(parent, std::string(name));
+  DropLink(ino);
+  OverlayNode* p = Materialize(parent);
+  p->mtime = p->ctime = Now();
+  return Persist({ino, parent});
+}
+
+int ShadowFs::Rmdir(uint64_t parent, std::string_view name) {
+  std::unique_lock lock(mutex_);
+  if (name == ".") return -EINVAL;
+  if (IsControl(parent)) return -EACCES;
+  uint64_t ino = 0;
+  if (const int rc = LookupLocked(parent, name, &ino); rc != 0) return rc;
+  if (IsControl(ino)) return -EBUSY;
+  if (!IsDirLocked(ino)) return -ENOTDIR;
+  if (!DirEmptyLocked(ino)) return -ENOTEMPTY;
+  RemoveEntry(parent, std::string(name));
+  FreeLocked(ino);
+  OverlayNode* p = Materialize(parent);
+  if (p->nlink > 2) --p->nlink;
+  p->mtime = p->ctime = Now();
+  return Persist({parent});
+}
+
+int ShadowFs::Rename(uint64_t parent, std::string_view name, uint64_t new_parent,
+                     std::string_view new_name, unsigned flags) {
+  std::unique_lock lock(mutex_);
+  if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) return -EINVAL;
+  if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE)) return -EINVAL;
+  if (new_name.size() > kMaxNameBytes) return -ENAMETOOLONG;
+  if (IsControl(parent) || IsControl(new_parent)) return -EACCES;
+  uint64_t ino = 0, target = 0;
+  if (const int rc = LookupLocked(parent, name, &ino); rc != 0) return rc;
+  if (IsControl(ino)) return -EACCES;
+  if (!IsDirLocked(new_parent)) return -ENOTDIR;
+  const bool target_exists = LookupLocked(new_parent, new_name, &target) == 0;
+  if (target_exists && IsControl(target)) return -EACCES;
+  if (target_exists && target == ino) return 0;
+  const bool moving_dir = IsDirLocked(ino);
+  if (flags & RENAME_EXCHANGE) {
+    if (!target_exists) return -ENOENT;
+    const bool target_dir = IsDirLocked(target);
+    AddEntry(parent, std::string(name), target);
+    AddEntry(new_parent, std::string(new_name), ino);
+    if (parent != new_parent && moving_dir != target_dir) {
+      OverlayNode* from = Materialize(parent);
+      OverlayNode* to = Materialize(new_parent);
+      if (moving_dir) --from->nlink, ++to->nlink; else ++from->nlink, --to->nlink;
+    }
+    Materialize(ino)->ctime = Materialize(target)->ctime = Now();
+    return Persist({ino, target, parent, new_parent});
+  }
+  if (target_exists) {
+    if (flags & RENAME_NOREPLACE) return -EEXIST;
+    const bool target_dir = IsDirLocked(target);
+    if (moving_dir && !target_dir) return -ENOTDIR;
+    if (!moving_dir && target_dir) return -EISDIR;
+    if (target_dir && !DirEmptyLocked(target)) return -ENOTEMPTY;
+    RemoveEntry(new_parent, std::string(new_name));
+    if (target_dir) {
+      FreeLocked(target);
+      --Materialize(new_parent)->nlink;
+    } else {
+      DropLink(target);
+    }
+  }
+  RemoveEntry(parent, std::string(name));
+  AddEntry(new_parent, std::string(new_name), ino);
+  OverlayNode* from = Materialize(parent);
+  OverlayNode* to = Materialize(new_parent);
+  if (moving_dir && parent != new_parent) --from->nlink, ++to->nlink;
+  const timespec now = Now();
+  from->mtime = from->ctime = to->mtime = to->ctime = now;
+  Materialize(ino)->ctime = now;
+  return Persist({ino, target, parent, new_parent});
+}
+
+
+int ShadowFs::TruncateLocked(uint64_t ino, OverlayNode& node, uint64_t size) {
+  if (node.kind == NodeKind::kDirectory) return -EISDIR;
+  if (node.kind != NodeKind::kFile) return -EINVAL;
+  if (size > kMaxFileBytes) return -EFBIG;
+  if (size < node.size_bytes) {
+    const uint64_t keep_blocks = (size + kBlock - 1) / kBlock;
+    if (size % kBlock != 0 && store_->keeps_data()) {
+      alignas(64) std::byte block[kBlock];
+      ReadBlock(ino, node, size / kBlock, block);
+      std::memset(block + size % kBlock, 0, kBlock - size % kBlock);
+      if (const int rc = store_->Put(ino, size / kBlock, block); rc != 0) return rc;
+      pending_.push_back({{"op", "blocks"}, {"ino", ino}, {"blocks", {size / kBlock}}});
+    }
+    store_->DropFrom(ino, keep_blocks);
+    pending_.push_back({{"op", "drop"}, {"ino", ino}, {"from", keep_blocks}});
+    node.base_limit = std::min(node.base_limit, size);
+  }
+  node.size_bytes = size;
+  node.mtime = node.ctime = Now();
+  return 0;
+}
+
+int ShadowFs::Write(uint64_t ino, uint64_t offset, std::span<const std::byte> data, size_t* done) {
+  *done = 0;
+  std::unique_lock lock(mutex_);
+  if (IsControl(ino)) return -EACCES;
+  if (offset > kMaxFileBytes || data.size() > kMaxFileBytes - offset) return -EFBIG;
+  OverlayNode* node = Materialize(ino);
+  if (!node) return -ENOENT;
+  if (node->kind != NodeKind::kFile) return -EISDIR;
+  int rc = 0;
+  if (store_->keeps_data()) {
+    Json blocks = Json::array();
+    alignas(64) std::byte scratch[kBlock];
+    while (*done < data.size()) {
+      const uint64_t at = offset + *done;
+      const uint64_t index = at / kBlock;
+      const size_t within = at % kBlock;
+      const size_t take = std::min<size_t>(kBlock - within, data.size() - *done);
+      const std::byte* source = data.data() + *done;
+      if (take != kBlock) {
+        ReadBlock(ino, *node, index, scratch);
+        std::memcpy(scratch + within, source, take);
+        source = scratch;
+      }
+      if ((rc = store_->Put(ino, index, source)) != 0) break;
+      blocks.push_back(index);
+      *done += take;
+    }
+    if (!blocks.empty()) pending_.push_back({{"op", "blocks"}, {"ino", ino}, {"blocks", blocks}});
+  } else {
+    *done = data.size();
+  }
+  if (*done > 0) {
+    node->size_bytes = std::max<uint64_t>(node->size_bytes, offset + *done);
+    node->mtime = node->ctime = Now();
+    node->mode &= ~static_cast<uint32_t>(S_ISUID);  // a write drops setuid
+    metrics_.AddBytesWritten(*done);
+  }
+  const int persisted = Persist({ino});
+  if (*done > 0) return 0;
+  return rc != 0 ? rc : persisted;
+}
+
+int ShadowFs::SetAttr(uint64_t ino, const struct stat& attr, int valid, struct stat* out) {
+  std::unique_lock lock(mutex_);
+  if (IsControl(ino)) return -EACCES;
+  OverlayNode* node = Materialize(ino);
+  if (!node) return -ENOENT;
+  const timespec now = Now();
+  if (valid & FUSE_SET_ATTR_MODE) node->mode = attr.st_mode & 07777;
+  if (valid & FUSE_SET_ATTR_UID) node->uid = attr.st_uid;
+  if (valid & FUSE_SET_ATTR_GID) node->gid = attr.st_gid;
+  if (valid & FUSE_SET_ATTR_SIZE) {
+    if (const int rc = TruncateLocked(ino, *node, static_cast<uint64_t>(attr.st_size)); rc != 0) return rc;
+  }
+  if (valid & FUSE_SET_ATTR_ATIME) node->atime = attr.st_atim;
+  if (valid & FUSE_SET_ATTR_ATIME_NOW) node->atime = now;
+  if (valid & FUSE_SET_ATTR_MTIME) node->mtime = attr.st_mtim;
+  if (valid & FUSE_SET_ATTR_MTIME_NOW) node->mtime = now;
+  node->ctime = (valid & FUSE_SET_ATTR_CTIME) ? attr.st_ctim : now;
+  if (const int rc = Persist({ino}); rc != 0) return rc;
+  return AttrLocked(ino, out);
+}
+
+int ShadowFs::Fallocate(uint64_t ino, int mode, uint64_t offset, uint64_t length) {
+  std::unique_lock lock(mutex_);
+  if (IsControl(ino)) return -EACCES;
+  if (offset > kMaxFileBytes || length > kMaxFileBytes - offset) return -EFBIG;
+  OverlayNode* node = Materialize(ino);
+  if (!node) return -ENOENT;
+  if (node->kind != NodeKind::kFile) return -ENODEV;
+  if (mode == 0 || mode == FALLOC_FL_KEEP_SIZE) {
+    const uint64_t limit = store_->limit_bytes();
+    if (limit && store_->bytes_used() + length > limit) return -ENOSPC;
+    if (mode == 0 && offset + length > node->size_bytes) {
+      node->size_bytes = offset + length;
+      node->ctime = Now();
+    }
+    return Persist({ino});
+  }
+  if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)) {
+    const uint64_t end = std::min(offset + length, node->size_bytes);
+    alignas(64) std::byte block[kBlock];
+    Json blocks = Json::array();
+    for (uint64_t at = offset; at < end;) {
+      const uint64_t index = at / kBlock;
+      const size_t within = at % kBlock;
+      const size_t take = std::min<uint64_t>(kBlock - within, end - at);
+      ReadBlock(ino, *node, index, block);
+      std::memset(block + within, 0, take);
+      if (const int rc = store_->Put(ino, index, block); rc != 0) return rc;
+      blocks.push_back(index);
+      at += take;
+    }
+    if (!store_->keeps_data() && offset < node->base_limit) node->base_limit = offset;
+    if (!blocks.empty()) pending_.push_back({{"op", "blocks"}, {"ino", ino}, {"blocks", blocks}});
+    node->mtime = node->ctime = Now();
+    return Persist({ino});
+  }
+  return -EOPNOTSUPP;
+}
+
+int ShadowFs::Fsync(uint64_t ino) {
+  std::shared_lock lock(mutex_);
+  if (const int rc = store_->Sync(ino); rc != 0) return rc;
+  return journal_ ? journal_->Sync() : 0;
+}
+
+}  // namespace sfsg
