@@ -76,7 +76,8 @@ RequestContext Context(fuse_req_t req) {
 }
 
 void OpInit(void* userdata, fuse_conn_info* conn) {
-  const auto& options = static_cast<ServeState*>(userdata)->options;
+  auto* state = static_cast<ServeState*>(userdata);
+  const auto& options = state->options;
   conn->max_background = options.max_background;
   conn->congestion_threshold = options.max_background * 3 / 4;
   conn->max_write = options.max_write_bytes;
@@ -88,6 +89,11 @@ void OpInit(void* userdata, fuse_conn_info* conn) {
   }
   if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
   if (conn->capable & FUSE_CAP_ASYNC_DIO) conn->want |= FUSE_CAP_ASYNC_DIO;
+  // opendir/releasedir carry no state here: let the kernel skip those round trips.
+  if (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) {
+    conn->want |= FUSE_CAP_NO_OPENDIR_SUPPORT;
+    state->no_opendir = true;
+  }
   conn->want &= ~static_cast<unsigned>(FUSE_CAP_WRITEBACK_CACHE);
 }
 
@@ -286,6 +292,7 @@ void OpFsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info*) {
 
 void OpOpendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Guard(req, "opendir", [&] {
+    if (State(req).no_opendir) return static_cast<void>(fuse_reply_err(req, ENOSYS));
     Timed t(req, Op::kOpen);
     struct stat st;
     const int rc = State(req).fs->GetAttr(ino, &st);

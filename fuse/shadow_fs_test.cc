@@ -1,0 +1,241 @@
+// ShadowFs semantics without mounting: the overlay, whiteouts, limits and the journal.
+// (tests/mount/ runs real clients against real mounts.)
+#include "fuse/shadow_fs.h"
+
+#include <fuse_lowlevel.h>
+#include <gtest/gtest.h>
+#include <linux/fs.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <vector>
+
+namespace sfsg {
+namespace {
+
+constexpr RequestContext kUser{1000, 1000};
+
+std::unique_ptr<ShadowFs> MakeFs(std::unique_ptr<BlockStore> store, const std::string& dir = "",
+                                 uint64_t seed = 5) {
+  auto ns = Namespace::Create(DefaultProfile(), {.seed = seed, .files = 3000, .dirs = 100});
+  ShadowConfig config;
+  config.overlay_dir = dir;
+  config.capacity_bytes = uint64_t{1} << 40;
+  auto fs = ShadowFs::Create(std::move(*ns), std::move(store), config);
+  EXPECT_TRUE(fs.ok()) << (fs.ok() ? "" : fs.error().message);
+  return fs.ok() ? std::move(*fs) : nullptr;
+}
+
+std::vector<std::string> List(const ShadowFs& fs, uint64_t dir) {
+  std::vector<std::string> names;
+  fs.ReadDir(dir, 0, [&](std::string_view name, const struct stat&, uint64_t) {
+    names.emplace_back(name);
+    return true;
+  });
+  return names;
+}
+
+std::string ReadAll(const ShadowFs& fs, uint64_t ino, size_t n) {
+  std::string out(n, '\0');
+  size_t done = 0;
+  EXPECT_EQ(0, fs.Read(ino, 0, {reinterpret_cast<std::byte*>(out.data()), n}, &done));
+  out.resize(done);
+  return out;
+}
+
+int Write(ShadowFs& fs, uint64_t ino, uint64_t offset, const std::string& text) {
+  size_t done = 0;
+  return fs.Write(ino, offset, {reinterpret_cast<const std::byte*>(text.data()), text.size()}, &done);
+}
+
+// The first regular synthetic file directly in the root (there is one for this seed).
+std::pair<std::string, struct stat> SomeFile(const ShadowFs& fs, uint64_t dir = Namespace::kRootIno) {
+  std::pair<std::string, struct stat> found;
+  fs.ReadDir(dir, 0, [&](std::string_view name, const struct stat& st, uint64_t) {
+    if (S_ISREG(st.st_mode) && st.st_size > 10000 && st.st_ino < kControlIno) {
+      found = {std::string(name), st};
+      return false;
+    }
+    return true;
+  });
+  return found;
+}
+
+uint64_t SomeDirWithFiles(const ShadowFs& fs) {
+  for (uint64_t d = 1; d <= fs.ns().dir_count(); ++d)
+    if (!SomeFile(fs, d).first.empty()) return d;
+  return 0;
+}
+
+TEST(ShadowFs, ListsControlDirAndDotEntries) {
+  auto fs = MakeFs(MakeMemoryStore(0));
+  const auto names = List(*fs, Namespace::kRootIno);
+  ASSERT_GE(names.size(), 3u);
+  EXPECT_EQ(names[0], ".");
+  EXPECT_EQ(names[1], "..");
+  EXPECT_EQ(names[2], ".sfsg");
+  const auto control = List(*fs, kControlIno);
+  EXPECT_EQ(std::set<std::string>(control.begin() + 2, control.end()),
+            (std::set<std::string>{"status", "profile", "metrics", "forecast", "alerts", "curve"}));
+  struct stat st;
+  ASSERT_EQ(0, fs->Lookup(kControlIno, "status", &st));
+  auto status = ParseJsonText(fs->ControlText(st.st_ino), "status");
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ((*status)["entries"], 3000);
+  EXPECT_EQ(fs->Open(st.st_ino, O_WRONLY), -EACCES);
+}
+
+TEST(ShadowFs, WritesReadBackOverSyntheticContent) {
+  auto fs = MakeFs(MakeMemoryStore(0));
+  const uint64_t dir = SomeDirWithFiles(*fs);
+  const auto [name, st] = SomeFile(*fs, dir);
+  const std::string before = ReadAll(*fs, st.st_ino, st.st_size);
+  ASSERT_EQ(0, Write(*fs, st.st_ino, 5000, "hello"));
+  const std::string after = ReadAll(*fs, st.st_ino, st.st_size);
+  EXPECT_EQ(after.substr(5000, 5), "hello");
+  EXPECT_EQ(after.substr(0, 5000), before.substr(0, 5000));
+  EXPECT_EQ(after.substr(5005), before.substr(5005));
+}
+
+TEST(ShadowFs, TruncateThenExtendReadsZerosBeyondTheCut) {
+  auto fs = MakeFs(MakeMemoryStore(0));
+  const auto [name, st] = SomeFile(*fs, SomeDirWithFiles(*fs));
+  const std::string before = ReadAll(*fs, st.st_ino, 8192);
+  struct stat attr{}, out;
+  attr.st_size = 100;
+  ASSERT_EQ(0, fs->SetAttr(st.st_ino, attr, FUSE_SET_ATTR_SIZE, &out));
+  attr.st_size = 8192;
+  ASSERT_EQ(0, fs->SetAttr(st.st_ino, attr, FUSE_SET_ATTR_SIZE, &out));
+  const std::string after = ReadAll(*fs, st.st_ino, 8192);
+  EXPECT_EQ(after.substr(0, 100), before.substr(0, 100));
+  EXPECT_EQ(after.substr(100), std::string(8092, '\0'));
+  attr.st_size = static_cast<off_t>(ShadowFs::kMaxFileBytes) + 1;
+  EXPECT_EQ(-EFBIG, fs->SetAttr(st.st_ino, attr, FUSE_SET_ATTR_SIZE, &out));
+}
+
+TEST(ShadowFs, UnlinkLeavesAWhiteoutAndRenameMovesContent) {
+  auto fs = MakeFs(MakeMemoryStore(0));
+  const uint64_t dir = SomeDirWithFiles(*fs);
+  const auto [name, st] = SomeFile(*fs, dir);
+  const std::string content = ReadAll(*fs, st.st_ino, st.st_size);
+  ASSERT_EQ(0, fs->Rename(dir, name, Namespace::kRootIno, "moved.bin", 0));
+  struct stat found;
+  EXPECT_EQ(-ENOENT, fs->Lookup(dir, name, &found));
+  ASSERT_EQ(0, fs->Lookup(Namespace::kRootIno, "moved.bin", &found));
+  EXPECT_EQ(ReadAll(*fs, found.st_ino, found.st_size), content);
+  const auto names = List(*fs, dir);
+  EXPECT_EQ(std::count(names.begin(), names.end(), name), 0);
+  ASSERT_EQ(0, fs->Unlink(Namespace::kRootIno, "moved.bin"));
+  EXPECT_EQ(-ENOENT, fs->Lookup(Namespace::kRootIno, "moved.bin", &found));
+  EXPECT_EQ(-ENOENT, fs->GetAttr(st.st_ino, &found));
+}
+
+TEST(ShadowFs, CreateMkdirLinkSymlinkAndOwnership) {
+  auto fs = MakeFs(MakeMemoryStore(0));
+  struct stat d, f, l, s;
+  ASSERT_EQ(0, fs->Mkdir(Namespace::kRootIno, "new", 02775, kUser, &d));
+  EXPECT_EQ(d.st_uid, 1000u);
+  ASSERT_EQ(0, fs->Create(d.st_ino, "a.txt", 0644, RequestContext{2000, 2000}, &f));
+  EXPECT_EQ(f.st_uid, 2000u);
+  EXPECT_EQ(f.st_gid, 1000u) << "setgid directory passes its group on";
+  ASSERT_EQ(0, Write(*fs, f.st_ino, 0, "data"));
+  ASSERT_EQ(0, fs->Link(f.st_ino, Namespace::kRootIno, "hard", &l));
+  EXPECT_EQ(l.st_nlink, 2u);
+  ASSERT_EQ(0, fs->Symlink(Namespace::kRootIno, "soft", "new/a.txt", kUser, &s));
+  std::string target;
+  ASSERT_EQ(0, fs->ReadLink(s.st_ino, &target));
+  EXPECT_EQ(target, "new/a.txt");
+  EXPECT_EQ(-EEXIST, fs->Create(d.st_ino, "a.txt", 0644, kUser, &f));
+  EXPECT_EQ(-ENOTEMPTY, fs->Rmdir(Namespace::kRootIno, "new"));
+  EXPECT_EQ(-ENAMETOOLONG, fs->Create(d.st_ino, std::string(256, 'x'), 0644, kUser, &f));
+  ASSERT_EQ(0, fs->Unlink(d.st_ino, "a.txt"));
+  EXPECT_EQ(0, fs->Rmdir(Namespace::kRootIno, "new"));
+  EXPECT_EQ(ReadAll(*fs, l.st_ino, 4), "data");
+}
+
+TEST(ShadowFs, RenameFlags) {
+  auto fs = MakeFs(MakeMemoryStore(0));
+  struct stat a, b;
+  ASSERT_EQ(0, fs->Create(Namespace::kRootIno, "a", 0644, kUser, &a));
+  ASSERT_EQ(0, fs->Create(Namespace::kRootIno, "b", 0644, kUser, &b));
+  EXPECT_EQ(-EEXIST, fs->Rename(Namespace::kRootIno, "a", Namespace::kRootIno, "b", RENAME_NOREPLACE));
+  ASSERT_EQ(0, fs->Rename(Namespace::kRootIno, "a", Namespace::kRootIno, "b", RENAME_EXCHANGE));
+  struct stat now;
+  ASSERT_EQ(0, fs->Lookup(Namespace::kRootIno, "b", &now));
+  EXPECT_EQ(now.st_ino, a.st_ino);
+  EXPECT_EQ(-EINVAL, fs->Rename(Namespace::kRootIno, "a", Namespace::kRootIno, "b", 0x80));
+}
+
+TEST(ShadowFs, MemoryLimitGivesEnospcAndKeepsEarlierData) {
+  auto fs = MakeFs(MakeMemoryStore(64 * 1024));
+  struct stat f;
+  ASSERT_EQ(0, fs->Create(Namespace::kRootIno, "big", 0644, kUser, &f));
+  const std::string chunk(32 * 1024, 'z');
+  ASSERT_EQ(0, Write(*fs, f.st_ino, 0, chunk));
+  ASSERT_EQ(0, Write(*fs, f.st_ino, chunk.size(), chunk));
+  EXPECT_EQ(-ENOSPC, Write(*fs, f.st_ino, 2 * chunk.size(), chunk));
+  EXPECT_EQ(ReadAll(*fs, f.st_ino, 2 * chunk.size()), chunk + chunk);
+}
+
+TEST(ShadowFs, DiscardKeepsSizesButNotBytes) {
+  auto fs = MakeFs(MakeDiscardStore());
+  struct stat f;
+  ASSERT_EQ(0, fs->Create(Namespace::kRootIno, "x", 0644, kUser, &f));
+  ASSERT_EQ(0, Write(*fs, f.st_ino, 0, std::string(10000, 'q')));
+  struct stat st;
+  ASSERT_EQ(0, fs->GetAttr(f.st_ino, &st));
+  EXPECT_EQ(st.st_size, 10000);
+  EXPECT_EQ(ReadAll(*fs, f.st_ino, 10000), std::string(10000, '\0'));
+  EXPECT_EQ(fs->metrics().bytes_written(), 10000u);
+}
+
+TEST(ShadowFs, DirModeSurvivesARemountAndRefusesAnotherSeed) {
+  const std::string dir = ::testing::TempDir() + "/overlay-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  uint64_t removed_parent = 0;
+  std::string removed;
+  {
+    auto store = MakeDirStore(dir, 0);
+    ASSERT_TRUE(store.ok());
+    auto fs = MakeFs(std::move(*store), dir);
+    struct stat d, f;
+    ASSERT_EQ(0, fs->Mkdir(Namespace::kRootIno, "kept", 0755, kUser, &d));
+    ASSERT_EQ(0, fs->Create(d.st_ino, "file", 0600, kUser, &f));
+    ASSERT_EQ(0, Write(*fs, f.st_ino, 0, std::string(9000, 'k') + "end"));
+    ASSERT_EQ(0, fs->Fsync(f.st_ino));
+    removed_parent = SomeDirWithFiles(*fs);
+    removed = SomeFile(*fs, removed_parent).first;
+    ASSERT_EQ(0, fs->Unlink(removed_parent, removed));
+  }
+  {
+    auto store = MakeDirStore(dir, 0);
+    auto fs = MakeFs(std::move(*store), dir);
+    struct stat d, f;
+    ASSERT_EQ(0, fs->Lookup(Namespace::kRootIno, "kept", &d));
+    ASSERT_EQ(0, fs->Lookup(d.st_ino, "file", &f));
+    EXPECT_EQ(f.st_mode & 0777, 0600u);
+    EXPECT_EQ(ReadAll(*fs, f.st_ino, 9003), std::string(9000, 'k') + "end");
+    struct stat gone;
+    EXPECT_EQ(-ENOENT, fs->Lookup(removed_parent, removed, &gone));
+  }
+  {
+    // A torn last line (a crash mid-append) is ignored, earlier lines still apply.
+    std::ofstream(dir + "/journal.jsonl", std::ios::app) << "[{\"op\":\"node\",\"ino\":12";
+    auto store = MakeDirStore(dir, 0);
+    auto fs = MakeFs(std::move(*store), dir);
+    struct stat d;
+    EXPECT_EQ(0, fs->Lookup(Namespace::kRootIno, "kept", &d));
+  }
+  auto ns = Namespace::Create(DefaultProfile(), {.seed = 6, .files = 3000, .dirs = 100});
+  ShadowConfig config;
+  config.overlay_dir = dir;
+  auto other = ShadowFs::Create(std::move(*ns), std::move(*MakeDirStore(dir, 0)), config);
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.error().message.find("another profile, seed or size"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace sfsg
