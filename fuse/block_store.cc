@@ -107,7 +107,8 @@ class DirStore final : public BlockStore {
     const int fd = OpenLocked(ino, it->second);
     if (fd < 0) return false;
     const ssize_t n = ::pread(fd, out, kBlockBytes, static_cast<off_t>(block * kBlockBytes));
-    if (n < static_cast<ssize_t>(kBlockBytes)) std::memset(out + std::max<ssize_t>(n, 0), 0, kBlockBytes - std::max<ssize_t>(n, 0));
+    if (n < static_cast<ssize_t>(kBlockBytes))
+      std::memset(out + std::max<ssize_t>(n, 0), 0, kBlockBytes - std::max<ssize_t>(n, 0));
     return n >= 0;
   }
 
@@ -119,7 +120,8 @@ class DirStore final : public BlockStore {
     const int fd = OpenLocked(ino, file);
     if (fd < 0) return -EIO;
     const ssize_t n = ::pwrite(fd, data, kBlockBytes, static_cast<off_t>(block * kBlockBytes));
-    if (n != static_cast<ssize_t>(kBlockBytes)) return errno == ENOSPC || errno == EDQUOT ? -ENOSPC : -EIO;
+    if (n != static_cast<ssize_t>(kBlockBytes))
+      return errno == ENOSPC || errno == EDQUOT ? -ENOSPC : -EIO;
     if (fresh) {
       file.blocks.insert(block);
       used_ += kBlockBytes;
@@ -182,7 +184,8 @@ class DirStore final : public BlockStore {
     fd = ::open(PathOf(ino).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return -1;
     int expected = -1;
-    if (!__atomic_compare_exchange_n(&file.fd, &expected, fd, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    if (!__atomic_compare_exchange_n(&file.fd, &expected, fd, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
       ::close(fd);
       return expected;
     }

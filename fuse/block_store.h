@@ -36,7 +36,7 @@ class BlockStore {
   virtual uint64_t bytes_used() const = 0;
   virtual uint64_t limit_bytes() const = 0;  // 0 = unlimited
   virtual bool keeps_data() const = 0;
-  virtual std::string kind() const = 0;      // "discard", "memory", "dir"
+  virtual std::string kind() const = 0;  // "discard", "memory", "dir"
 };
 
 std::unique_ptr<BlockStore> MakeDiscardStore();

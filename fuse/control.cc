@@ -13,13 +13,16 @@ ControlBoard::ControlBoard() {
                             {"version", 1},
                             {"status", "no-forecast"},
                             {"reason", "no forecast has been made by this mount yet"}}
-                           .dump(1) + "\n";
-  files_["alerts"] = Json{{"format", "sfsg-alerts"}, {"version", 1}, {"alerts", Json::array()}}.dump(1) + "\n";
+                           .dump(1) +
+                       "\n";
+  files_["alerts"] =
+      Json{{"format", "sfsg-alerts"}, {"version", 1}, {"alerts", Json::array()}}.dump(1) + "\n";
   files_["curve"] = Json{{"format", "sfsg-curve-status"},
                          {"version", 1},
                          {"status", "no-curve"},
                          {"reason", "no load ladder has run in this mount"}}
-                        .dump(1) + "\n";
+                        .dump(1) +
+                    "\n";
 }
 
 void ControlBoard::Publish(const std::string& name, std::string text) {
@@ -39,31 +42,31 @@ std::string ShadowFs::ControlText(uint64_t ino) const {
   const double now_unix = static_cast<double>(now.tv_sec) + now.tv_nsec / 1e9;
   switch (ino - kControlIno) {
     case 1: {
-      const Json status = {
-          {"format", "sfsg-status"},
-          {"version", 1},
-          {"profile", config_.profile_source},
-          {"seed", ns_->seed()},
-          {"scale", config_.scale},
-          {"dirs", ns_->dir_count()},
-          {"entries", ns_->entry_count()},
-          {"files", ns_->file_count()},
-          {"symlinks", ns_->symlink_count()},
-          {"bytes", ns_->total_bytes()},
-          {"capacity_bytes", config_.capacity_bytes},
-          {"writes", config_.writes},
-          {"overlay",
-           {{"kind", store_->kind()},
-            {"bytes_used", store_->bytes_used()},
-            {"limit_bytes", store_->limit_bytes()},
-            {"nodes", overlay_nodes_.load(std::memory_order_relaxed)}}},
-          {"bytes_read", metrics_.bytes_read()},
-          {"bytes_written", metrics_.bytes_written()},
-          {"started_unix", started_unix_},
-          {"uptime_s", now_unix - started_unix_}};
+      const Json status = {{"format", "sfsg-status"},
+                           {"version", 1},
+                           {"profile", config_.profile_source},
+                           {"seed", ns_->seed()},
+                           {"scale", config_.scale},
+                           {"dirs", ns_->dir_count()},
+                           {"entries", ns_->entry_count()},
+                           {"files", ns_->file_count()},
+                           {"symlinks", ns_->symlink_count()},
+                           {"bytes", ns_->total_bytes()},
+                           {"capacity_bytes", config_.capacity_bytes},
+                           {"writes", config_.writes},
+                           {"overlay",
+                            {{"kind", store_->kind()},
+                             {"bytes_used", store_->bytes_used()},
+                             {"limit_bytes", store_->limit_bytes()},
+                             {"nodes", overlay_nodes_.load(std::memory_order_relaxed)}}},
+                           {"bytes_read", metrics_.bytes_read()},
+                           {"bytes_written", metrics_.bytes_written()},
+                           {"started_unix", started_unix_},
+                           {"uptime_s", now_unix - started_unix_}};
       return status.dump(1) + "\n";
     }
-    case 2: return ProfileToJson(ns_->profile()).dump(1) + "\n";
+    case 2:
+      return ProfileToJson(ns_->profile()).dump(1) + "\n";
     case 3: {
       char gauges[1024];
       std::snprintf(gauges, sizeof(gauges),
@@ -83,9 +86,12 @@ std::string ShadowFs::ControlText(uint64_t ino) const {
                     static_cast<unsigned long long>(ns_->entry_count()), now_unix - started_unix_);
       return metrics_.PrometheusText() + gauges + board_.Get("metrics_extra");
     }
-    case 4: return board_.Get("forecast");
-    case 5: return board_.Get("alerts");
-    case 6: return board_.Get("curve");
+    case 4:
+      return board_.Get("forecast");
+    case 5:
+      return board_.Get("alerts");
+    case 6:
+      return board_.Get("curve");
   }
   return "";
 }

@@ -221,7 +221,8 @@ void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   });
 }
 
-void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
+void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+              fuse_file_info* fi) {
   Guard(req, "create", [&] {
     Timed t(req, Op::kCreate);
     struct stat st;
@@ -251,14 +252,16 @@ void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file
     thread_local std::vector<std::byte> buffer;
     if (buffer.size() < size) buffer.resize(std::max<size_t>(size, 1 << 20));
     size_t done = 0;
-    const int rc = State(req).fs->Read(ino, static_cast<uint64_t>(offset), {buffer.data(), size}, &done);
+    const int rc =
+        State(req).fs->Read(ino, static_cast<uint64_t>(offset), {buffer.data(), size}, &done);
     if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
     State(req).fs->metrics().AddBytesRead(done);
     fuse_reply_buf(req, reinterpret_cast<const char*>(buffer.data()), done);
   });
 }
 
-void OpWrite(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t offset, fuse_file_info*) {
+void OpWrite(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t offset,
+             fuse_file_info*) {
   Guard(req, "write", [&] {
     Timed t(req, Op::kWrite);
     size_t done = 0;
@@ -310,7 +313,8 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, bo
   size_t used = 0;
   const double timeout = State(req).options.entry_timeout_s;
   const int rc = State(req).fs->ReadDir(
-      ino, static_cast<uint64_t>(offset), [&](std::string_view name, const struct stat& st, uint64_t next) {
+      ino, static_cast<uint64_t>(offset),
+      [&](std::string_view name, const struct stat& st, uint64_t next) {
         const std::string n(name);
         size_t need;
         if (plus) {
@@ -353,7 +357,8 @@ void OpStatfs(fuse_req_t req, fuse_ino_t) {
   });
 }
 
-void OpFallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length, fuse_file_info*) {
+void OpFallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
+                 fuse_file_info*) {
   Guard(req, "fallocate", [&] {
     Timed t(req, Op::kFallocate);
     if (offset < 0 || length <= 0) return static_cast<void>(fuse_reply_err(req, EINVAL));

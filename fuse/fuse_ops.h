@@ -13,8 +13,8 @@
 namespace sfsg {
 
 struct ServeOptions {
-  double entry_timeout_s = 3600;   // kernel caching of names and attributes
-  bool kernel_cache = false;       // page cache for file data instead of direct_io
+  double entry_timeout_s = 3600;  // kernel caching of names and attributes
+  bool kernel_cache = false;      // page cache for file data instead of direct_io
   unsigned max_background = 64;
   unsigned max_write_bytes = 1 << 20;
 };

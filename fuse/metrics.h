@@ -15,9 +15,27 @@
 namespace sfsg {
 
 enum class Op : int {
-  kLookup, kGetattr, kSetattr, kReadlink, kMkdir, kUnlink, kRmdir, kSymlink, kRename,
-  kLink, kOpen, kRead, kWrite, kRelease, kFsync, kReaddir, kCreate, kStatfs, kFallocate,
-  kOther, kCount
+  kLookup,
+  kGetattr,
+  kSetattr,
+  kReadlink,
+  kMkdir,
+  kUnlink,
+  kRmdir,
+  kSymlink,
+  kRename,
+  kLink,
+  kOpen,
+  kRead,
+  kWrite,
+  kRelease,
+  kFsync,
+  kReaddir,
+  kCreate,
+  kStatfs,
+  kFallocate,
+  kOther,
+  kCount
 };
 
 const char* OpName(Op op);
@@ -33,7 +51,9 @@ class Metrics {
   void AddBytesRead(uint64_t n) { bytes_read_.fetch_add(n, std::memory_order_relaxed); }
   void AddBytesWritten(uint64_t n) { bytes_written_.fetch_add(n, std::memory_order_relaxed); }
 
-  uint64_t count(Op op) const { return ops_[static_cast<int>(op)].count.load(std::memory_order_relaxed); }
+  uint64_t count(Op op) const {
+    return ops_[static_cast<int>(op)].count.load(std::memory_order_relaxed);
+  }
   uint64_t bytes_read() const { return bytes_read_.load(std::memory_order_relaxed); }
   uint64_t bytes_written() const { return bytes_written_.load(std::memory_order_relaxed); }
 

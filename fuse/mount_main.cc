@@ -48,7 +48,8 @@ Result<std::unique_ptr<BlockStore>> MakeStore(const std::string& spec, std::stri
     *dir = path;
     return MakeDirStore(path, limit);
   }
-  return Error::Usage("--writes: '" + spec + "' is not discard, memory[:LIMIT] or dir:PATH[:LIMIT]");
+  return Error::Usage("--writes: '" + spec +
+                      "' is not discard, memory[:LIMIT] or dir:PATH[:LIMIT]");
 }
 
 Result<std::unique_ptr<ShadowFs>> BuildShadow(const MountOptions& o) {
@@ -73,9 +74,13 @@ Result<std::unique_ptr<ShadowFs>> BuildShadow(const MountOptions& o) {
   config.owner_gid = ::getgid();
   config.writes = o.writes;
   // Default capacity: the source's, grown like the data (and never below the data).
-  const double growth = profile.totals.bytes > 0 ? static_cast<double>((*ns)->total_bytes()) / profile.totals.bytes : o.scale;
-  config.capacity_bytes = o.capacity_bytes ? o.capacity_bytes
-                                           : static_cast<uint64_t>(static_cast<double>(profile.source.capacity_bytes) * growth);
+  const double growth = profile.totals.bytes > 0
+                            ? static_cast<double>((*ns)->total_bytes()) / profile.totals.bytes
+                            : o.scale;
+  config.capacity_bytes =
+      o.capacity_bytes
+          ? o.capacity_bytes
+          : static_cast<uint64_t>(static_cast<double>(profile.source.capacity_bytes) * growth);
   auto store = MakeStore(o.writes, &config.overlay_dir);
   if (!store) return store.error();
   return ShadowFs::Create(std::move(*ns), std::move(*store), config);
@@ -108,7 +113,8 @@ int Serve(const MountOptions& o, ShadowFs& fs) {
   if (fuse_set_signal_handlers(se) == 0) {
     if (fuse_session_mount(se, o.mountpoint.c_str()) == 0) {
       spdlog::info("sfsg-mount: {} files, {} dirs, {} on {}", FormatCount(fs.ns().entry_count()),
-                   FormatCount(fs.ns().dir_count()), FormatBytes(fs.ns().total_bytes()), o.mountpoint);
+                   FormatCount(fs.ns().dir_count()), FormatBytes(fs.ns().total_bytes()),
+                   o.mountpoint);
       fuse_daemonize(o.foreground ? 1 : 0);
       fuse_loop_config* config = fuse_loop_cfg_create();
       fuse_loop_cfg_set_max_threads(config, o.threads);
@@ -135,10 +141,13 @@ int main(int argc, char** argv) {
   auto options = ParseMountOptions(argc, argv, &help);
   if (!options) return Fail(options.error());
   if (options->help) {
-    std::printf("%s\nExamples:\n  sfsg-mount /mnt/shadow\n  sfsg-mount --scale 10 --seed 42 profile.json /mnt/shadow\n"
-                "  sfsg-mount --files 1G --bytes 1P -o writes=discard /mnt/huge\n"
-                "  mount -t fuse.sfsg-mount profile.json /mnt/shadow -o seed=42,scale=10\n"
-                "Unmount with: fusermount3 -u MOUNTPOINT\n", help.c_str());
+    std::printf(
+        "%s\nExamples:\n  sfsg-mount /mnt/shadow\n  sfsg-mount --scale 10 --seed 42 profile.json "
+        "/mnt/shadow\n"
+        "  sfsg-mount --files 1G --bytes 1P -o writes=discard /mnt/huge\n"
+        "  mount -t fuse.sfsg-mount profile.json /mnt/shadow -o seed=42,scale=10\n"
+        "Unmount with: fusermount3 -u MOUNTPOINT\n",
+        help.c_str());
     return 0;
   }
   if (options->version) {

@@ -12,12 +12,13 @@ namespace {
 
 // -o keys that are ours (they become --key[=value]); everything else goes to libfuse,
 // except what mount(8) passes for its own bookkeeping.
-const std::set<std::string> kOwnKeys = {"profile", "seed", "scale", "files", "dirs", "bytes",
-                                        "capacity", "writes", "threads", "timeout", "log-level",
-                                        "kernel_cache", "kernel-cache", "allow_other", "allow-other"};
-const std::set<std::string> kMountOnlyKeys = {"rw", "defaults", "auto", "noauto", "user", "nouser",
-                                              "users", "_netdev", "nofail", "exec", "suid", "dev",
-                                              "async", "relatime", "atime", "diratime"};
+const std::set<std::string> kOwnKeys = {"profile",      "seed",        "scale",      "files",
+                                        "dirs",         "bytes",       "capacity",   "writes",
+                                        "threads",      "timeout",     "log-level",  "kernel_cache",
+                                        "kernel-cache", "allow_other", "allow-other"};
+const std::set<std::string> kMountOnlyKeys = {
+    "rw",     "defaults", "auto", "noauto", "user",  "nouser",   "users", "_netdev",
+    "nofail", "exec",     "suid", "dev",    "async", "relatime", "atime", "diratime"};
 
 void SplitDashO(const std::string& list, std::vector<std::string>& args, MountOptions& out) {
   std::stringstream ss(list);
@@ -27,7 +28,8 @@ void SplitDashO(const std::string& list, std::vector<std::string>& args, MountOp
     const auto eq = item.find('=');
     std::string key = item.substr(0, eq);
     if (kOwnKeys.count(key)) {
-      for (char& c : key) if (c == '_') c = '-';
+      for (char& c : key)
+        if (c == '_') c = '-';
       args.push_back("--" + key + (eq == std::string::npos ? "" : "=" + item.substr(eq + 1)));
     } else if (item == "ro") {
       out.read_only = true;
@@ -58,26 +60,30 @@ Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_
       "Usage: sfsg-mount [options] [PROFILE] MOUNTPOINT\n"
       "Mounts a shadow filesystem: a synthetic tree with the statistics of PROFILE\n"
       "(a profile JSON from sfsg-scan; default: the built-in one). Options");
-  visible.add_options()
-      ("help,h", "print this help and exit")
-      ("version,V", "print the version and exit")
-      ("profile,p", po::value(&out.profile_path), "profile JSON, or 'builtin' (default)")
-      ("seed,s", po::value(&seed)->default_value("1"), "seed: same seed, same shadow")
-      ("scale", po::value(&scale)->default_value("1"), "multiply the profile's files, dirs and bytes")
-      ("files", po::value(&files), "exact number of files and symlinks (suffixes: 1G = 10^9)")
-      ("dirs", po::value(&dirs), "exact number of directories (default: profile's ratio)")
-      ("bytes", po::value(&bytes), "total file bytes (suffixes: 2P = 2 PiB)")
-      ("capacity", po::value(&capacity), "size that df reports (default: source capacity x scale)")
-      ("writes,w", po::value(&out.writes)->default_value("memory"),
-       "write overlay: discard | memory[:LIMIT] | dir:PATH[:LIMIT]")
-      ("foreground,f", po::bool_switch(&out.foreground), "stay in the foreground")
-      ("debug,d", po::bool_switch(&out.debug), "print every FUSE request (implies -f)")
-      ("kernel-cache", po::bool_switch(&out.kernel_cache), "use the page cache (re-reads, mmap) instead of direct I/O")
-      ("allow-other", po::bool_switch(&out.allow_other), "let other users access the mount")
-      ("threads,t", po::value(&out.threads)->default_value(4), "FUSE worker threads")
-      ("timeout", po::value(&timeout)->default_value("3600"), "kernel cache time for names and attributes (s)")
-      ("log-level", po::value(&out.log_level)->default_value("info"), "trace|debug|info|warn|error|off")
-      ("option,o", po::value<std::vector<std::string>>(), "mount options: seed=N,scale=X,writes=...,ro, and FUSE options");
+  visible.add_options()("help,h", "print this help and exit")(
+      "version,V", "print the version and exit")("profile,p", po::value(&out.profile_path),
+                                                 "profile JSON, or 'builtin' (default)")(
+      "seed,s", po::value(&seed)->default_value("1"), "seed: same seed, same shadow")(
+      "scale", po::value(&scale)->default_value("1"),
+      "multiply the profile's files, dirs and bytes")(
+      "files", po::value(&files), "exact number of files and symlinks (suffixes: 1G = 10^9)")(
+      "dirs", po::value(&dirs), "exact number of directories (default: profile's ratio)")(
+      "bytes", po::value(&bytes), "total file bytes (suffixes: 2P = 2 PiB)")(
+      "capacity", po::value(&capacity), "size that df reports (default: source capacity x scale)")(
+      "writes,w", po::value(&out.writes)->default_value("memory"),
+      "write overlay: discard | memory[:LIMIT] | dir:PATH[:LIMIT]")(
+      "foreground,f", po::bool_switch(&out.foreground), "stay in the foreground")(
+      "debug,d", po::bool_switch(&out.debug), "print every FUSE request (implies -f)")(
+      "kernel-cache", po::bool_switch(&out.kernel_cache),
+      "use the page cache (re-reads, mmap) instead of direct I/O")(
+      "allow-other", po::bool_switch(&out.allow_other), "let other users access the mount")(
+      "threads,t", po::value(&out.threads)->default_value(4), "FUSE worker threads")(
+      "timeout", po::value(&timeout)->default_value("3600"),
+      "kernel cache time for names and attributes (s)")(
+      "log-level", po::value(&out.log_level)->default_value("info"),
+      "trace|debug|info|warn|error|off")(
+      "option,o", po::value<std::vector<std::string>>(),
+      "mount options: seed=N,scale=X,writes=...,ro, and FUSE options");
   po::options_description hidden;
   hidden.add_options()("positional", po::value<std::vector<std::string>>(), "");
   po::options_description all;
@@ -97,10 +103,12 @@ Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_
   out.help = vm.count("help");
   out.version = vm.count("version");
   if (out.help || out.version) return out;
-  const auto pos = vm.count("positional") ? vm["positional"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const auto pos = vm.count("positional") ? vm["positional"].as<std::vector<std::string>>()
+                                          : std::vector<std::string>{};
   if (pos.empty()) return Error::Usage("missing MOUNTPOINT (see sfsg-mount --help)");
   if (pos.size() == 2) {
-    if (!out.profile_path.empty()) return Error::Usage("PROFILE given twice (positional and --profile)");
+    if (!out.profile_path.empty())
+      return Error::Usage("PROFILE given twice (positional and --profile)");
     out.profile_path = pos[0];
   }
   out.mountpoint = pos.back();

@@ -11,12 +11,12 @@ namespace sfsg {
 
 struct MountOptions {
   std::string mountpoint;
-  std::string profile_path;        // "" or "builtin": the built-in profile
+  std::string profile_path;  // "" or "builtin": the built-in profile
   uint64_t seed = 1;
   double scale = 1.0;
   uint64_t files = 0, dirs = 0, bytes = 0;  // 0: from scale
-  uint64_t capacity_bytes = 0;     // 0: the profile's source capacity x scale
-  std::string writes = "memory";   // discard | memory[:LIMIT] | dir:PATH[:LIMIT]
+  uint64_t capacity_bytes = 0;              // 0: the profile's source capacity x scale
+  std::string writes = "memory";            // discard | memory[:LIMIT] | dir:PATH[:LIMIT]
   bool foreground = false;
   bool debug = false;
   bool kernel_cache = false;

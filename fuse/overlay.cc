@@ -79,8 +79,9 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& dir, const Jso
     std::string line;
     bool complete_last = existing->back() == '\n';
     size_t line_number = 0;
-    const size_t total_lines = static_cast<size_t>(std::count(existing->begin(), existing->end(), '\n')) +
-                               (complete_last ? 0 : 1);
+    const size_t total_lines =
+        static_cast<size_t>(std::count(existing->begin(), existing->end(), '\n')) +
+        (complete_last ? 0 : 1);
     while (std::getline(lines, line)) {
       ++line_number;
       const bool last = line_number == total_lines;
@@ -98,8 +99,10 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& dir, const Jso
         if (!record.is_object() || record.value("format", "") != "sfsg-overlay")
           return Error::BadInput(path + ":1: not an sfsg overlay journal");
         if (record.value("identity", Json()) != identity)
-          return Error::BadInput(path + ": written by a shadow with another profile, seed or size (" +
-                                 record.value("identity", Json()).dump() + "); use the same options or a new directory");
+          return Error::BadInput(path +
+                                 ": written by a shadow with another profile, seed or size (" +
+                                 record.value("identity", Json()).dump() +
+                                 "); use the same options or a new directory");
         have_header = true;
         continue;
       }
@@ -111,7 +114,8 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& dir, const Jso
   if (journal->torn_lines_ > 0) {
     // Cut the torn tail so new lines start clean.
     const auto keep = existing->rfind('\n');
-    if (::ftruncate(journal->fd_, keep == std::string::npos ? 0 : static_cast<off_t>(keep + 1)) != 0)
+    if (::ftruncate(journal->fd_, keep == std::string::npos ? 0 : static_cast<off_t>(keep + 1)) !=
+        0)
       return Error::Io(path + ": cannot trim a torn line: " + std::strerror(errno));
   }
   if (!have_header) {

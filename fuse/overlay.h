@@ -31,30 +31,30 @@
 namespace sfsg {
 
 // Inode numbers above the synthetic range.
-inline constexpr uint64_t kControlIno = uint64_t{1} << 62;         // /.sfsg and its files
+inline constexpr uint64_t kControlIno = uint64_t{1} << 62;  // /.sfsg and its files
 inline constexpr uint64_t kFirstOverlayIno = (uint64_t{1} << 62) + (uint64_t{1} << 40);
 
 struct DirState {
-  std::map<std::string, uint64_t> added;       // names created or moved here
-  std::set<std::string> whiteouts;             // synthetic names removed or shadowed
-  std::map<uint64_t, std::string> order;       // readdir sequence -> added name
+  std::map<std::string, uint64_t> added;  // names created or moved here
+  std::set<std::string> whiteouts;        // synthetic names removed or shadowed
+  std::map<uint64_t, std::string> order;  // readdir sequence -> added name
   std::unordered_map<std::string, uint64_t> sequence_of;
   uint64_t next_sequence = 0;
 };
 
 struct OverlayNode {
   NodeKind kind = NodeKind::kFile;
-  uint32_t mode = 0;          // permission and setuid/setgid/sticky bits
+  uint32_t mode = 0;  // permission and setuid/setgid/sticky bits
   uint32_t uid = 0, gid = 0, nlink = 1;
   uint64_t size_bytes = 0;
   timespec atime{}, mtime{}, ctime{};
-  bool synthetic = false;     // a synthetic inode with local changes
-  uint64_t base_limit = 0;    // synthetic content is valid below this offset
+  bool synthetic = false;   // a synthetic inode with local changes
+  uint64_t base_limit = 0;  // synthetic content is valid below this offset
   uint16_t content_class = 0;
   uint64_t file_key = 0;
   std::string link_target;
   std::unique_ptr<DirState> dir;  // directories only
-  bool freed = false;         // a deleted synthetic inode: it must not reappear
+  bool freed = false;             // a deleted synthetic inode: it must not reappear
 };
 
 class Journal {

@@ -26,14 +26,18 @@ timespec FromNs(int64_t ns) {
 
 uint32_t TypeBits(NodeKind kind) {
   switch (kind) {
-    case NodeKind::kDirectory: return S_IFDIR;
-    case NodeKind::kSymlink: return S_IFLNK;
-    case NodeKind::kFile: break;
+    case NodeKind::kDirectory:
+      return S_IFDIR;
+    case NodeKind::kSymlink:
+      return S_IFLNK;
+    case NodeKind::kFile:
+      break;
   }
   return S_IFREG;
 }
 
-constexpr const char* kControlNames[] = {"status", "profile", "metrics", "forecast", "alerts", "curve"};
+constexpr const char* kControlNames[] = {"status",   "profile", "metrics",
+                                         "forecast", "alerts",  "curve"};
 constexpr uint64_t kControlFiles = sizeof(kControlNames) / sizeof(kControlNames[0]);
 
 }  // namespace
@@ -56,12 +60,13 @@ Result<std::unique_ptr<ShadowFs>> ShadowFs::Create(std::unique_ptr<Namespace> ns
                                                    ShadowConfig config) {
   std::unique_ptr<ShadowFs> fs(new ShadowFs(std::move(ns), std::move(store), std::move(config)));
   if (!fs->config_.overlay_dir.empty()) {
-    const Json identity = {{"seed", fs->ns_->seed()},
-                           {"dirs", fs->ns_->dir_count()},
-                           {"entries", fs->ns_->entry_count()},
-                           {"bytes", fs->ns_->total_bytes()},
-                           {"profile_digest", std::to_string(std::hash<std::string>{}(
-                                                  ProfileToJson(fs->ns_->profile()).dump()))}};
+    const Json identity = {
+        {"seed", fs->ns_->seed()},
+        {"dirs", fs->ns_->dir_count()},
+        {"entries", fs->ns_->entry_count()},
+        {"bytes", fs->ns_->total_bytes()},
+        {"profile_digest",
+         std::to_string(std::hash<std::string>{}(ProfileToJson(fs->ns_->profile()).dump()))}};
     auto journal = Journal::Open(fs->config_.overlay_dir, identity);
     if (!journal) return journal.error();
     fs->journal_ = std::move(*journal);
@@ -74,7 +79,8 @@ Status ShadowFs::Replay() {
   std::unique_lock lock(mutex_);
   replaying_ = true;
   for (const Json& line : journal_->replayed()) {
-    if (!line.is_array()) return Error::BadInput(config_.overlay_dir + "/journal.jsonl: record is not an array");
+    if (!line.is_array())
+      return Error::BadInput(config_.overlay_dir + "/journal.jsonl: record is not an array");
     for (const Json& r : line) {
       const std::string op = r.value("op", "");
       if (op == "node") {
@@ -89,10 +95,15 @@ Status ShadowFs::Replay() {
         const uint64_t dir = r.value("dir", uint64_t{0});
         const std::string name = r.value("name", "");
         const uint64_t ino = r.value("ino", uint64_t{0});
-        if (!Materialize(dir) || !DirOf(dir)) return Error::BadInput(config_.overlay_dir + "/journal.jsonl: entry in a non-directory");
-        if (ino == 0) RemoveEntry(dir, name); else AddEntry(dir, name, ino);
+        if (!Materialize(dir) || !DirOf(dir))
+          return Error::BadInput(config_.overlay_dir + "/journal.jsonl: entry in a non-directory");
+        if (ino == 0)
+          RemoveEntry(dir, name);
+        else
+          AddEntry(dir, name, ino);
       } else if (op == "blocks") {
-        for (const Json& b : r.at("blocks")) store_->Adopt(r.at("ino").get<uint64_t>(), b.get<uint64_t>());
+        for (const Json& b : r.at("blocks"))
+          store_->Adopt(r.at("ino").get<uint64_t>(), b.get<uint64_t>());
       } else if (op == "drop") {
         store_->DropFrom(r.at("ino").get<uint64_t>(), r.at("from").get<uint64_t>());
       } else if (op == "free") {
@@ -189,7 +200,8 @@ int ShadowFs::LookupLocked(uint64_t parent, std::string_view name, uint64_t* ino
     if (it->second.freed) return -ENOENT;
     if (!it->second.dir) return -ENOTDIR;
     const DirState& d = *it->second.dir;
-    if (const auto a = d.added.find(std::string(name)); a != d.added.end()) return *ino = a->second, 0;
+    if (const auto a = d.added.find(std::string(name)); a != d.added.end())
+      return *ino = a->second, 0;
     if (d.whiteouts.count(std::string(name))) return -ENOENT;
     if (!it->second.synthetic) return -ENOENT;
   }
@@ -207,8 +219,9 @@ int ShadowFs::Lookup(uint64_t parent, std::string_view name, struct stat* st) co
   return AttrLocked(ino, st);
 }
 
-int ShadowFs::ReadDir(uint64_t dir, uint64_t offset,
-                      const std::function<bool(std::string_view, const struct stat&, uint64_t)>& emit) const {
+int ShadowFs::ReadDir(
+    uint64_t dir, uint64_t offset,
+    const std::function<bool(std::string_view, const struct stat&, uint64_t)>& emit) const {
   std::shared_lock lock(mutex_);
   if (!IsDirLocked(dir)) return -ENOTDIR;
   struct stat st;
@@ -269,7 +282,8 @@ int ShadowFs::ReadDir(uint64_t dir, uint64_t offset,
     offset = base + synthetic_count;
   }
   if (!state) return 0;
-  for (auto a = state->order.lower_bound(offset - base - synthetic_count); a != state->order.end(); ++a) {
+  for (auto a = state->order.lower_bound(offset - base - synthetic_count); a != state->order.end();
+       ++a) {
     const uint64_t ino = state->added.at(a->second);
     if (AttrLocked(ino, &st) != 0) continue;
     if (!emit(a->second, st, base + synthetic_count + a->first + 1)) return 0;
@@ -282,7 +296,8 @@ int ShadowFs::ReadLink(uint64_t ino, std::string* target) const {
   const auto it = nodes_.find(ino);
   if (it != nodes_.end()) {
     if (it->second.kind != NodeKind::kSymlink) return -EINVAL;
-    if (!it->second.synthetic || !it->second.link_target.empty()) return *target = it->second.link_target, 0;
+    if (!it->second.synthetic || !it->second.link_target.empty())
+      return *target = it->second.link_target, 0;
   }
   const auto link = ns_->ReadLink(ino);
   if (!link) return -EINVAL;
@@ -319,13 +334,15 @@ void ShadowFs::Release(uint64_t ino) {
   }
 }
 
-int ShadowFs::ReadBlock(uint64_t ino, const OverlayNode& node, uint64_t block, std::byte* out) const {
+int ShadowFs::ReadBlock(uint64_t ino, const OverlayNode& node, uint64_t block,
+                        std::byte* out) const {
   if (store_->Get(ino, block, out)) return 0;
   const uint64_t start = block * BlockStore::kBlockBytes;
   if (node.synthetic && start < node.base_limit) {
     content_.Fill(node.content_class, node.file_key, start, {out, BlockStore::kBlockBytes});
     const uint64_t valid = node.base_limit - start;
-    if (valid < BlockStore::kBlockBytes) std::memset(out + valid, 0, BlockStore::kBlockBytes - valid);
+    if (valid < BlockStore::kBlockBytes)
+      std::memset(out + valid, 0, BlockStore::kBlockBytes - valid);
   } else {
     std::memset(out, 0, BlockStore::kBlockBytes);
   }

@@ -34,10 +34,10 @@ namespace sfsg {
 struct ShadowConfig {
   std::string profile_source = "builtin";  // for /.sfsg/status
   double scale = 1.0;
-  uint64_t capacity_bytes = 0;             // what statfs reports as the size
-  uint32_t owner_uid = 0, owner_gid = 0;   // owner of synthetic nodes
-  std::string writes = "memory";           // for /.sfsg/status
-  std::string overlay_dir;                 // dir mode: where journal.jsonl lives
+  uint64_t capacity_bytes = 0;            // what statfs reports as the size
+  uint32_t owner_uid = 0, owner_gid = 0;  // owner of synthetic nodes
+  std::string writes = "memory";          // for /.sfsg/status
+  std::string overlay_dir;                // dir mode: where journal.jsonl lives
 };
 
 struct RequestContext {
@@ -71,8 +71,9 @@ class ShadowFs {
   int GetAttr(uint64_t ino, struct stat* st) const;
   int Lookup(uint64_t parent, std::string_view name, struct stat* st) const;
   // Emits entries from offset `offset` (0 = start) with the offset of the next one.
-  int ReadDir(uint64_t dir, uint64_t offset,
-              const std::function<bool(std::string_view, const struct stat&, uint64_t next)>& emit) const;
+  int ReadDir(
+      uint64_t dir, uint64_t offset,
+      const std::function<bool(std::string_view, const struct stat&, uint64_t next)>& emit) const;
   int ReadLink(uint64_t ino, std::string* target) const;
   int Open(uint64_t ino, int flags);
   void Release(uint64_t ino);
@@ -88,8 +89,8 @@ class ShadowFs {
   int Link(uint64_t ino, uint64_t parent, std::string_view name, struct stat* st);
   int Unlink(uint64_t parent, std::string_view name);
   int Rmdir(uint64_t parent, std::string_view name);
-  int Rename(uint64_t parent, std::string_view name, uint64_t new_parent,
-             std::string_view new_name, unsigned flags);
+  int Rename(uint64_t parent, std::string_view name, uint64_t new_parent, std::string_view new_name,
+             unsigned flags);
   // `valid` uses FUSE_SET_ATTR_* bits.
   int SetAttr(uint64_t ino, const struct stat& attr, int valid, struct stat* out);
   int Fallocate(uint64_t ino, int mode, uint64_t offset, uint64_t length);
@@ -143,7 +144,7 @@ class ShadowFs {
   std::atomic<bool> overlay_touched_{false};  // lets unmodified reads skip the lock
   uint64_t next_ino_ = kFirstOverlayIno;
   std::unordered_map<uint64_t, uint32_t> open_counts_;  // open handles per inode
-  Json pending_ = Json::array();    // journal records of the mutation in progress
+  Json pending_ = Json::array();  // journal records of the mutation in progress
   bool replaying_ = false;
   std::atomic<uint64_t> overlay_nodes_{0};
 };

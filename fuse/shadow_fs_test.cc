@@ -47,11 +47,13 @@ std::string ReadAll(const ShadowFs& fs, uint64_t ino, size_t n) {
 
 int Write(ShadowFs& fs, uint64_t ino, uint64_t offset, const std::string& text) {
   size_t done = 0;
-  return fs.Write(ino, offset, {reinterpret_cast<const std::byte*>(text.data()), text.size()}, &done);
+  return fs.Write(ino, offset, {reinterpret_cast<const std::byte*>(text.data()), text.size()},
+                  &done);
 }
 
 // The first regular synthetic file directly in the root (there is one for this seed).
-std::pair<std::string, struct stat> SomeFile(const ShadowFs& fs, uint64_t dir = Namespace::kRootIno) {
+std::pair<std::string, struct stat> SomeFile(const ShadowFs& fs,
+                                             uint64_t dir = Namespace::kRootIno) {
   std::pair<std::string, struct stat> found;
   fs.ReadDir(dir, 0, [&](std::string_view name, const struct stat& st, uint64_t) {
     if (S_ISREG(st.st_mode) && st.st_size > 10000 && st.st_ino < kControlIno) {
@@ -103,7 +105,8 @@ TEST(ShadowFs, TruncateThenExtendReadsZerosBeyondTheCut) {
   auto fs = MakeFs(MakeMemoryStore(0));
   const auto [name, st] = SomeFile(*fs, SomeDirWithFiles(*fs));
   const std::string before = ReadAll(*fs, st.st_ino, 8192);
-  struct stat attr{}, out;
+  struct stat attr {
+  }, out;
   attr.st_size = 100;
   ASSERT_EQ(0, fs->SetAttr(st.st_ino, attr, FUSE_SET_ATTR_SIZE, &out));
   attr.st_size = 8192;
@@ -160,7 +163,8 @@ TEST(ShadowFs, RenameFlags) {
   struct stat a, b;
   ASSERT_EQ(0, fs->Create(Namespace::kRootIno, "a", 0644, kUser, &a));
   ASSERT_EQ(0, fs->Create(Namespace::kRootIno, "b", 0644, kUser, &b));
-  EXPECT_EQ(-EEXIST, fs->Rename(Namespace::kRootIno, "a", Namespace::kRootIno, "b", RENAME_NOREPLACE));
+  EXPECT_EQ(-EEXIST,
+            fs->Rename(Namespace::kRootIno, "a", Namespace::kRootIno, "b", RENAME_NOREPLACE));
   ASSERT_EQ(0, fs->Rename(Namespace::kRootIno, "a", Namespace::kRootIno, "b", RENAME_EXCHANGE));
   struct stat now;
   ASSERT_EQ(0, fs->Lookup(Namespace::kRootIno, "b", &now));

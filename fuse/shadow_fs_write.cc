@@ -78,7 +78,8 @@ void ShadowFs::AddEntry(uint64_t parent, const std::string& name, uint64_t ino) 
     d.order[d.next_sequence] = name;
     d.sequence_of[name] = d.next_sequence++;
   }
-  if (!replaying_) pending_.push_back({{"op", "dirent"}, {"dir", parent}, {"name", name}, {"ino", ino}});
+  if (!replaying_)
+    pending_.push_back({{"op", "dirent"}, {"dir", parent}, {"name", name}, {"ino", ino}});
 }
 
 void ShadowFs::RemoveEntry(uint64_t parent, const std::string& name) {
@@ -90,7 +91,8 @@ void ShadowFs::RemoveEntry(uint64_t parent, const std::string& name) {
     d.sequence_of.erase(seq);
   }
   if (dir->synthetic && ns_->Lookup(parent, name)) d.whiteouts.insert(name);
-  if (!replaying_) pending_.push_back({{"op", "dirent"}, {"dir", parent}, {"name", name}, {"ino", 0}});
+  if (!replaying_)
+    pending_.push_back({{"op", "dirent"}, {"dir", parent}, {"name", name}, {"ino", 0}});
 }
 
 void ShadowFs::FreeLocked(uint64_t ino) {
@@ -136,7 +138,8 @@ int ShadowFs::NewNode(uint64_t parent, std::string_view name, NodeKind kind, uin
   if (name.size() > kMaxNameBytes) return -ENAMETOOLONG;
   if (IsControl(parent)) return -EACCES;
   if (!IsDirLocked(parent)) return -ENOTDIR;
-  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos) return -EINVAL;
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos)
+    return -EINVAL;
   uint64_t existing = 0;
   if (LookupLocked(parent, name, &existing) == 0) return -EEXIST;
   struct stat parent_attr;
@@ -179,7 +182,8 @@ int ShadowFs::Mkdir(uint64_t parent, std::string_view name, uint32_t mode,
                     const RequestContext& ctx, struct stat* st) {
   std::unique_lock lock(mutex_);
   uint64_t ino = 0;
-  if (const int rc = NewNode(parent, name, NodeKind::kDirectory, mode, ctx, &ino); rc != 0) return rc;
+  if (const int rc = NewNode(parent, name, NodeKind::kDirectory, mode, ctx, &ino); rc != 0)
+    return rc;
   if (const int rc = Persist({ino, parent}); rc != 0) return rc;
   return AttrLocked(ino, st);
 }
@@ -268,7 +272,10 @@ int ShadowFs::Rename(uint64_t parent, std::string_view name, uint64_t new_parent
     if (parent != new_parent && moving_dir != target_dir) {
       OverlayNode* from = Materialize(parent);
       OverlayNode* to = Materialize(new_parent);
-      if (moving_dir) --from->nlink, ++to->nlink; else ++from->nlink, --to->nlink;
+      if (moving_dir)
+        --from->nlink, ++to->nlink;
+      else
+        ++from->nlink, --to->nlink;
     }
     Materialize(ino)->ctime = Materialize(target)->ctime = Now();
     return Persist({ino, target, parent, new_parent});
@@ -297,7 +304,6 @@ int ShadowFs::Rename(uint64_t parent, std::string_view name, uint64_t new_parent
   Materialize(ino)->ctime = now;
   return Persist({ino, target, parent, new_parent});
 }
-
 
 int ShadowFs::TruncateLocked(uint64_t ino, OverlayNode& node, uint64_t size) {
   if (node.kind == NodeKind::kDirectory) return -EISDIR;
@@ -373,7 +379,8 @@ int ShadowFs::SetAttr(uint64_t ino, const struct stat& attr, int valid, struct s
   if (valid & FUSE_SET_ATTR_UID) node->uid = attr.st_uid;
   if (valid & FUSE_SET_ATTR_GID) node->gid = attr.st_gid;
   if (valid & FUSE_SET_ATTR_SIZE) {
-    if (const int rc = TruncateLocked(ino, *node, static_cast<uint64_t>(attr.st_size)); rc != 0) return rc;
+    if (const int rc = TruncateLocked(ino, *node, static_cast<uint64_t>(attr.st_size)); rc != 0)
+      return rc;
   }
   if (valid & FUSE_SET_ATTR_ATIME) node->atime = attr.st_atim;
   if (valid & FUSE_SET_ATTR_ATIME_NOW) node->atime = now;

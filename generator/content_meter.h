@@ -44,7 +44,7 @@ class ContentMeter {
   // Per key, and over all keys.
   const std::map<std::string, ContentMeasure>& by_key() const;
   ContentMeasure total() const;
-  double dedup_ratio() const;          // 1 when nothing was measured
+  double dedup_ratio() const;  // 1 when nothing was measured
   double zero_chunk_fraction() const;
 
  private:

@@ -34,8 +34,8 @@ struct ContentClass {
   double dedup_ratio = 1;        // target: 4 KiB chunks / distinct chunks
   bool text_like = false;        // literal bytes from a 64-symbol printable alphabet
   // Derived parameters (set by the constructor):
-  uint32_t literal_bytes = 4096; // fresh random bytes per 4 KiB block
-  uint64_t dedup_threshold = 0;  // a block is pooled when hash < threshold (of 2^64)
+  uint32_t literal_bytes = 4096;  // fresh random bytes per 4 KiB block
+  uint64_t dedup_threshold = 0;   // a block is pooled when hash < threshold (of 2^64)
 };
 
 class ContentModel {
@@ -57,8 +57,8 @@ class ContentModel {
   const std::vector<ContentClass>& classes() const { return classes_; }
 
  private:
-  void FillBlock(const ContentClass& cls, uint16_t class_index, uint64_t file_key,
-                 uint64_t block, std::byte* block_out) const;
+  void FillBlock(const ContentClass& cls, uint16_t class_index, uint64_t file_key, uint64_t block,
+                 std::byte* block_out) const;
 
   uint64_t seed_;
   uint64_t zero_threshold_ = 0;  // a block is all-zero when its draw is below this
@@ -69,5 +69,11 @@ class ContentModel {
 // zstd level 3 on 128 KiB chunks) and the pooled-block probability for a dedup ratio.
 ContentClass MakeContentClass(std::string name, double compression_ratio, double dedup_ratio,
                               bool text_like);
+
+namespace internal {
+// The block generator's two code paths; they must produce identical words (tested).
+void RandomWordsPortable(uint64_t key, uint64_t* words, size_t count);
+void RandomWordsAvx2(uint64_t key, uint64_t* words, size_t count);
+}  // namespace internal
 
 }  // namespace sfsg

@@ -44,13 +44,16 @@ void BM_ContentFill(benchmark::State& state) {
 BENCHMARK(BM_ContentFill)->Arg(10)->Arg(15)->Arg(30)->Arg(60);
 
 std::unique_ptr<Namespace> BigNamespace() {
-  return std::move(Namespace::Create(DefaultProfile(), {.seed = 1, .files = 1000000000, .bytes = uint64_t{1} << 50}).value());
+  return std::move(Namespace::Create(DefaultProfile(),
+                                     {.seed = 1, .files = 1000000000, .bytes = uint64_t{1} << 50})
+                       .value());
 }
 
 void BM_GetAttrFile(benchmark::State& state) {
   const auto ns = BigNamespace();
   uint64_t i = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(ns->GetAttr(ns->InoOfEntryIndex((i += 7919) % ns->entry_count())));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(ns->GetAttr(ns->InoOfEntryIndex((i += 7919) % ns->entry_count())));
 }
 BENCHMARK(BM_GetAttrFile);
 

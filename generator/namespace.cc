@@ -15,7 +15,14 @@ namespace {
 
 // Tags keep the seeded draws of different attributes independent.
 enum : uint64_t {
-  kTagRank = 0x7a4b, kTagExt, kTagName, kTagAge, kTagMode, kTagLink, kTagDirName, kTagOther
+  kTagRank = 0x7a4b,
+  kTagExt,
+  kTagName,
+  kTagAge,
+  kTagMode,
+  kTagLink,
+  kTagDirName,
+  kTagOther
 };
 constexpr double kDefaultNowUnix = 1767225600;  // 2026-01-01T00:00:00Z
 constexpr uint64_t kMaxEntries = uint64_t{1} << 60;
@@ -40,9 +47,12 @@ bool ParseIndex(std::string_view name, uint64_t* index) {
   while (end < name.size() && name[end] != '-' && name[end] != '.') {
     const char c = name[end];
     int digit;
-    if (c >= '0' && c <= '9') digit = c - '0';
-    else if (c >= 'a' && c <= 'z') digit = c - 'a' + 10;
-    else return false;
+    if (c >= '0' && c <= '9')
+      digit = c - '0';
+    else if (c >= 'a' && c <= 'z')
+      digit = c - 'a' + 10;
+    else
+      return false;
     if (v > (UINT64_MAX - 35) / 36) return false;
     v = v * 36 + static_cast<uint64_t>(digit);
     ++end;
@@ -75,10 +85,12 @@ struct Namespace::Impl {
   uint64_t FileSize(uint64_t rank_value) const {
     if (rank_value < empty_files) return 0;
     const uint64_t nonempty = files - empty_files;
-    const double u = (static_cast<double>(rank_value - empty_files) + 0.5) / static_cast<double>(nonempty);
+    const double u =
+        (static_cast<double>(rank_value - empty_files) + 0.5) / static_cast<double>(nonempty);
     const uint64_t bytes = sizes->Bytes(u);
     if (bytes_factor == 1.0) return bytes;
-    return std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(static_cast<double>(bytes) * bytes_factor)));
+    return std::max<uint64_t>(
+        1, static_cast<uint64_t>(std::llround(static_cast<double>(bytes) * bytes_factor)));
   }
 
   int PickExtension(uint64_t entry, uint64_t size, bool symlink) const {
@@ -124,7 +136,9 @@ struct Namespace::Impl {
     const double mtime_age = profile.ages.mtime_age_s.At(s.NextUnit());
     const double atime_age = std::min(profile.ages.atime_age_s.At(s.NextUnit()), mtime_age);
     const double ctime_age = std::min(profile.ages.ctime_age_s.At(s.NextUnit()), mtime_age);
-    auto ns = [&](double age) { return static_cast<int64_t>(std::llround((now_unix - age) * 1e9)); };
+    auto ns = [&](double age) {
+      return static_cast<int64_t>(std::llround((now_unix - age) * 1e9));
+    };
     attr.mtime_ns = ns(mtime_age);
     attr.atime_ns = ns(atime_age);
     attr.ctime_ns = ns(ctime_age);
@@ -159,10 +173,11 @@ struct Namespace::Impl {
     a.size_bytes = symlink ? 0 : FileSize(r);
     const int ext_index = PickExtension(x, a.size_bytes, symlink);
     a.content_class = static_cast<uint16_t>(ext_index + 1);
-    a.mode = symlink ? 0777 : ((ext_index < 0 || profile.extensions[ext_index].ext.empty()) &&
-                                       Key(kTagMode, x) % 20 == 0
-                                   ? 0755
-                                   : 0644);
+    a.mode = symlink ? 0777
+                     : ((ext_index < 0 || profile.extensions[ext_index].ext.empty()) &&
+                                Key(kTagMode, x) % 20 == 0
+                            ? 0755
+                            : 0644);
     Times(Key(kTagAge, x, 2), a);
     if (name != nullptr || symlink) {
       const uint64_t child_index = parent.child_dirs + (x - parent.entry_base);
@@ -211,27 +226,33 @@ Result<std::unique_ptr<Namespace>> Namespace::Create(const Profile& profile,
   impl->entries = static_cast<uint64_t>(entries);
   double dirs = options.dirs ? static_cast<double>(options.dirs) : 0.0;
   if (dirs == 0) {
-    const double ratio = profile_entries > 0 ? static_cast<double>(p.totals.dirs) / profile_entries : 0.1;
+    const double ratio =
+        profile_entries > 0 ? static_cast<double>(p.totals.dirs) / profile_entries : 0.1;
     dirs = options.files ? std::round(entries * ratio) : std::round(p.totals.dirs * options.scale);
   }
-  impl->dirs = std::clamp<uint64_t>(static_cast<uint64_t>(dirs), 1, std::max<uint64_t>(1, impl->entries + 1));
+  impl->dirs = std::clamp<uint64_t>(static_cast<uint64_t>(dirs), 1,
+                                    std::max<uint64_t>(1, impl->entries + 1));
   impl->symlinks = static_cast<uint64_t>(std::llround(impl->entries * p.links.symlink_fraction));
   impl->files = impl->entries - impl->symlinks;
   impl->empty_files = static_cast<uint64_t>(std::llround(impl->files * p.sizes.empty_fraction));
-  impl->now_unix = options.now_unix > 0 ? options.now_unix
-                   : p.source.scan_time_unix > 0 ? p.source.scan_time_unix : kDefaultNowUnix;
+  impl->now_unix = options.now_unix > 0          ? options.now_unix
+                   : p.source.scan_time_unix > 0 ? p.source.scan_time_unix
+                                                 : kDefaultNowUnix;
   impl->tree = std::make_unique<internal::Tree>(p, options.seed, impl->dirs, impl->entries);
-  impl->rank = std::make_unique<Permutation>(HashWords(options.seed, kTagRank, 0), std::max<uint64_t>(1, impl->entries));
+  impl->rank = std::make_unique<Permutation>(HashWords(options.seed, kTagRank, 0),
+                                             std::max<uint64_t>(1, impl->entries));
   impl->sizes = std::make_unique<SizeSampler>(p.sizes);
   // Total bytes: exact when small enough to sum quickly, else the table's integral.
   const uint64_t nonempty = impl->files - impl->empty_files;
   double model_total = 0;
   if (nonempty <= (uint64_t{1} << 21)) {
-    for (uint64_t r = 0; r < nonempty; ++r) model_total += static_cast<double>(impl->FileSize(impl->empty_files + r));
+    for (uint64_t r = 0; r < nonempty; ++r)
+      model_total += static_cast<double>(impl->FileSize(impl->empty_files + r));
   } else {
     model_total = impl->sizes->MeanBytes() * static_cast<double>(nonempty);
   }
-  if (options.bytes > 0 && nonempty > 0) impl->bytes_factor = static_cast<double>(options.bytes) / model_total;
+  if (options.bytes > 0 && nonempty > 0)
+    impl->bytes_factor = static_cast<double>(options.bytes) / model_total;
   impl->total_bytes = static_cast<uint64_t>(std::llround(model_total * impl->bytes_factor));
   if (options.bytes > 0 && nonempty <= (uint64_t{1} << 21)) {
     uint64_t exact = 0;
@@ -249,9 +270,11 @@ Result<std::unique_ptr<Namespace>> Namespace::Create(const Profile& profile,
     }
   }
   double sum = 0;
-  for (const auto& e : p.extensions) impl->ext_cdf_any.push_back(sum += static_cast<double>(e.files));
+  for (const auto& e : p.extensions)
+    impl->ext_cdf_any.push_back(sum += static_cast<double>(e.files));
   if (!p.extensions.empty() && sum == 0) {
-    for (size_t i = 0; i < impl->ext_cdf_any.size(); ++i) impl->ext_cdf_any[i] = static_cast<double>(i + 1);
+    for (size_t i = 0; i < impl->ext_cdf_any.size(); ++i)
+      impl->ext_cdf_any[i] = static_cast<double>(i + 1);
   }
   return std::unique_ptr<Namespace>(new Namespace(std::move(impl)));
 }

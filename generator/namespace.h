@@ -38,11 +38,11 @@ namespace sfsg {
 
 struct NamespaceOptions {
   uint64_t seed = 1;
-  double scale = 1.0;      // multiplies the profile's entry and directory counts
-  uint64_t files = 0;      // non-directory entries (regular files + symlinks); 0 = scale
-  uint64_t dirs = 0;       // directories incl. the root; 0 = files x profile's dir ratio
-  uint64_t bytes = 0;      // total regular-file bytes; 0 = what the size model gives
-  double now_unix = 0;     // timestamps are "now - age"; 0 = the profile's scan time
+  double scale = 1.0;   // multiplies the profile's entry and directory counts
+  uint64_t files = 0;   // non-directory entries (regular files + symlinks); 0 = scale
+  uint64_t dirs = 0;    // directories incl. the root; 0 = files x profile's dir ratio
+  uint64_t bytes = 0;   // total regular-file bytes; 0 = what the size model gives
+  double now_unix = 0;  // timestamps are "now - age"; 0 = the profile's scan time
 };
 
 enum class NodeKind : uint8_t { kDirectory, kFile, kSymlink };
@@ -54,9 +54,9 @@ struct NodeAttr {
   uint32_t mode = 0;        // permission bits only (0755 dirs, 0644/0755 files, 0777 links)
   uint32_t nlink = 1;
   int64_t mtime_ns = 0, atime_ns = 0, ctime_ns = 0;
-  uint32_t depth = 0;       // root = 0
+  uint32_t depth = 0;          // root = 0
   uint16_t content_class = 0;  // for ContentModel::Fill (regular files)
-  uint64_t file_index = 0;  // regular files and symlinks: dense index in [0, entries)
+  uint64_t file_index = 0;     // regular files and symlinks: dense index in [0, entries)
 };
 
 struct DirEntryView {
@@ -76,12 +76,12 @@ class Namespace {
   Namespace(const Namespace&) = delete;
   Namespace& operator=(const Namespace&) = delete;
 
-  uint64_t dir_count() const;       // directories, root included
-  uint64_t entry_count() const;     // non-directory entries
-  uint64_t file_count() const;      // regular files
+  uint64_t dir_count() const;    // directories, root included
+  uint64_t entry_count() const;  // non-directory entries
+  uint64_t file_count() const;   // regular files
   uint64_t symlink_count() const;
-  uint64_t total_bytes() const;     // sum of regular file sizes (exact)
-  uint64_t max_ino() const;         // every synthetic inode is in [1, max_ino]
+  uint64_t total_bytes() const;  // sum of regular file sizes (exact)
+  uint64_t max_ino() const;      // every synthetic inode is in [1, max_ino]
   uint64_t seed() const;
   const Profile& profile() const;
 

@@ -41,9 +41,18 @@ void Walk(const Namespace& ns, uint64_t dir, WalkStats& stats) {
     }
     stats.max_depth = std::max(stats.max_depth, e.attr.depth);
     switch (e.attr.kind) {
-      case NodeKind::kDirectory: subdirs.push_back(e.attr.ino); stats.inos.erase(e.attr.ino); break;
-      case NodeKind::kFile: ++stats.files; stats.bytes += e.attr.size_bytes; stats.sizes.push_back(e.attr.size_bytes); break;
-      case NodeKind::kSymlink: ++stats.symlinks; break;
+      case NodeKind::kDirectory:
+        subdirs.push_back(e.attr.ino);
+        stats.inos.erase(e.attr.ino);
+        break;
+      case NodeKind::kFile:
+        ++stats.files;
+        stats.bytes += e.attr.size_bytes;
+        stats.sizes.push_back(e.attr.size_bytes);
+        break;
+      case NodeKind::kSymlink:
+        ++stats.symlinks;
+        break;
     }
     return true;
   });
@@ -105,8 +114,10 @@ TEST(Namespace, GoldenValuesPinTheModel) {
   const uint64_t ino = ns->InoOfEntryIndex(500);
   const auto attr = ns->GetAttr(ino);
   ASSERT_TRUE(attr);
-  EXPECT_EQ(*ns->PathOf(ino), "0-rhp/0-ubpwyhqr/1-rshqb/2-wntxvqnh/5-di/0-jfonnlly/1-oviqis/0-vgyc/0-zszks/0-tfiugqbm/"
-            "9-jefqrhoswymjtwengqmuybhoqjsjftfcyb.py");
+  EXPECT_EQ(
+      *ns->PathOf(ino),
+      "0-rhp/0-ubpwyhqr/1-rshqb/2-wntxvqnh/5-di/0-jfonnlly/1-oviqis/0-vgyc/0-zszks/0-tfiugqbm/"
+      "9-jefqrhoswymjtwengqmuybhoqjsjftfcyb.py");
   EXPECT_EQ(attr->size_bytes, 3906u);
 }
 
@@ -161,7 +172,8 @@ TEST(Namespace, SizeDistributionMatchesTheModel) {
   std::vector<double> sizes;
   for (uint64_t i = 0; i < ns->entry_count(); ++i) {
     const auto a = ns->GetAttr(ns->InoOfEntryIndex(i));
-    if (a->kind == NodeKind::kFile && a->size_bytes > 0) sizes.push_back(static_cast<double>(a->size_bytes));
+    if (a->kind == NodeKind::kFile && a->size_bytes > 0)
+      sizes.push_back(static_cast<double>(a->size_bytes));
   }
   std::sort(sizes.begin(), sizes.end());
   const SizeSampler sampler(p.sizes);

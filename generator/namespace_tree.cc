@@ -79,7 +79,8 @@ void Tree::Derive(DirNode& node) const {
     const double u = UnitFromBits(HashWords(seed_, kLocalTag, node.ino));
     expected *= files_per_dir_[t].Quantile(u) / files_per_dir_mean_[t];
   }
-  node.local_entries = std::min<uint64_t>(node.entries, static_cast<uint64_t>(std::llround(expected)));
+  node.local_entries =
+      std::min<uint64_t>(node.entries, static_cast<uint64_t>(std::llround(expected)));
 }
 
 DirNode Tree::Root() const {
@@ -99,7 +100,8 @@ ChildSlot Tree::Slot(const DirNode& dir, uint64_t j) const {
   slot.entries = dir.entries - dir.local_entries;
   while (hi - lo > 1) {
     const uint64_t mid = lo + (hi - lo) / 2;
-    const double share = LeftShare(HashWords(seed_, kSplitTag, dir.ino, lo, hi), mid - lo, hi - mid);
+    const double share =
+        LeftShare(HashWords(seed_, kSplitTag, dir.ino, lo, hi), mid - lo, hi - mid);
     const uint64_t left_dirs = TakeShare(slot.desc_dirs, share);
     const uint64_t left_entries = TakeShare(slot.entries, share);
     if (j < mid) {
@@ -136,7 +138,8 @@ uint64_t Tree::ChildHoldingDir(const DirNode& dir, uint64_t ino) const {
   uint64_t lo = 0, hi = dir.child_dirs, dirs = dir.desc_dirs - dir.child_dirs, offset = 0;
   while (hi - lo > 1) {
     const uint64_t mid = lo + (hi - lo) / 2;
-    const double share = LeftShare(HashWords(seed_, kSplitTag, dir.ino, lo, hi), mid - lo, hi - mid);
+    const double share =
+        LeftShare(HashWords(seed_, kSplitTag, dir.ino, lo, hi), mid - lo, hi - mid);
     const uint64_t left_dirs = TakeShare(dirs, share);
     const uint64_t left_span = (mid - lo) + left_dirs;
     if (target < offset + left_span) {
@@ -156,7 +159,8 @@ uint64_t Tree::ChildHoldingEntry(const DirNode& dir, uint64_t entry) const {
   uint64_t lo = 0, hi = dir.child_dirs, entries = dir.entries - dir.local_entries, offset = 0;
   while (hi - lo > 1) {
     const uint64_t mid = lo + (hi - lo) / 2;
-    const double share = LeftShare(HashWords(seed_, kSplitTag, dir.ino, lo, hi), mid - lo, hi - mid);
+    const double share =
+        LeftShare(HashWords(seed_, kSplitTag, dir.ino, lo, hi), mid - lo, hi - mid);
     const uint64_t left_entries = TakeShare(entries, share);
     if (target < offset + left_entries) {
       hi = mid;

@@ -57,7 +57,7 @@ class Tree {
   // the expected entries per directory (files_by_depth / dirs_by_depth).
   std::vector<double> next_level_share_;
   std::vector<double> entries_per_dir_;
-  std::vector<double> deeper_entry_weight_;  // sum over s > t of share_s * entries_s
+  std::vector<double> deeper_entry_weight_;     // sum over s > t of share_s * entries_s
   std::vector<SparseHistogram> files_per_dir_;  // by depth (for the spread of local counts)
   std::vector<double> files_per_dir_mean_;
 };

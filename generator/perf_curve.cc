@@ -6,7 +6,7 @@ namespace sfsg {
 namespace {
 
 Json LatencyToJson(const LatencySummary& l) {
-  return {{"mean", l.mean_us}, {"p50", l.p50_us}, {"p90", l.p90_us},
+  return {{"mean", l.mean_us}, {"p50", l.p50_us},   {"p90", l.p90_us},
           {"p99", l.p99_us},   {"p999", l.p999_us}, {"max", l.max_us}};
 }
 
@@ -82,9 +82,10 @@ Json PerfCurveToJson(const PerfCurve& curve) {
                      {"filesystem", ProcessToJson(s.filesystem)},
                      {"replayer", ProcessToJson(s.replayer)}});
   }
-  return {{"format", kCurveFormat}, {"version", kCurveVersion},     {"source", curve.source},
-          {"target", curve.target}, {"created_unix", curve.created_unix},
-          {"workload", curve.workload}, {"steps", steps}};
+  return {
+      {"format", kCurveFormat}, {"version", kCurveVersion},           {"source", curve.source},
+      {"target", curve.target}, {"created_unix", curve.created_unix}, {"workload", curve.workload},
+      {"steps", steps}};
 }
 
 Result<PerfCurve> PerfCurveFromJson(const Json& json, std::string_view source_name) {
@@ -102,9 +103,18 @@ Result<PerfCurve> PerfCurveFromJson(const Json& json, std::string_view source_na
   auto source = JsonString(json, "source", name);
   if (!source) return source.error();
   curve.source = *source;
-  if (auto t = JsonString(json, "target", name)) curve.target = *t; else return t.error();
-  if (auto c = JsonNumber(json, "created_unix", name)) curve.created_unix = *c; else return c.error();
-  if (auto w = JsonString(json, "workload", name)) curve.workload = *w; else return w.error();
+  if (auto t = JsonString(json, "target", name))
+    curve.target = *t;
+  else
+    return t.error();
+  if (auto c = JsonNumber(json, "created_unix", name))
+    curve.created_unix = *c;
+  else
+    return c.error();
+  if (auto w = JsonString(json, "workload", name))
+    curve.workload = *w;
+  else
+    return w.error();
   auto steps = JsonArray(json, "steps", name);
   if (!steps) return steps.error();
   for (size_t i = 0; i < (*steps)->size(); ++i) {
@@ -137,7 +147,8 @@ Result<PerfCurve> PerfCurveFromJson(const Json& json, std::string_view source_na
       if (auto st = ReadOp(op_json, where + ".per_op." + op_name, op); !st) return st.error();
       s.per_op[op_name] = op;
     }
-    for (auto [key, target] : {std::pair{"filesystem", &s.filesystem}, std::pair{"replayer", &s.replayer}}) {
+    for (auto [key, target] :
+         {std::pair{"filesystem", &s.filesystem}, std::pair{"replayer", &s.replayer}}) {
       auto p = JsonObject(j, key, where);
       if (!p) return p.error();
       if (auto st = ReadProcess(**p, where + "." + key, *target); !st) return st.error();

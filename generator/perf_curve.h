@@ -34,27 +34,27 @@ struct OpStats {
 };
 
 struct ProcessUsage {
-  int64_t pid = 0;             // 0: not measured
-  double cpu_percent = 0;      // of one core, averaged over the step
-  uint64_t rss_bytes = 0;      // at the end of the step
+  int64_t pid = 0;         // 0: not measured
+  double cpu_percent = 0;  // of one core, averaged over the step
+  uint64_t rss_bytes = 0;  // at the end of the step
 };
 
 struct CurveStep {
-  std::string mode = "closed";     // "closed" or "open"
-  uint32_t concurrency = 1;        // closed loop: workers; open loop: workers available
-  double offered_ops_per_s = 0;    // open loop: the target rate; 0 for closed loop
-  double duration_s = 0;           // measured part (warm-up excluded)
-  OpStats total;                   // all operations
+  std::string mode = "closed";            // "closed" or "open"
+  uint32_t concurrency = 1;               // closed loop: workers; open loop: workers available
+  double offered_ops_per_s = 0;           // open loop: the target rate; 0 for closed loop
+  double duration_s = 0;                  // measured part (warm-up excluded)
+  OpStats total;                          // all operations
   std::map<std::string, OpStats> per_op;  // "read", "write", "stat", ...
-  ProcessUsage filesystem;         // the filesystem process serving the target
+  ProcessUsage filesystem;                // the filesystem process serving the target
   ProcessUsage replayer;
 };
 
 struct PerfCurve {
-  std::string source;              // "sfsg-replay", "fio"
-  std::string target;              // the directory measured
+  std::string source;  // "sfsg-replay", "fio"
+  std::string target;  // the directory measured
   double created_unix = 0;
-  std::string workload;            // a short description of what was run
+  std::string workload;  // a short description of what was run
   std::vector<CurveStep> steps;
 };
 

@@ -30,8 +30,9 @@ double SparseHistogram::mean() const {
   double sum = 0, n = 0;
   for (const auto& [v, c] : bins) {
     const int b = LogBuckets::Of(v);
-    const double mid = (static_cast<double>(LogBuckets::Low(b)) +
-                        static_cast<double>(LogBuckets::High(b)) - 1) / 2.0;
+    const double mid =
+        (static_cast<double>(LogBuckets::Low(b)) + static_cast<double>(LogBuckets::High(b)) - 1) /
+        2.0;
     sum += mid * static_cast<double>(c);
     n += static_cast<double>(c);
   }
@@ -114,9 +115,10 @@ class Reader {
     std::vector<T> out;
     for (size_t i = 0; i < (*arr)->size(); ++i) {
       const Json& item = (**arr)[i];
-      const bool fits = std::is_floating_point_v<T> ? item.is_number()
-                                                    : (item.is_number_unsigned() ||
-                                                       (item.is_number_integer() && item.get<int64_t>() >= 0));
+      const bool fits = std::is_floating_point_v<T>
+                            ? item.is_number()
+                            : (item.is_number_unsigned() ||
+                               (item.is_number_integer() && item.get<int64_t>() >= 0));
       if (!fits) {
         Fail(Error::BadInput(where_ + "." + std::string(key) + "[" + std::to_string(i) +
                              "]: expected a " +
@@ -225,7 +227,8 @@ Json ProfileToJson(const Profile& p) {
   }
   Json files_by_depth = Json::array(), subdirs_by_depth = Json::array();
   for (const auto& h : p.shape.files_per_dir_by_depth) files_by_depth.push_back(SparseToJson(h));
-  for (const auto& h : p.shape.subdirs_per_dir_by_depth) subdirs_by_depth.push_back(SparseToJson(h));
+  for (const auto& h : p.shape.subdirs_per_dir_by_depth)
+    subdirs_by_depth.push_back(SparseToJson(h));
   return Json{
       {"format", kProfileFormat},
       {"version", kProfileVersion},
@@ -345,9 +348,9 @@ Result<Profile> ProfileFromJson(const Json& json, std::string_view source_name) 
   p.content = {c.Number("compression_ratio"), c.Number("dedup_ratio"),
                c.Number("zero_chunk_fraction"), c.Uint("sampled_files"), c.Uint("sampled_bytes")};
   const Reader so = r.Child("source");
-  p.source = {so.String("fs_type"),       so.Uint("capacity_bytes"), so.Uint("used_bytes"),
-              so.Uint("inodes_total"),    so.Uint("inodes_used"),    so.Number("scan_time_unix"),
-              so.Number("scan_seconds"),  so.Uint("skipped")};
+  p.source = {so.String("fs_type"),      so.Uint("capacity_bytes"), so.Uint("used_bytes"),
+              so.Uint("inodes_total"),   so.Uint("inodes_used"),    so.Number("scan_time_unix"),
+              so.Number("scan_seconds"), so.Uint("skipped")};
   if (!r.ok()) return r.error();
   if (auto status = ValidateProfile(p, name); !status) return status.error();
   return p;
@@ -355,10 +358,12 @@ Result<Profile> ProfileFromJson(const Json& json, std::string_view source_name) 
 
 Status ValidateProfile(const Profile& p, std::string_view source_name) {
   const std::string name(source_name);
-  if (p.totals.dirs == 0) return Error::BadInput(name + ".totals.dirs: must be at least 1 (the root)");
+  if (p.totals.dirs == 0)
+    return Error::BadInput(name + ".totals.dirs: must be at least 1 (the root)");
   if (p.sizes.log2_counts.size() > 66 || p.sizes.log2_bytes.size() != p.sizes.log2_counts.size())
     return Error::BadInput(name + ".sizes.log2_bytes: must match log2_counts (at most 66 buckets)");
-  if (auto s = CheckQuantiles(p.sizes.log2_quantiles, name + ".sizes.log2_quantiles", true); !s) return s;
+  if (auto s = CheckQuantiles(p.sizes.log2_quantiles, name + ".sizes.log2_quantiles", true); !s)
+    return s;
   if (!p.sizes.log2_quantiles.empty() &&
       (p.sizes.log2_quantiles.value.front() < 0 || p.sizes.log2_quantiles.value.back() > 63))
     return Error::BadInput(name + ".sizes.log2_quantiles.value: must lie in [0, 63]");
@@ -366,14 +371,19 @@ Status ValidateProfile(const Profile& p, std::string_view source_name) {
   if (!(fit.lognormal_sigma > 0 && fit.lognormal_sigma < 20) || !(std::abs(fit.lognormal_mu) < 60))
     return Error::BadInput(name + ".sizes.fit: lognormal_mu/sigma out of range");
   if (fit.tail_fraction > 0 && !(fit.pareto_alpha > 0.05 && fit.pareto_xmin_bytes >= 1))
-    return Error::BadInput(name + ".sizes.fit: a Pareto tail needs pareto_alpha > 0.05 and xmin >= 1");
+    return Error::BadInput(name +
+                           ".sizes.fit: a Pareto tail needs pareto_alpha > 0.05 and xmin >= 1");
   if (auto s = CheckFraction(fit.tail_fraction, name + ".sizes.fit.tail_fraction"); !s) return s;
   if (auto s = CheckFraction(p.sizes.empty_fraction, name + ".sizes.empty_fraction"); !s) return s;
-  if (auto s = CheckFraction(p.links.symlink_fraction, name + ".links.symlink_fraction"); !s) return s;
-  if (auto s = CheckFraction(p.links.hardlink_fraction, name + ".links.hardlink_fraction"); !s) return s;
-  if (auto s = CheckFraction(p.content.zero_chunk_fraction, name + ".content.zero_chunk_fraction"); !s)
+  if (auto s = CheckFraction(p.links.symlink_fraction, name + ".links.symlink_fraction"); !s)
     return s;
-  if (auto s = CheckRatio(p.content.compression_ratio, name + ".content.compression_ratio"); !s) return s;
+  if (auto s = CheckFraction(p.links.hardlink_fraction, name + ".links.hardlink_fraction"); !s)
+    return s;
+  if (auto s = CheckFraction(p.content.zero_chunk_fraction, name + ".content.zero_chunk_fraction");
+      !s)
+    return s;
+  if (auto s = CheckRatio(p.content.compression_ratio, name + ".content.compression_ratio"); !s)
+    return s;
   if (auto s = CheckRatio(p.content.dedup_ratio, name + ".content.dedup_ratio"); !s) return s;
   if (auto s = CheckQuantiles(p.ages.mtime_age_s, name + ".ages.mtime_age_s", false); !s) return s;
   if (auto s = CheckQuantiles(p.ages.atime_age_s, name + ".ages.atime_age_s", false); !s) return s;
@@ -389,7 +399,8 @@ Status ValidateProfile(const Profile& p, std::string_view source_name) {
     if (e.compression_ratio != 0)
       if (auto s = CheckRatio(e.compression_ratio, where + ".compression_ratio"); !s) return s;
     if (!e.log2_counts.empty() && e.log2_counts.size() != p.sizes.log2_counts.size())
-      return Error::BadInput(where + ".log2_counts: must have as many buckets as sizes.log2_counts");
+      return Error::BadInput(where +
+                             ".log2_counts: must have as many buckets as sizes.log2_counts");
   }
   if (p.shape.dirs_by_depth.empty() || p.shape.dirs_by_depth[0] == 0)
     return Error::BadInput(name + ".shape.dirs_by_depth: must start with the root (1)");

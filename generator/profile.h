@@ -50,12 +50,12 @@ struct SparseHistogram {
 // Parametric model of non-empty regular-file sizes: a lognormal body and a Pareto tail
 // above pareto_xmin_bytes holding tail_fraction of the files.
 struct SizeFit {
-  double lognormal_mu = 8.5;      // mean of ln(bytes)
-  double lognormal_sigma = 2.4;   // std-dev of ln(bytes)
-  double pareto_xmin_bytes = 0;   // 0: no tail
+  double lognormal_mu = 8.5;     // mean of ln(bytes)
+  double lognormal_sigma = 2.4;  // std-dev of ln(bytes)
+  double pareto_xmin_bytes = 0;  // 0: no tail
   double pareto_alpha = 1.2;
   double tail_fraction = 0;
-  double ks_distance = 0;         // KS distance of the fit against the measured sizes
+  double ks_distance = 0;  // KS distance of the fit against the measured sizes
 };
 
 struct SizeStats {
@@ -66,8 +66,8 @@ struct SizeStats {
   // choice). Empty: the generator samples `fit` instead.
   QuantileTable log2_quantiles;
   SizeFit fit;
-  double empty_fraction = 0;     // regular files of size 0
-  uint64_t max_bytes = 0;        // largest regular file seen (the model's upper bound)
+  double empty_fraction = 0;  // regular files of size 0
+  uint64_t max_bytes = 0;     // largest regular file seen (the model's upper bound)
 };
 
 struct ShapeStats {
@@ -78,12 +78,12 @@ struct ShapeStats {
   SparseHistogram subdirs_per_dir;
   std::vector<SparseHistogram> files_per_dir_by_depth;
   std::vector<SparseHistogram> subdirs_per_dir_by_depth;
-  SparseHistogram file_name_length;      // bytes, extension included
+  SparseHistogram file_name_length;  // bytes, extension included
   SparseHistogram dir_name_length;
 };
 
 struct ExtensionStats {
-  std::string ext;            // lowercase, no dot; "" = no extension; "*" = all others pooled
+  std::string ext;  // lowercase, no dot; "" = no extension; "*" = all others pooled
   uint64_t files = 0;
   double bytes = 0;
   std::vector<uint64_t> log2_counts;  // size histogram, same buckets as SizeStats
@@ -114,26 +114,26 @@ struct ContentStats {
 };
 
 struct SourceStats {
-  std::string fs_type;            // e.g. "ext4"; "" when unknown
+  std::string fs_type;  // e.g. "ext4"; "" when unknown
   uint64_t capacity_bytes = 0;
   uint64_t used_bytes = 0;
   uint64_t inodes_total = 0;
   uint64_t inodes_used = 0;
-  double scan_time_unix = 0;      // when the scan started (the age reference)
+  double scan_time_unix = 0;  // when the scan started (the age reference)
   double scan_seconds = 0;
-  uint64_t skipped = 0;           // entries that could not be read
+  uint64_t skipped = 0;  // entries that could not be read
 };
 
 struct Totals {
-  uint64_t files = 0;      // regular files
-  uint64_t dirs = 0;       // directories, the root included
+  uint64_t files = 0;  // regular files
+  uint64_t dirs = 0;   // directories, the root included
   uint64_t symlinks = 0;
-  uint64_t others = 0;     // fifos, sockets, devices: counted, never generated
-  double bytes = 0;        // sum of regular file sizes
+  uint64_t others = 0;  // fifos, sockets, devices: counted, never generated
+  double bytes = 0;     // sum of regular file sizes
 };
 
 struct Profile {
-  std::string origin;      // "scan" or "builtin"
+  std::string origin;  // "scan" or "builtin"
   Totals totals;
   SizeStats sizes;
   ShapeStats shape;

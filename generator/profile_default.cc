@@ -35,8 +35,8 @@ QuantileTable LogUniformAges(double median_s, double spread_decades) {
   return t;
 }
 
-SparseHistogram DiscreteLognormal(double zero_fraction, double median, double sigma,
-                                  uint64_t total, uint64_t max_value) {
+SparseHistogram DiscreteLognormal(double zero_fraction, double median, double sigma, uint64_t total,
+                                  uint64_t max_value) {
   SparseHistogram h;
   const uint64_t zeros = static_cast<uint64_t>(zero_fraction * total);
   if (zeros) h.Add(0, zeros);
@@ -81,8 +81,8 @@ Profile MakeDefault() {
   p.totals.symlinks = symlinks;
   p.totals.dirs = 9000;
   // Directories by depth (root = depth 0): bulk 4-9 levels down.
-  p.shape.dirs_by_depth = {1,    8,    40,   160, 480, 1000, 1450, 1600, 1450,
-                           1100, 720,  460,  260, 140, 70,   35,   16,   8,    2};
+  p.shape.dirs_by_depth = {1,   8,   40,  160, 480, 1000, 1450, 1600, 1450, 1100,
+                           720, 460, 260, 140, 70,  35,   16,   8,    2};
   // Files follow directories one level further down on average (10.9 entries per dir).
   uint64_t placed = 0;
   p.shape.files_by_depth.assign(p.shape.dirs_by_depth.size(), 0);
@@ -99,13 +99,17 @@ Profile MakeDefault() {
   p.shape.dir_name_length = DiscreteLognormal(0.0, 8.0, 0.5, p.totals.dirs, 80);
   // Extensions and their compressibility (zstd level 3). log2_counts left empty: sizes
   // are drawn from the global model for every extension.
-  struct Ext { const char* ext; double share; double ratio; };
-  static const Ext kExtensions[] = {
-      {"", 0.16, 2.2},   {"h", 0.09, 3.6},    {"c", 0.06, 3.6},    {"txt", 0.06, 2.9},
-      {"py", 0.05, 3.4}, {"html", 0.05, 4.2}, {"js", 0.05, 3.5},   {"json", 0.04, 5.0},
-      {"png", 0.06, 1.02}, {"jpg", 0.05, 1.01}, {"so", 0.04, 2.6}, {"o", 0.03, 2.8},
-      {"gz", 0.03, 1.0}, {"pdf", 0.02, 1.15}, {"log", 0.03, 6.0},  {"xml", 0.03, 5.5},
-      {"mp4", 0.01, 1.0}, {"*", 0.14, 1.9}};
+  struct Ext {
+    const char* ext;
+    double share;
+    double ratio;
+  };
+  static const Ext kExtensions[] = {{"", 0.16, 2.2},     {"h", 0.09, 3.6},    {"c", 0.06, 3.6},
+                                    {"txt", 0.06, 2.9},  {"py", 0.05, 3.4},   {"html", 0.05, 4.2},
+                                    {"js", 0.05, 3.5},   {"json", 0.04, 5.0}, {"png", 0.06, 1.02},
+                                    {"jpg", 0.05, 1.01}, {"so", 0.04, 2.6},   {"o", 0.03, 2.8},
+                                    {"gz", 0.03, 1.0},   {"pdf", 0.02, 1.15}, {"log", 0.03, 6.0},
+                                    {"xml", 0.03, 5.5},  {"mp4", 0.01, 1.0},  {"*", 0.14, 1.9}};
   for (const Ext& e : kExtensions) {
     ExtensionStats x;
     x.ext = e.ext;

@@ -11,17 +11,14 @@ double NormalCdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
 double NormalQuantile(double p) {
   // P. J. Acklam, "An algorithm for computing the inverse normal cumulative
   // distribution function" (2003): coefficients of the rational approximations.
-  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
-                             -2.759285104469687e+02, 1.383577518672690e+02,
-                             -3.066479806614716e+01, 2.506628277459239e+00};
-  static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02,
-                             -1.556989798598866e+02, 6.680131188771972e+01,
-                             -1.328068155288572e+01};
-  static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
-                             -2.400758277161838e+00, -2.549732539343734e+00,
-                             4.374664141464968e+00,  2.938163982698783e+00};
-  static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
-                             2.445134137142996e+00, 3.754408661907416e+00};
+  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
+                             1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+  static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                             6.680131188771972e+01, -1.328068155288572e+01};
+  static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                             -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+  static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                             3.754408661907416e+00};
   p = std::clamp(p, 1e-300, 1.0 - 1e-16);
   const double low = 0.02425, high = 1 - low;
   double x;
@@ -84,7 +81,8 @@ SizeSampler::SizeSampler(const SizeStats& sizes) {
     grid.push_back(1.0);
     for (const double u : grid) {
       const double at = std::min(u, 1.0 - 1e-12);
-      const double v = std::clamp(std::log2(std::max(1.0, SizeFitQuantile(sizes.fit, at))), 0.0, cap);
+      const double v =
+          std::clamp(std::log2(std::max(1.0, SizeFitQuantile(sizes.fit, at))), 0.0, cap);
       table_.p.push_back(u);
       table_.value.push_back(table_.value.empty() ? v : std::max(v, table_.value.back()));
     }

@@ -36,15 +36,15 @@ struct Workload {
   // Request sizes in bytes with weights (summing to 1), for reads and for writes.
   std::vector<std::pair<uint64_t, double>> read_sizes{{4096, 0.5}, {65536, 0.3}, {1 << 20, 0.2}};
   std::vector<std::pair<uint64_t, double>> write_sizes{{4096, 0.6}, {65536, 0.3}, {1 << 20, 0.1}};
-  double sequential_fraction = 0.5;  // reads/writes continuing the previous one on that file
-  double zipf_theta = 0.9;           // file popularity exponent (0 = uniform)
+  double sequential_fraction = 0.5;       // reads/writes continuing the previous one on that file
+  double zipf_theta = 0.9;                // file popularity exponent (0 = uniform)
   std::array<double, 24> hourly_shape{};  // relative load per hour of day (UTC), mean 1
-  std::string arrival = "poisson";   // "poisson" or "uniform" (open loop)
-  double mean_ops_per_s = 200;       // average demand
-  double peak_ops_per_s = 500;       // demand at the busiest hour
-  double rate_scale = 1.0;           // applied growth factor (future point)
-  double files_scale = 1.0;          // shadow scale the workload targets
-  std::string origin = "builtin";    // "builtin", "usage:<file>", ...
+  std::string arrival = "poisson";        // "poisson" or "uniform" (open loop)
+  double mean_ops_per_s = 200;            // average demand
+  double peak_ops_per_s = 500;            // demand at the busiest hour
+  double rate_scale = 1.0;                // applied growth factor (future point)
+  double files_scale = 1.0;               // shadow scale the workload targets
+  std::string origin = "builtin";         // "builtin", "usage:<file>", ...
 };
 
 // The built-in workload: a general-purpose file server (mix above, a working-day shape).

@@ -17,8 +17,7 @@ std::string Field(std::string_view where, std::string_view key) {
 }
 
 Result<const Json*> Find(const Json& object, std::string_view key, std::string_view where) {
-  if (!object.is_object())
-    return Error::BadInput(std::string(where) + ": expected a JSON object");
+  if (!object.is_object()) return Error::BadInput(std::string(where) + ": expected a JSON object");
   const auto it = object.find(std::string(key));
   if (it == object.end()) return Error::BadInput(Field(where, key) + ": missing field");
   return &*it;
@@ -86,7 +85,8 @@ Result<double> JsonNumber(const Json& object, std::string_view key, std::string_
   auto found = Find(object, key, where);
   if (!found) return found.error();
   const Json& v = **found;
-  if (!v.is_number()) return Error::BadInput(Field(where, key) + ": expected a number, got " + v.dump());
+  if (!v.is_number())
+    return Error::BadInput(Field(where, key) + ": expected a number, got " + v.dump());
   const double d = v.get<double>();
   if (!std::isfinite(d)) return Error::BadInput(Field(where, key) + ": not a finite number");
   return d;
@@ -97,7 +97,8 @@ Result<uint64_t> JsonUint(const Json& object, std::string_view key, std::string_
   if (!found) return found.error();
   const Json& v = **found;
   if (v.is_number_unsigned()) return v.get<uint64_t>();
-  if (v.is_number_integer() && v.get<int64_t>() >= 0) return static_cast<uint64_t>(v.get<int64_t>());
+  if (v.is_number_integer() && v.get<int64_t>() >= 0)
+    return static_cast<uint64_t>(v.get<int64_t>());
   return Error::BadInput(Field(where, key) + ": expected a non-negative integer, got " + v.dump());
 }
 

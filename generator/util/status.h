@@ -15,11 +15,11 @@ namespace sfsg {
 
 // Categories double as exit codes, so a script can tell bad usage from bad input.
 enum class ErrorCode : int {
-  kUsage = 2,         // bad option or argument
-  kIo = 3,            // a file or directory could not be read or written
-  kBadInput = 4,      // a file was read but its content is malformed or out of range
-  kUnsupported = 5,   // a well-formed input this version does not understand
-  kNoSpace = 6,       // a limit (overlay size, capacity) was reached
+  kUsage = 2,              // bad option or argument
+  kIo = 3,                 // a file or directory could not be read or written
+  kBadInput = 4,           // a file was read but its content is malformed or out of range
+  kUnsupported = 5,        // a well-formed input this version does not understand
+  kNoSpace = 6,            // a limit (overlay size, capacity) was reached
   kToleranceExceeded = 7,  // a comparison or check ran and failed its tolerance
   kInternal = 10,
 };
@@ -42,8 +42,8 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}       // NOLINT: implicit by design
-  Result(Error error) : v_(std::move(error)) {}   // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

@@ -87,14 +87,22 @@ Result<double> ParseDurationSeconds(std::string_view text, std::string_view what
   if (!SplitNumber(text, number, suffix))
     return Error::Usage(std::string(what) + ": " + Quote(text) + " is not a duration");
   double unit = 0;
-  if (suffix.empty() || suffix == "s") unit = 1;
-  else if (suffix == "ms") unit = 1e-3;
-  else if (suffix == "us") unit = 1e-6;
-  else if (suffix == "m" || suffix == "min") unit = 60;
-  else if (suffix == "h") unit = 3600;
-  else if (suffix == "d") unit = 86400;
-  else if (suffix == "w") unit = 7 * 86400;
-  else if (suffix == "y") unit = 365 * 86400;
+  if (suffix.empty() || suffix == "s")
+    unit = 1;
+  else if (suffix == "ms")
+    unit = 1e-3;
+  else if (suffix == "us")
+    unit = 1e-6;
+  else if (suffix == "m" || suffix == "min")
+    unit = 60;
+  else if (suffix == "h")
+    unit = 3600;
+  else if (suffix == "d")
+    unit = 86400;
+  else if (suffix == "w")
+    unit = 7 * 86400;
+  else if (suffix == "y")
+    unit = 365 * 86400;
   else
     return Error::Usage(std::string(what) + ": unknown unit " + Quote(suffix) + " in " +
                         Quote(text) + " (use ms, s, m, h, d, w, y)");
@@ -106,7 +114,8 @@ Result<double> ParseFraction(std::string_view text, std::string_view what) {
   std::string suffix;
   if (!SplitNumber(text, number, suffix))
     return Error::Usage(std::string(what) + ": " + Quote(text) + " is not a fraction");
-  if (suffix == "%") number /= 100.0;
+  if (suffix == "%")
+    number /= 100.0;
   else if (!suffix.empty())
     return Error::Usage(std::string(what) + ": " + Quote(text) + " is not a fraction");
   if (number < 0 || number > 1)
