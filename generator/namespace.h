@@ -4,19 +4,20 @@
 // namespace answers every metadata question about the synthetic tree without ever
 // materialising it: attributes by inode, lookup by name, children by index, paths.
 //
-// Model (budget splitting): the root receives the whole budget (all files and
-// directories). Each directory keeps some entries locally and splits the rest of its
-// budget among its subdirectories; the split is itself an implicit binary tree of
-// seeded proportions, so a child's budget is found in O(log fanout) with no per-child
-// state. Counts are exact by construction; memory is O(depth) plus a bounded cache.
-// Directory inodes are dense pre-order numbers (root = 1); file inodes follow all
-// directories, numbered in the same pre-order. File sizes are stratified: regular file
+// Model (level-order budget splitting): the profile's directory and entry counts by
+// depth, scaled, are kept exactly. The directories of depth t+1 are shared out among
+// those of depth t, and the entries of depth t among the directories of depth t, by
+// seeded binary cascades whose steepness is fitted per depth to the profile's share of
+// directories with no subdirectory and no entry; a parent's share is found in O(log n)
+// with no per-node state, so memory is O(depth). Directory inodes are dense in level
+// order (root = 1, then depth 1, ...); entry inodes follow all directories, in level
+// order too. File sizes are stratified: regular file
 // i gets the size quantile at (pi(i) + 0.5) / N for a seeded permutation pi, so the
 // multiset of sizes is exactly the model's N-point quantile grid and total bytes match
 // the model's mean to well under 0.5%.
 //
 // Names carry the entry's index ("a4k-rt7qz.txt"), so Lookup parses, regenerates and
-// compares: O(depth log fanout) with no search.
+// compares: O(log n) with no search.
 //
 // Thread-safety: a Namespace is immutable after Create(); every method is const,
 // thread-safe and allocation-free except those returning std::string. Each call is a
@@ -104,7 +105,7 @@ class Namespace {
   std::optional<std::string> PathOf(uint64_t ino) const;
   // Symlink target (relative, always resolving inside the tree).
   std::optional<std::string> ReadLink(uint64_t ino) const;
-  // The inode of the entry with dense index `i` in [0, entry_count()); pre-order.
+  // The inode of the entry with dense index `i` in [0, entry_count()); level order.
   uint64_t InoOfEntryIndex(uint64_t i) const;
 
  private:

@@ -116,9 +116,49 @@ TEST(Namespace, GoldenValuesPinTheModel) {
   ASSERT_TRUE(attr);
   EXPECT_EQ(
       *ns->PathOf(ino),
-      "0-rhp/0-ubpwyhqr/1-rshqb/2-wntxvqnh/5-di/0-jfonnlly/1-oviqis/0-vgyc/0-zszks/0-tfiugqbm/"
-      "9-jefqrhoswymjtwengqmuybhoqjsjftfcyb.py");
+      "0-rhp/0-ubpwyhqr/1-vixrdfv/2-deplilwyc/0-opvsr/0-vnm/0-oviqis/"
+      "k-jefqrhoswymjtwengqmuybhoqjsjftfcyb.py");
   EXPECT_EQ(attr->size_bytes, 3906u);
+}
+
+TEST(Namespace, DepthCountsAndLeafSharesFollowTheProfile) {
+  const Profile profile = DefaultProfile();
+  auto ns = Make({.seed = 9, .scale = 1.0});
+  std::vector<uint64_t> dirs(profile.shape.dirs_by_depth.size() + 1, 0);
+  std::vector<uint64_t> entries(dirs.size(), 0);
+  uint64_t leaves = 0, dirs_without_files = 0;
+  std::vector<uint64_t> stack{Namespace::kRootIno};
+  while (!stack.empty()) {
+    const uint64_t dir = stack.back();
+    stack.pop_back();
+    const uint32_t depth = ns->GetAttr(dir)->depth;
+    ++dirs[depth];
+    uint64_t subdirs = 0, files = 0;
+    ns->ListChildren(dir, 0, [&](const DirEntryView& e) {
+      if (e.attr.kind == NodeKind::kDirectory) {
+        stack.push_back(e.attr.ino);
+        ++subdirs;
+      } else {
+        ++entries[depth];
+        ++files;
+      }
+      return true;
+    });
+    leaves += subdirs == 0;
+    dirs_without_files += files == 0;
+  }
+  for (size_t t = 0; t < profile.shape.dirs_by_depth.size(); ++t) {
+    EXPECT_EQ(dirs[t], profile.shape.dirs_by_depth[t]) << "depth " << t;
+    EXPECT_EQ(entries[t], profile.shape.files_by_depth[t]) << "depth " << t;
+  }
+  // The cascade steepness is fitted per depth to the profile's share of directories with
+  // no subdirectory and with no entry.
+  auto zero_share = [](const SparseHistogram& h) {
+    return h.bins.at(0).first == 0 ? static_cast<double>(h.bins[0].second) / h.total() : 0.0;
+  };
+  const double total_dirs = static_cast<double>(ns->dir_count());
+  EXPECT_NEAR(leaves / total_dirs, zero_share(profile.shape.subdirs_per_dir), 0.05);
+  EXPECT_NEAR(dirs_without_files / total_dirs, zero_share(profile.shape.files_per_dir), 0.05);
 }
 
 TEST(Namespace, PathsResolveByLookupFromTheRoot) {

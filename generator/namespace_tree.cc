@@ -2,23 +2,55 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "generator/util/hash.h"
 
 namespace sfsg::internal {
 namespace {
 
-constexpr uint64_t kSplitTag = 0x5f1175917e5ull;
-constexpr uint64_t kLocalTag = 0x10ca1e717e5ull;
+constexpr uint64_t kChildTag = 0xc4115d1a5ull;
+constexpr uint64_t kEntryTag = 0xe7a1e5ull;
+// The steepest cascade step; a blend weight per depth tunes it down to the profile.
+constexpr int kCascadeGamma = 3;
 
-// The share of a budget that goes to the left half of a child range of nL + nR
-// children. Its median is nL / (nL + nR); the odds are scaled by u / (1 - u), a
-// logistic perturbation, so repeated halving gives heavy-tailed child budgets (a
-// multiplicative cascade). Plain IEEE arithmetic: identical on every machine.
-double LeftShare(uint64_t key, uint64_t n_left, uint64_t n_right) {
-  const double base = static_cast<double>(n_left) / static_cast<double>(n_left + n_right);
+// `total` split in proportion to `weights` by largest remainder: the parts sum to
+// `total` exactly and each is within 1 of its exact share. Ties go to the shallower
+// level, so the result is the same on every machine.
+std::vector<uint64_t> Apportion(const std::vector<double>& weights, uint64_t total) {
+  std::vector<uint64_t> parts(weights.size(), 0);
+  const double sum = std::accumulate(weights.begin(), weights.end(), 0.0);
+  if (weights.empty()) return parts;
+  if (!(sum > 0)) {
+    parts[0] = total;
+    return parts;
+  }
+  std::vector<std::pair<double, size_t>> remainders;
+  uint64_t given = 0;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    const double exact = static_cast<double>(total) * weights[i] / sum;
+    parts[i] = static_cast<uint64_t>(std::floor(exact));
+    given += parts[i];
+    remainders.emplace_back(exact - std::floor(exact), i);
+  }
+  std::stable_sort(remainders.begin(), remainders.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t i = 0; given < total; i = (i + 1) % remainders.size(), ++given)
+    ++parts[remainders[i].second];
+  return parts;
+}
+
+// The share of a budget that goes to the left part of a range split at `base` (the
+// left part's fraction of the range). Its median is `base`; the odds are scaled by
+// (u / (1 - u))^gamma, a logistic perturbation, so repeated halving gives heavy-tailed
+// leaf budgets (a multiplicative cascade). Plain IEEE arithmetic with a small integer
+// power: identical on every machine.
+double LeftShare(uint64_t key, double base, int gamma) {
   const double u = (static_cast<double>(key >> 11) + 0.5) * 0x1.0p-53;
-  return u * base / (u * base + (1.0 - u) * (1.0 - base));
+  const double step = u / (1.0 - u);
+  double odds = step;
+  for (int i = 1; i < gamma; ++i) odds *= step;
+  return base * odds / (base * odds + (1.0 - base));
 }
 
 uint64_t TakeShare(uint64_t total, double share) {
@@ -26,167 +58,211 @@ uint64_t TakeShare(uint64_t total, double share) {
   return std::min<uint64_t>(total, static_cast<uint64_t>(std::max(0.0, left)));
 }
 
+// Blend weight w in [0, 1]: 0 splits evenly (every parent gets about the mean), 1 is
+// the steep cascade (most parents get nothing, a few get much).
+double BlendShare(uint64_t key, double base, double w) {
+  return (1.0 - w) * base + w * LeftShare(key, base, kCascadeGamma);
+}
+
+// Leaves of the cascade over [lo, hi) with `budget` units that get none.
+uint64_t ZeroLeaves(uint64_t seed, uint64_t tag, uint32_t level, uint64_t lo, uint64_t hi,
+                    uint64_t budget, double w) {
+  if (budget == 0) return hi - lo;
+  if (hi - lo == 1) return 0;
+  const uint64_t mid = lo + (hi - lo) / 2;
+  const double base = static_cast<double>(mid - lo) / static_cast<double>(hi - lo);
+  const uint64_t left =
+      TakeShare(budget, BlendShare(HashWords(seed, tag, level, lo, hi), base, w));
+  return ZeroLeaves(seed, tag, level, lo, mid, left, w) +
+         ZeroLeaves(seed, tag, level, mid, hi, budget - left, w);
+}
+
+double ZeroFraction(const SparseHistogram& h) {
+  const uint64_t total = h.total();
+  if (total == 0 || h.bins.empty() || h.bins[0].first != 0) return 0.0;
+  return static_cast<double>(h.bins[0].second) / static_cast<double>(total);
+}
+
+// The blend weight whose cascade leaves `target` of n parents with nothing, fitted by
+// bisection on a cascade of at most 8192 parents with the same budget per parent.
+double FitBlend(uint64_t seed, uint64_t tag, uint32_t level, uint64_t n, uint64_t budget,
+                double target) {
+  if (n <= 1 || budget == 0) return 0.0;
+  constexpr uint64_t kProbeParents = 8192;
+  const uint64_t probe_n = std::min(n, kProbeParents);
+  const uint64_t probe_budget = static_cast<uint64_t>(std::llround(
+      static_cast<double>(budget) * static_cast<double>(probe_n) / static_cast<double>(n)));
+  double lo = 0.0, hi = 1.0;
+  for (int i = 0; i < 14; ++i) {
+    const double w = 0.5 * (lo + hi);
+    const double zeros =
+        static_cast<double>(ZeroLeaves(seed, tag, level, 0, probe_n, probe_budget, w)) /
+        static_cast<double>(probe_n);
+    (zeros < target ? lo : hi) = w;
+  }
+  return 0.5 * (lo + hi);
+}
+
 }  // namespace
 
 Tree::Tree(const Profile& profile, uint64_t seed, uint64_t dirs, uint64_t entries)
-    : seed_(seed), dirs_(dirs), entries_(entries) {
-  const auto& dirs_by_depth = profile.shape.dirs_by_depth;
-  const size_t depths = dirs_by_depth.size();
-  std::vector<double> at_or_below(depths + 1, 0.0);
-  for (size_t t = depths; t-- > 0;)
-    at_or_below[t] = at_or_below[t + 1] + static_cast<double>(dirs_by_depth[t]);
-  next_level_share_.assign(depths, 1.0);
-  for (size_t t = 0; t + 1 < depths; ++t)
-    if (at_or_below[t + 1] > 0)
-      next_level_share_[t] = static_cast<double>(dirs_by_depth[t + 1]) / at_or_below[t + 1];
-  entries_per_dir_.assign(depths, 0.0);
-  for (size_t t = 0; t < depths; ++t) {
-    const double files = t < profile.shape.files_by_depth.size()
-                             ? static_cast<double>(profile.shape.files_by_depth[t])
-                             : 0.0;
-    entries_per_dir_[t] = dirs_by_depth[t] ? files / static_cast<double>(dirs_by_depth[t]) : 0.0;
+    : seed_(seed) {
+  dirs = std::max<uint64_t>(dirs, 1);
+  const auto& by_depth = profile.shape.dirs_by_depth;
+  const size_t depths = std::max<size_t>(by_depth.size(), 1);
+  // Depth 0 is the root alone; the other directories follow the profile's depths.
+  // Every depth the profile reaches keeps at least one directory while there are
+  // directories to give (a shadow scaled far down stays as deep as it can).
+  size_t levels = 1;
+  while (levels < by_depth.size() && by_depth[levels] > 0 && levels < dirs) ++levels;
+  if (levels == 1 && dirs > 1) levels = 2;  // a profile with no subdirectories at all
+  std::vector<double> dir_weights(levels, 1.0);
+  dir_weights[0] = 0.0;
+  for (size_t t = 1; t < levels && t < by_depth.size(); ++t)
+    dir_weights[t] = static_cast<double>(by_depth[t]);
+  level_dirs_ = Apportion(dir_weights, dirs - 1);
+  level_dirs_[0] = 1;
+  for (size_t t = 1; t < levels; ++t) {
+    if (level_dirs_[t] > 0) continue;
+    *std::max_element(level_dirs_.begin() + 1, level_dirs_.end()) -= 1;
+    level_dirs_[t] = 1;
   }
-  // deeper_entry_weight_[t] = expected entries per descendant directory of a depth-t dir.
-  deeper_entry_weight_.assign(depths, 0.0);
-  for (size_t t = 0; t < depths; ++t) {
-    double weighted = 0;
-    for (size_t s = t + 1; s < depths; ++s)
-      weighted += static_cast<double>(dirs_by_depth[s]) * entries_per_dir_[s];
-    deeper_entry_weight_[t] = at_or_below[t + 1] > 0 ? weighted / at_or_below[t + 1] : 0.0;
+  std::vector<double> entry_weights(depths, 0.0);
+  for (size_t t = 0; t < depths && t < profile.shape.files_by_depth.size(); ++t)
+    entry_weights[t] = static_cast<double>(profile.shape.files_by_depth[t]);
+  level_entries_ = Apportion(entry_weights, entries);
+  // Entries the profile put deeper than the tree goes live at its deepest level.
+  for (size_t t = levels; t < depths; ++t) level_entries_[levels - 1] += level_entries_[t];
+  level_entries_.resize(levels);
+
+  // Per depth, how unevenly subdirectories and entries are shared out: fitted so the
+  // share of directories with no subdirectory (no entry) matches the profile.
+  const auto& shape = profile.shape;
+  child_blend_.assign(levels, 0.0);
+  entry_blend_.assign(levels, 0.0);
+  for (size_t t = 0; t < levels; ++t) {
+    const auto& fanout = t < shape.subdirs_per_dir_by_depth.size() &&
+                                 shape.subdirs_per_dir_by_depth[t].total() > 0
+                             ? shape.subdirs_per_dir_by_depth[t]
+                             : shape.subdirs_per_dir;
+    const auto& files = t < shape.files_per_dir_by_depth.size() &&
+                                shape.files_per_dir_by_depth[t].total() > 0
+                            ? shape.files_per_dir_by_depth[t]
+                            : shape.files_per_dir;
+    const uint32_t level = static_cast<uint32_t>(t);
+    if (t + 1 < levels)
+      child_blend_[t] = FitBlend(seed_, kChildTag, level, level_dirs_[t], level_dirs_[t + 1],
+                                 ZeroFraction(fanout));
+    entry_blend_[t] = FitBlend(seed_, kEntryTag, level, level_dirs_[t], level_entries_[t],
+                               ZeroFraction(files));
   }
-  files_per_dir_ = profile.shape.files_per_dir_by_depth;
-  files_per_dir_mean_.clear();
-  for (const auto& h : files_per_dir_) files_per_dir_mean_.push_back(h.mean());
+
+  dir_start_.assign(levels + 1, 1);
+  entry_start_.assign(levels + 1, 0);
+  for (size_t t = 0; t < levels; ++t) {
+    dir_start_[t + 1] = dir_start_[t] + level_dirs_[t];
+    entry_start_[t + 1] = entry_start_[t] + level_entries_[t];
+  }
 }
 
-void Tree::Derive(DirNode& node) const {
-  if (node.desc_dirs == 0) {
-    node.child_dirs = 0;
-    node.local_entries = node.entries;
-    return;
-  }
-  const size_t t = std::min<size_t>(node.depth, next_level_share_.size() - 1);
-  const double share = node.depth + 1 < next_level_share_.size() ? next_level_share_[t] : 1.0;
-  const double wanted = std::round(static_cast<double>(node.desc_dirs) * share);
-  node.child_dirs = std::clamp<uint64_t>(static_cast<uint64_t>(wanted), 1, node.desc_dirs);
-  // Expected share of the subtree's entries that sit directly here, then a seeded
-  // spread drawn from the profile's files-per-directory distribution at this depth.
-  const double here = entries_per_dir_[t];
-  const double below = static_cast<double>(node.desc_dirs) * deeper_entry_weight_[t];
-  double expected = here + below > 0 ? static_cast<double>(node.entries) * here / (here + below)
-                                     : static_cast<double>(node.entries) / (1.0 + node.desc_dirs);
-  if (t < files_per_dir_.size() && files_per_dir_mean_[t] > 0) {
-    const double u = UnitFromBits(HashWords(seed_, kLocalTag, node.ino));
-    expected *= files_per_dir_[t].Quantile(u) / files_per_dir_mean_[t];
-  }
-  node.local_entries =
-      std::min<uint64_t>(node.entries, static_cast<uint64_t>(std::llround(expected)));
-}
-
-DirNode Tree::Root() const {
-  DirNode root;
-  root.ino = 1;
-  root.parent_ino = 1;
-  root.desc_dirs = dirs_ - 1;
-  root.entries = entries_;
-  Derive(root);
-  return root;
-}
-
-ChildSlot Tree::Slot(const DirNode& dir, uint64_t j) const {
-  uint64_t lo = 0, hi = dir.child_dirs;
-  ChildSlot slot;
-  slot.desc_dirs = dir.desc_dirs - dir.child_dirs;
-  slot.entries = dir.entries - dir.local_entries;
+Tree::Share Tree::ShareOf(uint64_t tag, uint32_t level, uint64_t n, uint64_t budget, double blend,
+                          uint64_t k) const {
+  uint64_t lo = 0, hi = n;
+  Share share{0, budget};
   while (hi - lo > 1) {
     const uint64_t mid = lo + (hi - lo) / 2;
-    const double share =
-        LeftShare(HashWords(seed_, kSplitTag, dir.ino, lo, hi), mid - lo, hi - mid);
-    const uint64_t left_dirs = TakeShare(slot.desc_dirs, share);
-    const uint64_t left_entries = TakeShare(slot.entries, share);
-    if (j < mid) {
+    const uint64_t key = HashWords(seed_, tag, level, lo, hi);
+    const double base = static_cast<double>(mid - lo) / static_cast<double>(hi - lo);
+    const uint64_t left = TakeShare(share.count, BlendShare(key, base, blend));
+    if (k < mid) {
       hi = mid;
-      slot.desc_dirs = left_dirs;
-      slot.entries = left_entries;
+      share.count = left;
     } else {
-      slot.dir_offset += (mid - lo) + left_dirs;
-      slot.entry_offset += left_entries;
       lo = mid;
-      slot.desc_dirs -= left_dirs;
-      slot.entries -= left_entries;
+      share.offset += left;
+      share.count -= left;
     }
   }
-  return slot;
+  return share;
 }
+
+uint64_t Tree::HolderOf(uint64_t tag, uint32_t level, uint64_t n, uint64_t budget, double blend,
+                        uint64_t unit, Share* share) const {
+  uint64_t lo = 0, hi = n;
+  Share s{0, budget};
+  while (hi - lo > 1) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    const uint64_t key = HashWords(seed_, tag, level, lo, hi);
+    const double base = static_cast<double>(mid - lo) / static_cast<double>(hi - lo);
+    const uint64_t left = TakeShare(s.count, BlendShare(key, base, blend));
+    if (unit < s.offset + left) {
+      hi = mid;
+      s.count = left;
+    } else {
+      lo = mid;
+      s.offset += left;
+      s.count -= left;
+    }
+  }
+  *share = s;
+  return lo;
+}
+
+DirNode Tree::MakeDir(uint32_t t, uint64_t k, uint64_t parent_ino,
+                      uint64_t index_in_parent) const {
+  DirNode d;
+  d.ino = dir_start_[t] + k;
+  d.parent_ino = parent_ino;
+  d.depth = t;
+  d.index_in_parent = index_in_parent;
+  const uint64_t n = level_dirs_[t];
+  if (t + 1 < level_dirs_.size()) {
+    const Share children = ShareOf(kChildTag, t, n, level_dirs_[t + 1], child_blend_[t], k);
+    d.child_dirs = children.count;
+    d.first_child_ino = dir_start_[t + 1] + children.offset;
+  }
+  const Share entries = ShareOf(kEntryTag, t, n, level_entries_[t], entry_blend_[t], k);
+  d.local_entries = entries.count;
+  d.entry_base = entry_start_[t] + entries.offset;
+  return d;
+}
+
+uint32_t Tree::LevelOfDir(uint64_t ino) const {
+  const auto it = std::upper_bound(dir_start_.begin(), dir_start_.end(), ino);
+  return static_cast<uint32_t>(it - dir_start_.begin() - 1);
+}
+
+DirNode Tree::Root() const { return MakeDir(0, 0, 1, 0); }
 
 DirNode Tree::Child(const DirNode& dir, uint64_t j) const {
-  const ChildSlot slot = Slot(dir, j);
-  DirNode child;
-  child.ino = dir.ino + 1 + slot.dir_offset;
-  child.parent_ino = dir.ino;
-  child.depth = dir.depth + 1;
-  child.index_in_parent = j;
-  child.desc_dirs = slot.desc_dirs;
-  child.entries = slot.entries;
-  child.entry_base = dir.entry_base + dir.local_entries + slot.entry_offset;
-  Derive(child);
-  return child;
-}
-
-uint64_t Tree::ChildHoldingDir(const DirNode& dir, uint64_t ino) const {
-  const uint64_t target = ino - dir.ino - 1;
-  uint64_t lo = 0, hi = dir.child_dirs, dirs = dir.desc_dirs - dir.child_dirs, offset = 0;
-  while (hi - lo > 1) {
-    const uint64_t mid = lo + (hi - lo) / 2;
-    const double share =
-        LeftShare(HashWords(seed_, kSplitTag, dir.ino, lo, hi), mid - lo, hi - mid);
-    const uint64_t left_dirs = TakeShare(dirs, share);
-    const uint64_t left_span = (mid - lo) + left_dirs;
-    if (target < offset + left_span) {
-      hi = mid;
-      dirs = left_dirs;
-    } else {
-      offset += left_span;
-      lo = mid;
-      dirs -= left_dirs;
-    }
-  }
-  return lo;
-}
-
-uint64_t Tree::ChildHoldingEntry(const DirNode& dir, uint64_t entry) const {
-  const uint64_t target = entry - (dir.entry_base + dir.local_entries);
-  uint64_t lo = 0, hi = dir.child_dirs, entries = dir.entries - dir.local_entries, offset = 0;
-  while (hi - lo > 1) {
-    const uint64_t mid = lo + (hi - lo) / 2;
-    const double share =
-        LeftShare(HashWords(seed_, kSplitTag, dir.ino, lo, hi), mid - lo, hi - mid);
-    const uint64_t left_entries = TakeShare(entries, share);
-    if (target < offset + left_entries) {
-      hi = mid;
-      entries = left_entries;
-    } else {
-      offset += left_entries;
-      lo = mid;
-      entries -= left_entries;
-    }
-  }
-  return lo;
+  const uint64_t ino = dir.first_child_ino + j;
+  return MakeDir(dir.depth + 1, ino - dir_start_[dir.depth + 1], dir.ino, j);
 }
 
 bool Tree::FindDir(uint64_t ino, DirNode* out) const {
-  if (ino < 1 || ino > dirs_) return false;
-  DirNode node = Root();
-  while (node.ino != ino) node = Child(node, ChildHoldingDir(node, ino));
-  *out = node;
+  if (ino < 1 || ino >= dir_start_.back()) return false;
+  const uint32_t t = LevelOfDir(ino);
+  const uint64_t k = ino - dir_start_[t];
+  if (t == 0) {
+    *out = Root();
+    return true;
+  }
+  Share siblings;
+  const uint64_t parent_k =
+      HolderOf(kChildTag, t - 1, level_dirs_[t - 1], level_dirs_[t], child_blend_[t - 1], k, &siblings);
+  *out = MakeDir(t, k, dir_start_[t - 1] + parent_k, k - siblings.offset);
   return true;
 }
 
 DirNode Tree::FindEntryParent(uint64_t entry) const {
-  DirNode node = Root();
-  while (entry >= node.entry_base + node.local_entries)
-    node = Child(node, ChildHoldingEntry(node, entry));
-  return node;
+  const auto it = std::upper_bound(entry_start_.begin(), entry_start_.end(), entry);
+  const uint32_t t = static_cast<uint32_t>(it - entry_start_.begin() - 1);
+  Share share;
+  const uint64_t k = HolderOf(kEntryTag, t, level_dirs_[t], level_entries_[t], entry_blend_[t],
+                              entry - entry_start_[t], &share);
+  DirNode d;
+  FindDir(dir_start_[t] + k, &d);
+  return d;
 }
 
 }  // namespace sfsg::internal

@@ -1,5 +1,14 @@
-// Internal to the namespace model: the budget-splitting tree (see namespace.h).
-// Not a public header; namespace.cc is its only user besides tests.
+// Internal to the namespace model: the level-order budget-splitting tree (see
+// namespace.h). Not a public header; namespace.cc is its only user besides tests.
+//
+// The profile says how many directories and entries sit at each depth; the tree keeps
+// those counts exactly (scaled by largest remainder). Directories are numbered level
+// by level (root = 1, then depth 1, depth 2, ...), and so are entries. The directories
+// of depth t+1 are shared out among the directories of depth t by a seeded binary
+// cascade over the parents' index range: each halving gives the left half a
+// heavy-tailed share of the budget, so a parent's child count and its position are
+// found in O(log n) with no per-node state. Entries of depth t are shared out among
+// the directories of depth t the same way. Every query is a few such descents.
 #pragma once
 
 #include <cstdint>
@@ -9,57 +18,57 @@
 
 namespace sfsg::internal {
 
-// A directory with its subtree budget. Directory ids are dense pre-order numbers
-// (root = 1); entry indices (non-directories) are dense pre-order too.
+// A directory with what it holds. Directory inodes are dense in level order (root =
+// 1); entry indices (non-directories) are dense in level order too.
 struct DirNode {
   uint64_t ino = 1;
   uint64_t parent_ino = 1;
   uint32_t depth = 0;
   uint64_t index_in_parent = 0;  // child index in the parent's listing (dirs come first)
-  uint64_t desc_dirs = 0;        // directories strictly below
-  uint64_t entries = 0;          // non-directory entries in the whole subtree
-  uint64_t entry_base = 0;       // index of the first entry of the subtree
-  uint64_t child_dirs = 0;       // immediate subdirectories (derived)
-  uint64_t local_entries = 0;    // non-directory entries directly inside (derived)
-};
-
-// Where child j of a directory sits: its budget and its offsets.
-struct ChildSlot {
-  uint64_t desc_dirs = 0;
-  uint64_t entries = 0;
-  uint64_t dir_offset = 0;    // child ino = parent ino + 1 + dir_offset
-  uint64_t entry_offset = 0;  // child entry_base = parent entry_base + local + entry_offset
+  uint64_t child_dirs = 0;       // immediate subdirectories
+  uint64_t first_child_ino = 0;  // inode of subdirectory 0 (when child_dirs > 0)
+  uint64_t local_entries = 0;    // non-directory entries directly inside
+  uint64_t entry_base = 0;       // index of the first of them
 };
 
 class Tree {
  public:
+  // `dirs` >= 1 directories (root included) and `entries` non-directory entries.
   Tree(const Profile& profile, uint64_t seed, uint64_t dirs, uint64_t entries);
 
   DirNode Root() const;
-  // The j-th subdirectory of `dir` (j < dir.child_dirs). O(log child_dirs).
+  // The j-th subdirectory of `dir` (j < dir.child_dirs). O(log n).
   DirNode Child(const DirNode& dir, uint64_t j) const;
-  // Index of the subdirectory whose subtree holds directory id `ino` (dir.ino < ino).
-  uint64_t ChildHoldingDir(const DirNode& dir, uint64_t ino) const;
-  // Index of the subdirectory whose subtree holds entry `entry` (beyond the local ones).
-  uint64_t ChildHoldingEntry(const DirNode& dir, uint64_t entry) const;
-  // Descends from the root to directory `ino`; false if out of range.
+  // Directory `ino`; false if out of range. O(log n), independent of depth.
   bool FindDir(uint64_t ino, DirNode* out) const;
-  // Descends to the directory that directly holds entry `entry`.
+  // The directory that directly holds entry `entry` (< entries). O(log n).
   DirNode FindEntryParent(uint64_t entry) const;
 
+  // Exact counts by depth (what the profile asked for, scaled).
+  const std::vector<uint64_t>& dirs_by_depth() const { return level_dirs_; }
+  const std::vector<uint64_t>& entries_by_depth() const { return level_entries_; }
+
  private:
-  void Derive(DirNode& node) const;
-  ChildSlot Slot(const DirNode& dir, uint64_t j) const;
+  // Where leaf k of a cascade over [0, n) with `budget` units sits: its units and the
+  // units before it.
+  struct Share {
+    uint64_t offset = 0;
+    uint64_t count = 0;
+  };
+  Share ShareOf(uint64_t tag, uint32_t level, uint64_t n, uint64_t budget, double blend,
+                uint64_t k) const;
+  // The leaf k whose units hold unit `unit` (< budget), with its share.
+  uint64_t HolderOf(uint64_t tag, uint32_t level, uint64_t n, uint64_t budget, double blend,
+                    uint64_t unit, Share* share) const;
+  // Directory k of depth t, given its parent and index there.
+  DirNode MakeDir(uint32_t t, uint64_t k, uint64_t parent_ino, uint64_t index_in_parent) const;
+  uint32_t LevelOfDir(uint64_t ino) const;
 
   uint64_t seed_;
-  uint64_t dirs_, entries_;
-  // Per depth: share of the remaining directories that sit exactly at depth t+1, and
-  // the expected entries per directory (files_by_depth / dirs_by_depth).
-  std::vector<double> next_level_share_;
-  std::vector<double> entries_per_dir_;
-  std::vector<double> deeper_entry_weight_;     // sum over s > t of share_s * entries_s
-  std::vector<SparseHistogram> files_per_dir_;  // by depth (for the spread of local counts)
-  std::vector<double> files_per_dir_mean_;
+  std::vector<uint64_t> level_dirs_, level_entries_;
+  std::vector<double> child_blend_, entry_blend_;  // cascade steepness by depth
+  std::vector<uint64_t> dir_start_;    // inode of the first directory of each depth
+  std::vector<uint64_t> entry_start_;  // index of the first entry of each depth
 };
 
 }  // namespace sfsg::internal
