@@ -402,7 +402,7 @@ int ShadowFs::StatFs(struct statvfs* st) const {
   st->f_bsize = st->f_frsize = block;
   st->f_blocks = capacity / block;
   st->f_bfree = st->f_bavail = (capacity - used) / block;
-  const uint64_t inodes = ns_->max_ino() + 1;
+  const uint64_t inodes = ns_->dir_count() + ns_->entry_count() + 1;
   st->f_files = std::max<uint64_t>(inodes * 2, inodes + (uint64_t{1} << 20));
   st->f_ffree = st->f_favail = st->f_files - inodes;
   st->f_namemax = kMaxNameBytes;

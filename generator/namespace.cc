@@ -1,7 +1,10 @@
 #include "generator/namespace.h"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cmath>
+#include <mutex>
 
 #include "generator/namespace_tree.h"
 #include "generator/size_model.h"
@@ -22,7 +25,8 @@ enum : uint64_t {
   kTagMode,
   kTagLink,
   kTagDirName,
-  kTagOther
+  kTagOther,
+  kTagLayer
 };
 constexpr double kDefaultNowUnix = 1767225600;  // 2026-01-01T00:00:00Z
 constexpr uint64_t kMaxEntries = uint64_t{1} << 60;
@@ -64,7 +68,10 @@ bool ParseIndex(std::string_view name, uint64_t* index) {
 
 }  // namespace
 
-struct Namespace::Impl {
+// One layer: a complete tree of its own (profile, seed, size). Layer 0 is the shadow
+// as mounted; each re-scale upward appends a layer whose root merges with the shadow's
+// root, so every entry that existed before keeps its inode, name and content.
+struct Layer {
   Profile profile;
   NamespaceOptions options;
   uint64_t dirs = 1, entries = 0, files = 0, symlinks = 0, empty_files = 0;
@@ -77,6 +84,11 @@ struct Namespace::Impl {
   // ext_cdf[bucket][i]: cumulative weight of extension i among files in that log2 bucket.
   std::vector<std::vector<double>> ext_cdf;
   std::vector<double> ext_cdf_any;
+  // Where this layer sits in the shadow: index of its first root child in the merged
+  // root listing, and global index of its first entry (the content key base).
+  uint64_t root_child_base = 0;
+  uint64_t entries_before = 0;
+  double scale = 1.0;  // of the profile, this layer alone
 
   uint64_t Key(uint64_t tag, uint64_t a, uint64_t b = 0) const {
     return HashWords(options.seed, tag, a, b);
@@ -158,14 +170,15 @@ struct Namespace::Impl {
 
   std::string DirName(const DirNode& d) const {
     if (d.ino == Namespace::kRootIno) return "";
-    return MakeName(d.index_in_parent, Key(kTagDirName, d.ino), profile.shape.dir_name_length, "");
+    const uint64_t index = d.index_in_parent + (d.depth == 1 ? root_child_base : 0);
+    return MakeName(index, Key(kTagDirName, d.ino), profile.shape.dir_name_length, "");
   }
 
   // Attributes and name of entry `x`, a direct child of `parent`.
   NodeAttr EntryAttr(const DirNode& parent, uint64_t x, std::string* name) const {
     NodeAttr a;
     a.ino = dirs + 1 + x;
-    a.file_index = x;
+    a.file_index = entries_before + x;
     a.depth = parent.depth + 1;
     const uint64_t r = rank->Apply(x);
     const bool symlink = r >= files;
@@ -180,7 +193,8 @@ struct Namespace::Impl {
                             : 0644);
     Times(Key(kTagAge, x, 2), a);
     if (name != nullptr || symlink) {
-      const uint64_t child_index = parent.child_dirs + (x - parent.entry_base);
+      const uint64_t child_index = parent.child_dirs + (x - parent.entry_base) +
+                                   (parent.depth == 0 ? root_child_base : 0);
       std::string n = MakeName(child_index, Key(kTagName, x), profile.shape.file_name_length,
                                ExtensionText(ext_index, x));
       if (symlink) a.size_bytes = LinkTarget(parent, x).size();
@@ -204,17 +218,91 @@ struct Namespace::Impl {
   }
 
   bool IsEntryIno(uint64_t ino) const { return ino > dirs && ino - dirs - 1 < entries; }
+
+  // Queries on this layer's own inode numbers (root = 1).
+  std::optional<NodeAttr> GetAttr(uint64_t ino) const {
+    DirNode d;
+    if (tree->FindDir(ino, &d)) return DirAttr(d);
+    if (!IsEntryIno(ino)) return std::nullopt;
+    const uint64_t x = ino - dirs - 1;
+    return EntryAttr(tree->FindEntryParent(x), x, nullptr);
+  }
+
+  std::optional<NodeAttr> Lookup(uint64_t parent, std::string_view name) const {
+    DirNode d;
+    uint64_t index = 0;
+    if (!tree->FindDir(parent, &d) || !ParseIndex(name, &index)) return std::nullopt;
+    if (parent == Namespace::kRootIno) {
+      if (index < root_child_base) return std::nullopt;
+      index -= root_child_base;
+    }
+    if (index < d.child_dirs) {
+      const DirNode child = tree->Child(d, index);
+      if (DirName(child) != name) return std::nullopt;
+      return DirAttr(child);
+    }
+    if (index - d.child_dirs >= d.local_entries) return std::nullopt;
+    std::string actual;
+    const NodeAttr attr = EntryAttr(d, d.entry_base + (index - d.child_dirs), &actual);
+    if (actual != name) return std::nullopt;
+    return attr;
+  }
+
+  // Children of `dir` from index `start`; stops when emit returns false. Returns the
+  // index after the last child emitted.
+  uint64_t ListChildren(uint64_t dir, uint64_t start,
+                        const std::function<bool(const DirEntryView&)>& emit) const {
+    DirNode d;
+    if (!tree->FindDir(dir, &d)) return start;
+    const uint64_t count = d.child_dirs + d.local_entries;
+    DirEntryView view;
+    uint64_t i = start;
+    for (; i < count; ++i) {
+      if (i < d.child_dirs) {
+        const DirNode child = tree->Child(d, i);
+        view.name = DirName(child);
+        view.attr = DirAttr(child);
+      } else {
+        view.attr = EntryAttr(d, d.entry_base + (i - d.child_dirs), &view.name);
+      }
+      if (!emit(view)) break;
+    }
+    return i;
+  }
+
+  std::optional<std::string> NameOf(uint64_t ino) const {
+    DirNode d;
+    if (tree->FindDir(ino, &d)) return DirName(d);
+    if (!IsEntryIno(ino)) return std::nullopt;
+    const uint64_t x = ino - dirs - 1;
+    std::string name;
+    EntryAttr(tree->FindEntryParent(x), x, &name);
+    return name;
+  }
+
+  std::optional<uint64_t> ParentOf(uint64_t ino) const {
+    DirNode d;
+    if (tree->FindDir(ino, &d)) return d.parent_ino;
+    if (!IsEntryIno(ino)) return std::nullopt;
+    return tree->FindEntryParent(ino - dirs - 1).ino;
+  }
+
+  std::optional<std::string> ReadLink(uint64_t ino) const {
+    if (!IsEntryIno(ino)) return std::nullopt;
+    const uint64_t x = ino - dirs - 1;
+    if (rank->Apply(x) < files) return std::nullopt;
+    return LinkTarget(tree->FindEntryParent(x), x);
+  }
+
+  uint64_t root_children() const { return tree->Root().child_dirs + tree->Root().local_entries; }
+  uint64_t root_child_dirs() const { return tree->Root().child_dirs; }
 };
 
-Namespace::Namespace(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Namespace::~Namespace() = default;
-
-Result<std::unique_ptr<Namespace>> Namespace::Create(const Profile& profile,
-                                                     const NamespaceOptions& options) {
-  if (auto status = ValidateProfile(profile, "profile"); !status) return status.error();
-  if (!(options.scale > 0) || !std::isfinite(options.scale))
-    return Error::Usage("scale: must be a positive number");
-  auto impl = std::make_unique<Impl>();
+// Builds one layer. `bytes_factor` > 0 imposes the per-file size factor of layer 0
+// (so a layer added by a re-scale has the same size distribution).
+Result<std::unique_ptr<Layer>> MakeLayer(const Profile& profile, const NamespaceOptions& options,
+                                         double bytes_factor) {
+  auto impl = std::make_unique<Layer>();
   impl->profile = profile;
   impl->options = options;
   const Profile& p = impl->profile;
@@ -253,8 +341,9 @@ Result<std::unique_ptr<Namespace>> Namespace::Create(const Profile& profile,
   }
   if (options.bytes > 0 && nonempty > 0)
     impl->bytes_factor = static_cast<double>(options.bytes) / model_total;
+  if (bytes_factor > 0) impl->bytes_factor = bytes_factor;
   impl->total_bytes = static_cast<uint64_t>(std::llround(model_total * impl->bytes_factor));
-  if (options.bytes > 0 && nonempty <= (uint64_t{1} << 21)) {
+  if (impl->bytes_factor != 1.0 && nonempty <= (uint64_t{1} << 21)) {
     uint64_t exact = 0;
     for (uint64_t r = 0; r < nonempty; ++r) exact += impl->FileSize(impl->empty_files + r);
     impl->total_bytes = exact;
@@ -276,83 +365,193 @@ Result<std::unique_ptr<Namespace>> Namespace::Create(const Profile& profile,
     for (size_t i = 0; i < impl->ext_cdf_any.size(); ++i)
       impl->ext_cdf_any[i] = static_cast<double>(i + 1);
   }
+  impl->scale = profile_entries > 0 ? static_cast<double>(impl->entries) / profile_entries
+                                    : options.scale;
+  return impl;
+}
+
+
+// Layers live in fixed slots and are never freed while the Namespace lives, so readers
+// take a consistent prefix with one atomic load and no lock.
+struct Namespace::Impl {
+  static constexpr uint32_t kMaxLayers = 64;
+  // Inodes of layer k >= 1 are (k << kLayerShift) | local inode (its root is merged).
+  static constexpr int kLayerShift = 44;
+  static constexpr uint64_t kLocalMask = (uint64_t{1} << kLayerShift) - 1;
+
+  std::array<std::unique_ptr<Layer>, kMaxLayers> layers;
+  std::atomic<uint32_t> active{1};
+  uint32_t allocated = 1;  // guarded by grow_mutex
+  std::mutex grow_mutex;
+
+  uint32_t Active() const { return active.load(std::memory_order_acquire); }
+  const Layer& base() const { return *layers[0]; }
+
+  static uint64_t Global(uint32_t k, uint64_t local) {
+    return k == 0 || local == kRootIno ? local : (uint64_t{k} << kLayerShift) | local;
+  }
+  // The layer and local inode of a global one; false if it is not in an active layer.
+  bool Decode(uint64_t ino, uint32_t* k, uint64_t* local) const {
+    *k = static_cast<uint32_t>(ino >> kLayerShift);
+    *local = ino & kLocalMask;
+    if (*k >= Active()) return false;
+    return *k == 0 || *local != kRootIno;
+  }
+  NodeAttr Globalize(uint32_t k, NodeAttr a) const {
+    a.ino = Global(k, a.ino);
+    return a;
+  }
+  NodeAttr RootAttr() const {
+    NodeAttr a = *base().GetAttr(kRootIno);
+    uint64_t child_dirs = 0, children = 0;
+    for (uint32_t k = 0, n = Active(); k < n; ++k) {
+      child_dirs += layers[k]->root_child_dirs();
+      children += layers[k]->root_children();
+    }
+    a.nlink = static_cast<uint32_t>(std::min<uint64_t>(2 + child_dirs, UINT32_MAX));
+    a.size_bytes = 4096 * ((children + 2 + 127) / 128);
+    return a;
+  }
+  template <typename F>
+  uint64_t Sum(F f) const {
+    uint64_t total = 0;
+    for (uint32_t k = 0, n = Active(); k < n; ++k) total += f(*layers[k]);
+    return total;
+  }
+};
+
+Namespace::Namespace(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Namespace::~Namespace() = default;
+
+Result<std::unique_ptr<Namespace>> Namespace::Create(const Profile& profile,
+                                                     const NamespaceOptions& options) {
+  if (auto status = ValidateProfile(profile, "profile"); !status) return status.error();
+  if (!(options.scale > 0) || !std::isfinite(options.scale))
+    return Error::Usage("scale: must be a positive number");
+  auto layer = MakeLayer(profile, options, 0.0);
+  if (!layer) return layer.error();
+  auto impl = std::make_unique<Impl>();
+  impl->layers[0] = std::move(*layer);
   return std::unique_ptr<Namespace>(new Namespace(std::move(impl)));
 }
 
-uint64_t Namespace::dir_count() const { return impl_->dirs; }
-uint64_t Namespace::entry_count() const { return impl_->entries; }
-uint64_t Namespace::file_count() const { return impl_->files; }
-uint64_t Namespace::symlink_count() const { return impl_->symlinks; }
-uint64_t Namespace::total_bytes() const { return impl_->total_bytes; }
-uint64_t Namespace::max_ino() const { return impl_->dirs + impl_->entries; }
-uint64_t Namespace::seed() const { return impl_->options.seed; }
-const Profile& Namespace::profile() const { return impl_->profile; }
+uint64_t Namespace::dir_count() const {
+  return 1 + impl_->Sum([](const Layer& l) { return l.dirs - 1; });
+}
+uint64_t Namespace::entry_count() const {
+  return impl_->Sum([](const Layer& l) { return l.entries; });
+}
+uint64_t Namespace::file_count() const {
+  return impl_->Sum([](const Layer& l) { return l.files; });
+}
+uint64_t Namespace::symlink_count() const {
+  return impl_->Sum([](const Layer& l) { return l.symlinks; });
+}
+uint64_t Namespace::total_bytes() const {
+  return impl_->Sum([](const Layer& l) { return l.total_bytes; });
+}
+uint64_t Namespace::max_ino() const {
+  const uint32_t last = impl_->Active() - 1;
+  const Layer& l = *impl_->layers[last];
+  return Impl::Global(last, l.dirs + l.entries);
+}
+uint64_t Namespace::seed() const { return impl_->base().options.seed; }
+const Profile& Namespace::profile() const { return impl_->base().profile; }
+double Namespace::scale() const {
+  double total = 0;
+  for (uint32_t k = 0, n = impl_->Active(); k < n; ++k) total += impl_->layers[k]->scale;
+  return total;
+}
+uint32_t Namespace::layer_count() const { return impl_->Active(); }
 
 std::optional<NodeAttr> Namespace::GetAttr(uint64_t ino) const {
-  DirNode d;
-  if (impl_->tree->FindDir(ino, &d)) return impl_->DirAttr(d);
-  if (!impl_->IsEntryIno(ino)) return std::nullopt;
-  const uint64_t x = ino - impl_->dirs - 1;
-  return impl_->EntryAttr(impl_->tree->FindEntryParent(x), x, nullptr);
+  if (ino == kRootIno) return impl_->RootAttr();
+  uint32_t k;
+  uint64_t local;
+  if (!impl_->Decode(ino, &k, &local)) return std::nullopt;
+  const auto attr = impl_->layers[k]->GetAttr(local);
+  if (!attr) return std::nullopt;
+  return impl_->Globalize(k, *attr);
 }
 
 std::optional<NodeAttr> Namespace::Lookup(uint64_t parent, std::string_view name) const {
-  DirNode d;
-  uint64_t index = 0;
-  if (!impl_->tree->FindDir(parent, &d) || !ParseIndex(name, &index)) return std::nullopt;
-  if (index < d.child_dirs) {
-    const DirNode child = impl_->tree->Child(d, index);
-    if (impl_->DirName(child) != name) return std::nullopt;
-    return impl_->DirAttr(child);
+  if (parent == kRootIno) {
+    // Root children are numbered across layers; the index in the name picks the layer.
+    uint64_t index = 0;
+    if (!ParseIndex(name, &index)) return std::nullopt;
+    for (uint32_t k = impl_->Active(); k-- > 0;) {
+      const Layer& l = *impl_->layers[k];
+      if (index < l.root_child_base) continue;
+      const auto attr = l.Lookup(kRootIno, name);
+      if (!attr) return std::nullopt;
+      return impl_->Globalize(k, *attr);
+    }
+    return std::nullopt;
   }
-  if (index - d.child_dirs >= d.local_entries) return std::nullopt;
-  std::string actual;
-  const NodeAttr attr = impl_->EntryAttr(d, d.entry_base + (index - d.child_dirs), &actual);
-  if (actual != name) return std::nullopt;
-  return attr;
+  uint32_t k;
+  uint64_t local;
+  if (!impl_->Decode(parent, &k, &local)) return std::nullopt;
+  const auto attr = impl_->layers[k]->Lookup(local, name);
+  if (!attr) return std::nullopt;
+  return impl_->Globalize(k, *attr);
 }
 
 uint64_t Namespace::ChildCount(uint64_t dir) const {
+  if (dir == kRootIno) return impl_->Sum([](const Layer& l) { return l.root_children(); });
+  uint32_t k;
+  uint64_t local;
+  if (!impl_->Decode(dir, &k, &local)) return 0;
   DirNode d;
-  if (!impl_->tree->FindDir(dir, &d)) return 0;
+  const Layer& l = *impl_->layers[k];
+  if (!l.tree->FindDir(local, &d)) return 0;
   return d.child_dirs + d.local_entries;
 }
 
 uint64_t Namespace::ListChildren(uint64_t dir, uint64_t start,
                                  const std::function<bool(const DirEntryView&)>& emit) const {
-  DirNode d;
-  if (!impl_->tree->FindDir(dir, &d)) return start;
-  const uint64_t count = d.child_dirs + d.local_entries;
-  DirEntryView view;
-  uint64_t i = start;
-  for (; i < count; ++i) {
-    if (i < d.child_dirs) {
-      const DirNode child = impl_->tree->Child(d, i);
-      view.name = impl_->DirName(child);
-      view.attr = impl_->DirAttr(child);
-    } else {
-      view.attr = impl_->EntryAttr(d, d.entry_base + (i - d.child_dirs), &view.name);
-    }
-    if (!emit(view)) break;
+  bool stopped = false;
+  auto forward = [&](uint32_t k) {
+    return [&, k](const DirEntryView& e) {
+      DirEntryView view{e.name, impl_->Globalize(k, e.attr)};
+      if (emit(view)) return true;
+      stopped = true;
+      return false;
+    };
+  };
+  if (dir != kRootIno) {
+    uint32_t k;
+    uint64_t local;
+    if (!impl_->Decode(dir, &k, &local)) return start;
+    return impl_->layers[k]->ListChildren(local, start, forward(k));
   }
-  return i;
+  // The merged root: each layer's root children in turn, at their global indices.
+  for (uint32_t k = 0, n = impl_->Active(); k < n; ++k) {
+    const Layer& l = *impl_->layers[k];
+    const uint64_t end = l.root_child_base + l.root_children();
+    if (start >= end) continue;
+    const uint64_t next = l.ListChildren(kRootIno, start - l.root_child_base, forward(k));
+    start = l.root_child_base + next;
+    if (stopped) return start;
+  }
+  return start;
 }
 
 std::optional<std::string> Namespace::NameOf(uint64_t ino) const {
-  DirNode d;
-  if (impl_->tree->FindDir(ino, &d)) return impl_->DirName(d);
-  if (!impl_->IsEntryIno(ino)) return std::nullopt;
-  const uint64_t x = ino - impl_->dirs - 1;
-  std::string name;
-  impl_->EntryAttr(impl_->tree->FindEntryParent(x), x, &name);
-  return name;
+  if (ino == kRootIno) return std::string();
+  uint32_t k;
+  uint64_t local;
+  if (!impl_->Decode(ino, &k, &local)) return std::nullopt;
+  return impl_->layers[k]->NameOf(local);
 }
 
 std::optional<uint64_t> Namespace::ParentOf(uint64_t ino) const {
-  DirNode d;
-  if (impl_->tree->FindDir(ino, &d)) return d.parent_ino;
-  if (!impl_->IsEntryIno(ino)) return std::nullopt;
-  return impl_->tree->FindEntryParent(ino - impl_->dirs - 1).ino;
+  if (ino == kRootIno) return kRootIno;
+  uint32_t k;
+  uint64_t local;
+  if (!impl_->Decode(ino, &k, &local)) return std::nullopt;
+  const auto parent = impl_->layers[k]->ParentOf(local);
+  if (!parent) return std::nullopt;
+  return Impl::Global(k, *parent);
 }
 
 std::optional<std::string> Namespace::PathOf(uint64_t ino) const {
@@ -372,12 +571,85 @@ std::optional<std::string> Namespace::PathOf(uint64_t ino) const {
 }
 
 std::optional<std::string> Namespace::ReadLink(uint64_t ino) const {
-  if (!impl_->IsEntryIno(ino)) return std::nullopt;
-  const uint64_t x = ino - impl_->dirs - 1;
-  if (impl_->rank->Apply(x) < impl_->files) return std::nullopt;
-  return impl_->LinkTarget(impl_->tree->FindEntryParent(x), x);
+  uint32_t k;
+  uint64_t local;
+  if (ino == kRootIno || !impl_->Decode(ino, &k, &local)) return std::nullopt;
+  return impl_->layers[k]->ReadLink(local);
 }
 
-uint64_t Namespace::InoOfEntryIndex(uint64_t i) const { return impl_->dirs + 1 + i; }
+uint64_t Namespace::InoOfEntryIndex(uint64_t i) const {
+  for (uint32_t k = impl_->Active(); k-- > 0;) {
+    const Layer& l = *impl_->layers[k];
+    if (i >= l.entries_before) return Impl::Global(k, l.dirs + 1 + (i - l.entries_before));
+  }
+  return 0;
+}
+
+Result<RescaleChange> Namespace::Rescale(double target_scale) {
+  if (!(target_scale > 0) || !std::isfinite(target_scale))
+    return Error::Usage("scale: must be a positive number");
+  std::lock_guard lock(impl_->grow_mutex);
+  RescaleChange change;
+  uint32_t active = impl_->Active();
+  change.old_layers = active;
+  double current = scale();
+  constexpr double kMinStep = 1e-3;  // growth below 0.1% of the shadow is not worth a layer
+  // Shrink: hide the newest layers while the shadow is larger than the target (the
+  // first layer, the shadow as mounted, always stays).
+  while (active > 1 && current - impl_->layers[active - 1]->scale >= target_scale * (1 - kMinStep)) {
+    current -= impl_->layers[--active]->scale;
+  }
+  // Grow: bring hidden layers back while they fit, then add one for the rest.
+  while (active < impl_->allocated &&
+         current + impl_->layers[active]->scale <= target_scale * (1 + kMinStep)) {
+    current += impl_->layers[active++]->scale;
+  }
+  const double gap = target_scale - current;
+  if (active == impl_->allocated && gap > kMinStep * current) {
+    if (active == Impl::kMaxLayers)
+      return Error(ErrorCode::kUnsupported, "rescale: the shadow already has " +
+                                                std::to_string(Impl::kMaxLayers) + " layers");
+    const Layer& base = impl_->base();
+    NamespaceOptions options = base.options;
+    options.seed = HashWords(base.options.seed, kTagLayer, active);
+    options.scale = gap;
+    options.files = 0;
+    options.dirs = 0;
+    options.bytes = 0;
+    options.files = static_cast<uint64_t>(std::llround(
+        gap * static_cast<double>(base.profile.totals.files + base.profile.totals.symlinks)));
+    if (options.files == 0) options.files = 1;
+    options.dirs = std::max<uint64_t>(
+        2, static_cast<uint64_t>(std::llround(static_cast<double>(options.files) *
+                                              static_cast<double>(base.dirs) /
+                                              static_cast<double>(std::max<uint64_t>(
+                                                  1, base.entries)))));
+    auto layer = MakeLayer(base.profile, options, base.bytes_factor);
+    if (!layer) return layer.error();
+    uint64_t root_children = 0, entries = 0;
+    for (uint32_t k = 0; k < active; ++k) {
+      root_children += impl_->layers[k]->root_children();
+      entries += impl_->layers[k]->entries;
+    }
+    (*layer)->root_child_base = root_children;
+    (*layer)->entries_before = entries;
+    impl_->layers[active] = std::move(*layer);
+    impl_->allocated = ++active;
+  }
+  impl_->active.store(active, std::memory_order_release);
+  change.new_layers = active;
+  return change;
+}
+
+std::vector<std::string> Namespace::RootNamesOfLayers(uint32_t from, uint32_t to) const {
+  std::vector<std::string> names;
+  std::lock_guard lock(impl_->grow_mutex);
+  for (uint32_t k = from; k < to && k < impl_->allocated; ++k)
+    impl_->layers[k]->ListChildren(kRootIno, 0, [&](const DirEntryView& e) {
+      names.push_back(e.name);
+      return true;
+    });
+  return names;
+}
 
 }  // namespace sfsg

@@ -19,8 +19,14 @@
 // Names carry the entry's index ("a4k-rt7qz.txt"), so Lookup parses, regenerates and
 // compares: O(log n) with no search.
 //
-// Thread-safety: a Namespace is immutable after Create(); every method is const,
-// thread-safe and allocation-free except those returning std::string. Each call is a
+// Re-scaling: Rescale() grows a live namespace by appending a layer (a tree of its own
+// whose root merges with the shadow's root; its inodes are (layer << 44) | local) and
+// shrinks it by hiding the newest layers. Entries that exist before and after keep
+// their inode, name, attributes and content key. At most 64 layers.
+//
+// Thread-safety: every const method is thread-safe, lock-free and allocation-free
+// except those returning std::string; Rescale() may run concurrently with them (the
+// readers see the layers before or after, never a mix within one call). Each call is a
 // pure function of (profile, options, arguments): the same on every run and machine.
 #pragma once
 
@@ -44,6 +50,13 @@ struct NamespaceOptions {
   uint64_t dirs = 0;    // directories incl. the root; 0 = files x profile's dir ratio
   uint64_t bytes = 0;   // total regular-file bytes; 0 = what the size model gives
   double now_unix = 0;  // timestamps are "now - age"; 0 = the profile's scan time
+};
+
+// What a Rescale() changed: layers [old_layers, new_layers) appeared when growing,
+// [new_layers, old_layers) vanished when shrinking.
+struct RescaleChange {
+  uint32_t old_layers = 1;
+  uint32_t new_layers = 1;
 };
 
 enum class NodeKind : uint8_t { kDirectory, kFile, kSymlink };
@@ -82,7 +95,9 @@ class Namespace {
   uint64_t file_count() const;   // regular files
   uint64_t symlink_count() const;
   uint64_t total_bytes() const;  // sum of regular file sizes (exact)
-  uint64_t max_ino() const;      // every synthetic inode is in [1, max_ino]
+  uint64_t max_ino() const;      // every synthetic inode is <= max_ino (sparse past layer 0)
+  double scale() const;          // the profile multiple the shadow holds now
+  uint32_t layer_count() const;
   uint64_t seed() const;
   const Profile& profile() const;
 
@@ -107,6 +122,13 @@ class Namespace {
   std::optional<std::string> ReadLink(uint64_t ino) const;
   // The inode of the entry with dense index `i` in [0, entry_count()); level order.
   uint64_t InoOfEntryIndex(uint64_t i) const;
+
+  // Grows or shrinks the shadow to about `target_scale` times the profile (within one
+  // layer when shrinking past hidden layers). Errors: kUsage for a bad scale,
+  // kUnsupported past 64 layers.
+  Result<RescaleChange> Rescale(double target_scale);
+  // Names of the root children that layers [from, to) contribute (to invalidate them).
+  std::vector<std::string> RootNamesOfLayers(uint32_t from, uint32_t to) const;
 
  private:
   struct Impl;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 #include <unordered_set>
 
@@ -256,6 +257,76 @@ TEST(Namespace, BillionFilesCostsNothingToCreateOrQuery) {
   ASSERT_TRUE(path);
   EXPECT_GT(path->size(), 5u);
   EXPECT_GE(ns->ChildCount(Namespace::kRootIno), 1u);
+}
+
+TEST(Namespace, RescaleKeepsEveryExistingEntryAndAddsReachableOnes) {
+  auto ns = Make({.seed = 5, .scale = 0.2});
+  struct Seen {
+    std::string path;
+    uint64_t size = 0, file_index = 0;
+    int64_t mtime_ns = 0;
+  };
+  std::map<uint64_t, Seen> before;
+  for (uint64_t ino = 1; ino <= ns->max_ino(); ++ino) {
+    const auto a = ns->GetAttr(ino);
+    ASSERT_TRUE(a);
+    before[ino] = Seen{*ns->PathOf(ino), a->size_bytes, a->file_index, a->mtime_ns};
+  }
+  const uint64_t dirs = ns->dir_count(), entries = ns->entry_count();
+
+  const auto grown = ns->Rescale(0.3);
+  ASSERT_TRUE(grown) << grown.error().message;
+  EXPECT_EQ(grown->old_layers, 1u);
+  EXPECT_EQ(grown->new_layers, 2u);
+  EXPECT_NEAR(ns->scale(), 0.3, 0.001);
+  EXPECT_NEAR(static_cast<double>(ns->entry_count()) / entries, 1.5, 0.01);
+  for (const auto& [ino, seen] : before) {
+    const auto a = ns->GetAttr(ino);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(*ns->PathOf(ino), seen.path);
+    EXPECT_EQ(a->size_bytes, seen.size);
+    EXPECT_EQ(a->file_index, seen.file_index);
+    EXPECT_EQ(a->mtime_ns, seen.mtime_ns);
+  }
+  // A walk from the root reaches every directory and entry of both layers, each name
+  // resolves by lookup, and the dense entry index round-trips.
+  uint64_t walked_dirs = 0, walked_entries = 0;
+  std::vector<uint64_t> stack{Namespace::kRootIno};
+  std::set<uint64_t> indices;
+  while (!stack.empty()) {
+    const uint64_t dir = stack.back();
+    stack.pop_back();
+    ++walked_dirs;
+    ns->ListChildren(dir, 0, [&](const DirEntryView& e) {
+      const auto found = ns->Lookup(dir, e.name);
+      EXPECT_TRUE(found && found->ino == e.attr.ino) << e.name;
+      if (e.attr.kind == NodeKind::kDirectory) {
+        stack.push_back(e.attr.ino);
+      } else {
+        ++walked_entries;
+        indices.insert(e.attr.file_index);
+        EXPECT_EQ(ns->InoOfEntryIndex(e.attr.file_index), e.attr.ino);
+      }
+      return true;
+    });
+  }
+  EXPECT_EQ(walked_dirs, ns->dir_count());
+  EXPECT_EQ(walked_entries, ns->entry_count());
+  EXPECT_EQ(indices.size(), ns->entry_count());
+  EXPECT_EQ(*indices.rbegin(), ns->entry_count() - 1);
+
+  // Shrinking hides the new layer; growing again brings the same one back.
+  const std::vector<std::string> added = ns->RootNamesOfLayers(1, 2);
+  ASSERT_FALSE(added.empty());
+  const auto added_ino = ns->Lookup(Namespace::kRootIno, added[0])->ino;
+  ASSERT_TRUE(ns->Rescale(0.2));
+  EXPECT_EQ(ns->dir_count(), dirs);
+  EXPECT_EQ(ns->entry_count(), entries);
+  EXPECT_FALSE(ns->Lookup(Namespace::kRootIno, added[0]));
+  EXPECT_FALSE(ns->GetAttr(added_ino));
+  ASSERT_TRUE(ns->Rescale(0.3));
+  EXPECT_EQ(ns->Lookup(Namespace::kRootIno, added[0])->ino, added_ino);
+  EXPECT_FALSE(ns->Rescale(-1));
 }
 
 }  // namespace
