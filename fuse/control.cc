@@ -1,5 +1,7 @@
 // The control files under /.sfsg/: generated on demand from the live state, so reading
 // them costs the data path nothing.
+#include <unistd.h>
+
 #include <ctime>
 #include <mutex>
 
@@ -46,7 +48,8 @@ std::string ShadowFs::ControlText(uint64_t ino) const {
                            {"version", 1},
                            {"profile", config_.profile_source},
                            {"seed", ns_->seed()},
-                           {"scale", config_.scale},
+                           {"scale", ns_->scale()},
+                           {"layers", ns_->layer_count()},
                            {"dirs", ns_->dir_count()},
                            {"entries", ns_->entry_count()},
                            {"files", ns_->file_count()},
@@ -62,6 +65,7 @@ std::string ShadowFs::ControlText(uint64_t ino) const {
                            {"bytes_read", metrics_.bytes_read()},
                            {"bytes_written", metrics_.bytes_written()},
                            {"started_unix", started_unix_},
+                           {"pid", static_cast<int64_t>(::getpid())},
                            {"uptime_s", now_unix - started_unix_}};
       return status.dump(1) + "\n";
     }

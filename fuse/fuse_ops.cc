@@ -52,13 +52,20 @@ void Guard(fuse_req_t req, const char* what, F&& body) {
   }
 }
 
+// Control files change size as the mount runs: the kernel must not cache their
+// attributes, or readers that trust st_size (cp's SEEK_HOLE) cut the text short.
+double AttrTimeout(fuse_req_t req, fuse_ino_t ino) {
+  return State(req).fs->IsControl(ino) ? 0.0 : State(req).options.entry_timeout_s;
+}
+
 void ReplyEntry(fuse_req_t req, const struct stat& st) {
   fuse_entry_param e;
   std::memset(&e, 0, sizeof(e));
   e.ino = st.st_ino;
   e.generation = 1;
   e.attr = st;
-  e.attr_timeout = e.entry_timeout = State(req).options.entry_timeout_s;
+  e.entry_timeout = State(req).options.entry_timeout_s;
+  e.attr_timeout = AttrTimeout(req, st.st_ino);
   fuse_reply_entry(req, &e);
 }
 
@@ -118,13 +125,16 @@ void OpForget(fuse_req_t req, fuse_ino_t, uint64_t) { fuse_reply_none(req); }
 
 void OpForgetMulti(fuse_req_t req, size_t, fuse_forget_data*) { fuse_reply_none(req); }
 
-void OpGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+void OpGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Guard(req, "getattr", [&] {
     Timed t(req, Op::kGetattr);
     struct stat st;
     const int rc = State(req).fs->GetAttr(ino, &st);
     if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
-    fuse_reply_attr(req, &st, State(req).options.entry_timeout_s);
+    // Through an open control file (FUSE_GETATTR_FH): the size of its snapshot.
+    if (fi != nullptr && fi->fh != 0 && State(req).fs->IsControl(ino))
+      st.st_size = static_cast<off_t>(reinterpret_cast<std::string*>(fi->fh)->size());
+    fuse_reply_attr(req, &st, AttrTimeout(req, ino));
   });
 }
 
@@ -323,7 +333,8 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, bo
           e.ino = st.st_ino;
           e.generation = 1;
           e.attr = st;
-          e.attr_timeout = e.entry_timeout = timeout;
+          e.entry_timeout = timeout;
+          e.attr_timeout = State(req).fs->IsControl(st.st_ino) ? 0.0 : timeout;
           need = fuse_add_direntry_plus(req, buffer.data() + used, size - used, n.c_str(), &e,
                                         static_cast<off_t>(next));
         } else {

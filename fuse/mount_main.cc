@@ -6,10 +6,16 @@
 
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
 #include "fuse/fuse_ops.h"
+#include "fuse/loop.h"
 #include "fuse/mount_options.h"
 #include "fuse/shadow_fs.h"
 #include "generator/util/units.h"
@@ -97,6 +103,29 @@ std::vector<std::string> FuseArguments(const MountOptions& o) {
   return args;
 }
 
+// The loop's state directory: the one given, or a fresh one under /tmp.
+Result<std::string> StateDir(const MountOptions& o) {
+  if (!o.loop.state_dir.empty()) {
+    if (::mkdir(o.loop.state_dir.c_str(), 0700) != 0 && errno != EEXIST)
+      return Error::Io("--state-dir " + o.loop.state_dir + ": " + std::strerror(errno));
+    return o.loop.state_dir;
+  }
+  std::string dir = "/tmp/sfsg-loop.XXXXXX";
+  if (::mkdtemp(dir.data()) == nullptr)
+    return Error::Io(std::string("cannot make a state directory in /tmp: ") + std::strerror(errno));
+  return dir;
+}
+
+// Tells the kernel that the root's attributes and the names a re-scale added or
+// removed changed, so no stale entry is served.
+void InvalidateRescale(fuse_session* se, const ShadowFs& fs, const RescaleChange& change) {
+  const uint32_t from = std::min(change.old_layers, change.new_layers);
+  const uint32_t to = std::max(change.old_layers, change.new_layers);
+  for (const std::string& name : fs.ns().RootNamesOfLayers(from, to))
+    fuse_lowlevel_notify_inval_entry(se, FUSE_ROOT_ID, name.c_str(), name.size());
+  fuse_lowlevel_notify_inval_inode(se, FUSE_ROOT_ID, 0, 0);
+}
+
 int Serve(const MountOptions& o, ShadowFs& fs) {
   ServeState state;
   state.fs = &fs;
@@ -108,6 +137,9 @@ int Serve(const MountOptions& o, ShadowFs& fs) {
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
   const fuse_lowlevel_ops ops = MakeOperations();
   fuse_session* se = fuse_session_new(&args, &ops, sizeof(ops), &state);
+  std::unique_ptr<ClosedLoop> loop;
+  std::mutex session_mutex;
+  bool session_alive = true;
   if (se == nullptr) return Fail(Error::Usage("libfuse rejected the mount options"));
   int rc = static_cast<int>(ErrorCode::kIo);
   if (fuse_set_signal_handlers(se) == 0) {
@@ -116,11 +148,43 @@ int Serve(const MountOptions& o, ShadowFs& fs) {
                    FormatCount(fs.ns().dir_count()), FormatBytes(fs.ns().total_bytes()),
                    o.mountpoint);
       fuse_daemonize(o.foreground ? 1 : 0);
+      // Threads start after daemonizing (a fork keeps only the calling thread).
+      if (o.watch || o.replay) {
+        LoopConfig config = o.loop;
+        auto state_dir = StateDir(o);
+        if (!state_dir) {
+          spdlog::error("sfsg-mount: {}", state_dir.error().message);
+        } else {
+          config.state_dir = *state_dir;
+          config.mountpoint = o.mountpoint;
+          if (!o.watch) config.adjust = false;
+          if (o.replay) config.stress = true;
+          if (!o.workload_path.empty()) {
+            if (auto w = LoadWorkload(o.workload_path)) config.workload = *w;
+          }
+          spdlog::info("sfsg-mount: loop every {}s, state in {}", config.interval_s,
+                       config.state_dir);
+          loop = std::make_unique<ClosedLoop>(
+              config, fs, [se, &fs, &session_mutex, &session_alive](const RescaleChange& c) {
+                std::lock_guard lock(session_mutex);
+                if (session_alive) InvalidateRescale(se, fs, c);
+              });
+          loop->Start();
+        }
+      }
       fuse_loop_config* config = fuse_loop_cfg_create();
       fuse_loop_cfg_set_max_threads(config, o.threads);
       fuse_loop_cfg_set_idle_threads(config, o.threads);
       rc = fuse_session_loop_mt(se, config) == 0 ? 0 : 1;
       fuse_loop_cfg_destroy(config);
+      // Stop in an order that cannot hang: no new round, no more kernel notifications,
+      // unmount, and close the session (which fails any request the loop still has in
+      // flight) before waiting for the loop thread.
+      if (loop) loop->RequestStop();
+      {
+        std::lock_guard lock(session_mutex);
+        session_alive = false;
+      }
       fuse_session_unmount(se);
     } else {
       std::fprintf(stderr, "sfsg-mount: cannot mount on %s\n", o.mountpoint.c_str());
@@ -129,6 +193,7 @@ int Serve(const MountOptions& o, ShadowFs& fs) {
   }
   fuse_session_destroy(se);
   fuse_opt_free_args(&args);
+  if (loop) loop->Stop();
   return rc;
 }
 
@@ -148,6 +213,11 @@ int main(int argc, char** argv) {
         "  mount -t fuse.sfsg-mount profile.json /mnt/shadow -o seed=42,scale=10\n"
         "Unmount with: fusermount3 -u MOUNTPOINT\n",
         help.c_str());
+    return 0;
+  }
+  if (options->print_config) {
+    std::printf("# sfsg-mount effective options (a valid --config file)\n%s",
+                options->effective_config.c_str());
     return 0;
   }
   if (options->version) {

@@ -1,9 +1,12 @@
 #include "fuse/mount_options.h"
 
 #include <boost/program_options.hpp>
+#include <fstream>
 #include <set>
+#include <tuple>
 #include <sstream>
 
+#include "fuse/hooks.h"
 #include "generator/util/units.h"
 
 namespace sfsg {
@@ -15,7 +18,9 @@ namespace {
 const std::set<std::string> kOwnKeys = {"profile",      "seed",        "scale",      "files",
                                         "dirs",         "bytes",       "capacity",   "writes",
                                         "threads",      "timeout",     "log-level",  "kernel_cache",
-                                        "kernel-cache", "allow_other", "allow-other"};
+                                        "kernel-cache", "allow_other", "allow-other",
+                                        "config",       "watch",       "replay",     "horizon",
+                                        "buffer",       "slo",         "interval",   "state-dir"};
 const std::set<std::string> kMountOnlyKeys = {
     "rw",     "defaults", "auto", "noauto", "user",  "nouser",   "users", "_netdev",
     "nofail", "exec",     "suid", "dev",    "async", "relatime", "atime", "diratime"};
@@ -39,6 +44,109 @@ void SplitDashO(const std::string& list, std::vector<std::string>& args, MountOp
   }
 }
 
+// "key = value" lines of every option that has a value (the --print-config output,
+// itself a valid --config file).
+std::string DescribeOptions(const po::options_description& options, const po::variables_map& vm) {
+  std::ostringstream out;
+  for (const auto& option : options.options()) {
+    const std::string& key = option->long_name();
+    if (key.empty() || key == "help" || key == "version" || key == "print-config" ||
+        key == "option" || key == "config")
+      continue;
+    if (!vm.count(key)) {
+      out << "# " << key << " =\n";
+      continue;
+    }
+    const boost::any& value = vm[key].value();
+    if (const auto* text = boost::any_cast<std::string>(&value)) {
+      out << key << " = " << *text << "\n";
+    } else if (const auto* flag = boost::any_cast<bool>(&value)) {
+      out << key << " = " << (*flag ? "true" : "false") << "\n";
+    } else if (const auto* number = boost::any_cast<unsigned>(&value)) {
+      out << key << " = " << *number << "\n";
+    }
+  }
+  return out.str();
+}
+
+struct LoopTexts {
+  std::string watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step;
+  std::string warmup, days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale, hook_timeout;
+};
+
+Status ParseLoopOptions(const LoopTexts& t, bool no_adjust, bool no_stress, bool no_slo_alert,
+                        MountOptions& out) {
+  LoopConfig& loop = out.loop;
+  out.watch = !t.watch.empty();
+  loop.watch = t.watch;
+  loop.mountpoint = out.mountpoint;
+  auto duration = [](const std::string& text, const char* what, double* into) -> Status {
+    auto v = ParseDurationSeconds(text, what);
+    if (!v) return v.error();
+    *into = *v;
+    return Status::Ok();
+  };
+  if (auto s = duration(t.interval, "--interval", &loop.interval_s); !s) return s;
+  if (auto s = duration(t.horizon, "--horizon", &loop.horizon_s); !s) return s;
+  if (auto s = duration(t.step, "--step", &loop.step_s); !s) return s;
+  if (auto s = duration(t.warmup, "--warmup", &loop.warmup_s); !s) return s;
+  if (auto s = duration(t.cooldown, "--cooldown", &loop.cooldown_s); !s) return s;
+  if (auto s = duration(t.hook_timeout, "--hook-timeout", &loop.hook_timeout_s); !s) return s;
+  if (loop.interval_s <= 0) return Error::Usage("--interval: must be positive");
+  auto rounds = ParseCount(t.rounds, "--rounds");
+  if (!rounds) return rounds.error();
+  loop.max_rounds = static_cast<uint32_t>(*rounds);
+  auto buffer = ParseFraction(t.buffer, "--buffer");
+  if (!buffer) return buffer.error();
+  loop.buffer = *buffer;
+  auto hysteresis = ParseFraction(t.hysteresis, "--hysteresis");
+  if (!hysteresis) return hysteresis.error();
+  loop.hysteresis = *hysteresis;
+  const auto eq = t.slo.find('=');
+  static const std::set<std::string> kQuantiles = {"p50", "p90", "p99", "p999"};
+  if (eq == std::string::npos || !kQuantiles.count(t.slo.substr(0, eq)))
+    return Error::Usage("--slo: '" + t.slo + "' is not QUANTILE=DURATION (p50|p90|p99|p999)");
+  loop.slo_quantile = t.slo.substr(0, eq);
+  double slo_s = 0;
+  if (auto s = duration(t.slo.substr(eq + 1), "--slo", &slo_s); !s) return s;
+  if (slo_s <= 0) return Error::Usage("--slo: the objective must be positive");
+  loop.slo_us = slo_s * 1e6;
+  if (!t.source_capacity.empty()) {
+    auto v = ParseBytes(t.source_capacity, "--source-capacity");
+    if (!v) return v.error();
+    loop.capacity_bytes = *v;
+  }
+  loop.ladder.clear();
+  std::stringstream ss(t.ladder);
+  for (std::string item; std::getline(ss, item, ',');) {
+    auto v = ParseCount(item, "--ladder");
+    if (!v) return v.error();
+    if (*v < 1 || *v > 1024) return Error::Usage("--ladder: '" + item + "' is not in 1..1024");
+    loop.ladder.push_back(static_cast<uint32_t>(*v));
+  }
+  if (loop.ladder.empty()) return Error::Usage("--ladder: needs at least one step");
+  try {
+    loop.alert_days_to_full = std::stod(t.days_to_full);
+    loop.alert_headroom = t.headroom.empty() ? -2 : std::stod(t.headroom);
+  } catch (const std::exception&) {
+    return Error::Usage("--alert-days-to-full/--alert-headroom: not a number");
+  }
+  loop.alert_slo = !no_slo_alert;
+  loop.adjust = !no_adjust;
+  loop.stress = !no_stress;
+  if (loop.scale_mode != "dry-run" && loop.scale_mode != "execute")
+    return Error::Usage("--scale-mode: '" + loop.scale_mode + "' is not dry-run or execute");
+  for (auto [text, into, name] :
+       {std::tuple{&t.on_alert, &loop.on_alert, "--on-alert"},
+        std::tuple{&t.on_scale, &loop.on_scale, "--on-scale"}}) {
+    if (text->empty()) continue;
+    auto argv = SplitCommand(*text);
+    if (!argv) return Error::Usage(std::string(name) + ": " + argv.error().message);
+    *into = *argv;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_text) {
@@ -56,6 +164,9 @@ Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_
     }
   }
   std::string seed, scale, files, dirs, bytes, capacity, timeout;
+  std::string watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step;
+  std::string warmup, days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale, hook_timeout;
+  bool no_adjust = false, no_stress = false, no_slo_alert = false;
   po::options_description visible(
       "Usage: sfsg-mount [options] [PROFILE] MOUNTPOINT\n"
       "Mounts a shadow filesystem: a synthetic tree with the statistics of PROFILE\n"
@@ -83,7 +194,44 @@ Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_
       "log-level", po::value(&out.log_level)->default_value("info"),
       "trace|debug|info|warn|error|off")(
       "option,o", po::value<std::vector<std::string>>(),
-      "mount options: seed=N,scale=X,writes=...,ro, and FUSE options");
+      "mount options: seed=N,scale=X,writes=...,ro, and FUSE options")(
+      "config,c", po::value(&out.config_file), "read options from FILE (key = value lines)")(
+      "print-config", po::bool_switch(&out.print_config), "print the effective options and exit");
+  po::options_description loop_options("Closed loop (see sfsg-mount(8), THE LOOP)");
+  loop_options.add_options()(
+      "watch", po::value(&watch),
+      "meter this directory (or read this usage series file) and run the loop")(
+      "replay", po::bool_switch(&out.replay), "run the load ladder on this mount each interval")(
+      "state-dir", po::value(&out.loop.state_dir),
+      "where the loop keeps usage.csv, curve.json, forecast.json, alerts.jsonl")(
+      "interval", po::value(&interval)->default_value("5m"), "time between loop rounds")(
+      "rounds", po::value(&rounds)->default_value("0"), "stop the loop after N rounds (0: never)")(
+      "horizon", po::value(&horizon)->default_value("90d"), "planning horizon")(
+      "buffer", po::value(&buffer)->default_value("20%"), "capacity to keep free")(
+      "slo", po::value(&slo)->default_value("p99=20ms"), "latency objective QUANTILE=DURATION")(
+      "source-capacity", po::value(&source_capacity),
+      "capacity of the watched storage (default: its filesystem's size)")(
+      "workload", po::value(&out.workload_path), "workload JSON (default: the built-in one)")(
+      "ladder", po::value(&ladder)->default_value("1,2,4,8"), "concurrency steps of the ladder")(
+      "step", po::value(&step)->default_value("3s"), "measured time of each ladder step")(
+      "warmup", po::value(&warmup)->default_value("0.5s"), "discarded start of each step")(
+      "no-adjust", po::bool_switch(&no_adjust), "do not re-scale the shadow to the horizon")(
+      "no-stress", po::bool_switch(&no_stress), "do not run the ladder in the loop")(
+      "alert-days-to-full", po::value(&days_to_full)->default_value("30"),
+      "alert when storage fills within this many days (-1: off)")(
+      "alert-headroom", po::value(&headroom),
+      "alert when throughput headroom falls below this fraction (default: the buffer)")(
+      "no-slo-alert", po::bool_switch(&no_slo_alert),
+      "no alert when the objective breaks at the horizon's peak")(
+      "hysteresis", po::value(&hysteresis)->default_value("10%"),
+      "how far past its threshold a value must go back to resolve an alert")(
+      "cooldown", po::value(&cooldown)->default_value("1h"), "least time between two firings")(
+      "on-alert", po::value(&on_alert), "command (argv, no shell) run on each alert change")(
+      "on-scale", po::value(&on_scale), "command run when a firing alert recommends scaling")(
+      "scale-mode", po::value(&out.loop.scale_mode)->default_value("dry-run"),
+      "dry-run (log what --on-scale would do) or execute")(
+      "hook-timeout", po::value(&hook_timeout)->default_value("60s"), "kill a hook after this");
+  visible.add(loop_options);
   po::options_description hidden;
   hidden.add_options()("positional", po::value<std::vector<std::string>>(), "");
   po::options_description all;
@@ -97,6 +245,17 @@ Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_
   } catch (const po::error& e) {
     return Error::Usage(std::string(e.what()) + " (see sfsg-mount --help)");
   }
+  if (!out.config_file.empty()) {
+    std::ifstream config(out.config_file);
+    if (!config) return Error::Usage("--config " + out.config_file + ": cannot read it");
+    try {
+      po::store(po::parse_config_file(config, visible, false), vm);
+      po::notify(vm);
+    } catch (const po::error& e) {
+      return Error::Usage("config " + out.config_file + ": " + e.what());
+    }
+  }
+  out.effective_config = DescribeOptions(visible, vm);
   std::ostringstream help;
   help << visible;
   *help_text = help.str();
@@ -105,13 +264,14 @@ Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_
   if (out.help || out.version) return out;
   const auto pos = vm.count("positional") ? vm["positional"].as<std::vector<std::string>>()
                                           : std::vector<std::string>{};
-  if (pos.empty()) return Error::Usage("missing MOUNTPOINT (see sfsg-mount --help)");
+  if (pos.empty() && !out.print_config)
+    return Error::Usage("missing MOUNTPOINT (see sfsg-mount --help)");
   if (pos.size() == 2) {
     if (!out.profile_path.empty())
       return Error::Usage("PROFILE given twice (positional and --profile)");
     out.profile_path = pos[0];
   }
-  out.mountpoint = pos.back();
+  if (!pos.empty()) out.mountpoint = pos.back();
   if (out.profile_path == "builtin" || out.profile_path == "default") out.profile_path.clear();
   auto parsed_seed = ParseCount(seed, "--seed");
   if (!parsed_seed) return parsed_seed.error();
@@ -145,6 +305,12 @@ Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_
   out.entry_timeout_s = *parsed_timeout;
   if (out.threads < 1 || out.threads > 256) return Error::Usage("--threads: must be 1..256");
   if (out.debug) out.foreground = true;
+  if (auto loop = ParseLoopOptions(
+          {watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step, warmup,
+           days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale, hook_timeout},
+          no_adjust, no_stress, no_slo_alert, out);
+      !loop)
+    return loop.error();
   return out;
 }
 

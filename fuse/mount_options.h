@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "fuse/loop.h"
 #include "generator/util/status.h"
 
 namespace sfsg {
@@ -27,9 +28,19 @@ struct MountOptions {
   std::string log_level = "info";
   std::vector<std::string> fuse_options;  // passed through to libfuse (-o)
   bool help = false, version = false;
+  // The closed loop (--watch) and the internal replayer (--replay); see loop.h.
+  bool watch = false;   // loop.watch is set
+  bool replay = false;  // run the ladder periodically even without --watch
+  LoopConfig loop;
+  std::string workload_path;   // "" : the built-in workload
+  std::string config_file;     // --config
+  bool print_config = false;   // print the effective options and exit
+  std::string effective_config;  // what --print-config prints
 };
 
-// Parses argv (including "-o a=b,c" in the mount-helper style). Errors: kUsage.
+// Parses argv (including "-o a=b,c" in the mount-helper style) and the --config file
+// (Boost.Program_options "key = value" lines with the long option names; the command
+// line wins). Errors: kUsage, naming the option or the config file and key.
 Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_text);
 
 }  // namespace sfsg

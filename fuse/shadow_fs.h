@@ -102,6 +102,8 @@ class ShadowFs {
   std::string ControlText(uint64_t ino) const;
 
   const Namespace& ns() const { return *ns_; }
+  // Re-scales the synthetic tree (Namespace::Rescale); the caller tells the kernel.
+  Result<RescaleChange> Rescale(double target_scale) { return ns_->Rescale(target_scale); }
   Metrics& metrics() { return metrics_; }
   ControlBoard& board() { return board_; }
   uint64_t overlay_bytes() const { return store_->bytes_used(); }

@@ -593,15 +593,18 @@ Result<RescaleChange> Namespace::Rescale(double target_scale) {
   uint32_t active = impl_->Active();
   change.old_layers = active;
   double current = scale();
-  constexpr double kMinStep = 1e-3;  // growth below 0.1% of the shadow is not worth a layer
+  // Each new layer must add at least 1% of the shadow, doubling every 16 layers, so the
+  // 64 layers last for about a tenfold growth of a continuously re-scaled shadow.
+  const double kMinStep = 0.01 * std::ldexp(1.0, static_cast<int>(impl_->allocated / 16));
   // Shrink: hide the newest layers while the shadow is larger than the target (the
   // first layer, the shadow as mounted, always stays).
-  while (active > 1 && current - impl_->layers[active - 1]->scale >= target_scale * (1 - kMinStep)) {
+  while (active > 1 &&
+         current - impl_->layers[active - 1]->scale >= target_scale * (1 - 1e-3)) {
     current -= impl_->layers[--active]->scale;
   }
   // Grow: bring hidden layers back while they fit, then add one for the rest.
   while (active < impl_->allocated &&
-         current + impl_->layers[active]->scale <= target_scale * (1 + kMinStep)) {
+         current + impl_->layers[active]->scale <= target_scale * (1 + 1e-3)) {
     current += impl_->layers[active++]->scale;
   }
   const double gap = target_scale - current;

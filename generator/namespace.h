@@ -22,7 +22,9 @@
 // Re-scaling: Rescale() grows a live namespace by appending a layer (a tree of its own
 // whose root merges with the shadow's root; its inodes are (layer << 44) | local) and
 // shrinks it by hiding the newest layers. Entries that exist before and after keep
-// their inode, name, attributes and content key. At most 64 layers.
+// their inode, name, attributes and content key. At most 64 layers; a new layer adds at
+// least 1% of the shadow (2% past 16 layers, 4% past 32, 8% past 48), so a continuously
+// re-scaled shadow can grow about tenfold before Rescale() says kUnsupported.
 //
 // Thread-safety: every const method is thread-safe, lock-free and allocation-free
 // except those returning std::string; Rescale() may run concurrently with them (the

@@ -117,8 +117,8 @@ TEST(Namespace, GoldenValuesPinTheModel) {
   ASSERT_TRUE(attr);
   EXPECT_EQ(
       *ns->PathOf(ino),
-      "0-rhp/0-ubpwyhqr/1-vixrdfv/2-deplilwyc/0-opvsr/0-vnm/0-oviqis/"
-      "k-jefqrhoswymjtwengqmuybhoqjsjftfcyb.py");
+      "0-rhp/0-ubpwyhqr/1-vixrdfv/2-deplilwyc/0-opvsr/1-vnm/0-oviqis/"
+      "d-jefqrhoswymjtwengqmuybhoqjsjftfcyb.py");
   EXPECT_EQ(attr->size_bytes, 3906u);
 }
 

@@ -64,43 +64,72 @@ double BlendShare(uint64_t key, double base, double w) {
   return (1.0 - w) * base + w * LeftShare(key, base, kCascadeGamma);
 }
 
-// Leaves of the cascade over [lo, hi) with `budget` units that get none.
-uint64_t ZeroLeaves(uint64_t seed, uint64_t tag, uint32_t level, uint64_t lo, uint64_t hi,
-                    uint64_t budget, double w) {
-  if (budget == 0) return hi - lo;
-  if (hi - lo == 1) return 0;
+// Adds every leaf's units of the cascade over [lo, hi) with `budget` units to `counts`.
+void LeafCounts(uint64_t seed, uint64_t tag, uint32_t level, uint64_t lo, uint64_t hi,
+                uint64_t budget, double w, SparseHistogram& counts) {
+  if (budget == 0) {
+    counts.Add(0, hi - lo);
+    return;
+  }
+  if (hi - lo == 1) {
+    counts.Add(budget);
+    return;
+  }
   const uint64_t mid = lo + (hi - lo) / 2;
   const double base = static_cast<double>(mid - lo) / static_cast<double>(hi - lo);
   const uint64_t left =
       TakeShare(budget, BlendShare(HashWords(seed, tag, level, lo, hi), base, w));
-  return ZeroLeaves(seed, tag, level, lo, mid, left, w) +
-         ZeroLeaves(seed, tag, level, mid, hi, budget - left, w);
+  LeafCounts(seed, tag, level, lo, mid, left, w, counts);
+  LeafCounts(seed, tag, level, mid, hi, budget - left, w, counts);
 }
 
-double ZeroFraction(const SparseHistogram& h) {
-  const uint64_t total = h.total();
-  if (total == 0 || h.bins.empty() || h.bins[0].first != 0) return 0.0;
-  return static_cast<double>(h.bins[0].second) / static_cast<double>(total);
+// Total-variation distance between two histograms over the same LogBuckets bins.
+double HistogramDistance(const SparseHistogram& a, const SparseHistogram& b) {
+  const double ta = static_cast<double>(a.total()), tb = static_cast<double>(b.total());
+  if (ta == 0 || tb == 0) return 1.0;
+  double distance = 0;
+  size_t i = 0, j = 0;
+  while (i < a.bins.size() || j < b.bins.size()) {
+    if (j == b.bins.size() || (i < a.bins.size() && a.bins[i].first < b.bins[j].first)) {
+      distance += static_cast<double>(a.bins[i++].second) / ta;
+    } else if (i == a.bins.size() || b.bins[j].first < a.bins[i].first) {
+      distance += static_cast<double>(b.bins[j++].second) / tb;
+    } else {
+      distance += std::fabs(static_cast<double>(a.bins[i++].second) / ta -
+                            static_cast<double>(b.bins[j++].second) / tb);
+    }
+  }
+  return distance / 2;
 }
 
-// The blend weight whose cascade leaves `target` of n parents with nothing, fitted by
-// bisection on a cascade of at most 8192 parents with the same budget per parent.
+// The blend weight whose cascade shares `budget` units among n parents most like the
+// profile's histogram of units per parent (`target`, e.g. files per directory at this
+// depth), by total-variation distance. Searched on a grid then refined, on a cascade of
+// at most 8192 parents with the same budget per parent. Deterministic.
 double FitBlend(uint64_t seed, uint64_t tag, uint32_t level, uint64_t n, uint64_t budget,
-                double target) {
-  if (n <= 1 || budget == 0) return 0.0;
+                const SparseHistogram& target) {
+  if (n <= 1 || budget == 0 || target.total() == 0) return 0.0;
   constexpr uint64_t kProbeParents = 8192;
   const uint64_t probe_n = std::min(n, kProbeParents);
   const uint64_t probe_budget = static_cast<uint64_t>(std::llround(
       static_cast<double>(budget) * static_cast<double>(probe_n) / static_cast<double>(n)));
-  double lo = 0.0, hi = 1.0;
-  for (int i = 0; i < 14; ++i) {
-    const double w = 0.5 * (lo + hi);
-    const double zeros =
-        static_cast<double>(ZeroLeaves(seed, tag, level, 0, probe_n, probe_budget, w)) /
-        static_cast<double>(probe_n);
-    (zeros < target ? lo : hi) = w;
+  auto distance = [&](double w) {
+    SparseHistogram counts;
+    LeafCounts(seed, tag, level, 0, probe_n, probe_budget, w, counts);
+    return HistogramDistance(counts, target);
+  };
+  double best_w = 0, best = distance(0);
+  for (int i = 1; i <= 16; ++i) {
+    const double w = i / 16.0, d = distance(w);
+    if (d < best) best = d, best_w = w;
   }
-  return 0.5 * (lo + hi);
+  for (double step = 1 / 32.0; step > 1 / 512.0; step /= 2) {
+    for (const double w : {best_w - step, best_w + step}) {
+      if (w < 0 || w > 1) continue;
+      if (const double d = distance(w); d < best) best = d, best_w = w;
+    }
+  }
+  return best_w;
 }
 
 }  // namespace
@@ -135,8 +164,8 @@ Tree::Tree(const Profile& profile, uint64_t seed, uint64_t dirs, uint64_t entrie
   for (size_t t = levels; t < depths; ++t) level_entries_[levels - 1] += level_entries_[t];
   level_entries_.resize(levels);
 
-  // Per depth, how unevenly subdirectories and entries are shared out: fitted so the
-  // share of directories with no subdirectory (no entry) matches the profile.
+  // Per depth, how unevenly subdirectories and entries are shared out: fitted to the
+  // profile's subdirectories-per-directory and files-per-directory histograms.
   const auto& shape = profile.shape;
   child_blend_.assign(levels, 0.0);
   entry_blend_.assign(levels, 0.0);
@@ -151,10 +180,9 @@ Tree::Tree(const Profile& profile, uint64_t seed, uint64_t dirs, uint64_t entrie
                             : shape.files_per_dir;
     const uint32_t level = static_cast<uint32_t>(t);
     if (t + 1 < levels)
-      child_blend_[t] = FitBlend(seed_, kChildTag, level, level_dirs_[t], level_dirs_[t + 1],
-                                 ZeroFraction(fanout));
-    entry_blend_[t] = FitBlend(seed_, kEntryTag, level, level_dirs_[t], level_entries_[t],
-                               ZeroFraction(files));
+      child_blend_[t] =
+          FitBlend(seed_, kChildTag, level, level_dirs_[t], level_dirs_[t + 1], fanout);
+    entry_blend_[t] = FitBlend(seed_, kEntryTag, level, level_dirs_[t], level_entries_[t], files);
   }
 
   dir_start_.assign(levels + 1, 1);

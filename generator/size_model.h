@@ -30,9 +30,11 @@ double SizeFitCdf(const SizeFit& fit, double x);
 // Quantile of the spliced parametric model, u in [0, 1).
 double SizeFitQuantile(const SizeFit& fit, double u);
 
-// Fits the spliced model to non-empty file sizes (bytes), choosing the tail threshold
-// that minimises the KS distance, and reports that distance. An empty histogram
-// returns the default fit with ks_distance 0.
+// Fits the spliced model to non-empty file sizes (bytes; a count of size 0 is
+// ignored), choosing the tail threshold that minimises the KS distance, and reports
+// that distance. A tail is kept only when it beats the plain lognormal by more than
+// 1/sqrt(n) (the KS statistic's noise). An empty histogram returns the default fit with
+// ks_distance 0. Cost: O(buckets^2), milliseconds (see size_model_fit.cc).
 SizeFit FitSizes(const LogHistogram& nonempty_sizes);
 
 // KS distance between the model and the sizes in the histogram (bucket resolution).

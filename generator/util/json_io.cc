@@ -1,6 +1,7 @@
 #include "generator/util/json_io.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -54,7 +55,11 @@ Result<Json> LoadJsonFile(const std::string& path) {
 }
 
 Status WriteFileAtomic(const std::string& path, std::string_view text) {
-  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  // Something that exists and is not a regular file (/dev/stdout, a pipe, a device) is
+  // written through: renaming over it would replace it.
+  struct stat st;
+  const bool through = ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
+  const std::string temp = through ? path : path + ".tmp." + std::to_string(::getpid());
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Error::Io(path + ": cannot create: " + std::strerror(errno));
   size_t done = 0;
@@ -64,10 +69,14 @@ Status WriteFileAtomic(const std::string& path, std::string_view text) {
       if (errno == EINTR) continue;
       const std::string why = std::strerror(errno);
       ::close(fd);
-      ::unlink(temp.c_str());
+      if (!through) ::unlink(temp.c_str());
       return Error::Io(path + ": write failed: " + why);
     }
     done += static_cast<size_t>(n);
+  }
+  if (through) {
+    if (::close(fd) != 0) return Error::Io(path + ": write failed: " + std::strerror(errno));
+    return Status::Ok();
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     ::unlink(temp.c_str());

@@ -6,7 +6,7 @@ SFSG_BUILD=${SFSG_BUILD:-$SFSG_ROOT/build}
 
 SFSG_PACKAGES=(cmake ninja-build g++ pkg-config libfuse3-dev fuse3 libxxhash-dev
   libboost-program-options-dev libspdlog-dev libeigen3-dev libgtest-dev libgmock-dev
-  libbenchmark-dev nlohmann-json3-dev libzstd-dev zstd fio)
+  libbenchmark-dev nlohmann-json3-dev libzstd-dev zstd fio jq python3 e2fsprogs util-linux)
 
 sfsg_install_deps() {
   local missing=()

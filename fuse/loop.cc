@@ -1,0 +1,378 @@
+#include "fuse/loop.h"
+
+#include <ftw.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <initializer_list>
+#include <map>
+#include <optional>
+
+#include "fuse/hooks.h"
+#include "generator/replay/replay.h"
+#include "predictor/capacity_plan.h"
+#include "predictor/series.h"
+
+namespace sfsg {
+namespace {
+
+double NowUnix() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
+}
+
+std::vector<AlertRule> MakeRules(const LoopConfig& c) {
+  std::vector<AlertRule> rules;
+  if (c.alert_days_to_full >= 0)
+    rules.push_back({"storage_days_to_full", "storage_days_to_full", true, c.alert_days_to_full,
+                     "storage reaches capacity minus the buffer within the threshold (days)"});
+  if (c.alert_slo)
+    rules.push_back({"latency_objective", "slo_ratio_at_peak", false, 1.0,
+                     "latency at the horizon's peak demand breaks the objective (ratio)"});
+  const double headroom = c.alert_headroom < -1 ? c.buffer : c.alert_headroom;
+  if (headroom >= 0)
+    rules.push_back({"throughput_headroom", "throughput_headroom", true, headroom,
+                     "throughput headroom at the horizon's peak is below the buffer (fraction)"});
+  return rules;
+}
+
+// Counts of a real tree: non-directory entries and their bytes. Names are never kept.
+struct TreeUsage {
+  uint64_t entries = 0, bytes = 0, unreadable = 0;
+};
+thread_local TreeUsage* walk_usage = nullptr;
+
+int CountEntry(const char*, const struct stat* st, int type, struct FTW*) {
+  if (type == FTW_DNR || type == FTW_NS) {
+    ++walk_usage->unreadable;
+  } else if (type == FTW_F || type == FTW_SL) {
+    ++walk_usage->entries;
+    if (S_ISREG(st->st_mode)) walk_usage->bytes += static_cast<uint64_t>(st->st_size);
+  }
+  return 0;
+}
+
+// The usage rates a metering table carries (operation columns), as the workload model
+// takes them. Nothing when the columns are missing or too short.
+std::optional<Workload> FitWorkloadFromTable(const Workload& base, const UsageTable& table) {
+  UsageRates rates;
+  const char* columns[] = {"read_ops", "write_ops", "read_bytes", "write_bytes"};
+  std::vector<double>* into[] = {&rates.read_ops_per_s, &rates.write_ops_per_s,
+                                 &rates.read_bytes_per_s, &rates.write_bytes_per_s};
+  std::vector<double> times;
+  for (int i = 0; i < 4; ++i) {
+    auto series = ExtractSeries(table, columns[i]);
+    if (!series) return std::nullopt;
+    if (i == 0) times = series->time_s;
+    if (series->time_s != times) return std::nullopt;  // misaligned columns: keep the model
+    *into[i] = series->values;
+  }
+  rates.time_unix = times;
+  auto fitted = FitWorkloadToUsage(base, rates);
+  if (!fitted) return std::nullopt;
+  return *fitted;
+}
+
+double NumberAt(const Json& j, std::initializer_list<const char*> path, double fallback) {
+  const Json* at = &j;
+  for (const char* key : path) {
+    if (!at->is_object() || !at->contains(key)) return fallback;
+    at = &(*at)[key];
+  }
+  return at->is_number() ? at->get<double>() : fallback;
+}
+
+// What the alert rules look at, from the plan ("sfsg-forecast" JSON). A figure the plan
+// could not give is left out, so its rule keeps its state.
+std::map<std::string, double> AlertFigures(const Json& plan) {
+  std::map<std::string, double> figures;
+  if (plan.contains("storage") && plan["storage"].is_object()) {
+    const Json& crossing = plan["storage"]["threshold_reached"];
+    // The earliest date (upper 95% band) is the one to act on; never reached within
+    // the search limit reads as very far away.
+    figures["storage_days_to_full"] =
+        crossing.value("already", false)
+            ? 0.0
+            : NumberAt(crossing, {"earliest_days"}, NumberAt(crossing, {"expected_days"}, 1e9));
+  }
+  if (plan.contains("performance") && plan["performance"].is_object()) {
+    const Json& perf = plan["performance"];
+    if (perf.contains("headroom") && perf["headroom"].is_number())
+      figures["throughput_headroom"] = perf["headroom"].get<double>();
+    const double peak = NumberAt(perf, {"demand", "peak_at_horizon", "expected"}, -1);
+    if (peak >= 0 && perf.contains("latency") && perf["latency"].is_array() &&
+        !perf["latency"].empty()) {
+      const double within = NumberAt(perf["latency"][0], {"objective_ops_per_s"}, 0);
+      if (within > 0) figures["slo_ratio_at_peak"] = peak / within;
+    }
+  }
+  return figures;
+}
+
+// The plan's figures for hooks, as SFSG_* environment variables.
+std::map<std::string, std::string> HookEnvironment(const Json& plan) {
+  std::map<std::string, std::string> env;
+  auto put = [&](const char* name, double value) {
+    if (std::isfinite(value)) env[name] = std::to_string(static_cast<long long>(std::llround(value)));
+  };
+  const double nan = std::nan("");
+  put("SFSG_RECOMMENDED_BYTES", NumberAt(plan, {"storage", "recommended_capacity_bytes"}, nan));
+  put("SFSG_ADDITIONAL_BYTES", NumberAt(plan, {"storage", "additional_bytes"}, nan));
+  put("SFSG_CAPACITY_BYTES", NumberAt(plan, {"storage", "capacity_bytes"}, nan));
+  put("SFSG_USED_BYTES", NumberAt(plan, {"storage", "current_bytes"}, nan));
+  put("SFSG_RECOMMENDED_OPS_PER_S", NumberAt(plan, {"performance", "recommended_ops_per_s"}, nan));
+  put("SFSG_SUSTAINABLE_OPS_PER_S", NumberAt(plan, {"performance", "sustainable_ops_per_s"}, nan));
+  const double days = NumberAt(plan, {"storage", "threshold_reached", "expected_days"}, nan);
+  if (std::isfinite(days)) env["SFSG_DAYS_TO_FULL"] = std::to_string(days);
+  env["SFSG_HORIZON_DAYS"] = std::to_string(NumberAt(plan, {"horizon_days"}, 0));
+  return env;
+}
+
+bool IsDirectory(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+}  // namespace
+
+ClosedLoop::ClosedLoop(LoopConfig config, ShadowFs& fs, Invalidate invalidate)
+    : config_(std::move(config)),
+      fs_(fs),
+      invalidate_(std::move(invalidate)),
+      alerts_(MakeRules(config_), config_.hysteresis, config_.cooldown_s),
+      curve_path_(config_.state_dir + "/curve.json") {
+  fs_.board().Publish("alerts", alerts_.ToJson().dump(1) + "\n");
+}
+
+ClosedLoop::~ClosedLoop() { Stop(); }
+
+void ClosedLoop::Start() {
+  thread_ = std::thread([this] {
+    while (true) {
+      if (const Status s = RunOnce(); !s) spdlog::warn("loop: {}", s.error().message);
+      std::unique_lock lock(mutex_);
+      if (config_.max_rounds && rounds_.load() >= config_.max_rounds) break;
+      if (wake_.wait_for(lock, std::chrono::duration<double>(config_.interval_s),
+                         [this] { return stopping_; }))
+        break;
+    }
+  });
+}
+
+void ClosedLoop::RequestStop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+}
+
+void ClosedLoop::Stop() {
+  RequestStop();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string ClosedLoop::UsagePath() const {
+  return IsDirectory(config_.watch) ? config_.state_dir + "/usage.csv" : config_.watch;
+}
+
+Status ClosedLoop::Meter() {
+  if (!IsDirectory(config_.watch)) {
+    if (::access(config_.watch.c_str(), R_OK) != 0)
+      return Error::Io("--watch " + config_.watch + ": not a directory or a readable file");
+    return Status::Ok();
+  }
+  TreeUsage usage;
+  walk_usage = &usage;
+  const int rc = ::nftw(config_.watch.c_str(), CountEntry, 64, FTW_PHYS | FTW_MOUNT);
+  walk_usage = nullptr;
+  if (rc != 0) return Error::Io("--watch " + config_.watch + ": cannot walk it");
+  const std::string path = UsagePath();
+  const bool fresh = ::access(path.c_str(), F_OK) != 0;
+  std::ofstream out(path, std::ios::app);
+  if (fresh) out << "# sfsg-mount --watch: metered from the watched tree\ntimestamp,used_bytes,files\n";
+  char row[128];
+  std::snprintf(row, sizeof row, "%.3f,%llu,%llu\n", NowUnix(),
+                static_cast<unsigned long long>(usage.bytes),
+                static_cast<unsigned long long>(usage.entries));
+  out << row;
+  out.flush();
+  if (!out) return Error::Io(path + ": cannot append the usage row");
+  spdlog::info("loop: metered {} entries, {} bytes under {}", usage.entries, usage.bytes,
+               config_.watch);
+  return Status::Ok();
+}
+
+Status ClosedLoop::Adjust() {
+  auto table = LoadUsageTable(UsagePath());
+  if (!table) return table.error();
+  // Re-fit the workload's rate side when the series carries operation columns.
+  if (table->columns.count("read_ops") && table->columns.count("write_ops")) {
+    if (auto fitted = FitWorkloadFromTable(config_.workload, *table)) config_.workload = *fitted;
+  }
+  if (!config_.adjust) return Status::Ok();
+  auto files = ExtractSeries(*table, "files");
+  if (!files) return files.error();
+  ForecastOptions options;
+  options.horizon_s = config_.horizon_s;
+  auto forecast = ForecastSeries(*files, options);
+  if (!forecast) return forecast.error();
+  const Profile& profile = fs_.ns().profile();
+  const double profile_entries = static_cast<double>(profile.totals.files + profile.totals.symlinks);
+  const double at_horizon = forecast->At(forecast->origin_s + config_.horizon_s).expected;
+  if (!(profile_entries > 0) || !(at_horizon > 0)) return Status::Ok();
+  const double target = at_horizon / profile_entries;
+  const double before = fs_.ns().scale();
+  auto change = fs_.Rescale(target);
+  if (!change) return change.error();
+  if (change->old_layers != change->new_layers) {
+    spdlog::info("loop: re-scaled the shadow from {:.4g} to {:.4g} x the profile ({} layers)",
+                 before, fs_.ns().scale(), change->new_layers);
+    if (invalidate_) invalidate_(*change);
+  }
+  return Status::Ok();
+}
+
+Status ClosedLoop::Stress() {
+  if (!config_.stress || config_.mountpoint.empty()) return Status::Ok();
+  ReplayOptions options;
+  options.target = config_.mountpoint;
+  options.workload = config_.workload;
+  options.shadow = &fs_.ns();
+  options.ladder = config_.ladder;
+  options.step_s = config_.step_s;
+  options.warmup_s = config_.warmup_s;
+  options.fs_pid = ::getpid();
+  auto curve = RunLadder(options, nullptr);
+  if (!curve) return curve.error();
+  if (auto saved = SavePerfCurve(*curve, curve_path_); !saved) return saved;
+  fs_.board().Publish("curve", PerfCurveToJson(*curve).dump(1) + "\n");
+  return Status::Ok();
+}
+
+Status ClosedLoop::Predict() {
+  PlanInputs inputs;
+  auto usage = LoadUsageTable(UsagePath());
+  if (!usage) return usage.error();
+  inputs.usage = std::move(*usage);
+  if (::access(curve_path_.c_str(), R_OK) == 0) {
+    auto curve = LoadPerfCurve(curve_path_);
+    if (!curve) return curve.error();
+    inputs.curve = std::move(*curve);
+  }
+  inputs.horizon_s = config_.horizon_s;
+  inputs.buffer = config_.buffer;
+  inputs.objectives = {Objective{config_.slo_quantile, config_.slo_us}};
+  inputs.created_unix = NowUnix();
+  if (config_.capacity_bytes > 0) {
+    inputs.capacity_bytes = static_cast<double>(config_.capacity_bytes);
+  } else if (IsDirectory(config_.watch)) {
+    struct statvfs sv;
+    if (::statvfs(config_.watch.c_str(), &sv) == 0)
+      inputs.capacity_bytes = static_cast<double>(sv.f_blocks) * static_cast<double>(sv.f_frsize);
+  }
+  auto plan = MakeCapacityPlan(inputs);
+  if (!plan) return plan.error();
+  auto json = PlanToJson(*plan);
+  if (!json) return json.error();
+  (*json)["loop"] = {{"round", rounds_.load() + 1},
+                     {"last_run_unix", NowUnix()},
+                     {"watch", config_.watch},
+                     {"shadow_scale", fs_.ns().scale()},
+                     {"shadow_layers", fs_.ns().layer_count()},
+                     {"shadow_entries", fs_.ns().entry_count()},
+                     {"workload", DescribeWorkload(config_.workload)}};
+  const std::string text = json->dump(1) + "\n";
+  fs_.board().Publish("forecast", text);
+  fs_.board().Publish("metrics_extra", PlanToPrometheus(*plan));
+  if (auto saved = WriteFileAtomic(config_.state_dir + "/forecast.json", text); !saved)
+    spdlog::warn("loop: {}", saved.error().message);
+  AlertAndScale(AlertFigures(*json), *json);
+  return Status::Ok();
+}
+
+void ClosedLoop::AlertAndScale(const std::map<std::string, double>& figures, const Json& plan) {
+  const double now = NowUnix();
+  const std::vector<AlertEvent> events = alerts_.Evaluate(figures, now);
+  fs_.board().Publish("alerts", alerts_.ToJson().dump(1) + "\n");
+  if (events.empty()) return;
+  std::ofstream log(config_.state_dir + "/alerts.jsonl", std::ios::app);
+  for (const AlertEvent& e : events) {
+    spdlog::log(e.state == "firing" ? spdlog::level::warn : spdlog::level::info, "alert: {}",
+                e.message);
+    log << AlertEventToJson(e).dump() << "\n";
+    std::map<std::string, std::string> env = {
+        {"SFSG_ALERT", e.name},
+        {"SFSG_ALERT_STATE", e.state},
+        {"SFSG_ALERT_MESSAGE", e.message},
+        {"SFSG_VALUE", std::to_string(e.value)},
+        {"SFSG_THRESHOLD", std::to_string(e.threshold)},
+        {"SFSG_MOUNTPOINT", config_.mountpoint},
+        {"SFSG_SCALE_MODE", config_.scale_mode}};
+    for (const auto& [key, value] : HookEnvironment(plan)) env[key] = value;
+    auto run = [&](const std::vector<std::string>& argv, const char* what) {
+      auto result = RunHook(argv, env, config_.hook_timeout_s);
+      if (!result) {
+        spdlog::error("{} hook: {}", what, result.error().message);
+        return;
+      }
+      spdlog::info("{} hook {} exited {}{} after {:.2f}s", what, argv[0], result->exit_status,
+                   result->timed_out ? " (timed out, killed)" : "", result->duration_s);
+      log << Json{{"time_unix", NowUnix()},
+                  {"hook", what},
+                  {"command", argv},
+                  {"alert", e.name},
+                  {"exit_status", result->exit_status},
+                  {"timed_out", result->timed_out}}
+                 .dump()
+          << "\n";
+    };
+    if (!config_.on_alert.empty()) run(config_.on_alert, "on-alert");
+    if (e.state == "firing" && !config_.on_scale.empty()) {
+      if (config_.scale_mode == "execute") {
+        run(config_.on_scale, "on-scale");
+      } else {
+        spdlog::info("on-scale hook {} not run: --scale-mode dry-run (recommended bytes {})",
+                     config_.on_scale[0], env.count("SFSG_RECOMMENDED_BYTES")
+                                              ? env["SFSG_RECOMMENDED_BYTES"]
+                                              : std::string("unknown"));
+        log << Json{{"time_unix", NowUnix()},
+                    {"hook", "on-scale"},
+                    {"command", config_.on_scale},
+                    {"alert", e.name},
+                    {"dry_run", true}}
+                   .dump()
+            << "\n";
+      }
+    }
+  }
+}
+
+Status ClosedLoop::RunOnce() {
+  Status status = Status::Ok();
+  const bool watching = !config_.watch.empty();
+  for (auto step : {&ClosedLoop::Meter, &ClosedLoop::Adjust, &ClosedLoop::Stress,
+                    &ClosedLoop::Predict}) {
+    if (!watching && step != &ClosedLoop::Stress) continue;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) break;
+    }
+    if (Status s = (this->*step)(); !s) {
+      spdlog::warn("loop: {}", s.error().message);
+      if (status) status = s;
+    }
+  }
+  rounds_.fetch_add(1);
+  return status;
+}
+
+}  // namespace sfsg

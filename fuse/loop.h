@@ -1,0 +1,102 @@
+// ClosedLoop: the shadow that keeps predicting. A background thread inside sfsg-mount
+// that, every interval, runs meter -> adjust -> stress -> predict -> publish -> alert:
+//
+//  1. Meter: a directory source is walked (files and bytes, never names) and one row is
+//     appended to STATE/usage.csv; a file source is a usage series (CSV or Prometheus
+//     export, see sfsg-predict(1)) that something else keeps growing.
+//  2. Adjust: the files series is forecast to the horizon and the shadow re-scaled to
+//     it (Namespace::Rescale: existing entries keep names and content); the kernel is
+//     told what changed. The workload is re-fitted to the usage rates when the series
+//     has operation columns, and scaled to the horizon's demand.
+//  3. Stress: the replayer's ladder runs against the mount itself (STATE/curve.json).
+//  4. Predict: the capacity plan from the usage series and the curve.
+//  5. Publish: /.sfsg/forecast, /.sfsg/curve, /.sfsg/alerts, gauges in /.sfsg/metrics.
+//  6. Alert and scale: AlertEngine rules; each transition is logged, appended to
+//     STATE/alerts.jsonl, and runs the --on-alert hook; a firing alert with a
+//     recommendation runs the --on-scale hook (dry run unless scale_mode is "execute").
+//
+// Thread-safety: Start/Stop from one thread; RunOnce is also callable directly (tests,
+// --loop-once). The loop only reads the ShadowFs through its thread-safe interface.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fuse/alerts.h"
+#include "fuse/shadow_fs.h"
+#include "generator/util/status.h"
+#include "generator/workload.h"
+
+namespace sfsg {
+
+struct LoopConfig {
+  std::string watch;        // directory to meter, or a usage series file
+  std::string state_dir;    // usage.csv, curve.json, forecast.json, alerts.jsonl
+  std::string mountpoint;   // where the shadow is mounted (the stress target)
+  double interval_s = 300;  // time between rounds
+  uint32_t max_rounds = 0;  // 0: until stopped
+  double horizon_s = 90 * 86400.0;
+  double buffer = 0.2;                 // keep this fraction of capacity free
+  std::string slo_quantile = "p99";    // "p50", "p90", "p99", "p999"
+  double slo_us = 20000;               // latency objective
+  uint64_t capacity_bytes = 0;         // 0: the watched filesystem's size (statvfs)
+  bool adjust = true;                  // re-scale the shadow to the horizon
+  bool stress = true;                  // run the ladder each round
+  std::vector<uint32_t> ladder = {1, 2, 4, 8};
+  double step_s = 3, warmup_s = 0.5;
+  Workload workload = DefaultWorkload();
+  // Alert thresholds (a negative value disables the rule).
+  double alert_days_to_full = 30;
+  double alert_headroom = -2;  // below this fraction of throughput headroom; -2: the buffer
+  bool alert_slo = true;       // latency at the horizon's peak demand above the objective
+  double hysteresis = 0.1, cooldown_s = 3600;
+  std::vector<std::string> on_alert, on_scale;  // argument vectors; empty: none
+  std::string scale_mode = "dry-run";           // or "execute"
+  double hook_timeout_s = 60;
+};
+
+class ClosedLoop {
+ public:
+  using Invalidate = std::function<void(const RescaleChange&)>;
+  // `invalidate` tells the kernel about a re-scale (may be empty in tests).
+  ClosedLoop(LoopConfig config, ShadowFs& fs, Invalidate invalidate);
+  ~ClosedLoop();
+  ClosedLoop(const ClosedLoop&) = delete;
+  ClosedLoop& operator=(const ClosedLoop&) = delete;
+
+  void Start();  // the first round starts at once
+  void RequestStop();  // no new round; returns at once
+  void Stop();         // RequestStop, then waits for the round in progress
+
+  // One round, synchronously. Errors are logged and returned; the loop goes on.
+  Status RunOnce();
+  uint64_t rounds() const { return rounds_.load(); }
+
+ private:
+  Status Meter();
+  Status Adjust();
+  Status Stress();
+  Status Predict();
+  void AlertAndScale(const std::map<std::string, double>& figures, const Json& plan);
+  std::string UsagePath() const;
+
+  LoopConfig config_;
+  ShadowFs& fs_;
+  Invalidate invalidate_;
+  AlertEngine alerts_;
+  std::string curve_path_;
+  std::atomic<uint64_t> rounds_{0};
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+};
+
+}  // namespace sfsg

@@ -1,0 +1,115 @@
+#include "generator/content_meter.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "generator/content_model.h"
+#include "generator/util/hash.h"
+
+namespace sfsg {
+namespace {
+
+std::vector<std::byte> Random(size_t n, uint64_t seed) {
+  std::vector<std::byte> v(n);
+  SplitMixStream rng(seed);
+  for (size_t i = 0; i < n; i += 8) {
+    const uint64_t w = rng.Next();
+    std::memcpy(v.data() + i, &w, std::min<size_t>(8, n - i));
+  }
+  return v;
+}
+
+TEST(ContentMeter, NothingMeasuredMeansRatiosOfOne) {
+  const ContentMeter m;
+  EXPECT_EQ(m.total().compression_ratio(), 1.0);
+  EXPECT_EQ(m.dedup_ratio(), 1.0);
+  EXPECT_EQ(m.zero_chunk_fraction(), 0.0);
+}
+
+TEST(ContentMeter, ZerosCompressAndDeduplicate) {
+  ContentMeter m;
+  m.AddFile("z", std::vector<std::byte>(1 << 20));
+  EXPECT_EQ(m.total().chunks, 256u);
+  EXPECT_EQ(m.total().zero_chunks, 256u);
+  EXPECT_EQ(m.dedup_ratio(), 256.0);
+  EXPECT_EQ(m.zero_chunk_fraction(), 1.0);
+  EXPECT_GT(m.total().compression_ratio(), 1000.0);
+}
+
+TEST(ContentMeter, RandomBytesNeitherCompressNorDeduplicate) {
+  ContentMeter m;
+  m.AddFile("r", Random(1 << 20, 1));
+  EXPECT_NEAR(m.total().compression_ratio(), 1.0, 0.001);
+  EXPECT_EQ(m.dedup_ratio(), 1.0);
+  EXPECT_EQ(m.zero_chunk_fraction(), 0.0);
+}
+
+TEST(ContentMeter, ChunksAreFourKibAlignedPerFileWithAShortLastOne) {
+  ContentMeter m;
+  const auto block = Random(4096, 2);
+  std::vector<std::byte> file;
+  for (int i = 0; i < 10; ++i) file.insert(file.end(), block.begin(), block.end());
+  const auto tail = Random(100, 3);
+  file.insert(file.end(), tail.begin(), tail.end());
+  m.AddFile("a", file);   // 11 chunks: 10 equal, one short
+  m.AddFile("b", block);  // a copy of an existing chunk in another file
+  m.AddFile("b", tail);   // the short chunk again, at offset 0 of its own file
+  EXPECT_EQ(m.total().chunks, 13u);
+  EXPECT_DOUBLE_EQ(m.dedup_ratio(), 13.0 / 2.0);
+  EXPECT_EQ(m.by_key().at("a").files, 1u);
+  EXPECT_EQ(m.by_key().at("b").files, 2u);
+  EXPECT_EQ(m.by_key().at("a").bytes, 41060u);
+  EXPECT_EQ(m.total().bytes, 41060u + 4096 + 100);
+}
+
+TEST(ContentMeter, MergeEqualsMeasuringEverythingInOne) {
+  ContentMeter one, left, right;
+  for (uint64_t f = 0; f < 8; ++f) {
+    const auto data = Random(50000 + f * 3000, f % 3);  // some files repeat
+    one.AddFile(f % 2 ? "odd" : "even", data);
+    (f < 4 ? left : right).AddFile(f % 2 ? "odd" : "even", data);
+  }
+  left.Merge(std::move(right));
+  EXPECT_EQ(left.dedup_ratio(), one.dedup_ratio());
+  EXPECT_GT(one.dedup_ratio(), 1.5);
+  EXPECT_EQ(left.total().compressed_bytes, one.total().compressed_bytes);
+  EXPECT_EQ(left.by_key().at("odd").chunks, one.by_key().at("odd").chunks);
+}
+
+// The content model's classes against ContentMeter, over a range of targets.
+ContentMeter MeasureModel(double ratio, double dedup, int files_of_4mib) {
+  Profile p = DefaultProfile();
+  p.extensions.clear();
+  p.content.compression_ratio = ratio;
+  p.content.dedup_ratio = dedup;
+  p.content.zero_chunk_fraction = 0;
+  const ContentModel model(p, 9);
+  ContentMeter m;
+  std::vector<std::byte> file(4 << 20);
+  for (int f = 0; f < files_of_4mib; ++f) {
+    model.Fill(0, static_cast<uint64_t>(f), 0, file);
+    m.AddFile("default", file);
+  }
+  return m;
+}
+
+TEST(ContentMeter, ContentModelClassesReachTheirCompressionRatios) {
+  for (const double ratio : {1.0, 1.5, 2.5, 4.0, 8.0, 20.0}) {
+    const ContentMeter m = MeasureModel(ratio, 1.0, 4);
+    EXPECT_NEAR(m.total().compression_ratio(), ratio, 0.1 * ratio) << ratio;
+    EXPECT_NEAR(m.dedup_ratio(), 1.0, 0.1) << ratio;
+  }
+}
+
+TEST(ContentMeter, ContentModelClassesReachTheirDedupRatios) {
+  // On 256 MiB, the sample size the model's pool is calibrated for.
+  for (const double dedup : {1.1, 1.5}) {
+    const ContentMeter m = MeasureModel(2.0, dedup, 64);
+    EXPECT_NEAR(m.dedup_ratio(), dedup, 0.1 * dedup) << dedup;
+    EXPECT_NEAR(m.total().compression_ratio(), 2.0, 0.2) << dedup;
+  }
+}
+
+}  // namespace
+}  // namespace sfsg

@@ -1,0 +1,59 @@
+// fio as a peer of the replayer, both ways.
+//
+// EmitFioJob writes a workload as a fio job file that runs unchanged against a shadow:
+// it lists existing synthetic files (the K most popular regular files, the same hot set
+// `sfsg-replay --hot-files K` loads) with fio's zipf file popularity, and forbids any
+// layout phase (allow_file_create=0, create_on_open=0, no size: fio takes the files'
+// own sizes). The read/write mix, the request-size split (bssplit), sequential vs
+// random (percentage_random), the rate (rate_iops, Poisson if the workload's arrivals
+// are) carry over; metadata operations (stat, readdir, create, unlink) are left out,
+// and the job file says which share of the operations they were.
+//
+// ImportFioJson reads fio's --output-format=json or json+ results (standalone or
+// client/server, whose per-host "client_stats" are merged) into a PerfCurve: one step per
+// job (by group and name) or per group. Latency percentiles come from clat_ns: exact
+// from json+ bins, or from the reported percentiles with json (several hosts' percentiles
+// are then averaged, weighted by their counts: an approximation).
+//
+// Pure functions of their inputs; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "generator/namespace.h"
+#include "generator/perf_curve.h"
+#include "generator/util/json_io.h"
+#include "generator/util/status.h"
+#include "generator/workload.h"
+
+namespace sfsg {
+
+struct FioJobOptions {
+  std::string directory;  // directory= line; "" leaves it out (fio's working directory)
+  uint64_t files = 64;    // hot files listed in filename=
+  uint64_t seed = 1;      // popularity permutation (as ReplayOptions::seed)
+  double runtime_s = 60;
+  uint32_t numjobs = 1;
+  uint32_t iodepth = 1;
+  std::string ioengine = "psync";
+  bool rate_limited = true;  // rate_iops from the workload's mean rate; false: as fast as possible
+  std::string name = "sfsg";
+};
+
+// Errors (kUsage): a workload without reads or writes; too few files large enough for
+// the largest request.
+Result<std::string> EmitFioJob(const Workload& workload, const Namespace& shadow,
+                               const FioJobOptions& options);
+
+enum class FioGrouping { kJob, kGroup };
+
+// `fio` is the parsed output. Errors (kBadInput, naming the source and job): no jobs, a
+// job without its fields, negative numbers, no I/O at all.
+Result<PerfCurve> ImportFioJson(const Json& fio, std::string_view source_name,
+                                FioGrouping grouping);
+// Reads fio's output file, skipping the text lines fio --client prints before the JSON.
+Result<PerfCurve> LoadFioJson(const std::string& path, FioGrouping grouping);
+
+}  // namespace sfsg

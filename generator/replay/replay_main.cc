@@ -1,0 +1,330 @@
+// sfsg-replay: the load ladder, fio iolog replay, and fio job export / result import.
+// Options are parsed here and only here; the work is in sfsg_replay.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "generator/namespace.h"
+#include "generator/profile.h"
+#include "generator/replay/fio.h"
+#include "generator/replay/iolog.h"
+#include "generator/replay/replay.h"
+#include "generator/util/json_io.h"
+#include "generator/util/units.h"
+
+namespace sfsg {
+namespace {
+namespace po = boost::program_options;
+
+struct CliOptions {
+  std::string target, profile, seed, scale, files, dirs, file_size, workload;
+  std::string ladder, rates, step = "5s", warmup = "1s", iolog, out, emit_fio, import_fio;
+  std::string fio_directory, fio_runtime = "60s", fio_group = "group";
+  uint32_t max_concurrency = 0, keep_open = 0, fio_numjobs = 1, fio_iodepth = 1;
+  uint64_t hot_files = 0, fio_files = 64;
+  int64_t fs_pid = 0;
+  bool timed = false, quiet = false, fio_no_rate = false, help = false;
+};
+
+int Fail(const Error& e) {
+  std::fprintf(stderr, "sfsg-replay: %s\n", e.message.c_str());
+  return e.exit_code();
+}
+
+Result<std::vector<double>> ParseList(const std::string& text, const char* what) {
+  std::vector<double> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    auto number = ParsePositiveNumber(item, what);
+    if (!number) {
+      auto count = ParseCount(item, what);
+      if (!count || *count == 0) return number.error();
+      number = static_cast<double>(*count);
+    }
+    out.push_back(*number);
+  }
+  if (out.empty()) return Error::Usage(std::string(what) + ": empty list");
+  return out;
+}
+
+Result<CliOptions> Parse(int argc, char** argv, std::string* help) {
+  CliOptions o;
+  po::options_description visible(
+      "Usage: sfsg-replay --target DIR [options]\n"
+      "       sfsg-replay --target DIR --iolog TRACE [--timed]\n"
+      "       sfsg-replay [--target DIR] --emit-fio JOB.fio [--fio-files K]\n"
+      "       sfsg-replay --import-fio FIO.json --out CURVE.json\n"
+      "Applies a workload to a directory through real system calls and measures a\n"
+      "performance curve. Options");
+  visible.add_options()("help,h", "print this help and exit")(
+      "target", po::value(&o.target), "directory to load (a shadow or a scratch directory)")(
+      "profile,p", po::value(&o.profile), "profile the shadow was mounted with ('builtin')")(
+      "seed,s", po::value(&o.seed), "seed the shadow was mounted with")(
+      "scale", po::value(&o.scale), "scale the shadow was mounted with")(
+      "files", po::value(&o.files),
+      "shadow: its --files; plain directory: files to lay out (default 16)")(
+      "dirs", po::value(&o.dirs), "the shadow's --dirs")(
+      "file-size", po::value(&o.file_size), "plain directory: size of each laid-out file (1M)")(
+      "workload", po::value(&o.workload), "workload JSON (default: the built-in one)")(
+      "ladder", po::value(&o.ladder), "closed-loop concurrency steps, e.g. 1,2,4,8")(
+      "max-concurrency", po::value(&o.max_concurrency),
+      "ladder 1,2,4..N when --ladder is absent; open-loop worker pool (default 64)")(
+      "rates", po::value(&o.rates), "open-loop steps in ops/s, e.g. 100,200,400")(
+      "step", po::value(&o.step), "measured length of each step (default 5s)")(
+      "warmup", po::value(&o.warmup), "discarded start of each step (default 1s)")(
+      "hot-files", po::value(&o.hot_files), "load only the K most popular regular files")(
+      "keep-open", po::value(&o.keep_open), "descriptors each worker keeps open (default 0)")(
+      "iolog", po::value(&o.iolog), "replay a fio iolog (version 2 or 3)")(
+      "timed", po::bool_switch(&o.timed), "replay the iolog with its timing")(
+      "fs-pid", po::value(&o.fs_pid), "PID of the filesystem process to measure")(
+      "out,o", po::value(&o.out), "write the curve JSON here ('-': stdout)")(
+      "emit-fio", po::value(&o.emit_fio), "write the workload as a fio job file ('-': stdout)")(
+      "fio-files", po::value(&o.fio_files), "files the fio job lists (default 64)")(
+      "fio-directory", po::value(&o.fio_directory),
+      "directory= of the fio job (default: --target; '.': none, fio's working directory)")(
+      "fio-runtime", po::value(&o.fio_runtime), "runtime of the fio job (default 60s)")(
+      "fio-numjobs", po::value(&o.fio_numjobs), "numjobs of the fio job (default 1)")(
+      "fio-iodepth", po::value(&o.fio_iodepth), "iodepth of the fio job (default 1)")(
+      "fio-no-rate", po::bool_switch(&o.fio_no_rate), "no rate_iops: fio runs flat out")(
+      "import-fio", po::value(&o.import_fio), "fio --output-format=json(+) results to import")(
+      "fio-group-by", po::value(&o.fio_group),
+      "import one step per 'group' (default: jobs that ran together) or 'job'")(
+      "quiet,q", po::bool_switch(&o.quiet), "no progress on stderr");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(visible).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return Error::Usage(std::string(e.what()) + " (see sfsg-replay --help)");
+  }
+  std::ostringstream text;
+  text << visible;
+  *help = text.str();
+  o.help = vm.count("help");
+  return o;
+}
+
+// The namespace under the target: from the options, or read from a shadow's /.sfsg/.
+Result<std::unique_ptr<Namespace>> ResolveNamespace(const CliOptions& o, int64_t* fs_pid) {
+  const bool explicit_ns =
+      !o.profile.empty() || !o.seed.empty() || !o.scale.empty() || !o.dirs.empty();
+  NamespaceOptions ns_options;
+  Profile profile = DefaultProfile();
+  if (!explicit_ns) {
+    if (o.target.empty()) return std::unique_ptr<Namespace>();
+    auto status = LoadJsonFile(o.target + "/.sfsg/status");
+    if (!status || status->value("format", "") != "sfsg-status")
+      return std::unique_ptr<Namespace>();  // a plain directory
+    const std::string where = o.target + "/.sfsg/status";
+    auto loaded = LoadProfile(o.target + "/.sfsg/profile");
+    if (!loaded) return loaded.error();
+    profile = std::move(*loaded);
+    auto seed = JsonUint(*status, "seed", where);
+    if (!seed) return seed.error();
+    auto entries = JsonUint(*status, "entries", where);
+    if (!entries) return entries.error();
+    auto dirs = JsonUint(*status, "dirs", where);
+    if (!dirs) return dirs.error();
+    ns_options.seed = *seed;
+    ns_options.files = *entries;
+    ns_options.dirs = *dirs;
+    if (*fs_pid == 0 && status->contains("pid") && (*status)["pid"].is_number())
+      *fs_pid = (*status)["pid"].get<int64_t>();
+  } else {
+    if (!o.profile.empty() && o.profile != "builtin" && o.profile != "default") {
+      auto loaded = LoadProfile(o.profile);
+      if (!loaded) return loaded.error();
+      profile = std::move(*loaded);
+    }
+    if (!o.seed.empty()) {
+      auto v = ParseCount(o.seed, "--seed");
+      if (!v) return v.error();
+      ns_options.seed = *v;
+    }
+    if (!o.scale.empty()) {
+      auto v = ParsePositiveNumber(o.scale, "--scale");
+      if (!v) return v.error();
+      ns_options.scale = *v;
+    }
+    if (!o.files.empty()) {
+      auto v = ParseCount(o.files, "--files");
+      if (!v) return v.error();
+      ns_options.files = *v;
+    }
+    if (!o.dirs.empty()) {
+      auto v = ParseCount(o.dirs, "--dirs");
+      if (!v) return v.error();
+      ns_options.dirs = *v;
+    }
+  }
+  auto ns = Namespace::Create(profile, ns_options);
+  if (!ns) return ns.error();
+  return std::move(*ns);
+}
+
+void ShowProgress(const ReplayProgress& p) {
+  char offered[48] = "";
+  if (p.offered_ops_per_s > 0)
+    std::snprintf(offered, sizeof(offered), " @%.0f/s", p.offered_ops_per_s);
+  std::fprintf(stderr, "\r\033[K[%zu/%zu] %s c=%u%s %.1f/%.1fs %llu ops %.0f ops/s", p.step + 1,
+               p.steps, p.mode.c_str(), p.concurrency, offered, p.elapsed_s, p.step_total_s,
+               static_cast<unsigned long long>(p.ops), p.ops_per_s);
+  std::fflush(stderr);
+}
+
+int Output(const PerfCurve& curve, const std::string& out) {
+  const std::string table = FormatCurveTable(curve);
+  if (out == "-") {
+    std::fputs(table.c_str(), stderr);
+    std::cout << PerfCurveToJson(curve).dump(1) << "\n";
+    return 0;
+  }
+  std::fputs(table.c_str(), stdout);
+  if (!out.empty()) {
+    if (Status s = SavePerfCurve(curve, out); !s) return Fail(s.error());
+  }
+  return 0;
+}
+
+// --emit-fio: writes the job file and returns the exit code.
+int EmitFio(const CliOptions& o, const Namespace* ns, const Workload& workload) {
+  if (!ns)
+    return Fail(
+        Error::Usage("--emit-fio: needs a shadow: a --target mounted by sfsg-mount, "
+                     "or --profile/--seed/--scale"));
+  FioJobOptions fo;
+  fo.directory =
+      o.fio_directory.empty() ? o.target : (o.fio_directory == "." ? "" : o.fio_directory);
+  fo.files = o.fio_files;
+  fo.seed = ns->seed();
+  auto runtime = ParseDurationSeconds(o.fio_runtime, "--fio-runtime");
+  if (!runtime) return Fail(runtime.error());
+  fo.runtime_s = *runtime;
+  fo.numjobs = o.fio_numjobs;
+  fo.iodepth = o.fio_iodepth;
+  fo.rate_limited = !o.fio_no_rate;
+  auto job = EmitFioJob(workload, *ns, fo);
+  if (!job) return Fail(job.error());
+  if (o.emit_fio == "-") {
+    std::fputs(job->c_str(), stdout);
+  } else if (Status s = WriteFileAtomic(o.emit_fio, *job); !s) {
+    return Fail(s.error());
+  }
+  return 0;
+}
+
+// The ladder's options from the command line.
+Result<ReplayOptions> LadderOptions(const CliOptions& o, const Namespace* ns,
+                                    const Workload& workload, int64_t fs_pid) {
+  ReplayOptions ro;
+  ro.target = o.target;
+  ro.workload = workload;
+  ro.shadow = ns;
+  ro.seed = ns ? ns->seed() : 1;
+  ro.hot_files = o.hot_files;
+  ro.keep_open = o.keep_open;
+  ro.fs_pid = fs_pid;
+  if (!ns) {
+    if (!o.files.empty()) {
+      auto v = ParseCount(o.files, "--files");
+      if (!v) return v.error();
+      ro.layout_files = *v;
+    }
+    if (!o.file_size.empty()) {
+      auto v = ParseBytes(o.file_size, "--file-size");
+      if (!v) return v.error();
+      ro.layout_file_bytes = *v;
+    }
+  }
+  auto step = ParseDurationSeconds(o.step, "--step");
+  if (!step) return step.error();
+  ro.step_s = *step;
+  auto warmup = ParseDurationSeconds(o.warmup, "--warmup");
+  if (!warmup) return warmup.error();
+  ro.warmup_s = *warmup;
+  if (o.max_concurrency) ro.max_concurrency = o.max_concurrency;
+  if (!o.ladder.empty()) {
+    auto list = ParseList(o.ladder, "--ladder");
+    if (!list) return list.error();
+    for (double c : *list) ro.ladder.push_back(static_cast<uint32_t>(c));
+  } else if (o.max_concurrency && o.rates.empty()) {
+    for (uint32_t c = 1; c < o.max_concurrency; c *= 2) ro.ladder.push_back(c);
+    ro.ladder.push_back(o.max_concurrency);
+  }
+  if (!o.rates.empty()) {
+    auto list = ParseList(o.rates, "--rates");
+    if (!list) return list.error();
+    ro.rates = *list;
+  }
+  return ro;
+}
+
+int Main(int argc, char** argv) {
+  std::string help;
+  auto parsed = Parse(argc, argv, &help);
+  if (!parsed) return Fail(parsed.error());
+  const CliOptions& o = *parsed;
+  if (o.help) {
+    std::fputs(help.c_str(), stdout);
+    return 0;
+  }
+  if (!o.import_fio.empty()) {
+    if (o.fio_group != "job" && o.fio_group != "group")
+      return Fail(Error::Usage("--fio-group-by: '" + o.fio_group + "' is not job or group"));
+    auto curve =
+        LoadFioJson(o.import_fio, o.fio_group == "group" ? FioGrouping::kGroup : FioGrouping::kJob);
+    if (!curve) return Fail(curve.error());
+    return Output(*curve, o.out);
+  }
+  if (o.target.empty() && o.emit_fio.empty())
+    return Fail(Error::Usage("--target: required (see sfsg-replay --help)"));
+  if (!o.target.empty()) {
+    struct stat st;
+    if (::stat(o.target.c_str(), &st) != 0)
+      return Fail(Error::Usage("--target: " + o.target + ": no such directory"));
+    if (!S_ISDIR(st.st_mode))
+      return Fail(Error::Usage("--target: " + o.target + ": not a directory"));
+  }
+  Workload workload = DefaultWorkload();
+  if (!o.workload.empty()) {
+    auto loaded = LoadWorkload(o.workload);
+    if (!loaded) return Fail(loaded.error());
+    workload = std::move(*loaded);
+  }
+  const bool progress_on = !o.quiet && ::isatty(STDERR_FILENO);
+  const ProgressFn progress = progress_on ? ProgressFn(ShowProgress) : ProgressFn();
+  int64_t fs_pid = o.fs_pid;
+
+  if (!o.iolog.empty()) {
+    auto log = LoadIolog(o.iolog);
+    if (!log) return Fail(log.error());
+    IologReplayOptions ro{o.target, o.timed, fs_pid, o.iolog};
+    auto curve = ReplayIolog(*log, ro, progress);
+    if (progress_on) std::fputs("\r\033[K", stderr);
+    if (!curve) return Fail(curve.error());
+    return Output(*curve, o.out);
+  }
+
+  auto ns = ResolveNamespace(o, &fs_pid);
+  if (!ns) return Fail(ns.error());
+  if (!o.emit_fio.empty()) return EmitFio(o, ns->get(), workload);
+  auto ro = LadderOptions(o, ns->get(), workload, fs_pid);
+  if (!ro) return Fail(ro.error());
+  auto curve = RunLadder(*ro, progress);
+  if (progress_on) std::fputs("\r\033[K", stderr);
+  if (!curve) return Fail(curve.error());
+  return Output(*curve, o.out);
+}
+
+}  // namespace
+}  // namespace sfsg
+
+int main(int argc, char** argv) { return sfsg::Main(argc, argv); }

@@ -1,0 +1,257 @@
+#include "predictor/backtest.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "predictor/decompose.h"
+
+namespace sfsg {
+namespace {
+
+// In-sample mean absolute error of the seasonal naive forecast: the MASE denominator.
+double MaseScale(std::span<const double> train, size_t season) {
+  auto mean_abs_diff = [&](size_t lag) {
+    double sum = 0;
+    for (size_t t = lag; t < train.size(); ++t) sum += std::fabs(train[t] - train[t - lag]);
+    return train.size() > lag ? sum / static_cast<double>(train.size() - lag) : 0;
+  };
+  double scale = season > 1 && train.size() > 2 * season ? mean_abs_diff(season) : 0;
+  if (!(scale > 0)) scale = mean_abs_diff(1);
+  if (!(scale > 0)) {
+    double magnitude = 0;
+    for (double v : train) magnitude = std::max(magnitude, std::fabs(v));
+    scale = 1e-12 * std::max(1.0, magnitude);
+  }
+  return scale;
+}
+
+double Quantile(std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const double position = p * static_cast<double>(sorted.size() - 1);
+  const size_t below = static_cast<size_t>(std::floor(position));
+  const size_t above = std::min(below + 1, sorted.size() - 1);
+  const double w = position - static_cast<double>(below);
+  return sorted[below] * (1 - w) + sorted[above] * w;
+}
+
+// Student-t quantile over the normal one, times sqrt(1 + 1/k): the widening a predictive
+// interval needs when its scale is estimated from k independent errors. The t quantile
+// is the Cornish–Fisher expansion (Abramowitz & Stegun 26.7.5), with k - 1 >= 2 degrees.
+double SmallSampleFactor(double p, double k) {
+  const double z = p >= 0.975 ? 1.959964 : 1.281552;
+  const double v = std::max(k - 1, 2.0);
+  const double z3 = z * z * z, z5 = z3 * z * z, z7 = z5 * z * z;
+  const double t = z + (z3 + z) / (4 * v) + (5 * z5 + 16 * z3 + 3 * z) / (96 * v * v) +
+                   (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * v * v * v);
+  return t / z * std::sqrt(1 + 1 / std::max(k, 1.0));
+}
+
+// The error scale sigma(h) from the folds `use` accepts: the RMS error at each lead
+// time over a window of +-h/4 lead times, made non-decreasing, and the growth exponent
+// beyond it. Returns false when no fold is accepted or every error is zero.
+template <typename Accept>
+bool ScaleCurve(const std::vector<std::vector<double>>& e, const Accept& use,
+                std::vector<double>& scale, double& exponent) {
+  size_t horizon = 0;
+  for (size_t k = 0; k < e.size(); ++k)
+    if (use(k)) horizon = std::max(horizon, e[k].size());
+  scale.clear();
+  exponent = 0.5;
+  if (horizon == 0) return false;
+  std::vector<double> prefix_sum(horizon + 1, 0), prefix_count(horizon + 1, 0);
+  for (size_t h = 0; h < horizon; ++h) {
+    double sum = 0, count = 0;
+    for (size_t k = 0; k < e.size(); ++k)
+      if (use(k) && h < e[k].size()) sum += e[k][h] * e[k][h], count += 1;
+    prefix_sum[h + 1] = prefix_sum[h] + sum;
+    prefix_count[h + 1] = prefix_count[h] + count;
+  }
+  scale.resize(horizon);
+  double running_max = 0;
+  for (size_t h = 0; h < horizon; ++h) {
+    const size_t half = (h + 1) / 4;
+    const size_t lo = h >= half ? h - half : 0, hi = std::min(horizon, h + half + 1);
+    const double n = prefix_count[hi] - prefix_count[lo];
+    const double rms = n > 0 ? std::sqrt((prefix_sum[hi] - prefix_sum[lo]) / n) : 0;
+    running_max = std::max(running_max, rms);
+    scale[h] = running_max;
+  }
+  if (!(scale.back() > 0)) {
+    scale.clear();
+    return false;
+  }
+  // Growth beyond the backtest: log-log slope over the second half of the lead times.
+  if (horizon >= 4 && scale[horizon / 2 - 1] > 0) {
+    const double a = std::log(scale[horizon - 1] / scale[horizon / 2 - 1]) /
+                     std::log(static_cast<double>(horizon) / static_cast<double>(horizon / 2));
+    exponent = std::clamp(a, 0.0, 1.5);
+  }
+  // The first positive scale stands in for zero ones at short lead times.
+  double first_positive = 0;
+  for (double s : scale)
+    if (s > 0) {
+      first_positive = s;
+      break;
+    }
+  for (double& s : scale) s = std::max(s, first_positive);
+  return true;
+}
+
+}  // namespace
+
+std::vector<size_t> FoldOrigins(size_t n, const BacktestSetup& setup) {
+  std::vector<size_t> origins;
+  if (setup.horizon == 0 || n < setup.min_train + setup.horizon || setup.folds == 0) return origins;
+  const size_t last = n - setup.horizon;
+  const size_t first = std::min(last, std::max(setup.min_train, last / 4));
+  const size_t count = std::min(setup.folds, last - first + 1);
+  if (count == 1) return {last};
+  for (size_t i = 0; i < count; ++i) origins.push_back(first + (last - first) * i / (count - 1));
+  return origins;
+}
+
+std::vector<ModelErrors> RunBacktest(std::span<const double> y, const BacktestSetup& setup,
+                                     std::span<const ModelKind> models) {
+  const std::vector<size_t> origins = FoldOrigins(y.size(), setup);
+  std::vector<ModelErrors> out;
+  for (ModelKind kind : models) {
+    ModelErrors e;
+    e.model = kind;
+    e.applies = !origins.empty() && ModelApplies(kind, origins.front(), setup.model);
+    out.push_back(std::move(e));
+  }
+  for (size_t origin : origins) {
+    const std::span<const double> train = y.first(origin);
+    // What predict_linear sees: the drops before the origin put back.
+    std::vector<double> seen(train.begin(), train.end());
+    for (const LevelShift& shift : setup.removed_shifts)
+      if (shift.index < origin)
+        for (size_t i = 0; i < shift.index; ++i) seen[i] -= shift.size;
+    const double scale = MaseScale(train, setup.model.season);
+    const std::span<const double> actual = y.subspan(origin, setup.horizon);
+    for (ModelErrors& e : out) {
+      if (!e.applies) continue;
+      const std::vector<double> forecast = FitAndForecast(
+          e.model, e.model == ModelKind::kPredictLinear ? std::span<const double>(seen) : train,
+          setup.horizon, setup.model);
+      std::vector<double> errors(setup.horizon);
+      double abs_sum = 0, smape_sum = 0;
+      for (size_t h = 0; h < setup.horizon; ++h) {
+        errors[h] = actual[h] - forecast[h];
+        abs_sum += std::fabs(errors[h]);
+        const double denominator = std::fabs(actual[h]) + std::fabs(forecast[h]);
+        smape_sum += denominator > 0 ? 2 * std::fabs(errors[h]) / denominator : 0;
+      }
+      e.mase.push_back(abs_sum / static_cast<double>(setup.horizon) / scale);
+      e.smape.push_back(100 * smape_sum / static_cast<double>(setup.horizon));
+      e.errors.push_back(std::move(errors));
+      e.actual.emplace_back(actual.begin(), actual.end());
+      e.origins.push_back(origin);
+    }
+  }
+  return out;
+}
+
+IntervalModel CalibrateIntervals(const ModelErrors& errors, size_t skip) {
+  IntervalModel model;
+  const auto& e = errors.errors;
+  const auto usable = [&](size_t k) { return k != skip; };
+  if (!ScaleCurve(e, usable, model.scale, model.exponent)) return model;
+  size_t horizon = model.scale.size();
+  // Blocked cross-validation: fold k's errors are standardised by the scale of the folds
+  // whose windows do not overlap it, so the quantiles carry the scale's own estimation
+  // error, and shared errors of overlapping folds cannot vouch for each other.
+  std::vector<double> z, magnitude;
+  size_t contributing = 0;
+  for (size_t k = 0; k < e.size(); ++k) {
+    if (!usable(k)) continue;
+    const auto apart = [&](size_t j) {
+      if (!usable(j) || j == k) return false;
+      const size_t a = errors.origins[j], b = errors.origins[k];
+      return (a > b ? a - b : b - a) >= horizon;
+    };
+    std::vector<double> scale;
+    double exponent = 0;
+    if (!ScaleCurve(e, apart, scale, exponent)) continue;
+    IntervalModel held_out;
+    held_out.scale = std::move(scale);
+    held_out.exponent = exponent;
+    ++contributing;
+    for (size_t h = 0; h < e[k].size(); ++h) {
+      z.push_back(e[k][h] / IntervalScale(held_out, h + 1));
+      magnitude.push_back(std::fabs(z.back()));
+    }
+  }
+  double f80 = 1, f95 = 1;
+  if (contributing < 3) {
+    // Too few separated folds: standardise by the common scale and widen by a Student-t
+    // factor for the number of folds.
+    z.clear();
+    magnitude.clear();
+    size_t folds = 0;
+    for (size_t k = 0; k < e.size(); ++k) {
+      if (!usable(k)) continue;
+      ++folds;
+      for (size_t h = 0; h < e[k].size(); ++h) {
+        z.push_back(e[k][h] / model.scale[h]);
+        magnitude.push_back(std::fabs(z.back()));
+      }
+    }
+    f80 = SmallSampleFactor(0.90, static_cast<double>(folds));
+    f95 = SmallSampleFactor(0.975, static_cast<double>(folds));
+  }
+  if (contributing >= 3) {
+    // The quantiles rest on `contributing` folds of serially correlated errors: count
+    // H (1 - r) / (1 + r) independent ones per fold, r the lag-1 autocorrelation of the
+    // standardised errors within folds (Bartlett's effective sample size for AR(1)).
+    double lagged = 0, squares = 0;
+    for (size_t i = 1; i < z.size(); ++i)
+      if (i % horizon != 0) lagged += z[i] * z[i - 1];
+    for (double v : z) squares += v * v;
+    const double r = squares > 0 ? std::clamp(lagged / squares, 0.0, 0.999) : 0;
+    const double per_fold = std::max(1.0, static_cast<double>(horizon) * (1 - r) / (1 + r));
+    f80 = SmallSampleFactor(0.90, static_cast<double>(contributing) * per_fold);
+    f95 = SmallSampleFactor(0.975, static_cast<double>(contributing) * per_fold);
+  }
+  model.samples = z.size();
+  if (z.size() < 5) return model;
+  std::sort(z.begin(), z.end());
+  std::sort(magnitude.begin(), magnitude.end());
+  const double a80 = Quantile(magnitude, 0.80), a95 = Quantile(magnitude, 0.95);
+  model.q025 = f95 * std::min(Quantile(z, 0.025), -a95);
+  model.q10 = f80 * std::min(Quantile(z, 0.10), -a80);
+  model.q90 = f80 * std::max(Quantile(z, 0.90), a80);
+  model.q975 = f95 * std::max(Quantile(z, 0.975), a95);
+  return model;
+}
+
+double IntervalScale(const IntervalModel& model, size_t h) {
+  if (model.scale.empty()) return 0;
+  h = std::max<size_t>(h, 1);
+  const size_t horizon = model.scale.size();
+  if (h <= horizon) return model.scale[h - 1];
+  return model.scale.back() *
+         std::pow(static_cast<double>(h) / static_cast<double>(horizon), model.exponent);
+}
+
+Coverage CheckCoverage(const ModelErrors& errors) {
+  Coverage coverage;
+  const size_t folds = errors.errors.size();
+  if (folds < 3) return coverage;
+  double inside80 = 0, inside95 = 0, total = 0;
+  for (size_t k = 0; k < folds; ++k) {
+    const IntervalModel model = CalibrateIntervals(errors, k);
+    for (size_t h = 0; h < errors.errors[k].size(); ++h) {
+      const double s = IntervalScale(model, h + 1);
+      const double e = errors.errors[k][h];
+      inside80 += e >= model.q10 * s && e <= model.q90 * s;
+      inside95 += e >= model.q025 * s && e <= model.q975 * s;
+      total += 1;
+    }
+  }
+  coverage.inside80 = inside80 / total;
+  coverage.inside95 = inside95 / total;
+  return coverage;
+}
+
+}  // namespace sfsg

@@ -1,0 +1,221 @@
+#include "predictor/capacity_plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "generator/util/units.h"
+
+namespace sfsg {
+namespace {
+
+std::string Printf(const char* format, double a, double b = 0) {
+  char buf[256];
+  std::snprintf(buf, sizeof(buf), format, a, b);
+  return buf;
+}
+
+void Absorb(CapacityPlan& plan, const ForecastResult& f) {
+  plan.low_confidence |= f.low_confidence;
+  plan.warnings.insert(plan.warnings.end(), f.warnings.begin(), f.warnings.end());
+}
+
+std::optional<double> LastCapacity(const UsageTable& usage) {
+  auto it = usage.columns.find("capacity_bytes");
+  if (it == usage.columns.end()) return std::nullopt;
+  for (size_t i = it->second.size(); i-- > 0;)
+    if (std::isfinite(it->second[i]) && it->second[i] > 0) return it->second[i];
+  return std::nullopt;
+}
+
+Result<StoragePlan> PlanStorage(const PlanInputs& in, const ForecastOptions& options,
+                                CapacityPlan& plan) {
+  auto series = ExtractSeries(*in.usage, "used_bytes");
+  if (!series) return series.error();
+  auto forecast = ForecastSeries(*series, options);
+  if (!forecast) return forecast.error();
+  StoragePlan s;
+  s.forecast = std::move(*forecast);
+  Absorb(plan, s.forecast);
+  if (in.capacity_bytes) {
+    s.capacity_bytes = *in.capacity_bytes;
+    s.capacity_source = "option";
+  } else if (auto capacity = LastCapacity(*in.usage)) {
+    s.capacity_bytes = *capacity;
+    s.capacity_source = "series";
+  } else {
+    return Error::Usage(in.usage->source +
+                        ": no capacity_bytes column; give the capacity (--capacity)");
+  }
+  const double end = s.forecast.origin_s + in.horizon_s;
+  s.current_bytes = s.forecast.last_value;
+  s.threshold_bytes = s.capacity_bytes * (1 - in.buffer);
+  s.at_horizon = s.forecast.At(end);
+  s.threshold = TimeToThreshold(s.forecast, s.threshold_bytes);
+  const double peak95 = std::max(s.forecast.PeakUntil(end).upper95, s.current_bytes);
+  s.recommended_capacity_bytes = std::max(s.capacity_bytes, peak95 / (1 - in.buffer));
+  s.additional_bytes = s.recommended_capacity_bytes - s.capacity_bytes;
+  if (s.current_bytes > s.capacity_bytes)
+    plan.warnings.push_back("used bytes (" + FormatBytes(s.current_bytes) +
+                            ") exceed the capacity (" + FormatBytes(s.capacity_bytes) + ")");
+  if (in.usage->columns.count("files")) {
+    auto files = ExtractSeries(*in.usage, "files");
+    if (files) {
+      auto f = ForecastSeries(*files, options);
+      if (f) {
+        s.files = std::move(*f);
+      } else {
+        plan.warnings.push_back("files: " + f.error().message);
+      }
+    }
+  }
+  return s;
+}
+
+// The throughput the system sustains within every objective (or its USL peak, or the
+// best it was measured at, when no objective is given).
+void SetSustainable(PerformancePlan& p, CapacityPlan& plan) {
+  p.sustainable_ops_per_s = 0;
+  for (const ObjectivePlan& o : p.objectives) {
+    const double limit = o.objective_ops_per_s;
+    if (p.sustainable_basis.empty() || limit < p.sustainable_ops_per_s) {
+      p.sustainable_ops_per_s = limit;
+      p.sustainable_basis = o.objective.quantile + " objective";
+    }
+  }
+  const std::optional<double> usl_max = p.usl ? p.usl->x_max : std::nullopt;
+  if (usl_max && (p.sustainable_basis.empty() || *usl_max < p.sustainable_ops_per_s)) {
+    p.sustainable_ops_per_s = *usl_max;
+    p.sustainable_basis = "usl peak throughput";
+  }
+  if (p.sustainable_basis.empty()) {
+    p.sustainable_ops_per_s = p.max_measured_ops_per_s;
+    p.sustainable_basis = "largest measured throughput";
+  }
+  if (p.sustainable_ops_per_s > 1.2 * p.max_measured_ops_per_s) {
+    plan.low_confidence = true;
+    plan.warnings.push_back(
+        Printf("the sustainable throughput (%.0f ops/s) is extrapolated "
+               "beyond the largest measured (%.0f ops/s)",
+               p.sustainable_ops_per_s, p.max_measured_ops_per_s));
+  }
+}
+
+Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOptions& options,
+                                        CapacityPlan& plan) {
+  const PerfCurve& curve = *in.curve;
+  PerformancePlan p;
+  for (const CurveStep& step : curve.steps)
+    p.max_measured_ops_per_s = std::max(p.max_measured_ops_per_s, step.total.ops_per_s);
+  p.usl_points = UslPointsFromCurve(curve);
+  auto usl = FitUsl(p.usl_points);
+  if (usl) {
+    p.usl = *usl;
+    for (const std::string& w : usl->warnings) plan.warnings.push_back("USL: " + w);
+  } else {
+    plan.low_confidence = true;
+    plan.warnings.push_back(usl.error().message);
+  }
+  if (auto points = LatencyPointsFromCurve(curve, "p99")) p.p99_points = *points;
+  for (const Objective& objective : in.objectives) {
+    auto points = LatencyPointsFromCurve(curve, objective.quantile);
+    if (!points) return points.error();
+    auto fit = FitLatency(*points, objective.quantile);
+    if (!fit) return fit.error();
+    ObjectivePlan o;
+    o.objective = objective;
+    o.fit = *fit;
+    o.objective_ops_per_s = fit->ThroughputAt(objective.latency_us);
+    o.measured_ops_per_s = MeasuredThroughputWithin(*points, objective.latency_us);
+    for (const std::string& w : fit->warnings) plan.warnings.push_back("latency: " + w);
+    if (o.objective_ops_per_s == 0) {
+      char buf[200];
+      std::snprintf(buf, sizeof(buf),
+                    "the %s objective of %.0f us is not met even at light load (fitted %.0f us)",
+                    objective.quantile.c_str(), objective.latency_us, fit->base_us);
+      plan.warnings.push_back(buf);
+    }
+    p.objectives.push_back(std::move(o));
+  }
+  if (!p.usl && p.objectives.empty())
+    return Error::BadInput("curve '" + curve.target + "' (" + std::to_string(curve.steps.size()) +
+                           " steps) supports neither a USL fit nor a latency objective");
+  SetSustainable(p, plan);
+
+  if (in.usage && (in.usage->columns.count("read_ops") || in.usage->columns.count("write_ops"))) {
+    auto series = ExtractSeries(*in.usage, "ops");
+    if (!series) return series.error();
+    auto demand = ForecastSeries(*series, options);
+    if (!demand) return demand.error();
+    Absorb(plan, *demand);
+    const double end = demand->origin_s + in.horizon_s;
+    p.peak_at_horizon = demand->PeakUntil(end);
+    p.threshold_ops_per_s = p.sustainable_ops_per_s * (1 - in.buffer);
+    p.threshold = TimeToThreshold(*demand, p.threshold_ops_per_s);
+    p.recommended_ops_per_s = p.peak_at_horizon.upper95 / (1 - in.buffer);
+    if (p.sustainable_ops_per_s > 0)
+      p.headroom = 1 - p.peak_at_horizon.expected / p.sustainable_ops_per_s;
+    p.demand = std::move(*demand);
+  }
+  return p;
+}
+
+}  // namespace
+
+Result<Objective> ParseObjective(std::string_view text) {
+  const size_t eq = text.find('=');
+  if (eq == std::string_view::npos)
+    return Error::Usage("objective '" + std::string(text) +
+                        "': expected QUANTILE=LATENCY, e.g. p99=20ms");
+  Objective o;
+  o.quantile = std::string(text.substr(0, eq));
+  if (o.quantile != "mean" && o.quantile != "p50" && o.quantile != "p90" && o.quantile != "p99" &&
+      o.quantile != "p999")
+    return Error::Usage("objective '" + std::string(text) + "': unknown quantile '" + o.quantile +
+                        "' (use mean, p50, p90, p99, p999)");
+  auto latency = ParseDurationSeconds(text.substr(eq + 1), "objective " + o.quantile);
+  if (!latency) return latency.error();
+  if (!(*latency > 0))
+    return Error::Usage("objective '" + std::string(text) + "': the latency must be positive");
+  o.latency_us = *latency * 1e6;
+  return o;
+}
+
+Result<CapacityPlan> MakeCapacityPlan(const PlanInputs& in) {
+  if (!in.usage && !in.curve)
+    return Error::Usage("nothing to plan: give a usage series, a performance curve or both");
+  if (!(in.buffer >= 0 && in.buffer < 1))
+    return Error::Usage(Printf("buffer %g is outside [0, 1)", in.buffer));
+  if (!(in.horizon_s > 0)) return Error::Usage("the horizon must be positive");
+  CapacityPlan plan;
+  plan.created_unix = in.created_unix;
+  plan.horizon_s = in.horizon_s;
+  plan.buffer = in.buffer;
+  plan.objectives = in.objectives;
+  ForecastOptions options = in.forecast;
+  options.horizon_s = in.horizon_s;
+  if (in.usage && in.usage->columns.count("used_bytes")) {
+    auto storage = PlanStorage(in, options, plan);
+    if (!storage) return storage.error();
+    plan.storage = std::move(*storage);
+  }
+  if (in.curve) {
+    auto performance = PlanPerformance(in, options, plan);
+    if (!performance) return performance.error();
+    plan.performance = std::move(*performance);
+  } else if (!in.objectives.empty()) {
+    plan.warnings.push_back("latency objectives need a performance curve (--curve)");
+  }
+  if (in.usage && !plan.storage && !(plan.performance && plan.performance->demand))
+    return Error::BadInput(in.usage->source +
+                           ": no used_bytes, read_ops or write_ops column to plan from");
+  if (plan.storage)
+    plan.origin_unix = plan.storage->forecast.origin_s;
+  else if (plan.performance && plan.performance->demand)
+    plan.origin_unix = plan.performance->demand->origin_s;
+  else
+    plan.origin_unix = in.curve->created_unix;
+  return plan;
+}
+
+}  // namespace sfsg

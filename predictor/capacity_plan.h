@@ -1,0 +1,157 @@
+// CapacityPlan: what to do, from what was measured. Joins the usage forecast (storage and
+// demand) with the performance curve (USL and latency fits) over a planning horizon with a
+// safety buffer: the dates each limit is reached, and the capacity and throughput to
+// provision so the buffer holds to the horizon.
+//
+// MakeCapacityPlan() is the library's front door (sfsg-predict and the mount's forecast
+// loop both call it). The plan is a plain value; PlanToJson(), PlanToPrometheus() and
+// PlanToTable() render it. All are pure and thread-safe; the cost is that of the
+// forecasts (see forecast.h), well under a second.
+//
+// JSON schema "sfsg-forecast" version 1 (what /.sfsg/forecast serves). Numbers are finite
+// or null, never NaN; times are unix seconds; "days" fields count from "origin_unix";
+// a threshold not reached within the search limit has null times.
+//   {
+//     "format": "sfsg-forecast", "version": 1,
+//     "created_unix": number, "origin_unix": number (time of the last sample),
+//     "horizon_s": number, "horizon_days": number, "buffer": number (0..1),
+//     "objectives": [{"quantile": "p99", "latency_us": number}],
+//     "low_confidence": bool, "warnings": [string],
+//     "storage": null | {
+//       "column": "used_bytes", "current_bytes": number,
+//       "capacity_bytes": number, "capacity_source": "option" | "series",
+//       "threshold_bytes": number (capacity x (1 - buffer)),
+//       "at_horizon": BAND, "threshold_reached": CROSSING,
+//       "recommended_capacity_bytes": number, "additional_bytes": number,
+//       "forecast": FORECAST,
+//       "files": null | {"current": number, "at_horizon": BAND, "forecast": FORECAST}
+//     },
+//     "performance": null | {
+//       "usl": null | {"sigma", "kappa", "lambda", "sigma_stderr", "kappa_stderr",
+//                      "lambda_stderr": number, "n_star", "x_max": number | null,
+//                      "r_squared": number, "points": number, "warnings": [string]},
+//       "latency": [{"quantile": string, "objective_us": number, "base_us": number,
+//                    "saturation_ops_per_s": number, "objective_ops_per_s": number,
+//                    "measured_ops_per_s": number, "warnings": [string]}],
+//       "max_measured_ops_per_s": number,
+//       "sustainable_ops_per_s": number, "sustainable_basis": string,
+//       "demand": null | {"current_ops_per_s": number, "peak_at_horizon": BAND,
+//                         "threshold_ops_per_s": number (sustainable x (1 - buffer)),
+//                         "threshold_reached": CROSSING, "forecast": FORECAST},
+//       "recommended_ops_per_s": number | null, "headroom": number | null
+//     }
+//   }
+//   BAND     = {"expected", "lower80", "upper80", "lower95", "upper95": number}
+//   CROSSING = {"already": bool, "earliest_unix", "expected_unix", "latest_unix",
+//               "earliest_days", "expected_days", "latest_days": number | null}
+//   FORECAST = {"model": string, "seasonality": "none" | "daily" | "weekly",
+//               "step_s": number, "points": number, "filled_points": number,
+//               "level_shifts": [{"time_unix": number, "size": number}],
+//               "backtest": {"folds": number, "horizon_steps": number,
+//                            "models": [{"model": string, "candidate": bool,
+//                                        "mase", "smape", "coverage80", "coverage95":
+//                                        number | null}]},
+//               "low_confidence": bool,
+//               "path": [{"time_unix": number, BAND fields}] (at most 100, to the horizon)}
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "generator/perf_curve.h"
+#include "generator/util/json_io.h"
+#include "generator/util/status.h"
+#include "predictor/forecast.h"
+#include "predictor/latency_fit.h"
+#include "predictor/series.h"
+#include "predictor/usl.h"
+
+namespace sfsg {
+
+inline constexpr const char* kForecastFormat = "sfsg-forecast";
+inline constexpr int kForecastVersion = 1;
+
+// A latency objective: "p99=20ms" means the 99th percentile stays at or under 20 ms.
+struct Objective {
+  std::string quantile = "p99";  // mean, p50, p90, p99, p999
+  double latency_us = 0;
+};
+// Errors: kUsage naming the text (unknown quantile, unknown unit, non-positive latency).
+Result<Objective> ParseObjective(std::string_view text);
+
+struct PlanInputs {
+  std::optional<UsageTable> usage;  // used_bytes (+ capacity_bytes, files, op counters)
+  std::optional<PerfCurve> curve;
+  double horizon_s = 90 * 86400.0;
+  double buffer = 0.2;  // keep this fraction of capacity and throughput free
+  std::vector<Objective> objectives;
+  std::optional<double> capacity_bytes;  // else the series' last capacity_bytes
+  ForecastOptions forecast;              // its horizon_s is replaced by horizon_s above
+  double created_unix = 0;               // stamped into the plan (the caller's clock)
+};
+
+struct StoragePlan {
+  ForecastResult forecast;  // used_bytes
+  double current_bytes = 0;
+  double capacity_bytes = 0;
+  std::string capacity_source;  // "option" or "series"
+  double threshold_bytes = 0;
+  Band at_horizon;
+  Crossing threshold;
+  double recommended_capacity_bytes = 0;  // the 95% upper band's peak / (1 - buffer)
+  double additional_bytes = 0;            // beyond the present capacity
+  std::optional<ForecastResult> files;
+};
+
+struct ObjectivePlan {
+  Objective objective;
+  LatencyFit fit;
+  double objective_ops_per_s = 0;  // fitted throughput at the objective
+  double measured_ops_per_s = 0;   // largest measured throughput that met it
+};
+
+struct PerformancePlan {
+  std::vector<UslPoint> usl_points;
+  std::optional<UslFit> usl;
+  std::vector<ObjectivePlan> objectives;
+  std::vector<LatencyPoint> p99_points;  // for reports
+  double max_measured_ops_per_s = 0;
+  double sustainable_ops_per_s = 0;
+  std::string sustainable_basis;         // which limit set it
+  std::optional<ForecastResult> demand;  // the "ops" series
+  Band peak_at_horizon;
+  double threshold_ops_per_s = 0;
+  Crossing threshold;
+  std::optional<double> recommended_ops_per_s, headroom;
+};
+
+struct CapacityPlan {
+  double created_unix = 0;
+  double origin_unix = 0;
+  double horizon_s = 0;
+  double buffer = 0;
+  std::vector<Objective> objectives;
+  std::optional<StoragePlan> storage;
+  std::optional<PerformancePlan> performance;
+  bool low_confidence = false;
+  std::vector<std::string> warnings;
+};
+
+// REQUIRES: inputs.usage or inputs.curve. Errors: kUsage (nothing to plan, no capacity
+// for a used_bytes series, buffer outside [0, 1)), kBadInput (a series too short to
+// forecast, a curve too small for any fit), as the forecasts and fits report them.
+Result<CapacityPlan> MakeCapacityPlan(const PlanInputs& inputs);
+
+// The "sfsg-forecast" v1 document described above.
+Result<Json> PlanToJson(const CapacityPlan& plan);
+// One FORECAST object of that document (what `sfsg-predict backtest --json` prints).
+Json ForecastToJson(const ForecastResult& forecast);
+// Prometheus text exposition (gauges named sfsg_forecast_*), no NaN; +Inf for a limit
+// not reached within the search limit.
+std::string PlanToPrometheus(const CapacityPlan& plan);
+// A human-readable table.
+std::string PlanToTable(const CapacityPlan& plan);
+
+}  // namespace sfsg

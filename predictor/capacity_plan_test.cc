@@ -1,0 +1,189 @@
+#include "predictor/capacity_plan.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "predictor/report.h"
+#include "predictor/test_support.h"
+
+namespace sfsg {
+namespace {
+
+constexpr double kDay = 86400;
+
+// A closed-loop ladder on a USL system; latency by Little's law (R = N / X), p99 three
+// times the mean.
+PerfCurve MakeCurve(std::initializer_list<uint32_t> ladder) {
+  PerfCurve curve;
+  curve.source = "test";
+  curve.target = "/synthetic";
+  curve.created_unix = 1.7e9;
+  for (uint32_t n : ladder) {
+    CurveStep step;
+    step.concurrency = n;
+    step.duration_s = 10;
+    const double x = 2000.0 * n / (1 + 0.05 * (n - 1) + 0.002 * n * (n - 1));
+    step.total.ops_per_s = x;
+    step.total.ops = static_cast<uint64_t>(x * 10);
+    step.total.latency.mean_us = 1e6 * n / x;
+    step.total.latency.p50_us = 0.8 * step.total.latency.mean_us;
+    step.total.latency.p99_us = 3 * step.total.latency.mean_us;
+    curve.steps.push_back(step);
+  }
+  return curve;
+}
+
+// 60 days of hourly metering: used bytes grow 10 GiB/day on a 1 TiB volume; reads and
+// writes (cumulative counters) run at 300 + 100 sin(day) ops/s, growing 2 ops/s per day.
+UsageTable MakeUsage() {
+  UsageTable t;
+  t.source = "usage.csv";
+  testing::Gaussian noise(3);
+  double reads = 0, writes = 0;
+  for (int i = 0; i < 60 * 24; ++i) {
+    const double time = 1.7e9 + 3600.0 * i;
+    const double day = i / 24.0;
+    t.time_s.push_back(time);
+    t.columns["used_bytes"].push_back(3e11 + 1.0737e10 * day + 2e8 * noise.Next());
+    t.columns["capacity_bytes"].push_back(1099511627776.0);
+    t.columns["files"].push_back(1e6 + 2000 * day);
+    const double rate = 300 + 2 * day + 100 * std::sin(2 * M_PI * day) + 5 * noise.Next();
+    reads += 3600 * rate * 0.7;
+    writes += 3600 * rate * 0.3;
+    t.columns["read_ops"].push_back(reads);
+    t.columns["write_ops"].push_back(writes);
+  }
+  return t;
+}
+
+TEST(CapacityPlanTest, JoinsStorageAndPerformanceIntoOnePlan) {
+  PlanInputs in;
+  in.usage = MakeUsage();
+  in.curve = MakeCurve({1, 2, 4, 8, 12, 16, 24, 32, 48});
+  in.horizon_s = 90 * kDay;
+  in.buffer = 0.2;
+  in.objectives = {*ParseObjective("p99=20ms")};
+  in.created_unix = 1.8e9;
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  ASSERT_TRUE(plan->storage.has_value());
+  const StoragePlan& s = *plan->storage;
+  EXPECT_EQ(s.capacity_source, "series");
+  EXPECT_DOUBLE_EQ(s.threshold_bytes, 0.8 * 1099511627776.0);
+  // Usage crossed 80% of 1 TiB (879.6 GB) at day 53.9: already reached.
+  EXPECT_TRUE(s.threshold.already);
+  EXPECT_GT(s.recommended_capacity_bytes, s.capacity_bytes);
+  EXPECT_NEAR(s.at_horizon.expected, 3e11 + 1.0737e10 * (59 + 23 / 24.0 + 90), 0.02 * 1.5e12);
+  ASSERT_TRUE(s.files.has_value());
+  ASSERT_TRUE(plan->performance.has_value());
+  const PerformancePlan& p = *plan->performance;
+  ASSERT_TRUE(p.usl.has_value());
+  EXPECT_NEAR(p.usl->sigma, 0.05, 0.005);
+  EXPECT_NEAR(p.usl->kappa, 0.002, 0.0002);
+  ASSERT_EQ(p.objectives.size(), 1u);
+  EXPECT_GT(p.sustainable_ops_per_s, 0);
+  ASSERT_TRUE(p.demand.has_value());
+  EXPECT_EQ(p.demand->seasonality.name, "daily");
+  EXPECT_GT(p.peak_at_horizon.expected, 500);  // 300 + 2 x 150 days + the daily peak
+  ASSERT_TRUE(p.recommended_ops_per_s.has_value());
+
+  auto json = PlanToJson(*plan);
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ((*json)["format"], "sfsg-forecast");
+  EXPECT_EQ((*json)["version"], 1);
+  EXPECT_EQ((*json)["storage"]["threshold_reached"]["already"], true);
+  EXPECT_TRUE((*json)["storage"]["forecast"]["path"].is_array());
+  EXPECT_LE((*json)["storage"]["forecast"]["path"].size(), 100u);
+  EXPECT_TRUE((*json)["performance"]["usl"]["sigma"].is_number());
+  EXPECT_TRUE((*json)["performance"]["demand"]["peak_at_horizon"]["upper95"].is_number());
+  const std::string text = json->dump();
+  EXPECT_EQ(text.find("NaN"), std::string::npos);
+  const std::string prometheus = PlanToPrometheus(*plan);
+  EXPECT_NE(prometheus.find("sfsg_forecast_storage_recommended_capacity_bytes "),
+            std::string::npos);
+  EXPECT_NE(prometheus.find("sfsg_forecast_usl_sigma "), std::string::npos);
+  EXPECT_NE(prometheus.find("sfsg_forecast_demand_peak_ops_per_second{band=\"upper95\"}"),
+            std::string::npos);
+  EXPECT_EQ(prometheus.find("nan"), std::string::npos);
+  const std::string table = PlanToTable(*plan);
+  EXPECT_NE(table.find("already reached"), std::string::npos) << table;
+  const std::string html = PlanToHtml(*plan);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_EQ(html.find("nan"), std::string::npos);
+}
+
+TEST(CapacityPlanTest, DatesTheThresholdAndSizesTheCapacity) {
+  PlanInputs in;
+  in.usage = MakeUsage();
+  in.usage->columns.erase("capacity_bytes");
+  in.capacity_bytes = 2e12;  // threshold 1.6e12: reached around day 121, 61 days ahead
+  in.horizon_s = 90 * kDay;
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const StoragePlan& s = *plan->storage;
+  EXPECT_EQ(s.capacity_source, "option");
+  ASSERT_TRUE(s.threshold.expected_s.has_value());
+  const double truth_days = (1.6e12 - 3e11) / 1.0737e10 - (59 + 23 / 24.0);
+  EXPECT_NEAR((*s.threshold.expected_s - s.forecast.origin_s) / kDay, truth_days,
+              0.05 * truth_days);
+  EXPECT_LE(*s.threshold.earliest_s, *s.threshold.expected_s);
+  EXPECT_GE(*s.threshold.latest_s, *s.threshold.expected_s);
+  // Capacity for the 95% peak at day 150 with 20% free.
+  EXPECT_NEAR(s.recommended_capacity_bytes, (3e11 + 1.0737e10 * 150) / 0.8, 0.05e12);
+  EXPECT_FALSE(plan->performance.has_value());
+}
+
+TEST(CapacityPlanTest, BadInputsGiveClearErrors) {
+  PlanInputs none;
+  auto plan = MakeCapacityPlan(none);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.error().code, ErrorCode::kUsage);
+
+  PlanInputs no_capacity;
+  no_capacity.usage = MakeUsage();
+  no_capacity.usage->columns.erase("capacity_bytes");
+  plan = MakeCapacityPlan(no_capacity);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.error().code, ErrorCode::kUsage);
+  EXPECT_NE(plan.error().message.find("--capacity"), std::string::npos);
+
+  PlanInputs one_step;
+  one_step.curve = MakeCurve({8});
+  one_step.objectives = {*ParseObjective("p99=20ms")};
+  plan = MakeCapacityPlan(one_step);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.error().code, ErrorCode::kBadInput);
+
+  PlanInputs short_series;
+  short_series.usage = UsageTable{"short.csv", {1, 2, 3}, {{"used_bytes", {1, 2, 3}}}};
+  short_series.capacity_bytes = 100;
+  plan = MakeCapacityPlan(short_series);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.error().code, ErrorCode::kBadInput);
+
+  EXPECT_FALSE(ParseObjective("p99").ok());
+  EXPECT_FALSE(ParseObjective("p98=20ms").ok());
+  auto unit = ParseObjective("p99=20parsecs");
+  ASSERT_FALSE(unit.ok());
+  EXPECT_NE(unit.error().message.find("unknown unit"), std::string::npos);
+  EXPECT_FALSE(ParseObjective("p99=0ms").ok());
+  EXPECT_DOUBLE_EQ(ParseObjective("p50=1.5ms")->latency_us, 1500);
+}
+
+TEST(CapacityPlanTest, ThinCurveIsLabelledLowConfidence) {
+  PlanInputs in;
+  in.curve = MakeCurve({1, 2, 4});  // USL fits 3 levels, warns
+  in.objectives = {*ParseObjective("p99=50ms")};
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_FALSE(plan->warnings.empty());
+  auto json = PlanToJson(*plan);
+  ASSERT_TRUE(json.ok());
+  EXPECT_TRUE((*json)["storage"].is_null());
+  EXPECT_TRUE((*json)["performance"]["demand"].is_null());
+  EXPECT_EQ(json->dump().find("NaN"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sfsg

@@ -1,0 +1,199 @@
+#include "predictor/forecast.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "predictor/test_support.h"
+
+namespace sfsg {
+namespace {
+
+constexpr double kDay = 86400;
+
+// used(t) = 1 TB + 20 GB/day, a daily cycle of +-5 GB, noise of 2 GB (hourly samples).
+double TrueUsage(double t_s) {
+  return 1e12 + 2e10 * t_s / kDay + 5e9 * std::sin(2 * M_PI * t_s / kDay);
+}
+
+TEST(ForecastTest, RecoversTimeToThresholdOfLinearSeasonalNoisySeriesWithinFivePercent) {
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    testing::Gaussian noise(seed);
+    std::vector<double> values;
+    const double step = 3600;
+    const size_t n = 60 * 24;  // 60 days
+    for (size_t i = 0; i < n; ++i) values.push_back(TrueUsage(i * step) + 2e9 * noise.Next());
+    const Series series = testing::MakeSeries("used_bytes", 0, step, values);
+    ForecastOptions options;
+    options.horizon_s = 90 * kDay;
+    auto forecast = ForecastSeries(series, options);
+    ASSERT_TRUE(forecast.ok()) << forecast.error().message;
+    EXPECT_EQ(forecast->seasonality.name, "daily");
+    EXPECT_TRUE(forecast->level_shifts.empty());
+    EXPECT_FALSE(forecast->low_confidence);
+    // Threshold 3 TB: the trend reaches it at day 100, 40 days after the last sample.
+    const double threshold = 3e12;
+    double truth = forecast->origin_s;
+    while (TrueUsage(truth) < threshold) truth += 60;
+    const Crossing c = TimeToThreshold(*forecast, threshold);
+    ASSERT_TRUE(c.expected_s.has_value());
+    ASSERT_TRUE(c.earliest_s.has_value());
+    ASSERT_TRUE(c.latest_s.has_value());
+    const double lead = truth - forecast->origin_s;
+    std::printf(
+        "seed %llu model %s: truth %.2f d, expected %.2f d [%.2f, %.2f]\n",
+        static_cast<unsigned long long>(seed), std::string(ModelName(forecast->model)).c_str(),
+        lead / kDay, (*c.expected_s - forecast->origin_s) / kDay,
+        (*c.earliest_s - forecast->origin_s) / kDay, (*c.latest_s - forecast->origin_s) / kDay);
+    EXPECT_NEAR(*c.expected_s - forecast->origin_s, lead, 0.05 * lead);
+    EXPECT_LE(*c.earliest_s, *c.expected_s);
+    EXPECT_GE(*c.latest_s, *c.expected_s);
+    EXPECT_LE(*c.earliest_s, truth);
+    EXPECT_GE(*c.latest_s, truth);
+  }
+}
+
+// The processes the coverage simulation draws from; the future continues the same draw.
+enum class Process { kLocalLinearTrend, kTrendPlusNoise, kSeasonalTrend };
+
+std::vector<double> Simulate(Process process, size_t length, uint64_t seed) {
+  testing::Gaussian noise(seed);
+  std::vector<double> values;
+  double level = 1000;
+  for (size_t i = 0; i < length; ++i) {
+    switch (process) {
+      case Process::kLocalLinearTrend:  // level drifts with noise, observations add noise
+        level += 2 + 3 * noise.Next();
+        values.push_back(level + 5 * noise.Next());
+        break;
+      case Process::kTrendPlusNoise:
+        values.push_back(1000 + 0.5 * static_cast<double>(i) + 10 * noise.Next());
+        break;
+      case Process::kSeasonalTrend:  // hourly samples, daily cycle
+        values.push_back(1000 + 0.2 * static_cast<double>(i) +
+                         30 * std::sin(2 * M_PI * static_cast<double>(i) / 24) + 8 * noise.Next());
+        break;
+    }
+  }
+  return values;
+}
+
+class CoverageTest : public ::testing::TestWithParam<Process> {};
+
+TEST_P(CoverageTest, IntervalCoverageIsWithinFivePointsOfNominalInSimulation) {
+  double inside80 = 0, inside95 = 0, total = 0;
+  const size_t n = 400, horizon = 48;
+  for (uint64_t seed = 1; seed <= 120; ++seed) {
+    const std::vector<double> values = Simulate(GetParam(), n + horizon, 1000 * seed);
+    const std::vector<double> history(values.begin(), values.begin() + n);
+    const Series series = testing::MakeSeries("value", 0, 3600, history);
+    ForecastOptions options;
+    options.horizon_s = horizon * 3600.0;
+    auto forecast = ForecastSeries(series, options);
+    ASSERT_TRUE(forecast.ok()) << forecast.error().message;
+    for (size_t h : {1, 12, 24, 36, 48}) {
+      const Band& band = forecast->path[h - 1];
+      const double actual = values[n + h - 1];
+      inside80 += actual >= band.lower80 && actual <= band.upper80;
+      inside95 += actual >= band.lower95 && actual <= band.upper95;
+      total += 1;
+    }
+  }
+  std::printf("coverage: 80%% band %.1f%%, 95%% band %.1f%%\n", 100 * inside80 / total,
+              100 * inside95 / total);
+  EXPECT_NEAR(inside80 / total, 0.80, 0.05);
+  EXPECT_NEAR(inside95 / total, 0.95, 0.05);
+}
+
+INSTANTIATE_TEST_SUITE_P(Processes, CoverageTest,
+                         ::testing::Values(Process::kLocalLinearTrend, Process::kTrendPlusNoise,
+                                           Process::kSeasonalTrend));
+
+TEST(ForecastTest, LevelShiftsFromCleanupsDoNotFlattenTheTrend) {
+  // 60 days of hourly usage growing 10 GB/day; every 14 days a clean-up deletes 300 GB.
+  testing::Gaussian noise(11);
+  std::vector<double> values;
+  double deleted = 0;
+  for (size_t i = 0; i < 60 * 24; ++i) {
+    if (i > 0 && i % (14 * 24) == 0) deleted += 3e11;
+    values.push_back(2e12 + 1e10 * i / 24.0 - deleted + 1e8 * noise.Next());
+  }
+  const Series series = testing::MakeSeries("used_bytes", 0, 3600, values);
+  ForecastOptions options;
+  options.horizon_s = 30 * kDay;
+  auto forecast = ForecastSeries(series, options);
+  ASSERT_TRUE(forecast.ok()) << forecast.error().message;
+  ASSERT_EQ(forecast->level_shifts.size(), 4u);
+  for (size_t k = 0; k < 4; ++k) {
+    EXPECT_NEAR(forecast->level_shifts[k].time_s, (k + 1) * 14 * kDay, 3600);
+    EXPECT_NEAR(forecast->level_shifts[k].size, -3e11, 0.02 * 3e11);
+  }
+  // The growth between clean-ups is the trend: 10 GB/day, from the current level.
+  const Band in_30_days = forecast->At(forecast->origin_s + 30 * kDay);
+  EXPECT_NEAR(in_30_days.expected - forecast->last_value, 3e11, 0.05 * 3e11);
+  // Without the detection the same models see a much flatter line.
+  options.level_shifts = LevelShiftMode::kOff;
+  auto flat = ForecastSeries(series, options);
+  ASSERT_TRUE(flat.ok());
+  EXPECT_TRUE(flat->level_shifts.empty());
+  EXPECT_LT(flat->At(flat->origin_s + 30 * kDay).expected - flat->last_value, 0.5 * 3e11);
+}
+
+TEST(ForecastTest, BurstsAreNotLevelShifts) {
+  std::vector<double> values(500, 1e6);
+  for (size_t i = 20; i < 500; i += 37) values[i] = 5e8;  // one-sample bursts
+  for (size_t i = 100; i < 104; ++i) values[i] = 7e8;     // a short plateau
+  EXPECT_TRUE(DetectLevelShifts(values).empty());
+}
+
+TEST(ForecastTest, DetectsDailyAndWeeklySeasonalityButNotInARandomWalk) {
+  testing::Gaussian noise(5);
+  std::vector<double> daily, weekly, walk;
+  double level = 0;
+  for (size_t i = 0; i < 28 * 24; ++i) {
+    const double hour = static_cast<double>(i % 24), day = static_cast<double>((i / 24) % 7);
+    daily.push_back(100 + 20 * std::sin(2 * M_PI * hour / 24) + 3 * noise.Next());
+    weekly.push_back(100 + (day >= 5 ? -40 : 0) + 10 * std::sin(2 * M_PI * hour / 24) +
+                     3 * noise.Next());
+    level += noise.Next();
+    walk.push_back(level);
+  }
+  EXPECT_EQ(DetectSeasonality(daily, 3600).name, "daily");
+  EXPECT_EQ(DetectSeasonality(daily, 3600).period, 24u);
+  EXPECT_EQ(DetectSeasonality(weekly, 3600).name, "weekly");
+  EXPECT_EQ(DetectSeasonality(weekly, 3600).period, 168u);
+  EXPECT_EQ(DetectSeasonality(walk, 3600).name, "none");
+  // Too little history for three periods: none.
+  EXPECT_EQ(DetectSeasonality(std::span<const double>(daily).first(60), 3600).name, "none");
+}
+
+TEST(ForecastTest, TooFewPointsIsAClearError) {
+  const Series series = testing::MakeSeries("used_bytes", 0, 60, {1, 2, 3, 4, 5});
+  auto forecast = ForecastSeries(series, ForecastOptions());
+  ASSERT_FALSE(forecast.ok());
+  EXPECT_EQ(forecast.error().code, ErrorCode::kBadInput);
+  EXPECT_NE(forecast.error().message.find("at least 10"), std::string::npos)
+      << forecast.error().message;
+}
+
+TEST(ForecastTest, ShortOrFlatHistoryGivesLowConfidenceButFiniteOutput) {
+  const Series flat = testing::MakeSeries("used_bytes", 0, 3600, std::vector<double>(20, 5e9));
+  ForecastOptions options;
+  options.horizon_s = 90 * kDay;
+  auto forecast = ForecastSeries(flat, options);
+  ASSERT_TRUE(forecast.ok()) << forecast.error().message;
+  EXPECT_TRUE(forecast->low_confidence);
+  EXPECT_FALSE(forecast->warnings.empty());
+  for (const Band& b : forecast->path) {
+    EXPECT_TRUE(std::isfinite(b.lower95) && std::isfinite(b.upper95));
+    EXPECT_DOUBLE_EQ(b.expected, 5e9);
+  }
+  const Crossing c = TimeToThreshold(*forecast, 1e10);
+  EXPECT_FALSE(c.expected_s.has_value());
+  EXPECT_FALSE(c.already);
+  EXPECT_TRUE(TimeToThreshold(*forecast, 1e9).already);
+}
+
+}  // namespace
+}  // namespace sfsg

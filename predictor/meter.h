@@ -1,0 +1,56 @@
+// Metering a real mount: the built-in source of usage series for users with none.
+//
+// A sample is statvfs(2) of the path (used bytes = (blocks - free blocks) x fragment size,
+// capacity, used inodes) plus the cumulative I/O counters of the block device backing the
+// mount, from /proc/diskstats. The device is the mount's major:minor in
+// /proc/self/mountinfo (the longest mount point containing the path), or, when that is
+// not a block device (btrfs, device-mapper views), the device node named as the mount's
+// source. Filesystems with no block device (tmpfs, FUSE, NFS) leave the I/O columns empty.
+//
+// Rows go to the usage CSV that series.h reads:
+//   timestamp,used_bytes,capacity_bytes,files,read_ops,write_ops,read_bytes,write_bytes
+// Functions are thread-compatible (no shared state) and do a few small reads each.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "generator/util/status.h"
+
+namespace sfsg {
+
+struct DiskCounters {
+  uint64_t read_ops = 0, write_ops = 0;      // completed requests
+  uint64_t read_bytes = 0, write_bytes = 0;  // sectors x 512
+};
+
+struct MeterSource {
+  std::string path;  // as given
+  std::string mount_point;
+  std::string fs_type;
+  std::string device;  // diskstats name ("vda", "nvme0n1p2"); empty: none
+  unsigned major = 0, minor = 0;
+};
+
+struct MeterSample {
+  double time_s = 0;  // unix seconds
+  uint64_t used_bytes = 0, capacity_bytes = 0, files = 0;
+  std::optional<DiskCounters> disk;
+};
+
+// Finds the mount and the device behind path. Errors: kIo (path missing, /proc unreadable).
+Result<MeterSource> ResolveMeterSource(const std::string& path);
+
+// Reads statvfs and the device counters now. Errors: kIo.
+Result<MeterSample> TakeSample(const MeterSource& source);
+
+// The CSV header line (with '\n') and one row for a sample; empty cells for no device.
+std::string MeterCsvHeader();
+std::string MeterCsvRow(const MeterSample& sample);
+
+// Appends a row to csv_path, writing the header first when the file is new or empty.
+// Errors: kIo; kBadInput when an existing file has a different header.
+Status AppendMeterSample(const std::string& csv_path, const MeterSample& sample);
+
+}  // namespace sfsg

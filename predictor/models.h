@@ -1,0 +1,63 @@
+// Forecasting models on an evenly spaced series: the candidates the backtest chooses from.
+//
+// Each model is fitted to a training window y[0..n) and forecasts y[n..n+steps). They are
+// pure functions of their inputs (Theil–Sen samples pairs with a seeded SplitMix stream),
+// thread-safe, and O(n) apart from the parameter search of the smoothing models, which
+// runs a fixed grid of O(n) passes (about 100). Nothing here allocates more than O(n).
+//
+// References: Theil (1950) and Sen (1968) for the median-of-slopes line; Gardner &
+// McKenzie (1985) for damped trend smoothing; Holt (1957) and Winters (1960) for
+// additive seasonal smoothing, in the error-correction form of Hyndman et al.,
+// "Forecasting with Exponential Smoothing" (2008), ch. 2.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "generator/util/status.h"
+
+namespace sfsg {
+
+enum class ModelKind {
+  kLinear,         // least-squares line (+ seasonal indices when a season is given)
+  kTheilSen,       // median of pairwise slopes (+ seasonal indices): robust to bursts
+  kDampedHolt,     // level + damped trend exponential smoothing
+  kHoltWinters,    // level + trend + additive season exponential smoothing
+  kSeasonalNaive,  // the value one season earlier (last value when season is 1)
+  kPredictLinear,  // Prometheus predict_linear: least squares over a trailing window
+};
+
+inline constexpr ModelKind kAllModels[] = {ModelKind::kLinear,        ModelKind::kTheilSen,
+                                           ModelKind::kDampedHolt,    ModelKind::kHoltWinters,
+                                           ModelKind::kSeasonalNaive, ModelKind::kPredictLinear};
+
+// "linear", "theil_sen", "damped_holt", "holt_winters", "seasonal_naive", "predict_linear".
+std::string_view ModelName(ModelKind kind);
+
+struct ModelOptions {
+  size_t season = 1;         // period in steps; 1 = none
+  size_t linear_window = 0;  // predict_linear's window in steps; 0 = whole training set
+  uint64_t seed = 1;         // Theil–Sen pair sampling
+};
+
+// What a fit found, for reports. Unused fields stay 0.
+struct ModelFit {
+  double level = 0;  // at the last training point
+  double slope = 0;  // per step, at the last training point
+  double alpha = 0, beta = 0, gamma = 0, phi = 0;
+};
+
+// True when the model can be fitted to n points with these options (Holt–Winters needs
+// two full seasons and season > 1; the others need 3 points).
+bool ModelApplies(ModelKind kind, size_t n, const ModelOptions& options);
+
+// Fits `kind` to train and returns the forecasts for the next `steps` points.
+// REQUIRES: ModelApplies(kind, train.size(), options). Output is finite for finite input.
+std::vector<double> FitAndForecast(ModelKind kind, std::span<const double> train, size_t steps,
+                                   const ModelOptions& options, ModelFit* fit = nullptr);
+
+}  // namespace sfsg

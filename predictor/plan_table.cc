@@ -1,0 +1,195 @@
+// The human-readable rendering of a CapacityPlan.
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <ctime>
+
+#include "generator/util/units.h"
+#include "predictor/capacity_plan.h"
+
+namespace sfsg {
+namespace {
+
+constexpr double kDay = 86400;
+
+std::string Format(const char* format, ...) __attribute__((format(printf, 1, 2)));
+std::string Format(const char* format, ...) {
+  char buf[512];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(buf, sizeof(buf), format, args);
+  va_end(args);
+  return buf;
+}
+
+std::string Date(double unix_s) {
+  if (!std::isfinite(unix_s)) return "-";
+  const std::time_t t = static_cast<std::time_t>(std::floor(unix_s));
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M UTC", &tm);
+  return buf;
+}
+
+std::string Step(double seconds) {
+  if (seconds >= kDay && std::fmod(seconds, kDay) == 0) return Format("%.0fd", seconds / kDay);
+  if (seconds >= 3600 && std::fmod(seconds, 3600) == 0) return Format("%.0fh", seconds / 3600);
+  if (seconds >= 60 && std::fmod(seconds, 60) == 0) return Format("%.0fm", seconds / 60);
+  return Format("%.0fs", seconds);
+}
+
+std::string When(const std::optional<double>& t, double origin_s) {
+  if (!t) return "not within the search limit";
+  return Date(*t) + Format(" (%.1f d)", (*t - origin_s) / kDay);
+}
+
+std::string CrossingText(const Crossing& c, double origin_s) {
+  if (c.already) return "already reached";
+  if (!c.earliest_s && !c.expected_s && !c.latest_s) return "not within the search limit";
+  return "expected " + When(c.expected_s, origin_s) + "\n" + std::string(27, ' ') + "earliest " +
+         When(c.earliest_s, origin_s) + "\n" + std::string(27, ' ') + "latest   " +
+         When(c.latest_s, origin_s);
+}
+
+std::string Row(const char* label, const std::string& value) {
+  return Format("  %-24s %s\n", label, value.c_str());
+}
+
+std::string Rate(double ops) { return Format("%.0f ops/s", ops); }
+
+std::string ForecastHeading(const char* title, const ForecastResult& f) {
+  return Format("%s (%s; model %s, seasonality %s, %zu points at %s%s)\n", title, f.column.c_str(),
+                std::string(ModelName(f.model)).c_str(), f.seasonality.name.c_str(),
+                f.grid.values.size(), Step(f.grid.step_s).c_str(),
+                f.level_shifts.empty()
+                    ? ""
+                    : Format(", %zu clean-ups undone", f.level_shifts.size()).c_str());
+}
+
+std::string BacktestTable(const ForecastResult& f) {
+  std::string out = Format("  backtest: %zu folds, %zu steps ahead\n", f.backtest.folds,
+                           f.backtest.horizon_steps);
+  out += "    model            MASE    sMAPE  cover80  cover95\n";
+  for (const ModelScore& s : f.backtest.scores) {
+    const std::string name = std::string(ModelName(s.model)) + (s.model == f.model ? " *" : "");
+    if (!s.applies) {
+      out += Format("    %-15s  n/a\n", name.c_str());
+      continue;
+    }
+    out += Format("    %-15s %6.3f %7.1f%% %7.1f%% %7.1f%%\n", name.c_str(), s.mase, s.smape,
+                  100 * s.coverage80, 100 * s.coverage95);
+  }
+  return out;
+}
+
+std::string StorageSection(const StoragePlan& s, double buffer) {
+  const ForecastResult& f = s.forecast;
+  const Band& h = s.at_horizon;
+  std::string out = ForecastHeading("Storage", f);
+  out += Row("used now", FormatBytes(s.current_bytes) + " of " + FormatBytes(s.capacity_bytes) +
+                             " capacity (" + s.capacity_source + ")");
+  out += Row(Format("threshold (%.0f%% full)", 100 * (1 - buffer)).c_str(),
+             FormatBytes(s.threshold_bytes));
+  out += Row("at horizon", FormatBytes(h.expected) + "  (80%: " + FormatBytes(h.lower80) + " .. " +
+                               FormatBytes(h.upper80) + ", 95%: " + FormatBytes(h.lower95) +
+                               " .. " + FormatBytes(h.upper95) + ")");
+  out += Row("threshold reached", CrossingText(s.threshold, f.origin_s));
+  out += Row("recommended capacity", FormatBytes(s.recommended_capacity_bytes) + "  (add " +
+                                         FormatBytes(s.additional_bytes) + ")");
+  if (s.files)
+    out +=
+        Row("files", FormatCount(s.files->last_value) + " now, " +
+                         FormatCount(s.files->At(s.files->origin_s + s.files->horizon_s).expected) +
+                         " at horizon");
+  return out + BacktestTable(f);
+}
+
+std::string PerformanceSection(const PerformancePlan& p, double buffer) {
+  std::string out = "Performance\n";
+  if (p.usl) {
+    const UslFit& u = *p.usl;
+    out += Row("USL",
+               Format("sigma %.4g +- %.2g, kappa %.3g +- %.2g, lambda %.4g +- %.2g ops/s", u.sigma,
+                      u.sigma_stderr, u.kappa, u.kappa_stderr, u.lambda, u.lambda_stderr));
+    std::string peak = u.x_max ? Rate(*u.x_max) : std::string("unbounded");
+    if (u.n_star) peak += Format(" at N* = %.1f", *u.n_star);
+    out += Row("USL peak", peak + Format("  (R^2 %.3f, %zu points)", u.r_squared, u.points));
+  }
+  for (const ObjectivePlan& o : p.objectives) {
+    const std::string label =
+        o.objective.quantile + " <= " + Format("%.3g ms", o.objective.latency_us / 1000);
+    out += Row(label.c_str(), "up to " + Rate(o.objective_ops_per_s) + " (fitted; measured " +
+                                  Rate(o.measured_ops_per_s) + ")");
+  }
+  out += Row("sustainable", Rate(p.sustainable_ops_per_s) + " (" + p.sustainable_basis + ")");
+  if (p.demand) {
+    const Band& peak = p.peak_at_horizon;
+    out += Row("demand now",
+               Rate(p.demand->last_value) +
+                   Format(" (model %s)", std::string(ModelName(p.demand->model)).c_str()));
+    out += Row("demand peak to horizon",
+               Rate(peak.expected) + "  (95%: up to " + Rate(peak.upper95) + ")");
+    out += Row(Format("demand reaches %.0f%%", 100 * (1 - buffer)).c_str(),
+               CrossingText(p.threshold, p.demand->origin_s));
+    out += Row("recommended throughput",
+               Rate(*p.recommended_ops_per_s) +
+                   (p.headroom ? Format("  (headroom now %.0f%%)", 100 * *p.headroom) : ""));
+    out += BacktestTable(*p.demand);
+  } else {
+    out += Row("demand", "no read_ops/write_ops series given");
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string PlanToTable(const CapacityPlan& plan) {
+  std::string out =
+      Format("sfsg capacity plan: horizon %.1f days, buffer %.0f%%, last sample %s\n",
+             plan.horizon_s / kDay, 100 * plan.buffer, Date(plan.origin_unix).c_str());
+  if (plan.low_confidence) out += "LOW CONFIDENCE: the data is thin; see the warnings\n";
+  if (plan.storage) out += "\n" + StorageSection(*plan.storage, plan.buffer);
+  if (plan.performance) out += "\n" + PerformanceSection(*plan.performance, plan.buffer);
+  if (!plan.warnings.empty()) {
+    out += "\nWarnings\n";
+    for (const std::string& w : plan.warnings) out += "  - " + w + "\n";
+  }
+  return out;
+}
+
+}  // namespace sfsg
+
+namespace sfsg {
+
+std::string BacktestReport(const ForecastResult& f, std::string_view source) {
+  std::string out = Format("backtest of '%s' in %.*s\n", f.column.c_str(),
+                           static_cast<int>(source.size()), source.data());
+  out += Format("  %zu points at a %s step (%zu filled), seasonality %s, %zu level shifts\n",
+                f.grid.values.size(), Step(f.grid.step_s).c_str(), f.grid.filled,
+                f.seasonality.name.c_str(), f.level_shifts.size());
+  out += BacktestTable(f);
+  const ModelScore *chosen = nullptr, *linear = nullptr, *naive = nullptr;
+  for (const ModelScore& s : f.backtest.scores) {
+    if (s.model == f.model) chosen = &s;
+    if (s.model == ModelKind::kPredictLinear && s.applies) linear = &s;
+    if (s.model == ModelKind::kSeasonalNaive && s.applies) naive = &s;
+  }
+  out += Format("chosen: %s (lowest MASE among linear, theil_sen, damped_holt, holt_winters)\n",
+                std::string(ModelName(f.model)).c_str());
+  auto compare = [&](const ModelScore* other, const char* name) {
+    if (!chosen || !other || !(other->mase > 0)) return;
+    const double change = 100 * (1 - chosen->mase / other->mase);
+    const std::string verdict = std::fabs(change) < 0.5 ? std::string("the same")
+                                                        : Format("%.0f%% %s", std::fabs(change),
+                                                                 change > 0 ? "lower" : "higher");
+    out += Format("  vs %s: MASE %.3f against %.3f (%s)\n", name, chosen->mase, other->mase,
+                  verdict.c_str());
+  };
+  compare(linear, "predict_linear's method");
+  compare(naive, "seasonal naive");
+  for (const std::string& w : f.warnings) out += "warning: " + w + "\n";
+  return out;
+}
+
+}  // namespace sfsg

@@ -1,0 +1,155 @@
+#!/bin/bash
+# Command-line tests of sfsg-predict and sfsg-meter: real binaries, real files, exit codes.
+# usage: predict_cli_test.sh SFSG_PREDICT SFSG_METER SOURCE_DIR
+set -u
+predict=$1
+meter=$2
+source_dir=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+# expect CODE CMD...: runs CMD, checks its exit status, keeps its output in $work/out.
+expect() {
+  local want=$1
+  shift
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  if [ "$got" -ne "$want" ]; then
+    fail "exit $got (wanted $want): $*"
+    sed 's/^/  | /' "$work/err" >&2
+  fi
+}
+
+contains() {
+  grep -q -- "$1" "$work/${2:-out}" || fail "output lacks '$1'"
+}
+
+no_nan() {
+  if grep -qiE '(^|[^a-z])nan([^a-z]|$)' "$1"; then fail "$1 contains NaN"; fi
+}
+
+# 60 days of hourly metering: 10 GiB/day growth with a 200 GiB clean-up on day 30, a
+# daily cycle, pseudo-random noise (an LCG, so the file is the same everywhere), and
+# read/write counters with a daily cycle.
+awk 'BEGIN {
+  print "timestamp,used_bytes,capacity_bytes,files,read_ops,write_ops,read_bytes,write_bytes";
+  seed = 12345; reads = 0; writes = 0;
+  for (i = 0; i < 60 * 24; i++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648; noise = seed / 2147483648 - 0.5;
+    day = i / 24;
+    used = 3e11 + 10737418240 * day + 2e9 * sin(6.2831853 * day) + 1e9 * noise;
+    if (day >= 30) used -= 214748364800;
+    rate = 300 + 2 * day + 100 * sin(6.2831853 * day) + 20 * noise;
+    reads += 3600 * rate * 0.7; writes += 3600 * rate * 0.3;
+    printf "%d,%.0f,1099511627776,%.0f,%.0f,%.0f,%.0f,%.0f\n", 1700000000 + 3600 * i, used,
+      1e6 + 2000 * day, reads, writes, reads * 4096, writes * 8192;
+  }
+}' >"$work/usage.csv"
+
+# The plan, in each output form.
+expect 0 "$predict" --usage "$work/usage.csv" --curve "$source_dir/predictor/testdata/curve.json" \
+  --horizon 90d --buffer 20% --slo p99=20ms --report "$work/report.html"
+contains "Storage (used_bytes"
+contains "1 clean-ups undone"
+contains "threshold reached"
+contains "Performance"
+contains "p99 <= 20 ms"
+contains "recommended capacity"
+no_nan "$work/out"
+[ -s "$work/report.html" ] || fail "no HTML report"
+grep -c "<svg" "$work/report.html" | grep -q 4 || fail "the report should hold 4 charts"
+no_nan "$work/report.html"
+
+expect 0 "$predict" plan --usage "$work/usage.csv" --curve "$source_dir/predictor/testdata/curve.json" \
+  --horizon 90d --buffer 20% --slo p99=20ms --json -o "$work/plan.json"
+[ -s "$work/plan.json" ] || fail "-o wrote nothing"
+grep -q '"format": "sfsg-forecast"' "$work/plan.json" || fail "JSON lacks its format"
+grep -q '"version": 1' "$work/plan.json" || fail "JSON lacks its version"
+grep -q '"sustainable_ops_per_s"' "$work/plan.json" || fail "JSON lacks the performance plan"
+no_nan "$work/plan.json"
+if command -v python3 >/dev/null; then
+  python3 - "$work/plan.json" <<'EOF' || fail "JSON content"
+import json, sys
+plan = json.load(open(sys.argv[1]))
+assert plan["storage"]["forecast"]["level_shifts"], "no level shift"
+assert plan["performance"]["usl"]["sigma"] > 0, "no USL fit"
+EOF
+fi
+
+expect 0 "$predict" --usage "$work/usage.csv" --curve "$source_dir/predictor/testdata/curve.json" \
+  --slo p99=20ms --prometheus
+contains "^sfsg_forecast_storage_recommended_capacity_bytes "
+contains '^sfsg_forecast_storage_threshold_seconds{bound="expected"} '
+contains "^sfsg_forecast_usl_sigma "
+contains '^# TYPE sfsg_forecast_sustainable_throughput_ops_per_second gauge'
+no_nan "$work/out"
+
+# Backtests on the NAB series: the chosen model against predict_linear's method.
+expect 0 "$predict" backtest "$source_dir/tests/data/nab/ec2_disk_write_bytes_c0d644.csv"
+contains "predict_linear"
+contains "seasonal_naive"
+contains "vs predict_linear's method"
+expect 0 "$predict" backtest "$work/usage.csv" --column files --json
+contains '"model"'
+
+# Bad usage: exit 2.
+expect 2 "$predict"
+expect 2 "$predict" --usage "$work/usage.csv" --slo p99=20parsecs
+contains "unknown unit" err
+expect 2 "$predict" --usage "$work/usage.csv" --horizon 90x
+expect 2 "$predict" --usage "$work/usage.csv" --buffer 120%
+expect 2 "$predict" --usage "$work/usage.csv" --no-such-option
+expect 2 "$predict" --usage "$work/usage.csv" --json --prometheus
+cut -d, -f1,2 "$work/usage.csv" >"$work/no_capacity.csv"
+expect 2 "$predict" --usage "$work/no_capacity.csv"
+contains "--capacity" err
+expect 0 "$predict" --usage "$work/no_capacity.csv" --capacity 1T
+# Unreadable input: exit 3.
+expect 3 "$predict" --usage "$work/missing.csv"
+# Bad input: exit 4, with the file and line named.
+printf 'timestamp,used_bytes\n1700000000,10\n1700000060,11\n1700000120,12\n' >"$work/short.csv"
+expect 4 "$predict" --usage "$work/short.csv" --capacity 1G
+contains "at least" err
+printf 'timestamp,used_bytes\n1700000000,10\n1700000060,11\n1700000030,12\n' >"$work/backwards.csv"
+expect 4 "$predict" --usage "$work/backwards.csv" --capacity 1G
+contains "backwards.csv:4" err
+printf 'timestamp,used_bytes\n2024-01-01T00:00:00Z,10\n2024-01-01T00:01:00Z,lots\n' >"$work/word.csv"
+expect 4 "$predict" --usage "$work/word.csv" --capacity 1G
+contains "word.csv:3: used_bytes" err
+expect 4 "$predict" --curve "$source_dir/predictor/testdata/curve_one_step.json" --slo p99=20ms
+expect 4 "$predict" backtest "$work/usage.csv" --column nothing
+contains "has: " err
+
+# sfsg-meter: three samples of the root filesystem, appended to a CSV.
+expect 0 "$meter" / --interval 0.1s --count 3 --out "$work/metered.csv"
+[ "$(wc -l <"$work/metered.csv")" -eq 4 ] || fail "metered.csv should have a header and 3 rows"
+head -1 "$work/metered.csv" | grep -q '^timestamp,used_bytes,capacity_bytes,files,read_ops,write_ops,read_bytes,write_bytes$' ||
+  fail "meter header"
+awk -F, 'NR > 1 && (NF != 8 || $2 <= 0 || $3 < $2) { bad = 1 } END { exit bad }' "$work/metered.csv" ||
+  fail "meter rows"
+expect 0 "$meter" / --interval 0.1s --count 2 --out "$work/metered.csv" --quiet
+[ "$(wc -l <"$work/metered.csv")" -eq 6 ] || fail "a second run should append 2 rows"
+# Three samples are too few to forecast: a clear error, not NaN.
+expect 4 "$predict" --usage "$work/metered.csv"
+# A filesystem with no block device (tmpfs) leaves the I/O columns empty.
+if [ -d /dev/shm ]; then
+  expect 0 "$meter" /dev/shm --interval 0.1s --count 1
+  contains "^timestamp,"
+  tail -1 "$work/out" | grep -q ',,,,$' || fail "tmpfs rows should have empty I/O columns"
+fi
+printf 'timestamp,other\n' >"$work/other.csv"
+expect 4 "$meter" / --count 1 --out "$work/other.csv"
+expect 3 "$meter" "$work/does/not/exist" --count 1
+expect 2 "$meter" / --interval 1parsec
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures failures" >&2
+  exit 1
+fi
+echo "predict_cli_test: all passed"

@@ -1,0 +1,233 @@
+// sfsg-predict: capacity plans and forecast backtests from the command line.
+// Options are parsed here into PlanInputs / ForecastOptions; the work is the library's.
+#include <boost/program_options.hpp>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "generator/perf_curve.h"
+#include "generator/util/json_io.h"
+#include "generator/util/units.h"
+#include "predictor/capacity_plan.h"
+#include "predictor/report.h"
+
+namespace po = boost::program_options;
+
+namespace sfsg {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: sfsg-predict [plan] --usage SERIES [--curve CURVE] [options]\n"
+    "       sfsg-predict [plan] --curve CURVE [--slo p99=20ms] [options]\n"
+    "       sfsg-predict backtest SERIES [--column used_bytes] [--horizon 1d]\n"
+    "Forecast storage and demand, fit performance curves, and plan capacity.\n"
+    "See sfsg-predict(1).\n";
+
+int Fail(const Error& error) {
+  std::fprintf(stderr, "sfsg-predict: %s\n", error.message.c_str());
+  return error.exit_code();
+}
+
+struct CommonOptions {
+  std::string horizon = "90d";
+  size_t folds = 10;
+  size_t max_points = 10000;
+  std::string level_shifts = "auto";
+  uint64_t seed = 1;
+  std::string output;  // -o FILE; empty: stdout
+};
+
+void AddCommon(po::options_description& d, CommonOptions& c) {
+  d.add_options()("horizon", po::value(&c.horizon), "planning horizon (90d, 12w, 1y)")(
+      "folds", po::value(&c.folds), "backtest origins (default 10)")(
+      "max-points", po::value(&c.max_points),
+      "aggregate longer series to this many points (default 10000; 0: never)")(
+      "level-shifts", po::value(&c.level_shifts), "auto|on|off: undo clean-ups (default auto)")(
+      "seed", po::value(&c.seed), "seed for sampled estimators (default 1)")(
+      "output,o", po::value(&c.output), "write the output to FILE instead of stdout");
+}
+
+Result<ForecastOptions> ToForecastOptions(const CommonOptions& c) {
+  ForecastOptions f;
+  auto horizon = ParseDurationSeconds(c.horizon, "--horizon");
+  if (!horizon) return horizon.error();
+  if (!(*horizon > 0)) return Error::Usage("--horizon: must be positive");
+  f.horizon_s = *horizon;
+  if (c.folds < 1 || c.folds > 100) return Error::Usage("--folds: use 1..100");
+  f.folds = c.folds;
+  if (c.max_points != 0 && c.max_points < 100) return Error::Usage("--max-points: at least 100");
+  f.max_points = c.max_points;
+  if (c.level_shifts == "auto")
+    f.level_shifts = LevelShiftMode::kAuto;
+  else if (c.level_shifts == "on")
+    f.level_shifts = LevelShiftMode::kOn;
+  else if (c.level_shifts == "off")
+    f.level_shifts = LevelShiftMode::kOff;
+  else
+    return Error::Usage("--level-shifts: use auto, on or off");
+  f.seed = c.seed;
+  return f;
+}
+
+Status Emit(const std::string& text, const std::string& path) {
+  if (path.empty() || path == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return Status::Ok();
+  }
+  return WriteFileAtomic(path, text);
+}
+
+int BacktestCommand(const std::vector<std::string>& args) {
+  CommonOptions common;
+  common.horizon = "1d";
+  std::string column, series_path;
+  bool json = false;
+  po::options_description options("backtest options");
+  options.add_options()("help,h", "this help")("column", po::value(&column),
+                                               "column to backtest (default used_bytes)")(
+      "json", po::bool_switch(&json), "print JSON");
+  AddCommon(options, common);
+  po::options_description hidden;
+  hidden.add_options()("series", po::value(&series_path));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("series", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << kUsage << options;
+    return 0;
+  }
+  if (series_path.empty()) return Fail(Error::Usage("backtest: give a SERIES file"));
+  auto forecast_options = ToForecastOptions(common);
+  if (!forecast_options) return Fail(forecast_options.error());
+  auto table = LoadUsageTable(series_path);
+  if (!table) return Fail(table.error());
+  if (column.empty())
+    column = table->columns.count("used_bytes") || table->columns.size() != 1
+                 ? "used_bytes"
+                 : table->columns.begin()->first;
+  auto series = ExtractSeries(*table, column);
+  if (!series) return Fail(series.error());
+  forecast_options->backtest_horizon_s = forecast_options->horizon_s;
+  auto forecast = ForecastSeries(*series, *forecast_options);
+  if (!forecast) return Fail(forecast.error());
+  std::string out;
+  if (json) {
+    Json doc = ForecastToJson(*forecast);
+    doc["column"] = column;
+    doc["warnings"] = forecast->warnings;
+    out = doc.dump(2) + "\n";
+  } else {
+    out = BacktestReport(*forecast, series_path);
+  }
+  Status written = Emit(out, common.output);
+  return written ? 0 : Fail(written.error());
+}
+
+int PlanCommand(const std::vector<std::string>& args) {
+  CommonOptions common;
+  std::string usage_path, curve_path, capacity, buffer = "20%", report_path;
+  std::vector<std::string> slos;
+  bool json = false, prometheus = false;
+  po::options_description options("plan options");
+  options.add_options()("help,h", "this help")("version", "print the version")(
+      "usage,u", po::value(&usage_path), "usage series: CSV or Prometheus query_range JSON")(
+      "curve,c", po::value(&curve_path), "performance curve JSON (sfsg-replay, fio import)")(
+      "buffer,b", po::value(&buffer), "free fraction to keep (default 20%)")(
+      "slo", po::value(&slos)->composing(), "latency objective QUANTILE=LATENCY (p99=20ms)")(
+      "capacity", po::value(&capacity), "capacity in bytes (default: the series' capacity_bytes)")(
+      "json", po::bool_switch(&json), "print the sfsg-forecast JSON")(
+      "prometheus", po::bool_switch(&prometheus), "print Prometheus text")(
+      "report", po::value(&report_path), "also write a self-contained HTML report");
+  AddCommon(options, common);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(options).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << kUsage << options;
+    return 0;
+  }
+  if (vm.count("version")) {
+    std::cout << "sfsg-predict 0.1\n";
+    return 0;
+  }
+  if (json && prometheus) return Fail(Error::Usage("--json and --prometheus exclude each other"));
+  if (usage_path.empty() && curve_path.empty())
+    return Fail(Error::Usage("give --usage SERIES, --curve CURVE or both (see --help)"));
+  PlanInputs in;
+  auto forecast_options = ToForecastOptions(common);
+  if (!forecast_options) return Fail(forecast_options.error());
+  in.forecast = *forecast_options;
+  in.horizon_s = forecast_options->horizon_s;
+  auto fraction = ParseFraction(buffer, "--buffer");
+  if (!fraction) return Fail(fraction.error());
+  if (*fraction >= 1) return Fail(Error::Usage("--buffer: must be below 100%"));
+  in.buffer = *fraction;
+  for (const std::string& text : slos) {
+    auto objective = ParseObjective(text);
+    if (!objective) return Fail(objective.error());
+    in.objectives.push_back(*objective);
+  }
+  if (!capacity.empty()) {
+    auto bytes = ParseBytes(capacity, "--capacity");
+    if (!bytes) return Fail(bytes.error());
+    if (*bytes == 0) return Fail(Error::Usage("--capacity: must be positive"));
+    in.capacity_bytes = static_cast<double>(*bytes);
+  }
+  if (!usage_path.empty()) {
+    auto table = LoadUsageTable(usage_path);
+    if (!table) return Fail(table.error());
+    in.usage = std::move(*table);
+  }
+  if (!curve_path.empty()) {
+    auto curve = LoadPerfCurve(curve_path);
+    if (!curve) return Fail(curve.error());
+    in.curve = std::move(*curve);
+  }
+  in.created_unix = static_cast<double>(std::time(nullptr));
+  auto plan = MakeCapacityPlan(in);
+  if (!plan) return Fail(plan.error());
+  std::string out;
+  if (json) {
+    auto doc = PlanToJson(*plan);
+    if (!doc) return Fail(doc.error());
+    out = doc->dump(2) + "\n";
+  } else if (prometheus) {
+    out = PlanToPrometheus(*plan);
+  } else {
+    out = PlanToTable(*plan);
+  }
+  if (!report_path.empty()) {
+    Status written = WriteFileAtomic(report_path, PlanToHtml(*plan));
+    if (!written) return Fail(written.error());
+  }
+  Status written = Emit(out, common.output);
+  return written ? 0 : Fail(written.error());
+}
+
+}  // namespace
+}  // namespace sfsg
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (!args.empty() && args[0] == "backtest") {
+      args.erase(args.begin());
+      return sfsg::BacktestCommand(args);
+    }
+    if (!args.empty() && args[0] == "plan") args.erase(args.begin());
+    return sfsg::PlanCommand(args);
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "sfsg-predict: %s\n%s", e.what(), sfsg::kUsage);
+    return static_cast<int>(sfsg::ErrorCode::kUsage);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sfsg-predict: internal error: %s\n", e.what());
+    return static_cast<int>(sfsg::ErrorCode::kInternal);
+  }
+}

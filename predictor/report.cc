@@ -1,0 +1,348 @@
+#include "predictor/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <ctime>
+#include <functional>
+
+#include "generator/util/units.h"
+
+namespace sfsg {
+namespace {
+
+constexpr double kDay = 86400;
+
+std::string Format(const char* format, ...) __attribute__((format(printf, 1, 2)));
+std::string Format(const char* format, ...) {
+  char buf[1024];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(buf, sizeof(buf), format, args);
+  va_end(args);
+  return buf;
+}
+
+std::string Escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string Date(double unix_s, const char* format = "%Y-%m-%d") {
+  const std::time_t t = static_cast<std::time_t>(std::floor(unix_s));
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), format, &tm);
+  return buf;
+}
+
+using Label = std::function<std::string(double)>;
+
+// A plot area with linear x and linear or logarithmic y, drawn as SVG elements.
+class Chart {
+ public:
+  Chart(double x0, double x1, double y0, double y1, bool log_y)
+      : x0_(x0), x1_(x1 > x0 ? x1 : x0 + 1), log_y_(log_y) {
+    if (log_y_) {
+      y0 = std::max(y0, 1e-9);
+      y1 = std::max(y1, y0 * 10);
+      y0_ = std::log10(y0), y1_ = std::log10(y1);
+    } else {
+      y0_ = y0, y1_ = y1 > y0 ? y1 : y0 + 1;
+    }
+  }
+  double X(double x) const { return kLeft + (x - x0_) / (x1_ - x0_) * (kWidth - kLeft - kRight); }
+  double Y(double y) const {
+    const double v = log_y_ ? std::log10(std::max(y, 1e-9)) : y;
+    const double clamped = std::clamp(v, y0_ - 0.05 * (y1_ - y0_), y1_ + 0.05 * (y1_ - y0_));
+    return kHeight - kBottom - (clamped - y0_) / (y1_ - y0_) * (kHeight - kTop - kBottom);
+  }
+  void Line(const std::vector<std::pair<double, double>>& points, const char* style) {
+    if (points.empty()) return;
+    body_ += "<polyline fill=\"none\" style=\"" + std::string(style) + "\" points=\"";
+    for (const auto& [x, y] : points) body_ += Format("%.1f,%.1f ", X(x), Y(y));
+    body_ += "\"/>\n";
+  }
+  // The area between two curves sampled at the same x.
+  void Area(const std::vector<double>& xs, const std::vector<double>& lo,
+            const std::vector<double>& hi, const char* fill) {
+    if (xs.empty()) return;
+    body_ += "<polygon style=\"stroke:none;fill:" + std::string(fill) + "\" points=\"";
+    for (size_t i = 0; i < xs.size(); ++i) body_ += Format("%.1f,%.1f ", X(xs[i]), Y(hi[i]));
+    for (size_t i = xs.size(); i-- > 0;) body_ += Format("%.1f,%.1f ", X(xs[i]), Y(lo[i]));
+    body_ += "\"/>\n";
+  }
+  void HLine(double y, const char* style, const std::string& label) {
+    body_ += Format("<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" style=\"%s\"/>", kLeft,
+                    kWidth - kRight, Y(y), Y(y), style);
+    body_ += Format("<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#555\">%s</text>\n",
+                    kWidth - kRight - 4, Y(y) - 4, Escape(label).c_str());
+  }
+  void VLine(double x, const char* style, const std::string& label) {
+    body_ += Format("<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" style=\"%s\"/>", X(x), X(x),
+                    kTop, kHeight - kBottom, style);
+    body_ += Format("<text x=\"%.1f\" y=\"%d\" fill=\"#555\">%s</text>\n", X(x) + 4, kTop + 12,
+                    Escape(label).c_str());
+  }
+  void Dot(double x, double y, const char* fill) {
+    body_ += Format("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>\n", X(x), Y(y), fill);
+  }
+  std::string Render(const std::string& title, const Label& x_label, const Label& y_label,
+                     const std::string& legend) const {
+    std::string svg = Format(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" "
+        "height=\"%d\" font-family=\"sans-serif\" font-size=\"11\" role=\"img\"><title>%s</title>\n"
+        "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n",
+        kWidth, kHeight, kWidth, kHeight, Escape(title).c_str(), kWidth, kHeight);
+    for (int i = 0; i <= 4; ++i) {
+      const double fy = y0_ + (y1_ - y0_) * i / 4.0;
+      const double y = log_y_ ? std::pow(10, fy) : fy;
+      const double py = Y(y);
+      svg += Format("<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e6e6e6\"/>", kLeft,
+                    kWidth - kRight, py, py);
+      svg += Format("<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", kLeft - 6, py + 4,
+                    Escape(y_label(y)).c_str());
+      const double x = x0_ + (x1_ - x0_) * i / 4.0;
+      svg += Format("<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%s</text>\n", X(x),
+                    kHeight - kBottom + 18,
+                    i == 0   ? "start"
+                    : i == 4 ? "end"
+                             : "middle",
+                    Escape(x_label(x)).c_str());
+    }
+    svg += Format("<text x=\"%d\" y=\"16\" font-weight=\"bold\">%s</text>\n", kLeft,
+                  Escape(title).c_str());
+    svg += Format("<text x=\"%d\" y=\"%d\" fill=\"#555\">%s</text>\n", kLeft, kHeight - 6,
+                  Escape(legend).c_str());
+    svg += Format(
+        "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#bbb\"/>\n",
+        kLeft, kTop, kWidth - kLeft - kRight, kHeight - kTop - kBottom);
+    return svg + body_ + "</svg>\n";
+  }
+
+ private:
+  static constexpr int kWidth = 760, kHeight = 320, kLeft = 80, kRight = 20, kTop = 28,
+                       kBottom = 48;
+  double x0_, x1_, y0_ = 0, y1_ = 1;
+  bool log_y_;
+  std::string body_;
+};
+
+// History (thinned to ~600 points), bands to the horizon, and the limits as lines.
+std::string ForecastChart(const ForecastResult& f, const std::string& title, const Label& y_label,
+                          double threshold, const std::string& threshold_label, double limit,
+                          const std::string& limit_label) {
+  const double end = f.origin_s + f.horizon_s;
+  const size_t steps =
+      std::min(f.path.size(), static_cast<size_t>(std::ceil(f.horizon_s / f.grid.step_s)));
+  double lo = 0, hi = std::max(threshold, limit);
+  for (double v : f.grid.values) hi = std::max(hi, v);
+  for (size_t i = 0; i < steps; ++i) hi = std::max(hi, f.path[i].upper95);
+  if (!(hi > 0)) hi = 1;
+  Chart chart(f.grid.start_s, end, lo, hi * 1.05, false);
+  std::vector<double> xs, l95, u95, l80, u80;
+  std::vector<std::pair<double, double>> expected = {{f.origin_s, f.last_value}};
+  xs.push_back(f.origin_s);
+  l95 = u95 = l80 = u80 = {f.last_value};
+  const size_t band_stride = std::max<size_t>(1, steps / 300);
+  for (size_t i = band_stride - 1; i < steps; i += band_stride) {
+    const double t = f.origin_s + static_cast<double>(i + 1) * f.grid.step_s;
+    const Band& b = f.path[i];
+    xs.push_back(t), l95.push_back(b.lower95), u95.push_back(b.upper95);
+    l80.push_back(b.lower80), u80.push_back(b.upper80);
+    expected.push_back({t, b.expected});
+  }
+  chart.Area(xs, l95, u95, "#cfe0f5");
+  chart.Area(xs, l80, u80, "#9dbfe8");
+  std::vector<std::pair<double, double>> history;
+  const size_t stride = std::max<size_t>(1, f.grid.values.size() / 600);
+  for (size_t i = 0; i < f.grid.values.size(); i += stride)
+    history.push_back({f.grid.start_s + static_cast<double>(i) * f.grid.step_s, f.grid.values[i]});
+  history.push_back({f.origin_s, f.last_value});
+  chart.Line(history, "stroke:#222;stroke-width:1.2");
+  chart.Line(expected, "stroke:#1a5fb4;stroke-width:2;stroke-dasharray:6 3");
+  chart.VLine(f.origin_s, "stroke:#888;stroke-dasharray:2 3", "now");
+  if (limit > 0) chart.HLine(limit, "stroke:#555;stroke-width:1.5", limit_label);
+  if (threshold > 0)
+    chart.HLine(threshold, "stroke:#c01c28;stroke-width:1.5;stroke-dasharray:5 3", threshold_label);
+  const double span = end - f.grid.start_s;
+  const Label x_label = [span](double t) {
+    return Date(t, span > 3 * kDay ? "%Y-%m-%d" : "%m-%d %H:%M");
+  };
+  return chart.Render(title, x_label, y_label,
+                      Format("history (black), expected (dashed blue, model %s), 80%% and 95%% "
+                             "bands (shaded)",
+                             std::string(ModelName(f.model)).c_str()));
+}
+
+std::string UslChart(const PerformancePlan& p) {
+  const UslFit& u = *p.usl;
+  double max_n = u.max_concurrency, max_x = 0;
+  if (u.n_star) max_n = std::max(max_n, std::min(*u.n_star * 1.3, 4 * u.max_concurrency));
+  for (const UslPoint& point : p.usl_points) max_x = std::max(max_x, point.throughput);
+  if (u.x_max) max_x = std::max(max_x, *u.x_max);
+  Chart chart(0, max_n * 1.05, 0, max_x * 1.1, false);
+  std::vector<std::pair<double, double>> curve;
+  for (int i = 0; i <= 200; ++i) {
+    const double n = 1 + (max_n * 1.05 - 1) * i / 200.0;
+    curve.push_back({n, u.Throughput(n)});
+  }
+  chart.Line(curve, "stroke:#1a5fb4;stroke-width:2");
+  for (const UslPoint& point : p.usl_points) chart.Dot(point.concurrency, point.throughput, "#222");
+  if (u.x_max)
+    chart.HLine(*u.x_max, "stroke:#555;stroke-dasharray:4 3", Format("X_max %.0f ops/s", *u.x_max));
+  if (u.n_star)
+    chart.VLine(*u.n_star, "stroke:#555;stroke-dasharray:4 3", Format("N* = %.1f", *u.n_star));
+  return chart.Render(
+      "Throughput against concurrency (Universal Scalability Law)",
+      [](double n) { return Format("N=%.0f", n); },
+      [](double x) { return FormatCount(x) + " ops/s"; },
+      Format("measured (dots), USL fit (line): sigma %.4g, kappa %.3g, lambda %.4g, R^2 %.3f",
+             u.sigma, u.kappa, u.lambda, u.r_squared));
+}
+
+std::string LatencyChart(const PerformancePlan& p) {
+  double max_x = 0, lo = INFINITY, hi = 0;
+  for (const LatencyPoint& point : p.p99_points) {
+    if (!(point.latency_us > 0)) continue;
+    max_x = std::max(max_x, point.throughput);
+    lo = std::min(lo, point.latency_us), hi = std::max(hi, point.latency_us);
+  }
+  for (const ObjectivePlan& o : p.objectives)
+    lo = std::min(lo, o.objective.latency_us), hi = std::max(hi, o.objective.latency_us);
+  if (!(max_x > 0) || !std::isfinite(lo)) return "";
+  Chart chart(0, max_x * 1.1, lo / 2, hi * 2, true);
+  for (const ObjectivePlan& o : p.objectives) {
+    std::vector<std::pair<double, double>> curve;
+    for (int i = 0; i <= 200; ++i) {
+      const double x = max_x * 1.1 * i / 200.0;
+      if (x >= o.fit.saturation_ops_per_s) break;
+      curve.push_back({x, o.fit.LatencyAt(x)});
+    }
+    chart.Line(curve, "stroke:#1a5fb4;stroke-width:2");
+    chart.HLine(o.objective.latency_us, "stroke:#c01c28;stroke-dasharray:5 3",
+                Format("%s objective %.3g ms", o.objective.quantile.c_str(),
+                       o.objective.latency_us / 1000));
+    if (o.objective_ops_per_s > 0)
+      chart.VLine(o.objective_ops_per_s, "stroke:#c01c28;stroke-dasharray:2 3",
+                  Format("%.0f ops/s", o.objective_ops_per_s));
+  }
+  for (const LatencyPoint& point : p.p99_points)
+    if (point.latency_us > 0) chart.Dot(point.throughput, point.latency_us, "#222");
+  return chart.Render(
+      "p99 latency against throughput", [](double x) { return FormatCount(x) + " ops/s"; },
+      [](double us) { return us >= 1000 ? Format("%.3g ms", us / 1000) : Format("%.3g us", us); },
+      "measured p99 (dots), queueing fit R0 + W rho/(1 - rho) per objective (line)");
+}
+
+std::string Card(const std::string& label, const std::string& value, const std::string& note) {
+  return "<div class=\"card\"><div class=\"label\">" + Escape(label) +
+         "</div><div class=\"value\">" + Escape(value) + "</div><div class=\"note\">" +
+         Escape(note) + "</div></div>\n";
+}
+
+std::string WhenText(const Crossing& c, double origin_s) {
+  if (c.already) return "already";
+  if (!c.expected_s) return "not within the search limit";
+  return Date(*c.expected_s) + Format(" (%.0f days)", (*c.expected_s - origin_s) / kDay);
+}
+
+std::string RangeText(const Crossing& c) {
+  auto one = [](const std::optional<double>& t) { return t ? Date(*t) : std::string("later"); };
+  return "95% range " + one(c.earliest_s) + " .. " + one(c.latest_s);
+}
+
+}  // namespace
+
+std::string PlanToHtml(const CapacityPlan& plan) {
+  std::string html =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+      "<title>sfsg capacity plan</title>\n<style>\n"
+      "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;background:#f6f7f9}\n"
+      "h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}\n"
+      ".cards{display:flex;flex-wrap:wrap;gap:12px}.card{background:#fff;border:1px solid #ddd;"
+      "border-radius:6px;padding:10px 14px;min-width:200px}\n"
+      ".label{color:#666;font-size:12px}.value{font-size:20px;font-weight:600}.note{color:#666;"
+      "font-size:12px}\n"
+      ".warn{background:#fff4e5;border:1px solid #f0b46c;padding:8px 12px;border-radius:6px}\n"
+      "svg{background:#fff;border:1px solid #ddd;border-radius:6px;margin:6px "
+      "0;max-width:100%;height:auto}\n"
+      "svg text{font:11px sans-serif;fill:#333}\n"
+      "pre{background:#fff;border:1px solid #ddd;padding:10px;border-radius:6px;overflow-x:auto}\n"
+      "</style></head><body>\n";
+  html += "<h1>sfsg capacity plan</h1>\n<p>" +
+          Escape(Format("Horizon %.0f days, buffer %.0f%%, last sample %s, made %s.",
+                        plan.horizon_s / kDay, 100 * plan.buffer,
+                        Date(plan.origin_unix, "%Y-%m-%d %H:%M UTC").c_str(),
+                        Date(plan.created_unix, "%Y-%m-%d %H:%M UTC").c_str())) +
+          "</p>\n";
+  if (plan.low_confidence)
+    html +=
+        "<p class=\"warn\">Low confidence: the data is thin for some of these figures; see the "
+        "warnings below.</p>\n";
+  html += "<div class=\"cards\">\n";
+  if (const auto& s = plan.storage) {
+    html += Card("storage threshold reached", WhenText(s->threshold, s->forecast.origin_s),
+                 RangeText(s->threshold));
+    html +=
+        Card("recommended capacity", FormatBytes(s->recommended_capacity_bytes),
+             "now " + FormatBytes(s->capacity_bytes) + ", add " + FormatBytes(s->additional_bytes));
+    html += Card("used now", FormatBytes(s->current_bytes),
+                 Format("%.0f%% of capacity", 100 * s->current_bytes / s->capacity_bytes));
+  }
+  if (const auto& p = plan.performance) {
+    html += Card("sustainable throughput", Format("%.0f ops/s", p->sustainable_ops_per_s),
+                 p->sustainable_basis);
+    if (p->demand) {
+      html += Card("peak demand to horizon", Format("%.0f ops/s", p->peak_at_horizon.expected),
+                   Format("95%% up to %.0f ops/s", p->peak_at_horizon.upper95));
+      html += Card("demand reaches the limit", WhenText(p->threshold, p->demand->origin_s),
+                   RangeText(p->threshold));
+    }
+  }
+  html += "</div>\n";
+  if (const auto& s = plan.storage) {
+    html += "<h2>Storage</h2>\n";
+    html += ForecastChart(
+        s->forecast, "Used bytes: history and forecast", [](double b) { return FormatBytes(b); },
+        s->threshold_bytes, Format("threshold (%.0f%% of capacity)", 100 * (1 - plan.buffer)),
+        s->capacity_bytes, "capacity");
+  }
+  if (const auto& p = plan.performance) {
+    html += "<h2>Performance</h2>\n";
+    if (p->demand)
+      html += ForecastChart(
+          *p->demand, "Demand (read + write ops/s): history and forecast",
+          [](double x) { return FormatCount(x) + " ops/s"; }, p->threshold_ops_per_s,
+          Format("sustainable x %.2f", 1 - plan.buffer), p->sustainable_ops_per_s, "sustainable");
+    if (p->usl) html += UslChart(*p);
+    html += LatencyChart(*p);
+  }
+  html += "<h2>Plan</h2>\n<pre>" + Escape(PlanToTable(plan)) + "</pre>\n";
+  html +=
+      "<p class=\"note\">Made by sfsg-predict. Bands are empirical: calibrated on rolling-origin "
+      "backtests of the chosen model.</p>\n</body></html>\n";
+  return html;
+}
+
+}  // namespace sfsg

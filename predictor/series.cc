@@ -1,0 +1,201 @@
+// Extracting one series from a usage table, and putting it on a regular grid.
+#include "predictor/series.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sfsg {
+namespace {
+
+constexpr const char* kCounterColumns[] = {"read_ops", "write_ops", "read_bytes", "write_bytes"};
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  const size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + mid, v.end());
+  double m = v[mid];
+  if (v.size() % 2 == 0) m = (m + *std::max_element(v.begin(), v.begin() + mid)) / 2;
+  return m;
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+void FillStepStatistics(const std::vector<double>& time_s, SeriesQuality& q) {
+  std::vector<double> steps;
+  for (size_t i = 1; i < time_s.size(); ++i) steps.push_back(time_s[i] - time_s[i - 1]);
+  q.median_step_s = Median(steps);
+  q.longest_gap_s = steps.empty() ? 0 : *std::max_element(steps.begin(), steps.end());
+  q.gaps = 0;
+  std::vector<double> deviation;
+  for (double s : steps) {
+    if (s > 2 * q.median_step_s) ++q.gaps;
+    deviation.push_back(std::fabs(s - q.median_step_s));
+  }
+  q.step_jitter = q.median_step_s > 0 ? Median(deviation) / q.median_step_s : 0;
+  q.irregular = q.step_jitter > 0.1;
+}
+
+// Finite samples of one column with duplicate timestamps collapsed (the last one wins,
+// as a later measurement supersedes an earlier one) and counters turned into rates.
+Result<Series> ExtractColumn(const UsageTable& table, const std::string& column) {
+  auto it = table.columns.find(column);
+  if (it == table.columns.end()) {
+    std::string names;
+    for (const auto& [name, values] : table.columns) names += (names.empty() ? "" : ", ") + name;
+    return Error::BadInput(table.source + ": no column '" + column + "' (has: " + names + ")");
+  }
+  Series series;
+  series.name = column;
+  series.kind = KindOfColumn(column);
+  series.unit = UnitOfColumn(column);
+  SeriesQuality& q = series.quality;
+  const std::vector<double>& raw = it->second;
+  std::vector<double> times, values;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (std::isnan(raw[i])) {
+      ++q.empty_cells;
+      continue;
+    }
+    ++q.samples;
+    if (!times.empty() && times.back() == table.time_s[i]) {
+      ++q.duplicates;
+      values.back() = raw[i];
+      continue;
+    }
+    times.push_back(table.time_s[i]);
+    values.push_back(raw[i]);
+  }
+  if (series.kind == SeriesKind::kGauge) {
+    series.time_s = std::move(times);
+    series.values = std::move(values);
+  } else {
+    // Rate over each interval, stamped at its end. A decrease is a counter restart
+    // (reboot, device reset): the new value counts from zero, as Prometheus' rate() does.
+    for (size_t i = 1; i < times.size(); ++i) {
+      double delta = values[i] - values[i - 1];
+      if (delta < 0) {
+        ++q.counter_resets;
+        delta = values[i];
+      }
+      series.time_s.push_back(times[i]);
+      series.values.push_back(delta / (times[i] - times[i - 1]));
+    }
+  }
+  if (series.time_s.size() < 2)
+    return Error::BadInput(table.source + ": column '" + column + "' has " +
+                           std::to_string(series.time_s.size()) +
+                           " usable points; at least 2 are needed");
+  FillStepStatistics(series.time_s, q);
+  return series;
+}
+
+}  // namespace
+
+SeriesKind KindOfColumn(std::string_view column) {
+  for (const char* name : kCounterColumns)
+    if (column == name) return SeriesKind::kCounter;
+  return SeriesKind::kGauge;
+}
+
+std::string UnitOfColumn(std::string_view column) {
+  if (column == "used_bytes" || column == "capacity_bytes") return "bytes";
+  if (column == "files") return "files";
+  if (column == "read_ops" || column == "write_ops" || column == "ops") return "ops/s";
+  if (column == "read_bytes" || column == "write_bytes") return "bytes/s";
+  if (EndsWith(column, "_bytes_per_s")) return "bytes/s";
+  if (EndsWith(column, "_per_s")) return "1/s";
+  return "";
+}
+
+Result<Series> ExtractSeries(const UsageTable& table, std::string_view column) {
+  if (column != "ops") return ExtractColumn(table, std::string(column));
+  // Demand: read plus write operation rates, where both were measured.
+  const bool has_reads = table.columns.count("read_ops") > 0;
+  const bool has_writes = table.columns.count("write_ops") > 0;
+  if (!has_reads && !has_writes)
+    return Error::BadInput(table.source + ": 'ops' needs a read_ops or write_ops column");
+  if (!has_reads || !has_writes) {
+    auto one = ExtractColumn(table, has_reads ? "read_ops" : "write_ops");
+    if (one) one->name = "ops";
+    return one;
+  }
+  auto reads = ExtractColumn(table, "read_ops");
+  if (!reads) return reads.error();
+  auto writes = ExtractColumn(table, "write_ops");
+  if (!writes) return writes.error();
+  Series sum = *reads;
+  sum.name = "ops";
+  sum.time_s.clear();
+  sum.values.clear();
+  size_t j = 0;
+  for (size_t i = 0; i < reads->time_s.size(); ++i) {
+    while (j < writes->time_s.size() && writes->time_s[j] < reads->time_s[i]) ++j;
+    if (j < writes->time_s.size() && writes->time_s[j] == reads->time_s[i]) {
+      sum.time_s.push_back(reads->time_s[i]);
+      sum.values.push_back(reads->values[i] + writes->values[j]);
+    }
+  }
+  if (sum.time_s.size() < 2)
+    return Error::BadInput(table.source + ": read_ops and write_ops share fewer than 2 samples");
+  sum.quality.empty_cells += writes->quality.empty_cells;
+  sum.quality.counter_resets += writes->quality.counter_resets;
+  FillStepStatistics(sum.time_s, sum.quality);
+  return sum;
+}
+
+RegularGrid ToRegularGrid(const Series& series, size_t max_points, double min_step_s) {
+  static const double kRoundSteps[] = {1,     2,     5,     10,    15,     30,    60,
+                                       120,   300,   600,   900,   1800,   3600,  7200,
+                                       10800, 21600, 43200, 86400, 172800, 604800};
+  const size_t limit = max_points > 0 ? max_points : 50'000'000;
+  const double start = series.time_s.front();
+  const double span = series.time_s.back() - start;
+  double step = series.quality.median_step_s;
+  if (!(step > 0)) step = span / static_cast<double>(series.time_s.size() - 1);
+  if (!(step > 0)) step = 1;
+  if (span / step + 1 > static_cast<double>(limit) || step < min_step_s) {
+    const double wanted = std::max(span / static_cast<double>(limit - 1), min_step_s);
+    step = 0;
+    for (double s : kRoundSteps)
+      if (s >= wanted) {
+        step = s;
+        break;
+      }
+    if (step == 0) step = std::ceil(wanted / 604800) * 604800;
+  }
+  RegularGrid grid;
+  grid.start_s = start;
+  grid.step_s = step;
+  const size_t size = static_cast<size_t>(std::llround(span / step)) + 1;
+  std::vector<double> sum(size, 0);
+  std::vector<uint32_t> count(size, 0);
+  for (size_t i = 0; i < series.time_s.size(); ++i) {
+    size_t k = static_cast<size_t>(std::llround((series.time_s[i] - start) / step));
+    k = std::min(k, size - 1);
+    sum[k] += series.values[i];
+    ++count[k];
+  }
+  grid.values.assign(size, 0);
+  size_t occupied = 0;
+  size_t previous = size;  // last occupied index
+  for (size_t k = 0; k < size; ++k) {
+    if (count[k] == 0) continue;
+    grid.values[k] = sum[k] / count[k];
+    ++occupied;
+    // Linear interpolation across an empty run, counted in `filled`.
+    if (previous != size && k > previous + 1) {
+      for (size_t m = previous + 1; m < k; ++m) {
+        const double w = static_cast<double>(m - previous) / static_cast<double>(k - previous);
+        grid.values[m] = grid.values[previous] * (1 - w) + grid.values[k] * w;
+        ++grid.filled;
+      }
+    }
+    previous = k;
+  }
+  grid.aggregated = std::max<size_t>(1, (series.time_s.size() + occupied / 2) / occupied);
+  return grid;
+}
+
+}  // namespace sfsg

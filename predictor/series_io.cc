@@ -1,0 +1,315 @@
+// Loading usage tables: CSV and Prometheus query_range JSON, and timestamp parsing.
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <set>
+
+#include "generator/util/json_io.h"
+#include "predictor/series.h"
+
+namespace sfsg {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
+  return s;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// A whole-string number. Empty, "nan", "na", "null" are an empty cell (NaN); infinities
+// and junk are errors.
+Result<double> ParseCell(std::string_view text, const std::string& where) {
+  text = Trim(text);
+  const std::string lower = Lower(text);
+  if (lower.empty() || lower == "nan" || lower == "na" || lower == "null") return kNaN;
+  std::string s(text);
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size() || !std::isfinite(v))
+    return Error::BadInput(where + ": '" + s + "' is not a finite number");
+  return v;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant, "chrono-compatible
+// low-level date algorithms").
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+// Reads exactly `digits` decimal digits at s[pos].
+bool ReadDigits(std::string_view s, size_t& pos, int digits, int& out) {
+  if (pos + digits > s.size()) return false;
+  out = 0;
+  for (int i = 0; i < digits; ++i) {
+    const char c = s[pos + i];
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    out = out * 10 + (c - '0');
+  }
+  pos += digits;
+  return true;
+}
+
+bool ParseIso8601(std::string_view s, double& out) {
+  size_t pos = 0;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!ReadDigits(s, pos, 4, year) || pos >= s.size() || s[pos++] != '-' ||
+      !ReadDigits(s, pos, 2, month) || pos >= s.size() || s[pos++] != '-' ||
+      !ReadDigits(s, pos, 2, day))
+    return false;
+  if (month < 1 || month > 12 || day < 1 || day > 31) return false;
+  double fraction = 0;
+  int offset_s = 0;
+  if (pos < s.size()) {
+    if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ') return false;
+    ++pos;
+    if (!ReadDigits(s, pos, 2, hour) || pos >= s.size() || s[pos++] != ':' ||
+        !ReadDigits(s, pos, 2, minute))
+      return false;
+    if (pos < s.size() && s[pos] == ':') {
+      ++pos;
+      if (!ReadDigits(s, pos, 2, second)) return false;
+      if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
+        double scale = 0.1;
+        ++pos;
+        if (pos >= s.size() || !std::isdigit(static_cast<unsigned char>(s[pos]))) return false;
+        while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
+          fraction += (s[pos++] - '0') * scale;
+          scale /= 10;
+        }
+      }
+    }
+    if (hour > 24 || minute > 59 || second > 60) return false;
+    if (pos < s.size()) {
+      if (s[pos] == 'Z' || s[pos] == 'z') {
+        ++pos;
+      } else if (s[pos] == '+' || s[pos] == '-') {
+        const int sign = s[pos++] == '-' ? -1 : 1;
+        int oh = 0, om = 0;
+        if (!ReadDigits(s, pos, 2, oh)) return false;
+        if (pos < s.size() && s[pos] == ':') ++pos;
+        if (pos < s.size() && !ReadDigits(s, pos, 2, om)) return false;
+        offset_s = sign * (oh * 3600 + om * 60);
+      }
+    }
+  }
+  if (pos != s.size()) return false;
+  out = static_cast<double>(DaysFromCivil(year, month, day)) * 86400.0 + hour * 3600.0 +
+        minute * 60.0 + second + fraction - offset_s;
+  return true;
+}
+
+struct Column {
+  std::string metric;
+  std::map<double, double> samples;  // time -> value
+};
+
+// node_exporter names onto our columns; a filesystem pair is combined after alignment.
+std::string MapPrometheusName(const std::string& name) {
+  static const std::map<std::string, std::string> kNames = {
+      {"node_disk_reads_completed_total", "read_ops"},
+      {"node_disk_writes_completed_total", "write_ops"},
+      {"node_disk_read_bytes_total", "read_bytes"},
+      {"node_disk_written_bytes_total", "write_bytes"},
+      {"node_filesystem_size_bytes", "capacity_bytes"},
+  };
+  auto it = kNames.find(name);
+  return it == kNames.end() ? name : it->second;
+}
+
+std::string LabelsText(const Json& metric) {
+  std::string out;
+  if (!metric.is_object()) return out;
+  for (auto it = metric.begin(); it != metric.end(); ++it) {
+    if (it.key() == "__name__" || !it.value().is_string()) continue;
+    out += (out.empty() ? "" : ",") + it.key() + "=" + it.value().get<std::string>();
+  }
+  return "{" + out + "}";
+}
+
+}  // namespace
+
+Result<double> ParseTimestamp(std::string_view text, std::string_view where) {
+  const std::string_view t = Trim(text);
+  const bool looks_like_date = t.size() >= 8 && t.find('-', 1) != std::string_view::npos;
+  if (looks_like_date) {
+    double seconds = 0;
+    if (ParseIso8601(t, seconds)) return seconds;
+    return Error::BadInput(std::string(where) + ": '" + std::string(t) +
+                           "' is not an ISO-8601 time (2024-03-01T17:34:00Z)");
+  }
+  auto v = ParseCell(t, std::string(where));
+  if (!v) return v.error();
+  if (std::isnan(*v)) return Error::BadInput(std::string(where) + ": empty timestamp");
+  return *v;
+}
+
+Result<UsageTable> ParseUsageCsv(std::string_view text, std::string_view source_name) {
+  UsageTable table;
+  table.source = std::string(source_name);
+  std::vector<std::string> names;
+  int time_index = -1;
+  size_t line_number = 0;
+  double previous_time = -std::numeric_limits<double>::infinity();
+  while (!text.empty()) {
+    const size_t eol = text.find('\n');
+    std::string_view line = text.substr(0, eol);
+    text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (Trim(line).empty() || Trim(line)[0] == '#') continue;
+    std::vector<std::string_view> cells;
+    for (size_t start = 0;;) {
+      const size_t comma = line.find(',', start);
+      cells.push_back(
+          line.substr(start, comma == std::string_view::npos ? line.npos : comma - start));
+      if (comma == std::string_view::npos) break;
+      start = comma + 1;
+    }
+    const std::string where = table.source + ":" + std::to_string(line_number);
+    if (names.empty()) {
+      for (size_t i = 0; i < cells.size(); ++i) {
+        std::string name = Lower(Trim(cells[i]));
+        if (name.empty()) return Error::BadInput(where + ": empty column name");
+        if (std::find(names.begin(), names.end(), name) != names.end())
+          return Error::BadInput(where + ": column '" + name + "' appears twice");
+        if (name == "timestamp" || name == "time" || name == "ts") {
+          if (time_index >= 0) return Error::BadInput(where + ": two timestamp columns");
+          time_index = static_cast<int>(i);
+        }
+        names.push_back(name);
+      }
+      if (time_index < 0)
+        return Error::BadInput(where + ": no timestamp column (name one 'timestamp')");
+      if (names.size() < 2) return Error::BadInput(where + ": no value columns");
+      for (size_t i = 0; i < names.size(); ++i)
+        if (static_cast<int>(i) != time_index) table.columns[names[i]];
+      continue;
+    }
+    if (cells.size() != names.size())
+      return Error::BadInput(where + ": " + std::to_string(cells.size()) + " cells, header has " +
+                             std::to_string(names.size()));
+    auto time = ParseTimestamp(cells[time_index], where + ": " + names[time_index]);
+    if (!time) return time.error();
+    if (*time < previous_time)
+      return Error::BadInput(where + ": timestamp goes backwards (" +
+                             std::string(Trim(cells[time_index])) +
+                             "); timestamps must be non-decreasing");
+    previous_time = *time;
+    table.time_s.push_back(*time);
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (static_cast<int>(i) == time_index) continue;
+      auto v = ParseCell(cells[i], where + ": " + names[i]);
+      if (!v) return v.error();
+      table.columns[names[i]].push_back(*v);
+    }
+  }
+  if (names.empty()) return Error::BadInput(table.source + ": empty file (no CSV header)");
+  if (table.time_s.empty()) return Error::BadInput(table.source + ": no data rows");
+  return table;
+}
+
+Result<UsageTable> ParsePrometheusRange(std::string_view text, std::string_view source_name) {
+  const std::string source(source_name);
+  auto json = ParseJsonText(text, source_name);
+  if (!json) return json.error();
+  auto data = JsonObject(*json, "data", source);
+  if (!data) return data.error();
+  auto type = JsonString(**data, "resultType", source + ": data");
+  if (!type) return type.error();
+  if (*type != "matrix")
+    return Error::Unsupported(source + ": data.resultType is '" + *type +
+                              "'; export a range query (query_range, resultType matrix)");
+  auto result = JsonArray(**data, "result", source + ": data");
+  if (!result) return result.error();
+  std::map<std::string, Column> columns;
+  for (size_t i = 0; i < (*result)->size(); ++i) {
+    const Json& entry = (**result)[i];
+    const std::string where = source + ": data.result[" + std::to_string(i) + "]";
+    if (!entry.is_object()) return Error::BadInput(where + ": not an object");
+    std::string name = "value";
+    if (entry.contains("metric") && entry["metric"].contains("__name__") &&
+        entry["metric"]["__name__"].is_string())
+      name = entry["metric"]["__name__"].get<std::string>();
+    const std::string column = MapPrometheusName(name);
+    const std::string labels = entry.contains("metric") ? LabelsText(entry["metric"]) : "{}";
+    if (columns.count(column))
+      return Error::BadInput(where + ": a second series of " + name + " " + labels + " (after " +
+                             columns[column].metric + "); export one device or mountpoint");
+    Column& col = columns[column];
+    col.metric = name + labels;
+    auto values = JsonArray(entry, "values", where);
+    if (!values) return values.error();
+    for (size_t k = 0; k < (*values)->size(); ++k) {
+      const Json& pair = (**values)[k];
+      const std::string at = where + ".values[" + std::to_string(k) + "]";
+      if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number() || !pair[1].is_string())
+        return Error::BadInput(at + ": expected [unix_seconds, \"value\"]");
+      const std::string cell = pair[1].get<std::string>();
+      const std::string lower = Lower(cell);
+      double v = kNaN;
+      if (lower != "nan" && lower != "+inf" && lower != "-inf" && lower != "inf") {
+        auto parsed = ParseCell(cell, at);
+        if (!parsed) return parsed.error();
+        v = *parsed;
+      }
+      col.samples[pair[0].get<double>()] = v;
+    }
+  }
+  if (columns.empty()) return Error::BadInput(source + ": data.result is empty");
+  UsageTable table;
+  table.source = source;
+  std::set<double> times;
+  for (const auto& [name, col] : columns)
+    for (const auto& [t, v] : col.samples) times.insert(t);
+  table.time_s.assign(times.begin(), times.end());
+  auto aligned = [&](const Column& col) {
+    std::vector<double> out;
+    out.reserve(table.time_s.size());
+    for (double t : table.time_s) {
+      auto it = col.samples.find(t);
+      out.push_back(it == col.samples.end() ? kNaN : it->second);
+    }
+    return out;
+  };
+  for (const auto& [name, col] : columns) table.columns[name] = aligned(col);
+  // Filesystem pairs: used = size - avail, files = files - files_free.
+  auto combine = [&](const char* total, const char* free_name, const char* out) {
+    if (!table.columns.count(total) || !table.columns.count(free_name)) return;
+    const auto& a = table.columns[total];
+    const auto& b = table.columns[free_name];
+    std::vector<double> diff(a.size());
+    for (size_t i = 0; i < a.size(); ++i) diff[i] = a[i] - b[i];  // NaN stays NaN
+    table.columns[out] = std::move(diff);
+    table.columns.erase(free_name);
+  };
+  combine("capacity_bytes", "node_filesystem_avail_bytes", "used_bytes");
+  combine("node_filesystem_files", "node_filesystem_files_free", "files");
+  table.columns.erase("node_filesystem_files");
+  return table;
+}
+
+Result<UsageTable> LoadUsageTable(const std::string& path) {
+  auto text = ReadTextFile(path);
+  if (!text) return text.error();
+  const size_t first = text->find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && (*text)[first] == '{') return ParsePrometheusRange(*text, path);
+  return ParseUsageCsv(*text, path);
+}
+
+}  // namespace sfsg

@@ -1,0 +1,170 @@
+#include "predictor/series.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace sfsg {
+namespace {
+
+TEST(SeriesTest, ParsesUnixAndIsoTimestamps) {
+  auto t = ParseTimestamp("1700000000", "t");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(*t, 1700000000);
+  EXPECT_EQ(*ParseTimestamp("1970-01-01T00:00:00Z", "t"), 0);
+  EXPECT_EQ(*ParseTimestamp("2014-03-01 17:34:00", "t"), 1393695240);
+  EXPECT_EQ(*ParseTimestamp("2014-03-01T19:34:00+02:00", "t"), 1393695240);
+  EXPECT_DOUBLE_EQ(*ParseTimestamp("2000-02-29T12:00:00.25Z", "t"), 951825600.25);
+  EXPECT_EQ(*ParseTimestamp("2024-01-01", "t"), 1704067200);
+  for (const char* bad :
+       {"2014-13-01 00:00:00", "2014-03-01 17:34:00 junk", "soon", "", "2014-03-01T25:00"}) {
+    auto r = ParseTimestamp(bad, "line 3: timestamp");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kBadInput);
+    EXPECT_NE(r.error().message.find("line 3"), std::string::npos);
+  }
+}
+
+TEST(SeriesTest, ReadsCsvAndReportsDuplicatesGapsAndEmptyCells) {
+  const std::string csv =
+      "# metered by hand\n"
+      "timestamp,used_bytes,files\n"
+      "0,100,10\n"
+      "60,110,\n"
+      "60,115,11\n"  // duplicate timestamp: the later sample wins
+      "120,120,12\n"
+      "600,160,13\n"  // a gap of 8 steps
+      "660,165,14\n";
+  auto table = ParseUsageCsv(csv, "usage.csv");
+  ASSERT_TRUE(table.ok()) << table.error().message;
+  auto used = ExtractSeries(*table, "used_bytes");
+  ASSERT_TRUE(used.ok()) << used.error().message;
+  EXPECT_EQ(used->unit, "bytes");
+  EXPECT_EQ(used->time_s, (std::vector<double>{0, 60, 120, 600, 660}));
+  EXPECT_EQ(used->values, (std::vector<double>{100, 115, 120, 160, 165}));
+  EXPECT_EQ(used->quality.duplicates, 1u);
+  EXPECT_EQ(used->quality.gaps, 1u);
+  EXPECT_EQ(used->quality.median_step_s, 60);
+  EXPECT_EQ(used->quality.longest_gap_s, 480);
+  auto files = ExtractSeries(*table, "files");
+  ASSERT_TRUE(files.ok());
+  EXPECT_EQ(files->quality.empty_cells, 1u);
+  EXPECT_EQ(files->quality.duplicates, 0u);
+  // The grid keeps the native step and counts what it had to fill in the gap.
+  const RegularGrid grid = ToRegularGrid(*used, 0);
+  EXPECT_EQ(grid.step_s, 60);
+  ASSERT_EQ(grid.values.size(), 12u);
+  EXPECT_EQ(grid.filled, 7u);
+  EXPECT_DOUBLE_EQ(grid.values[6], 140);  // halfway between 120 and 160
+}
+
+TEST(SeriesTest, DifferencesCountersIntoRatesAcrossResets) {
+  const std::string csv =
+      "timestamp,read_ops,write_ops,read_bytes\n"
+      "0,1000,500,0\n"
+      "10,1100,700,4096\n"
+      "20,1300,800,8192\n"
+      "30,50,900,12288\n"  // read_ops restarted from zero
+      "40,150,1000,16384\n";
+  auto table = ParseUsageCsv(csv, "io.csv");
+  ASSERT_TRUE(table.ok()) << table.error().message;
+  auto reads = ExtractSeries(*table, "read_ops");
+  ASSERT_TRUE(reads.ok());
+  EXPECT_EQ(reads->kind, SeriesKind::kCounter);
+  EXPECT_EQ(reads->time_s, (std::vector<double>{10, 20, 30, 40}));
+  EXPECT_EQ(reads->values, (std::vector<double>{10, 20, 5, 10}));
+  EXPECT_EQ(reads->quality.counter_resets, 1u);
+  auto ops = ExtractSeries(*table, "ops");
+  ASSERT_TRUE(ops.ok());
+  EXPECT_EQ(ops->values, (std::vector<double>{30, 30, 15, 20}));
+  EXPECT_EQ(ops->unit, "ops/s");
+  auto bytes = ExtractSeries(*table, "read_bytes");
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(bytes->unit, "bytes/s");
+  EXPECT_EQ(bytes->values[0], 409.6);
+}
+
+TEST(SeriesTest, RejectsMalformedCsv) {
+  struct Case {
+    const char* text;
+    const char* needle;
+  };
+  const Case cases[] = {
+      {"used_bytes,files\n1,2\n", "no timestamp column"},
+      {"timestamp,used_bytes\n10,5\n5,6\n", "goes backwards"},
+      {"timestamp,used_bytes\n10,5\n20,5GB\n", "not a finite number"},
+      {"timestamp,used_bytes\n10,5\n20\n", "1 cells"},
+      {"timestamp,used_bytes\n", "no data rows"},
+      {"", "empty file"},
+      {"timestamp,used_bytes\nyesterday,5\n", "timestamp"},
+      {"timestamp,used_bytes,used_bytes\n1,2,3\n", "appears twice"},
+  };
+  for (const Case& c : cases) {
+    auto table = ParseUsageCsv(c.text, "bad.csv");
+    ASSERT_FALSE(table.ok()) << c.text;
+    EXPECT_EQ(table.error().code, ErrorCode::kBadInput);
+    EXPECT_NE(table.error().message.find(c.needle), std::string::npos) << table.error().message;
+    EXPECT_EQ(table.error().message.rfind("bad.csv", 0), 0u) << table.error().message;
+  }
+  auto table = ParseUsageCsv("timestamp,used_bytes\n1,5\n2,6\n", "ok.csv");
+  ASSERT_TRUE(table.ok());
+  auto missing = ExtractSeries(*table, "files");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("has: used_bytes"), std::string::npos);
+  auto one = ParseUsageCsv("timestamp,used_bytes\n1,5\n", "one.csv");
+  ASSERT_TRUE(one.ok());
+  EXPECT_FALSE(ExtractSeries(*one, "used_bytes").ok());
+}
+
+TEST(SeriesTest, ReadsPrometheusRangeExportsOfNodeExporter) {
+  const std::string json = R"({"status":"success","data":{"resultType":"matrix","result":[
+    {"metric":{"__name__":"node_filesystem_size_bytes","mountpoint":"/srv"},
+     "values":[[1000,"1000000"],[1060,"1000000"],[1120,"1000000"]]},
+    {"metric":{"__name__":"node_filesystem_avail_bytes","mountpoint":"/srv"},
+     "values":[[1000,"600000"],[1060,"590000"],[1120,"NaN"]]},
+    {"metric":{"__name__":"node_disk_writes_completed_total","device":"sda"},
+     "values":[[1000,"10"],[1060,"70"],[1120,"130"]]}]}})";
+  auto table = ParsePrometheusRange(json, "prom.json");
+  ASSERT_TRUE(table.ok()) << table.error().message;
+  auto used = ExtractSeries(*table, "used_bytes");
+  ASSERT_TRUE(used.ok()) << used.error().message;
+  EXPECT_EQ(used->values, (std::vector<double>{400000, 410000}));
+  EXPECT_EQ(used->quality.empty_cells, 1u);
+  auto writes = ExtractSeries(*table, "write_ops");
+  ASSERT_TRUE(writes.ok());
+  EXPECT_EQ(writes->values, (std::vector<double>{1, 1}));
+  auto capacity = ExtractSeries(*table, "capacity_bytes");
+  ASSERT_TRUE(capacity.ok());
+  EXPECT_EQ(capacity->values.back(), 1000000);
+
+  const std::string two = R"({"data":{"resultType":"matrix","result":[
+    {"metric":{"__name__":"node_disk_read_bytes_total","device":"sda"},"values":[[1,"1"]]},
+    {"metric":{"__name__":"node_disk_read_bytes_total","device":"sdb"},"values":[[1,"1"]]}]}})";
+  auto ambiguous = ParsePrometheusRange(two, "two.json");
+  ASSERT_FALSE(ambiguous.ok());
+  EXPECT_NE(ambiguous.error().message.find("device=sdb"), std::string::npos)
+      << ambiguous.error().message;
+  auto vector = ParsePrometheusRange(R"({"data":{"resultType":"vector","result":[]}})", "v.json");
+  ASSERT_FALSE(vector.ok());
+  EXPECT_EQ(vector.error().code, ErrorCode::kUnsupported);
+}
+
+TEST(SeriesTest, AggregatesLongSeriesToARoundStep) {
+  Series s;
+  s.name = "used_bytes";
+  for (int i = 0; i < 100000; ++i) {
+    s.time_s.push_back(60.0 * i);
+    s.values.push_back(i);
+  }
+  s.quality.median_step_s = 60;
+  const RegularGrid grid = ToRegularGrid(s, 10000);
+  EXPECT_EQ(grid.step_s, 900);  // 15 minutes: 6,667 points
+  EXPECT_LE(grid.values.size(), 10000u);
+  EXPECT_EQ(grid.filled, 0u);
+  EXPECT_GE(grid.aggregated, 14u);
+  const RegularGrid coarse = ToRegularGrid(s, 0, 3600);
+  EXPECT_EQ(coarse.step_s, 3600);
+}
+
+}  // namespace
+}  // namespace sfsg
