@@ -8,7 +8,9 @@
 
 #include <chrono>
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <initializer_list>
@@ -18,6 +20,7 @@
 #include "fuse/hooks.h"
 #include "generator/replay/replay.h"
 #include "predictor/capacity_plan.h"
+#include "predictor/meter.h"
 #include "predictor/series.h"
 
 namespace sfsg {
@@ -190,22 +193,26 @@ Status ClosedLoop::Meter() {
       return Error::Io("--watch " + config_.watch + ": not a directory or a readable file");
     return Status::Ok();
   }
+  // The sfsg-meter sample of the filesystem holding the tree (capacity, free space and
+  // the device's operation counters), with the tree's own entries and bytes: the
+  // profile describes the tree, and the space it can still grow into is its own bytes
+  // plus what the filesystem has free.
+  auto source = ResolveMeterSource(config_.watch);
+  if (!source) return source.error();
+  auto sample = TakeSample(*source);
+  if (!sample) return sample.error();
+  struct statvfs sv;
+  if (::statvfs(config_.watch.c_str(), &sv) != 0)
+    return Error::Io("--watch " + config_.watch + ": statvfs: " + std::strerror(errno));
   TreeUsage usage;
   walk_usage = &usage;
   const int rc = ::nftw(config_.watch.c_str(), CountEntry, 64, FTW_PHYS | FTW_MOUNT);
   walk_usage = nullptr;
   if (rc != 0) return Error::Io("--watch " + config_.watch + ": cannot walk it");
-  const std::string path = UsagePath();
-  const bool fresh = ::access(path.c_str(), F_OK) != 0;
-  std::ofstream out(path, std::ios::app);
-  if (fresh) out << "# sfsg-mount --watch: metered from the watched tree\ntimestamp,used_bytes,files\n";
-  char row[128];
-  std::snprintf(row, sizeof row, "%.3f,%llu,%llu\n", NowUnix(),
-                static_cast<unsigned long long>(usage.bytes),
-                static_cast<unsigned long long>(usage.entries));
-  out << row;
-  out.flush();
-  if (!out) return Error::Io(path + ": cannot append the usage row");
+  sample->used_bytes = usage.bytes;
+  sample->files = usage.entries;
+  sample->capacity_bytes = usage.bytes + static_cast<uint64_t>(sv.f_bavail) * sv.f_frsize;
+  if (auto appended = AppendMeterSample(UsagePath(), *sample); !appended) return appended;
   spdlog::info("loop: metered {} entries, {} bytes under {}", usage.entries, usage.bytes,
                config_.watch);
   return Status::Ok();
@@ -272,13 +279,8 @@ Status ClosedLoop::Predict() {
   inputs.buffer = config_.buffer;
   inputs.objectives = {Objective{config_.slo_quantile, config_.slo_us}};
   inputs.created_unix = NowUnix();
-  if (config_.capacity_bytes > 0) {
-    inputs.capacity_bytes = static_cast<double>(config_.capacity_bytes);
-  } else if (IsDirectory(config_.watch)) {
-    struct statvfs sv;
-    if (::statvfs(config_.watch.c_str(), &sv) == 0)
-      inputs.capacity_bytes = static_cast<double>(sv.f_blocks) * static_cast<double>(sv.f_frsize);
-  }
+  // Without --source-capacity, the series' capacity_bytes column (see Meter()).
+  if (config_.capacity_bytes > 0) inputs.capacity_bytes = static_cast<double>(config_.capacity_bytes);
   auto plan = MakeCapacityPlan(inputs);
   if (!plan) return plan.error();
   auto json = PlanToJson(*plan);

@@ -1,8 +1,10 @@
 // ClosedLoop: the shadow that keeps predicting. A background thread inside sfsg-mount
 // that, every interval, runs meter -> adjust -> stress -> predict -> publish -> alert:
 //
-//  1. Meter: a directory source is walked (files and bytes, never names) and one row is
-//     appended to STATE/usage.csv; a file source is a usage series (CSV or Prometheus
+//  1. Meter: a directory source is walked (entries and bytes, never names) and one row
+//     in sfsg-meter's format is appended to STATE/usage.csv: the tree's bytes and
+//     entries, its capacity (its bytes plus the filesystem's free space) and the
+//     device's operation counters; a file source is a usage series (CSV or Prometheus
 //     export, see sfsg-predict(1)) that something else keeps growing.
 //  2. Adjust: the files series is forecast to the horizon and the shadow re-scaled to
 //     it (Namespace::Rescale: existing entries keep names and content); the kernel is
@@ -46,7 +48,7 @@ struct LoopConfig {
   double buffer = 0.2;                 // keep this fraction of capacity free
   std::string slo_quantile = "p99";    // "p50", "p90", "p99", "p999"
   double slo_us = 20000;               // latency objective
-  uint64_t capacity_bytes = 0;         // 0: the watched filesystem's size (statvfs)
+  uint64_t capacity_bytes = 0;         // 0: the series' capacity_bytes column
   bool adjust = true;                  // re-scale the shadow to the horizon
   bool stress = true;                  // run the ladder each round
   std::vector<uint32_t> ladder = {1, 2, 4, 8};

@@ -127,6 +127,17 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
     o.fit = *fit;
     o.objective_ops_per_s = fit->ThroughputAt(objective.latency_us);
     o.measured_ops_per_s = MeasuredThroughputWithin(*points, objective.latency_us);
+    // A ladder that never came near the objective says little about where it breaks:
+    // the queueing fit's extrapolation is not trusted beyond twice what was measured.
+    double largest = 0;
+    for (const LatencyPoint& point : *points) largest = std::max(largest, point.throughput);
+    constexpr double kMaxExtrapolation = 2.0;
+    if (largest > 0 && o.objective_ops_per_s > kMaxExtrapolation * largest) {
+      o.objective_ops_per_s = kMaxExtrapolation * largest;
+      plan.warnings.push_back("latency: the " + objective.quantile +
+                              " objective was not approached by the ladder; its throughput is "
+                              "capped at twice the largest measured");
+    }
     for (const std::string& w : fit->warnings) plan.warnings.push_back("latency: " + w);
     if (o.objective_ops_per_s == 0) {
       char buf[200];
