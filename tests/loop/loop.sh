@@ -74,7 +74,7 @@ case_grow_alert_hook() {
   python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$mnt/.sfsg/alerts" || fail "alerts not JSON"
   python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['format']=='sfsg-curve'" \
     "$mnt/.sfsg/curve" || fail "/.sfsg/curve is not a curve"
-  grep -q '^sfsg_' <(grep -v '^#' "$mnt/.sfsg/metrics") || fail "no metrics"
+  grep -q '^sfsg_forecast_' "$mnt/.sfsg/metrics" || fail "/.sfsg/metrics has no forecast gauges"
 }
 
 case_rescale_keeps_files() {
@@ -161,6 +161,26 @@ HOOK
   grep -q '^\[a b\]\[;\]\[\$(touch' "$T/args" || fail "argv not verbatim: $(cat "$T/args")"
   grep -q '^SFSG_ALERT=storage_days_to_full$' "$T/env" || fail "no SFSG_ALERT: $(cat "$T/env")"
   grep -q '^SFSG_RECOMMENDED_BYTES=[0-9]' "$T/env" || fail "no SFSG_RECOMMENDED_BYTES"
+}
+
+case_replay_publishes_curve() {
+  # sfsg-mount --replay: the ladder runs on the mount itself and /.sfsg/curve shows it.
+  local mnt
+  mnt=$(new_mountpoint shadow)
+  grep -q '"no-curve"' "$mnt/.sfsg/curve" 2>/dev/null && fail "not mounted yet but readable?"
+  mount_shadow "$mnt" --files 5000 --replay --interval 1h --ladder 1,2 --step 0.3s --warmup 0.1s \
+    --state-dir "$T/state"
+  wait_until 60 grep -q '"sfsg-curve"' "$mnt/.sfsg/curve" || fail "no curve: $(cat "$mnt/.sfsg/curve")"
+  python3 - "$mnt/.sfsg/curve" <<'PY' || fail "curve content"
+import json, sys
+c = json.load(open(sys.argv[1]))
+steps = c["steps"]
+assert [s["concurrency"] for s in steps] == [1, 2], steps
+assert all(s["total"]["ops"] > 0 and s["total"]["errors"] == 0 for s in steps), steps
+assert steps[0]["filesystem"]["pid"] > 0, "the mount's own process was not measured"
+PY
+  # No forecast without --watch: the loop only stresses.
+  grep -q '"no-forecast"' "$mnt/.sfsg/forecast" || fail "a forecast appeared without --watch"
 }
 
 run_case "$@"
