@@ -7,6 +7,7 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,18 @@ void Guard(fuse_req_t req, const char* what, F&& body) {
     spdlog::error("{}: unexpected error", what);
     fuse_reply_err(req, EIO);
   }
+}
+
+// What fi->fh points to: the snapshot of a control file, or the attributes of a
+// synthetic file resolved at open (so reads skip the namespace).
+struct Handle {
+  bool control = false;
+  std::string text;
+  std::optional<NodeAttr> synthetic;
+};
+
+Handle* HandleOf(const fuse_file_info* fi) {
+  return fi == nullptr ? nullptr : reinterpret_cast<Handle*>(fi->fh);
 }
 
 // Control files change size as the mount runs: the kernel must not cache their
@@ -132,8 +145,8 @@ void OpGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     const int rc = State(req).fs->GetAttr(ino, &st);
     if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
     // Through an open control file (FUSE_GETATTR_FH): the size of its snapshot.
-    if (fi != nullptr && fi->fh != 0 && State(req).fs->IsControl(ino))
-      st.st_size = static_cast<off_t>(reinterpret_cast<std::string*>(fi->fh)->size());
+    if (const Handle* h = HandleOf(fi); h != nullptr && h->control)
+      st.st_size = static_cast<off_t>(h->text.size());
     fuse_reply_attr(req, &st, AttrTimeout(req, ino));
   });
 }
@@ -208,17 +221,21 @@ void OpRename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t ne
 // consistent document however it splits its reads.
 void SetFileFlags(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   ShadowFs& fs = *State(req).fs;
+  auto handle = std::make_unique<Handle>();
   if (fs.IsControl(ino)) {
-    fi->fh = reinterpret_cast<uint64_t>(new std::string(fs.ControlText(ino)));
+    handle->control = true;
+    handle->text = fs.ControlText(ino);
     fi->direct_io = 1;
-    return;
-  }
-  fi->fh = 0;
-  if (State(req).options.kernel_cache) {
-    fi->keep_cache = 1;
   } else {
-    fi->direct_io = 1;
+    if (auto attr = fs.ns().GetAttr(ino); attr && attr->kind == NodeKind::kFile)
+      handle->synthetic = *attr;
+    if (State(req).options.kernel_cache) {
+      fi->keep_cache = 1;
+    } else {
+      fi->direct_io = 1;
+    }
   }
+  fi->fh = reinterpret_cast<uint64_t>(handle.release());
 }
 
 void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -227,7 +244,7 @@ void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     const int rc = State(req).fs->Open(ino, fi->flags);
     if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
     SetFileFlags(req, ino, fi);
-    if (fuse_reply_open(req, fi) != 0 && fi->fh) delete reinterpret_cast<std::string*>(fi->fh);
+    if (fuse_reply_open(req, fi) != 0) delete HandleOf(fi);
   });
 }
 
@@ -245,15 +262,16 @@ void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
     e.generation = 1;
     e.attr = st;
     e.attr_timeout = e.entry_timeout = State(req).options.entry_timeout_s;
-    fuse_reply_create(req, &e, fi);
+    if (fuse_reply_create(req, &e, fi) != 0) delete HandleOf(fi);
   });
 }
 
 void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info* fi) {
   Guard(req, "read", [&] {
     Timed t(req, Op::kRead);
-    if (fi->fh) {
-      const std::string& text = *reinterpret_cast<std::string*>(fi->fh);
+    const Handle* h = HandleOf(fi);
+    if (h != nullptr && h->control) {
+      const std::string& text = h->text;
       const size_t start = std::min<size_t>(static_cast<size_t>(offset), text.size());
       fuse_reply_buf(req, text.data() + start, std::min(size, text.size() - start));
       return;
@@ -262,8 +280,11 @@ void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file
     thread_local std::vector<std::byte> buffer;
     if (buffer.size() < size) buffer.resize(std::max<size_t>(size, 1 << 20));
     size_t done = 0;
+    const std::span<std::byte> out(buffer.data(), size);
     const int rc =
-        State(req).fs->Read(ino, static_cast<uint64_t>(offset), {buffer.data(), size}, &done);
+        h != nullptr && h->synthetic
+            ? State(req).fs->ReadResolved(*h->synthetic, static_cast<uint64_t>(offset), out, &done)
+            : State(req).fs->Read(ino, static_cast<uint64_t>(offset), out, &done);
     if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
     State(req).fs->metrics().AddBytesRead(done);
     fuse_reply_buf(req, reinterpret_cast<const char*>(buffer.data()), done);
@@ -287,11 +308,9 @@ void OpFlush(fuse_req_t req, fuse_ino_t, fuse_file_info*) { fuse_reply_err(req, 
 void OpRelease(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Guard(req, "release", [&] {
     Timed t(req, Op::kRelease);
-    if (fi->fh) {
-      delete reinterpret_cast<std::string*>(fi->fh);
-    } else {
-      State(req).fs->Release(ino);
-    }
+    const Handle* h = HandleOf(fi);
+    if (h == nullptr || !h->control) State(req).fs->Release(ino);
+    delete h;
     fuse_reply_err(req, 0);
   });
 }

@@ -175,7 +175,8 @@ int Serve(const MountOptions& o, ShadowFs& fs) {
       fuse_loop_config* config = fuse_loop_cfg_create();
       fuse_loop_cfg_set_max_threads(config, o.threads);
       fuse_loop_cfg_set_idle_threads(config, o.threads);
-      rc = fuse_session_loop_mt(se, config) == 0 ? 0 : 1;
+      // 0: unmounted; > 0: the signal that stopped the loop (a clean stop); < 0: -errno.
+      rc = fuse_session_loop_mt(se, config) < 0 ? static_cast<int>(ErrorCode::kIo) : 0;
       fuse_loop_cfg_destroy(config);
       // Stop in an order that cannot hang: no new round, no more kernel notifications,
       // unmount, and close the session (which fails any request the loop still has in

@@ -282,6 +282,7 @@ Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_
   if (!files.empty()) {
     auto v = ParseCount(files, "--files");
     if (!v) return v.error();
+    if (*v == 0) return Error::Usage("--files: must be at least 1");
     out.files = *v;
   }
   if (!dirs.empty()) {
@@ -293,6 +294,7 @@ Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_
   if (!bytes.empty()) {
     auto v = ParseBytes(bytes, "--bytes");
     if (!v) return v.error();
+    if (*v == 0) return Error::Usage("--bytes: must be at least 1");
     out.bytes = *v;
   }
   if (!capacity.empty()) {

@@ -124,7 +124,7 @@ void ShadowFs::SyntheticStat(const NodeAttr& attr, struct stat* st) const {
   st->st_ino = attr.ino;
   st->st_blksize = 4096;
   st->st_mode = TypeBits(attr.kind) | attr.mode;
-  st->st_nlink = attr.nlink + (attr.ino == Namespace::kRootIno ? 1 : 0);  // + /.sfsg
+  st->st_nlink = attr.nlink;  // /.sfsg is not listed, so it is not counted either
   st->st_uid = config_.owner_uid;
   st->st_gid = config_.owner_gid;
   st->st_size = static_cast<off_t>(attr.size_bytes);
@@ -225,8 +225,10 @@ int ShadowFs::ReadDir(
   std::shared_lock lock(mutex_);
   if (!IsDirLocked(dir)) return -ENOTDIR;
   struct stat st;
-  // Offsets: 0 ".", 1 "..", then (root only) 2 ".sfsg", then synthetic children from
-  // base, then added entries from base + synthetic count by sequence number.
+  // Offsets: 0 ".", 1 "..", then (root only) 2 for ".sfsg", which is reachable by name
+  // but not listed (like ZFS's hidden .zfs), so find, du, tar and sfsg-scan see only the
+  // synthetic tree; then synthetic children from base, then added entries from base +
+  // synthetic count by sequence number.
   const uint64_t parent = dir == kControlIno ? Namespace::kRootIno : dir;
   if (offset == 0) {
     AttrLocked(dir, &st);
@@ -246,11 +248,7 @@ int ShadowFs::ReadDir(
     return 0;
   }
   const bool root = dir == Namespace::kRootIno;
-  if (root && offset == 2) {
-    AttrLocked(kControlIno, &st);
-    if (!emit(".sfsg", st, 3)) return 0;
-    offset = 3;
-  }
+  if (root && offset == 2) offset = 3;
   const uint64_t base = root ? 3 : 2;
   const auto it = nodes_.find(dir);
   const DirState* state = it != nodes_.end() ? it->second.dir.get() : nullptr;
@@ -390,6 +388,19 @@ int ShadowFs::Read(uint64_t ino, uint64_t offset, std::span<std::byte> buf, size
     std::memcpy(buf.data() + copied, block + within, take);
     copied += take;
   }
+  *done = n;
+  return 0;
+}
+
+int ShadowFs::ReadResolved(const NodeAttr& attr, uint64_t offset, std::span<std::byte> buf,
+                           size_t* done) const {
+  // Unmodified synthetic files never change, so attributes from open stay valid until
+  // the overlay holds something; from then on the overlay decides.
+  if (overlay_touched_.load(std::memory_order_acquire)) return Read(attr.ino, offset, buf, done);
+  *done = 0;
+  if (offset >= attr.size_bytes) return 0;
+  const size_t n = std::min<uint64_t>(buf.size(), attr.size_bytes - offset);
+  content_.Fill(attr.content_class, attr.file_index, offset, buf.first(n));
   *done = n;
   return 0;
 }

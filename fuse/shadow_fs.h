@@ -79,6 +79,10 @@ class ShadowFs {
   void Release(uint64_t ino);
   // Reads into buf; *done gets the byte count (short only at end of file).
   int Read(uint64_t ino, uint64_t offset, std::span<std::byte> buf, size_t* done) const;
+  // Read() of a regular synthetic file whose attributes the caller resolved at open
+  // (ns().GetAttr): while the overlay is untouched, no namespace descent per read.
+  int ReadResolved(const NodeAttr& attr, uint64_t offset, std::span<std::byte> buf,
+                   size_t* done) const;
   int Write(uint64_t ino, uint64_t offset, std::span<const std::byte> data, size_t* done);
   int Create(uint64_t parent, std::string_view name, uint32_t mode, const RequestContext& ctx,
              struct stat* st);

@@ -4,6 +4,8 @@
 
 #include <fuse_lowlevel.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <linux/fs.h>
 #include <unistd.h>
 
@@ -71,13 +73,16 @@ uint64_t SomeDirWithFiles(const ShadowFs& fs) {
   return 0;
 }
 
-TEST(ShadowFs, ListsControlDirAndDotEntries) {
+TEST(ShadowFs, ControlDirIsReachableByNameButNotListed) {
   auto fs = MakeFs(MakeMemoryStore(0));
   const auto names = List(*fs, Namespace::kRootIno);
   ASSERT_GE(names.size(), 3u);
   EXPECT_EQ(names[0], ".");
   EXPECT_EQ(names[1], "..");
-  EXPECT_EQ(names[2], ".sfsg");
+  EXPECT_EQ(std::count(names.begin(), names.end(), ".sfsg"), 0);
+  struct stat dir;
+  ASSERT_EQ(0, fs->Lookup(Namespace::kRootIno, ".sfsg", &dir));
+  EXPECT_EQ(dir.st_ino, kControlIno);
   const auto control = List(*fs, kControlIno);
   EXPECT_EQ(std::set<std::string>(control.begin() + 2, control.end()),
             (std::set<std::string>{"status", "profile", "metrics", "forecast", "alerts", "curve"}));

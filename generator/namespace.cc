@@ -145,7 +145,10 @@ struct Layer {
 
   void Times(uint64_t key, NodeAttr& attr) const {
     SplitMixStream s(key);
-    const double mtime_age = profile.ages.mtime_age_s.At(s.NextUnit());
+    // Ages never reach before the epoch (the tables' far tails can): times stay valid
+    // and the nanosecond arithmetic below cannot overflow.
+    const double max_age = std::max(0.0, now_unix - 1.0);
+    const double mtime_age = std::min(profile.ages.mtime_age_s.At(s.NextUnit()), max_age);
     const double atime_age = std::min(profile.ages.atime_age_s.At(s.NextUnit()), mtime_age);
     const double ctime_age = std::min(profile.ages.ctime_age_s.At(s.NextUnit()), mtime_age);
     auto ns = [&](double age) {
