@@ -1,19 +1,12 @@
 #include "predictor/decompose.h"
 
+#include "predictor/series.h"
+
 #include <algorithm>
 #include <cmath>
 
 namespace sfsg {
 namespace {
-
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  const size_t mid = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + mid, v.end());
-  double m = v[mid];
-  if (v.size() % 2 == 0) m = (m + *std::max_element(v.begin(), v.begin() + mid)) / 2;
-  return m;
-}
 
 double MedianOf(std::span<const double> y, size_t begin, size_t end) {
   return Median(std::vector<double>(y.begin() + begin, y.begin() + end));

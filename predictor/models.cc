@@ -1,5 +1,7 @@
 #include "predictor/models.h"
 
+#include "predictor/series.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -58,14 +60,6 @@ std::vector<double> Deseasonalize(std::span<const double> y, const std::vector<d
   return out;
 }
 
-double MedianInPlace(std::vector<double>& v) {
-  const size_t mid = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + mid, v.end());
-  double m = v[mid];
-  if (v.size() % 2 == 0) m = (m + *std::max_element(v.begin(), v.begin() + mid)) / 2;
-  return m;
-}
-
 // Theil–Sen: the median slope over all pairs, or over 20,000 seeded random pairs when
 // there are more (the estimate's spread is then well below the data's).
 Line FitTheilSen(std::span<const double> y, uint64_t seed) {
@@ -87,10 +81,10 @@ Line FitTheilSen(std::span<const double> y, uint64_t seed) {
     }
   }
   Line line;
-  line.slope = MedianInPlace(slopes);
+  line.slope = Median(std::move(slopes));
   std::vector<double> intercepts(n);
   for (size_t i = 0; i < n; ++i) intercepts[i] = y[i] - line.slope * static_cast<double>(i);
-  line.intercept = MedianInPlace(intercepts);
+  line.intercept = Median(std::move(intercepts));
   return line;
 }
 

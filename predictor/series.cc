@@ -9,15 +9,6 @@ namespace {
 
 constexpr const char* kCounterColumns[] = {"read_ops", "write_ops", "read_bytes", "write_bytes"};
 
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  const size_t mid = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + mid, v.end());
-  double m = v[mid];
-  if (v.size() % 2 == 0) m = (m + *std::max_element(v.begin(), v.begin() + mid)) / 2;
-  return m;
-}
-
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -196,6 +187,15 @@ RegularGrid ToRegularGrid(const Series& series, size_t max_points, double min_st
   }
   grid.aggregated = std::max<size_t>(1, (series.time_s.size() + occupied / 2) / occupied);
   return grid;
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  const size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + mid, v.end());
+  double m = v[mid];
+  if (v.size() % 2 == 0) m = (m + *std::max_element(v.begin(), v.begin() + mid)) / 2;
+  return m;
 }
 
 }  // namespace sfsg

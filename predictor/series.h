@@ -63,6 +63,9 @@ struct Series {
   SeriesQuality quality;
 };
 
+// The median of `values` (the mean of the two middle ones for an even count); 0 for none.
+double Median(std::vector<double> values);
+
 // Parses CSV text: a header line naming a timestamp column ("timestamp", "time" or
 // "ts"; unix seconds, or ISO-8601 "2024-03-01T17:34:00Z", "2024-03-01 17:34:00" taken as
 // UTC, with an optional "+hh:mm" offset) and value columns (see above). Blank lines and

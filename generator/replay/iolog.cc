@@ -52,14 +52,6 @@ std::vector<std::string_view> Tokens(std::string_view line) {
   return out;
 }
 
-void SleepUntilNs(uint64_t deadline_ns) {
-  timespec ts;
-  ts.tv_sec = static_cast<time_t>(deadline_ns / 1000000000ull);
-  ts.tv_nsec = static_cast<long>(deadline_ns % 1000000000ull);
-  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
-  }
-}
-
 }  // namespace
 
 const char* IologActionName(IologAction a) {

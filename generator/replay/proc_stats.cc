@@ -49,4 +49,12 @@ double CpuPercent(const ProcSample& before, const ProcSample& after) {
   return 100.0 * (after.cpu_s - before.cpu_s) / wall;
 }
 
+void SleepUntilNs(uint64_t deadline_ns) {
+  timespec ts;
+  ts.tv_sec = static_cast<time_t>(deadline_ns / 1000000000ull);
+  ts.tv_nsec = static_cast<long>(deadline_ns % 1000000000ull);
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+  }
+}
+
 }  // namespace sfsg

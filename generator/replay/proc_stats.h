@@ -25,6 +25,8 @@ double CpuPercent(const ProcSample& before, const ProcSample& after);
 
 // CLOCK_MONOTONIC in nanoseconds and seconds.
 uint64_t MonotonicNs();
+// Sleeps until CLOCK_MONOTONIC reaches deadline_ns (through signals).
+void SleepUntilNs(uint64_t deadline_ns);
 double MonotonicSeconds();
 
 }  // namespace sfsg

@@ -44,14 +44,6 @@ class FdCloser {
   int fd_;
 };
 
-void SleepUntil(uint64_t deadline_ns) {
-  timespec ts;
-  ts.tv_sec = static_cast<time_t>(deadline_ns / 1000000000ull);
-  ts.tv_nsec = static_cast<long>(deadline_ns % 1000000000ull);
-  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
-  }
-}
-
 Status ValidateOptions(const ReplayOptions& o) {
   if (o.target.empty()) return Error::Usage("--target: required");
   if (!(o.step_s > 0) || !std::isfinite(o.step_s)) return Error::Usage("--step: must be > 0");
@@ -172,7 +164,7 @@ struct Run {
       }
       const uint64_t wake = sampled ? std::min<uint64_t>(now + 50000000, next_report)
                                     : std::min<uint64_t>(measure_start, now + 50000000);
-      SleepUntil(std::max<uint64_t>(wake, now + 1000000));
+      SleepUntilNs(std::max<uint64_t>(wake, now + 1000000));
     }
     for (std::thread& t : threads) t.join();
     return {fs_before, self_before};
@@ -253,7 +245,7 @@ struct Run {
             if (measured) w.RecordMissed(now - intended);
             continue;
           }
-          if (now < intended) SleepUntil(intended);
+          if (now < intended) SleepUntilNs(intended);
           last_end[i] = std::max(last_end[i], w.Execute(w.Draw(), intended, measured));
         }
         finished.fetch_add(1, std::memory_order_release);
