@@ -47,7 +47,7 @@ grep -q "^wrote $work/p2.json" "$work/out" || fail "no summary on stdout: $(cat 
 grep -q "6 files" "$work/out" || fail "summary lacks the file count: $(cat "$work/out")"
 expect 0 "" "$scan" "$work/tree" --threads 1 --sample-files 0
 grep -q '"format": "sfsg-profile"' "$work/out" || fail "no profile JSON on stdout"
-expect 0 "" "$scan" "$work/tree" -o "$work/p3.json" --json-progress --sample-files 3 --sample-bytes 4k
+expect 0 "" "$scan" "$work/tree" -o "$work/p3.json" --json-progress --sample-files 3 --sample-bytes 64k
 grep -q '"phase":"walk".*"done":true' "$work/err" || fail "no JSON walk progress: $(cat "$work/err")"
 grep -q '"phase":"content".*"done":true' "$work/err" || fail "no JSON content progress"
 grep -q '"sampled_files": 3' "$work/p3.json" || fail "--sample-files 3 not honoured"
