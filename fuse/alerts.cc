@@ -65,8 +65,8 @@ Json AlertEngine::ToJson() const {
                      {"threshold", r.threshold},
                      {"description", r.description}});
   for (const AlertEvent& e : history_) history.push_back(AlertEventToJson(e));
-  return {{"format", "sfsg-alerts"}, {"version", 1},          {"hysteresis", hysteresis_},
-          {"cooldown_s", cooldown_s_}, {"rules", rules},       {"firing", Firing()},
+  return {{"format", "sfsg-alerts"},   {"version", 1},   {"hysteresis", hysteresis_},
+          {"cooldown_s", cooldown_s_}, {"rules", rules}, {"firing", Firing()},
           {"history", history}};
 }
 

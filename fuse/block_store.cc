@@ -160,6 +160,16 @@ class DirStore final : public BlockStore {
     if (files_[ino].blocks.insert(block).second) used_ += kBlockBytes;
   }
 
+  void ForgetFrom(uint64_t ino, uint64_t first_block) override {
+    std::unique_lock lock(mutex_);
+    const auto it = files_.find(ino);
+    if (it == files_.end()) return;
+    for (auto b = it->second.blocks.lower_bound(first_block); b != it->second.blocks.end();) {
+      b = it->second.blocks.erase(b);
+      used_ -= kBlockBytes;
+    }
+  }
+
   uint64_t bytes_used() const override {
     std::shared_lock lock(mutex_);
     return used_;

@@ -29,6 +29,9 @@ class BlockStore {
   virtual int Put(uint64_t ino, uint64_t block, const std::byte* data) = 0;
   // Forgets blocks >= first_block of ino (all of them for 0).
   virtual void DropFrom(uint64_t ino, uint64_t first_block) = 0;
+  // Journal replay of a DropFrom: forgets the blocks in the index only, leaving the
+  // data on disk, where later journaled writes may have put bytes again (Adopt).
+  virtual void ForgetFrom(uint64_t ino, uint64_t first_block) { DropFrom(ino, first_block); }
   // Makes the blocks of ino durable (dir mode). 0 or -EIO.
   virtual int Sync(uint64_t ino) = 0;
   // Marks a block as present after a journal replay (dir mode); no data is read.

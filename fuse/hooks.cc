@@ -69,7 +69,8 @@ Result<HookResult> RunHook(const std::vector<std::string>& argv,
   for (auto& s : argv_copy) args.push_back(s.data());
   args.push_back(nullptr);
   int error_pipe[2];
-  if (::pipe2(error_pipe, O_CLOEXEC) != 0) return Error::Io(std::string("pipe: ") + strerror(errno));
+  if (::pipe2(error_pipe, O_CLOEXEC) != 0)
+    return Error::Io(std::string("pipe: ") + strerror(errno));
 
   const auto start = std::chrono::steady_clock::now();
   const pid_t pid = ::fork();
@@ -89,7 +90,8 @@ Result<HookResult> RunHook(const std::vector<std::string>& argv,
   }
   ::close(error_pipe[1]);
   int exec_errno = 0;
-  const bool exec_failed = ::read(error_pipe[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno;
+  const bool exec_failed =
+      ::read(error_pipe[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno;
   ::close(error_pipe[0]);
 
   HookResult result;
@@ -110,8 +112,7 @@ Result<HookResult> RunHook(const std::vector<std::string>& argv,
   }
   result.duration_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (exec_failed)
-    return Error::Io("hook " + argv[0] + ": cannot run: " + strerror(exec_errno));
+  if (exec_failed) return Error::Io("hook " + argv[0] + ": cannot run: " + strerror(exec_errno));
   result.exit_status = WIFEXITED(status)     ? WEXITSTATUS(status)
                        : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
                                              : -1;

@@ -6,9 +6,9 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -124,7 +124,8 @@ std::map<std::string, double> AlertFigures(const Json& plan) {
 std::map<std::string, std::string> HookEnvironment(const Json& plan) {
   std::map<std::string, std::string> env;
   auto put = [&](const char* name, double value) {
-    if (std::isfinite(value)) env[name] = std::to_string(static_cast<long long>(std::llround(value)));
+    if (std::isfinite(value))
+      env[name] = std::to_string(static_cast<long long>(std::llround(value)));
   };
   const double nan = std::nan("");
   put("SFSG_RECOMMENDED_BYTES", NumberAt(plan, {"storage", "recommended_capacity_bytes"}, nan));
@@ -233,7 +234,8 @@ Status ClosedLoop::Adjust() {
   auto forecast = ForecastSeries(*files, options);
   if (!forecast) return forecast.error();
   const Profile& profile = fs_.ns().profile();
-  const double profile_entries = static_cast<double>(profile.totals.files + profile.totals.symlinks);
+  const double profile_entries =
+      static_cast<double>(profile.totals.files + profile.totals.symlinks);
   const double at_horizon = forecast->At(forecast->origin_s + config_.horizon_s).expected;
   if (!(profile_entries > 0) || !(at_horizon > 0)) return Status::Ok();
   const double target = at_horizon / profile_entries;
@@ -280,7 +282,8 @@ Status ClosedLoop::Predict() {
   inputs.objectives = {Objective{config_.slo_quantile, config_.slo_us}};
   inputs.created_unix = NowUnix();
   // Without --source-capacity, the series' capacity_bytes column (see Meter()).
-  if (config_.capacity_bytes > 0) inputs.capacity_bytes = static_cast<double>(config_.capacity_bytes);
+  if (config_.capacity_bytes > 0)
+    inputs.capacity_bytes = static_cast<double>(config_.capacity_bytes);
   auto plan = MakeCapacityPlan(inputs);
   if (!plan) return plan.error();
   auto json = PlanToJson(*plan);
@@ -311,14 +314,13 @@ void ClosedLoop::AlertAndScale(const std::map<std::string, double>& figures, con
     spdlog::log(e.state == "firing" ? spdlog::level::warn : spdlog::level::info, "alert: {}",
                 e.message);
     log << AlertEventToJson(e).dump() << "\n";
-    std::map<std::string, std::string> env = {
-        {"SFSG_ALERT", e.name},
-        {"SFSG_ALERT_STATE", e.state},
-        {"SFSG_ALERT_MESSAGE", e.message},
-        {"SFSG_VALUE", std::to_string(e.value)},
-        {"SFSG_THRESHOLD", std::to_string(e.threshold)},
-        {"SFSG_MOUNTPOINT", config_.mountpoint},
-        {"SFSG_SCALE_MODE", config_.scale_mode}};
+    std::map<std::string, std::string> env = {{"SFSG_ALERT", e.name},
+                                              {"SFSG_ALERT_STATE", e.state},
+                                              {"SFSG_ALERT_MESSAGE", e.message},
+                                              {"SFSG_VALUE", std::to_string(e.value)},
+                                              {"SFSG_THRESHOLD", std::to_string(e.threshold)},
+                                              {"SFSG_MOUNTPOINT", config_.mountpoint},
+                                              {"SFSG_SCALE_MODE", config_.scale_mode}};
     for (const auto& [key, value] : HookEnvironment(plan)) env[key] = value;
     auto run = [&](const std::vector<std::string>& argv, const char* what) {
       auto result = RunHook(argv, env, config_.hook_timeout_s);
@@ -343,9 +345,9 @@ void ClosedLoop::AlertAndScale(const std::map<std::string, double>& figures, con
         run(config_.on_scale, "on-scale");
       } else {
         spdlog::info("on-scale hook {} not run: --scale-mode dry-run (recommended bytes {})",
-                     config_.on_scale[0], env.count("SFSG_RECOMMENDED_BYTES")
-                                              ? env["SFSG_RECOMMENDED_BYTES"]
-                                              : std::string("unknown"));
+                     config_.on_scale[0],
+                     env.count("SFSG_RECOMMENDED_BYTES") ? env["SFSG_RECOMMENDED_BYTES"]
+                                                         : std::string("unknown"));
         log << Json{{"time_unix", NowUnix()},
                     {"hook", "on-scale"},
                     {"command", config_.on_scale},
@@ -361,8 +363,8 @@ void ClosedLoop::AlertAndScale(const std::map<std::string, double>& figures, con
 Status ClosedLoop::RunOnce() {
   Status status = Status::Ok();
   const bool watching = !config_.watch.empty();
-  for (auto step : {&ClosedLoop::Meter, &ClosedLoop::Adjust, &ClosedLoop::Stress,
-                    &ClosedLoop::Predict}) {
+  for (auto step :
+       {&ClosedLoop::Meter, &ClosedLoop::Adjust, &ClosedLoop::Stress, &ClosedLoop::Predict}) {
     if (!watching && step != &ClosedLoop::Stress) continue;
     {
       std::lock_guard lock(mutex_);

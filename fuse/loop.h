@@ -45,12 +45,12 @@ struct LoopConfig {
   double interval_s = 300;  // time between rounds
   uint32_t max_rounds = 0;  // 0: until stopped
   double horizon_s = 90 * 86400.0;
-  double buffer = 0.2;                 // keep this fraction of capacity free
-  std::string slo_quantile = "p99";    // "p50", "p90", "p99", "p999"
-  double slo_us = 20000;               // latency objective
-  uint64_t capacity_bytes = 0;         // 0: the series' capacity_bytes column
-  bool adjust = true;                  // re-scale the shadow to the horizon
-  bool stress = true;                  // run the ladder each round
+  double buffer = 0.2;               // keep this fraction of capacity free
+  std::string slo_quantile = "p99";  // "p50", "p90", "p99", "p999"
+  double slo_us = 20000;             // latency objective
+  uint64_t capacity_bytes = 0;       // 0: the series' capacity_bytes column
+  bool adjust = true;                // re-scale the shadow to the horizon
+  bool stress = true;                // run the ladder each round
   std::vector<uint32_t> ladder = {1, 2, 4, 8};
   double step_s = 3, warmup_s = 0.5;
   Workload workload = DefaultWorkload();
@@ -73,7 +73,7 @@ class ClosedLoop {
   ClosedLoop(const ClosedLoop&) = delete;
   ClosedLoop& operator=(const ClosedLoop&) = delete;
 
-  void Start();  // the first round starts at once
+  void Start();        // the first round starts at once
   void RequestStop();  // no new round; returns at once
   void Stop();         // RequestStop, then waits for the round in progress
 

@@ -4,15 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
 
 #include "fuse/fuse_ops.h"
 #include "fuse/loop.h"

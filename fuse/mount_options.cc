@@ -3,8 +3,8 @@
 #include <boost/program_options.hpp>
 #include <fstream>
 #include <set>
-#include <tuple>
 #include <sstream>
+#include <tuple>
 
 #include "fuse/hooks.h"
 #include "generator/util/units.h"
@@ -15,12 +15,11 @@ namespace {
 
 // -o keys that are ours (they become --key[=value]); everything else goes to libfuse,
 // except what mount(8) passes for its own bookkeeping.
-const std::set<std::string> kOwnKeys = {"profile",      "seed",        "scale",      "files",
-                                        "dirs",         "bytes",       "capacity",   "writes",
-                                        "threads",      "timeout",     "log-level",  "kernel_cache",
-                                        "kernel-cache", "allow_other", "allow-other",
-                                        "config",       "watch",       "replay",     "horizon",
-                                        "buffer",       "slo",         "interval",   "state-dir"};
+const std::set<std::string> kOwnKeys = {
+    "profile",      "seed",        "scale",       "files",    "dirs",      "bytes",
+    "capacity",     "writes",      "threads",     "timeout",  "log-level", "kernel_cache",
+    "kernel-cache", "allow_other", "allow-other", "config",   "watch",     "replay",
+    "horizon",      "buffer",      "slo",         "interval", "state-dir"};
 const std::set<std::string> kMountOnlyKeys = {
     "rw",     "defaults", "auto", "noauto", "user",  "nouser",   "users", "_netdev",
     "nofail", "exec",     "suid", "dev",    "async", "relatime", "atime", "diratime"};
@@ -71,7 +70,8 @@ std::string DescribeOptions(const po::options_description& options, const po::va
 
 struct LoopTexts {
   std::string watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step;
-  std::string warmup, days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale, hook_timeout;
+  std::string warmup, days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale,
+      hook_timeout;
 };
 
 Status ParseLoopOptions(const LoopTexts& t, bool no_adjust, bool no_stress, bool no_slo_alert,
@@ -136,9 +136,8 @@ Status ParseLoopOptions(const LoopTexts& t, bool no_adjust, bool no_stress, bool
   loop.stress = !no_stress;
   if (loop.scale_mode != "dry-run" && loop.scale_mode != "execute")
     return Error::Usage("--scale-mode: '" + loop.scale_mode + "' is not dry-run or execute");
-  for (auto [text, into, name] :
-       {std::tuple{&t.on_alert, &loop.on_alert, "--on-alert"},
-        std::tuple{&t.on_scale, &loop.on_scale, "--on-scale"}}) {
+  for (auto [text, into, name] : {std::tuple{&t.on_alert, &loop.on_alert, "--on-alert"},
+                                  std::tuple{&t.on_scale, &loop.on_scale, "--on-scale"}}) {
     if (text->empty()) continue;
     auto argv = SplitCommand(*text);
     if (!argv) return Error::Usage(std::string(name) + ": " + argv.error().message);
@@ -165,7 +164,8 @@ Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_
   }
   std::string seed, scale, files, dirs, bytes, capacity, timeout;
   std::string watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step;
-  std::string warmup, days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale, hook_timeout;
+  std::string warmup, days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale,
+      hook_timeout;
   bool no_adjust = false, no_stress = false, no_slo_alert = false;
   po::options_description visible(
       "Usage: sfsg-mount [options] [PROFILE] MOUNTPOINT\n"

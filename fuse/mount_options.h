@@ -32,9 +32,9 @@ struct MountOptions {
   bool watch = false;   // loop.watch is set
   bool replay = false;  // run the ladder periodically even without --watch
   LoopConfig loop;
-  std::string workload_path;   // "" : the built-in workload
-  std::string config_file;     // --config
-  bool print_config = false;   // print the effective options and exit
+  std::string workload_path;     // "" : the built-in workload
+  std::string config_file;       // --config
+  bool print_config = false;     // print the effective options and exit
   std::string effective_config;  // what --print-config prints
 };
 

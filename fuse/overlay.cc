@@ -69,6 +69,69 @@ Result<OverlayNode> NodeFromJson(const Json& r, uint64_t* ino) {
   }
 }
 
+namespace {
+
+// Names and link targets are bytes, not necessarily UTF-8, and JSON text must be UTF-8:
+// a string that is not valid UTF-8 is journaled as {"$bytes": "<hex>"} and turned back
+// on replay, so every record round-trips whatever its names.
+bool IsUtf8(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || (n > 1 && c < 0xc2 && n == 2) || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
+    i += n;
+  }
+  return true;
+}
+
+Json EncodeBytes(const Json& j) {
+  if (j.is_string()) {
+    const std::string& s = j.get_ref<const std::string&>();
+    if (IsUtf8(s)) return j;
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned char c : s) hex += {kHex[c >> 4], kHex[c & 15]};
+    return Json{{"$bytes", hex}};
+  }
+  if (j.is_object()) {
+    Json out = Json::object();
+    for (auto it = j.begin(); it != j.end(); ++it) out[it.key()] = EncodeBytes(it.value());
+    return out;
+  }
+  if (j.is_array()) {
+    Json out = Json::array();
+    for (const Json& v : j) out.push_back(EncodeBytes(v));
+    return out;
+  }
+  return j;
+}
+
+Json DecodeBytes(const Json& j) {
+  if (j.is_object() && j.size() == 1 && j.contains("$bytes") && j["$bytes"].is_string()) {
+    const std::string& hex = j["$bytes"].get_ref<const std::string&>();
+    std::string s;
+    for (size_t i = 0; i + 1 < hex.size(); i += 2)
+      s.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    return s;
+  }
+  if (j.is_object()) {
+    Json out = Json::object();
+    for (auto it = j.begin(); it != j.end(); ++it) out[it.key()] = DecodeBytes(it.value());
+    return out;
+  }
+  if (j.is_array()) {
+    Json out = Json::array();
+    for (const Json& v : j) out.push_back(DecodeBytes(v));
+    return out;
+  }
+  return j;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Journal>> Journal::Open(const std::string& dir, const Json& identity) {
   const std::string path = dir + "/journal.jsonl";
   auto journal = std::make_unique<Journal>();
@@ -106,7 +169,11 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& dir, const Jso
         have_header = true;
         continue;
       }
-      journal->replayed_.push_back(std::move(record));
+      try {
+        journal->replayed_.push_back(DecodeBytes(record));
+      } catch (const std::exception&) {
+        return Error::BadInput(path + ":" + std::to_string(line_number) + ": bad $bytes value");
+      }
     }
   }
   journal->fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -134,7 +201,7 @@ Journal::~Journal() {
 }
 
 int Journal::Append(const Json& records) {
-  const std::string line = records.dump() + "\n";
+  const std::string line = EncodeBytes(records).dump() + "\n";
   size_t done = 0;
   while (done < line.size()) {
     const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);

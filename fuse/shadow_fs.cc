@@ -105,7 +105,7 @@ Status ShadowFs::Replay() {
         for (const Json& b : r.at("blocks"))
           store_->Adopt(r.at("ino").get<uint64_t>(), b.get<uint64_t>());
       } else if (op == "drop") {
-        store_->DropFrom(r.at("ino").get<uint64_t>(), r.at("from").get<uint64_t>());
+        store_->ForgetFrom(r.at("ino").get<uint64_t>(), r.at("from").get<uint64_t>());
       } else if (op == "free") {
         FreeLocked(r.at("ino").get<uint64_t>());
       } else {

@@ -4,11 +4,10 @@
 
 #include <fuse_lowlevel.h>
 #include <gtest/gtest.h>
-
-#include <algorithm>
 #include <linux/fs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>

@@ -40,7 +40,7 @@ OverlayNode* ShadowFs::Materialize(uint64_t ino) {
   n.mode = attr->mode;
   n.uid = config_.owner_uid;
   n.gid = config_.owner_gid;
-  n.nlink = attr->nlink + (ino == Namespace::kRootIno ? 1 : 0);
+  n.nlink = attr->nlink;  // as SyntheticStat reports it (the hidden /.sfsg not counted)
   n.size_bytes = attr->size_bytes;
   n.atime = FromNs(attr->atime_ns);
   n.mtime = FromNs(attr->mtime_ns);
@@ -213,7 +213,8 @@ int ShadowFs::Link(uint64_t ino, uint64_t parent, std::string_view name, struct 
   ++node->nlink;
   node->ctime = Now();
   AddEntry(parent, std::string(name), ino);
-  Materialize(parent)->mtime = Now();
+  OverlayNode* dir = Materialize(parent);
+  dir->mtime = dir->ctime = Now();  // a new entry changes the directory: mtime and ctime
   if (const int rc = Persist({ino, parent}); rc != 0) return rc;
   return AttrLocked(ino, st);
 }
