@@ -196,8 +196,8 @@ struct Layer {
                             : 0644);
     Times(Key(kTagAge, x, 2), a);
     if (name != nullptr || symlink) {
-      const uint64_t child_index = parent.child_dirs + (x - parent.entry_base) +
-                                   (parent.depth == 0 ? root_child_base : 0);
+      const uint64_t child_index =
+          parent.child_dirs + (x - parent.entry_base) + (parent.depth == 0 ? root_child_base : 0);
       std::string n = MakeName(child_index, Key(kTagName, x), profile.shape.file_name_length,
                                ExtensionText(ext_index, x));
       if (symlink) a.size_bytes = LinkTarget(parent, x).size();
@@ -368,11 +368,10 @@ Result<std::unique_ptr<Layer>> MakeLayer(const Profile& profile, const Namespace
     for (size_t i = 0; i < impl->ext_cdf_any.size(); ++i)
       impl->ext_cdf_any[i] = static_cast<double>(i + 1);
   }
-  impl->scale = profile_entries > 0 ? static_cast<double>(impl->entries) / profile_entries
-                                    : options.scale;
+  impl->scale =
+      profile_entries > 0 ? static_cast<double>(impl->entries) / profile_entries : options.scale;
   return impl;
 }
-
 
 // Layers live in fixed slots and are never freed while the Namespace lives, so readers
 // take a consistent prefix with one atomic load and no lock.
@@ -601,8 +600,7 @@ Result<RescaleChange> Namespace::Rescale(double target_scale) {
   const double kMinStep = 0.01 * std::ldexp(1.0, static_cast<int>(impl_->allocated / 16));
   // Shrink: hide the newest layers while the shadow is larger than the target (the
   // first layer, the shadow as mounted, always stays).
-  while (active > 1 &&
-         current - impl_->layers[active - 1]->scale >= target_scale * (1 - 1e-3)) {
+  while (active > 1 && current - impl_->layers[active - 1]->scale >= target_scale * (1 - 1e-3)) {
     current -= impl_->layers[--active]->scale;
   }
   // Grow: bring hidden layers back while they fit, then add one for the rest.
@@ -626,10 +624,9 @@ Result<RescaleChange> Namespace::Rescale(double target_scale) {
         gap * static_cast<double>(base.profile.totals.files + base.profile.totals.symlinks)));
     if (options.files == 0) options.files = 1;
     options.dirs = std::max<uint64_t>(
-        2, static_cast<uint64_t>(std::llround(static_cast<double>(options.files) *
-                                              static_cast<double>(base.dirs) /
-                                              static_cast<double>(std::max<uint64_t>(
-                                                  1, base.entries)))));
+        2, static_cast<uint64_t>(
+               std::llround(static_cast<double>(options.files) * static_cast<double>(base.dirs) /
+                            static_cast<double>(std::max<uint64_t>(1, base.entries)))));
     auto layer = MakeLayer(base.profile, options, base.bytes_factor);
     if (!layer) return layer.error();
     uint64_t root_children = 0, entries = 0;

@@ -115,10 +115,9 @@ TEST(Namespace, GoldenValuesPinTheModel) {
   const uint64_t ino = ns->InoOfEntryIndex(500);
   const auto attr = ns->GetAttr(ino);
   ASSERT_TRUE(attr);
-  EXPECT_EQ(
-      *ns->PathOf(ino),
-      "0-rhp/0-ubpwyhqr/1-vixrdfv/2-deplilwyc/0-opvsr/1-vnm/0-oviqis/"
-      "d-jefqrhoswymjtwengqmuybhoqjsjftfcyb.py");
+  EXPECT_EQ(*ns->PathOf(ino),
+            "0-rhp/0-ubpwyhqr/1-vixrdfv/2-deplilwyc/0-opvsr/1-vnm/0-oviqis/"
+            "d-jefqrhoswymjtwengqmuybhoqjsjftfcyb.py");
   EXPECT_EQ(attr->size_bytes, 3906u);
 }
 

@@ -77,8 +77,7 @@ void LeafCounts(uint64_t seed, uint64_t tag, uint32_t level, uint64_t lo, uint64
   }
   const uint64_t mid = lo + (hi - lo) / 2;
   const double base = static_cast<double>(mid - lo) / static_cast<double>(hi - lo);
-  const uint64_t left =
-      TakeShare(budget, BlendShare(HashWords(seed, tag, level, lo, hi), base, w));
+  const uint64_t left = TakeShare(budget, BlendShare(HashWords(seed, tag, level, lo, hi), base, w));
   LeafCounts(seed, tag, level, lo, mid, left, w, counts);
   LeafCounts(seed, tag, level, mid, hi, budget - left, w, counts);
 }
@@ -134,8 +133,7 @@ double FitBlend(uint64_t seed, uint64_t tag, uint32_t level, uint64_t n, uint64_
 
 }  // namespace
 
-Tree::Tree(const Profile& profile, uint64_t seed, uint64_t dirs, uint64_t entries)
-    : seed_(seed) {
+Tree::Tree(const Profile& profile, uint64_t seed, uint64_t dirs, uint64_t entries) : seed_(seed) {
   dirs = std::max<uint64_t>(dirs, 1);
   const auto& by_depth = profile.shape.dirs_by_depth;
   const size_t depths = std::max<size_t>(by_depth.size(), 1);
@@ -170,14 +168,14 @@ Tree::Tree(const Profile& profile, uint64_t seed, uint64_t dirs, uint64_t entrie
   child_blend_.assign(levels, 0.0);
   entry_blend_.assign(levels, 0.0);
   for (size_t t = 0; t < levels; ++t) {
-    const auto& fanout = t < shape.subdirs_per_dir_by_depth.size() &&
-                                 shape.subdirs_per_dir_by_depth[t].total() > 0
-                             ? shape.subdirs_per_dir_by_depth[t]
-                             : shape.subdirs_per_dir;
-    const auto& files = t < shape.files_per_dir_by_depth.size() &&
-                                shape.files_per_dir_by_depth[t].total() > 0
-                            ? shape.files_per_dir_by_depth[t]
-                            : shape.files_per_dir;
+    const auto& fanout =
+        t < shape.subdirs_per_dir_by_depth.size() && shape.subdirs_per_dir_by_depth[t].total() > 0
+            ? shape.subdirs_per_dir_by_depth[t]
+            : shape.subdirs_per_dir;
+    const auto& files =
+        t < shape.files_per_dir_by_depth.size() && shape.files_per_dir_by_depth[t].total() > 0
+            ? shape.files_per_dir_by_depth[t]
+            : shape.files_per_dir;
     const uint32_t level = static_cast<uint32_t>(t);
     if (t + 1 < levels)
       child_blend_[t] =
@@ -236,8 +234,7 @@ uint64_t Tree::HolderOf(uint64_t tag, uint32_t level, uint64_t n, uint64_t budge
   return lo;
 }
 
-DirNode Tree::MakeDir(uint32_t t, uint64_t k, uint64_t parent_ino,
-                      uint64_t index_in_parent) const {
+DirNode Tree::MakeDir(uint32_t t, uint64_t k, uint64_t parent_ino, uint64_t index_in_parent) const {
   DirNode d;
   d.ino = dir_start_[t] + k;
   d.parent_ino = parent_ino;
@@ -276,8 +273,8 @@ bool Tree::FindDir(uint64_t ino, DirNode* out) const {
     return true;
   }
   Share siblings;
-  const uint64_t parent_k =
-      HolderOf(kChildTag, t - 1, level_dirs_[t - 1], level_dirs_[t], child_blend_[t - 1], k, &siblings);
+  const uint64_t parent_k = HolderOf(kChildTag, t - 1, level_dirs_[t - 1], level_dirs_[t],
+                                     child_blend_[t - 1], k, &siblings);
   *out = MakeDir(t, k, dir_start_[t - 1] + parent_k, k - siblings.offset);
   return true;
 }

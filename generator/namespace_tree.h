@@ -67,8 +67,8 @@ class Tree {
   uint64_t seed_;
   std::vector<uint64_t> level_dirs_, level_entries_;
   std::vector<double> child_blend_, entry_blend_;  // cascade steepness by depth
-  std::vector<uint64_t> dir_start_;    // inode of the first directory of each depth
-  std::vector<uint64_t> entry_start_;  // index of the first entry of each depth
+  std::vector<uint64_t> dir_start_;                // inode of the first directory of each depth
+  std::vector<uint64_t> entry_start_;              // index of the first entry of each depth
 };
 
 }  // namespace sfsg::internal

@@ -1,9 +1,9 @@
 #include "predictor/decompose.h"
 
-#include "predictor/series.h"
-
 #include <algorithm>
 #include <cmath>
+
+#include "predictor/series.h"
 
 namespace sfsg {
 namespace {

@@ -1,12 +1,11 @@
 #include "predictor/models.h"
 
-#include "predictor/series.h"
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "generator/util/hash.h"
+#include "predictor/series.h"
 
 namespace sfsg {
 namespace {
