@@ -1,12 +1,17 @@
 #include "fuse/block_store.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <list>
 #include <map>
 #include <mutex>
 #include <set>
@@ -92,21 +97,36 @@ class MemoryStore final : public BlockStore {
 
 // Blocks live at their own offset in a sparse file per inode; which blocks exist is
 // kept in memory and rebuilt from the overlay journal on mount.
+//
+// Descriptors: a workload may write far more files than the process may hold open
+// (bonnie++, dbench and untar write thousands; the default soft limit is 1024), so the
+// data files' descriptors live in a small LRU cache. A descriptor is leased for the
+// length of one pread/pwrite/fdatasync and only idle ones are closed; every lease is
+// taken under `mutex_` (shared or exclusive), so under the exclusive lock none is out.
 class DirStore final : public BlockStore {
  public:
-  DirStore(std::string data_dir, uint64_t limit) : dir_(std::move(data_dir)), limit_(limit) {}
+  DirStore(std::string data_dir, uint64_t limit) : dir_(std::move(data_dir)), limit_(limit) {
+    struct rlimit rl;
+    size_t cap = 256;
+    // Leave most of the process's descriptors to FUSE, the journal and the loop.
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+      cap = std::clamp<size_t>(rl.rlim_cur / 4, 4, cap);
+    fd_cap_ = cap;
+  }
   ~DirStore() override {
-    for (auto& [ino, file] : files_)
-      if (file.fd >= 0) ::close(file.fd);
+    for (auto& [ino, entry] : fds_) ::close(entry.fd);
   }
 
   bool Get(uint64_t ino, uint64_t block, std::byte* out) const override {
     std::shared_lock lock(mutex_);
     const auto it = files_.find(ino);
-    if (it == files_.end() || !it->second.blocks.count(block)) return false;
-    const int fd = OpenLocked(ino, it->second);
-    if (fd < 0) return false;
-    const ssize_t n = ::pread(fd, out, kBlockBytes, static_cast<off_t>(block * kBlockBytes));
+    if (it == files_.end() || !it->second.count(block)) return false;
+    Lease fd(this, ino, /*create=*/true);
+    if (fd.fd < 0) {
+      Failed("cannot open " + PathOf(ino));
+      return false;
+    }
+    const ssize_t n = ::pread(fd.fd, out, kBlockBytes, static_cast<off_t>(block * kBlockBytes));
     if (n < static_cast<ssize_t>(kBlockBytes))
       std::memset(out + std::max<ssize_t>(n, 0), 0, kBlockBytes - std::max<ssize_t>(n, 0));
     return n >= 0;
@@ -114,16 +134,18 @@ class DirStore final : public BlockStore {
 
   int Put(uint64_t ino, uint64_t block, const std::byte* data) override {
     std::unique_lock lock(mutex_);
-    File& file = files_[ino];
-    const bool fresh = !file.blocks.count(block);
+    std::set<uint64_t>& blocks = files_[ino];
+    const bool fresh = !blocks.count(block);
     if (fresh && limit_ && used_ + kBlockBytes > limit_) return -ENOSPC;
-    const int fd = OpenLocked(ino, file);
-    if (fd < 0) return -EIO;
-    const ssize_t n = ::pwrite(fd, data, kBlockBytes, static_cast<off_t>(block * kBlockBytes));
-    if (n != static_cast<ssize_t>(kBlockBytes))
-      return errno == ENOSPC || errno == EDQUOT ? -ENOSPC : -EIO;
+    Lease fd(this, ino, /*create=*/true);
+    if (fd.fd < 0) return Failed("cannot open " + PathOf(ino));
+    const ssize_t n = ::pwrite(fd.fd, data, kBlockBytes, static_cast<off_t>(block * kBlockBytes));
+    if (n != static_cast<ssize_t>(kBlockBytes)) {
+      if (n < 0 && (errno == ENOSPC || errno == EDQUOT)) return -ENOSPC;
+      return Failed("cannot write " + PathOf(ino));
+    }
     if (fresh) {
-      file.blocks.insert(block);
+      blocks.insert(block);
       used_ += kBlockBytes;
     }
     return 0;
@@ -133,14 +155,14 @@ class DirStore final : public BlockStore {
     std::unique_lock lock(mutex_);
     const auto it = files_.find(ino);
     if (it == files_.end()) return;
-    File& file = it->second;
-    for (auto b = file.blocks.lower_bound(first_block); b != file.blocks.end();) {
-      b = file.blocks.erase(b);
+    std::set<uint64_t>& blocks = it->second;
+    for (auto b = blocks.lower_bound(first_block); b != blocks.end();) {
+      b = blocks.erase(b);
       used_ -= kBlockBytes;
     }
     const std::string path = PathOf(ino);
     if (first_block == 0) {
-      if (file.fd >= 0) ::close(file.fd);
+      CloseIdle(ino);
       ::unlink(path.c_str());
       files_.erase(it);
     } else {
@@ -148,24 +170,33 @@ class DirStore final : public BlockStore {
     }
   }
 
+  // fdatasync through any descriptor flushes the file's dirty pages, so a descriptor
+  // closed by the cache since the write loses nothing. A data file that was removed
+  // (the overlay directory deleted under the mount) cannot keep anything: EIO.
   int Sync(uint64_t ino) override {
     std::shared_lock lock(mutex_);
     const auto it = files_.find(ino);
-    if (it == files_.end() || it->second.fd < 0) return 0;
-    return ::fdatasync(it->second.fd) == 0 ? 0 : -EIO;
+    if (it == files_.end() || it->second.empty()) return 0;
+    Lease fd(this, ino, /*create=*/false);
+    if (fd.fd < 0) return Failed("cannot open " + PathOf(ino) + " to sync it");
+    struct stat st;
+    if (::fstat(fd.fd, &st) != 0 || st.st_nlink == 0)
+      return Failed(PathOf(ino) + " was removed under the mount; its data is lost", ENOENT);
+    if (::fdatasync(fd.fd) != 0) return Failed("cannot sync " + PathOf(ino));
+    return 0;
   }
 
   void Adopt(uint64_t ino, uint64_t block) override {
     std::unique_lock lock(mutex_);
-    if (files_[ino].blocks.insert(block).second) used_ += kBlockBytes;
+    if (files_[ino].insert(block).second) used_ += kBlockBytes;
   }
 
   void ForgetFrom(uint64_t ino, uint64_t first_block) override {
     std::unique_lock lock(mutex_);
     const auto it = files_.find(ino);
     if (it == files_.end()) return;
-    for (auto b = it->second.blocks.lower_bound(first_block); b != it->second.blocks.end();) {
-      b = it->second.blocks.erase(b);
+    for (auto b = it->second.lower_bound(first_block); b != it->second.end();) {
+      b = it->second.erase(b);
       used_ -= kBlockBytes;
     }
   }
@@ -179,32 +210,90 @@ class DirStore final : public BlockStore {
   std::string kind() const override { return "dir"; }
 
  private:
-  struct File {
-    mutable int fd = -1;
-    std::set<uint64_t> blocks;
+  struct OpenFile {
+    int fd;
+    int users;
+    std::list<uint64_t>::iterator recent;  // position in lru_
+  };
+
+  // A leased descriptor (-1 when the file cannot be opened; errno says why).
+  struct Lease {
+    Lease(const DirStore* store, uint64_t ino, bool create)
+        : store(store), ino(ino), fd(store->Acquire(ino, create)) {}
+    ~Lease() {
+      if (fd >= 0) store->Release(ino);
+    }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    const DirStore* store;
+    uint64_t ino;
+    int fd;
   };
 
   std::string PathOf(uint64_t ino) const { return dir_ + "/" + std::to_string(ino); }
 
-  // Opens lazily; the fd is cached. Racing opens under a shared lock are benign: the
-  // loser closes its fd.
-  int OpenLocked(uint64_t ino, const File& file) const {
-    int fd = __atomic_load_n(&file.fd, __ATOMIC_ACQUIRE);
-    if (fd >= 0) return fd;
-    fd = ::open(PathOf(ino).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return -1;
-    int expected = -1;
-    if (!__atomic_compare_exchange_n(&file.fd, &expected, fd, false, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE)) {
-      ::close(fd);
-      return expected;
+  int Acquire(uint64_t ino, bool create) const {
+    std::lock_guard lock(fd_mutex_);
+    if (auto it = fds_.find(ino); it != fds_.end()) {
+      ++it->second.users;
+      lru_.splice(lru_.begin(), lru_, it->second.recent);
+      return it->second.fd;
     }
+    const int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);
+    int fd = ::open(PathOf(ino).c_str(), flags, 0600);
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+      EvictIdleLocked(0);  // out of descriptors: give back every idle one and retry
+      fd = ::open(PathOf(ino).c_str(), flags, 0600);
+    }
+    if (fd < 0) return -1;
+    lru_.push_front(ino);
+    fds_.emplace(ino, OpenFile{fd, 1, lru_.begin()});
+    EvictIdleLocked(fd_cap_);
     return fd;
   }
 
+  void Release(uint64_t ino) const {
+    std::lock_guard lock(fd_mutex_);
+    if (auto it = fds_.find(ino); it != fds_.end()) --it->second.users;
+  }
+
+  // Closes idle descriptors, least recently used first, until at most `keep` are open.
+  void EvictIdleLocked(size_t keep) const {
+    for (auto it = lru_.end(); fds_.size() > keep && it != lru_.begin();) {
+      --it;
+      const auto open = fds_.find(*it);
+      if (open->second.users > 0) continue;
+      ::close(open->second.fd);
+      fds_.erase(open);
+      it = lru_.erase(it);
+    }
+  }
+
+  void CloseIdle(uint64_t ino) const {
+    std::lock_guard lock(fd_mutex_);
+    if (auto it = fds_.find(ino); it != fds_.end() && it->second.users == 0) {
+      ::close(it->second.fd);
+      lru_.erase(it->second.recent);
+      fds_.erase(it);
+    }
+  }
+
+  // Logs an I/O failure (once until the store works again) and returns -EIO.
+  int Failed(const std::string& what, int error = 0) const {
+    const int e = error ? error : errno;
+    if (!failing_.exchange(true, std::memory_order_relaxed))
+      spdlog::error("overlay: {}: {}", what, std::strerror(e));
+    return -EIO;
+  }
+
   mutable std::shared_mutex mutex_;
-  std::unordered_map<uint64_t, File> files_;
+  std::unordered_map<uint64_t, std::set<uint64_t>> files_;  // ino -> blocks stored
   uint64_t used_ = 0;
+  mutable std::mutex fd_mutex_;
+  mutable std::unordered_map<uint64_t, OpenFile> fds_;
+  mutable std::list<uint64_t> lru_;  // most recently used first
+  size_t fd_cap_;
+  mutable std::atomic<bool> failing_{false};
   const std::string dir_;
   const uint64_t limit_;
 };

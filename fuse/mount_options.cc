@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "fuse/hooks.h"
+#include "generator/util/option_error.h"
 #include "generator/util/units.h"
 
 namespace sfsg {
@@ -243,7 +244,7 @@ Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_
     po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    return Error::Usage(std::string(e.what()) + " (see sfsg-mount --help)");
+    return Error::Usage(OptionErrorText(e) + " (see sfsg-mount --help)");
   }
   if (!out.config_file.empty()) {
     std::ifstream config(out.config_file);
@@ -252,7 +253,7 @@ Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_
       po::store(po::parse_config_file(config, visible, false), vm);
       po::notify(vm);
     } catch (const po::error& e) {
-      return Error::Usage("config " + out.config_file + ": " + e.what());
+      return Error::Usage("config " + out.config_file + ": " + OptionErrorText(e));
     }
   }
   out.effective_config = DescribeOptions(visible, vm);
@@ -272,6 +273,8 @@ Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_
     out.profile_path = pos[0];
   }
   if (!pos.empty()) out.mountpoint = pos.back();
+  if (!pos.empty() && out.mountpoint.empty())
+    return Error::Usage("MOUNTPOINT is an empty string (see sfsg-mount --help)");
   if (out.profile_path == "builtin" || out.profile_path == "default") out.profile_path.clear();
   auto parsed_seed = ParseCount(seed, "--seed");
   if (!parsed_seed) return parsed_seed.error();

@@ -1,12 +1,16 @@
 #include "fuse/overlay.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <sstream>
+#include <stdexcept>
 
 namespace sfsg {
 namespace {
@@ -22,6 +26,18 @@ bool TimeFromJson(const Json& j, timespec* t) {
 }
 
 }  // namespace
+
+template <typename T>
+T JournalUnsigned(const Json& record, const char* key) {
+  const Json& v = record.at(key);
+  if (!v.is_number_unsigned() || v.get<uint64_t>() > std::numeric_limits<T>::max())
+    throw std::invalid_argument(std::string("\"") + key + "\": not an unsigned integer in range");
+  return static_cast<T>(v.get<uint64_t>());
+}
+
+template uint16_t JournalUnsigned<uint16_t>(const Json&, const char*);
+template uint32_t JournalUnsigned<uint32_t>(const Json&, const char*);
+template uint64_t JournalUnsigned<uint64_t>(const Json&, const char*);
 
 Json NodeToJson(uint64_t ino, const OverlayNode& n) {
   return {{"op", "node"},
@@ -45,26 +61,26 @@ Json NodeToJson(uint64_t ino, const OverlayNode& n) {
 Result<OverlayNode> NodeFromJson(const Json& r, uint64_t* ino) {
   try {
     OverlayNode n;
-    *ino = r.at("ino").get<uint64_t>();
-    const int kind = r.at("kind").get<int>();
-    if (kind < 0 || kind > 2) return Error::BadInput("journal: bad node kind");
+    *ino = JournalUnsigned<uint64_t>(r, "ino");
+    const uint32_t kind = JournalUnsigned<uint32_t>(r, "kind");
+    if (kind > 2) return Error::BadInput("journal: bad node kind");
     n.kind = static_cast<NodeKind>(kind);
-    n.mode = r.at("mode").get<uint32_t>();
-    n.uid = r.at("uid").get<uint32_t>();
-    n.gid = r.at("gid").get<uint32_t>();
-    n.nlink = r.at("nlink").get<uint32_t>();
-    n.size_bytes = r.at("size").get<uint64_t>();
+    n.mode = JournalUnsigned<uint32_t>(r, "mode");
+    n.uid = JournalUnsigned<uint32_t>(r, "uid");
+    n.gid = JournalUnsigned<uint32_t>(r, "gid");
+    n.nlink = JournalUnsigned<uint32_t>(r, "nlink");
+    n.size_bytes = JournalUnsigned<uint64_t>(r, "size");
     if (!TimeFromJson(r.at("atime"), &n.atime) || !TimeFromJson(r.at("mtime"), &n.mtime) ||
         !TimeFromJson(r.at("ctime"), &n.ctime))
       return Error::BadInput("journal: bad timestamps for inode " + std::to_string(*ino));
     n.synthetic = r.at("synthetic").get<bool>();
-    n.base_limit = r.at("base_limit").get<uint64_t>();
-    n.content_class = r.at("class").get<uint16_t>();
-    n.file_key = r.at("key").get<uint64_t>();
+    n.base_limit = JournalUnsigned<uint64_t>(r, "base_limit");
+    n.content_class = JournalUnsigned<uint16_t>(r, "class");
+    n.file_key = JournalUnsigned<uint64_t>(r, "key");
     n.link_target = r.at("link").get<std::string>();
     if (n.kind == NodeKind::kDirectory) n.dir = std::make_unique<DirState>();
     return n;
-  } catch (const Json::exception& e) {
+  } catch (const std::exception& e) {  // Json::exception or JournalUnsigned's
     return Error::BadInput(std::string("journal: malformed node record: ") + e.what());
   }
 }
@@ -151,7 +167,7 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& dir, const Jso
       Json record;
       try {
         record = Json::parse(line);
-      } catch (const Json::parse_error&) {
+      } catch (const Json::exception&) {  // parse_error, or out_of_range (1e999)
         if (last && !complete_last) {
           ++journal->torn_lines_;  // a write cut short by a crash: never acknowledged
           continue;
@@ -214,6 +230,16 @@ int Journal::Append(const Json& records) {
   return 0;
 }
 
-int Journal::Sync() { return ::fdatasync(fd_) == 0 ? 0 : -EIO; }
+// A journal removed under the mount (its directory deleted) still takes writes through
+// the open descriptor, but a remount could never read them: that is not durable.
+int Journal::Sync() {
+  struct stat st;
+  if (::fstat(fd_, &st) != 0 || st.st_nlink == 0) {
+    if (!lost_.exchange(true, std::memory_order_relaxed))
+      spdlog::error("overlay: the journal was removed under the mount; writes are not durable");
+    return -EIO;
+  }
+  return ::fdatasync(fd_) == 0 ? 0 : -EIO;
+}
 
 }  // namespace sfsg

@@ -15,6 +15,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -72,6 +73,7 @@ class Journal {
 
  private:
   int fd_ = -1;
+  std::atomic<bool> lost_{false};  // logged that the journal file is gone
   std::vector<Json> replayed_;
   uint64_t torn_lines_ = 0;
 };
@@ -79,5 +81,9 @@ class Journal {
 Json NodeToJson(uint64_t ino, const OverlayNode& node);
 // Rebuilds a node from its journal record (dir contents come from "dirent" records).
 Result<OverlayNode> NodeFromJson(const Json& record, uint64_t* ino);
+// record[key] as an unsigned integer that fits T; throws std::invalid_argument for a
+// float, a negative number or one out of range, and Json::exception when it is missing.
+template <typename T>
+T JournalUnsigned(const Json& record, const char* key);
 
 }  // namespace sfsg

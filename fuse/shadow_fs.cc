@@ -78,45 +78,66 @@ Result<std::unique_ptr<ShadowFs>> ShadowFs::Create(std::unique_ptr<Namespace> ns
 Status ShadowFs::Replay() {
   std::unique_lock lock(mutex_);
   replaying_ = true;
+  const std::string path = config_.overlay_dir + "/journal.jsonl";
+  size_t line_number = 1;  // the header
   for (const Json& line : journal_->replayed()) {
-    if (!line.is_array())
-      return Error::BadInput(config_.overlay_dir + "/journal.jsonl: record is not an array");
-    for (const Json& r : line) {
-      const std::string op = r.value("op", "");
-      if (op == "node") {
-        uint64_t ino = 0;
-        auto node = NodeFromJson(r, &ino);
-        if (!node) return node.error();
-        auto it = nodes_.find(ino);
-        if (it != nodes_.end() && it->second.dir) node->dir = std::move(it->second.dir);
-        nodes_[ino] = std::move(*node);
-        next_ino_ = std::max(next_ino_, ino + 1);
-      } else if (op == "dirent") {
-        const uint64_t dir = r.value("dir", uint64_t{0});
-        const std::string name = r.value("name", "");
-        const uint64_t ino = r.value("ino", uint64_t{0});
-        if (!Materialize(dir) || !DirOf(dir))
-          return Error::BadInput(config_.overlay_dir + "/journal.jsonl: entry in a non-directory");
-        if (ino == 0)
-          RemoveEntry(dir, name);
-        else
-          AddEntry(dir, name, ino);
-      } else if (op == "blocks") {
-        for (const Json& b : r.at("blocks"))
-          store_->Adopt(r.at("ino").get<uint64_t>(), b.get<uint64_t>());
-      } else if (op == "drop") {
-        store_->ForgetFrom(r.at("ino").get<uint64_t>(), r.at("from").get<uint64_t>());
-      } else if (op == "free") {
-        FreeLocked(r.at("ino").get<uint64_t>());
-      } else {
-        return Error::BadInput(config_.overlay_dir + "/journal.jsonl: unknown record '" + op + "'");
-      }
+    ++line_number;
+    const std::string where = path + ":" + std::to_string(line_number);
+    if (!line.is_array()) return Error::BadInput(where + ": record is not an array");
+    // A journal edited or damaged by hand: any field of the wrong type or missing is bad
+    // input naming the line, never an exception out of the mount.
+    try {
+      if (auto status = ReplayLine(line, where); !status) return status.error();
+    } catch (const std::exception& e) {  // Json::exception or JournalUnsigned's
+      return Error::BadInput(where + ": malformed record: " + e.what());
     }
   }
   replaying_ = false;
   pending_ = Json::array();
   overlay_touched_ = !nodes_.empty();
   overlay_nodes_ = nodes_.size();
+  return Status::Ok();
+}
+
+Status ShadowFs::ReplayLine(const Json& line, const std::string& where) {
+  for (const Json& r : line) {
+    if (!r.is_object() || !r.contains("op") || !r["op"].is_string())
+      return Error::BadInput(where + ": record without an \"op\" string");
+    const std::string op = r["op"].get<std::string>();
+    if (op == "node") {
+      uint64_t ino = 0;
+      auto node = NodeFromJson(r, &ino);
+      if (!node) return node.error();
+      auto it = nodes_.find(ino);
+      if (it != nodes_.end() && it->second.dir) node->dir = std::move(it->second.dir);
+      nodes_[ino] = std::move(*node);
+      next_ino_ = std::max(next_ino_, ino + 1);
+    } else if (op == "dirent") {
+      const uint64_t dir = JournalUnsigned<uint64_t>(r, "dir");
+      const std::string name = r.at("name").get<std::string>();
+      const uint64_t ino = JournalUnsigned<uint64_t>(r, "ino");
+      if (!Materialize(dir) || !DirOf(dir))
+        return Error::BadInput(where + ": entry in a non-directory");
+      if (ino == 0)
+        RemoveEntry(dir, name);
+      else
+        AddEntry(dir, name, ino);
+    } else if (op == "blocks") {
+      const uint64_t ino = JournalUnsigned<uint64_t>(r, "ino");
+      const Json& blocks = r.at("blocks");
+      if (!blocks.is_array()) return Error::BadInput(where + ": \"blocks\" is not an array");
+      for (const Json& b : blocks) {
+        if (!b.is_number_unsigned()) return Error::BadInput(where + ": bad block number");
+        store_->Adopt(ino, b.get<uint64_t>());
+      }
+    } else if (op == "drop") {
+      store_->ForgetFrom(JournalUnsigned<uint64_t>(r, "ino"), JournalUnsigned<uint64_t>(r, "from"));
+    } else if (op == "free") {
+      FreeLocked(JournalUnsigned<uint64_t>(r, "ino"));
+    } else {
+      return Error::BadInput(where + ": unknown record '" + op + "'");
+    }
+  }
   return Status::Ok();
 }
 

@@ -115,6 +115,7 @@ class ShadowFs {
  private:
   ShadowFs(std::unique_ptr<Namespace> ns, std::unique_ptr<BlockStore> store, ShadowConfig config);
   Status Replay();
+  Status ReplayLine(const Json& line, const std::string& where);  // mutex_ held
 
   // All below REQUIRE mutex_ held (shared for const, exclusive otherwise).
   int AttrLocked(uint64_t ino, struct stat* st) const;

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <string>
 
+#include "generator/util/option_error.h"
 #include "generator/util/units.h"
 #include "predictor/meter.h"
 
@@ -107,7 +108,7 @@ int main(int argc, char** argv) {
   try {
     return Run(argc, argv);
   } catch (const po::error& e) {
-    std::fprintf(stderr, "sfsg-meter: %s\n%s", e.what(), kUsage);
+    std::fprintf(stderr, "sfsg-meter: %s\n%s", sfsg::OptionErrorText(e).c_str(), kUsage);
     return static_cast<int>(sfsg::ErrorCode::kUsage);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sfsg-meter: internal error: %s\n", e.what());

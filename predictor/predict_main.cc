@@ -10,6 +10,7 @@
 
 #include "generator/perf_curve.h"
 #include "generator/util/json_io.h"
+#include "generator/util/option_error.h"
 #include "generator/util/units.h"
 #include "predictor/capacity_plan.h"
 #include "predictor/report.h"
@@ -224,7 +225,7 @@ int main(int argc, char** argv) {
     if (!args.empty() && args[0] == "plan") args.erase(args.begin());
     return sfsg::PlanCommand(args);
   } catch (const po::error& e) {
-    std::fprintf(stderr, "sfsg-predict: %s\n%s", e.what(), sfsg::kUsage);
+    std::fprintf(stderr, "sfsg-predict: %s\n%s", sfsg::OptionErrorText(e).c_str(), sfsg::kUsage);
     return static_cast<int>(sfsg::ErrorCode::kUsage);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sfsg-predict: internal error: %s\n", e.what());

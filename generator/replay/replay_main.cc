@@ -17,6 +17,7 @@
 #include "generator/replay/iolog.h"
 #include "generator/replay/replay.h"
 #include "generator/util/json_io.h"
+#include "generator/util/option_error.h"
 #include "generator/util/units.h"
 
 namespace sfsg {
@@ -103,7 +104,7 @@ Result<CliOptions> Parse(int argc, char** argv, std::string* help) {
     po::store(po::command_line_parser(argc, argv).options(visible).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    return Error::Usage(std::string(e.what()) + " (see sfsg-replay --help)");
+    return Error::Usage(OptionErrorText(e) + " (see sfsg-replay --help)");
   }
   std::ostringstream text;
   text << visible;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "generator/scan/compare.h"
+#include "generator/util/option_error.h"
 #include "generator/util/units.h"
 
 namespace sfsg {
@@ -52,7 +53,7 @@ Result<CompareCommand> ParseArgs(int argc, char** argv, std::string* help_text) 
     po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    return Error::Usage(std::string(e.what()) + " (see sfsg-compare --help)");
+    return Error::Usage(OptionErrorText(e) + " (see sfsg-compare --help)");
   }
   std::ostringstream help;
   help << visible;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "generator/scan/scanner.h"
+#include "generator/util/option_error.h"
 #include "generator/util/units.h"
 
 namespace sfsg {
@@ -63,7 +64,7 @@ Result<ScanCommand> ParseArgs(int argc, char** argv, std::string* help_text) {
     po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    return Error::Usage(std::string(e.what()) + " (see sfsg-scan --help)");
+    return Error::Usage(OptionErrorText(e) + " (see sfsg-scan --help)");
   }
   std::ostringstream help;
   help << visible;

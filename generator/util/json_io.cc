@@ -38,7 +38,8 @@ Result<std::string> ReadTextFile(const std::string& path) {
 Result<Json> ParseJsonText(std::string_view text, std::string_view source_name) {
   try {
     return Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // parse_error, or out_of_range for a number too large for a double (1e999).
     // nlohmann's message starts with "[json.exception.parse_error.101] parse error at
     // line L, column C: ..."; keep the part after the bracket.
     std::string what = e.what();

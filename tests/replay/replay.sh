@@ -51,8 +51,7 @@ no_scratch_left() {
   if compgen -G "$1/.sfsg-replay-*" >/dev/null; then fail "scratch left in $1"; fi
 }
 
-# A known workload: 4 KiB random reads of 16 hot files with descriptors kept open. One
-# worker waits out every FUSE round trip; two overlap them (measured about 3x here).
+# A known workload: 4 KiB random reads of 16 hot files with descriptors kept open.
 case_ladder_shadow() {
   local mnt pid w before
   mnt=$(new_mountpoint shadow)
@@ -64,8 +63,12 @@ case_ladder_shadow() {
     --step 1s --warmup 0.3s --fs-pid "$pid" --out "$T/r4k.json" -q
   jq_ok "$T/r4k.json" '.format == "sfsg-curve" and (.steps | length) == 2' "two steps"
   jq_ok "$T/r4k.json" '[.steps[].total.errors] == [0, 0]' "no errors"
-  jq_ok "$T/r4k.json" '.steps[1].total.ops_per_s > 1.2 * .steps[0].total.ops_per_s' \
-    "throughput rises from concurrency 1 to 2"
+  # Little's law holds at any machine speed: in a closed loop, throughput x mean latency
+  # is the concurrency (a little less: the replayer's own time between requests). Whether
+  # two workers beat one depends on spare cores, so that is a benchmark, not a test.
+  jq_ok "$T/r4k.json" '.steps | all(.concurrency as $n | .total.ops_per_s *
+    .total.latency_us.mean * 1e-6 | . > 0.5 * $n and . < 1.05 * $n)' \
+    "throughput x mean latency = concurrency (Little's law)"
   jq_ok "$T/r4k.json" '.steps | all(.total.latency_us | .p50 <= .p90 and .p90 <= .p99 and
     .p99 <= .p999 and .p999 <= .max)' "ordered percentiles"
   jq_ok "$T/r4k.json" ".steps | all(.filesystem.pid == $pid and .filesystem.cpu_percent > 0 and

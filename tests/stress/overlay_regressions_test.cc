@@ -174,9 +174,7 @@ TEST(OverlayRegressions, DirModeJournalsSymlinkTargetsThatAreNotUtf8) {
 // The fuzzer (tests/fuzz/fuzz_journal) and faults.sh enospc: a journal whose records are
 // well-formed JSON of the wrong shape is malformed input (kBadInput), never an
 // exception escaping ShadowFs::Create (which kills sfsg-mount with std::terminate).
-// OPEN BUG (issue 7): fails today; enable with the fix. Run it with
-// --gtest_also_run_disabled_tests.
-TEST(OverlayRegressions, DISABLED_MisshapenJournalRecordsAreBadInput) {
+TEST(OverlayRegressions, MisshapenJournalRecordsAreBadInput) {
   const char* records[] = {
       "[1]",
       "[{\"op\":\"blocks\",\"ino\":\"x\",\"blocks\":[1]}]",
@@ -202,9 +200,7 @@ TEST(OverlayRegressions, DISABLED_MisshapenJournalRecordsAreBadInput) {
 
 // faults.sh scratch: once the overlay directory is gone, fsync must not claim the data
 // is durable (a remount could never find it).
-// OPEN BUG (issue 7): fails today; enable with the fix. Run it with
-// --gtest_also_run_disabled_tests.
-TEST(OverlayRegressions, DISABLED_FsyncFailsOnceTheOverlayDirectoryIsGone) {
+TEST(OverlayRegressions, FsyncFailsOnceTheOverlayDirectoryIsGone) {
   OverlayDir dir;
   auto fs = MountOrDie(dir.path());
   struct stat f;
@@ -218,9 +214,7 @@ TEST(OverlayRegressions, DISABLED_FsyncFailsOnceTheOverlayDirectoryIsGone) {
 
 // faults.sh fdlimit: dir mode must not need one descriptor per written file (bonnie++,
 // dbench and untar write thousands of files; the default soft limit is 1024).
-// OPEN BUG (issue 7): fails today; enable with the fix. Run it with
-// --gtest_also_run_disabled_tests.
-TEST(OverlayRegressions, DISABLED_DirModeWritesMoreFilesThanTheDescriptorLimit) {
+TEST(OverlayRegressions, DirModeWritesMoreFilesThanTheDescriptorLimit) {
   OverlayDir dir;
   struct rlimit saved;
   ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &saved));
