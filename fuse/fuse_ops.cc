@@ -109,11 +109,10 @@ void OpInit(void* userdata, fuse_conn_info* conn) {
   }
   if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
   if (conn->capable & FUSE_CAP_ASYNC_DIO) conn->want |= FUSE_CAP_ASYNC_DIO;
-  // opendir/releasedir carry no state here: let the kernel skip those round trips.
-  if (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) {
-    conn->want |= FUSE_CAP_NO_OPENDIR_SUPPORT;
-    state->no_opendir = true;
-  }
+  // FUSE_CAP_NO_OPENDIR_SUPPORT would save a round trip per directory opened, but then
+  // opening the root of a dead connection succeeds, and fusermount3's auto_unmount
+  // (which opens the mountpoint to see whether it is dead) leaves the dead mount behind
+  // after a kill -9. Directories are opened the ordinary way.
   conn->want &= ~static_cast<unsigned>(FUSE_CAP_WRITEBACK_CACHE);
 }
 
@@ -324,7 +323,6 @@ void OpFsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info*) {
 
 void OpOpendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Guard(req, "opendir", [&] {
-    if (State(req).no_opendir) return static_cast<void>(fuse_reply_err(req, ENOSYS));
     Timed t(req, Op::kOpen);
     struct stat st;
     const int rc = State(req).fs->GetAttr(ino, &st);

@@ -23,7 +23,6 @@ struct ServeOptions {
 struct ServeState {
   ShadowFs* fs = nullptr;
   ServeOptions options;
-  bool no_opendir = false;  // the kernel accepted FUSE_CAP_NO_OPENDIR_SUPPORT
 };
 
 fuse_lowlevel_ops MakeOperations();

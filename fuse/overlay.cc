@@ -216,14 +216,22 @@ Journal::~Journal() {
   }
 }
 
+// Callers serialise appends (the filesystem's lock), so the end before this line is
+// where a failed line is cut back to: a full disk must not leave half a record that
+// later lines would follow (a remount would then refuse the journal as corrupt).
 int Journal::Append(const Json& records) {
   const std::string line = EncodeBytes(records).dump() + "\n";
+  const off_t before = ::lseek(fd_, 0, SEEK_END);
   size_t done = 0;
   while (done < line.size()) {
     const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return errno == ENOSPC ? -ENOSPC : -EIO;
+      const int rc = errno == ENOSPC || errno == EDQUOT ? -ENOSPC : -EIO;
+      if (done > 0 && (before < 0 || ::ftruncate(fd_, before) != 0) &&
+          !failure_logged_.exchange(true, std::memory_order_relaxed))
+        spdlog::error("overlay: cannot cut a partial journal line: {}", std::strerror(errno));
+      return rc;
     }
     done += static_cast<size_t>(n);
   }
@@ -235,7 +243,7 @@ int Journal::Append(const Json& records) {
 int Journal::Sync() {
   struct stat st;
   if (::fstat(fd_, &st) != 0 || st.st_nlink == 0) {
-    if (!lost_.exchange(true, std::memory_order_relaxed))
+    if (!failure_logged_.exchange(true, std::memory_order_relaxed))
       spdlog::error("overlay: the journal was removed under the mount; writes are not durable");
     return -EIO;
   }

@@ -73,7 +73,7 @@ class Journal {
 
  private:
   int fd_ = -1;
-  std::atomic<bool> lost_{false};  // logged that the journal file is gone
+  std::atomic<bool> failure_logged_{false};  // a journal failure was logged once
   std::vector<Json> replayed_;
   uint64_t torn_lines_ = 0;
 };

@@ -3,8 +3,8 @@
 // One flat directory of N files of SIZE bytes each ("f0" ... "fN-1"), every byte zero,
 // served through the libfuse low-level API with the session settings of sfsg-mount
 // (fuse/fuse_ops.cc and fuse/mount_main.cc): multithreaded loop, 1 MiB requests,
-// max_background 64, long entry/attribute timeouts, readdirplus always, no opendir
-// round trips, direct_io by default. Nothing else: no content generation, no metrics,
+// max_background 64, long entry/attribute timeouts, readdirplus always,
+// direct_io by default. Nothing else: no content generation, no metrics,
 // no lock, no allocation per request. scripts/bench-mount runs the same fio jobs here
 // and on a shadow; the ratio is what sfsg-mount's own work costs.
 //
@@ -37,7 +37,6 @@ struct NullOptions {
   double timeout_s = 3600;
   bool foreground = false;
   bool kernel_cache = false;
-  bool no_opendir = false;  // set in init: the kernel accepted FUSE_CAP_NO_OPENDIR_SUPPORT
 };
 
 const NullOptions& Options(fuse_req_t req) {
@@ -88,10 +87,7 @@ void OpInit(void* userdata, fuse_conn_info* conn) {
   }
   if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
   if (conn->capable & FUSE_CAP_ASYNC_DIO) conn->want |= FUSE_CAP_ASYNC_DIO;
-  if (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) {
-    conn->want |= FUSE_CAP_NO_OPENDIR_SUPPORT;
-    static_cast<NullOptions*>(userdata)->no_opendir = true;
-  }
+  // No FUSE_CAP_NO_OPENDIR_SUPPORT, as in sfsg-mount: it defeats auto_unmount.
   conn->want &= ~static_cast<unsigned>(FUSE_CAP_WRITEBACK_CACHE);
 }
 
@@ -143,7 +139,6 @@ void OpRead(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_inf
 void OpRelease(fuse_req_t req, fuse_ino_t, fuse_file_info*) { fuse_reply_err(req, 0); }
 
 void OpOpendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-  if (Options(req).no_opendir) return static_cast<void>(fuse_reply_err(req, ENOSYS));
   if (ino != kRootIno) return static_cast<void>(fuse_reply_err(req, ENOTDIR));
   fuse_reply_open(req, fi);
 }

@@ -121,6 +121,7 @@ case_kill9() {
   m=$(new_mountpoint m)
   mount_shadow "$m" -o seed=42,files=1000
   cat "$m/.sfsg/status" >/dev/null
+  ls "$m" >/dev/null  # a directory opened once (no-opendir mode used to fool auto_unmount)
   pid=$(daemon_pid "$m")
   [ -n "$pid" ] || fail "no daemon for $m"
   kill -KILL "$pid"
