@@ -176,6 +176,7 @@ void ClosedLoop::RequestStop() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
+  cancel_.store(true);
   wake_.notify_all();
 }
 
@@ -260,6 +261,7 @@ Status ClosedLoop::Stress() {
   options.step_s = config_.step_s;
   options.warmup_s = config_.warmup_s;
   options.fs_pid = ::getpid();
+  options.cancel = &cancel_;
   auto curve = RunLadder(options, nullptr);
   if (!curve) return curve.error();
   if (auto saved = SavePerfCurve(*curve, curve_path_); !saved) return saved;

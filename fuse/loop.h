@@ -99,6 +99,7 @@ class ClosedLoop {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  std::atomic<bool> cancel_{false};  // set with stopping_: cuts a running ladder short
 };
 
 }  // namespace sfsg

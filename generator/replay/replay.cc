@@ -121,6 +121,10 @@ struct Run {
   std::vector<std::unique_ptr<Worker>> workers;
   size_t step_index = 0, step_count = 0;
 
+  bool Cancelled() const {
+    return options.cancel && options.cancel->load(std::memory_order_relaxed);
+  }
+
   Status EnsureWorkers(uint32_t n) {
     while (workers.size() < n) {
       auto w = Worker::Create(ctx, static_cast<uint32_t>(workers.size()));
@@ -194,7 +198,7 @@ struct Run {
         Worker& w = *workers[i];
         for (;;) {
           const uint64_t now = MonotonicNs();
-          if (now >= measure_end) break;
+          if (now >= measure_end || Cancelled()) break;
           last_end[i] = w.Execute(w.Draw(), 0, now >= measure_start);
         }
         finished.fetch_add(1, std::memory_order_release);
@@ -237,7 +241,7 @@ struct Run {
         Worker& w = *workers[i];
         for (;;) {
           const size_t k = next.fetch_add(1, std::memory_order_relaxed);
-          if (k >= due.size()) break;
+          if (k >= due.size() || Cancelled()) break;
           const uint64_t intended = t0 + due[k];
           const bool measured = due[k] >= warmup_ns;
           uint64_t now = MonotonicNs();
@@ -349,15 +353,11 @@ Result<PerfCurve> RunLadder(const ReplayOptions& options, const ProgressFn& prog
   clock_gettime(CLOCK_REALTIME, &now);
   curve.created_unix = static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9;
   curve.workload = DescribeWorkload(options.workload);
-  for (uint32_t c : ladder) {
-    auto step = run.Closed(c);
+  for (size_t i = 0; i < ladder.size() + options.rates.size() && !run.Cancelled(); ++i) {
+    auto step =
+        i < ladder.size() ? run.Closed(ladder[i]) : run.Open(options.rates[i - ladder.size()]);
     if (!step) return step.error();
-    curve.steps.push_back(std::move(*step));
-    ++run.step_index;
-  }
-  for (double r : options.rates) {
-    auto step = run.Open(r);
-    if (!step) return step.error();
+    if (run.Cancelled()) break;  // a step cut short measures nothing
     curve.steps.push_back(std::move(*step));
     ++run.step_index;
   }
@@ -365,6 +365,7 @@ Result<PerfCurve> RunLadder(const ReplayOptions& options, const ProgressFn& prog
   if (scratch) {
     if (auto s = scratch->Remove(); !s) return s.error();
   }
+  if (run.Cancelled()) return Error::Io(options.target + ": the load ladder was cancelled");
   return curve;
 }
 

@@ -23,6 +23,7 @@
 // thread about twice a second.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -55,6 +56,10 @@ struct ReplayOptions {
   int64_t fs_pid = 0;             // filesystem process to measure; 0: none
   uint64_t scratch_file_bytes = 8 << 20;
   uint32_t scratch_files = 2;  // write files per worker
+  // Set from another thread to end the run early (sfsg-mount's shutdown): the workers
+  // stop within one operation, the scratch directory is removed, and RunLadder returns
+  // a kIo error saying it was cancelled. Null: never.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct ReplayProgress {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -100,6 +101,27 @@ TEST_F(Replay, OpenLoopSendsTheOfferedRate) {
   EXPECT_NEAR(static_cast<double>(s.total.ops), 400, 100);
   EXPECT_EQ(s.total.errors, 0u);
   EXPECT_EQ(s.per_op.count("missed"), 0u);
+}
+
+// sfsg-mount's shutdown sets the cancel flag while a ladder runs: the run ends (a hang
+// would meet ctest's timeout: these steps alone would take ten minutes), says it was
+// cancelled, and leaves nothing behind.
+TEST_F(Replay, CancelEndsALadderEarlyAndCleansUp) {
+  ReplayOptions o = Options();
+  o.ladder = {1, 2};
+  o.step_s = 300;
+  std::atomic<bool> cancel{false};
+  o.cancel = &cancel;
+  std::atomic<uint64_t> ops{0};
+  auto curve = RunLadder(o, [&](const ReplayProgress& p) {
+    ops = p.ops;
+    if (p.ops > 0) cancel = true;  // from the progress callback: the run is under way
+  });
+  ASSERT_FALSE(curve.ok());
+  EXPECT_EQ(curve.error().code, ErrorCode::kIo);
+  EXPECT_NE(curve.error().message.find("cancelled"), std::string::npos);
+  EXPECT_GT(ops.load(), 0u);
+  EXPECT_TRUE(Leftovers().empty());
 }
 
 TEST_F(Replay, NamespaceNotInTheTargetIsRefused) {
