@@ -193,6 +193,59 @@ TEST(ScanTree, ExtensionsAreShortLowercaseAndNeverAName) {
   EXPECT_EQ(ExtensionOfName("x.caf\xc3\xa9"), "*");
 }
 
+// Privacy: a scan with content sampling on keeps no name and no content byte. The tree
+// plants one unmistakable name and one unmistakable content (text, so any encoding of
+// it as a string would show); the profile's JSON text must contain neither, nor their
+// hex, and the only strings it holds are schema words and short extensions.
+void CollectStrings(const Json& j, std::vector<std::string>& out) {
+  if (j.is_string()) out.push_back(j.get<std::string>());
+  if (j.is_object())
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      out.push_back(it.key());
+      CollectStrings(it.value(), out);
+    }
+  if (j.is_array())
+    for (const Json& v : j) CollectStrings(v, out);
+}
+
+std::string Hex(const std::string& s) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) out += {kDigits[c >> 4], kDigits[c & 15]};
+  return out;
+}
+
+TEST(ScanTree, ProfileCarriesNoNameAndNoContentByte) {
+  TempTree t;
+  MakeSmallTree(t);
+  const std::string secret_name = "quarterly-payroll-zq7Xv3";
+  const std::string secret_text = "CONFIDENTIAL: the merger with Globex closes on 2031-04-01";
+  t.Dir(secret_name);
+  for (int i = 0; i < 20; ++i) {
+    std::ofstream out(t.Path(secret_name + "/" + secret_name + std::to_string(i) + ".txt"));
+    for (int k = 0; k < 2000; ++k) out << secret_text << " #" << k << "\n";
+  }
+  ScanOptions options;
+  options.sample_files = 100;  // every file is sampled
+  const Profile p = ScanOrDie(t.root(), options);
+  ASSERT_GT(p.content.sampled_files, 0u);
+  const std::string text = ProfileToJson(p).dump();
+  for (const std::string& needle :
+       {secret_name, std::string("zq7Xv3"), secret_text, std::string("CONFIDENTIAL"),
+        std::string("Globex"), Hex("CONFIDENTIAL"), Hex("Globex")})
+    EXPECT_EQ(text.find(needle), std::string::npos) << needle;
+  std::vector<std::string> strings;
+  CollectStrings(ProfileToJson(p), strings);
+  for (const std::string& s : strings) {
+    if (FindExtension(p, s)) continue;  // an extension: at most 12 characters, no name
+    // Everything else is a key or value the schema writes, the same for every tree:
+    // lowercase words, digits and underscores (the source path is not stored).
+    for (char c : s)
+      EXPECT_TRUE((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')
+          << "unexpected string in the profile: " << s;
+  }
+}
+
 // Runs fn in a child process as user nobody (when we are root) and returns its exit code.
 int RunUnprivileged(const std::function<int()>& fn) {
   const pid_t child = ::fork();

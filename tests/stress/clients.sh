@@ -65,8 +65,7 @@ run_stress_ng() {
   dir=$mnt/stress-ng
   mkdir "$dir"
   [ "$mode" = discard ] && verify=""  # discard keeps no bytes to verify
-  # filename last: it makes names that are not UTF-8, which (as of issue 7) break the
-  # dir-mode journal for everything after them.
+  # filename makes names that are not UTF-8 (the dir-mode journal keeps them as $bytes).
   for stressor in "hdd 2" "iomix 2" "dentry 2" "dir 2" "rename 2" "fallocate 2" "seek 2" \
     "readahead 2" "filename 2"; do
     set -- $stressor
