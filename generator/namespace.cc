@@ -225,16 +225,20 @@ struct Layer {
   // Queries on this layer's own inode numbers (root = 1).
   std::optional<NodeAttr> GetAttr(uint64_t ino) const {
     DirNode d;
-    if (tree->FindDir(ino, &d)) return DirAttr(d);
+    if (tree->FindDirContents(ino, &d)) return DirAttr(d);
     if (!IsEntryIno(ino)) return std::nullopt;
     const uint64_t x = ino - dirs - 1;
-    return EntryAttr(tree->FindEntryParent(x), x, nullptr);
+    if (rank->Apply(x) >= files) return EntryAttr(tree->FindEntryParent(x), x, nullptr);
+    // A regular file's attributes need only its parent's depth, not the parent itself.
+    DirNode depth_only;
+    depth_only.depth = tree->EntryParentDepth(x);
+    return EntryAttr(depth_only, x, nullptr);
   }
 
   std::optional<NodeAttr> Lookup(uint64_t parent, std::string_view name) const {
     DirNode d;
     uint64_t index = 0;
-    if (!tree->FindDir(parent, &d) || !ParseIndex(name, &index)) return std::nullopt;
+    if (!tree->FindDirContents(parent, &d) || !ParseIndex(name, &index)) return std::nullopt;
     if (parent == Namespace::kRootIno) {
       if (index < root_child_base) return std::nullopt;
       index -= root_child_base;
@@ -256,13 +260,20 @@ struct Layer {
   uint64_t ListChildren(uint64_t dir, uint64_t start,
                         const std::function<bool(const DirEntryView&)>& emit) const {
     DirNode d;
-    if (!tree->FindDir(dir, &d)) return start;
+    if (!tree->FindDirContents(dir, &d)) return start;
     const uint64_t count = d.child_dirs + d.local_entries;
     DirEntryView view;
+    // Subdirectories come in batches that share their tree descents.
+    std::array<DirNode, 64> children;
+    uint64_t batch_start = 0, batch_size = 0;
     uint64_t i = start;
     for (; i < count; ++i) {
       if (i < d.child_dirs) {
-        const DirNode child = tree->Child(d, i);
+        if (i >= batch_start + batch_size) {
+          batch_start = i;
+          batch_size = tree->Children(d, i, children);
+        }
+        const DirNode& child = children[i - batch_start];
         view.name = DirName(child);
         view.attr = DirAttr(child);
       } else {
@@ -505,7 +516,7 @@ uint64_t Namespace::ChildCount(uint64_t dir) const {
   if (!impl_->Decode(dir, &k, &local)) return 0;
   DirNode d;
   const Layer& l = *impl_->layers[k];
-  if (!l.tree->FindDir(local, &d)) return 0;
+  if (!l.tree->FindDirContents(local, &d)) return 0;
   return d.child_dirs + d.local_entries;
 }
 

@@ -6,15 +6,17 @@
 //
 // Model (level-order budget splitting): the profile's directory and entry counts by
 // depth, scaled, are kept exactly. The directories of depth t+1 are shared out among
-// those of depth t, and the entries of depth t among the directories of depth t, by
-// seeded binary cascades whose steepness is fitted per depth to the profile's share of
-// directories with no subdirectory and no entry; a parent's share is found in O(log n)
+// those of depth t, and the entries of depth t among the directories of depth t: a
+// seeded binary cascade, fitted per depth, shares each budget among blocks of 32
+// consecutive directories, and inside a block each directory's count is drawn from the
+// profile's per-depth histogram (subdirectories or files per directory), adjusted at
+// the top so the block sums to its share. A parent's share is found in O(log n + 32)
 // with no per-node state, so memory is O(depth). Directory inodes are dense in level
 // order (root = 1, then depth 1, ...); entry inodes follow all directories, in level
-// order too. File sizes are stratified: regular file
-// i gets the size quantile at (pi(i) + 0.5) / N for a seeded permutation pi, so the
-// multiset of sizes is exactly the model's N-point quantile grid and total bytes match
-// the model's mean to well under 0.5%.
+// order too. File sizes are stratified: regular file i gets the size quantile at
+// (pi(i) + 0.5) / N for a seeded permutation pi, so the multiset of sizes is exactly
+// the model's N-point quantile grid and total bytes match the model's mean to well
+// under 0.5%.
 //
 // Names carry the entry's index ("a4k-rt7qz.txt"), so Lookup parses, regenerates and
 // compares: O(log n) with no search.

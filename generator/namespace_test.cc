@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <set>
 #include <unordered_set>
 
+#include "generator/namespace_tree.h"
 #include "generator/size_model.h"
 
 namespace sfsg {
@@ -116,8 +118,8 @@ TEST(Namespace, GoldenValuesPinTheModel) {
   const auto attr = ns->GetAttr(ino);
   ASSERT_TRUE(attr);
   EXPECT_EQ(*ns->PathOf(ino),
-            "0-rhp/0-ubpwyhqr/1-vixrdfv/2-deplilwyc/0-opvsr/1-vnm/0-oviqis/"
-            "d-jefqrhoswymjtwengqmuybhoqjsjftfcyb.py");
+            "0-rhp/0-ubpwyhqr/1-vixrdfv/2-fbb/8-mk/0-jhfcn/0-mlchqssot/"
+            "2n-jefqrhoswymjtwengqmuybhoqjsjftfcy.py");
   EXPECT_EQ(attr->size_bytes, 3906u);
 }
 
@@ -151,14 +153,168 @@ TEST(Namespace, DepthCountsAndLeafSharesFollowTheProfile) {
     EXPECT_EQ(dirs[t], profile.shape.dirs_by_depth[t]) << "depth " << t;
     EXPECT_EQ(entries[t], profile.shape.files_by_depth[t]) << "depth " << t;
   }
-  // The cascade steepness is fitted per depth to the profile's share of directories with
-  // no subdirectory and with no entry.
+  // Counts per directory are drawn from the profile's histograms, so the share of
+  // directories with no subdirectory and with no entry follows the profile.
   auto zero_share = [](const SparseHistogram& h) {
     return h.bins.at(0).first == 0 ? static_cast<double>(h.bins[0].second) / h.total() : 0.0;
   };
   const double total_dirs = static_cast<double>(ns->dir_count());
   EXPECT_NEAR(leaves / total_dirs, zero_share(profile.shape.subdirs_per_dir), 0.05);
   EXPECT_NEAR(dirs_without_files / total_dirs, zero_share(profile.shape.files_per_dir), 0.05);
+}
+
+// A packaged tree's spikes (many directories with exactly 3 files) survive: the share
+// of directories with each small count follows the profile's histogram for the depth.
+TEST(Namespace, FilesPerDirectoryKeepsTheSpikesOfTheProfile) {
+  Profile p = DefaultProfile();
+  const uint64_t kDirs = 2000;
+  p.shape.dirs_by_depth = {1, kDirs};
+  p.shape.subdirs_per_dir_by_depth.assign(2, {});
+  p.shape.subdirs_per_dir_by_depth[0].Add(kDirs);
+  p.shape.subdirs_per_dir_by_depth[1].Add(0, kDirs);
+  p.shape.files_per_dir_by_depth.assign(2, {});
+  p.shape.files_per_dir_by_depth[0].Add(0);
+  SparseHistogram& files = p.shape.files_per_dir_by_depth[1];
+  files.Add(0, 800);   // 40% empty
+  files.Add(3, 600);   // 30% with exactly 3
+  files.Add(10, 400);  // 20% with exactly 10
+  files.Add(100, 200);
+  p.shape.files_by_depth = {0, 600 * 3 + 400 * 10 + 200 * 100};
+  p.totals.dirs = kDirs + 1;
+  p.totals.files = p.shape.files_by_depth[1];
+  p.totals.symlinks = 0;
+  p.links.symlink_fraction = 0;
+  auto ns = Make({.seed = 17, .scale = 1}, p);
+  std::map<uint64_t, uint64_t> dirs_holding;
+  ns->ListChildren(Namespace::kRootIno, 0, [&](const DirEntryView& e) {
+    EXPECT_EQ(e.attr.kind, NodeKind::kDirectory);
+    ++dirs_holding[ns->ChildCount(e.attr.ino)];
+    return true;
+  });
+  const double n = static_cast<double>(kDirs);
+  EXPECT_NEAR(dirs_holding[0] / n, 0.4, 0.02);
+  EXPECT_NEAR(dirs_holding[3] / n, 0.3, 0.02);
+  EXPECT_NEAR(dirs_holding[10] / n, 0.2, 0.02);
+  EXPECT_EQ(ns->entry_count(), p.totals.files);
+}
+
+// Tiny and odd-sized trees (fewer directories than a block, one more than a block, no
+// entries) and a profile without per-directory histograms keep every count exact and
+// every entry reachable.
+TEST(Namespace, SmallTreesAndEmptyHistogramsStayExact) {
+  Profile bare = DefaultProfile();
+  bare.shape.files_per_dir = {};
+  bare.shape.subdirs_per_dir = {};
+  bare.shape.files_per_dir_by_depth.clear();
+  bare.shape.subdirs_per_dir_by_depth.clear();
+  for (const Profile* profile : {&DefaultProfile(), static_cast<const Profile*>(&bare)}) {
+    for (const uint64_t dirs : {1, 2, 3, 31, 33, 65}) {
+      for (const uint64_t files : {0, 1, 5, 1000}) {
+        NamespaceOptions options{.seed = 3, .files = files, .dirs = dirs};
+        if (files == 0) options.scale = 1e-9;  // files = 0 means "use the scale"
+        auto ns = Make(options, *profile);
+        WalkStats stats;
+        Walk(*ns, Namespace::kRootIno, stats);
+        EXPECT_EQ(stats.dirs, ns->dir_count()) << dirs << " dirs, " << files << " files";
+        EXPECT_EQ(stats.files + stats.symlinks, ns->entry_count());
+        EXPECT_EQ(stats.inos.size(), ns->dir_count() + ns->entry_count());
+        for (uint64_t i = 0; i < ns->entry_count(); ++i) {
+          const uint64_t ino = ns->InoOfEntryIndex(i);
+          EXPECT_EQ(ns->Lookup(*ns->ParentOf(ino), *ns->NameOf(ino))->ino, ino);
+        }
+      }
+    }
+  }
+}
+
+// Walks every directory of a tree by inode and checks that the queries agree: children
+// and entries tile their levels in order, Child/FindDir/FindDirContents/FindEntryParent
+// give the same directory, and the counts sum to the tree's.
+void CheckTreeAgrees(const internal::Tree& tree, uint64_t dirs, uint64_t entries) {
+  uint64_t next_child = 2, next_entry = 0, child_sum = 0, entry_sum = 0;
+  for (uint64_t ino = 1; ino <= dirs; ++ino) {
+    internal::DirNode d, contents;
+    ASSERT_TRUE(tree.FindDir(ino, &d)) << ino;
+    ASSERT_TRUE(tree.FindDirContents(ino, &contents));
+    EXPECT_EQ(contents.child_dirs, d.child_dirs);
+    EXPECT_EQ(contents.local_entries, d.local_entries);
+    if (d.child_dirs > 0) {
+      EXPECT_EQ(d.first_child_ino, next_child) << ino;
+      next_child += d.child_dirs;
+    }
+    EXPECT_EQ(d.entry_base, next_entry) << ino;
+    next_entry += d.local_entries;
+    child_sum += d.child_dirs;
+    entry_sum += d.local_entries;
+    if (ino > 1) {
+      internal::DirNode parent;
+      ASSERT_TRUE(tree.FindDir(d.parent_ino, &parent));
+      EXPECT_EQ(tree.Child(parent, d.index_in_parent).ino, ino);
+    }
+    // A batch of children, from the start or from the middle of a block, is what Child
+    // gives one by one.
+    for (const uint64_t start : {uint64_t{0}, uint64_t{5}}) {
+      std::array<internal::DirNode, 40> batch;
+      const uint64_t got = tree.Children(d, start, batch);
+      EXPECT_EQ(got, std::min<uint64_t>(d.child_dirs - std::min(start, d.child_dirs), 40));
+      for (uint64_t j = 0; j < got; ++j) {
+        const internal::DirNode one = tree.Child(d, start + j);
+        EXPECT_EQ(batch[j].ino, one.ino);
+        EXPECT_EQ(batch[j].parent_ino, one.parent_ino);
+        EXPECT_EQ(batch[j].index_in_parent, one.index_in_parent);
+        EXPECT_EQ(batch[j].child_dirs, one.child_dirs);
+        EXPECT_EQ(batch[j].first_child_ino, one.first_child_ino);
+        EXPECT_EQ(batch[j].local_entries, one.local_entries);
+        EXPECT_EQ(batch[j].entry_base, one.entry_base);
+      }
+    }
+    for (uint64_t j = 0; j < d.local_entries; j += 1 + d.local_entries / 4)
+      EXPECT_EQ(tree.FindEntryParent(d.entry_base + j).ino, ino);
+  }
+  internal::DirNode none;
+  EXPECT_FALSE(tree.FindDir(dirs + 1, &none));
+  EXPECT_EQ(child_sum, dirs - 1);
+  EXPECT_EQ(entry_sum, entries);
+}
+
+TEST(NamespaceTree, TinyTreesZeroEntriesAndEmptyHistogramsAgree) {
+  Profile bare = DefaultProfile();
+  bare.shape.files_per_dir = {};
+  bare.shape.subdirs_per_dir = {};
+  for (const Profile* profile : {&DefaultProfile(), static_cast<const Profile*>(&bare)}) {
+    for (const uint64_t dirs : {uint64_t{1}, uint64_t{2}, uint64_t{3}, internal::kBlockDirs - 1,
+                                internal::kBlockDirs, internal::kBlockDirs + 1, uint64_t{1000}}) {
+      for (const uint64_t entries : {0, 7, 1000, 50000}) {
+        SCOPED_TRACE(testing::Message() << dirs << " dirs, " << entries << " entries");
+        const internal::Tree tree(*profile, 5, dirs, entries);
+        CheckTreeAgrees(tree, dirs, entries);
+      }
+    }
+  }
+}
+
+// 1e9 entries in 1e7 directories: sampled entries find a parent that holds them, whose
+// own parent lists it where it says.
+TEST(NamespaceTree, HugeBudgetsAgree) {
+  const uint64_t dirs = 10000000, entries = 1000000000;
+  const internal::Tree tree(DefaultProfile(), 1, dirs, entries);
+  uint64_t total = 0;
+  for (uint64_t d : tree.dirs_by_depth()) total += d;
+  EXPECT_EQ(total, dirs);
+  for (uint64_t e = 12345; e < entries; e += 9876543) {
+    const internal::DirNode d = tree.FindEntryParent(e);
+    EXPECT_LE(d.entry_base, e);
+    EXPECT_LT(e, d.entry_base + d.local_entries);
+    internal::DirNode again, parent;
+    ASSERT_TRUE(tree.FindDir(d.ino, &again));
+    EXPECT_EQ(again.entry_base, d.entry_base);
+    EXPECT_EQ(again.child_dirs, d.child_dirs);
+    if (d.ino == 1) continue;  // the root is its own parent
+    ASSERT_TRUE(tree.FindDir(d.parent_ino, &parent));
+    const internal::DirNode child = tree.Child(parent, d.index_in_parent);
+    EXPECT_EQ(child.ino, d.ino);
+    EXPECT_EQ(child.local_entries, d.local_entries);
+  }
 }
 
 TEST(Namespace, PathsResolveByLookupFromTheRoot) {

@@ -1,16 +1,69 @@
 #include "generator/namespace_tree.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <numeric>
+#include <span>
 
 #include "generator/util/hash.h"
+#include "generator/util/log_histogram.h"
 
 namespace sfsg::internal {
+
+CountDraw::CountDraw(const SparseHistogram& histogram) {
+  for (const auto& [low, count] : histogram.bins) {
+    if (count == 0) continue;
+    const int bucket = LogBuckets::Of(low);
+    total_ += count;
+    bins_.push_back(Bin{total_, count, LogBuckets::Low(bucket),
+                        LogBuckets::High(bucket) - LogBuckets::Low(bucket)});
+  }
+  if (total_ == 0) return;
+  // Slot g holds the draws whose top 8 bits are g; its smallest draw is at rank
+  // (g << 56) * total / 2^64, so its bin is at or after that rank's bin.
+  guide_.resize(kGuideSlots);
+  for (uint64_t g = 0; g < kGuideSlots; ++g) {
+    const uint64_t rank = BoundedFromBits(g << 56, total_);
+    guide_[g] = static_cast<uint32_t>(
+        std::upper_bound(bins_.begin(), bins_.end(), rank,
+                         [](uint64_t r, const Bin& bin) { return r < bin.end; }) -
+        bins_.begin());
+  }
+}
+
+double CountDraw::mean() const {
+  double sum = 0;
+  for (const Bin& bin : bins_)
+    sum += static_cast<double>(bin.count) *
+           (static_cast<double>(bin.low) + static_cast<double>(bin.width - 1) / 2);
+  return total_ > 0 ? sum / static_cast<double>(total_) : 0.0;
+}
+
+inline uint64_t CountDraw::Value(uint64_t bits) const {
+  const uint64_t rank = BoundedFromBits(bits, total_);
+  size_t i = guide_[bits >> 56];
+  while (bins_[i].end <= rank) ++i;
+  const Bin& bin = bins_[i];
+  // The rank's low bits, remixed, pick a value inside the bin: spread evenly, no division.
+  const uint64_t value =
+      bin.width == 1 ? bin.low : bin.low + BoundedFromBits(bits * 0x9e3779b97f4a7c15ull, bin.width);
+  if (scale_ == 1.0) return value;
+  // Capped so a block's sum cannot overflow; the block's fitting absorbs the cap.
+  const double scaled = std::min(static_cast<double>(value) * scale_, 0x1p56);
+  const double floor = std::floor(scaled);
+  return static_cast<uint64_t>(floor) +
+         (UnitFromBits(bits * 0xd1b54a32d192ed03ull) < scaled - floor);
+}
+
 namespace {
 
 constexpr uint64_t kChildTag = 0xc4115d1a5ull;
 constexpr uint64_t kEntryTag = 0xe7a1e5ull;
+constexpr uint64_t kDrawTag = 0xd7a3b10c5ull;
+constexpr int kStratumBits = std::countr_zero(kBlockDirs);
+constexpr int kStratumShift = 64 - kStratumBits;
+static_assert(std::has_single_bit(kBlockDirs), "blocks hold a power of two directories");
 // The steepest cascade step; a blend weight per depth tunes it down to the profile.
 constexpr int kCascadeGamma = 3;
 
@@ -64,58 +117,145 @@ double BlendShare(uint64_t key, double base, double w) {
   return (1.0 - w) * base + w * LeftShare(key, base, kCascadeGamma);
 }
 
-// Adds every leaf's units of the cascade over [lo, hi) with `budget` units to `counts`.
-void LeafCounts(uint64_t seed, uint64_t tag, uint32_t level, uint64_t lo, uint64_t hi,
-                uint64_t budget, double w, SparseHistogram& counts) {
-  if (budget == 0) {
-    counts.Add(0, hi - lo);
+// The key of block b's draws (distinct from the cascade's keys, which hash lo < hi).
+uint64_t BlockKey(uint64_t seed, uint64_t tag, uint32_t level, uint64_t block) {
+  return HashWords(seed, tag ^ kDrawTag, level, block);
+}
+
+// The largest water level L with sum(max(v - L, 0)) >= excess, and how many values lie
+// above it; REQUIRES 0 < excess <= sum(v). Walks the distinct values down from the top,
+// so it costs O(size) per value cut: a deficit usually touches one or two. Gives up
+// (returns false) once more than half the values would be cut.
+bool WaterLevel(const uint64_t* values, size_t size, uint64_t excess, uint64_t* level,
+                size_t* above) {
+  uint64_t top = *std::max_element(values, values + size);
+  uint64_t removed = 0;  // sum(max(v - top, 0))
+  size_t at_or_above = 0;
+  for (size_t i = 0; i < size; ++i) at_or_above += values[i] == top;
+  while (2 * at_or_above <= size) {
+    uint64_t next = 0;
+    for (size_t i = 0; i < size; ++i) next = std::max(next, values[i] < top ? values[i] : 0);
+    size_t at_next = 0;
+    for (size_t i = 0; i < size; ++i) at_next += values[i] == next;
+    const uint64_t step = (top - next) * at_or_above;
+    if (removed + step >= excess) {
+      *level = top - (excess - removed + at_or_above - 1) / at_or_above;
+      *above = at_or_above;
+      return true;
+    }
+    removed += step;
+    top = next;
+    at_or_above += at_next;
+  }
+  return false;
+}
+
+// Makes `values` sum to `units` while keeping small values exact: a surplus goes to the
+// largest value, a deficit is cut from the largest ones down to a common level (water
+// filling). When that level would cut more than half the values, they are scaled
+// proportionally instead (cumulative rounding), which keeps their shape.
+void FitBlockToBudget(uint64_t* values, size_t size, uint64_t units) {
+  uint64_t drawn = 0;
+  for (size_t i = 0; i < size; ++i) drawn += values[i];
+  if (drawn <= units) {
+    *std::max_element(values, values + size) += units - drawn;
     return;
   }
+  uint64_t level = 0;
+  size_t above = 0;
+  if (WaterLevel(values, size, drawn - units, &level, &above)) {
+    // Every value above `level` is cut to it, then the first few get back the units
+    // cut beyond the excess (fewer than `above`).
+    uint64_t kept = 0;
+    for (size_t i = 0; i < size; ++i) kept += std::min(values[i], level);
+    uint64_t extra = units - kept;
+    for (size_t i = 0; i < size; ++i) {
+      if (values[i] <= level) continue;
+      values[i] = level + (extra > 0 ? 1 : 0);
+      if (extra > 0) --extra;
+    }
+    return;
+  }
+  uint64_t prefix = 0, given = 0;
+  for (size_t i = 0; i < size; ++i) {
+    prefix += values[i];
+    const auto upto = static_cast<uint64_t>(static_cast<unsigned __int128>(units) * prefix / drawn);
+    values[i] = upto - given;
+    given = upto;
+  }
+}
+
+// The counts of the `size` directories of one block, drawn from `draw` and made to sum
+// to `units`.
+void BlockCounts(const CountDraw& draw, uint64_t key, uint64_t units, uint64_t* values,
+                 size_t size) {
+  if (units == 0) {
+    std::fill(values, values + size, 0);
+    return;
+  }
+  // Stratified draws (Latin hypercube): directory i of the block draws from the
+  // quantile stratum (a i + c) mod kBlockDirs, an affine permutation, so every full block
+  // holds one draw from each 1/kBlockDirs of the histogram. Its draws then follow the
+  // histogram closely and sum to near the block's share of the budget.
+  SplitMixStream stream(key);
+  const uint64_t a = stream.Next() | 1, c = stream.Next();
+  for (size_t i = 0; i < size; ++i) {
+    const uint64_t stratum = (a * i + c) & (kBlockDirs - 1);
+    values[i] = draw.Value(stratum << kStratumShift | stream.Next() >> kStratumBits);
+  }
+  FitBlockToBudget(values, size, units);
+}
+
+// Adds to `counts` (indexed by LogBuckets) the units of every directory of blocks
+// [lo, hi) of a sharing of `budget` units among n directories in blocks of `block`.
+void ProbeCounts(uint64_t seed, uint64_t tag, uint32_t level, uint64_t n, uint64_t block,
+                 const CountDraw& draw, uint64_t lo, uint64_t hi, uint64_t budget, double w,
+                 std::vector<uint64_t>& counts) {
+  const auto dirs = [&](uint64_t a, uint64_t b) { return std::min(b * block, n) - a * block; };
   if (hi - lo == 1) {
-    counts.Add(budget);
+    uint64_t values[kBlockDirs];
+    const size_t size = dirs(lo, hi);
+    BlockCounts(draw, BlockKey(seed, tag, level, lo), budget, values, size);
+    for (size_t i = 0; i < size; ++i) ++counts[LogBuckets::Of(values[i])];
     return;
   }
   const uint64_t mid = lo + (hi - lo) / 2;
-  const double base = static_cast<double>(mid - lo) / static_cast<double>(hi - lo);
+  const double base = static_cast<double>(dirs(lo, mid)) / static_cast<double>(dirs(lo, hi));
   const uint64_t left = TakeShare(budget, BlendShare(HashWords(seed, tag, level, lo, hi), base, w));
-  LeafCounts(seed, tag, level, lo, mid, left, w, counts);
-  LeafCounts(seed, tag, level, mid, hi, budget - left, w, counts);
+  ProbeCounts(seed, tag, level, n, block, draw, lo, mid, left, w, counts);
+  ProbeCounts(seed, tag, level, n, block, draw, mid, hi, budget - left, w, counts);
 }
 
-// Total-variation distance between two histograms over the same LogBuckets bins.
-double HistogramDistance(const SparseHistogram& a, const SparseHistogram& b) {
-  const double ta = static_cast<double>(a.total()), tb = static_cast<double>(b.total());
+// Total-variation distance between two histograms given as counts by LogBuckets bucket.
+double HistogramDistance(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+  const double ta = static_cast<double>(std::accumulate(a.begin(), a.end(), uint64_t{0}));
+  const double tb = static_cast<double>(std::accumulate(b.begin(), b.end(), uint64_t{0}));
   if (ta == 0 || tb == 0) return 1.0;
   double distance = 0;
-  size_t i = 0, j = 0;
-  while (i < a.bins.size() || j < b.bins.size()) {
-    if (j == b.bins.size() || (i < a.bins.size() && a.bins[i].first < b.bins[j].first)) {
-      distance += static_cast<double>(a.bins[i++].second) / ta;
-    } else if (i == a.bins.size() || b.bins[j].first < a.bins[i].first) {
-      distance += static_cast<double>(b.bins[j++].second) / tb;
-    } else {
-      distance += std::fabs(static_cast<double>(a.bins[i++].second) / ta -
-                            static_cast<double>(b.bins[j++].second) / tb);
-    }
-  }
+  for (size_t i = 0; i < a.size(); ++i)
+    distance += std::fabs(static_cast<double>(a[i]) / ta - static_cast<double>(b[i]) / tb);
   return distance / 2;
 }
 
-// The blend weight whose cascade shares `budget` units among n parents most like the
-// profile's histogram of units per parent (`target`, e.g. files per directory at this
-// depth), by total-variation distance. Searched on a grid then refined, on a cascade of
-// at most 8192 parents with the same budget per parent. Deterministic.
+// The blend weight whose sharing of `budget` units among n directories (blocks of
+// `block` directories, each drawing from `draw`) gives a histogram of units per
+// directory most like `target` (e.g. files per directory at this depth), by total
+// variation. Searched on a grid then refined, on at most 8192 directories with the same
+// budget per directory. Deterministic.
 double FitBlend(uint64_t seed, uint64_t tag, uint32_t level, uint64_t n, uint64_t budget,
-                const SparseHistogram& target) {
-  if (n <= 1 || budget == 0 || target.total() == 0) return 0.0;
-  constexpr uint64_t kProbeParents = 8192;
-  const uint64_t probe_n = std::min(n, kProbeParents);
+                uint64_t block, const CountDraw& draw, const SparseHistogram& target) {
+  if (n <= block || budget == 0 || target.total() == 0) return 0.0;
+  constexpr uint64_t kProbeDirs = 8192;
+  const uint64_t probe_n = std::min(n, kProbeDirs);
   const uint64_t probe_budget = static_cast<uint64_t>(std::llround(
       static_cast<double>(budget) * static_cast<double>(probe_n) / static_cast<double>(n)));
+  std::vector<uint64_t> wanted(LogBuckets::kCount, 0);
+  for (const auto& [low, count] : target.bins) wanted[LogBuckets::Of(low)] += count;
   auto distance = [&](double w) {
-    SparseHistogram counts;
-    LeafCounts(seed, tag, level, 0, probe_n, probe_budget, w, counts);
-    return HistogramDistance(counts, target);
+    std::vector<uint64_t> counts(LogBuckets::kCount, 0);
+    ProbeCounts(seed, tag, level, probe_n, block, draw, 0, (probe_n + block - 1) / block,
+                probe_budget, w, counts);
+    return HistogramDistance(counts, wanted);
   };
   double best_w = 0, best = distance(0);
   for (int i = 1; i <= 16; ++i) {
@@ -162,11 +302,12 @@ Tree::Tree(const Profile& profile, uint64_t seed, uint64_t dirs, uint64_t entrie
   for (size_t t = levels; t < depths; ++t) level_entries_[levels - 1] += level_entries_[t];
   level_entries_.resize(levels);
 
-  // Per depth, how unevenly subdirectories and entries are shared out: fitted to the
-  // profile's subdirectories-per-directory and files-per-directory histograms.
+  // Per depth, how subdirectories and entries are shared out: drawn from, and the
+  // cascade fitted to, the profile's subdirectories-per-directory and
+  // files-per-directory histograms.
   const auto& shape = profile.shape;
-  child_blend_.assign(levels, 0.0);
-  entry_blend_.assign(levels, 0.0);
+  children_.resize(levels);
+  entries_.resize(levels);
   for (size_t t = 0; t < levels; ++t) {
     const auto& fanout =
         t < shape.subdirs_per_dir_by_depth.size() && shape.subdirs_per_dir_by_depth[t].total() > 0
@@ -177,10 +318,8 @@ Tree::Tree(const Profile& profile, uint64_t seed, uint64_t dirs, uint64_t entrie
             ? shape.files_per_dir_by_depth[t]
             : shape.files_per_dir;
     const uint32_t level = static_cast<uint32_t>(t);
-    if (t + 1 < levels)
-      child_blend_[t] =
-          FitBlend(seed_, kChildTag, level, level_dirs_[t], level_dirs_[t + 1], fanout);
-    entry_blend_[t] = FitBlend(seed_, kEntryTag, level, level_dirs_[t], level_entries_[t], files);
+    InitSharing(children_[t], kChildTag, level, t + 1 < levels ? level_dirs_[t + 1] : 0, fanout);
+    InitSharing(entries_[t], kEntryTag, level, level_entries_[t], files);
   }
 
   dir_start_.assign(levels + 1, 1);
@@ -191,16 +330,48 @@ Tree::Tree(const Profile& profile, uint64_t seed, uint64_t dirs, uint64_t entrie
   }
 }
 
-Tree::Share Tree::ShareOf(uint64_t tag, uint32_t level, uint64_t n, uint64_t budget, double blend,
-                          uint64_t k) const {
-  uint64_t lo = 0, hi = n;
-  Share share{0, budget};
+void Tree::InitSharing(Sharing& s, uint64_t tag, uint32_t level, uint64_t budget,
+                       const SparseHistogram& target) const {
+  s.tag = tag;
+  s.level = level;
+  s.n = level_dirs_[level];
+  s.budget = budget;
+  s.draw = CountDraw(target);
+  const double draw_mean = s.draw.mean();
+  const double wanted_mean = static_cast<double>(budget) / static_cast<double>(s.n);
+  if (s.draw.empty() || (draw_mean == 0 && budget > 0)) {
+    // No histogram, or one that cannot hold the budget: the plain cascade over single
+    // directories, evenly split (no histogram) or steep (a histogram of zeros).
+    s.draw = CountDraw();
+    s.block = 1;
+    s.blend = draw_mean == 0 && budget > 0 && target.total() > 0 ? 1.0 : 0.0;
+    return;
+  }
+  // A histogram whose mean is far from this depth's (a profile without per-depth
+  // histograms, a resized tree) is scaled to it, so blocks neither lack nor pile up
+  // units; within 10%, the draws stay exact and the blocks absorb the difference.
+  if (draw_mean > 0 && std::fabs(wanted_mean / draw_mean - 1) > 0.1)
+    s.draw.set_scale(wanted_mean / draw_mean);
+  s.block = kBlockDirs;
+  s.blend = FitBlend(seed_, tag, level, s.n, budget, s.block, s.draw, target);
+}
+
+// Both descents below walk the cascade over the blocks of a sharing: the node over
+// blocks [lo, hi) gives its left half a share of its units (median: the left half's
+// share of the directories), then the block's draws are fitted to the block's units.
+size_t Tree::BlockShares(const Sharing& s, uint64_t b, uint64_t* block_offset,
+                         uint64_t* values) const {
+  const auto dirs = [&](uint64_t x, uint64_t y) {
+    return std::min(y * s.block, s.n) - x * s.block;
+  };
+  uint64_t lo = 0, hi = (s.n + s.block - 1) / s.block;
+  Share share{0, s.budget};
   while (hi - lo > 1) {
     const uint64_t mid = lo + (hi - lo) / 2;
-    const uint64_t key = HashWords(seed_, tag, level, lo, hi);
-    const double base = static_cast<double>(mid - lo) / static_cast<double>(hi - lo);
-    const uint64_t left = TakeShare(share.count, BlendShare(key, base, blend));
-    if (k < mid) {
+    const uint64_t key = HashWords(seed_, s.tag, s.level, lo, hi);
+    const double base = static_cast<double>(dirs(lo, mid)) / static_cast<double>(dirs(lo, hi));
+    const uint64_t left = TakeShare(share.count, BlendShare(key, base, s.blend));
+    if (b < mid) {
       hi = mid;
       share.count = left;
     } else {
@@ -209,47 +380,125 @@ Tree::Share Tree::ShareOf(uint64_t tag, uint32_t level, uint64_t n, uint64_t bud
       share.count -= left;
     }
   }
+  *block_offset = share.offset;
+  const size_t size = dirs(b, b + 1);
+  if (s.block == 1) {
+    values[0] = share.count;
+  } else {
+    BlockCounts(s.draw, BlockKey(seed_, s.tag, s.level, b), share.count, values, size);
+  }
+  return size;
+}
+
+Tree::Share Tree::ShareOf(const Sharing& s, uint64_t k) const {
+  const uint64_t b = k / s.block;
+  uint64_t values[kBlockDirs];
+  Share share;
+  BlockShares(s, b, &share.offset, values);
+  const uint64_t j = k - b * s.block;
+  for (uint64_t i = 0; i < j; ++i) share.offset += values[i];
+  share.count = values[j];
   return share;
 }
 
-uint64_t Tree::HolderOf(uint64_t tag, uint32_t level, uint64_t n, uint64_t budget, double blend,
-                        uint64_t unit, Share* share) const {
-  uint64_t lo = 0, hi = n;
-  Share s{0, budget};
-  while (hi - lo > 1) {
-    const uint64_t mid = lo + (hi - lo) / 2;
-    const uint64_t key = HashWords(seed_, tag, level, lo, hi);
-    const double base = static_cast<double>(mid - lo) / static_cast<double>(hi - lo);
-    const uint64_t left = TakeShare(s.count, BlendShare(key, base, blend));
-    if (unit < s.offset + left) {
-      hi = mid;
-      s.count = left;
-    } else {
-      lo = mid;
-      s.offset += left;
-      s.count -= left;
+uint64_t Tree::Children(const DirNode& dir, uint64_t start, std::span<DirNode> out) const {
+  if (start >= dir.child_dirs) return 0;
+  const uint32_t t = dir.depth + 1;
+  const bool has_children = t + 1 < level_dirs_.size();
+  const uint64_t first = dir.first_child_ino - dir_start_[t];
+  const uint64_t count = std::min<uint64_t>(dir.child_dirs - start, out.size());
+  // One cascade descent and one set of draws per block of children, not per child.
+  uint64_t child_values[kBlockDirs], entry_values[kBlockDirs];
+  uint64_t child_at = UINT64_MAX, entry_at = UINT64_MAX, child_offset = 0, entry_offset = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    const uint64_t k = first + start + i;
+    DirNode& d = out[i];
+    d.ino = dir_start_[t] + k;
+    d.parent_ino = dir.ino;
+    d.depth = t;
+    d.index_in_parent = start + i;
+    d.child_dirs = d.first_child_ino = 0;
+    if (has_children) {
+      const Share c = NextShare(children_[t], k, child_values, &child_at, &child_offset);
+      d.child_dirs = c.count;
+      d.first_child_ino = dir_start_[t + 1] + c.offset;
     }
+    const Share e = NextShare(entries_[t], k, entry_values, &entry_at, &entry_offset);
+    d.local_entries = e.count;
+    d.entry_base = entry_start_[t] + e.offset;
   }
-  *share = s;
-  return lo;
+  return count;
 }
 
-DirNode Tree::MakeDir(uint32_t t, uint64_t k, uint64_t parent_ino, uint64_t index_in_parent) const {
+Tree::Share Tree::NextShare(const Sharing& s, uint64_t k, uint64_t* values, uint64_t* at,
+                            uint64_t* offset) const {
+  // `values` hold the block of directory *at (UINT64_MAX: none yet) and *offset the units
+  // before directory *at; directories are visited in increasing order.
+  const uint64_t b = k / s.block;
+  if (*at == UINT64_MAX || *at / s.block != b) {
+    BlockShares(s, b, offset, values);
+    *at = b * s.block;
+  }
+  for (; *at < k; ++*at) *offset += values[*at - b * s.block];
+  return Share{*offset, values[k - b * s.block]};
+}
+
+uint64_t Tree::HolderOf(const Sharing& s, uint64_t unit, Share* share) const {
+  const auto dirs = [&](uint64_t a, uint64_t b) {
+    return std::min(b * s.block, s.n) - a * s.block;
+  };
+  uint64_t lo = 0, hi = (s.n + s.block - 1) / s.block;
+  Share found{0, s.budget};
+  while (hi - lo > 1) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    const uint64_t key = HashWords(seed_, s.tag, s.level, lo, hi);
+    const double base = static_cast<double>(dirs(lo, mid)) / static_cast<double>(dirs(lo, hi));
+    const uint64_t left = TakeShare(found.count, BlendShare(key, base, s.blend));
+    if (unit < found.offset + left) {
+      hi = mid;
+      found.count = left;
+    } else {
+      lo = mid;
+      found.offset += left;
+      found.count -= left;
+    }
+  }
+  if (s.block == 1) {
+    *share = found;
+    return lo;
+  }
+  uint64_t values[kBlockDirs];
+  const size_t size = dirs(lo, lo + 1);
+  BlockCounts(s.draw, BlockKey(seed_, s.tag, s.level, lo), found.count, values, size);
+  size_t j = 0;
+  while (j + 1 < size && unit >= found.offset + values[j]) found.offset += values[j++];
+  *share = Share{found.offset, values[j]};
+  return lo * s.block + j;
+}
+
+DirNode Tree::MakeDir(uint32_t t, uint64_t k, uint64_t parent_ino, uint64_t index_in_parent,
+                      const Share* entries) const {
   DirNode d;
   d.ino = dir_start_[t] + k;
   d.parent_ino = parent_ino;
   d.depth = t;
   d.index_in_parent = index_in_parent;
-  const uint64_t n = level_dirs_[t];
   if (t + 1 < level_dirs_.size()) {
-    const Share children = ShareOf(kChildTag, t, n, level_dirs_[t + 1], child_blend_[t], k);
+    const Share children = ShareOf(children_[t], k);
     d.child_dirs = children.count;
     d.first_child_ino = dir_start_[t + 1] + children.offset;
   }
-  const Share entries = ShareOf(kEntryTag, t, n, level_entries_[t], entry_blend_[t], k);
-  d.local_entries = entries.count;
-  d.entry_base = entry_start_[t] + entries.offset;
+  const Share local = entries != nullptr ? *entries : ShareOf(entries_[t], k);
+  d.local_entries = local.count;
+  d.entry_base = entry_start_[t] + local.offset;
   return d;
+}
+
+DirNode Tree::DirAt(uint32_t t, uint64_t k, const Share* entries) const {
+  if (t == 0) return MakeDir(0, 0, 1, 0, entries);
+  Share siblings;
+  const uint64_t parent_k = HolderOf(children_[t - 1], k, &siblings);
+  return MakeDir(t, k, dir_start_[t - 1] + parent_k, k - siblings.offset, entries);
 }
 
 uint32_t Tree::LevelOfDir(uint64_t ino) const {
@@ -267,27 +516,27 @@ DirNode Tree::Child(const DirNode& dir, uint64_t j) const {
 bool Tree::FindDir(uint64_t ino, DirNode* out) const {
   if (ino < 1 || ino >= dir_start_.back()) return false;
   const uint32_t t = LevelOfDir(ino);
-  const uint64_t k = ino - dir_start_[t];
-  if (t == 0) {
-    *out = Root();
-    return true;
-  }
-  Share siblings;
-  const uint64_t parent_k = HolderOf(kChildTag, t - 1, level_dirs_[t - 1], level_dirs_[t],
-                                     child_blend_[t - 1], k, &siblings);
-  *out = MakeDir(t, k, dir_start_[t - 1] + parent_k, k - siblings.offset);
+  *out = DirAt(t, ino - dir_start_[t]);
   return true;
 }
 
-DirNode Tree::FindEntryParent(uint64_t entry) const {
+bool Tree::FindDirContents(uint64_t ino, DirNode* out) const {
+  if (ino < 1 || ino >= dir_start_.back()) return false;
+  const uint32_t t = LevelOfDir(ino);
+  *out = MakeDir(t, ino - dir_start_[t], 0, 0);
+  return true;
+}
+
+uint32_t Tree::EntryParentDepth(uint64_t entry) const {
   const auto it = std::upper_bound(entry_start_.begin(), entry_start_.end(), entry);
-  const uint32_t t = static_cast<uint32_t>(it - entry_start_.begin() - 1);
+  return static_cast<uint32_t>(it - entry_start_.begin() - 1);
+}
+
+DirNode Tree::FindEntryParent(uint64_t entry) const {
+  const uint32_t t = EntryParentDepth(entry);
   Share share;
-  const uint64_t k = HolderOf(kEntryTag, t, level_dirs_[t], level_entries_[t], entry_blend_[t],
-                              entry - entry_start_[t], &share);
-  DirNode d;
-  FindDir(dir_start_[t] + k, &d);
-  return d;
+  const uint64_t k = HolderOf(entries_[t], entry - entry_start_[t], &share);
+  return DirAt(t, k, &share);
 }
 
 }  // namespace sfsg::internal

@@ -48,12 +48,14 @@ case_fidelity_usr_share() {
   expect_eq "$(jq .totals.dirs "$T/shadow.json")" \
     $(($(jq .totals.dirs "$T/real.json") + listed)) "directories in the shadow"
   local rc=0
-  # Known gap, measured and documented (README, Figures): the namespace's per-depth
-  # cascade reproduces the shape of files-per-directory only smoothly, not the spikes
-  # of a packaged tree (/usr/share has 27% of its depth-2 directories with exactly 3
-  # files); the shadow is at total variation 0.15 there. Every other distance keeps the
-  # default 0.1; this one is held at 0.2 so a regression still fails.
-  "$compare" --max-fanout 0.2 "$T/real.json" "$T/shadow.json" >"$T/compare.txt" || rc=$?
+  # The namespace draws each directory's file and subdirectory counts from the profile's
+  # per-depth histograms (blocks of 32 directories, see generator/namespace_tree.h), so
+  # the spikes of a packaged tree survive (/usr/share has 27% of its depth-2 directories
+  # with exactly 3 files). Measured on a /usr/share of 4,537 directories: files per
+  # directory at total variation 0.031-0.036 over seeds 1-4 (the cascade alone was at
+  # 0.15), subdirectories per directory 0.010-0.013. Held at 0.07: twice that, for the
+  # sampling noise of smaller trees; every other distance keeps the default 0.1.
+  "$compare" --max-fanout 0.07 "$T/real.json" "$T/shadow.json" >"$T/compare.txt" || rc=$?
   cat "$T/compare.txt"
   expect_eq "$rc" 0 "sfsg-compare of the real tree and its shadow"
 }
