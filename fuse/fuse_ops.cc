@@ -53,16 +53,37 @@ void Guard(fuse_req_t req, const char* what, F&& body) {
   }
 }
 
-// What fi->fh points to: the snapshot of a control file, or the attributes of a
-// synthetic file resolved at open (so reads skip the namespace).
-struct Handle {
-  bool control = false;
-  std::string text;
-  std::optional<NodeAttr> synthetic;
-};
+}  // namespace
 
-Handle* HandleOf(const fuse_file_info* fi) {
-  return fi == nullptr ? nullptr : reinterpret_cast<Handle*>(fi->fh);
+uint64_t HandleTable::Add(std::shared_ptr<const OpenHandle> handle) {
+  const uint64_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
+  Shard& shard = ShardOf(id);
+  std::lock_guard lock(shard.mutex);
+  shard.handles.emplace(id, std::move(handle));
+  return id;
+}
+
+std::shared_ptr<const OpenHandle> HandleTable::Find(uint64_t id) const {
+  const Shard& shard = ShardOf(id);
+  std::lock_guard lock(shard.mutex);
+  const auto it = shard.handles.find(id);
+  return it == shard.handles.end() ? nullptr : it->second;
+}
+
+void HandleTable::Remove(uint64_t id) {
+  std::shared_ptr<const OpenHandle> last;  // freed outside the lock
+  Shard& shard = ShardOf(id);
+  std::lock_guard lock(shard.mutex);
+  if (const auto it = shard.handles.find(id); it != shard.handles.end()) {
+    last = std::move(it->second);
+    shard.handles.erase(it);
+  }
+}
+
+namespace {
+
+std::shared_ptr<const OpenHandle> HandleOf(fuse_req_t req, const fuse_file_info* fi) {
+  return fi == nullptr || fi->fh == 0 ? nullptr : State(req).handles.Find(fi->fh);
 }
 
 // Control files change size as the mount runs: the kernel must not cache their
@@ -144,7 +165,7 @@ void OpGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     const int rc = State(req).fs->GetAttr(ino, &st);
     if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
     // Through an open control file (FUSE_GETATTR_FH): the size of its snapshot.
-    if (const Handle* h = HandleOf(fi); h != nullptr && h->control)
+    if (const auto h = HandleOf(req, fi); h != nullptr && h->control)
       st.st_size = static_cast<off_t>(h->text.size());
     fuse_reply_attr(req, &st, AttrTimeout(req, ino));
   });
@@ -220,7 +241,7 @@ void OpRename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t ne
 // consistent document however it splits its reads.
 void SetFileFlags(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   ShadowFs& fs = *State(req).fs;
-  auto handle = std::make_unique<Handle>();
+  auto handle = std::make_shared<OpenHandle>();
   if (fs.IsControl(ino)) {
     handle->control = true;
     handle->text = fs.ControlText(ino);
@@ -234,7 +255,7 @@ void SetFileFlags(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
       fi->direct_io = 1;
     }
   }
-  fi->fh = reinterpret_cast<uint64_t>(handle.release());
+  fi->fh = State(req).handles.Add(std::move(handle));
 }
 
 void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -243,7 +264,7 @@ void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     const int rc = State(req).fs->Open(ino, fi->flags);
     if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
     SetFileFlags(req, ino, fi);
-    if (fuse_reply_open(req, fi) != 0) delete HandleOf(fi);
+    if (fuse_reply_open(req, fi) != 0) State(req).handles.Remove(fi->fh);
   });
 }
 
@@ -261,14 +282,16 @@ void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
     e.generation = 1;
     e.attr = st;
     e.attr_timeout = e.entry_timeout = State(req).options.entry_timeout_s;
-    if (fuse_reply_create(req, &e, fi) != 0) delete HandleOf(fi);
+    if (fuse_reply_create(req, &e, fi) != 0) State(req).handles.Remove(fi->fh);
   });
 }
 
 void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info* fi) {
   Guard(req, "read", [&] {
     Timed t(req, Op::kRead);
-    const Handle* h = HandleOf(fi);
+    const auto h = HandleOf(req, fi);
+    if (fi != nullptr && fi->fh != 0 && h == nullptr)  // released while this was queued
+      return static_cast<void>(fuse_reply_err(req, EBADF));
     if (h != nullptr && h->control) {
       const std::string& text = h->text;
       const size_t start = std::min<size_t>(static_cast<size_t>(offset), text.size());
@@ -307,9 +330,9 @@ void OpFlush(fuse_req_t req, fuse_ino_t, fuse_file_info*) { fuse_reply_err(req, 
 void OpRelease(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Guard(req, "release", [&] {
     Timed t(req, Op::kRelease);
-    const Handle* h = HandleOf(fi);
+    const auto h = HandleOf(req, fi);
     if (h == nullptr || !h->control) State(req).fs->Release(ino);
-    delete h;
+    if (fi != nullptr) State(req).handles.Remove(fi->fh);
     fuse_reply_err(req, 0);
   });
 }

@@ -8,6 +8,15 @@
 
 #include <fuse_lowlevel.h>
 
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
 #include "fuse/shadow_fs.h"
 
 namespace sfsg {
@@ -19,10 +28,39 @@ struct ServeOptions {
   unsigned max_write_bytes = 1 << 20;
 };
 
+// What an open file's fi->fh names: the snapshot of a control file, or the attributes
+// of a synthetic file resolved at open (so reads skip the namespace).
+struct OpenHandle {
+  bool control = false;
+  std::string text;
+  std::optional<NodeAttr> synthetic;
+};
+
+// Open handles by id. The kernel may send RELEASE while a READ of the same open file is
+// still being served (a reader interrupted or killed mid-read): a handle is shared, so
+// the request in flight keeps what it reads alive. Sharded to keep lookups uncontended.
+class HandleTable {
+ public:
+  uint64_t Add(std::shared_ptr<const OpenHandle> handle);
+  std::shared_ptr<const OpenHandle> Find(uint64_t id) const;  // null when released
+  void Remove(uint64_t id);
+
+ private:
+  struct Shard {
+    mutable std::mutex mutex;
+    std::unordered_map<uint64_t, std::shared_ptr<const OpenHandle>> handles;
+  };
+  static constexpr uint64_t kShards = 64;
+  Shard& ShardOf(uint64_t id) const { return shards_[id % kShards]; }
+  mutable std::array<Shard, kShards> shards_;
+  std::atomic<uint64_t> next_id_{1};  // 0 is "no handle"
+};
+
 // What fuse_req_userdata points to.
 struct ServeState {
   ShadowFs* fs = nullptr;
   ServeOptions options;
+  HandleTable handles;
 };
 
 fuse_lowlevel_ops MakeOperations();

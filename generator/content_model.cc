@@ -11,7 +11,15 @@
 namespace sfsg {
 namespace {
 
-typedef uint64_t UnalignedWord __attribute__((aligned(1), may_alias));
+// Words are stored at any byte offset (a block's literal run follows its header), so
+// every load and store goes through memcpy: one unaligned move once compiled, and no
+// misaligned uint64_t access for UBSan (or the standard) to object to.
+inline void StoreWord(std::byte* at, uint64_t word) { std::memcpy(at, &word, sizeof(word)); }
+inline uint64_t LoadWord(const std::byte* at) {
+  uint64_t word;
+  std::memcpy(&word, at, sizeof(word));
+  return word;
+}
 
 constexpr uint64_t kWordStep = 0x9E3779B97F4A7C15ull;
 constexpr uint64_t kLowMul = 0x9E3779B1ull, kHighMul = 0x85EBCA77ull;
@@ -30,15 +38,12 @@ inline uint64_t RandomWord(uint64_t counter) {
 
 namespace internal {
 
-void RandomWordsPortable(uint64_t key, uint64_t* aligned_words, size_t count) {
-  auto* words = reinterpret_cast<UnalignedWord*>(aligned_words);
-  for (size_t i = 0; i < count; ++i) words[i] = RandomWord(key + (i + 1) * kWordStep);
+void RandomWordsPortable(uint64_t key, std::byte* out, size_t count) {
+  for (size_t i = 0; i < count; ++i) StoreWord(out + 8 * i, RandomWord(key + (i + 1) * kWordStep));
 }
 
 // The same words, four at a time (bit-identical to RandomWordsPortable; tested).
-__attribute__((target("avx2"))) void RandomWordsAvx2(uint64_t key, uint64_t* aligned_words,
-                                                     size_t count) {
-  auto* words = reinterpret_cast<UnalignedWord*>(aligned_words);
+__attribute__((target("avx2"))) void RandomWordsAvx2(uint64_t key, std::byte* out, size_t count) {
   __m256i counter = _mm256_set_epi64x(
       static_cast<long long>(key + 4 * kWordStep), static_cast<long long>(key + 3 * kWordStep),
       static_cast<long long>(key + 2 * kWordStep), static_cast<long long>(key + kWordStep));
@@ -52,10 +57,10 @@ __attribute__((target("avx2"))) void RandomWordsAvx2(uint64_t key, uint64_t* ali
         _mm256_or_si256(_mm256_slli_epi64(high, 32), _mm256_srli_epi64(high, 32));
     const __m256i word =
         _mm256_xor_si256(_mm256_xor_si256(low, swapped), _mm256_srli_epi64(counter, 17));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(words + i), word);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8 * i), word);
     counter = _mm256_add_epi64(counter, step);
   }
-  for (; i < count; ++i) words[i] = RandomWord(key + (i + 1) * kWordStep);
+  for (; i < count; ++i) StoreWord(out + 8 * i, RandomWord(key + (i + 1) * kWordStep));
 }
 
 }  // namespace internal
@@ -73,21 +78,21 @@ constexpr double kTextEntropy = 0.742;  // 6-bit symbols, after zstd's Huffman s
 // Dedup pool per class; the sample size the dedup ratio is solved for (blocks).
 constexpr double kDedupSampleBlocks = 65536;
 
-void RandomWords(uint64_t key, UnalignedWord* words, size_t count) {
+void RandomWords(uint64_t key, std::byte* out, size_t count) {
   static const bool avx2 = __builtin_cpu_supports("avx2");
-  auto* aligned = reinterpret_cast<uint64_t*>(words);
   if (avx2) {
-    internal::RandomWordsAvx2(key, aligned, count);
+    internal::RandomWordsAvx2(key, out, count);
   } else {
-    internal::RandomWordsPortable(key, aligned, count);
+    internal::RandomWordsPortable(key, out, count);
   }
 }
 
-__attribute__((target_clones("avx2", "default"))) void MakePrintable(UnalignedWord* words,
+__attribute__((target_clones("avx2", "default"))) void MakePrintable(std::byte* words,
                                                                      size_t count) {
   // Each byte -> 0x3F..0x7E ('?'..'~'): 64 printable symbols, no carries between bytes.
   for (size_t i = 0; i < count; ++i)
-    words[i] = (words[i] & 0x3F3F3F3F3F3F3F3Full) + 0x3F3F3F3F3F3F3F3Full;
+    StoreWord(words + 8 * i,
+              (LoadWord(words + 8 * i) & 0x3F3F3F3F3F3F3F3Full) + 0x3F3F3F3F3F3F3F3Full);
 }
 
 // Fraction p of pooled blocks that yields `dedup_ratio` over a sample of n blocks when
@@ -153,10 +158,9 @@ void ContentModel::FillBlock(const ContentClass& cls, uint16_t class_index, uint
       pool_draw < cls.dedup_threshold
           ? HashWords(seed_, kPoolTag, class_index, BoundedFromBits(Mix64(pool_draw), kPoolBlocks))
           : Mix64(choice ^ kBlockTag);
-  auto* words = reinterpret_cast<UnalignedWord*>(out);
   const size_t literal_words = cls.literal_bytes / 8;
-  RandomWords(key, words, literal_words);
-  if (cls.text_like) MakePrintable(words, literal_words);
+  RandomWords(key, out, literal_words);
+  if (cls.text_like) MakePrintable(out, literal_words);
   // The rest repeats the literal run: one long match for an LZ compressor.
   size_t filled = cls.literal_bytes;
   while (filled < kBlockBytes) {

@@ -72,8 +72,9 @@ ContentClass MakeContentClass(std::string name, double compression_ratio, double
 
 namespace internal {
 // The block generator's two code paths; they must produce identical words (tested).
-void RandomWordsPortable(uint64_t key, uint64_t* words, size_t count);
-void RandomWordsAvx2(uint64_t key, uint64_t* words, size_t count);
+// `count` 64-bit words to `out` (any alignment), native byte order.
+void RandomWordsPortable(uint64_t key, std::byte* out, size_t count);
+void RandomWordsAvx2(uint64_t key, std::byte* out, size_t count);
 }  // namespace internal
 
 }  // namespace sfsg

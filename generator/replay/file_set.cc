@@ -68,7 +68,21 @@ FileRef FileSet::ByRank(uint64_t rank) const {
   if (!ns_) return list_[rank - 1];
   const uint64_t ino = ns_->InoOfEntryIndex(rank_to_index_->Apply(rank - 1));
   const auto attr = ns_->GetAttr(ino);
-  return {ns_->PathOf(ino).value_or(""), attr ? attr->size_bytes : 0};
+  return {ns_->PathOf(ino).value_or(""), attr ? attr->size_bytes : 0,
+          attr && attr->kind == NodeKind::kFile};
+}
+
+FileRef FileSet::RegularByRank(uint64_t rank) const {
+  if (!ns_) return list_[rank - 1];  // lists hold regular files only
+  const uint64_t n = count();
+  for (uint64_t step = 0; step <= std::min<uint64_t>(64, n - 1); ++step) {
+    const uint64_t r = (rank - 1 + step) % n + 1;
+    const uint64_t ino = ns_->InoOfEntryIndex(rank_to_index_->Apply(r - 1));
+    const auto attr = ns_->GetAttr(ino);
+    if (attr && attr->kind == NodeKind::kFile)
+      return {ns_->PathOf(ino).value_or(""), attr->size_bytes, true};
+  }
+  return ByRank(rank);
 }
 
 Result<std::unique_ptr<ScratchDir>> ScratchDir::Create(const std::string& target) {

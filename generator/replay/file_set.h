@@ -35,6 +35,7 @@ uint64_t LargestRequestBytes(const Workload& w);
 struct FileRef {
   std::string path;  // relative to the target directory
   uint64_t size_bytes = 0;
+  bool regular = true;  // a regular file (not a directory or a symlink)
 };
 
 class FileSet {
@@ -52,6 +53,10 @@ class FileSet {
   uint64_t count() const;
   // REQUIRES: 1 <= rank <= count(). Allocates the path string.
   FileRef ByRank(uint64_t rank) const;
+  // What a read opens: the entry at `rank` if it is a regular file, else the next
+  // regular file down the ranking (a symlink may dangle, a directory cannot be read),
+  // looking at most 64 ranks further (wrapping); the entry at `rank` if none is.
+  FileRef RegularByRank(uint64_t rank) const;
 
  private:
   const Namespace* ns_ = nullptr;

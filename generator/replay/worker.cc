@@ -183,7 +183,7 @@ int Worker::OpenRanked(uint64_t rank, uint64_t* size_bytes) {
       return c.fd;
     }
   }
-  const FileRef file = ctx_.files->ByRank(rank);
+  const FileRef file = ctx_.files->RegularByRank(rank);
   const int fd = ::openat(ctx_.target_fd, file.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -errno;
   *size_bytes = file.size_bytes;

@@ -82,7 +82,8 @@ case_ladder_shadow() {
   written1=$(status_field "$mnt" .bytes_written)
   jq_ok "$T/mix.json" '.steps[0].per_op | keys == ["create","read","readdir","stat","unlink","write"]' \
     "the built-in mix runs all six operations"
-  jq_ok "$T/mix.json" '.steps[0].total.errors == 0' "no errors in the mix"
+  jq_ok "$T/mix.json" '.steps[0].total.errors == 0' \
+    "no errors in the mix: $(jq -c '.steps[0].per_op | map_values(.errors)' "$T/mix.json")"
   [ "$written1" -gt "$written0" ] || fail "the mix wrote nothing"
   no_scratch_left "$mnt"
   expect_eq "$(ls -A "$mnt" | md5sum)" "$before" "top level of the shadow after the runs"
