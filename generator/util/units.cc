@@ -106,7 +106,10 @@ Result<double> ParseDurationSeconds(std::string_view text, std::string_view what
   else
     return Error::Usage(std::string(what) + ": unknown unit " + Quote(suffix) + " in " +
                         Quote(text) + " (use ms, s, m, h, d, w, y)");
-  return number * unit;
+  const double seconds = number * unit;
+  if (!std::isfinite(seconds))
+    return Error::Usage(std::string(what) + ": " + Quote(text) + " is out of range");
+  return seconds;
 }
 
 Result<double> ParseFraction(std::string_view text, std::string_view what) {

@@ -37,6 +37,7 @@ TEST(Units, ParsesDurationsAndFractions) {
   EXPECT_DOUBLE_EQ(*ParseDurationSeconds("500ms", "h"), 0.5);
   EXPECT_DOUBLE_EQ(*ParseDurationSeconds("2w", "h"), 14 * 86400.0);
   EXPECT_FALSE(ParseDurationSeconds("3 parsecs", "h").ok());
+  EXPECT_FALSE(ParseDurationSeconds("1e308m", "h").ok());  // found by fuzz_units: inf seconds
   EXPECT_DOUBLE_EQ(*ParseFraction("20%", "b"), 0.2);
   EXPECT_DOUBLE_EQ(*ParseFraction("0.25", "b"), 0.25);
   EXPECT_FALSE(ParseFraction("120%", "b").ok());
