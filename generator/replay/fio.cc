@@ -294,8 +294,10 @@ Status AddEntry(const Json& job, const Json& global, const std::string& where, S
 
 }  // namespace
 
-Result<PerfCurve> ImportFioJson(const Json& fio, std::string_view source_name,
-                                FioGrouping grouping) {
+namespace {
+
+Result<PerfCurve> ImportFioJsonUnchecked(const Json& fio, std::string_view source_name,
+                                         FioGrouping grouping) {
   const std::string name(source_name);
   if (!fio.is_object()) return Error::BadInput(name + ": fio output must be a JSON object");
   const bool client = fio.contains("client_stats");
@@ -361,6 +363,20 @@ Result<PerfCurve> ImportFioJson(const Json& fio, std::string_view source_name,
     curve.steps.push_back(std::move(step));
   }
   return curve;
+}
+
+}  // namespace
+
+// fio's documents are read with defaults for what is missing; a field of the wrong
+// type (a string where fio writes a number) is bad input naming the file, never an
+// exception.
+Result<PerfCurve> ImportFioJson(const Json& fio, std::string_view source_name,
+                                FioGrouping grouping) {
+  try {
+    return ImportFioJsonUnchecked(fio, source_name, grouping);
+  } catch (const Json::exception& e) {
+    return Error::BadInput(std::string(source_name) + ": unexpected fio JSON: " + e.what());
+  }
 }
 
 Result<PerfCurve> LoadFioJson(const std::string& path, FioGrouping grouping) {
