@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "fuse/session_settings.h"
+
 namespace sfsg {
 namespace {
 
@@ -117,24 +119,8 @@ RequestContext Context(fuse_req_t req) {
 }
 
 void OpInit(void* userdata, fuse_conn_info* conn) {
-  auto* state = static_cast<ServeState*>(userdata);
-  const auto& options = state->options;
-  conn->max_background = options.max_background;
-  conn->congestion_threshold = options.max_background * 3 / 4;
-  conn->max_write = options.max_write_bytes;
-  conn->max_read = options.max_write_bytes;  // must match -o max_read
-  conn->max_readahead = options.max_write_bytes;
-  if (conn->capable & FUSE_CAP_READDIRPLUS) {
-    conn->want |= FUSE_CAP_READDIRPLUS;
-    conn->want &= ~static_cast<unsigned>(FUSE_CAP_READDIRPLUS_AUTO);
-  }
-  if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
-  if (conn->capable & FUSE_CAP_ASYNC_DIO) conn->want |= FUSE_CAP_ASYNC_DIO;
-  // FUSE_CAP_NO_OPENDIR_SUPPORT would save a round trip per directory opened, but then
-  // opening the root of a dead connection succeeds, and fusermount3's auto_unmount
-  // (which opens the mountpoint to see whether it is dead) leaves the dead mount behind
-  // after a kill -9. Directories are opened the ordinary way.
-  conn->want &= ~static_cast<unsigned>(FUSE_CAP_WRITEBACK_CACHE);
+  const auto& options = static_cast<ServeState*>(userdata)->options;
+  ApplySessionSettings(conn, options.max_background, options.max_write_bytes);
 }
 
 void OpLookup(fuse_req_t req, fuse_ino_t parent, const char* name) {

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuse/session_settings.h"
 #include "generator/util/units.h"
 
 namespace sfsg {
@@ -75,21 +76,7 @@ fuse_ino_t InoOf(const NullOptions& o, std::string_view name) {
   return index + 2;
 }
 
-void OpInit(void* userdata, fuse_conn_info* conn) {
-  conn->max_background = 64;
-  conn->congestion_threshold = 48;
-  conn->max_write = kMaxRequestBytes;
-  conn->max_read = kMaxRequestBytes;
-  conn->max_readahead = kMaxRequestBytes;
-  if (conn->capable & FUSE_CAP_READDIRPLUS) {
-    conn->want |= FUSE_CAP_READDIRPLUS;
-    conn->want &= ~static_cast<unsigned>(FUSE_CAP_READDIRPLUS_AUTO);
-  }
-  if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
-  if (conn->capable & FUSE_CAP_ASYNC_DIO) conn->want |= FUSE_CAP_ASYNC_DIO;
-  // No FUSE_CAP_NO_OPENDIR_SUPPORT, as in sfsg-mount: it defeats auto_unmount.
-  conn->want &= ~static_cast<unsigned>(FUSE_CAP_WRITEBACK_CACHE);
-}
+void OpInit(void*, fuse_conn_info* conn) { sfsg::ApplySessionSettings(conn, 64, kMaxRequestBytes); }
 
 void OpLookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   const NullOptions& o = Options(req);

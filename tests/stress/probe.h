@@ -5,6 +5,13 @@
 #include <cstdint>
 #include <string>
 
+// renameat2 flags, for C libraries whose headers predate them.
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#define RENAME_EXCHANGE (1 << 1)
+#define RENAME_WHITEOUT (1 << 2)
+#endif
+
 namespace sfsg_probe {
 
 // "OK" for 0, the errno macro's name ("EACCES") otherwise.

@@ -19,11 +19,6 @@
 #include <set>
 #include <string>
 #include <vector>
-#ifndef RENAME_NOREPLACE
-#define RENAME_NOREPLACE (1 << 0)
-#define RENAME_EXCHANGE (1 << 1)
-#define RENAME_WHITEOUT (1 << 2)
-#endif
 
 #include "tests/stress/probe.h"
 
