@@ -154,19 +154,54 @@ case_mount_helper() {
   expect_eq "$(json_field "$m/.sfsg/status" .seed)" 42 "seed through the helper"
   expect_eq "$(json_field "$m/.sfsg/status" .profile)" builtin "profile through the helper"
   unmount_shadow "$m"
-  # mount(8) itself: it resets PATH for its helpers, so a temporary directory on PATH
-  # only works when sfsg-mount is also installed where mount(8) looks.
-  local rc=0 err
-  err=$(PATH="$bindir:$PATH" mount -t fuse.sfsg-mount builtin "$m" -o seed=42 2>&1) || rc=$?
-  if [ "$rc" -ne 0 ]; then
-    case "$err" in
-      *"not found"*)
-        skip "mount(8) resets PATH for its helpers, so sfsg-mount in a temporary directory is not found (\"$err\"); the mount.fuse3 form it would run passed" ;;
-      *) fail "mount -t fuse.sfsg-mount: exit $rc: $err" ;;
-    esac
-  fi
-  is_mounted "$m" || fail "mount(8) returned but nothing is mounted"
-  expect_eq "$(json_field "$m/.sfsg/status" .seed)" 42 "seed through mount(8)"
+  # mount(8) itself and /etc/fstab. mount(8) runs helpers with PATH set to
+  # /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin, so sfsg-mount must be
+  # installed there (cmake --install does). The test installs nothing: in a private
+  # mount namespace it binds a directory holding sfsg-mount over /usr/local/sbin and a
+  # one-line fstab over /etc/fstab; both vanish with the namespace.
+  command -v unshare >/dev/null || skip "unshare (util-linux) is not installed"
+  [ -d /usr/local/sbin ] || skip "/usr/local/sbin does not exist"
+  local m2
+  m2=$(new_mountpoint m2)
+  MOUNTS+=("$m2")
+  printf 'builtin %s fuse.sfsg-mount noauto,seed=7,scale=2,writes=discard 0 0\n' "$m2" >"$T/fstab"
+  # mount.fuse3 hands sfsg-mount its options last, so daemon_pid cannot find these
+  # daemons; a failing inner script must not leave one behind in its namespace.
+  HELPER_MOUNTS=("$m" "$m2")
+  trap 'rc=$?; for m in "${HELPER_MOUNTS[@]}"; do end_daemons_with_arg "$m"; done
+        set +e; (exit $rc); cleanup' EXIT
+  unshare --mount --propagation private bash -euo pipefail -s -- \
+    "$bindir" "$m" "$m2" "$T/fstab" <<'INNER' || fail "mount(8) forms: exit $?"
+bindir=$1 m=$2 m2=$3 fstab=$4
+trap 'fusermount3 -u -q "$m" 2>/dev/null || true; fusermount3 -u -q "$m2" 2>/dev/null || true' EXIT
+mount --bind "$bindir" /usr/local/sbin
+PATH=/usr/bin:/bin mount -t fuse.sfsg-mount builtin "$m" -o seed=42 ||
+  { echo "mount -t fuse.sfsg-mount builtin $m -o seed=42: exit $?" >&2; exit 1; }
+seed=$(jq -r .seed "$m/.sfsg/status")
+[ "$seed" = 42 ] || { echo "seed through mount(8): got '$seed', expected 42" >&2; exit 1; }
+[ "$(find "$m" -maxdepth 2 | wc -l)" -gt 1 ] || { echo "mount(8): empty tree" >&2; exit 1; }
+fusermount3 -u "$m"
+mount --bind "$fstab" /etc/fstab
+PATH=/usr/bin:/bin mount "$m2" || { echo "mount $m2 (from fstab): exit $?" >&2; exit 1; }
+status=$(jq -c '[.seed, .scale, .writes]' "$m2/.sfsg/status")
+[ "$status" = '[7,2,"discard"]' ] ||
+  { echo "fstab options: got $status, expected [7,2,\"discard\"]" >&2; exit 1; }
+fusermount3 -u "$m2"
+INNER
+  not_mounted "$m" || fail "$m still mounted outside the namespace"
+}
+
+# end_daemons_with_arg ARG: ends every sfsg-mount process with ARG among its arguments.
+end_daemons_with_arg() {
+  local file pid exe
+  for file in $(procs_with_arg "$1"); do
+    pid=${file#/proc/}
+    pid=${pid%/cmdline}
+    exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+    [ "${exe% (deleted)}" = "$SFSG_MOUNT" ] || continue
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_until 5 pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
+  done
 }
 
 run_case "$@"
