@@ -24,7 +24,7 @@ namespace {
 
 class DiscardStore final : public BlockStore {
  public:
-  bool Get(uint64_t, uint64_t, std::byte*) const override { return false; }
+  int Get(uint64_t, uint64_t, std::byte*) const override { return 0; }
   int Put(uint64_t, uint64_t, const std::byte*) override { return 0; }
   void DropFrom(uint64_t, uint64_t) override {}
   int Sync(uint64_t) override { return 0; }
@@ -41,14 +41,14 @@ class MemoryStore final : public BlockStore {
  public:
   explicit MemoryStore(uint64_t limit) : limit_(limit) {}
 
-  bool Get(uint64_t ino, uint64_t block, std::byte* out) const override {
+  int Get(uint64_t ino, uint64_t block, std::byte* out) const override {
     std::shared_lock lock(mutex_);
     const auto file = files_.find(ino);
-    if (file == files_.end()) return false;
+    if (file == files_.end()) return 0;
     const auto it = file->second.find(block);
-    if (it == file->second.end()) return false;
+    if (it == file->second.end()) return 0;
     std::memcpy(out, it->second->data(), kBlockBytes);
-    return true;
+    return 1;
   }
 
   int Put(uint64_t ino, uint64_t block, const std::byte* data) override {
@@ -117,19 +117,23 @@ class DirStore final : public BlockStore {
     for (auto& [ino, entry] : fds_) ::close(entry.fd);
   }
 
-  bool Get(uint64_t ino, uint64_t block, std::byte* out) const override {
+  // A stored block whose data file is gone (the overlay directory removed under the
+  // mount) is EIO: answering with the synthetic bytes would hand back data the client
+  // overwrote. An open descriptor of a removed file still reads, so the link count is
+  // checked too.
+  int Get(uint64_t ino, uint64_t block, std::byte* out) const override {
     std::shared_lock lock(mutex_);
     const auto it = files_.find(ino);
-    if (it == files_.end() || !it->second.count(block)) return false;
-    Lease fd(this, ino, /*create=*/true);
-    if (fd.fd < 0) {
-      Failed("cannot open " + PathOf(ino));
-      return false;
-    }
+    if (it == files_.end() || !it->second.count(block)) return 0;
+    Lease fd(this, ino, /*create=*/false);
+    if (fd.fd < 0) return Failed("cannot open " + PathOf(ino) + " to read a written block");
+    struct stat st;
+    if (::fstat(fd.fd, &st) != 0 || st.st_nlink == 0)
+      return Failed(PathOf(ino) + " was removed under the mount; its data is lost", ENOENT);
     const ssize_t n = ::pread(fd.fd, out, kBlockBytes, static_cast<off_t>(block * kBlockBytes));
-    if (n < static_cast<ssize_t>(kBlockBytes))
-      std::memset(out + std::max<ssize_t>(n, 0), 0, kBlockBytes - std::max<ssize_t>(n, 0));
-    return n >= 0;
+    if (n < 0) return Failed("cannot read " + PathOf(ino));
+    if (n < static_cast<ssize_t>(kBlockBytes)) std::memset(out + n, 0, kBlockBytes - n);
+    return 1;
   }
 
   int Put(uint64_t ino, uint64_t block, const std::byte* data) override {

@@ -23,8 +23,10 @@ class BlockStore {
   static constexpr uint32_t kBlockBytes = 4096;
   virtual ~BlockStore() = default;
 
-  // True and fills `out` (kBlockBytes) when the block was stored.
-  virtual bool Get(uint64_t ino, uint64_t block, std::byte* out) const = 0;
+  // 1 and fills `out` (kBlockBytes) when the block is stored, 0 when it is not (the
+  // caller falls back to the base content), -EIO when a stored block cannot be read back
+  // (dir mode: the data file or the overlay directory vanished).
+  virtual int Get(uint64_t ino, uint64_t block, std::byte* out) const = 0;
   // Stores a whole block. 0, or -ENOSPC past the limit, or -EIO.
   virtual int Put(uint64_t ino, uint64_t block, const std::byte* data) = 0;
   // Forgets blocks >= first_block of ino (all of them for 0).

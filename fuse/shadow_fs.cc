@@ -355,7 +355,7 @@ void ShadowFs::Release(uint64_t ino) {
 
 int ShadowFs::ReadBlock(uint64_t ino, const OverlayNode& node, uint64_t block,
                         std::byte* out) const {
-  if (store_->Get(ino, block, out)) return 0;
+  if (const int rc = store_->Get(ino, block, out); rc != 0) return rc < 0 ? rc : 0;
   const uint64_t start = block * BlockStore::kBlockBytes;
   if (node.synthetic && start < node.base_limit) {
     content_.Fill(node.content_class, node.file_key, start, {out, BlockStore::kBlockBytes});
@@ -405,7 +405,7 @@ int ShadowFs::Read(uint64_t ino, uint64_t offset, std::span<std::byte> buf, size
     const uint64_t index = at / BlockStore::kBlockBytes;
     const size_t within = at % BlockStore::kBlockBytes;
     const size_t take = std::min<size_t>(BlockStore::kBlockBytes - within, n - copied);
-    ReadBlock(ino, *node, index, block);
+    if (const int rc = ReadBlock(ino, *node, index, block); rc != 0) return rc;
     std::memcpy(buf.data() + copied, block + within, take);
     copied += take;
   }

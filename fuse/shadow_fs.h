@@ -130,6 +130,7 @@ class ShadowFs {
   void DropLink(uint64_t ino);
   int NewNode(uint64_t parent, std::string_view name, NodeKind kind, uint32_t mode,
               const RequestContext& ctx, uint64_t* ino);
+  // One block as a client sees it: the overlay's copy, else the base content. 0 or -EIO.
   int ReadBlock(uint64_t ino, const OverlayNode& node, uint64_t block, std::byte* out) const;
   int TruncateLocked(uint64_t ino, OverlayNode& node, uint64_t size);
   void FreeLocked(uint64_t ino);

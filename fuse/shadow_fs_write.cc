@@ -314,7 +314,7 @@ int ShadowFs::TruncateLocked(uint64_t ino, OverlayNode& node, uint64_t size) {
     const uint64_t keep_blocks = (size + kBlock - 1) / kBlock;
     if (size % kBlock != 0 && store_->keeps_data()) {
       alignas(64) std::byte block[kBlock];
-      ReadBlock(ino, node, size / kBlock, block);
+      if (const int rc = ReadBlock(ino, node, size / kBlock, block); rc != 0) return rc;
       std::memset(block + size % kBlock, 0, kBlock - size % kBlock);
       if (const int rc = store_->Put(ino, size / kBlock, block); rc != 0) return rc;
       pending_.push_back({{"op", "blocks"}, {"ino", ino}, {"blocks", {size / kBlock}}});
@@ -347,7 +347,7 @@ int ShadowFs::Write(uint64_t ino, uint64_t offset, std::span<const std::byte> da
       const size_t take = std::min<size_t>(kBlock - within, data.size() - *done);
       const std::byte* source = data.data() + *done;
       if (take != kBlock) {
-        ReadBlock(ino, *node, index, scratch);
+        if ((rc = ReadBlock(ino, *node, index, scratch)) != 0) break;
         std::memcpy(scratch + within, source, take);
         source = scratch;
       }
@@ -416,7 +416,7 @@ int ShadowFs::Fallocate(uint64_t ino, int mode, uint64_t offset, uint64_t length
       const uint64_t index = at / kBlock;
       const size_t within = at % kBlock;
       const size_t take = std::min<uint64_t>(kBlock - within, end - at);
-      ReadBlock(ino, *node, index, block);
+      if (const int rc = ReadBlock(ino, *node, index, block); rc != 0) return rc;
       std::memset(block + within, 0, take);
       if (const int rc = store_->Put(ino, index, block); rc != 0) return rc;
       blocks.push_back(index);

@@ -153,6 +153,9 @@ fault_scratch() {
   out=$("$PROBE" writesync "$mnt/before" two)
   stress_log "scratch removed: fsync of a file written before: $out"
   expect "vanish: no false fsync on an old file" "(write|fsync):(EIO|ENOENT|ENOSPC|EROFS)" "$out"
+  # Its written bytes are gone: a read is EIO, never the synthetic bytes underneath.
+  out=$(cat "$mnt/before" 2>&1 >/dev/null) && out="read ok"
+  expect "vanish: a written block reads as EIO" ".*Input/output error" "$out"
   expect "vanish: mount alive" 1 "$(alive "$mnt")"
   expect "vanish: synthetic reads" "$sum" "$(md5sum <"$synthetic")"
   expect "vanish: listing" 1 "$([ "$(ls "$mnt" | wc -l)" -gt 0 ] && echo 1 || echo 0)"
