@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The last test of every run (a CTest cleanup fixture, `sweep.leftovers`): ends what a
 # test killed by its timeout left behind, so a run never leaves a mount or a process.
-#  - sfsg-mount and sfsg-nullfs daemons whose executable is in this build (daemons of
-#    other builds, of a soak or of a user's mount elsewhere are not touched): SIGTERM,
-#    which unmounts cleanly, then SIGKILL (auto_unmount then removes the mount);
-#  - dead sfsg mounts under /tmp/sfsg-* (their daemon is gone: stat fails): lazy unmount.
+#  - sfsg-mount and sfsg-nullfs daemons started by a test of this build: the executable
+#    is in BUILD_DIR and the environment holds SFSG_UNDER_CTEST=1, which CTest gives every
+#    test (a shadow you mounted yourself, the demo's included, is never touched):
+#    SIGTERM, which unmounts cleanly, then SIGKILL (auto_unmount removes the mount);
+#  - dead sfsg mounts in the tests' temporary directories (/tmp/sfsg-mount-test.*,
+#    /tmp/sfsg-stress.*, /tmp/sfsg-report-test.*; their daemon is gone, stat fails):
+#    lazy unmount. Live mounts there belong to a run still going and are left alone.
 # Each test's own teardown normally leaves nothing, so anything found fails this test,
-# naming it. A daemon of this build serving a mount of yours outside ctest (scripts/soak
-# with the default SFSG_BUILD, say) is ended too: run those from another build or after.
-# Usage: sweep.sh BUILD_DIR
+# naming it. Usage: sweep.sh BUILD_DIR
 set -uo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
 build=$(readlink -f "$1")
@@ -25,6 +26,7 @@ for link in /proc/[0-9]*/exe; do
     "$build"/*/sfsg-mount | "$build"/*/sfsg-nullfs) ;;
     *) continue ;;
   esac
+  tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx SFSG_UNDER_CTEST=1 || continue
   echo "sweep: left running: pid $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
   found=1
   kill -TERM "$pid" 2>/dev/null
@@ -36,7 +38,7 @@ done
 # the mount point, the type after the " - " separator).
 while read -r type mnt; do
   case $type in fuse.sfsg-mount | fuse.sfsg-nullfs) ;; *) continue ;; esac
-  case $mnt in /tmp/sfsg-*) ;; *) continue ;; esac
+  case $mnt in /tmp/sfsg-mount-test.* | /tmp/sfsg-stress.* | /tmp/sfsg-report-test.*) ;; *) continue ;; esac
   # A live mount belongs to a run still going (another build, a soak): leave it.
   timeout 5 stat -f "$mnt" >/dev/null 2>&1 && continue
   echo "sweep: dead mount left: $mnt"
