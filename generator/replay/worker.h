@@ -60,7 +60,9 @@ struct WorkerContext {
   bool modifies() const;  // the mix writes, creates or unlinks
 };
 
-class Worker {
+// Each worker's hot fields sit on cache lines of their own (a worker is written by one
+// thread per operation; sharing a line with its neighbour would bounce it between cores).
+class alignas(64) Worker {
  public:
   // Creates the worker's scratch folder when the context has a scratch directory.
   static Result<std::unique_ptr<Worker>> Create(const WorkerContext& ctx, uint32_t id);
@@ -110,7 +112,7 @@ class Worker {
   const int dir_fd_;  // the worker's scratch folder, -1 without scratch
   SplitMixStream rng_{0};
   OpTally tally_;
-  std::atomic<uint64_t> done_{0};
+  alignas(64) std::atomic<uint64_t> done_{0};
   std::unique_ptr<char, void (*)(void*)> buffer_;
   std::vector<CachedFd> cache_;
   std::vector<int> write_fds_;
