@@ -67,7 +67,8 @@ std::string ShadowFs::ControlText(uint64_t ino) const {
                            {"started_unix", started_unix_},
                            {"pid", static_cast<int64_t>(::getpid())},
                            {"uptime_s", now_unix - started_unix_}};
-      return status.dump(1) + "\n";
+      // Paths are bytes: one that is not UTF-8 shows with U+FFFD, never an EIO.
+      return status.dump(1, ' ', false, Json::error_handler_t::replace) + "\n";
     }
     case 2:
       return ProfileToJson(ns_->profile()).dump(1) + "\n";

@@ -90,14 +90,37 @@ namespace {
 // Names and link targets are bytes, not necessarily UTF-8, and JSON text must be UTF-8:
 // a string that is not valid UTF-8 is journaled as {"$bytes": "<hex>"} and turned back
 // on replay, so every record round-trips whatever its names.
+// Strict UTF-8 as RFC 3629 (and the JSON serialiser) defines it: no lead byte above
+// 0xF4, no overlong form, no surrogate (U+D800-DFFF), nothing above U+10FFFF. The bounds
+// of the second byte carry those rules; later bytes are any continuation byte.
 bool IsUtf8(const std::string& s) {
   size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
-    const size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || (n > 1 && c < 0xc2 && n == 2) || i + n > s.size()) return false;
-    for (size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = 0;
+    unsigned char low = 0x80, high = 0xbf;  // allowed range of the second byte
+    if (c >= 0xc2 && c <= 0xdf) {
+      n = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 3;
+      if (c == 0xe0) low = 0xa0;   // overlong
+      if (c == 0xed) high = 0x9f;  // surrogates
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 4;
+      if (c == 0xf0) low = 0x90;   // overlong
+      if (c == 0xf4) high = 0x8f;  // above U+10FFFF
+    } else {
+      return false;
+    }
+    if (i + n > s.size()) return false;
+    const auto second = static_cast<unsigned char>(s[i + 1]);
+    if (second < low || second > high) return false;
+    for (size_t k = 2; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
     i += n;
   }
   return true;

@@ -8,8 +8,11 @@
 
 #include <ctime>
 #include <filesystem>
+#include <cerrno>
 #include <fstream>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include "fuse/shadow_fs.h"
 
@@ -151,6 +154,34 @@ TEST(OverlayRegressions, DirModeJournalsNamesThatAreNotUtf8) {
   struct stat st;
   EXPECT_EQ(0, fs->Lookup(Namespace::kRootIno, odd, &st));
   EXPECT_EQ(0, fs->Lookup(Namespace::kRootIno, "after", &st));
+}
+
+// stress-ng --filename (stress-long, 2026-11-25): the UTF-8 check let through byte
+// sequences that look like UTF-8 but are not (lead bytes 0xF5-0xF7, overlong forms,
+// surrogates, code points above U+10FFFF); the serialiser threw, and create, unlink and
+// rmdir of such names failed with EIO. Each must round-trip, and valid UTF-8 stays text.
+TEST(OverlayRegressions, DirModeJournalsNamesThatOnlyLookLikeUtf8) {
+  OverlayDir dir;
+  const std::vector<std::string> names = {
+      "a\xf5\x80\x80\x80", "b\xe0\x80\x80", "c\xed\xa0\x80", "d\xf4\x90\x80\x80",
+      "e\xf0\x80\x80\x80", "f\xc1\xbf", "g\xe2\x82", "caf\xc3\xa9-\xf0\x9f\x98\x80"};
+  {
+    auto fs = MountOrDie(dir.path());
+    for (const std::string& name : names) {
+      struct stat f;
+      ASSERT_EQ(0, fs->Create(Namespace::kRootIno, name, 0644, kUser, &f)) << name;
+      fs->Release(f.st_ino);
+    }
+    ASSERT_EQ(0, fs->Unlink(Namespace::kRootIno, names[0]));
+  }
+  auto fs = MountOrDie(dir.path());
+  struct stat st;
+  EXPECT_EQ(-ENOENT, fs->Lookup(Namespace::kRootIno, names[0], &st));
+  for (size_t i = 1; i < names.size(); ++i)
+    EXPECT_EQ(0, fs->Lookup(Namespace::kRootIno, names[i], &st)) << names[i];
+  std::ifstream journal(dir.path() + "/journal.jsonl");
+  const std::string text((std::istreambuf_iterator<char>(journal)), {});
+  EXPECT_NE(text.find("caf\xc3\xa9-\xf0\x9f\x98\x80"), std::string::npos) << "valid UTF-8 kept as text";
 }
 
 // Same for symlink targets, which are bytes too.
