@@ -6,9 +6,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <ctime>
 #include <filesystem>
-#include <cerrno>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -164,7 +164,7 @@ TEST(OverlayRegressions, DirModeJournalsNamesThatOnlyLookLikeUtf8) {
   OverlayDir dir;
   const std::vector<std::string> names = {
       "a\xf5\x80\x80\x80", "b\xe0\x80\x80", "c\xed\xa0\x80", "d\xf4\x90\x80\x80",
-      "e\xf0\x80\x80\x80", "f\xc1\xbf", "g\xe2\x82", "caf\xc3\xa9-\xf0\x9f\x98\x80"};
+      "e\xf0\x80\x80\x80", "f\xc1\xbf",     "g\xe2\x82",     "caf\xc3\xa9-\xf0\x9f\x98\x80"};
   {
     auto fs = MountOrDie(dir.path());
     for (const std::string& name : names) {
@@ -181,7 +181,8 @@ TEST(OverlayRegressions, DirModeJournalsNamesThatOnlyLookLikeUtf8) {
     EXPECT_EQ(0, fs->Lookup(Namespace::kRootIno, names[i], &st)) << names[i];
   std::ifstream journal(dir.path() + "/journal.jsonl");
   const std::string text((std::istreambuf_iterator<char>(journal)), {});
-  EXPECT_NE(text.find("caf\xc3\xa9-\xf0\x9f\x98\x80"), std::string::npos) << "valid UTF-8 kept as text";
+  EXPECT_NE(text.find("caf\xc3\xa9-\xf0\x9f\x98\x80"), std::string::npos)
+      << "valid UTF-8 kept as text";
 }
 
 // Same for symlink targets, which are bytes too.
