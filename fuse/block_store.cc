@@ -17,6 +17,7 @@
 #include <set>
 #include <shared_mutex>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace sfsg {
@@ -119,17 +120,16 @@ class DirStore final : public BlockStore {
 
   // A stored block whose data file is gone (the overlay directory removed under the
   // mount) is EIO: answering with the synthetic bytes would hand back data the client
-  // overwrote. An open descriptor of a removed file still reads, so the link count is
-  // checked too.
+  // overwrote. A descriptor still open on a removed file would read on, so a file found
+  // removed (by Sync) is remembered as lost; no per-read check of the link count.
   int Get(uint64_t ino, uint64_t block, std::byte* out) const override {
     std::shared_lock lock(mutex_);
     const auto it = files_.find(ino);
     if (it == files_.end() || !it->second.count(block)) return 0;
+    if (any_lost_.load(std::memory_order_relaxed) && IsLost(ino))
+      return Failed(PathOf(ino) + " was removed under the mount; its data is lost", ENOENT);
     Lease fd(this, ino, /*create=*/false);
     if (fd.fd < 0) return Failed("cannot open " + PathOf(ino) + " to read a written block");
-    struct stat st;
-    if (::fstat(fd.fd, &st) != 0 || st.st_nlink == 0)
-      return Failed(PathOf(ino) + " was removed under the mount; its data is lost", ENOENT);
     const ssize_t n = ::pread(fd.fd, out, kBlockBytes, static_cast<off_t>(block * kBlockBytes));
     if (n < 0) return Failed("cannot read " + PathOf(ino));
     if (n < static_cast<ssize_t>(kBlockBytes)) std::memset(out + n, 0, kBlockBytes - n);
@@ -184,8 +184,10 @@ class DirStore final : public BlockStore {
     Lease fd(this, ino, /*create=*/false);
     if (fd.fd < 0) return Failed("cannot open " + PathOf(ino) + " to sync it");
     struct stat st;
-    if (::fstat(fd.fd, &st) != 0 || st.st_nlink == 0)
+    if (::fstat(fd.fd, &st) != 0 || st.st_nlink == 0) {
+      MarkLost(ino);
       return Failed(PathOf(ino) + " was removed under the mount; its data is lost", ENOENT);
+    }
     if (::fdatasync(fd.fd) != 0) return Failed("cannot sync " + PathOf(ino));
     return 0;
   }
@@ -298,6 +300,19 @@ class DirStore final : public BlockStore {
   mutable std::list<uint64_t> lru_;  // most recently used first
   size_t fd_cap_;
   mutable std::atomic<bool> failing_{false};
+
+  void MarkLost(uint64_t ino) const {
+    std::lock_guard lock(lost_mutex_);
+    lost_.insert(ino);
+    any_lost_.store(true, std::memory_order_relaxed);
+  }
+  bool IsLost(uint64_t ino) const {
+    std::lock_guard lock(lost_mutex_);
+    return lost_.count(ino) != 0;
+  }
+  mutable std::mutex lost_mutex_;
+  mutable std::unordered_set<uint64_t> lost_;  // data files found removed under the mount
+  mutable std::atomic<bool> any_lost_{false};
   const std::string dir_;
   const uint64_t limit_;
 };
