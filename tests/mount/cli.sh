@@ -165,11 +165,8 @@ case_mount_helper() {
   m2=$(new_mountpoint m2)
   MOUNTS+=("$m2")
   printf 'builtin %s fuse.sfsg-mount noauto,seed=7,scale=2,writes=discard 0 0\n' "$m2" >"$T/fstab"
-  # mount.fuse3 hands sfsg-mount its options last, so daemon_pid cannot find these
-  # daemons; a failing inner script must not leave one behind in its namespace.
-  HELPER_MOUNTS=("$m" "$m2")
-  trap 'rc=$?; for m in "${HELPER_MOUNTS[@]}"; do end_daemons_with_arg "$m"; done
-        set +e; (exit $rc); cleanup' EXIT
+  # A failing inner script must not leave a daemon behind in its namespace.
+  HELPER_MOUNTS+=("$m" "$m2")
   unshare --mount --propagation private bash -euo pipefail -s -- \
     "$bindir" "$m" "$m2" "$T/fstab" <<'INNER' || fail "mount(8) forms: exit $?"
 bindir=$1 m=$2 m2=$3 fstab=$4
@@ -189,19 +186,6 @@ status=$(jq -c '[.seed, .scale, .writes]' "$m2/.sfsg/status")
 fusermount3 -u "$m2"
 INNER
   not_mounted "$m" || fail "$m still mounted outside the namespace"
-}
-
-# end_daemons_with_arg ARG: ends every sfsg-mount process with ARG among its arguments.
-end_daemons_with_arg() {
-  local file pid exe
-  for file in $(procs_with_arg "$1"); do
-    pid=${file#/proc/}
-    pid=${pid%/cmdline}
-    exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
-    [ "${exe% (deleted)}" = "$SFSG_MOUNT" ] || continue
-    kill -TERM "$pid" 2>/dev/null || true
-    wait_until 5 pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
-  done
 }
 
 run_case "$@"

@@ -15,6 +15,9 @@ SKIP_CODE=77
 
 T=$(mktemp -d /tmp/sfsg-mount-test.XXXXXX)
 MOUNTS=()
+# Mountpoints whose daemon does not take the mountpoint as its last argument (started by
+# mount.fuse3, which passes the options last): the trap ends any sfsg-mount naming them.
+HELPER_MOUNTS=()
 
 fail() {
   echo "FAIL: $*" >&2
@@ -36,17 +39,31 @@ is_mounted() {
 # daemon_pid MNT: pid of the sfsg-mount process serving MNT ("" when none). It is the
 # process whose executable is sfsg-mount and whose last argument is MNT.
 daemon_pid() {
-  local mnt=$1 file pid exe
-  for file in $(procs_with_arg "$mnt"); do
-    pid=${file#/proc/}
-    pid=${pid%/cmdline}
-    # A binary rebuilt while the test runs shows as "PATH (deleted)".
-    exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
-    [ "${exe% (deleted)}" = "$SFSG_MOUNT" ] || continue
+  local mnt=$1 pid
+  for pid in $(mount_pids_with_arg "$mnt"); do
     [ "$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | tail -n 1)" = "$mnt" ] || continue
     echo "$pid"
     return 0
   done
+}
+
+# mount_pids_with_arg ARG: pids of the sfsg-mount processes with ARG among their arguments.
+mount_pids_with_arg() {
+  local file pid exe
+  for file in $(procs_with_arg "$1"); do
+    pid=${file#/proc/}
+    pid=${pid%/cmdline}
+    # A binary rebuilt while the test runs shows as "PATH (deleted)".
+    exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+    [ "${exe% (deleted)}" = "$SFSG_MOUNT" ] && echo "$pid"
+  done
+  return 0
+}
+
+# end_pid PID: SIGTERM, then SIGKILL if it is still there after 5 s.
+end_pid() {
+  kill -TERM "$1" 2>/dev/null || true
+  wait_until 5 pid_gone "$1" || kill -KILL "$1" 2>/dev/null || true
 }
 
 # procs_with_arg ARG: /proc/PID/cmdline of every process with ARG as one argument (the
@@ -99,17 +116,19 @@ unmount_shadow() {
   fi
   if [ -n "$pid" ] && ! wait_until 10 pid_gone "$pid"; then
     echo "warning: sfsg-mount (pid $pid) still runs after unmount; ending it" >&2
-    kill -TERM "$pid" 2>/dev/null || true
-    wait_until 5 pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
+    end_pid "$pid"
   fi
 }
 
 # Unmounts everything the test mounted (MOUNTS may list a mountpoint twice after a
 # remount), then removes $T; keeps the exit status of the test.
 cleanup() {
-  local rc=$? mnt
+  local rc=$? mnt pid
   trap - EXIT
   cd /
+  for mnt in "${HELPER_MOUNTS[@]}"; do
+    for pid in $(mount_pids_with_arg "$mnt"); do end_pid "$pid"; done
+  done
   for mnt in "${MOUNTS[@]}"; do
     if is_mounted "$mnt" || [ -n "$(daemon_pid "$mnt")" ]; then unmount_shadow "$mnt"; fi
   done
