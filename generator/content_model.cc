@@ -42,23 +42,40 @@ void RandomWordsPortable(uint64_t key, std::byte* out, size_t count) {
   for (size_t i = 0; i < count; ++i) StoreWord(out + 8 * i, RandomWord(key + (i + 1) * kWordStep));
 }
 
-// The same words, four at a time (bit-identical to RandomWordsPortable; tested).
+// The same words, eight at a time in two vectors (bit-identical to RandomWordsPortable;
+// tested). Swapping a word's 32-bit halves is one dword shuffle, not two shifts and an
+// or: the loop is bound by vector operations (as fast into L1 as into a 1 MiB buffer),
+// and this takes it from 31-35 to about 48 GB/s here.
+__attribute__((target("avx2"), always_inline)) inline __m256i RandomWordsOf(__m256i counter,
+                                                                            __m256i low_mul,
+                                                                            __m256i high_mul) {
+  const __m256i low = _mm256_mul_epu32(counter, low_mul);
+  const __m256i high = _mm256_mul_epu32(_mm256_srli_epi64(counter, 32), high_mul);
+  const __m256i swapped = _mm256_shuffle_epi32(high, 0xB1);  // dwords 1,0,3,2
+  return _mm256_xor_si256(_mm256_xor_si256(low, swapped), _mm256_srli_epi64(counter, 17));
+}
+
 __attribute__((target("avx2"))) void RandomWordsAvx2(uint64_t key, std::byte* out, size_t count) {
-  __m256i counter = _mm256_set_epi64x(
+  __m256i first = _mm256_set_epi64x(
       static_cast<long long>(key + 4 * kWordStep), static_cast<long long>(key + 3 * kWordStep),
       static_cast<long long>(key + 2 * kWordStep), static_cast<long long>(key + kWordStep));
-  const __m256i step = _mm256_set1_epi64x(static_cast<long long>(4 * kWordStep));
+  __m256i second =
+      _mm256_add_epi64(first, _mm256_set1_epi64x(static_cast<long long>(4 * kWordStep)));
+  const __m256i step = _mm256_set1_epi64x(static_cast<long long>(8 * kWordStep));
   const __m256i low_mul = _mm256_set1_epi64x(kLowMul), high_mul = _mm256_set1_epi64x(kHighMul);
   size_t i = 0;
-  for (; i + 4 <= count; i += 4) {
-    const __m256i low = _mm256_mul_epu32(counter, low_mul);
-    const __m256i high = _mm256_mul_epu32(_mm256_srli_epi64(counter, 32), high_mul);
-    const __m256i swapped =
-        _mm256_or_si256(_mm256_slli_epi64(high, 32), _mm256_srli_epi64(high, 32));
-    const __m256i word =
-        _mm256_xor_si256(_mm256_xor_si256(low, swapped), _mm256_srli_epi64(counter, 17));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8 * i), word);
-    counter = _mm256_add_epi64(counter, step);
+  for (; i + 8 <= count; i += 8) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8 * i),
+                        RandomWordsOf(first, low_mul, high_mul));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8 * i + 32),
+                        RandomWordsOf(second, low_mul, high_mul));
+    first = _mm256_add_epi64(first, step);
+    second = _mm256_add_epi64(second, step);
+  }
+  if (i + 4 <= count) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8 * i),
+                        RandomWordsOf(first, low_mul, high_mul));
+    i += 4;
   }
   for (; i < count; ++i) StoreWord(out + 8 * i, RandomWord(key + (i + 1) * kWordStep));
 }

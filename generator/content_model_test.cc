@@ -76,7 +76,7 @@ TEST(ContentModel, FilesAndSeedsDiffer) {
 TEST(ContentModel, VectorAndPortableGeneratorsAgree) {
   if (!__builtin_cpu_supports("avx2")) GTEST_SKIP() << "no AVX2 on this machine";
   for (uint64_t key : {0ull, 1ull, 0xFFFFFFFFFFFFFFFFull, 0x123456789ull}) {
-    for (size_t count : {0u, 1u, 3u, 4u, 5u, 511u, 512u}) {
+    for (size_t count : {0u, 1u, 3u, 4u, 5u, 7u, 8u, 9u, 12u, 13u, 511u, 512u}) {
       // At an odd offset, as a block's literal run may be.
       std::vector<std::byte> a(8 * count + 9, std::byte{7}), b = a;
       internal::RandomWordsPortable(key, a.data() + 1, count);
