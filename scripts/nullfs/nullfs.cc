@@ -8,7 +8,12 @@
 // no lock, no allocation per request. scripts/bench-mount runs the same fio jobs here
 // and on a shadow; the ratio is what sfsg-mount's own work costs.
 //
-// Usage: sfsg-nullfs [-f] [--files N] [--size BYTES] [--threads N] [--kernel-cache] MNT
+// With --write-replies each read first writes its reply (memset of a per-thread
+// buffer): the cheapest filesystem that produces the bytes it serves, a second
+// reference for what fabricating content costs at all.
+//
+// Usage: sfsg-nullfs [-f] [--files N] [--size BYTES] [--threads N] [--kernel-cache]
+//                    [--write-replies] MNT
 #include <fuse_lowlevel.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,6 +43,7 @@ struct NullOptions {
   double timeout_s = 3600;
   bool foreground = false;
   bool kernel_cache = false;
+  bool write_replies = false;
 };
 
 const NullOptions& Options(fuse_req_t req) {
@@ -120,7 +126,10 @@ void OpRead(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_inf
   const uint64_t file_size = Options(req).size_bytes;
   const uint64_t at = static_cast<uint64_t>(offset);
   const size_t n = at >= file_size ? 0 : std::min<uint64_t>({size, file_size - at, sizeof(kZeros)});
-  fuse_reply_buf(req, kZeros, n);
+  if (!Options(req).write_replies) return static_cast<void>(fuse_reply_buf(req, kZeros, n));
+  thread_local std::vector<char> reply(kMaxRequestBytes);
+  std::memset(reply.data(), 0, n);
+  fuse_reply_buf(req, reply.data(), n);
 }
 
 void OpRelease(fuse_req_t req, fuse_ino_t, fuse_file_info*) { fuse_reply_err(req, 0); }
@@ -211,6 +220,7 @@ constexpr const char* kHelp =
     "  --size BYTES         size of each file (default 64G)\n"
     "  -t, --threads N      FUSE worker threads (default 4, as sfsg-mount)\n"
     "  --kernel-cache       page cache instead of direct I/O\n"
+    "  --write-replies      memset each reply into a buffer before sending it\n"
     "Unmount with: fusermount3 -u MOUNTPOINT\n";
 
 // Fills `o` from argv; returns -1 to go on, else the exit code.
@@ -227,6 +237,8 @@ int ParseArgs(int argc, char** argv, NullOptions& o) {
       o.foreground = true;
     } else if (a == "--kernel-cache") {
       o.kernel_cache = true;
+    } else if (a == "--write-replies") {
+      o.write_replies = true;
     } else if (a == "--files" || a == "--size" || a == "-t" || a == "--threads") {
       const char* v = value(a.c_str());
       if (v == nullptr) return static_cast<int>(ErrorCode::kUsage);
