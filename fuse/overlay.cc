@@ -201,10 +201,11 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& dir, const Jso
         if (!record.is_object() || record.value("format", "") != "sfsg-overlay")
           return Error::BadInput(path + ":1: not an sfsg overlay journal");
         if (record.value("identity", Json()) != identity)
-          return Error::BadInput(path +
-                                 ": written by a shadow with another profile, seed or size (" +
-                                 record.value("identity", Json()).dump() +
-                                 "); use the same options or a new directory");
+          return Error::BadInput(
+              path +
+              ": written by a shadow with another profile, seed, size or content generator (" +
+              record.value("identity", Json()).dump() +
+              "); use the same options or a new directory");
         have_header = true;
         continue;
       }

@@ -62,6 +62,7 @@ Result<std::unique_ptr<ShadowFs>> ShadowFs::Create(std::unique_ptr<Namespace> ns
   if (!fs->config_.overlay_dir.empty()) {
     const Json identity = {
         {"seed", fs->ns_->seed()},
+        {"generator", ContentModel::kGeneratorVersion},
         {"dirs", fs->ns_->dir_count()},
         {"entries", fs->ns_->entry_count()},
         {"bytes", fs->ns_->total_bytes()},

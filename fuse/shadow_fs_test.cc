@@ -241,7 +241,23 @@ TEST(ShadowFs, DirModeSurvivesARemountAndRefusesAnotherSeed) {
   config.overlay_dir = dir;
   auto other = ShadowFs::Create(std::move(*ns), std::move(*MakeDirStore(dir, 0)), config);
   ASSERT_FALSE(other.ok());
-  EXPECT_NE(other.error().message.find("another profile, seed or size"), std::string::npos);
+  EXPECT_NE(other.error().message.find("another profile, seed, size or content generator"),
+            std::string::npos);
+  {
+    // A journal from a build whose generator made other bytes is refused the same way.
+    std::ifstream in(dir + "/journal.jsonl");
+    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string mine = "\"generator\":" + std::to_string(ContentModel::kGeneratorVersion);
+    const auto at = all.find(mine);
+    ASSERT_NE(at, std::string::npos) << all.substr(0, 200);
+    all.replace(at, mine.size(), "\"generator\":1");
+    std::ofstream(dir + "/journal.jsonl", std::ios::trunc) << all;
+    auto older = ShadowFs::Create(
+        std::move(*Namespace::Create(DefaultProfile(), {.seed = 5, .files = 3000, .dirs = 100})),
+        std::move(*MakeDirStore(dir, 0)), config);
+    ASSERT_FALSE(older.ok());
+    EXPECT_NE(older.error().message.find("content generator"), std::string::npos);
+  }
   std::filesystem::remove_all(dir);
 }
 

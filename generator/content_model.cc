@@ -11,73 +11,164 @@
 namespace sfsg {
 namespace {
 
-// Words are stored at any byte offset (a block's literal run follows its header), so
-// every load and store goes through memcpy: one unaligned move once compiled, and no
-// misaligned uint64_t access for UBSan (or the standard) to object to.
-inline void StoreWord(std::byte* at, uint64_t word) { std::memcpy(at, &word, sizeof(word)); }
-inline uint64_t LoadWord(const std::byte* at) {
-  uint64_t word;
-  std::memcpy(&word, at, sizeof(word));
-  return word;
-}
+// Random bytes: two AES rounds over a counter. Block j (16 bytes) of the run keyed by
+// `key` is AESENC(AESENC(C_j, K), K) with C_j = (key, j) and K = (key * kKeyMul, the
+// same), each a pair of little-endian 64-bit words; AESENC is one AES round (ShiftRows,
+// SubBytes, MixColumns, xor the round key), the x86 instruction's definition. Two
+// rounds carry every input byte into every output byte: nothing a compressor or a
+// dedup engine can exploit (this is not for secrecy). One instruction per round where
+// the CPU has AES (two blocks at once with VAES), so the fill is bound by stores.
+constexpr uint64_t kKeyMul = 0x9E3779B97F4A7C15ull;
 
-constexpr uint64_t kWordStep = 0x9E3779B97F4A7C15ull;
-constexpr uint64_t kLowMul = 0x9E3779B1ull, kHighMul = 0x85EBCA77ull;
+// The AES S-box, computed (FIPS-197 5.1.1: the multiplicative inverse in GF(2^8), then
+// the affine map): 3 generates the field's multiplicative group, so walking p = 3^i
+// and q = 3^-i visits every inverse pair.
+struct SBox {
+  uint8_t at[256];
+  SBox() {
+    auto rotl = [](unsigned x, int n) { return static_cast<uint8_t>((x << n) | (x >> (8 - n))); };
+    unsigned p = 1, q = 1;
+    do {
+      p = (p ^ (p << 1) ^ ((p & 0x80) != 0 ? 0x1B : 0)) & 0xFF;  // p * 3
+      q ^= q << 1;                                               // q / 3
+      q ^= q << 2;
+      q ^= q << 4;
+      q &= 0xFF;
+      if ((q & 0x80) != 0) q ^= 0x09;
+      at[p] = static_cast<uint8_t>(q ^ rotl(q, 1) ^ rotl(q, 2) ^ rotl(q, 3) ^ rotl(q, 4) ^ 0x63);
+    } while (p != 1);
+    at[0] = 0x63;
+  }
+};
 
-// Counter-based random words: per 8 bytes, two 32x32->64 multiplies of the counter's
-// halves (one vpmuludq each on AVX2) and no state carried between words. Far beyond
-// what a compressor or a dedup engine can exploit; reproducibility comes from the
-// per-block key.
-inline uint64_t RandomWord(uint64_t counter) {
-  const uint64_t low = (counter & 0xFFFFFFFFull) * kLowMul;
-  const uint64_t high = (counter >> 32) * kHighMul;
-  return low ^ ((high << 32) | (high >> 32)) ^ (counter >> 17);
+inline uint8_t Times2(uint8_t x) {
+  return static_cast<uint8_t>((x << 1) ^ ((x & 0x80) != 0 ? 0x1B : 0));
 }
 
 }  // namespace
 
 namespace internal {
 
-void RandomWordsPortable(uint64_t key, std::byte* out, size_t count) {
-  for (size_t i = 0; i < count; ++i) StoreWord(out + 8 * i, RandomWord(key + (i + 1) * kWordStep));
+// One AESENC on 16 state bytes (column-major: byte 4c + r is row r of column c).
+void AesRoundPortable(const uint8_t in[16], const uint8_t round_key[16], uint8_t state[16]) {
+  static const SBox sbox;
+  uint8_t t[16];
+  for (int c = 0; c < 4; ++c)
+    for (int r = 0; r < 4; ++r) t[4 * c + r] = sbox.at[in[4 * ((c + r) % 4) + r]];
+  for (int c = 0; c < 4; ++c) {
+    const uint8_t a0 = t[4 * c], a1 = t[4 * c + 1], a2 = t[4 * c + 2], a3 = t[4 * c + 3];
+    const uint8_t all = a0 ^ a1 ^ a2 ^ a3;
+    // 2a0 ^ 3a1 ^ a2 ^ a3 = a0 ^ all ^ 2(a0 ^ a1), and so on around the column.
+    state[4 * c] = static_cast<uint8_t>(a0 ^ all ^ Times2(a0 ^ a1) ^ round_key[4 * c]);
+    state[4 * c + 1] = static_cast<uint8_t>(a1 ^ all ^ Times2(a1 ^ a2) ^ round_key[4 * c + 1]);
+    state[4 * c + 2] = static_cast<uint8_t>(a2 ^ all ^ Times2(a2 ^ a3) ^ round_key[4 * c + 2]);
+    state[4 * c + 3] = static_cast<uint8_t>(a3 ^ all ^ Times2(a3 ^ a0) ^ round_key[4 * c + 3]);
+  }
 }
 
-// The same words, eight at a time in two vectors (bit-identical to RandomWordsPortable;
-// tested). Swapping a word's 32-bit halves is one dword shuffle, not two shifts and an
-// or: the loop is bound by vector operations (as fast into L1 as into a 1 MiB buffer),
-// and this takes it from 31-35 to about 48 GB/s here.
-__attribute__((target("avx2"), always_inline)) inline __m256i RandomWordsOf(__m256i counter,
-                                                                            __m256i low_mul,
-                                                                            __m256i high_mul) {
-  const __m256i low = _mm256_mul_epu32(counter, low_mul);
-  const __m256i high = _mm256_mul_epu32(_mm256_srli_epi64(counter, 32), high_mul);
-  const __m256i swapped = _mm256_shuffle_epi32(high, 0xB1);  // dwords 1,0,3,2
-  return _mm256_xor_si256(_mm256_xor_si256(low, swapped), _mm256_srli_epi64(counter, 17));
+}  // namespace internal
+
+namespace {
+
+void PutLittleEndian(uint64_t word, uint8_t* at) {
+  for (int i = 0; i < 8; ++i) at[i] = static_cast<uint8_t>(word >> (8 * i));
 }
 
-__attribute__((target("avx2"))) void RandomWordsAvx2(uint64_t key, std::byte* out, size_t count) {
-  __m256i first = _mm256_set_epi64x(
-      static_cast<long long>(key + 4 * kWordStep), static_cast<long long>(key + 3 * kWordStep),
-      static_cast<long long>(key + 2 * kWordStep), static_cast<long long>(key + kWordStep));
-  __m256i second =
-      _mm256_add_epi64(first, _mm256_set1_epi64x(static_cast<long long>(4 * kWordStep)));
-  const __m256i step = _mm256_set1_epi64x(static_cast<long long>(8 * kWordStep));
-  const __m256i low_mul = _mm256_set1_epi64x(kLowMul), high_mul = _mm256_set1_epi64x(kHighMul);
-  size_t i = 0;
-  for (; i + 8 <= count; i += 8) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8 * i),
-                        RandomWordsOf(first, low_mul, high_mul));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8 * i + 32),
-                        RandomWordsOf(second, low_mul, high_mul));
+// Stores the first `bytes` (8 or 16) of a block computed elsewhere.
+inline void StoreBlock(std::byte* at, const void* block, size_t bytes) {
+  std::memcpy(at, block, bytes);
+}
+
+}  // namespace
+
+namespace internal {
+
+void RandomWordsPortable(uint64_t key, std::byte* out, size_t count, bool printable) {
+  uint8_t round_key[16];
+  PutLittleEndian(key * kKeyMul, round_key);
+  PutLittleEndian(key * kKeyMul, round_key + 8);
+  for (size_t j = 0; 2 * j < count; ++j) {
+    uint8_t block[16];
+    PutLittleEndian(key, block);
+    PutLittleEndian(j, block + 8);
+    internal::AesRoundPortable(block, round_key, block);
+    internal::AesRoundPortable(block, round_key, block);
+    if (printable)
+      for (uint8_t& b : block) b = static_cast<uint8_t>((b & 0x3F) + 0x3F);
+    StoreBlock(out + 16 * j, block, 2 * j + 1 < count ? 16 : 8);
+  }
+}
+
+// Block j of the run: two AESENC of (key, j).
+__attribute__((target("aes,sse2"), always_inline)) inline __m128i AesBlock(uint64_t key, uint64_t j,
+                                                                           __m128i round_key,
+                                                                           bool printable) {
+  const __m128i c = _mm_set_epi64x(static_cast<long long>(j), static_cast<long long>(key));
+  const __m128i b = _mm_aesenc_si128(_mm_aesenc_si128(c, round_key), round_key);
+  if (!printable) return b;
+  const __m128i low6 = _mm_set1_epi8(0x3F);
+  return _mm_add_epi8(_mm_and_si128(b, low6), low6);
+}
+
+// The same bytes a block at a time with AES-NI, four blocks in flight.
+__attribute__((target("aes,sse2"))) void RandomWordsAesni(uint64_t key, std::byte* out,
+                                                          size_t count, bool printable) {
+  const __m128i round_key = _mm_set1_epi64x(static_cast<long long>(key * kKeyMul));
+  const size_t blocks = count / 2;
+  size_t j = 0;
+  for (; j + 4 <= blocks; j += 4) {
+    const __m128i b0 = AesBlock(key, j, round_key, printable),
+                  b1 = AesBlock(key, j + 1, round_key, printable),
+                  b2 = AesBlock(key, j + 2, round_key, printable),
+                  b3 = AesBlock(key, j + 3, round_key, printable);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * j), b0);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * j + 16), b1);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * j + 32), b2);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * j + 48), b3);
+  }
+  for (; j < blocks; ++j)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * j),
+                     AesBlock(key, j, round_key, printable));
+  if (count % 2 != 0) {
+    const __m128i last = AesBlock(key, blocks, round_key, printable);
+    StoreBlock(out + 16 * blocks, &last, 8);
+  }
+}
+
+// Two blocks: two AESENC of each 128-bit lane.
+__attribute__((target("avx2,aes,vaes"), always_inline)) inline __m256i AesBlocks(__m256i counters,
+                                                                                 __m256i round_key,
+                                                                                 bool printable) {
+  const __m256i b = _mm256_aesenc_epi128(_mm256_aesenc_epi128(counters, round_key), round_key);
+  if (!printable) return b;
+  const __m256i low6 = _mm256_set1_epi8(0x3F);
+  return _mm256_add_epi8(_mm256_and_si256(b, low6), low6);
+}
+
+// The same bytes two blocks per instruction with VAES, four blocks per step.
+__attribute__((target("avx2,aes,vaes"))) void RandomWordsVaes(uint64_t key, std::byte* out,
+                                                              size_t count, bool printable) {
+  const __m256i round_key = _mm256_set1_epi64x(static_cast<long long>(key * kKeyMul));
+  const long long k = static_cast<long long>(key);
+  __m256i first = _mm256_set_epi64x(1, k, 0, k);   // blocks j, j + 1
+  __m256i second = _mm256_set_epi64x(3, k, 2, k);  // blocks j + 2, j + 3
+  const __m256i step = _mm256_set_epi64x(4, 0, 4, 0);
+  const size_t blocks = count / 2;
+  size_t j = 0;
+  for (; j + 4 <= blocks; j += 4) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16 * j),
+                        AesBlocks(first, round_key, printable));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16 * j + 32),
+                        AesBlocks(second, round_key, printable));
     first = _mm256_add_epi64(first, step);
     second = _mm256_add_epi64(second, step);
   }
-  if (i + 4 <= count) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8 * i),
-                        RandomWordsOf(first, low_mul, high_mul));
-    i += 4;
+  // The last few blocks, and a final half block, one at a time.
+  const __m128i round_key128 = _mm256_castsi256_si128(round_key);
+  for (; 2 * j < count; ++j) {
+    const __m128i b = AesBlock(key, j, round_key128, printable);
+    StoreBlock(out + 16 * j, &b, 2 * j + 1 < count ? 16 : 8);
   }
-  for (; i < count; ++i) StoreWord(out + 8 * i, RandomWord(key + (i + 1) * kWordStep));
 }
 
 }  // namespace internal
@@ -95,21 +186,18 @@ constexpr double kTextEntropy = 0.742;  // 6-bit symbols, after zstd's Huffman s
 // Dedup pool per class; the sample size the dedup ratio is solved for (blocks).
 constexpr double kDedupSampleBlocks = 65536;
 
-void RandomWords(uint64_t key, std::byte* out, size_t count) {
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  if (avx2) {
-    internal::RandomWordsAvx2(key, out, count);
+// Random bytes, or with `printable` each byte mapped to 0x3F..0x7E ('?'..'~'): 64
+// printable symbols, the low 6 bits of the random byte plus 0x3F.
+void RandomWords(uint64_t key, std::byte* out, size_t count, bool printable) {
+  static const bool aes = __builtin_cpu_supports("aes");
+  static const bool vaes = aes && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("vaes");
+  if (vaes) {
+    internal::RandomWordsVaes(key, out, count, printable);
+  } else if (aes) {
+    internal::RandomWordsAesni(key, out, count, printable);
   } else {
-    internal::RandomWordsPortable(key, out, count);
+    internal::RandomWordsPortable(key, out, count, printable);
   }
-}
-
-__attribute__((target_clones("avx2", "default"))) void MakePrintable(std::byte* words,
-                                                                     size_t count) {
-  // Each byte -> 0x3F..0x7E ('?'..'~'): 64 printable symbols, no carries between bytes.
-  for (size_t i = 0; i < count; ++i)
-    StoreWord(words + 8 * i,
-              (LoadWord(words + 8 * i) & 0x3F3F3F3F3F3F3F3Full) + 0x3F3F3F3F3F3F3F3Full);
 }
 
 // Fraction p of pooled blocks that yields `dedup_ratio` over a sample of n blocks when
@@ -176,8 +264,7 @@ void ContentModel::FillBlock(const ContentClass& cls, uint16_t class_index, uint
           ? HashWords(seed_, kPoolTag, class_index, BoundedFromBits(Mix64(pool_draw), kPoolBlocks))
           : Mix64(choice ^ kBlockTag);
   const size_t literal_words = cls.literal_bytes / 8;
-  RandomWords(key, out, literal_words);
-  if (cls.text_like) MakePrintable(out, literal_words);
+  RandomWords(key, out, literal_words, cls.text_like);
   // The rest repeats the literal run: one long match for an LZ compressor.
   size_t filled = cls.literal_bytes;
   while (filled < kBlockBytes) {

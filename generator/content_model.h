@@ -10,9 +10,9 @@
 // (with the class's dedup probability) or unique to (file, block). Inside a block the
 // class sets the compressibility: a run of fresh random bytes (full-entropy for binary
 // classes, a 64-symbol alphabet for text-like ones) followed by repetitions of it, the
-// run length chosen so zstd reaches the profile's measured ratio. Random bytes come
-// from a counter-based generator seeded per block (no hashing per word), so the
-// incompressible class runs near memory bandwidth.
+// run length chosen so zstd reaches the profile's measured ratio. Random bytes are two
+// AES rounds over a per-block counter (no hashing per word): one instruction per 16
+// bytes and round on CPUs with AES, so the incompressible class runs at store speed.
 //
 // Thread-safety: immutable after construction; Fill is thread-safe.
 #pragma once
@@ -42,6 +42,10 @@ class ContentModel {
  public:
   static constexpr uint32_t kBlockBytes = 4096;
   static constexpr uint64_t kPoolBlocks = 256;
+  // Which generator made the bytes: raised whenever a change gives a file other bytes
+  // (dir-mode overlays record it, so one written under another generator is refused).
+  // 1: multiply-based words; 2: two AES rounds per 16 bytes (2026-11-26).
+  static constexpr int kGeneratorVersion = 2;
 
   // Class 0 is "default" (the profile's overall ratio); class i + 1 is
   // profile.extensions[i] (its measured ratio, or the overall one when not sampled).
@@ -71,10 +75,14 @@ ContentClass MakeContentClass(std::string name, double compression_ratio, double
                               bool text_like);
 
 namespace internal {
-// The block generator's two code paths; they must produce identical words (tested).
-// `count` 64-bit words to `out` (any alignment), native byte order.
-void RandomWordsPortable(uint64_t key, std::byte* out, size_t count);
-void RandomWordsAvx2(uint64_t key, std::byte* out, size_t count);
+// The block generator's code paths; they must produce identical bytes (tested).
+// 8 * `count` random bytes to `out` (any alignment); with `printable`, each byte's low
+// 6 bits plus 0x3F. Aesni needs the CPU's AES instructions, Vaes also AVX2 and VAES.
+void RandomWordsPortable(uint64_t key, std::byte* out, size_t count, bool printable);
+void RandomWordsAesni(uint64_t key, std::byte* out, size_t count, bool printable);
+void RandomWordsVaes(uint64_t key, std::byte* out, size_t count, bool printable);
+// One AES round as the AESENC instruction computes it; `in` and `out` may be the same.
+void AesRoundPortable(const uint8_t in[16], const uint8_t round_key[16], uint8_t out[16]);
 }  // namespace internal
 
 }  // namespace sfsg
