@@ -41,38 +41,54 @@ struct SBox {
   }
 };
 
-inline uint8_t Times2(uint8_t x) {
-  return static_cast<uint8_t>((x << 1) ^ ((x & 0x80) != 0 ? 0x1B : 0));
+// One round as table lookups on four 32-bit columns (little-endian: byte r of column c
+// is state byte 4c + r): SubBytes, ShiftRows and MixColumns together are one lookup
+// per byte, T[x] = (2 S[x], S[x], S[x], 3 S[x]) rotated by the byte's row.
+struct RoundTable {
+  uint32_t at[256];
+  RoundTable() {
+    const SBox sbox;
+    for (unsigned x = 0; x < 256; ++x) {
+      const uint32_t s1 = sbox.at[x];
+      const uint32_t s2 = ((s1 << 1) ^ ((s1 & 0x80) != 0 ? 0x1B : 0)) & 0xFF;
+      at[x] = s2 | (s1 << 8) | (s1 << 16) | ((s2 ^ s1) << 24);
+    }
+  }
+};
+
+inline uint32_t Rotl32(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
+
+inline void AesRoundColumns(uint32_t col[4], const uint32_t round_key[4]) {
+  static const RoundTable table;
+  uint32_t out[4];
+  for (int c = 0; c < 4; ++c)
+    out[c] = table.at[col[c] & 0xFF] ^ Rotl32(table.at[(col[(c + 1) % 4] >> 8) & 0xFF], 8) ^
+             Rotl32(table.at[(col[(c + 2) % 4] >> 16) & 0xFF], 16) ^
+             Rotl32(table.at[col[(c + 3) % 4] >> 24], 24) ^ round_key[c];
+  for (int c = 0; c < 4; ++c) col[c] = out[c];
+}
+
+inline uint32_t LoadColumn(const uint8_t* at) {
+  return at[0] | (uint32_t{at[1]} << 8) | (uint32_t{at[2]} << 16) | (uint32_t{at[3]} << 24);
 }
 
 }  // namespace
 
 namespace internal {
 
-// One AESENC on 16 state bytes (column-major: byte 4c + r is row r of column c).
-void AesRoundPortable(const uint8_t in[16], const uint8_t round_key[16], uint8_t state[16]) {
-  static const SBox sbox;
-  uint8_t t[16];
-  for (int c = 0; c < 4; ++c)
-    for (int r = 0; r < 4; ++r) t[4 * c + r] = sbox.at[in[4 * ((c + r) % 4) + r]];
+void AesRoundPortable(const uint8_t in[16], const uint8_t round_key[16], uint8_t out[16]) {
+  uint32_t col[4], key[4];
   for (int c = 0; c < 4; ++c) {
-    const uint8_t a0 = t[4 * c], a1 = t[4 * c + 1], a2 = t[4 * c + 2], a3 = t[4 * c + 3];
-    const uint8_t all = a0 ^ a1 ^ a2 ^ a3;
-    // 2a0 ^ 3a1 ^ a2 ^ a3 = a0 ^ all ^ 2(a0 ^ a1), and so on around the column.
-    state[4 * c] = static_cast<uint8_t>(a0 ^ all ^ Times2(a0 ^ a1) ^ round_key[4 * c]);
-    state[4 * c + 1] = static_cast<uint8_t>(a1 ^ all ^ Times2(a1 ^ a2) ^ round_key[4 * c + 1]);
-    state[4 * c + 2] = static_cast<uint8_t>(a2 ^ all ^ Times2(a2 ^ a3) ^ round_key[4 * c + 2]);
-    state[4 * c + 3] = static_cast<uint8_t>(a3 ^ all ^ Times2(a3 ^ a0) ^ round_key[4 * c + 3]);
+    col[c] = LoadColumn(in + 4 * c);
+    key[c] = LoadColumn(round_key + 4 * c);
   }
+  AesRoundColumns(col, key);
+  for (int i = 0; i < 16; ++i) out[i] = static_cast<uint8_t>(col[i / 4] >> (8 * (i % 4)));
 }
 
 }  // namespace internal
 
 namespace {
-
-void PutLittleEndian(uint64_t word, uint8_t* at) {
-  for (int i = 0; i < 8; ++i) at[i] = static_cast<uint8_t>(word >> (8 * i));
-}
 
 // Stores the first `bytes` (8 or 16) of a block computed elsewhere.
 inline void StoreBlock(std::byte* at, const void* block, size_t bytes) {
@@ -84,15 +100,16 @@ inline void StoreBlock(std::byte* at, const void* block, size_t bytes) {
 namespace internal {
 
 void RandomWordsPortable(uint64_t key, std::byte* out, size_t count, bool printable) {
-  uint8_t round_key[16];
-  PutLittleEndian(key * kKeyMul, round_key);
-  PutLittleEndian(key * kKeyMul, round_key + 8);
+  const uint64_t k = key * kKeyMul;
+  const uint32_t round_key[4] = {static_cast<uint32_t>(k), static_cast<uint32_t>(k >> 32),
+                                 static_cast<uint32_t>(k), static_cast<uint32_t>(k >> 32)};
   for (size_t j = 0; 2 * j < count; ++j) {
+    uint32_t col[4] = {static_cast<uint32_t>(key), static_cast<uint32_t>(key >> 32),
+                       static_cast<uint32_t>(j), static_cast<uint32_t>(uint64_t{j} >> 32)};
+    AesRoundColumns(col, round_key);
+    AesRoundColumns(col, round_key);
     uint8_t block[16];
-    PutLittleEndian(key, block);
-    PutLittleEndian(j, block + 8);
-    internal::AesRoundPortable(block, round_key, block);
-    internal::AesRoundPortable(block, round_key, block);
+    for (int i = 0; i < 16; ++i) block[i] = static_cast<uint8_t>(col[i / 4] >> (8 * (i % 4)));
     if (printable)
       for (uint8_t& b : block) b = static_cast<uint8_t>((b & 0x3F) + 0x3F);
     StoreBlock(out + 16 * j, block, 2 * j + 1 < count ? 16 : 8);

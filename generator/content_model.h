@@ -78,6 +78,8 @@ namespace internal {
 // The block generator's code paths; they must produce identical bytes (tested).
 // 8 * `count` random bytes to `out` (any alignment); with `printable`, each byte's low
 // 6 bits plus 0x3F. Aesni needs the CPU's AES instructions, Vaes also AVX2 and VAES.
+// Portable (table lookups) is the fallback on CPUs without AES instructions (some VMs'
+// default CPU models): about 1.2 GB/s here against 36 (Aesni) and 74 (Vaes).
 void RandomWordsPortable(uint64_t key, std::byte* out, size_t count, bool printable);
 void RandomWordsAesni(uint64_t key, std::byte* out, size_t count, bool printable);
 void RandomWordsVaes(uint64_t key, std::byte* out, size_t count, bool printable);
