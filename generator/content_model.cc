@@ -127,6 +127,15 @@ __attribute__((target("aes,sse2"), always_inline)) inline __m128i AesBlock(uint6
   return _mm_add_epi8(_mm_and_si128(b, low6), low6);
 }
 
+// Blocks j onwards of a run of `count` words, one at a time (the last may be half).
+__attribute__((target("aes,sse2"), always_inline)) inline void AesTail(
+    uint64_t key, size_t j, size_t count, __m128i round_key, bool printable, std::byte* out) {
+  for (; 2 * j < count; ++j) {
+    const __m128i b = AesBlock(key, j, round_key, printable);
+    StoreBlock(out + 16 * j, &b, 2 * j + 1 < count ? 16 : 8);
+  }
+}
+
 // The same bytes a block at a time with AES-NI, four blocks in flight.
 __attribute__((target("aes,sse2"))) void RandomWordsAesni(uint64_t key, std::byte* out,
                                                           size_t count, bool printable) {
@@ -143,13 +152,7 @@ __attribute__((target("aes,sse2"))) void RandomWordsAesni(uint64_t key, std::byt
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * j + 32), b2);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * j + 48), b3);
   }
-  for (; j < blocks; ++j)
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * j),
-                     AesBlock(key, j, round_key, printable));
-  if (count % 2 != 0) {
-    const __m128i last = AesBlock(key, blocks, round_key, printable);
-    StoreBlock(out + 16 * blocks, &last, 8);
-  }
+  AesTail(key, j, count, round_key, printable, out);
 }
 
 // Two blocks: two AESENC of each 128-bit lane.
@@ -180,12 +183,7 @@ __attribute__((target("avx2,aes,vaes"))) void RandomWordsVaes(uint64_t key, std:
     first = _mm256_add_epi64(first, step);
     second = _mm256_add_epi64(second, step);
   }
-  // The last few blocks, and a final half block, one at a time.
-  const __m128i round_key128 = _mm256_castsi256_si128(round_key);
-  for (; 2 * j < count; ++j) {
-    const __m128i b = AesBlock(key, j, round_key128, printable);
-    StoreBlock(out + 16 * j, &b, 2 * j + 1 < count ? 16 : 8);
-  }
+  AesTail(key, j, count, _mm256_castsi256_si128(round_key), printable, out);
 }
 
 }  // namespace internal
