@@ -1,5 +1,6 @@
 #include "generator/content_model.h"
 
+#include <cpuid.h>
 #include <immintrin.h>
 
 #include <algorithm>
@@ -75,6 +76,15 @@ inline uint32_t LoadColumn(const uint8_t* at) {
 }  // namespace
 
 namespace internal {
+
+bool CpuHasAes() { return __builtin_cpu_supports("aes"); }
+
+bool CpuHasVaes() {
+  // clang's __builtin_cpu_supports does not know "vaes": CPUID leaf 7, ECX bit 9.
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  const bool vaes = __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) != 0 && (ecx & (1u << 9)) != 0;
+  return vaes && CpuHasAes() && __builtin_cpu_supports("avx2");
+}
 
 void AesRoundPortable(const uint8_t in[16], const uint8_t round_key[16], uint8_t out[16]) {
   uint32_t col[4], key[4];
@@ -204,8 +214,8 @@ constexpr double kDedupSampleBlocks = 65536;
 // Random bytes, or with `printable` each byte mapped to 0x3F..0x7E ('?'..'~'): 64
 // printable symbols, the low 6 bits of the random byte plus 0x3F.
 void RandomWords(uint64_t key, std::byte* out, size_t count, bool printable) {
-  static const bool aes = __builtin_cpu_supports("aes");
-  static const bool vaes = aes && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("vaes");
+  static const bool aes = internal::CpuHasAes();
+  static const bool vaes = internal::CpuHasVaes();
   if (vaes) {
     internal::RandomWordsVaes(key, out, count, printable);
   } else if (aes) {

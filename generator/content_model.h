@@ -83,6 +83,9 @@ namespace internal {
 void RandomWordsPortable(uint64_t key, std::byte* out, size_t count, bool printable);
 void RandomWordsAesni(uint64_t key, std::byte* out, size_t count, bool printable);
 void RandomWordsVaes(uint64_t key, std::byte* out, size_t count, bool printable);
+// What this CPU can run: Aesni needs CpuHasAes(), Vaes CpuHasVaes() (AVX2 and VAES too).
+bool CpuHasAes();
+bool CpuHasVaes();
 // One AES round as the AESENC instruction computes it; `in` and `out` may be the same.
 void AesRoundPortable(const uint8_t in[16], const uint8_t round_key[16], uint8_t out[16]);
 }  // namespace internal

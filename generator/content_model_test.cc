@@ -75,8 +75,8 @@ TEST(ContentModel, FilesAndSeedsDiffer) {
 }
 
 TEST(ContentModel, InstructionAndPortableGeneratorsAgree) {
-  const bool aes = __builtin_cpu_supports("aes");
-  const bool vaes = aes && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("vaes");
+  const bool aes = internal::CpuHasAes();
+  const bool vaes = internal::CpuHasVaes();
   if (!aes) GTEST_SKIP() << "no AES instructions on this machine";
   for (bool printable : {false, true}) {
     for (uint64_t key : {0ull, 1ull, 0xFFFFFFFFFFFFFFFFull, 0x123456789ull}) {
