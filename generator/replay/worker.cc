@@ -88,7 +88,7 @@ Result<std::unique_ptr<Worker>> Worker::Create(const WorkerContext& ctx, uint32_
 }
 
 Worker::Worker(const WorkerContext& ctx, uint32_t id, int dir_fd)
-    : ctx_(ctx), id_(id), dir_fd_(dir_fd), buffer_(nullptr, std::free) {
+    : ctx_(ctx), dir_fd_(dir_fd), buffer_(nullptr, std::free) {
   const uint64_t size = std::max<uint64_t>(kAlign, ctx.max_request_bytes());
   void* p = nullptr;
   if (posix_memalign(&p, kAlign, size) != 0) std::abort();

@@ -108,7 +108,6 @@ class alignas(64) Worker {
   };
 
   const WorkerContext& ctx_;
-  const uint32_t id_;
   const int dir_fd_;  // the worker's scratch folder, -1 without scratch
   SplitMixStream rng_{0};
   OpTally tally_;
