@@ -141,6 +141,13 @@ Result<std::string> EmitFioJob(const Workload& w, const Namespace& shadow, const
 
 namespace {
 
+// A count fio may leave out: 0 when absent, else a non-negative integer. A float out of
+// uint64_t's range (fuzzing found 1.7e74 in "N") is bad input, never a conversion.
+Result<uint64_t> OptionalUint(const Json& object, const char* key, std::string_view where) {
+  if (!object.is_object() || !object.contains(key)) return uint64_t{0};
+  return JsonUint(object, key, where);
+}
+
 // One latency distribution from one or more fio entries.
 struct LatencyAcc {
   LogHistogram bins;  // from json+ "bins"
@@ -150,15 +157,20 @@ struct LatencyAcc {
   double max_us = 0;
   uint64_t count = 0;
 
-  void Add(const Json& lat) {
-    const uint64_t n = lat.value("N", uint64_t{0});
-    if (n == 0) return;
+  Status Add(const Json& lat, const std::string& where) {
+    auto n_or = OptionalUint(lat, "N", where);
+    if (!n_or) return n_or.error();
+    const uint64_t n = *n_or;
+    if (n == 0) return Status::Ok();
     count += n;
     max_us = std::max(max_us, lat.value("max", 0.0) / 1e3);
     const auto it = lat.find("bins");
     if (it != lat.end() && it->is_object()) {
-      for (const auto& [value, c] : it->items())
-        bins.Add(std::strtoull(value.c_str(), nullptr, 10), c.get<uint64_t>());
+      for (const auto& [value, c] : it->items()) {
+        auto bin_count = JsonUint(*it, value, where + ".bins");
+        if (!bin_count) return bin_count.error();
+        bins.Add(std::strtoull(value.c_str(), nullptr, 10), *bin_count);
+      }
     } else {
       all_binned = false;
     }
@@ -171,6 +183,7 @@ struct LatencyAcc {
     weighted.p99_us += wn * at("99.000000");
     weighted.p999_us += wn * at("99.900000");
     weight += wn;
+    return Status::Ok();
   }
   void Merge(const LatencyAcc& o) {
     bins.Merge(o.bins);
@@ -255,7 +268,9 @@ Status AddEntry(const Json& job, const Json& global, const std::string& where, S
         rate.find(',') == std::string::npos && mixed ? 2 * SumOfList(rate) : SumOfList(rate);
     acc.offered += per_clone * static_cast<double>(clones);
   }
-  acc.errors += (job.value("error", 0) != 0 ? 1 : 0) + job.value("total_err", uint64_t{0});
+  auto total_err = OptionalUint(job, "total_err", where);
+  if (!total_err) return total_err.error();
+  acc.errors += (job.value("error", 0.0) != 0 ? 1 : 0) + *total_err;
   acc.cpu_percent += job.value("usr_cpu", 0.0) + job.value("sys_cpu", 0.0);
   for (const char* dir : {"read", "write", "trim", "sync"}) {
     if (!job.contains(dir)) continue;
@@ -287,7 +302,7 @@ Status AddEntry(const Json& job, const Json& global, const std::string& where, S
     const char* lat_key = data ? "clat_ns" : "lat_ns";
     auto lat = JsonObject(d, lat_key, dw);
     if (!lat) return lat.error();
-    out.latency.Add(**lat);
+    if (auto added = out.latency.Add(**lat, dw + "." + lat_key); !added) return added.error();
   }
   return Status::Ok();
 }

@@ -121,6 +121,19 @@ TEST(FioImport, BadOutputIsNamed) {
       << e.error().message;
   Json idle = {{"jobs", Json::array({Job("a", 0, Direction(0, 0, Bins()))})}};
   EXPECT_FALSE(ImportFioJson(idle, "x.json", FioGrouping::kGroup).ok());
+  // Counts must be integers in range: a huge float once reached a float-to-integer
+  // conversion (found by fuzzing fio_json); now it is bad input naming the field.
+  for (const char* field : {"N", "bins", "total_err"}) {
+    Json huge = {{"jobs", Json::array({Job("a", 0, Direction(10, 10, Bins()))})}};
+    Json& lat = huge["jobs"][0]["read"]["clat_ns"];
+    if (std::string(field) == "N") lat["N"] = 1.67778e74;
+    if (std::string(field) == "bins") lat["bins"] = {{"1000", -3}};
+    if (std::string(field) == "total_err") huge["jobs"][0]["total_err"] = 1e30;
+    auto bad = ImportFioJson(huge, "x.json", FioGrouping::kGroup);
+    ASSERT_FALSE(bad.ok()) << field;
+    EXPECT_EQ(bad.error().code, ErrorCode::kBadInput);
+    EXPECT_NE(bad.error().message.find(field), std::string::npos) << bad.error().message;
+  }
 }
 
 class FioEmit : public ::testing::Test {
