@@ -332,7 +332,8 @@ Result<PerfCurve> ImportFioJsonUnchecked(const Json& fio, std::string_view sourc
     auto groupid = JsonUint(job, "groupid", where);
     if (!groupid) return groupid.error();
     if (client)
-      hosts.insert(job.value("hostname", "") + ":" + std::to_string(job.value("port", 0)));
+      hosts.insert(job.value("hostname", "") + ":" +
+                   (job.contains("port") ? job["port"].dump() : "0"));
     const std::string key = grouping == FioGrouping::kGroup
                                 ? "group " + std::to_string(*groupid)
                                 : "group " + std::to_string(*groupid) + " job " + *jobname;

@@ -137,7 +137,7 @@ Result<std::unique_ptr<Namespace>> ResolveNamespace(const CliOptions& o, int64_t
     ns_options.seed = *seed;
     ns_options.files = *entries;
     ns_options.dirs = *dirs;
-    if (*fs_pid == 0 && status->contains("pid") && (*status)["pid"].is_number())
+    if (*fs_pid == 0 && status->contains("pid") && (*status)["pid"].is_number_integer())
       *fs_pid = (*status)["pid"].get<int64_t>();
   } else {
     if (!o.profile.empty() && o.profile != "builtin" && o.profile != "default") {
