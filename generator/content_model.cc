@@ -73,6 +73,11 @@ inline uint32_t LoadColumn(const uint8_t* at) {
   return at[0] | (uint32_t{at[1]} << 8) | (uint32_t{at[2]} << 16) | (uint32_t{at[3]} << 24);
 }
 
+// The state's 16 bytes, column 0 first (the order AESENC keeps them in a register).
+inline void StoreColumns(const uint32_t col[4], uint8_t out[16]) {
+  for (int i = 0; i < 16; ++i) out[i] = static_cast<uint8_t>(col[i / 4] >> (8 * (i % 4)));
+}
+
 }  // namespace
 
 namespace internal {
@@ -93,7 +98,7 @@ void AesRoundPortable(const uint8_t in[16], const uint8_t round_key[16], uint8_t
     key[c] = LoadColumn(round_key + 4 * c);
   }
   AesRoundColumns(col, key);
-  for (int i = 0; i < 16; ++i) out[i] = static_cast<uint8_t>(col[i / 4] >> (8 * (i % 4)));
+  StoreColumns(col, out);
 }
 
 }  // namespace internal
@@ -119,7 +124,7 @@ void RandomWordsPortable(uint64_t key, std::byte* out, size_t count, bool printa
     AesRoundColumns(col, round_key);
     AesRoundColumns(col, round_key);
     uint8_t block[16];
-    for (int i = 0; i < 16; ++i) block[i] = static_cast<uint8_t>(col[i / 4] >> (8 * (i % 4)));
+    StoreColumns(col, block);
     if (printable)
       for (uint8_t& b : block) b = static_cast<uint8_t>((b & 0x3F) + 0x3F);
     StoreBlock(out + 16 * j, block, 2 * j + 1 < count ? 16 : 8);
