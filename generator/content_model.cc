@@ -1,7 +1,12 @@
 #include "generator/content_model.h"
 
+#if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#include <sys/auxv.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -82,15 +87,6 @@ inline void StoreColumns(const uint32_t col[4], uint8_t out[16]) {
 
 namespace internal {
 
-bool CpuHasAes() { return __builtin_cpu_supports("aes"); }
-
-bool CpuHasVaes() {
-  // clang's __builtin_cpu_supports does not know "vaes": CPUID leaf 7, ECX bit 9.
-  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  const bool vaes = __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) != 0 && (ecx & (1u << 9)) != 0;
-  return vaes && CpuHasAes() && __builtin_cpu_supports("avx2");
-}
-
 void AesRoundPortable(const uint8_t in[16], const uint8_t round_key[16], uint8_t out[16]) {
   uint32_t col[4], key[4];
   for (int c = 0; c < 4; ++c) {
@@ -130,6 +126,12 @@ void RandomWordsPortable(uint64_t key, std::byte* out, size_t count, bool printa
     StoreBlock(out + 16 * j, block, 2 * j + 1 < count ? 16 : 8);
   }
 }
+
+}  // namespace internal
+
+namespace {
+
+#if defined(__x86_64__)
 
 // Block j of the run: two AESENC of (key, j).
 __attribute__((target("aes,sse2"), always_inline)) inline __m128i AesBlock(uint64_t key, uint64_t j,
@@ -201,6 +203,84 @@ __attribute__((target("avx2,aes,vaes"))) void RandomWordsVaes(uint64_t key, std:
   AesTail(key, j, count, _mm256_castsi256_si128(round_key), printable, out);
 }
 
+#elif defined(__aarch64__)
+
+#if defined(__clang__)
+#define SFSG_TARGET_AES __attribute__((target("aes")))
+#else
+#define SFSG_TARGET_AES __attribute__((target("+crypto")))
+#endif
+
+// Block j of the run with the Armv8 AES instructions. AESE is xor-key, ShiftRows,
+// SubBytes and AESMC is MixColumns, so AESENC(x, K) = AESMC(AESE(x, 0)) ^ K, and the
+// first round's key folds into the second AESE.
+SFSG_TARGET_AES inline uint8x16_t AesBlock(uint64_t key, uint64_t j, uint8x16_t round_key,
+                                           bool printable) {
+  const uint8x16_t c = vreinterpretq_u8_u64(vcombine_u64(vcreate_u64(key), vcreate_u64(j)));
+  const uint8x16_t once = vaesmcq_u8(vaeseq_u8(c, vdupq_n_u8(0)));
+  const uint8x16_t b = veorq_u8(vaesmcq_u8(vaeseq_u8(once, round_key)), round_key);
+  if (!printable) return b;
+  const uint8x16_t low6 = vdupq_n_u8(0x3F);
+  return vaddq_u8(vandq_u8(b, low6), low6);
+}
+
+// The same bytes as the portable path, four blocks in flight.
+SFSG_TARGET_AES void RandomWordsArmAes(uint64_t key, std::byte* out, size_t count, bool printable) {
+  const uint8x16_t round_key = vreinterpretq_u8_u64(vdupq_n_u64(key * kKeyMul));
+  auto* bytes = reinterpret_cast<uint8_t*>(out);
+  const size_t blocks = count / 2;
+  size_t j = 0;
+  for (; j + 4 <= blocks; j += 4) {
+    const uint8x16_t b0 = AesBlock(key, j, round_key, printable),
+                     b1 = AesBlock(key, j + 1, round_key, printable),
+                     b2 = AesBlock(key, j + 2, round_key, printable),
+                     b3 = AesBlock(key, j + 3, round_key, printable);
+    vst1q_u8(bytes + 16 * j, b0);
+    vst1q_u8(bytes + 16 * j + 16, b1);
+    vst1q_u8(bytes + 16 * j + 32, b2);
+    vst1q_u8(bytes + 16 * j + 48, b3);
+  }
+  for (; 2 * j < count; ++j) {
+    const uint8x16_t b = AesBlock(key, j, round_key, printable);
+    StoreBlock(out + 16 * j, &b, 2 * j + 1 < count ? 16 : 8);
+  }
+}
+
+#endif
+
+}  // namespace
+
+namespace internal {
+
+std::span<const RandomWordsPath> RandomWordsPaths() {
+#if defined(__x86_64__)
+  // clang's __builtin_cpu_supports does not know "vaes": CPUID leaf 7, ECX bit 9.
+  static const bool aes = __builtin_cpu_supports("aes");
+  static const bool vaes = [] {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    return __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) != 0 && (ecx & (1u << 9)) != 0 && aes &&
+           __builtin_cpu_supports("avx2");
+  }();
+  static const RandomWordsPath paths[] = {{"portable", RandomWordsPortable, true},
+                                          {"aes-ni", RandomWordsAesni, aes},
+                                          {"vaes", RandomWordsVaes, vaes}};
+#elif defined(__aarch64__)
+  static const RandomWordsPath paths[] = {
+      {"portable", RandomWordsPortable, true},
+      {"armv8-aes", RandomWordsArmAes, (getauxval(AT_HWCAP) & HWCAP_AES) != 0}};
+#else
+  static const RandomWordsPath paths[] = {{"portable", RandomWordsPortable, true}};
+#endif
+  return paths;
+}
+
+const RandomWordsPath& FastestRandomWordsPath() {
+  const std::span<const RandomWordsPath> paths = RandomWordsPaths();
+  for (size_t i = paths.size() - 1; i > 0; --i)
+    if (paths[i].runs_here) return paths[i];
+  return paths[0];
+}
+
 }  // namespace internal
 
 namespace {
@@ -219,15 +299,8 @@ constexpr double kDedupSampleBlocks = 65536;
 // Random bytes, or with `printable` each byte mapped to 0x3F..0x7E ('?'..'~'): 64
 // printable symbols, the low 6 bits of the random byte plus 0x3F.
 void RandomWords(uint64_t key, std::byte* out, size_t count, bool printable) {
-  static const bool aes = internal::CpuHasAes();
-  static const bool vaes = internal::CpuHasVaes();
-  if (vaes) {
-    internal::RandomWordsVaes(key, out, count, printable);
-  } else if (aes) {
-    internal::RandomWordsAesni(key, out, count, printable);
-  } else {
-    internal::RandomWordsPortable(key, out, count, printable);
-  }
+  static const internal::RandomWordsFn fastest = internal::FastestRandomWordsPath().fill;
+  fastest(key, out, count, printable);
 }
 
 // Fraction p of pooled blocks that yields `dedup_ratio` over a sample of n blocks when

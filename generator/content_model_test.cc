@@ -75,28 +75,29 @@ TEST(ContentModel, FilesAndSeedsDiffer) {
 }
 
 TEST(ContentModel, InstructionAndPortableGeneratorsAgree) {
-  const bool aes = internal::CpuHasAes();
-  const bool vaes = internal::CpuHasVaes();
-  if (!aes) GTEST_SKIP() << "no AES instructions on this machine";
-  for (bool printable : {false, true}) {
-    for (uint64_t key : {0ull, 1ull, 0xFFFFFFFFFFFFFFFFull, 0x123456789ull}) {
-      for (size_t count : {0u, 1u, 2u, 3u, 4u, 5u, 7u, 8u, 9u, 12u, 13u, 511u, 512u}) {
-        // At an odd offset, as a block's literal run may be; nothing past the end.
-        std::vector<std::byte> portable(8 * count + 9, std::byte{7}), aesni = portable,
-                                                                      wide = portable;
-        internal::RandomWordsPortable(key, portable.data() + 1, count, printable);
-        internal::RandomWordsAesni(key, aesni.data() + 1, count, printable);
-        EXPECT_EQ(portable, aesni) << key << " " << count << " " << printable;
-        if (vaes) {
-          internal::RandomWordsVaes(key, wide.data() + 1, count, printable);
-          EXPECT_EQ(portable, wide) << key << " " << count << " " << printable;
+  const std::span<const internal::RandomWordsPath> paths = internal::RandomWordsPaths();
+  ASSERT_STREQ("portable", paths[0].name);
+  size_t compared = 0;
+  for (const internal::RandomWordsPath& path : paths.subspan(1)) {
+    if (!path.runs_here) continue;
+    ++compared;
+    for (bool printable : {false, true}) {
+      for (uint64_t key : {0ull, 1ull, 0xFFFFFFFFFFFFFFFFull, 0x123456789ull}) {
+        for (size_t count : {0u, 1u, 2u, 3u, 4u, 5u, 7u, 8u, 9u, 12u, 13u, 511u, 512u}) {
+          // At an odd offset, as a block's literal run may be; nothing past the end.
+          std::vector<std::byte> portable(8 * count + 9, std::byte{7}), fast = portable;
+          internal::RandomWordsPortable(key, portable.data() + 1, count, printable);
+          path.fill(key, fast.data() + 1, count, printable);
+          EXPECT_EQ(portable, fast) << path.name << " " << key << " " << count << " " << printable;
+          EXPECT_EQ(portable.back(), std::byte{7});
+          for (size_t i = 1; printable && i <= 8 * count; ++i)
+            EXPECT_TRUE(portable[i] >= std::byte{0x3F} && portable[i] <= std::byte{0x7E});
         }
-        EXPECT_EQ(portable.back(), std::byte{7});
-        for (size_t i = 1; printable && i <= 8 * count; ++i)
-          EXPECT_TRUE(portable[i] >= std::byte{0x3F} && portable[i] <= std::byte{0x7E});
       }
     }
   }
+  if (compared == 0) GTEST_SKIP() << "no AES instructions on this machine";
+  EXPECT_TRUE(internal::FastestRandomWordsPath().runs_here);
 }
 
 // FIPS-197 appendix B: one round (what AESENC computes) takes the state at the start

@@ -1,5 +1,6 @@
 // Benchmarks of the generator's hot paths, each printed next to a reference measured
-// in the same run: content fill per class against memcpy of the same size, and
+// in the same run: content fill per class and each random-bytes path (portable, AES
+// instructions) against memcpy of the same size, and
 // namespace attribute/lookup/listing costs per call.
 //   build/generator/generator_bench --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
@@ -42,6 +43,25 @@ void BM_ContentFill(benchmark::State& state) {
   state.SetLabel(model.classes()[0].text_like ? "text-like" : "binary");
 }
 BENCHMARK(BM_ContentFill)->Arg(10)->Arg(15)->Arg(30)->Arg(60);
+
+// Arg: a random-bytes path (internal::RandomWordsPaths(): 0 is the portable one).
+void BM_RandomWordsPath(benchmark::State& state) {
+  const auto paths = internal::RandomWordsPaths();
+  const size_t index = static_cast<size_t>(state.range(0));
+  if (index >= paths.size() || !paths[index].runs_here) {
+    state.SkipWithError("not on this CPU");
+    return;
+  }
+  std::vector<std::byte> dst(kBuffer);
+  uint64_t key = 0;
+  for (auto _ : state) {
+    paths[index].fill(++key, dst.data(), kBuffer / 8, false);
+    benchmark::DoNotOptimize(dst.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kBuffer));
+  state.SetLabel(paths[index].name);
+}
+BENCHMARK(BM_RandomWordsPath)->DenseRange(0, 2);
 
 std::unique_ptr<Namespace> BigNamespace() {
   return std::move(Namespace::Create(DefaultProfile(),

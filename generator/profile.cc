@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <memory>
 #include <optional>
 
@@ -186,7 +187,7 @@ class Reader {
 };
 
 Status CheckQuantiles(const QuantileTable& t, const std::string& where, bool allow_empty) {
-  if (t.p.empty() && allow_empty) return Status::Ok();
+  if (t.p.empty() && t.value.empty() && allow_empty) return Status::Ok();
   if (t.p.size() < 2 || t.p.size() != t.value.size())
     return Error::BadInput(where + ": needs matching p and value arrays of at least 2 points");
   if (t.p.front() != 0.0 || t.p.back() != 1.0)
@@ -356,10 +357,41 @@ Result<Profile> ProfileFromJson(const Json& json, std::string_view source_name) 
   return p;
 }
 
+namespace {
+
+// Byte totals: finite, not negative, and within what 64-bit sizes and capacities hold.
+Status CheckBytes(double v, const std::string& where) {
+  if (!(v >= 0.0 && v < 0x1p63)) {
+    char shown[32];
+    std::snprintf(shown, sizeof(shown), "%g", v);
+    return Error::BadInput(where + ": " + shown + " is not a byte count in [0, 2^63)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status ValidateProfile(const Profile& p, std::string_view source_name) {
   const std::string name(source_name);
   if (p.totals.dirs == 0)
     return Error::BadInput(name + ".totals.dirs: must be at least 1 (the root)");
+  // Far beyond any real filesystem, and small enough that scaling them stays exact.
+  const std::pair<const char*, uint64_t> counts[] = {{"files", p.totals.files},
+                                                     {"dirs", p.totals.dirs},
+                                                     {"symlinks", p.totals.symlinks},
+                                                     {"others", p.totals.others}};
+  for (const auto& [field, count] : counts)
+    if (count > kMaxProfileEntries)
+      return Error::BadInput(name + ".totals." + field + ": " + std::to_string(count) +
+                             " is more than " + std::to_string(kMaxProfileEntries));
+  if (auto s = CheckBytes(p.totals.bytes, name + ".totals.bytes"); !s) return s;
+  for (size_t i = 0; i < p.sizes.log2_bytes.size(); ++i)
+    if (auto s = CheckBytes(p.sizes.log2_bytes[i],
+                            name + ".sizes.log2_bytes[" + std::to_string(i) + "]");
+        !s)
+      return s;
+  if (auto s = CheckFraction(p.sizes.fit.ks_distance, name + ".sizes.fit.ks_distance"); !s)
+    return s;
   if (p.sizes.log2_counts.size() > 66 || p.sizes.log2_bytes.size() != p.sizes.log2_counts.size())
     return Error::BadInput(name + ".sizes.log2_bytes: must match log2_counts (at most 66 buckets)");
   if (auto s = CheckQuantiles(p.sizes.log2_quantiles, name + ".sizes.log2_quantiles", true); !s)
@@ -388,14 +420,20 @@ Status ValidateProfile(const Profile& p, std::string_view source_name) {
   if (auto s = CheckQuantiles(p.ages.mtime_age_s, name + ".ages.mtime_age_s", false); !s) return s;
   if (auto s = CheckQuantiles(p.ages.atime_age_s, name + ".ages.atime_age_s", false); !s) return s;
   if (auto s = CheckQuantiles(p.ages.ctime_age_s, name + ".ages.ctime_age_s", false); !s) return s;
-  if (p.ages.mtime_age_s.value.front() < 0)
-    return Error::BadInput(name + ".ages.mtime_age_s.value: ages must be >= 0");
+  const std::pair<const char*, const QuantileTable*> ages[] = {
+      {"mtime_age_s", &p.ages.mtime_age_s},
+      {"atime_age_s", &p.ages.atime_age_s},
+      {"ctime_age_s", &p.ages.ctime_age_s}};
+  for (const auto& [field, table] : ages)
+    if (table->value.front() < 0)
+      return Error::BadInput(name + ".ages." + field + ".value: ages must be >= 0");
   for (size_t i = 0; i < p.extensions.size(); ++i) {
     const auto& e = p.extensions[i];
     const std::string where = name + ".extensions[" + std::to_string(i) + "]";
     if (e.ext.size() > kMaxExtensionLength || e.ext.find('/') != std::string::npos ||
         e.ext.find('.') != std::string::npos || e.ext.find('\0') != std::string::npos)
       return Error::BadInput(where + ".ext: '" + e.ext + "' is not a short extension");
+    if (auto s = CheckBytes(e.bytes, where + ".bytes"); !s) return s;
     if (e.compression_ratio != 0)
       if (auto s = CheckRatio(e.compression_ratio, where + ".compression_ratio"); !s) return s;
     if (!e.log2_counts.empty() && e.log2_counts.size() != p.sizes.log2_counts.size())

@@ -24,6 +24,8 @@ inline constexpr const char* kProfileFormat = "sfsg-profile";
 inline constexpr int kProfileVersion = 1;
 // Longest extension kept, in bytes; longer ones are pooled as "*".
 inline constexpr size_t kMaxExtensionLength = 12;
+// The most files, directories, symlinks or others a profile may count (10^15).
+inline constexpr uint64_t kMaxProfileEntries = 1000000000000000ull;
 
 // A quantile function given by points: p[0] = 0 < ... < p[n-1] = 1, value[] non-decreasing.
 // At(u) interpolates linearly. Pure and O(log n).

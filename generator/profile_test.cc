@@ -61,6 +61,42 @@ TEST(Profile, NamesTheBadField) {
   EXPECT_FALSE(ProfileFromJson(j, "p.json").ok());
 }
 
+TEST(Profile, RefusesValuesOutOfRange) {
+  // Each was accepted and then wrapped, saturated or went negative downstream.
+  struct Case {
+    const char* pointer;
+    Json value;
+    const char* field;  // what the message must name
+  };
+  const Case cases[] = {
+      {"/totals/files", Json(18446744073709551615ull), "p.json.totals.files"},
+      {"/totals/dirs", Json(1000000000000001ull), "p.json.totals.dirs"},
+      {"/totals/bytes", Json(1e300), "p.json.totals.bytes"},
+      {"/totals/bytes", Json(-5.0), "p.json.totals.bytes"},
+      {"/sizes/log2_bytes/3", Json(-1.0), "p.json.sizes.log2_bytes[3]"},
+      {"/sizes/fit/ks_distance", Json(-0.5), "p.json.sizes.fit.ks_distance"},
+      {"/ages/atime_age_s/value/0", Json(-100.0), "p.json.ages.atime_age_s"},
+      {"/ages/ctime_age_s/value/0", Json(-100.0), "p.json.ages.ctime_age_s"},
+      {"/sizes/log2_quantiles", Json{{"p", Json::array()}, {"value", {3.0, 4.0}}},
+       "p.json.sizes.log2_quantiles"},
+  };
+  for (const Case& c : cases) {
+    Json j = ProfileToJson(DefaultProfile());
+    j[Json::json_pointer(c.pointer)] = c.value;
+    auto r = ProfileFromJson(j, "p.json");
+    ASSERT_FALSE(r.ok()) << c.pointer << " = " << c.value.dump();
+    EXPECT_EQ(r.error().code, ErrorCode::kBadInput);
+    EXPECT_NE(r.error().message.find(c.field), std::string::npos) << r.error().message;
+  }
+  Json j = ProfileToJson(DefaultProfile());
+  ASSERT_FALSE(j["extensions"].empty());
+  j["extensions"][0]["bytes"] = -1.0;
+  auto r = ProfileFromJson(j, "p.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("p.json.extensions[0].bytes"), std::string::npos)
+      << r.error().message;
+}
+
 TEST(Profile, LoadReportsMissingAndMalformedFiles) {
   auto missing = LoadProfile("/nonexistent/profile.json");
   ASSERT_FALSE(missing.ok());

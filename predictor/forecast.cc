@@ -84,8 +84,10 @@ Band ForecastResult::At(double time_s) const {
   if (path.empty() || time_s <= origin_s) return origin;
   const double position = (time_s - origin_s) / grid.step_s - 1;  // index into path
   if (position >= static_cast<double>(path.size() - 1)) return path.back();
-  const Band& a = position < 0 ? origin : path[static_cast<size_t>(std::floor(position))];
-  const Band& b = path[static_cast<size_t>(std::floor(position)) + (position < 0 ? 0 : 1)];
+  // Before the first step the path starts from the last observation.
+  const size_t below = position < 0 ? 0 : static_cast<size_t>(std::floor(position));
+  const Band& a = position < 0 ? origin : path[below];
+  const Band& b = path[position < 0 ? 0 : below + 1];
   const double w = position < 0 ? position + 1 : position - std::floor(position);
   auto mix = [w](double x, double y) { return x * (1 - w) + y * w; };
   return {mix(a.expected, b.expected), mix(a.lower80, b.lower80), mix(a.upper80, b.upper80),

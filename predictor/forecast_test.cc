@@ -140,6 +140,22 @@ TEST(ForecastTest, LevelShiftsFromCleanupsDoNotFlattenTheTrend) {
   EXPECT_LT(flat->At(flat->origin_s + 30 * kDay).expected - flat->last_value, 0.5 * 3e11);
 }
 
+TEST(ForecastTest, HorizonShorterThanOneStep) {
+  // An hourly series asked about the next 30 minutes: between the last observation and
+  // the first forecast step (this indexed before the path and crashed).
+  std::vector<double> values;
+  for (size_t i = 0; i < 200; ++i) values.push_back(1e9 + 1e6 * static_cast<double>(i));
+  ForecastOptions options;
+  options.horizon_s = 1800;
+  auto forecast = ForecastSeries(testing::MakeSeries("used_bytes", 0, 3600, values), options);
+  ASSERT_TRUE(forecast.ok()) << forecast.error().message;
+  ASSERT_FALSE(forecast->path.empty());
+  const Band half = forecast->At(forecast->origin_s + 1800);
+  EXPECT_NEAR(half.expected, (forecast->last_value + forecast->path[0].expected) / 2, 1e3);
+  EXPECT_LE(forecast->PeakUntil(forecast->origin_s + 1800).expected,
+            std::max(forecast->last_value, forecast->path[0].expected));
+}
+
 TEST(ForecastTest, BurstsAreNotLevelShifts) {
   std::vector<double> values(500, 1e6);
   for (size_t i = 20; i < 500; i += 37) values[i] = 5e8;  // one-sample bursts

@@ -4,11 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace sfsg {
 namespace {
@@ -26,13 +25,50 @@ Result<const Json*> Find(const Json& object, std::string_view key, std::string_v
 
 }  // namespace
 
-Result<std::string> ReadTextFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error::Io(path + ": cannot open: " + std::strerror(errno));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return Error::Io(path + ": read error");
-  return buffer.str();
+Result<std::string> ReadTextFile(const std::string& path, size_t limit) {
+  // O_NONBLOCK: opening a FIFO nobody writes to returns at once (and then reads as
+  // empty) instead of waiting forever; cleared again for the reads.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return Error::Io(path + ": cannot open: " + std::strerror(errno));
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    const std::string why = S_ISDIR(st.st_mode) ? "is a directory" : std::strerror(errno);
+    ::close(fd);
+    return Error::Io(path + ": cannot read: " + why);
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  const auto too_large = [&] {
+    return Error::Io(path + ": larger than " + std::to_string(limit >> 20) +
+                     " MiB, the most an input may be");
+  };
+  if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > limit) {
+    ::close(fd);
+    return too_large();
+  }
+  // Regular files report their size (except /proc's); pipes and devices are read in
+  // chunks up to the limit.
+  std::string text;
+  text.resize(S_ISREG(st.st_mode) && st.st_size > 0 ? static_cast<size_t>(st.st_size) + 1 : 65536);
+  size_t used = 0;
+  for (;;) {
+    if (used == text.size()) {
+      if (used > limit) break;
+      text.resize(std::min(limit + 1, 2 * text.size()));
+    }
+    const ssize_t n = ::read(fd, text.data() + used, text.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      return Error::Io(path + ": read error: " + why);
+    }
+    if (n == 0) break;
+    used += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  if (used > limit) return too_large();
+  text.resize(used);
+  return text;
 }
 
 Result<Json> ParseJsonText(std::string_view text, std::string_view source_name) {

@@ -17,8 +17,14 @@ using Json = nlohmann::json;
 Result<Json> LoadJsonFile(const std::string& path);
 Result<Json> ParseJsonText(std::string_view text, std::string_view source_name);
 
-// Reads a whole file into a string. Errors: kIo.
-Result<std::string> ReadTextFile(const std::string& path);
+// The most ReadTextFile takes by default: profiles, curves and usage series are far
+// smaller; an fio iolog of 20 million operations fits.
+inline constexpr size_t kMaxInputBytes = size_t{1} << 30;
+
+// Reads a whole file into a string: a regular file, or a pipe or device up to `limit`
+// bytes (`<(command)` works; /dev/zero is refused at the limit, a FIFO nobody writes to
+// reads as empty). Errors: kIo (cannot open or read, a directory, over the limit).
+Result<std::string> ReadTextFile(const std::string& path, size_t limit = kMaxInputBytes);
 
 // Writes text to path atomically (temp file + rename), so a reader never sees half a
 // file and a failed write loses nothing. Errors: kIo.

@@ -1,5 +1,6 @@
 #include "generator/util/units.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -68,7 +69,12 @@ Result<uint64_t> ParseScaled(std::string_view text, std::string_view what, doubl
   const double value = number * std::pow(base, power);
   if (!(value < 1.8446744073709552e19))
     return Error::Usage(std::string(what) + ": " + Quote(text) + " is too large");
-  return static_cast<uint64_t>(std::llround(value));
+  // A count is whole ("2.5k" is, "1.5" is not); a size rounds to the byte. The
+  // tolerance absorbs the binary rounding of decimal fractions ("1.1k").
+  const double whole = std::nearbyint(value);
+  if (base == 1000.0 && std::fabs(value - whole) > 1e-9 * std::max(1.0, value))
+    return Error::Usage(std::string(what) + ": " + Quote(text) + " is not a whole number");
+  return static_cast<uint64_t>(whole);
 }
 
 }  // namespace

@@ -1,8 +1,13 @@
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <set>
 
 #include "generator/util/hash.h"
+#include "generator/util/json_io.h"
 #include "generator/util/log_histogram.h"
 #include "generator/util/units.h"
 
@@ -21,6 +26,12 @@ TEST(Units, ParsesDecimalCounts) {
   EXPECT_EQ(*ParseCount("1G", "--files"), 1000000000u);
   EXPECT_EQ(*ParseCount("2.5k", "--files"), 2500u);
   EXPECT_EQ(*ParseCount("1e3", "--files"), 1000u);
+  EXPECT_EQ(*ParseCount("1.1k", "--files"), 1100u);
+  for (const char* fractional : {"1.5", "0.5", "2.0005k"}) {
+    auto r = ParseCount(fractional, "--seed");
+    ASSERT_FALSE(r.ok()) << fractional;
+    EXPECT_EQ(r.error().message, std::string("--seed: '") + fractional + "' is not a whole number");
+  }
 }
 
 TEST(Units, RejectsBadSizesWithTheOptionName) {
@@ -41,6 +52,41 @@ TEST(Units, ParsesDurationsAndFractions) {
   EXPECT_DOUBLE_EQ(*ParseFraction("20%", "b"), 0.2);
   EXPECT_DOUBLE_EQ(*ParseFraction("0.25", "b"), 0.25);
   EXPECT_FALSE(ParseFraction("120%", "b").ok());
+}
+
+TEST(ReadTextFile, RefusesWhatIsNotAFileWithinLimits) {
+  char dir[] = "/tmp/sfsg-util-test.XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string base = dir;
+  // A directory is unreadable input (kIo), not an empty one.
+  auto d = ReadTextFile(base);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().code, ErrorCode::kIo);
+  EXPECT_EQ(d.error().message, base + ": cannot read: is a directory");
+  // A FIFO nobody writes to reads as empty instead of waiting forever.
+  const std::string fifo = base + "/fifo";
+  ASSERT_EQ(0, mkfifo(fifo.c_str(), 0600));
+  auto f = ReadTextFile(fifo);
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_EQ(*f, "");
+  // An endless device stops at the limit.
+  auto z = ReadTextFile("/dev/zero", 1 << 20);
+  ASSERT_FALSE(z.ok());
+  EXPECT_EQ(z.error().code, ErrorCode::kIo);
+  EXPECT_NE(z.error().message.find("/dev/zero: larger than 1 MiB"), std::string::npos);
+  // A regular file over the limit is refused by its size; one at the limit is read.
+  const std::string file = base + "/f";
+  const std::string text(1 << 20, 'x');
+  ASSERT_TRUE(WriteFileAtomic(file, text).ok());
+  EXPECT_EQ(*ReadTextFile(file, 1 << 20), text);
+  EXPECT_FALSE(ReadTextFile(file, (1 << 20) - 1).ok());
+  // Files whose size stat does not know (/proc) are read to the end.
+  auto proc = ReadTextFile("/proc/self/status");
+  ASSERT_TRUE(proc.ok());
+  EXPECT_NE(proc->find("Name:"), std::string::npos);
+  std::remove(file.c_str());
+  std::remove(fifo.c_str());
+  rmdir(dir);
 }
 
 TEST(Permutation, IsABijectionOnOddSizes) {
