@@ -110,6 +110,8 @@ int Main(int argc, char** argv) {
   } else {
     std::cout << "A: " << command->a << "\nB: " << command->b << "\n" << c.ToText();
   }
+  // A verdict nobody could read is no verdict: a full disk or closed pipe is an error.
+  if (!std::cout.flush()) return Fail(Error::Io("stdout: write error"));
   return c.within() ? 0 : static_cast<int>(ErrorCode::kToleranceExceeded);
 }
 

@@ -87,6 +87,15 @@ expect 2 "needs two profiles" "$compare" "$work/p.json"
 expect 2 "--max-ks" "$compare" "$work/p.json" "$work/p2.json" --max-ks 2
 expect 2 "--max-dedup" "$compare" "$work/p.json" "$work/p2.json" --max-dedup lots
 expect 3 "$work/none.json" "$compare" "$work/p.json" "$work/none.json"
+expect 3 "$work/tree: cannot read: is a directory" "$compare" "$work/tree" "$work/p.json"
+# A FIFO nobody writes to reads as empty input instead of hanging.
+mkfifo "$work/fifo"
+expect 4 "$work/fifo: invalid JSON" timeout 20 "$compare" "$work/fifo" "$work/p.json"
+# A verdict that cannot be written is an error, not a silent exit 0.
+"$compare" "$work/p.json" "$work/p2.json" --json >/dev/full 2>"$work/err"
+got=$?
+[ "$got" = 3 ] && grep -q "stdout: write error" "$work/err" ||
+  fail "compare to /dev/full exited $got: $(cat "$work/err")"
 printf '{"format": "sfsg-profile", "version": 1,' >"$work/truncated.json"
 expect 4 "$work/truncated.json: invalid JSON" "$compare" "$work/truncated.json" "$work/p.json"
 python3 - "$work" <<'EOF'
