@@ -1,6 +1,7 @@
 #include "fuse/block_store.h"
 
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <list>
 #include <map>
 #include <mutex>
@@ -27,9 +29,12 @@ class DiscardStore final : public BlockStore {
  public:
   int Get(uint64_t, uint64_t, std::byte*) const override { return 0; }
   int Put(uint64_t, uint64_t, const std::byte*) override { return 0; }
-  void DropFrom(uint64_t, uint64_t) override {}
+  int Reserve(uint64_t, uint64_t, uint64_t) override { return 0; }
+  void DropRange(uint64_t, uint64_t, uint64_t) override {}
   int Sync(uint64_t) override { return 0; }
   void Adopt(uint64_t, uint64_t) override {}
+  void AdoptReservation(uint64_t, uint64_t, uint64_t) override {}
+  uint64_t BlocksOf(uint64_t) const override { return 0; }
   uint64_t bytes_used() const override { return 0; }
   uint64_t limit_bytes() const override { return 0; }
   bool keeps_data() const override { return false; }
@@ -37,6 +42,55 @@ class DiscardStore final : public BlockStore {
 };
 
 using Block = std::array<std::byte, BlockStore::kBlockBytes>;
+
+uint64_t BlockNumber(uint64_t block) { return block; }
+template <typename T>
+uint64_t BlockNumber(const std::pair<const uint64_t, T>& entry) {
+  return entry.first;
+}
+
+// One inode's blocks: `stored` (a std::set of block numbers or a std::map from them)
+// and the reserved ranges, disjoint from the stored blocks.
+template <typename Stored>
+struct FileBlocks {
+  Stored stored;
+  RangeSet reserved;
+
+  uint64_t count() const { return stored.size() + reserved.total(); }
+
+  // Blocks of [first, end) neither stored nor reserved.
+  uint64_t Unallocated(uint64_t first, uint64_t end) const {
+    uint64_t taken = reserved.CountIn(first, end);
+    for (auto it = stored.lower_bound(first); it != stored.end() && BlockNumber(*it) < end; ++it)
+      ++taken;
+    return (end - first) - taken;
+  }
+
+  // Reserves the gaps between stored blocks in [first, end); returns the blocks added.
+  uint64_t AddReservation(uint64_t first, uint64_t end) {
+    uint64_t added = 0, cursor = first;
+    for (auto it = stored.lower_bound(first); it != stored.end() && BlockNumber(*it) < end; ++it) {
+      const uint64_t block = BlockNumber(*it);
+      if (block > cursor) added += reserved.Add(cursor, block);
+      cursor = block + 1;
+    }
+    if (cursor < end) added += reserved.Add(cursor, end);
+    return added;
+  }
+
+  // Forgets stored and reserved blocks in [first, end); returns how many there were.
+  uint64_t Drop(uint64_t first, uint64_t end) {
+    uint64_t dropped = reserved.Remove(first, end);
+    for (auto it = stored.lower_bound(first); it != stored.end() && BlockNumber(*it) < end;) {
+      it = stored.erase(it);
+      ++dropped;
+    }
+    return dropped;
+  }
+
+  // A block about to be stored: true when its space was reserved (and is now its own).
+  bool TakeReserved(uint64_t block) { return reserved.Remove(block, block + 1) != 0; }
+};
 
 class MemoryStore final : public BlockStore {
  public:
@@ -46,41 +100,60 @@ class MemoryStore final : public BlockStore {
     std::shared_lock lock(mutex_);
     const auto file = files_.find(ino);
     if (file == files_.end()) return 0;
-    const auto it = file->second.find(block);
-    if (it == file->second.end()) return 0;
+    const auto it = file->second.stored.find(block);
+    if (it == file->second.stored.end()) return 0;
     std::memcpy(out, it->second->data(), kBlockBytes);
     return 1;
   }
 
   int Put(uint64_t ino, uint64_t block, const std::byte* data) override {
     std::unique_lock lock(mutex_);
-    auto& slot = files_[ino][block];
+    File& file = files_[ino];
+    auto& slot = file.stored[block];
     if (!slot) {
-      if (limit_ && used_ + kBlockBytes > limit_) {
-        files_[ino].erase(block);
-        return -ENOSPC;
+      if (!file.TakeReserved(block)) {
+        if (limit_ && used_ + kBlockBytes > limit_) {
+          file.stored.erase(block);
+          if (file.count() == 0) files_.erase(ino);
+          return -ENOSPC;
+        }
+        used_ += kBlockBytes;
       }
       slot = std::make_unique<Block>();
-      used_ += kBlockBytes;
     }
     std::memcpy(slot->data(), data, kBlockBytes);
     return 0;
   }
 
-  void DropFrom(uint64_t ino, uint64_t first_block) override {
+  int Reserve(uint64_t ino, uint64_t first_block, uint64_t end_block) override {
+    std::unique_lock lock(mutex_);
+    if (first_block >= end_block) return 0;
+    File& file = files_[ino];
+    const uint64_t fresh = file.Unallocated(first_block, end_block);
+    if (limit_ && (fresh > limit_ / kBlockBytes || used_ + fresh * kBlockBytes > limit_)) {
+      if (file.count() == 0) files_.erase(ino);
+      return -ENOSPC;
+    }
+    used_ += file.AddReservation(first_block, end_block) * kBlockBytes;
+    return 0;
+  }
+
+  void DropRange(uint64_t ino, uint64_t first_block, uint64_t end_block) override {
     std::unique_lock lock(mutex_);
     const auto file = files_.find(ino);
     if (file == files_.end()) return;
-    auto it = file->second.lower_bound(first_block);
-    while (it != file->second.end()) {
-      it = file->second.erase(it);
-      used_ -= kBlockBytes;
-    }
-    if (file->second.empty()) files_.erase(file);
+    used_ -= file->second.Drop(first_block, end_block) * kBlockBytes;
+    if (file->second.count() == 0) files_.erase(file);
   }
 
   int Sync(uint64_t) override { return 0; }
   void Adopt(uint64_t, uint64_t) override {}
+  void AdoptReservation(uint64_t, uint64_t, uint64_t) override {}
+  uint64_t BlocksOf(uint64_t ino) const override {
+    std::shared_lock lock(mutex_);
+    const auto file = files_.find(ino);
+    return file == files_.end() ? 0 : file->second.count();
+  }
   uint64_t bytes_used() const override {
     std::shared_lock lock(mutex_);
     return used_;
@@ -90,8 +163,9 @@ class MemoryStore final : public BlockStore {
   std::string kind() const override { return "memory"; }
 
  private:
+  using File = FileBlocks<std::map<uint64_t, std::unique_ptr<Block>>>;
   mutable std::shared_mutex mutex_;
-  std::unordered_map<uint64_t, std::map<uint64_t, std::unique_ptr<Block>>> files_;
+  std::unordered_map<uint64_t, File> files_;
   uint64_t used_ = 0;
   const uint64_t limit_;
 };
@@ -125,7 +199,7 @@ class DirStore final : public BlockStore {
   int Get(uint64_t ino, uint64_t block, std::byte* out) const override {
     std::shared_lock lock(mutex_);
     const auto it = files_.find(ino);
-    if (it == files_.end() || !it->second.count(block)) return 0;
+    if (it == files_.end() || !it->second.stored.count(block)) return 0;
     if (any_lost_.load(std::memory_order_relaxed) && IsLost(ino))
       return Failed(PathOf(ino) + " was removed under the mount; its data is lost", ENOENT);
     Lease fd(this, ino, /*create=*/false);
@@ -138,9 +212,10 @@ class DirStore final : public BlockStore {
 
   int Put(uint64_t ino, uint64_t block, const std::byte* data) override {
     std::unique_lock lock(mutex_);
-    std::set<uint64_t>& blocks = files_[ino];
-    const bool fresh = !blocks.count(block);
-    if (fresh && limit_ && used_ + kBlockBytes > limit_) return -ENOSPC;
+    File& file = files_[ino];
+    const bool fresh = !file.stored.count(block);
+    const bool reserved = fresh && file.reserved.Contains(block);
+    if (fresh && !reserved && limit_ && used_ + kBlockBytes > limit_) return -ENOSPC;
     Lease fd(this, ino, /*create=*/true);
     if (fd.fd < 0) return Failed("cannot open " + PathOf(ino));
     const ssize_t n = ::pwrite(fd.fd, data, kBlockBytes, static_cast<off_t>(block * kBlockBytes));
@@ -149,28 +224,56 @@ class DirStore final : public BlockStore {
       return Failed("cannot write " + PathOf(ino));
     }
     if (fresh) {
-      blocks.insert(block);
-      used_ += kBlockBytes;
+      file.stored.insert(block);
+      if (!file.TakeReserved(block)) used_ += kBlockBytes;
     }
     return 0;
   }
 
-  void DropFrom(uint64_t ino, uint64_t first_block) override {
+  // The disk under PATH is reserved too (fallocate of the data file), so a full disk
+  // cannot fail a write into the range later either.
+  int Reserve(uint64_t ino, uint64_t first_block, uint64_t end_block) override {
+    std::unique_lock lock(mutex_);
+    if (first_block >= end_block) return 0;
+    File& file = files_[ino];
+    const uint64_t fresh = file.Unallocated(first_block, end_block);
+    if (fresh == 0) return 0;
+    if (limit_ && (fresh > limit_ / kBlockBytes || used_ + fresh * kBlockBytes > limit_))
+      return -ENOSPC;
+    if (end_block - first_block >
+        static_cast<uint64_t>(std::numeric_limits<off_t>::max()) / kBlockBytes)
+      return -EFBIG;
+    Lease fd(this, ino, /*create=*/true);
+    if (fd.fd < 0) return Failed("cannot open " + PathOf(ino));
+    if (::fallocate(fd.fd, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(first_block * kBlockBytes),
+                    static_cast<off_t>((end_block - first_block) * kBlockBytes)) != 0) {
+      if (errno == ENOSPC || errno == EDQUOT || errno == EFBIG) return -ENOSPC;
+      if (errno != EOPNOTSUPP) return Failed("cannot reserve space in " + PathOf(ino));
+    }
+    used_ += file.AddReservation(first_block, end_block) * kBlockBytes;
+    return 0;
+  }
+
+  void DropRange(uint64_t ino, uint64_t first_block, uint64_t end_block) override {
     std::unique_lock lock(mutex_);
     const auto it = files_.find(ino);
     if (it == files_.end()) return;
-    std::set<uint64_t>& blocks = it->second;
-    for (auto b = blocks.lower_bound(first_block); b != blocks.end();) {
-      b = blocks.erase(b);
-      used_ -= kBlockBytes;
-    }
+    used_ -= it->second.Drop(first_block, end_block) * kBlockBytes;
     const std::string path = PathOf(ino);
-    if (first_block == 0) {
+    if (first_block == 0 && end_block == RangeSet::kNoEnd) {
       CloseIdle(ino);
       ::unlink(path.c_str());
       files_.erase(it);
-    } else {
+    } else if (end_block == RangeSet::kNoEnd) {
       (void)::truncate(path.c_str(), static_cast<off_t>(first_block * kBlockBytes));
+    } else if (first_block < end_block) {
+      // Give the disk back; the index already says the blocks are gone, so a file system
+      // that cannot punch holes only keeps the space.
+      Lease fd(this, ino, /*create=*/false);
+      if (fd.fd >= 0)
+        (void)::fallocate(fd.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                          static_cast<off_t>(first_block * kBlockBytes),
+                          static_cast<off_t>((end_block - first_block) * kBlockBytes));
     }
   }
 
@@ -180,7 +283,7 @@ class DirStore final : public BlockStore {
   int Sync(uint64_t ino) override {
     std::shared_lock lock(mutex_);
     const auto it = files_.find(ino);
-    if (it == files_.end() || it->second.empty()) return 0;
+    if (it == files_.end() || it->second.stored.empty()) return 0;
     Lease fd(this, ino, /*create=*/false);
     if (fd.fd < 0) return Failed("cannot open " + PathOf(ino) + " to sync it");
     struct stat st;
@@ -194,17 +297,27 @@ class DirStore final : public BlockStore {
 
   void Adopt(uint64_t ino, uint64_t block) override {
     std::unique_lock lock(mutex_);
-    if (files_[ino].insert(block).second) used_ += kBlockBytes;
+    File& file = files_[ino];
+    if (file.stored.insert(block).second && !file.TakeReserved(block)) used_ += kBlockBytes;
   }
 
-  void ForgetFrom(uint64_t ino, uint64_t first_block) override {
+  void AdoptReservation(uint64_t ino, uint64_t first_block, uint64_t end_block) override {
+    std::unique_lock lock(mutex_);
+    if (first_block < end_block)
+      used_ += files_[ino].AddReservation(first_block, end_block) * kBlockBytes;
+  }
+
+  void ForgetRange(uint64_t ino, uint64_t first_block, uint64_t end_block) override {
     std::unique_lock lock(mutex_);
     const auto it = files_.find(ino);
     if (it == files_.end()) return;
-    for (auto b = it->second.lower_bound(first_block); b != it->second.end();) {
-      b = it->second.erase(b);
-      used_ -= kBlockBytes;
-    }
+    used_ -= it->second.Drop(first_block, end_block) * kBlockBytes;
+  }
+
+  uint64_t BlocksOf(uint64_t ino) const override {
+    std::shared_lock lock(mutex_);
+    const auto it = files_.find(ino);
+    return it == files_.end() ? 0 : it->second.count();
   }
 
   uint64_t bytes_used() const override {
@@ -292,8 +405,9 @@ class DirStore final : public BlockStore {
     return -EIO;
   }
 
+  using File = FileBlocks<std::set<uint64_t>>;
   mutable std::shared_mutex mutex_;
-  std::unordered_map<uint64_t, std::set<uint64_t>> files_;  // ino -> blocks stored
+  std::unordered_map<uint64_t, File> files_;  // ino -> blocks stored and reserved
   uint64_t used_ = 0;
   mutable std::mutex fd_mutex_;
   mutable std::unordered_map<uint64_t, OpenFile> fds_;
@@ -318,6 +432,57 @@ class DirStore final : public BlockStore {
 };
 
 }  // namespace
+
+uint64_t RangeSet::Add(uint64_t first, uint64_t end) {
+  if (first >= end) return 0;
+  const uint64_t added = (end - first) - CountIn(first, end);
+  auto it = ranges_.upper_bound(first);
+  if (it != ranges_.begin()) {
+    const auto before = std::prev(it);
+    if (before->second >= first) {
+      first = before->first;
+      end = std::max(end, before->second);
+      it = ranges_.erase(before);
+    }
+  }
+  while (it != ranges_.end() && it->first <= end) {
+    end = std::max(end, it->second);
+    it = ranges_.erase(it);
+  }
+  ranges_.emplace(first, end);
+  total_ += added;
+  return added;
+}
+
+uint64_t RangeSet::Remove(uint64_t first, uint64_t end) {
+  if (first >= end) return 0;
+  uint64_t removed = 0;
+  auto it = ranges_.upper_bound(first);
+  if (it != ranges_.begin() && std::prev(it)->second > first) --it;
+  while (it != ranges_.end() && it->first < end) {
+    const uint64_t start = it->first, stop = it->second;
+    it = ranges_.erase(it);
+    removed += std::min(stop, end) - std::max(start, first);
+    if (start < first) ranges_.emplace(start, first);
+    if (stop > end) ranges_.emplace(end, stop);
+  }
+  total_ -= removed;
+  return removed;
+}
+
+bool RangeSet::Contains(uint64_t value) const {
+  auto it = ranges_.upper_bound(value);
+  return it != ranges_.begin() && value < std::prev(it)->second;
+}
+
+uint64_t RangeSet::CountIn(uint64_t first, uint64_t end) const {
+  uint64_t count = 0;
+  auto it = ranges_.upper_bound(first);
+  if (it != ranges_.begin() && std::prev(it)->second > first) --it;
+  for (; it != ranges_.end() && it->first < end; ++it)
+    if (first < end) count += std::min(it->second, end) - std::max(it->first, first);
+  return count;
+}
 
 std::unique_ptr<BlockStore> MakeDiscardStore() { return std::make_unique<DiscardStore>(); }
 

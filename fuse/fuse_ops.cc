@@ -1,11 +1,13 @@
 #include "fuse/fuse_ops.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cstring>
 #include <exception>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -111,6 +113,17 @@ void ReplyEntryOrError(fuse_req_t req, Timed& t, int rc, const struct stat& st) 
   } else {
     ReplyEntry(req, st);
   }
+}
+
+// Whether the process behind a request holds CAP_FSETID (its /proc status; asked only
+// when a write meets a setuid or setgid file).
+bool HasFsetid(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("CapEff:", 0) == 0)
+      return (std::stoull(line.substr(7), nullptr, 16) >> CAP_FSETID) & 1;
+  return false;
 }
 
 RequestContext Context(fuse_req_t req) {
@@ -304,8 +317,18 @@ void OpWrite(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t
   Guard(req, "write", [&] {
     Timed t(req, Op::kWrite);
     size_t done = 0;
+    const pid_t pid = fuse_req_ctx(req)->pid;
+    bool dropped_setid = false;
     const int rc = State(req).fs->Write(ino, static_cast<uint64_t>(offset),
-                                        {reinterpret_cast<const std::byte*>(buf), size}, &done);
+                                        {reinterpret_cast<const std::byte*>(buf), size}, &done,
+                                        [pid, &dropped_setid] {
+                                          const bool keep = HasFsetid(pid);
+                                          dropped_setid = !keep;
+                                          return keep;
+                                        });
+    // The kernel only refetches size and times after a write: tell it the mode changed.
+    if (dropped_setid && State(req).session != nullptr)
+      fuse_lowlevel_notify_inval_inode(State(req).session, ino, -1, 0);
     if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
     fuse_reply_write(req, done);
   });

@@ -59,6 +59,9 @@ class HandleTable {
 // What fuse_req_userdata points to.
 struct ServeState {
   ShadowFs* fs = nullptr;
+  // For notifications from request handlers (set by whoever made the session; may stay
+  // null, then the kernel's cached mode is not refreshed after a write drops setuid).
+  fuse_session* session = nullptr;
   ServeOptions options;
   HandleTable handles;
 };

@@ -25,6 +25,12 @@ bool TimeFromJson(const Json& j, timespec* t) {
   return true;
 }
 
+Json HolesToJson(const RangeSet& holes) {
+  Json out = Json::array();
+  for (const auto& [first, end] : holes.ranges()) out.push_back(Json::array({first, end}));
+  return out;
+}
+
 }  // namespace
 
 template <typename T>
@@ -55,7 +61,8 @@ Json NodeToJson(uint64_t ino, const OverlayNode& n) {
           {"base_limit", n.base_limit},
           {"class", n.content_class},
           {"key", n.file_key},
-          {"link", n.link_target}};
+          {"link", n.link_target},
+          {"holes", HolesToJson(n.holes)}};
 }
 
 Result<OverlayNode> NodeFromJson(const Json& r, uint64_t* ino) {
@@ -78,6 +85,17 @@ Result<OverlayNode> NodeFromJson(const Json& r, uint64_t* ino) {
     n.content_class = JournalUnsigned<uint16_t>(r, "class");
     n.file_key = JournalUnsigned<uint64_t>(r, "key");
     n.link_target = r.at("link").get<std::string>();
+    if (r.contains("holes")) {  // absent in journals written before holes existed
+      const Json& holes = r.at("holes");
+      if (!holes.is_array()) return Error::BadInput("journal: \"holes\" is not an array");
+      for (const Json& h : holes) {
+        if (!h.is_array() || h.size() != 2 || !h[0].is_number_unsigned() ||
+            !h[1].is_number_unsigned())
+          return Error::BadInput("journal: bad hole for inode " + std::to_string(*ino));
+        const uint64_t first = h[0].get<uint64_t>(), end = h[1].get<uint64_t>();
+        n.holes.Add(first, std::min(end, n.base_limit));
+      }
+    }
     if (n.kind == NodeKind::kDirectory) n.dir = std::make_unique<DirState>();
     return n;
   } catch (const std::exception& e) {  // Json::exception or JournalUnsigned's
@@ -200,8 +218,9 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& dir, const Jso
       if (!have_header) {
         if (!record.is_object() || record.value("format", "") != "sfsg-overlay")
           return Error::BadInput(path + ":1: not an sfsg overlay journal");
+        // Not malformed: unusable for this shadow (exit 3, as the man page says).
         if (record.value("identity", Json()) != identity)
-          return Error::BadInput(
+          return Error::Io(
               path +
               ": written by a shadow with another profile, seed, size or content generator (" +
               record.value("identity", Json()).dump() +
@@ -265,13 +284,18 @@ int Journal::Append(const Json& records) {
 // A journal removed under the mount (its directory deleted) still takes writes through
 // the open descriptor, but a remount could never read them: that is not durable.
 int Journal::Sync() {
-  struct stat st;
-  if (::fstat(fd_, &st) != 0 || st.st_nlink == 0) {
-    if (!failure_logged_.exchange(true, std::memory_order_relaxed))
-      spdlog::error("overlay: the journal was removed under the mount; writes are not durable");
-    return -EIO;
-  }
+  if (const int rc = CheckAlive(); rc != 0) return rc;
   return ::fdatasync(fd_) == 0 ? 0 : -EIO;
+}
+
+int Journal::CheckAlive() {
+  if (lost_.load(std::memory_order_relaxed)) return -EIO;
+  struct stat st;
+  if (::fstat(fd_, &st) == 0 && st.st_nlink > 0) return 0;
+  lost_.store(true, std::memory_order_relaxed);
+  if (!failure_logged_.exchange(true, std::memory_order_relaxed))
+    spdlog::error("overlay: the journal was removed under the mount; changes fail with EIO");
+  return -EIO;
 }
 
 }  // namespace sfsg

@@ -3,7 +3,8 @@
 // Nodes: a record for every inode whose metadata differs from the synthetic one (a
 // chmod, a write, a link) and for every inode a client created. Directories carry
 // the names added to them and the synthetic names hidden in them (whiteouts). File
-// bytes live in a BlockStore; synthetic content stays valid below `base_limit`.
+// bytes live in a BlockStore; synthetic content stays valid below `base_limit`, except in
+// punched `holes`, which read as zeros and take no space.
 //
 // Durability (dir mode): each mutation appends one JSON line to PATH/journal.jsonl
 // describing the resulting state of the nodes and entries it touched; a remount replays
@@ -25,6 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "fuse/block_store.h"
 #include "generator/namespace.h"
 #include "generator/util/json_io.h"
 #include "generator/util/status.h"
@@ -49,8 +51,10 @@ struct OverlayNode {
   uint32_t uid = 0, gid = 0, nlink = 1;
   uint64_t size_bytes = 0;
   timespec atime{}, mtime{}, ctime{};
-  bool synthetic = false;   // a synthetic inode with local changes
-  uint64_t base_limit = 0;  // synthetic content is valid below this offset
+  bool synthetic = false;      // a synthetic inode with local changes
+  uint64_t base_limit = 0;     // synthetic content is valid below this offset
+  RangeSet holes;              // byte ranges below base_limit punched out of that content
+  uint64_t stored_blocks = 0;  // blocks the store holds or reserves (not journaled)
   uint16_t content_class = 0;
   uint64_t file_key = 0;
   std::string link_target;
@@ -67,6 +71,10 @@ class Journal {
   // Appends one line (one mutation). 0 or -EIO/-ENOSPC.
   int Append(const Json& records);
   int Sync();
+  // -EIO once the journal has been removed under the mount (its directory deleted),
+  // logged once and then remembered, else 0. One fstat(2).
+  int CheckAlive();
+  bool lost() const { return lost_.load(std::memory_order_relaxed); }
   // Records after the header, in order; torn or corrupt lines are counted, not applied.
   const std::vector<Json>& replayed() const { return replayed_; }
   uint64_t torn_lines() const { return torn_lines_; }
@@ -74,6 +82,7 @@ class Journal {
  private:
   int fd_ = -1;
   std::atomic<bool> failure_logged_{false};  // a journal failure was logged once
+  std::atomic<bool> lost_{false};            // the journal was found removed
   std::vector<Json> replayed_;
   uint64_t torn_lines_ = 0;
 };

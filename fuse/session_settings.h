@@ -9,7 +9,7 @@ namespace sfsg {
 
 // max_background requests in flight (congestion at 3/4 of it), requests of up to
 // request_bytes, readdirplus always, parallel directory operations, asynchronous
-// direct I/O, and no writeback cache.
+// direct I/O, no writeback cache, and setuid/setgid clearing left to the kernel.
 inline void ApplySessionSettings(fuse_conn_info* conn, unsigned max_background,
                                  unsigned request_bytes) {
   conn->max_background = max_background;
@@ -28,6 +28,10 @@ inline void ApplySessionSettings(fuse_conn_info* conn, unsigned max_background,
   // (which opens the mountpoint to see whether it is dead) leaves the dead mount behind
   // after a kill -9. Directories are opened the ordinary way.
   conn->want &= ~static_cast<unsigned>(FUSE_CAP_WRITEBACK_CACHE);
+  // setuid/setgid after a write, truncate or chown: cleared by the kernel (a setattr of
+  // the mode when the caller lacks CAP_FSETID), which keeps its cached mode right; libfuse
+  // would otherwise ask for FUSE_CAP_HANDLE_KILLPRIV and leave it to the server.
+  conn->want &= ~static_cast<unsigned>(FUSE_CAP_HANDLE_KILLPRIV);
 }
 
 }  // namespace sfsg

@@ -95,6 +95,8 @@ Status ShadowFs::Replay() {
   }
   replaying_ = false;
   pending_ = Json::array();
+  for (auto& [ino, node] : nodes_) node.stored_blocks = store_->BlocksOf(ino);
+  RecountLocked();
   overlay_touched_ = !nodes_.empty();
   overlay_nodes_ = nodes_.size();
   return Status::Ok();
@@ -133,6 +135,13 @@ Status ShadowFs::ReplayLine(const Json& line, const std::string& where) {
       }
     } else if (op == "drop") {
       store_->ForgetFrom(JournalUnsigned<uint64_t>(r, "ino"), JournalUnsigned<uint64_t>(r, "from"));
+    } else if (op == "punch") {
+      store_->ForgetRange(JournalUnsigned<uint64_t>(r, "ino"), JournalUnsigned<uint64_t>(r, "from"),
+                          JournalUnsigned<uint64_t>(r, "to"));
+    } else if (op == "reserve") {
+      store_->AdoptReservation(JournalUnsigned<uint64_t>(r, "ino"),
+                               JournalUnsigned<uint64_t>(r, "from"),
+                               JournalUnsigned<uint64_t>(r, "to"));
     } else if (op == "free") {
       FreeLocked(JournalUnsigned<uint64_t>(r, "ino"));
     } else {
@@ -156,7 +165,7 @@ void ShadowFs::SyntheticStat(const NodeAttr& attr, struct stat* st) const {
   st->st_ctim = FromNs(attr.ctime_ns);
 }
 
-int ShadowFs::AttrLocked(uint64_t ino, struct stat* st) const {
+int ShadowFs::BaseAttr(uint64_t ino, struct stat* st) const {
   std::memset(st, 0, sizeof(*st));
   st->st_ino = ino;
   st->st_blksize = 4096;
@@ -174,29 +183,49 @@ int ShadowFs::AttrLocked(uint64_t ino, struct stat* st) const {
     st->st_mtim = st->st_ctim = st->st_atim = FromNs(static_cast<int64_t>(started_unix_ * 1e9));
     return 0;
   }
-  const auto it = nodes_.find(ino);
-  if (it != nodes_.end()) {
-    const OverlayNode& n = it->second;
-    if (n.freed) return -ENOENT;
-    st->st_mode = TypeBits(n.kind) | n.mode;
-    st->st_nlink = n.nlink;
-    st->st_uid = n.uid;
-    st->st_gid = n.gid;
-    st->st_size = static_cast<off_t>(n.size_bytes);
-    st->st_atim = n.atime;
-    st->st_mtim = n.mtime;
-    st->st_ctim = n.ctime;
-  } else {
-    const auto attr = ns_->GetAttr(ino);
-    if (!attr) return -ENOENT;
-    SyntheticStat(*attr, st);
-  }
-  st->st_blocks = (st->st_size + 511) / 512;
+  const auto attr = ns_->GetAttr(ino);
+  if (!attr) return -ENOENT;
+  SyntheticStat(*attr, st);
   return 0;
 }
 
+int ShadowFs::AttrLocked(uint64_t ino, struct stat* st) const {
+  const auto it = nodes_.find(ino);
+  if (it == nodes_.end()) return BaseAttr(ino, st);
+  const OverlayNode& n = it->second;
+  if (n.freed) return -ENOENT;
+  std::memset(st, 0, sizeof(*st));
+  st->st_ino = ino;
+  st->st_blksize = 4096;
+  st->st_mode = TypeBits(n.kind) | n.mode;
+  st->st_nlink = n.nlink;
+  st->st_uid = n.uid;
+  st->st_gid = n.gid;
+  st->st_size = static_cast<off_t>(n.size_bytes);
+  st->st_atim = n.atime;
+  st->st_mtim = n.mtime;
+  st->st_ctim = n.ctime;
+  if (n.kind == NodeKind::kFile) {
+    // What is stored or reserved (beyond the end too, as fallocate KEEP_SIZE leaves it)
+    // plus the synthetic content still underneath, counted as allocated; the two overlap
+    // where a synthetic block was overwritten, so their sum stops at the whole file.
+    const uint64_t stored = n.stored_blocks * 8;
+    const uint64_t whole = (n.size_bytes + 4095) / 4096 * 8;
+    const uint64_t held = stored + (SyntheticBytes(n) + 511) / 512;
+    st->st_blocks = static_cast<blkcnt_t>(std::max(stored, std::min(whole, held)));
+  } else {
+    st->st_blocks = (st->st_size + 511) / 512;
+  }
+  return 0;
+}
+
+uint64_t ShadowFs::SyntheticBytes(const OverlayNode& node) {
+  if (!node.synthetic || node.kind != NodeKind::kFile || node.freed) return 0;
+  return node.base_limit - std::min(node.base_limit, node.holes.total());
+}
+
 int ShadowFs::GetAttr(uint64_t ino, struct stat* st) const {
-  if (!overlay_touched_.load(std::memory_order_acquire)) return AttrLocked(ino, st);
+  if (!overlay_touched_.load(std::memory_order_acquire)) return BaseAttr(ino, st);
   std::shared_lock lock(mutex_);
   return AttrLocked(ino, st);
 }
@@ -209,7 +238,7 @@ bool ShadowFs::IsDirLocked(uint64_t ino) const {
   return attr && attr->kind == NodeKind::kDirectory;
 }
 
-int ShadowFs::LookupLocked(uint64_t parent, std::string_view name, uint64_t* ino) const {
+int ShadowFs::BaseLookup(uint64_t parent, std::string_view name, uint64_t* ino) const {
   if (name.size() > kMaxNameBytes) return -ENAMETOOLONG;
   if (parent == kControlIno) {
     for (uint64_t i = 0; i < kControlFiles; ++i)
@@ -217,6 +246,17 @@ int ShadowFs::LookupLocked(uint64_t parent, std::string_view name, uint64_t* ino
     return -ENOENT;
   }
   if (parent == Namespace::kRootIno && name == ".sfsg") return *ino = kControlIno, 0;
+  const auto attr = ns_->Lookup(parent, name);
+  if (!attr) {
+    const auto dir = ns_->GetAttr(parent);
+    return dir && dir->kind == NodeKind::kDirectory ? -ENOENT : -ENOTDIR;
+  }
+  *ino = attr->ino;
+  return 0;
+}
+
+int ShadowFs::LookupLocked(uint64_t parent, std::string_view name, uint64_t* ino) const {
+  if (name.size() > kMaxNameBytes) return -ENAMETOOLONG;
   const auto it = nodes_.find(parent);
   if (it != nodes_.end()) {
     if (it->second.freed) return -ENOENT;
@@ -227,16 +267,16 @@ int ShadowFs::LookupLocked(uint64_t parent, std::string_view name, uint64_t* ino
     if (d.whiteouts.count(std::string(name))) return -ENOENT;
     if (!it->second.synthetic) return -ENOENT;
   }
-  const auto attr = ns_->Lookup(parent, name);
-  if (!attr) return IsDirLocked(parent) ? -ENOENT : -ENOTDIR;
-  *ino = attr->ino;
-  return 0;
+  return BaseLookup(parent, name, ino);
 }
 
 int ShadowFs::Lookup(uint64_t parent, std::string_view name, struct stat* st) const {
-  std::shared_lock lock(mutex_, std::defer_lock);
-  if (overlay_touched_.load(std::memory_order_acquire)) lock.lock();
   uint64_t ino = 0;
+  if (!overlay_touched_.load(std::memory_order_acquire)) {
+    if (const int rc = BaseLookup(parent, name, &ino); rc != 0) return rc;
+    return BaseAttr(ino, st);
+  }
+  std::shared_lock lock(mutex_);
   if (const int rc = LookupLocked(parent, name, &ino); rc != 0) return rc;
   return AttrLocked(ino, st);
 }
@@ -331,8 +371,12 @@ int ShadowFs::Open(uint64_t ino, int flags) {
   if (const int rc = AttrLocked(ino, &st); rc != 0) return rc;
   if (S_ISDIR(st.st_mode)) return -EISDIR;
   const bool writable = (flags & O_ACCMODE) != O_RDONLY;
-  if (IsControl(ino)) return writable ? -EACCES : 0;
-  if ((flags & O_TRUNC) && writable && S_ISREG(st.st_mode)) {
+  if (IsControl(ino)) return writable || (flags & O_TRUNC) ? -EACCES : 0;
+  if (writable || (flags & O_TRUNC))
+    if (const int rc = CheckOverlay(); rc != 0) return rc;
+  // O_TRUNC truncates whatever the access mode, as on Linux filesystems (the kernel has
+  // checked write permission; with atomic_o_trunc it leaves the truncation to open).
+  if ((flags & O_TRUNC) && S_ISREG(st.st_mode)) {
     OverlayNode* node = Materialize(ino);
     if (const int rc = TruncateLocked(ino, *node, 0); rc != 0) return rc;
     if (const int rc = Persist({ino}); rc != 0) return rc;
@@ -363,6 +407,14 @@ int ShadowFs::ReadBlock(uint64_t ino, const OverlayNode& node, uint64_t block,
     const uint64_t valid = node.base_limit - start;
     if (valid < BlockStore::kBlockBytes)
       std::memset(out + valid, 0, BlockStore::kBlockBytes - valid);
+    const uint64_t end = start + BlockStore::kBlockBytes;
+    const auto& holes = node.holes.ranges();
+    auto hole = holes.upper_bound(start);
+    if (hole != holes.begin() && std::prev(hole)->second > start) --hole;
+    for (; hole != holes.end() && hole->first < end; ++hole) {
+      const uint64_t from = std::max(hole->first, start), to = std::min(hole->second, end);
+      std::memset(out + (from - start), 0, to - from);
+    }
   } else {
     std::memset(out, 0, BlockStore::kBlockBytes);
   }
@@ -430,14 +482,27 @@ int ShadowFs::ReadResolved(const NodeAttr& attr, uint64_t offset, std::span<std:
 int ShadowFs::StatFs(struct statvfs* st) const {
   std::memset(st, 0, sizeof(*st));
   const uint64_t block = 4096;
-  const uint64_t used = ns_->total_bytes() + store_->bytes_used();
+  const uint64_t synthetic = ns_->total_bytes();
+  const uint64_t stored = store_->bytes_used();
+  // Synthetic bytes of deleted, truncated or punched files no longer count.
+  const uint64_t used =
+      synthetic - std::min(synthetic, released_synthetic_bytes_.load(std::memory_order_relaxed)) +
+      stored;
   const uint64_t capacity = std::max(config_.capacity_bytes, used);
   st->f_bsize = st->f_frsize = block;
   st->f_blocks = capacity / block;
-  st->f_bfree = st->f_bavail = (capacity - used) / block;
-  const uint64_t inodes = ns_->dir_count() + ns_->entry_count() + 1;
-  st->f_files = std::max<uint64_t>(inodes * 2, inodes + (uint64_t{1} << 20));
-  st->f_ffree = st->f_favail = st->f_files - inodes;
+  uint64_t free_blocks = (capacity - used) / block;
+  // Never more than the overlay can still take: writes fail with ENOSPC beyond it.
+  if (const uint64_t limit = store_->limit_bytes(); limit != 0)
+    free_blocks = std::min(free_blocks, (limit - std::min(limit, stored)) / block);
+  st->f_bfree = st->f_bavail = free_blocks;
+  const uint64_t synthetic_inodes = ns_->dir_count() + ns_->entry_count() + 1;
+  const int64_t live =
+      static_cast<int64_t>(synthetic_inodes) + created_inodes_.load(std::memory_order_relaxed) -
+      static_cast<int64_t>(freed_synthetic_inodes_.load(std::memory_order_relaxed));
+  const uint64_t inodes = static_cast<uint64_t>(std::max<int64_t>(live, 1));
+  st->f_files = std::max<uint64_t>(synthetic_inodes * 2, synthetic_inodes + (uint64_t{1} << 20));
+  st->f_ffree = st->f_favail = st->f_files - std::min(st->f_files, inodes);
   st->f_namemax = kMaxNameBytes;
   return 0;
 }

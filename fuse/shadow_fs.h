@@ -7,7 +7,13 @@
 //
 // Thread-safety: all methods are thread-safe. Reads of unmodified synthetic files
 // take no lock and allocate nothing; anything touching the overlay takes a shared
-// (lookups, reads) or exclusive (mutations) lock.
+// (lookups, reads) or exclusive (mutations) lock. Until the first mutation
+// (`overlay_touched_` false) GetAttr, Lookup and Read answer from the namespace alone
+// and never read `nodes_`, which that first mutation may be filling concurrently.
+//
+// dir mode: once the overlay directory is found removed (its journal unlinked), every
+// mutation fails with EIO. Metadata operations, opens for writing, fallocate and fsync
+// check each time (one fstat); writes at most every kAliveCheckIntervalNs.
 #pragma once
 
 #include <sys/stat.h>
@@ -60,6 +66,7 @@ class ShadowFs {
  public:
   static constexpr uint64_t kMaxFileBytes = uint64_t{1} << 60;
   static constexpr size_t kMaxNameBytes = 255;
+  static constexpr int64_t kAliveCheckIntervalNs = 100'000'000;
 
   // Replays the journal when `store` is a dir store. Errors: a journal that does not
   // belong to this shadow, or is corrupt before its last line.
@@ -83,7 +90,11 @@ class ShadowFs {
   // (ns().GetAttr): while the overlay is untouched, no namespace descent per read.
   int ReadResolved(const NodeAttr& attr, uint64_t offset, std::span<std::byte> buf,
                    size_t* done) const;
-  int Write(uint64_t ino, uint64_t offset, std::span<const std::byte> data, size_t* done);
+  // `writer_has_fsetid` is asked (only when the file is setuid, or setgid and group
+  // executable) whether the writer holds CAP_FSETID; without it those bits are cleared,
+  // as the kernel would. Empty: the bits are kept.
+  int Write(uint64_t ino, uint64_t offset, std::span<const std::byte> data, size_t* done,
+            const std::function<bool()>& writer_has_fsetid = {});
   int Create(uint64_t parent, std::string_view name, uint32_t mode, const RequestContext& ctx,
              struct stat* st);
   int Mkdir(uint64_t parent, std::string_view name, uint32_t mode, const RequestContext& ctx,
@@ -117,6 +128,10 @@ class ShadowFs {
   Status Replay();
   Status ReplayLine(const Json& line, const std::string& where);  // mutex_ held
 
+  // The synthetic and control view only, never `nodes_`: no lock needed.
+  int BaseAttr(uint64_t ino, struct stat* st) const;
+  int BaseLookup(uint64_t parent, std::string_view name, uint64_t* ino) const;
+
   // All below REQUIRE mutex_ held (shared for const, exclusive otherwise).
   int AttrLocked(uint64_t ino, struct stat* st) const;
   void SyntheticStat(const NodeAttr& attr, struct stat* st) const;
@@ -133,7 +148,20 @@ class ShadowFs {
   // One block as a client sees it: the overlay's copy, else the base content. 0 or -EIO.
   int ReadBlock(uint64_t ino, const OverlayNode& node, uint64_t block, std::byte* out) const;
   int TruncateLocked(uint64_t ino, OverlayNode& node, uint64_t size);
+  // Zeros [offset, end) (end <= size): synthetic bytes become a hole, stored blocks are
+  // dropped or zeroed in place. Takes no space. 0 or -EIO.
+  int PunchLocked(uint64_t ino, OverlayNode& node, uint64_t offset, uint64_t end);
   void FreeLocked(uint64_t ino);
+  // Synthetic bytes still backing a node (its base content minus holes).
+  static uint64_t SyntheticBytes(const OverlayNode& node);
+  // After the store changed ino's blocks: st_blocks and the released synthetic bytes.
+  void Refresh(uint64_t ino, OverlayNode& node, uint64_t synthetic_before);
+  // Counters statfs reports, rebuilt from nodes_ after a journal replay.
+  void RecountLocked();
+  // dir mode: -EIO once the overlay directory has been removed, else 0 (one fstat).
+  int CheckOverlay();
+  // The same for writes, at most once per kAliveCheckIntervalNs (coarse clock).
+  int CheckOverlayOnCadence();
   // Appends the pending entry/block records plus the state of `nodes` as one journal
   // line (dir mode), and refreshes the lock-free flags. 0 or a negative errno.
   int Persist(std::initializer_list<uint64_t> nodes);
@@ -155,6 +183,12 @@ class ShadowFs {
   Json pending_ = Json::array();  // journal records of the mutation in progress
   bool replaying_ = false;
   std::atomic<uint64_t> overlay_nodes_{0};
+  // For statfs: synthetic bytes no file uses any more (deleted, truncated, punched),
+  // inodes created through the overlay and alive, synthetic inodes freed.
+  std::atomic<uint64_t> released_synthetic_bytes_{0};
+  std::atomic<int64_t> created_inodes_{0};
+  std::atomic<uint64_t> freed_synthetic_inodes_{0};
+  int64_t next_alive_check_ns_ = 0;  // CheckOverlayOnCadence; mutex_ held exclusive
 };
 
 }  // namespace sfsg

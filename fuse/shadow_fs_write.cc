@@ -97,7 +97,20 @@ void ShadowFs::RemoveEntry(uint64_t parent, const std::string& name) {
 
 void ShadowFs::FreeLocked(uint64_t ino) {
   store_->DropFrom(ino, 0);
-  nodes_.erase(ino);
+  const auto it = nodes_.find(ino);
+  if (it == nodes_.end() || !it->second.freed) {
+    if (ino >= kFirstOverlayIno) {
+      created_inodes_.fetch_sub(1, std::memory_order_relaxed);
+    } else {
+      freed_synthetic_inodes_.fetch_add(1, std::memory_order_relaxed);
+      const auto attr = ns_->GetAttr(ino);
+      const uint64_t synthetic = it != nodes_.end() ? SyntheticBytes(it->second)
+                                 : attr && attr->kind == NodeKind::kFile ? attr->size_bytes
+                                                                         : 0;
+      released_synthetic_bytes_.fetch_add(synthetic, std::memory_order_relaxed);
+    }
+  }
+  if (it != nodes_.end()) nodes_.erase(it);
   // A freed synthetic inode must not come back from the namespace: keep a tombstone.
   if (ns_->GetAttr(ino)) {
     OverlayNode tomb;
@@ -106,6 +119,49 @@ void ShadowFs::FreeLocked(uint64_t ino) {
     nodes_.emplace(ino, std::move(tomb));
   }
   if (!replaying_) pending_.push_back({{"op", "free"}, {"ino", ino}});
+}
+
+void ShadowFs::Refresh(uint64_t ino, OverlayNode& node, uint64_t synthetic_before) {
+  node.stored_blocks = store_->BlocksOf(ino);
+  const uint64_t synthetic_after = SyntheticBytes(node);
+  if (synthetic_before > synthetic_after)
+    released_synthetic_bytes_.fetch_add(synthetic_before - synthetic_after,
+                                        std::memory_order_relaxed);
+}
+
+void ShadowFs::RecountLocked() {
+  uint64_t released = 0, freed = 0;
+  int64_t created = 0;
+  for (const auto& [ino, node] : nodes_) {
+    if (ino >= kFirstOverlayIno) {
+      created += node.freed ? 0 : 1;
+      continue;
+    }
+    const auto attr = ns_->GetAttr(ino);
+    const uint64_t original = attr && attr->kind == NodeKind::kFile ? attr->size_bytes : 0;
+    if (node.freed) {
+      ++freed;
+      released += original;
+    } else {
+      released += original - std::min(original, SyntheticBytes(node));
+    }
+  }
+  released_synthetic_bytes_ = released;
+  created_inodes_ = created;
+  freed_synthetic_inodes_ = freed;
+}
+
+int ShadowFs::CheckOverlay() { return journal_ ? journal_->CheckAlive() : 0; }
+
+int ShadowFs::CheckOverlayOnCadence() {
+  if (!journal_) return 0;
+  if (journal_->lost()) return -EIO;
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);  // vDSO: no system call
+  const int64_t now_ns = int64_t{now.tv_sec} * 1000000000 + now.tv_nsec;
+  if (now_ns < next_alive_check_ns_) return 0;
+  next_alive_check_ns_ = now_ns + kAliveCheckIntervalNs;
+  return journal_->CheckAlive();
 }
 
 void ShadowFs::DropLink(uint64_t ino) {
@@ -160,6 +216,7 @@ int ShadowFs::NewNode(uint64_t parent, std::string_view name, NodeKind kind, uin
   if (kind == NodeKind::kDirectory) n.dir = std::make_unique<DirState>();
   *ino = next_ino_++;
   nodes_.emplace(*ino, std::move(n));
+  created_inodes_.fetch_add(1, std::memory_order_relaxed);
   overlay_touched_.store(true, std::memory_order_release);
   AddEntry(parent, std::string(name), *ino);
   OverlayNode* p = Materialize(parent);
@@ -171,6 +228,7 @@ int ShadowFs::NewNode(uint64_t parent, std::string_view name, NodeKind kind, uin
 int ShadowFs::Create(uint64_t parent, std::string_view name, uint32_t mode,
                      const RequestContext& ctx, struct stat* st) {
   std::unique_lock lock(mutex_);
+  if (const int rc = CheckOverlay(); rc != 0) return rc;
   uint64_t ino = 0;
   if (const int rc = NewNode(parent, name, NodeKind::kFile, mode, ctx, &ino); rc != 0) return rc;
   ++open_counts_[ino];
@@ -181,6 +239,7 @@ int ShadowFs::Create(uint64_t parent, std::string_view name, uint32_t mode,
 int ShadowFs::Mkdir(uint64_t parent, std::string_view name, uint32_t mode,
                     const RequestContext& ctx, struct stat* st) {
   std::unique_lock lock(mutex_);
+  if (const int rc = CheckOverlay(); rc != 0) return rc;
   uint64_t ino = 0;
   if (const int rc = NewNode(parent, name, NodeKind::kDirectory, mode, ctx, &ino); rc != 0)
     return rc;
@@ -191,6 +250,7 @@ int ShadowFs::Mkdir(uint64_t parent, std::string_view name, uint32_t mode,
 int ShadowFs::Symlink(uint64_t parent, std::string_view name, std::string_view target,
                       const RequestContext& ctx, struct stat* st) {
   std::unique_lock lock(mutex_);
+  if (const int rc = CheckOverlay(); rc != 0) return rc;
   if (target.size() >= 4096) return -ENAMETOOLONG;
   uint64_t ino = 0;
   if (const int rc = NewNode(parent, name, NodeKind::kSymlink, 0777, ctx, &ino); rc != 0) return rc;
@@ -203,6 +263,7 @@ int ShadowFs::Symlink(uint64_t parent, std::string_view name, std::string_view t
 
 int ShadowFs::Link(uint64_t ino, uint64_t parent, std::string_view name, struct stat* st) {
   std::unique_lock lock(mutex_);
+  if (const int rc = CheckOverlay(); rc != 0) return rc;
   if (name.size() > kMaxNameBytes) return -ENAMETOOLONG;
   if (IsControl(ino) || IsControl(parent)) return -EACCES;
   if (IsDirLocked(ino)) return -EPERM;
@@ -221,6 +282,7 @@ int ShadowFs::Link(uint64_t ino, uint64_t parent, std::string_view name, struct 
 
 int ShadowFs::Unlink(uint64_t parent, std::string_view name) {
   std::unique_lock lock(mutex_);
+  if (const int rc = CheckOverlay(); rc != 0) return rc;
   if (IsControl(parent)) return -EACCES;
   uint64_t ino = 0;
   if (const int rc = LookupLocked(parent, name, &ino); rc != 0) return rc;
@@ -235,6 +297,7 @@ int ShadowFs::Unlink(uint64_t parent, std::string_view name) {
 
 int ShadowFs::Rmdir(uint64_t parent, std::string_view name) {
   std::unique_lock lock(mutex_);
+  if (const int rc = CheckOverlay(); rc != 0) return rc;
   if (name == ".") return -EINVAL;
   if (IsControl(parent)) return -EACCES;
   uint64_t ino = 0;
@@ -253,6 +316,7 @@ int ShadowFs::Rmdir(uint64_t parent, std::string_view name) {
 int ShadowFs::Rename(uint64_t parent, std::string_view name, uint64_t new_parent,
                      std::string_view new_name, unsigned flags) {
   std::unique_lock lock(mutex_);
+  if (const int rc = CheckOverlay(); rc != 0) return rc;
   if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) return -EINVAL;
   if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE)) return -EINVAL;
   if (new_name.size() > kMaxNameBytes) return -ENAMETOOLONG;
@@ -278,7 +342,11 @@ int ShadowFs::Rename(uint64_t parent, std::string_view name, uint64_t new_parent
       else
         ++from->nlink, --to->nlink;
     }
-    Materialize(ino)->ctime = Materialize(target)->ctime = Now();
+    const timespec now = Now();
+    Materialize(ino)->ctime = Materialize(target)->ctime = now;
+    OverlayNode* from = Materialize(parent);
+    OverlayNode* to = Materialize(new_parent);
+    from->mtime = from->ctime = to->mtime = to->ctime = now;
     return Persist({ino, target, parent, new_parent});
   }
   if (target_exists) {
@@ -311,28 +379,75 @@ int ShadowFs::TruncateLocked(uint64_t ino, OverlayNode& node, uint64_t size) {
   if (node.kind != NodeKind::kFile) return -EINVAL;
   if (size > kMaxFileBytes) return -EFBIG;
   if (size < node.size_bytes) {
+    const uint64_t synthetic_before = SyntheticBytes(node);
     const uint64_t keep_blocks = (size + kBlock - 1) / kBlock;
     if (size % kBlock != 0 && store_->keeps_data()) {
+      // Only a stored last block needs its tail zeroed, in place: a shrink never takes
+      // space. Synthetic bytes past the cut are hidden by base_limit below.
       alignas(64) std::byte block[kBlock];
-      if (const int rc = ReadBlock(ino, node, size / kBlock, block); rc != 0) return rc;
-      std::memset(block + size % kBlock, 0, kBlock - size % kBlock);
-      if (const int rc = store_->Put(ino, size / kBlock, block); rc != 0) return rc;
-      pending_.push_back({{"op", "blocks"}, {"ino", ino}, {"blocks", {size / kBlock}}});
+      const int stored = store_->Get(ino, size / kBlock, block);
+      if (stored < 0) return stored;
+      if (stored == 1) {
+        std::memset(block + size % kBlock, 0, kBlock - size % kBlock);
+        if (const int rc = store_->Put(ino, size / kBlock, block); rc != 0) return rc;
+        pending_.push_back({{"op", "blocks"}, {"ino", ino}, {"blocks", {size / kBlock}}});
+      }
     }
     store_->DropFrom(ino, keep_blocks);
     pending_.push_back({{"op", "drop"}, {"ino", ino}, {"from", keep_blocks}});
     node.base_limit = std::min(node.base_limit, size);
+    node.holes.Remove(node.base_limit, RangeSet::kNoEnd);
+    Refresh(ino, node, synthetic_before);
   }
   node.size_bytes = size;
   node.mtime = node.ctime = Now();
   return 0;
 }
 
-int ShadowFs::Write(uint64_t ino, uint64_t offset, std::span<const std::byte> data, size_t* done) {
+int ShadowFs::PunchLocked(uint64_t ino, OverlayNode& node, uint64_t offset, uint64_t end) {
+  // discard: a punch is a write of zeros, and a written range reads back as the
+  // synthetic content underneath (zeros elsewhere): nothing to change.
+  if (!store_->keeps_data()) return 0;
+  const uint64_t synthetic_before = SyntheticBytes(node);
+  if (node.synthetic && offset < node.base_limit)
+    node.holes.Add(offset, std::min(end, node.base_limit));
+  // Stored blocks wholly inside are dropped; so is the last block when the hole reaches
+  // the end of the file (bytes past it read as zeros anyway). A stored block cut by an
+  // edge of the range is zeroed in place, which takes no new space.
+  const uint64_t head = offset / kBlock;
+  const uint64_t first_whole = (offset + kBlock - 1) / kBlock;
+  const uint64_t end_whole = end == node.size_bytes ? (end + kBlock - 1) / kBlock : end / kBlock;
+  const auto zero_part = [&](uint64_t index) {
+    alignas(64) std::byte block[kBlock];
+    const int stored = store_->Get(ino, index, block);
+    if (stored <= 0) return stored;
+    const uint64_t start = index * kBlock;
+    const uint64_t from = std::max(offset, start), to = std::min(end, start + kBlock);
+    std::memset(block + (from - start), 0, to - from);
+    if (const int rc = store_->Put(ino, index, block); rc != 0) return rc;
+    pending_.push_back({{"op", "blocks"}, {"ino", ino}, {"blocks", {index}}});
+    return 0;
+  };
+  int rc = 0;
+  if (offset % kBlock != 0) rc = zero_part(head);
+  const bool tail_cut = end % kBlock != 0 && end != node.size_bytes;
+  if (rc == 0 && tail_cut && (end / kBlock != head || offset % kBlock == 0))
+    rc = zero_part(end / kBlock);
+  if (first_whole < end_whole) {
+    store_->DropRange(ino, first_whole, end_whole);
+    pending_.push_back({{"op", "punch"}, {"ino", ino}, {"from", first_whole}, {"to", end_whole}});
+  }
+  Refresh(ino, node, synthetic_before);
+  return rc;
+}
+
+int ShadowFs::Write(uint64_t ino, uint64_t offset, std::span<const std::byte> data, size_t* done,
+                    const std::function<bool()>& writer_has_fsetid) {
   *done = 0;
   std::unique_lock lock(mutex_);
   if (IsControl(ino)) return -EACCES;
   if (offset > kMaxFileBytes || data.size() > kMaxFileBytes - offset) return -EFBIG;
+  if (const int rc = CheckOverlayOnCadence(); rc != 0) return rc;
   OverlayNode* node = Materialize(ino);
   if (!node) return -ENOENT;
   if (node->kind != NodeKind::kFile) return -EISDIR;
@@ -356,13 +471,21 @@ int ShadowFs::Write(uint64_t ino, uint64_t offset, std::span<const std::byte> da
       *done += take;
     }
     if (!blocks.empty()) pending_.push_back({{"op", "blocks"}, {"ino", ino}, {"blocks", blocks}});
+    node->stored_blocks = store_->BlocksOf(ino);
   } else {
     *done = data.size();
   }
   if (*done > 0) {
+    // Without FUSE_CAP_HANDLE_KILLPRIV the kernel clears setuid/setgid itself on truncate,
+    // chown and page-cache writes, but not on direct_io writes: those are cleared here
+    // with the kernel's rule (setuid; setgid when group-executable), unless the writer
+    // holds CAP_FSETID. The kernel refetches the mode after a write (size/mtime change).
+    const uint32_t setgid_exec = S_ISGID | S_IXGRP;
+    const uint32_t kill =
+        (node->mode & S_ISUID) | ((node->mode & setgid_exec) == setgid_exec ? S_ISGID : 0);
+    if (kill != 0 && writer_has_fsetid && !writer_has_fsetid()) node->mode &= ~kill;
     node->size_bytes = std::max<uint64_t>(node->size_bytes, offset + *done);
     node->mtime = node->ctime = Now();
-    node->mode &= ~static_cast<uint32_t>(S_ISUID);  // a write drops setuid
     metrics_.AddBytesWritten(*done);
   }
   const int persisted = Persist({ino});
@@ -372,6 +495,7 @@ int ShadowFs::Write(uint64_t ino, uint64_t offset, std::span<const std::byte> da
 
 int ShadowFs::SetAttr(uint64_t ino, const struct stat& attr, int valid, struct stat* out) {
   std::unique_lock lock(mutex_);
+  if (const int rc = CheckOverlay(); rc != 0) return rc;
   if (IsControl(ino)) return -EACCES;
   OverlayNode* node = Materialize(ino);
   if (!node) return -ENOENT;
@@ -396,34 +520,30 @@ int ShadowFs::Fallocate(uint64_t ino, int mode, uint64_t offset, uint64_t length
   std::unique_lock lock(mutex_);
   if (IsControl(ino)) return -EACCES;
   if (offset > kMaxFileBytes || length > kMaxFileBytes - offset) return -EFBIG;
+  if (const int rc = CheckOverlay(); rc != 0) return rc;
   OverlayNode* node = Materialize(ino);
   if (!node) return -ENOENT;
   if (node->kind != NodeKind::kFile) return -ENODEV;
+  const uint64_t end = offset + length;
   if (mode == 0 || mode == FALLOC_FL_KEEP_SIZE) {
-    const uint64_t limit = store_->limit_bytes();
-    if (limit && store_->bytes_used() + length > limit) return -ENOSPC;
-    if (mode == 0 && offset + length > node->size_bytes) {
-      node->size_bytes = offset + length;
-      node->ctime = Now();
+    // The range's space is reserved, so writes into it cannot fail for space later.
+    const uint64_t first_block = offset / kBlock, end_block = (end + kBlock - 1) / kBlock;
+    if (const int rc = store_->Reserve(ino, first_block, end_block); rc != 0) return rc;
+    if (store_->keeps_data()) {
+      pending_.push_back(
+          {{"op", "reserve"}, {"ino", ino}, {"from", first_block}, {"to", end_block}});
+      node->stored_blocks = store_->BlocksOf(ino);
+    }
+    if (mode == 0 && end > node->size_bytes) {
+      node->size_bytes = end;
+      node->mtime = node->ctime = Now();
     }
     return Persist({ino});
   }
   if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)) {
-    const uint64_t end = std::min(offset + length, node->size_bytes);
-    alignas(64) std::byte block[kBlock];
-    Json blocks = Json::array();
-    for (uint64_t at = offset; at < end;) {
-      const uint64_t index = at / kBlock;
-      const size_t within = at % kBlock;
-      const size_t take = std::min<uint64_t>(kBlock - within, end - at);
-      if (const int rc = ReadBlock(ino, *node, index, block); rc != 0) return rc;
-      std::memset(block + within, 0, take);
-      if (const int rc = store_->Put(ino, index, block); rc != 0) return rc;
-      blocks.push_back(index);
-      at += take;
-    }
-    if (!store_->keeps_data() && offset < node->base_limit) node->base_limit = offset;
-    if (!blocks.empty()) pending_.push_back({{"op", "blocks"}, {"ino", ino}, {"blocks", blocks}});
+    const uint64_t stop = std::min(end, node->size_bytes);
+    if (offset < stop)
+      if (const int rc = PunchLocked(ino, *node, offset, stop); rc != 0) return rc;
     node->mtime = node->ctime = Now();
     return Persist({ino});
   }
