@@ -11,6 +11,7 @@ AlertEngine::AlertEngine(std::vector<AlertRule> rules, double hysteresis, double
 std::vector<AlertEvent> AlertEngine::Evaluate(const std::map<std::string, double>& values,
                                               double now_unix) {
   std::vector<AlertEvent> events;
+  evaluated_unix_ = now_unix;
   for (const AlertRule& rule : rules_) {
     const auto it = values.find(rule.metric);
     if (it == values.end() || !std::isfinite(it->second)) continue;
@@ -65,9 +66,17 @@ Json AlertEngine::ToJson() const {
                      {"threshold", r.threshold},
                      {"description", r.description}});
   for (const AlertEvent& e : history_) history.push_back(AlertEventToJson(e));
-  return {{"format", "sfsg-alerts"},   {"version", 1},   {"hysteresis", hysteresis_},
-          {"cooldown_s", cooldown_s_}, {"rules", rules}, {"firing", Firing()},
-          {"history", history}};
+  Json out = {{"format", "sfsg-alerts"},
+              {"version", 1},
+              {"status", evaluated_unix_ < 0 ? "not-evaluated" : "evaluated"},
+              {"evaluated_unix", evaluated_unix_ < 0 ? Json() : Json(evaluated_unix_)},
+              {"hysteresis", hysteresis_},
+              {"cooldown_s", cooldown_s_},
+              {"rules", rules},
+              {"firing", Firing()},
+              {"history", history}};
+  if (evaluated_unix_ < 0) out["reason"] = "no alert rule has been evaluated by this mount yet";
+  return out;
 }
 
 }  // namespace sfsg

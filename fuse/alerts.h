@@ -42,7 +42,10 @@ class AlertEngine {
   std::vector<AlertEvent> Evaluate(const std::map<std::string, double>& values, double now_unix);
   // The names of the rules firing now.
   std::vector<std::string> Firing() const;
-  // {"format": "sfsg-alerts", "version": 1, "rules": [...], "firing": [...], "history": [...]}
+  // {"format": "sfsg-alerts", "version": 1, "status", "evaluated_unix", "hysteresis",
+  //  "cooldown_s", "rules": [...], "firing": [...], "history": [...]}. Until the first
+  // Evaluate, status is "not-evaluated" (with a "reason") and evaluated_unix null;
+  // after it, "evaluated" and the time of the last evaluation.
   Json ToJson() const;
 
  private:
@@ -55,6 +58,7 @@ class AlertEngine {
   double hysteresis_, cooldown_s_;
   std::map<std::string, State> state_;
   std::vector<AlertEvent> history_;
+  double evaluated_unix_ = -1;  // < 0: never
 };
 
 Json AlertEventToJson(const AlertEvent& e);

@@ -17,8 +17,19 @@ ControlBoard::ControlBoard() {
                             {"reason", "no forecast has been made by this mount yet"}}
                            .dump(1) +
                        "\n";
-  files_["alerts"] =
-      Json{{"format", "sfsg-alerts"}, {"version", 1}, {"alerts", Json::array()}}.dump(1) + "\n";
+  // The fields the loop publishes after a round, empty (AlertEngine::ToJson).
+  files_["alerts"] = Json{{"format", "sfsg-alerts"},
+                          {"version", 1},
+                          {"status", "not-evaluated"},
+                          {"reason", "no alert rule has been evaluated by this mount yet"},
+                          {"evaluated_unix", nullptr},
+                          {"hysteresis", nullptr},
+                          {"cooldown_s", nullptr},
+                          {"rules", Json::array()},
+                          {"firing", Json::array()},
+                          {"history", Json::array()}}
+                         .dump(1) +
+                     "\n";
   files_["curve"] = Json{{"format", "sfsg-curve-status"},
                          {"version", 1},
                          {"status", "no-curve"},
@@ -44,29 +55,36 @@ std::string ShadowFs::ControlText(uint64_t ino) const {
   const double now_unix = static_cast<double>(now.tv_sec) + now.tv_nsec / 1e9;
   switch (ino - kControlIno) {
     case 1: {
-      const Json status = {{"format", "sfsg-status"},
-                           {"version", 1},
-                           {"profile", config_.profile_source},
-                           {"seed", ns_->seed()},
-                           {"scale", ns_->scale()},
-                           {"layers", ns_->layer_count()},
-                           {"dirs", ns_->dir_count()},
-                           {"entries", ns_->entry_count()},
-                           {"files", ns_->file_count()},
-                           {"symlinks", ns_->symlink_count()},
-                           {"bytes", ns_->total_bytes()},
-                           {"capacity_bytes", config_.capacity_bytes},
-                           {"writes", config_.writes},
-                           {"overlay",
-                            {{"kind", store_->kind()},
-                             {"bytes_used", store_->bytes_used()},
-                             {"limit_bytes", store_->limit_bytes()},
-                             {"nodes", overlay_nodes_.load(std::memory_order_relaxed)}}},
-                           {"bytes_read", metrics_.bytes_read()},
-                           {"bytes_written", metrics_.bytes_written()},
-                           {"started_unix", started_unix_},
-                           {"pid", static_cast<int64_t>(::getpid())},
-                           {"uptime_s", now_unix - started_unix_}};
+      Json status = {{"format", "sfsg-status"},
+                     {"version", 1},
+                     {"profile", config_.profile_source},
+                     {"seed", ns_->seed()},
+                     {"scale", ns_->scale()},
+                     {"layers", ns_->layer_count()},
+                     {"dirs", ns_->dir_count()},
+                     {"entries", ns_->entry_count()},
+                     {"files", ns_->file_count()},
+                     {"symlinks", ns_->symlink_count()},
+                     {"bytes", ns_->total_bytes()},
+                     {"capacity_bytes", config_.capacity_bytes},
+                     {"writes", config_.writes},
+                     {"overlay",
+                      {{"kind", store_->kind()},
+                       {"bytes_used", store_->bytes_used()},
+                       {"limit_bytes", store_->limit_bytes()},
+                       {"nodes", overlay_nodes_.load(std::memory_order_relaxed)}}},
+                     {"bytes_read", metrics_.bytes_read()},
+                     {"bytes_written", metrics_.bytes_written()},
+                     {"started_unix", started_unix_},
+                     {"pid", static_cast<int64_t>(::getpid())},
+                     {"uptime_s", now_unix - started_unix_}};
+      // What sfsg-mount adds (the loop's state directory, where the log goes, the
+      // namespace options it mounted with) and the loop (its re-scales).
+      for (const char* part : {"status_extra", "status_loop"}) {
+        const Json extra = Json::parse(board_.Get(part), nullptr, false);
+        if (extra.is_object())
+          for (const auto& [key, value] : extra.items()) status[key] = value;
+      }
       // Paths are bytes: one that is not UTF-8 shows with U+FFFD, never an EIO.
       return status.dump(1, ' ', false, Json::error_handler_t::replace) + "\n";
     }

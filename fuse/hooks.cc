@@ -50,7 +50,8 @@ Result<std::vector<std::string>> SplitCommand(std::string_view text) {
 }
 
 Result<HookResult> RunHook(const std::vector<std::string>& argv,
-                           const std::map<std::string, std::string>& env, double timeout_s) {
+                           const std::map<std::string, std::string>& env, double timeout_s,
+                           const std::string& working_dir) {
   if (argv.empty()) return Error::Usage("hook: empty command");
   // Everything the child needs is built before fork: after it, only async-signal-safe
   // calls (the daemon is multithreaded).
@@ -83,15 +84,19 @@ Result<HookResult> RunHook(const std::vector<std::string>& argv,
     ::setpgid(0, 0);
     const int null_fd = ::open("/dev/null", O_RDONLY);
     if (null_fd >= 0) ::dup2(null_fd, 0);
-    ::execvpe(args[0], args.data(), envp.data());
-    const int err = errno;
-    (void)!::write(error_pipe[1], &err, sizeof err);
+    // {stage, errno}: 1 the chdir failed, 2 the exec did.
+    int failure[2] = {1, 0};
+    if (working_dir.empty() || ::chdir(working_dir.c_str()) == 0) {
+      failure[0] = 2;
+      ::execvpe(args[0], args.data(), envp.data());
+    }
+    failure[1] = errno;
+    (void)!::write(error_pipe[1], failure, sizeof failure);
     ::_exit(127);
   }
   ::close(error_pipe[1]);
-  int exec_errno = 0;
-  const bool exec_failed =
-      ::read(error_pipe[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno;
+  int failure[2] = {0, 0};
+  const bool exec_failed = ::read(error_pipe[0], failure, sizeof failure) == sizeof failure;
   ::close(error_pipe[0]);
 
   HookResult result;
@@ -112,7 +117,16 @@ Result<HookResult> RunHook(const std::vector<std::string>& argv,
   }
   result.duration_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (exec_failed) return Error::Io("hook " + argv[0] + ": cannot run: " + strerror(exec_errno));
+  if (exec_failed && failure[0] == 1)
+    return Error::Io("hook " + argv[0] + ": cannot change to its working directory " + working_dir +
+                     ": " + strerror(failure[1]));
+  if (exec_failed) {
+    std::string where;
+    if (argv[0].find('/') != std::string::npos && argv[0][0] != '/')
+      where = " (relative to " +
+              (working_dir.empty() ? std::string("the working directory") : working_dir) + ")";
+    return Error::Io("hook " + argv[0] + where + ": cannot run: " + strerror(failure[1]));
+  }
   result.exit_status = WIFEXITED(status)     ? WEXITSTATUS(status)
                        : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
                                              : -1;

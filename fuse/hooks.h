@@ -29,9 +29,13 @@ struct HookResult {
   double duration_s = 0;
 };
 
-// Runs argv[0] (looked up in PATH) with the current environment plus `env`, stdin from
-// /dev/null and stdout/stderr inherited. Errors (kIo): the command cannot be started.
+// Runs argv[0] (looked up in PATH when it has no '/'; a relative path is relative to
+// `working_dir`) in `working_dir` ("" : the caller's working directory), with the
+// current environment plus `env`, stdin from /dev/null and stdout/stderr inherited.
+// Errors (kIo): the command cannot be started (no such file, not executable, the
+// working directory is gone); the message says which.
 Result<HookResult> RunHook(const std::vector<std::string>& argv,
-                           const std::map<std::string, std::string>& env, double timeout_s);
+                           const std::map<std::string, std::string>& env, double timeout_s,
+                           const std::string& working_dir = "");
 
 }  // namespace sfsg

@@ -152,7 +152,7 @@ ClosedLoop::ClosedLoop(LoopConfig config, ShadowFs& fs, Invalidate invalidate)
       fs_(fs),
       invalidate_(std::move(invalidate)),
       alerts_(MakeRules(config_), config_.hysteresis, config_.cooldown_s),
-      curve_path_(config_.state_dir + "/curve.json") {
+      curve_path_(config_.state_dir.empty() ? "" : config_.state_dir + "/curve.json") {
   fs_.board().Publish("alerts", alerts_.ToJson().dump(1) + "\n");
 }
 
@@ -161,7 +161,7 @@ ClosedLoop::~ClosedLoop() { Stop(); }
 void ClosedLoop::Start() {
   thread_ = std::thread([this] {
     while (true) {
-      if (const Status s = RunOnce(); !s) spdlog::warn("loop: {}", s.error().message);
+      (void)RunOnce();  // each step logs its own error
       std::unique_lock lock(mutex_);
       if (config_.max_rounds && rounds_.load() >= config_.max_rounds) break;
       if (wake_.wait_for(lock, std::chrono::duration<double>(config_.interval_s),
@@ -244,6 +244,8 @@ Status ClosedLoop::Adjust() {
   auto change = fs_.Rescale(target);
   if (!change) return change.error();
   if (change->old_layers != change->new_layers) {
+    rescale_targets_.push_back(target);
+    fs_.board().Publish("status_loop", Json{{"rescale_targets", rescale_targets_}}.dump());
     spdlog::info("loop: re-scaled the shadow from {:.4g} to {:.4g} x the profile ({} layers)",
                  before, fs_.ns().scale(), change->new_layers);
     if (invalidate_) invalidate_(*change);
@@ -264,7 +266,8 @@ Status ClosedLoop::Stress() {
   options.cancel = &cancel_;
   auto curve = RunLadder(options, nullptr);
   if (!curve) return curve.error();
-  if (auto saved = SavePerfCurve(*curve, curve_path_); !saved) return saved;
+  if (!curve_path_.empty())
+    if (auto saved = SavePerfCurve(*curve, curve_path_); !saved) return saved;
   fs_.board().Publish("curve", PerfCurveToJson(*curve).dump(1) + "\n");
   return Status::Ok();
 }
@@ -274,7 +277,7 @@ Status ClosedLoop::Predict() {
   auto usage = LoadUsageTable(UsagePath());
   if (!usage) return usage.error();
   inputs.usage = std::move(*usage);
-  if (::access(curve_path_.c_str(), R_OK) == 0) {
+  if (!curve_path_.empty() && ::access(curve_path_.c_str(), R_OK) == 0) {
     auto curve = LoadPerfCurve(curve_path_);
     if (!curve) return curve.error();
     inputs.curve = std::move(*curve);
@@ -325,9 +328,16 @@ void ClosedLoop::AlertAndScale(const std::map<std::string, double>& figures, con
                                               {"SFSG_SCALE_MODE", config_.scale_mode}};
     for (const auto& [key, value] : HookEnvironment(plan)) env[key] = value;
     auto run = [&](const std::vector<std::string>& argv, const char* what) {
-      auto result = RunHook(argv, env, config_.hook_timeout_s);
+      auto result = RunHook(argv, env, config_.hook_timeout_s, config_.hook_dir);
       if (!result) {
         spdlog::error("{} hook: {}", what, result.error().message);
+        log << Json{{"time_unix", NowUnix()},
+                    {"hook", what},
+                    {"command", argv},
+                    {"alert", e.name},
+                    {"error", result.error().message}}
+                   .dump()
+            << "\n";
         return;
       }
       spdlog::info("{} hook {} exited {}{} after {:.2f}s", what, argv[0], result->exit_status,

@@ -16,6 +16,8 @@
 //  6. Alert and scale: AlertEngine rules; each transition is logged, appended to
 //     STATE/alerts.jsonl, and runs the --on-alert hook; a firing alert with a
 //     recommendation runs the --on-scale hook (dry run unless scale_mode is "execute").
+//     Each hook run is logged and appended to alerts.jsonl: its exit status, or the
+//     error that kept it from starting.
 //
 // Thread-safety: Start/Stop from one thread; RunOnce is also callable directly (tests,
 // --loop-once). The loop only reads the ShadowFs through its thread-safe interface.
@@ -62,6 +64,9 @@ struct LoopConfig {
   std::vector<std::string> on_alert, on_scale;  // argument vectors; empty: none
   std::string scale_mode = "dry-run";           // or "execute"
   double hook_timeout_s = 60;
+  // Hooks run in this directory (sfsg-mount's working directory when it started: the
+  // daemon itself runs in /), so a relative hook path means what it meant to the user.
+  std::string hook_dir;
 };
 
 class ClosedLoop {
@@ -94,6 +99,10 @@ class ClosedLoop {
   Invalidate invalidate_;
   AlertEngine alerts_;
   std::string curve_path_;
+  // Targets of the re-scales that changed the layers, in order: with the options the
+  // shadow was mounted with they rebuild its namespace (sfsg-replay reads them from
+  // /.sfsg/status as "rescale_targets").
+  std::vector<double> rescale_targets_;
   std::atomic<uint64_t> rounds_{0};
   std::thread thread_;
   std::mutex mutex_;

@@ -1,7 +1,11 @@
 // sfsg-mount: mounts a shadow filesystem. Options are parsed here and only here.
 #include <fuse_lowlevel.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +14,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,7 +32,25 @@ int Fail(const Error& e) {
   return e.exit_code();
 }
 
-Result<std::unique_ptr<BlockStore>> MakeStore(const std::string& spec, std::string* dir) {
+// `path` made absolute against `base` (the daemon runs in /, so a relative path given
+// on the command line must not be resolved later).
+std::string Absolute(const std::string& path, const std::string& base) {
+  if (path.empty() || path[0] == '/' || base.empty()) return path;
+  return base + "/" + path;
+}
+
+// The working directory sfsg-mount was started from ("" if it cannot be named).
+std::string StartDirectory() {
+  std::vector<char> buffer(4096);
+  while (::getcwd(buffer.data(), buffer.size()) == nullptr) {
+    if (errno != ERANGE) return "";
+    buffer.resize(buffer.size() * 2);
+  }
+  return buffer.data();
+}
+
+Result<std::unique_ptr<BlockStore>> MakeStore(const std::string& spec, const std::string& base,
+                                              std::string* dir) {
   const auto colon = spec.find(':');
   const std::string kind = spec.substr(0, colon);
   const std::string rest = colon == std::string::npos ? "" : spec.substr(colon + 1);
@@ -50,14 +73,14 @@ Result<std::unique_ptr<BlockStore>> MakeStore(const std::string& spec, std::stri
         path = rest.substr(0, last);
       }
     }
-    *dir = path;
-    return MakeDirStore(path, limit);
+    *dir = Absolute(path, base);
+    return MakeDirStore(*dir, limit);
   }
   return Error::Usage("--writes: '" + spec +
                       "' is not discard, memory[:LIMIT] or dir:PATH[:LIMIT]");
 }
 
-Result<std::unique_ptr<ShadowFs>> BuildShadow(const MountOptions& o) {
+Result<std::unique_ptr<ShadowFs>> BuildShadow(const MountOptions& o, const std::string& base) {
   Profile profile = DefaultProfile();
   if (!o.profile_path.empty()) {
     auto loaded = LoadProfile(o.profile_path);
@@ -86,7 +109,7 @@ Result<std::unique_ptr<ShadowFs>> BuildShadow(const MountOptions& o) {
       o.capacity_bytes
           ? o.capacity_bytes
           : static_cast<uint64_t>(static_cast<double>(profile.source.capacity_bytes) * growth);
-  auto store = MakeStore(o.writes, &config.overlay_dir);
+  auto store = MakeStore(o.writes, base, &config.overlay_dir);
   if (!store) return store.error();
   return ShadowFs::Create(std::move(*ns), std::move(*store), config);
 }
@@ -102,17 +125,85 @@ std::vector<std::string> FuseArguments(const MountOptions& o) {
   return args;
 }
 
-// The loop's state directory: the one given, or a fresh one under /tmp.
-Result<std::string> StateDir(const MountOptions& o) {
-  if (!o.loop.state_dir.empty()) {
-    if (::mkdir(o.loop.state_dir.c_str(), 0700) != 0 && errno != EEXIST)
-      return Error::Io("--state-dir " + o.loop.state_dir + ": " + std::strerror(errno));
-    return o.loop.state_dir;
+// What runs in the background thread, prepared before mounting so that every path is
+// absolute (the daemon runs in /) and every input is checked while the user still sees
+// the error.
+struct LoopPlan {
+  LoopConfig config;
+  bool made_state_dir = false;  // a fresh /tmp/sfsg-loop.* directory: removed if the mount fails
+};
+
+Result<std::optional<LoopPlan>> PrepareLoop(const MountOptions& o, const std::string& base) {
+  if (!o.watch && !o.replay) return std::optional<LoopPlan>();
+  LoopPlan plan;
+  LoopConfig& config = plan.config;
+  config = o.loop;
+  config.watch = Absolute(o.loop.watch, base);
+  config.mountpoint = Absolute(o.mountpoint, base);
+  config.hook_dir = base;
+  if (!o.watch) config.adjust = false;
+  if (o.replay) config.stress = true;
+  if (!o.workload_path.empty()) {
+    auto w = LoadWorkload(Absolute(o.workload_path, base));
+    if (!w) return w.error();
+    config.workload = *w;
   }
-  std::string dir = "/tmp/sfsg-loop.XXXXXX";
-  if (::mkdtemp(dir.data()) == nullptr)
-    return Error::Io(std::string("cannot make a state directory in /tmp: ") + std::strerror(errno));
-  return dir;
+  // The state directory: the one given, or (only when the loop meters and plans: --replay
+  // alone keeps its curve in /.sfsg/curve) a fresh one under /tmp.
+  if (!o.loop.state_dir.empty()) {
+    config.state_dir = Absolute(o.loop.state_dir, base);
+    if (::mkdir(config.state_dir.c_str(), 0700) != 0 && errno != EEXIST)
+      return Error::Io("--state-dir " + config.state_dir + ": " + std::strerror(errno));
+    struct stat st;
+    if (::stat(config.state_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+      return Error::Io("--state-dir " + config.state_dir + ": not a directory");
+  } else if (o.watch) {
+    std::string dir = "/tmp/sfsg-loop.XXXXXX";
+    if (::mkdtemp(dir.data()) == nullptr)
+      return Error::Io(std::string("cannot make a state directory in /tmp: ") +
+                       std::strerror(errno));
+    config.state_dir = dir;
+    plan.made_state_dir = true;
+  }
+  return std::optional<LoopPlan>(std::move(plan));
+}
+
+// Where the log goes, as /.sfsg/status names it: a file path, "syslog" or "stderr".
+// In the foreground: standard error, and --log-file too when given. In the background
+// (standard error is /dev/null once daemonized): --log-file, else STATE/sfsg-mount.log
+// when the loop has a state directory, else syslog (ident sfsg-mount, facility daemon).
+// Until the daemon detaches, messages also go to the terminal.
+struct LogSetup {
+  std::string where;
+  std::shared_ptr<spdlog::sinks::sink> terminal;  // silenced after daemonizing
+};
+
+Result<LogSetup> SetUpLog(const MountOptions& o, const std::string& base,
+                          const std::string& state_dir) {
+  LogSetup setup;
+  setup.terminal = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  std::vector<spdlog::sink_ptr> sinks = {setup.terminal};
+  std::string file = o.log_file == "syslog" ? o.log_file : Absolute(o.log_file, base);
+  if (file.empty() && !o.foreground && !state_dir.empty()) file = state_dir + "/sfsg-mount.log";
+  if (file == "syslog" || (file.empty() && !o.foreground)) {
+    sinks.push_back(
+        std::make_shared<spdlog::sinks::syslog_sink_mt>("sfsg-mount", LOG_PID, LOG_DAEMON, true));
+    setup.where = "syslog";
+  } else if (!file.empty()) {
+    try {
+      sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(file, false));
+    } catch (const spdlog::spdlog_ex& e) {
+      return Error::Io("--log-file " + file + ": cannot open it for appending (" + e.what() + ")");
+    }
+    setup.where = file;
+  } else {
+    setup.where = "stderr";
+  }
+  auto logger = std::make_shared<spdlog::logger>("sfsg-mount", sinks.begin(), sinks.end());
+  logger->set_level(spdlog::level::from_str(o.log_level));
+  logger->flush_on(spdlog::level::trace);  // every line reaches the file at once
+  spdlog::set_default_logger(logger);
+  return setup;
 }
 
 // Tells the kernel that the root's attributes and the names a re-scale added or
@@ -125,7 +216,14 @@ void InvalidateRescale(fuse_session* se, const ShadowFs& fs, const RescaleChange
   fuse_lowlevel_notify_inval_inode(se, FUSE_ROOT_ID, 0, 0);
 }
 
-int Serve(const MountOptions& o, ShadowFs& fs) {
+// A mount that failed leaves no fresh state directory behind (nor the log in it).
+void RemoveUnusedStateDir(const std::optional<LoopPlan>& plan, const LogSetup& log) {
+  if (!plan || !plan->made_state_dir) return;
+  if (log.where.rfind(plan->config.state_dir + "/", 0) == 0) ::unlink(log.where.c_str());
+  ::rmdir(plan->config.state_dir.c_str());
+}
+
+int Serve(const MountOptions& o, ShadowFs& fs, std::optional<LoopPlan> plan, const LogSetup& log) {
   ServeState state;
   state.fs = &fs;
   state.options.entry_timeout_s = o.entry_timeout_s;
@@ -139,7 +237,11 @@ int Serve(const MountOptions& o, ShadowFs& fs) {
   std::unique_ptr<ClosedLoop> loop;
   std::mutex session_mutex;
   bool session_alive = true;
-  if (se == nullptr) return Fail(Error::Usage("libfuse rejected the mount options"));
+  if (se == nullptr) {
+    RemoveUnusedStateDir(plan, log);
+    return Fail(Error::Usage("libfuse rejected the mount options"));
+  }
+  state.session = se;  // for notifications to the kernel (a write that clears setuid)
   int rc = static_cast<int>(ErrorCode::kIo);
   if (fuse_set_signal_handlers(se) == 0) {
     if (fuse_session_mount(se, o.mountpoint.c_str()) == 0) {
@@ -147,29 +249,17 @@ int Serve(const MountOptions& o, ShadowFs& fs) {
                    FormatCount(fs.ns().dir_count()), FormatBytes(fs.ns().total_bytes()),
                    o.mountpoint);
       fuse_daemonize(o.foreground ? 1 : 0);
+      if (!o.foreground) log.terminal->set_level(spdlog::level::off);  // now /dev/null
       // Threads start after daemonizing (a fork keeps only the calling thread).
-      if (o.watch || o.replay) {
-        LoopConfig config = o.loop;
-        auto state_dir = StateDir(o);
-        if (!state_dir) {
-          spdlog::error("sfsg-mount: {}", state_dir.error().message);
-        } else {
-          config.state_dir = *state_dir;
-          config.mountpoint = o.mountpoint;
-          if (!o.watch) config.adjust = false;
-          if (o.replay) config.stress = true;
-          if (!o.workload_path.empty()) {
-            if (auto w = LoadWorkload(o.workload_path)) config.workload = *w;
-          }
-          spdlog::info("sfsg-mount: loop every {}s, state in {}", config.interval_s,
-                       config.state_dir);
-          loop = std::make_unique<ClosedLoop>(
-              config, fs, [se, &fs, &session_mutex, &session_alive](const RescaleChange& c) {
-                std::lock_guard lock(session_mutex);
-                if (session_alive) InvalidateRescale(se, fs, c);
-              });
-          loop->Start();
-        }
+      if (plan) {
+        spdlog::info("sfsg-mount: loop every {}s{}", plan->config.interval_s,
+                     plan->config.state_dir.empty() ? "" : ", state in " + plan->config.state_dir);
+        loop = std::make_unique<ClosedLoop>(
+            plan->config, fs, [se, &fs, &session_mutex, &session_alive](const RescaleChange& c) {
+              std::lock_guard lock(session_mutex);
+              if (session_alive) InvalidateRescale(se, fs, c);
+            });
+        loop->Start();
       }
       fuse_loop_config* config = fuse_loop_cfg_create();
       fuse_loop_cfg_set_max_threads(config, o.threads);
@@ -188,6 +278,7 @@ int Serve(const MountOptions& o, ShadowFs& fs) {
       fuse_session_unmount(se);
     } else {
       std::fprintf(stderr, "sfsg-mount: cannot mount on %s\n", o.mountpoint.c_str());
+      RemoveUnusedStateDir(plan, log);
     }
     fuse_remove_signal_handlers(se);
   }
@@ -228,7 +319,26 @@ int main(int argc, char** argv) {
   struct stat st;
   if (::stat(options->mountpoint.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     return Fail(Error::Io("mountpoint " + options->mountpoint + ": not a directory"));
-  auto fs = BuildShadow(*options);
+  // Relative paths (overlay, watch, state, log, hooks) mean what they meant here.
+  const std::string base = StartDirectory();
+  auto fs = BuildShadow(*options, base);
   if (!fs) return Fail(fs.error());
-  return Serve(*options, **fs);
+  auto plan = PrepareLoop(*options, base);
+  if (!plan) return Fail(plan.error());
+  const std::string state_dir = *plan ? (*plan)->config.state_dir : "";
+  auto log = SetUpLog(*options, base, state_dir);
+  if (!log) {
+    if (*plan && (*plan)->made_state_dir) ::rmdir(state_dir.c_str());
+    return Fail(log.error());
+  }
+  (*fs)->board().Publish("status_extra",
+                         Json{{"state_dir", state_dir.empty() ? Json() : Json(state_dir)},
+                              {"log", log->where},
+                              {"mounted_with",
+                               {{"scale", options->scale},
+                                {"files", options->files},
+                                {"dirs", options->dirs},
+                                {"bytes", options->bytes}}}}
+                             .dump());
+  return Serve(*options, **fs, std::move(*plan), *log);
 }

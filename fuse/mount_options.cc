@@ -14,31 +14,41 @@ namespace sfsg {
 namespace po = boost::program_options;
 namespace {
 
-// -o keys that are ours (they become --key[=value]); everything else goes to libfuse,
-// except what mount(8) passes for its own bookkeeping.
-const std::set<std::string> kOwnKeys = {
-    "profile",      "seed",        "scale",       "files",    "dirs",      "bytes",
-    "capacity",     "writes",      "threads",     "timeout",  "log-level", "kernel_cache",
-    "kernel-cache", "allow_other", "allow-other", "config",   "watch",     "replay",
-    "horizon",      "buffer",      "slo",         "interval", "state-dir"};
+// -o keys that are not ours: what mount(8) passes for its own bookkeeping (ignored).
+// Every other key that is not one of our long options goes to libfuse.
 const std::set<std::string> kMountOnlyKeys = {
     "rw",     "defaults", "auto", "noauto", "user",  "nouser",   "users", "_netdev",
     "nofail", "exec",     "suid", "dev",    "async", "relatime", "atime", "diratime"};
 
-void SplitDashO(const std::string& list, std::vector<std::string>& args, MountOptions& out) {
+// The long options -o accepts (as key or key=value, '_' for '-'): every option of the
+// config file. "debug" is left to libfuse (its own -o debug), the rest make no sense there.
+std::set<std::string> DashOKeys(const po::options_description& options) {
+  std::set<std::string> keys;
+  for (const auto& option : options.options()) {
+    const std::string& key = option->long_name();
+    if (key.empty() || key == "help" || key == "version" || key == "print-config" ||
+        key == "option" || key == "debug")
+      continue;
+    keys.insert(key);
+  }
+  return keys;
+}
+
+void SplitDashO(const std::string& list, const std::set<std::string>& own_keys,
+                std::vector<std::string>& args, MountOptions& out) {
   std::stringstream ss(list);
   std::string item;
   while (std::getline(ss, item, ',')) {
     if (item.empty()) continue;
     const auto eq = item.find('=');
     std::string key = item.substr(0, eq);
-    if (kOwnKeys.count(key)) {
-      for (char& c : key)
-        if (c == '_') c = '-';
+    for (char& c : key)
+      if (c == '_') c = '-';
+    if (own_keys.count(key)) {
       args.push_back("--" + key + (eq == std::string::npos ? "" : "=" + item.substr(eq + 1)));
     } else if (item == "ro") {
       out.read_only = true;
-    } else if (!kMountOnlyKeys.count(key) && key.rfind("x-", 0) != 0) {
+    } else if (!kMountOnlyKeys.count(item.substr(0, eq)) && item.rfind("x-", 0) != 0) {
       out.fuse_options.push_back(item);
     }
   }
@@ -151,18 +161,6 @@ Status ParseLoopOptions(const LoopTexts& t, bool no_adjust, bool no_stress, bool
 
 Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_text) {
   MountOptions out;
-  std::vector<std::string> args;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "-o") {
-      if (i + 1 >= argc) return Error::Usage("-o: needs a list of options");
-      SplitDashO(argv[++i], args, out);
-    } else if (a.rfind("-o", 0) == 0 && a.size() > 2) {
-      SplitDashO(a.substr(2), args, out);
-    } else {
-      args.push_back(a);
-    }
-  }
   std::string seed, scale, files, dirs, bytes, capacity, timeout;
   std::string watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step;
   std::string warmup, days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale,
@@ -194,9 +192,13 @@ Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_
       "kernel cache time for names and attributes (s)")(
       "log-level", po::value(&out.log_level)->default_value("info"),
       "trace|debug|info|warn|error|off")(
+      "log-file", po::value(&out.log_file),
+      "append the log to FILE, or 'syslog' (default: stderr in the foreground; in the "
+      "background STATE/sfsg-mount.log with a loop state directory, else syslog)")(
       "option,o", po::value<std::vector<std::string>>(),
-      "mount options: seed=N,scale=X,writes=...,ro, and FUSE options")(
-      "config,c", po::value(&out.config_file), "read options from FILE (key = value lines)")(
+      "mount options: any long option as key[=value] (seed=N,scale=X,writes=...), ro, "
+      "and FUSE options")("config,c", po::value(&out.config_file),
+                          "read options from FILE (key = value lines)")(
       "print-config", po::bool_switch(&out.print_config), "print the effective options and exit");
   po::options_description loop_options("Closed loop (see sfsg-mount(8), THE LOOP)");
   loop_options.add_options()(
@@ -211,7 +213,8 @@ Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_
       "buffer", po::value(&buffer)->default_value("20%"), "capacity to keep free")(
       "slo", po::value(&slo)->default_value("p99=20ms"), "latency objective QUANTILE=DURATION")(
       "source-capacity", po::value(&source_capacity),
-      "capacity of the watched storage (default: its filesystem's size)")(
+      "capacity of the watched storage (default: the series' capacity_bytes; metered: the "
+      "tree's bytes plus its filesystem's free space)")(
       "workload", po::value(&out.workload_path), "workload JSON (default: the built-in one)")(
       "ladder", po::value(&ladder)->default_value("1,2,4,8"), "concurrency steps of the ladder")(
       "step", po::value(&step)->default_value("3s"), "measured time of each ladder step")(
@@ -233,6 +236,22 @@ Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_
       "dry-run (log what --on-scale would do) or execute")(
       "hook-timeout", po::value(&hook_timeout)->default_value("60s"), "kill a hook after this");
   visible.add(loop_options);
+  // -o LIST, -oLIST, --option LIST, --option=LIST: mount-helper style, split here.
+  const std::set<std::string> own_keys = DashOKeys(visible);
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "-o" || a == "--option") {
+      if (i + 1 >= argc) return Error::Usage(a + ": needs a list of options");
+      SplitDashO(argv[++i], own_keys, args, out);
+    } else if (a.rfind("--option=", 0) == 0) {
+      SplitDashO(a.substr(9), own_keys, args, out);
+    } else if (a.rfind("-o", 0) == 0 && a.size() > 2) {
+      SplitDashO(a.substr(2), own_keys, args, out);
+    } else {
+      args.push_back(a);
+    }
+  }
   po::options_description hidden;
   hidden.add_options()("positional", po::value<std::vector<std::string>>(), "");
   po::options_description all;

@@ -146,10 +146,20 @@ std::string MeterCsvRow(const MeterSample& s) {
 }
 
 Status AppendMeterSample(const std::string& csv_path, const MeterSample& sample) {
+  // The header is the first line that is not a comment: a file may open with '#' lines
+  // (a note on where its rows came from, as scripts/demo writes), which sfsg-predict
+  // skips and which are kept as they are.
   std::string header;
+  bool ends_with_newline = true;
   {
     std::ifstream existing(csv_path);
-    if (existing) std::getline(existing, header);
+    std::string line;
+    while (existing && std::getline(existing, line)) {
+      ends_with_newline = !existing.eof();
+      if (!line.empty() && line[0] == '#') continue;
+      header = line;
+      break;
+    }
   }
   const std::string expected = MeterCsvHeader();
   if (!header.empty() && header + "\n" != expected)
@@ -157,7 +167,9 @@ Status AppendMeterSample(const std::string& csv_path, const MeterSample& sample)
                            "'); write to a new file");
   std::FILE* f = std::fopen(csv_path.c_str(), "a");
   if (!f) return Error::Io(csv_path + ": " + std::strerror(errno));
-  std::string text = (header.empty() ? expected : "") + MeterCsvRow(sample);
+  // A file of comments only, its last line unterminated, gets the newline first.
+  std::string text = (header.empty() && !ends_with_newline ? "\n" : "") +
+                     (header.empty() ? expected : "") + MeterCsvRow(sample);
   const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
   const bool closed = std::fclose(f) == 0;
   if (!ok || !closed) return Error::Io(csv_path + ": write failed");

@@ -49,8 +49,10 @@ Result<MeterSample> TakeSample(const MeterSource& source);
 std::string MeterCsvHeader();
 std::string MeterCsvRow(const MeterSample& sample);
 
-// Appends a row to csv_path, writing the header first when the file is new or empty.
-// Errors: kIo; kBadInput when an existing file has a different header.
+// Appends a row to csv_path, writing the header first when the file is new, empty or
+// holds only comments. Leading lines starting with '#' are comments: skipped when
+// looking for the header, and kept. Errors: kIo; kBadInput when an existing file has a
+// different header (its first line that is not a comment).
 Status AppendMeterSample(const std::string& csv_path, const MeterSample& sample);
 
 }  // namespace sfsg

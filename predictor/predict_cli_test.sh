@@ -126,6 +126,28 @@ expect 4 "$predict" --curve "$source_dir/predictor/testdata/curve_one_step.json"
 expect 4 "$predict" backtest "$work/usage.csv" --column nothing
 contains "has: " err
 
+# --help and the man page agree: every long option of --help (plan and backtest) is in
+# sfsg-predict(1); --slo shows an example, not what looks like a default.
+man_page="$source_dir/man/sfsg-predict.1"
+expect 0 "$predict" --help
+contains "--column"
+grep -q -- '--slo .*(p99=20ms)' "$work/out" && fail "--help shows p99=20ms like a default"
+for option in $(grep -o -- '--[a-z][a-z-]*' "$work/out" | sort -u); do
+  grep -qF -- "$(sed 's/-/\\-/g' <<<"$option")" "$man_page" || fail "--help's $option is not in sfsg-predict.1"
+done
+expect 0 "$predict" backtest --help
+for option in $(grep -o -- '--[a-z][a-z-]*' "$work/out" | sort -u); do
+  grep -qF -- "$(sed 's/-/\\-/g' <<<"$option")" "$man_page" || fail "backtest --help's $option is not in sfsg-predict.1"
+done
+# Every Prometheus gauge and every field backtest --json adds is documented.
+expect 0 "$predict" --usage "$work/usage.csv" --capacity 1T --prometheus
+for gauge in $(grep -o '^sfsg_forecast_[a-z_]*' "$work/out" | sort -u); do
+  grep -qF -- "${gauge#sfsg_forecast}" "$man_page" || fail "gauge $gauge is not in sfsg-predict.1"
+done
+grep -qF 'sfsg_forecast_storage_info{model,seasonality}' "$man_page" || fail "storage_info undocumented"
+expect 0 "$predict" backtest "$work/usage.csv" --json
+jq -e 'has("column") and has("warnings")' "$work/out" >/dev/null || fail "backtest --json fields"
+grep -q 'two more fields: \\fBcolumn\\fR' "$man_page" || fail "backtest --json's column and warnings undocumented"
 # sfsg-meter: three samples of the root filesystem, appended to a CSV.
 expect 0 "$meter" / --interval 0.1s --count 3 --out "$work/metered.csv"
 [ "$(wc -l <"$work/metered.csv")" -eq 4 ] || fail "metered.csv should have a header and 3 rows"
@@ -135,6 +157,26 @@ awk -F, 'NR > 1 && (NF != 8 || $2 <= 0 || $3 < $2) { bad = 1 } END { exit bad }'
   fail "meter rows"
 expect 0 "$meter" / --interval 0.1s --count 2 --out "$work/metered.csv" --quiet
 [ "$(wc -l <"$work/metered.csv")" -eq 6 ] || fail "a second run should append 2 rows"
+# A file that opens with '#' comments (scripts/demo's labelled synthetic history): the
+# header is the first other line, the comments stay, rows are appended after the rest.
+{
+  echo "# SYNTHETIC history (not measured)"
+  echo "# second comment line"
+  head -1 "$work/metered.csv"
+  sed -n 2p "$work/metered.csv"
+} >"$work/commented.csv"
+cp "$work/commented.csv" "$work/commented.before"
+expect 0 "$meter" / -n 1 --out "$work/commented.csv" --quiet
+[ "$(wc -l <"$work/commented.csv")" -eq 5 ] || fail "no row appended after '#' comments: $(cat "$work/err")"
+cmp -s <(head -4 "$work/commented.csv") "$work/commented.before" || fail "the comments or rows before changed"
+# Comments only: the header follows them.
+printf '# only a note' >"$work/note.csv"
+expect 0 "$meter" / -n 1 --out "$work/note.csv" --quiet
+sed -n 2p "$work/note.csv" | grep -q '^timestamp,used_bytes,' || fail "no header after a comment-only file"
+# A comment does not hide a foreign header.
+printf '# note\ntime,size\n1,2\n' >"$work/foreign.csv"
+expect 4 "$meter" / -n 1 --out "$work/foreign.csv" --quiet
+contains "'time,size'" err
 # Three samples are too few to forecast: a clear error, not NaN.
 expect 4 "$predict" --usage "$work/metered.csv"
 # A filesystem with no block device (tmpfs) leaves the I/O columns empty.

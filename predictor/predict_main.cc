@@ -27,6 +27,14 @@ constexpr const char* kUsage =
     "Forecast storage and demand, fit performance curves, and plan capacity.\n"
     "See sfsg-predict(1).\n";
 
+// What `backtest` adds (its own --help lists all of its options).
+constexpr const char* kBacktestHelp =
+    "backtest options (sfsg-predict backtest SERIES ...; see sfsg-predict backtest --help):\n"
+    "  --column arg          column to backtest (default used_bytes, or the only column)\n"
+    "  --json                print the FORECAST JSON with the column and warnings\n"
+    "  --horizon arg         lead time scored per fold (default 1d); the options above\n"
+    "                        from --folds to --output apply too\n";
+
 int Fail(const Error& error) {
   std::fprintf(stderr, "sfsg-predict: %s\n", error.message.c_str());
   return error.exit_code();
@@ -87,9 +95,9 @@ int BacktestCommand(const std::vector<std::string>& args) {
   std::string column, series_path;
   bool json = false;
   po::options_description options("backtest options");
-  options.add_options()("help,h", "this help")("column", po::value(&column),
-                                               "column to backtest (default used_bytes)")(
-      "json", po::bool_switch(&json), "print JSON");
+  options.add_options()("help,h", "this help")(
+      "column", po::value(&column), "column to backtest (default used_bytes, or the only column)")(
+      "json", po::bool_switch(&json), "print the FORECAST JSON with the column and warnings");
   AddCommon(options, common);
   po::options_description hidden;
   hidden.add_options()("series", po::value(&series_path));
@@ -141,7 +149,8 @@ int PlanCommand(const std::vector<std::string>& args) {
       "usage,u", po::value(&usage_path), "usage series: CSV or Prometheus query_range JSON")(
       "curve,c", po::value(&curve_path), "performance curve JSON (sfsg-replay, fio import)")(
       "buffer,b", po::value(&buffer), "free fraction to keep (default 20%)")(
-      "slo", po::value(&slos)->composing(), "latency objective QUANTILE=LATENCY (p99=20ms)")(
+      "slo", po::value(&slos)->composing(),
+      "latency objective QUANTILE=LATENCY, e.g. p99=20ms (repeatable; none by default)")(
       "capacity", po::value(&capacity), "capacity in bytes (default: the series' capacity_bytes)")(
       "json", po::bool_switch(&json), "print the sfsg-forecast JSON")(
       "prometheus", po::bool_switch(&prometheus), "print Prometheus text")(
@@ -151,7 +160,7 @@ int PlanCommand(const std::vector<std::string>& args) {
   po::store(po::command_line_parser(args).options(options).run(), vm);
   po::notify(vm);
   if (vm.count("help")) {
-    std::cout << kUsage << options;
+    std::cout << kUsage << options << kBacktestHelp;
     return 0;
   }
   if (vm.count("version")) {

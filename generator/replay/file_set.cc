@@ -38,7 +38,7 @@ FileSet FileSet::OverNamespace(const Namespace& ns, uint64_t seed) {
 }
 
 Result<FileSet> FileSet::HotFiles(const Namespace& ns, uint64_t seed, uint64_t count,
-                                  uint64_t min_size_bytes) {
+                                  uint64_t min_size_bytes, bool fewer_ok) {
   const FileSet all = OverNamespace(ns, seed);
   std::vector<FileRef> hot;
   const uint64_t limit = std::min(all.count(), kHotSearchLimit);
@@ -48,7 +48,7 @@ Result<FileSet> FileSet::HotFiles(const Namespace& ns, uint64_t seed, uint64_t c
     if (!attr || attr->kind != NodeKind::kFile || attr->size_bytes < min_size_bytes) continue;
     hot.push_back({*ns.PathOf(ino), attr->size_bytes});
   }
-  if (hot.size() < count || hot.empty())
+  if ((hot.size() < count && !fewer_ok) || hot.empty())
     return Error::Usage("hot files: only " + std::to_string(hot.size()) + " of the " +
                         std::to_string(limit) + " most popular entries are regular files of " +
                         std::to_string(min_size_bytes) + " bytes or more; " +

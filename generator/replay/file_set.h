@@ -44,9 +44,10 @@ class FileSet {
   // by `seed`. O(1) setup.
   static FileSet OverNamespace(const Namespace& ns, uint64_t seed);
   // The `count` most popular regular files of `ns` at least `min_size_bytes` long,
-  // in rank order. Errors (kUsage): fewer such files among the first ranks searched.
+  // in rank order. Errors (kUsage): fewer such files among the first ranks searched
+  // (with `fewer_ok`, only none: the set then holds those there are).
   static Result<FileSet> HotFiles(const Namespace& ns, uint64_t seed, uint64_t count,
-                                  uint64_t min_size_bytes);
+                                  uint64_t min_size_bytes, bool fewer_ok = false);
   // An explicit list, rank 1 first. REQUIRES: non-empty.
   static FileSet OverList(std::vector<FileRef> files);
 

@@ -57,15 +57,23 @@ std::string Number(double v) {
 
 }  // namespace
 
-Result<std::string> EmitFioJob(const Workload& w, const Namespace& shadow, const FioJobOptions& o) {
+Result<FioJob> EmitFioJob(const Workload& w, const Namespace& shadow, const FioJobOptions& o) {
   const double data_share = w.mix.read + w.mix.write;
   if (!(data_share > 0))
     return Error::Usage("--emit-fio: the workload has no reads or writes for fio to run");
   if (o.files == 0) return Error::Usage("--fio-files: must be at least 1");
   if (o.numjobs == 0 || o.iodepth == 0) return Error::Usage("--fio-numjobs/--fio-iodepth: >= 1");
   const uint64_t max_bs = LargestRequestBytes(w);
-  auto hot = FileSet::HotFiles(shadow, o.seed, o.files, max_bs);
+  auto hot = FileSet::HotFiles(shadow, o.seed, o.files, max_bs, /*fewer_ok=*/true);
   if (!hot) return hot.error();
+  FioJob out;
+  out.files = hot->count();
+  if (out.files < o.files)
+    out.warning = "only " + std::to_string(out.files) + " regular files of the shadow (among its " +
+                  std::to_string(std::min<uint64_t>(shadow.entry_count(), 2000000)) +
+                  " most popular entries) are at least " + std::to_string(max_bs) +
+                  " bytes, the largest request; the job lists those " + std::to_string(out.files) +
+                  ", not " + std::to_string(o.files);
 
   const double read_fraction = w.mix.read / data_share;
   const int read_pct = static_cast<int>(std::lround(100 * read_fraction));
@@ -80,7 +88,7 @@ Result<std::string> EmitFioJob(const Workload& w, const Namespace& shadow, const
 
   std::string job;
   job += "# fio job written by sfsg-replay --emit-fio: " + DescribeWorkload(w) + "\n";
-  job += "# Files: the " + std::to_string(o.files) +
+  job += "# Files: the " + std::to_string(out.files) +
          " most popular regular files of the shadow (seed " + std::to_string(shadow.seed()) + ", " +
          std::to_string(shadow.entry_count()) + " entries) of at least " + std::to_string(max_bs) +
          " bytes, popularity seed " + std::to_string(o.seed) + ".\n";
@@ -92,12 +100,22 @@ Result<std::string> EmitFioJob(const Workload& w, const Namespace& shadow, const
   job += "# Import the results with: sfsg-replay --import-fio OUT.json (one step per group).\n";
   job += "[global]\n";
   if (!o.directory.empty()) job += "directory=" + EscapeFioName(o.directory) + "\n";
-  job += "filename=";
+  // Several filename= lines when the list is long: fio refuses a value of 4096
+  // characters or more, and adds up the files of all the lines.
+  std::string names;
   for (uint64_t r = 1; r <= hot->count(); ++r) {
-    if (r > 1) job += ':';
-    job += EscapeFioName(hot->ByRank(r).path);
+    const std::string name = EscapeFioName(hot->ByRank(r).path);
+    if (name.size() > kFioMaxFilenameValue)
+      return Error::Unsupported("--emit-fio: the name of " + hot->ByRank(r).path +
+                                " is longer than a fio option value may be");
+    if (!names.empty() && names.size() + 1 + name.size() > kFioMaxFilenameValue) {
+      job += "filename=" + names + "\n";
+      names.clear();
+    }
+    if (!names.empty()) names += ':';
+    names += name;
   }
-  job += "\n";
+  job += "filename=" + names + "\n";
   job += "allow_file_create=0\ncreate_on_open=0\nunique_filename=0\nfallocate=none\n";
   if (w.zipf_theta > 0)
     job += "file_service_type=zipf:" +
@@ -119,7 +137,8 @@ Result<std::string> EmitFioJob(const Workload& w, const Namespace& shadow, const
     job += "\n[" + o.name + "-write]\nrw=" + (sequential_only ? "write" : "randwrite") + "\n";
     job += "bssplit=" + BsSplit(w.write_sizes) + "\nrate_iops=" + per_job_rate(w.mix.write) + "\n";
     job += numjobs;
-    return job;
+    out.text = std::move(job);
+    return out;
   }
   job += "\n[" + o.name + "]\n";
   if (reads && writes) {
@@ -136,7 +155,8 @@ Result<std::string> EmitFioJob(const Workload& w, const Namespace& shadow, const
     if (o.rate_limited) job += "rate_iops=" + per_job_rate(w.mix.write) + "\n";
   }
   job += numjobs;
-  return job;
+  out.text = std::move(job);
+  return out;
 }
 
 namespace {

@@ -2,7 +2,8 @@
 //
 // EmitFioJob writes a workload as a fio job file that runs unchanged against a shadow:
 // it lists existing synthetic files (the K most popular regular files, the same hot set
-// `sfsg-replay --hot-files K` loads) with fio's zipf file popularity, and forbids any
+// `sfsg-replay --hot-files K` loads; fewer, with a warning, when the shadow has fewer
+// that are large enough) with fio's zipf file popularity, and forbids any
 // layout phase (allow_file_create=0, create_on_open=0, no size: fio takes the files'
 // own sizes). The read/write mix, the request-size split (bssplit), sequential vs
 // random (percentage_random), the rate (rate_iops, Poisson if the workload's arrivals
@@ -42,10 +43,23 @@ struct FioJobOptions {
   std::string name = "sfsg";
 };
 
-// Errors (kUsage): a workload without reads or writes; too few files large enough for
-// the largest request.
-Result<std::string> EmitFioJob(const Workload& workload, const Namespace& shadow,
-                               const FioJobOptions& options);
+struct FioJob {
+  std::string text;     // the job file
+  uint64_t files = 0;   // files it lists: options.files, or fewer (see warning)
+  std::string warning;  // "" or one sentence: fewer files than asked for
+};
+
+// The file list is split over several filename= lines, each value under fio's limit of
+// 4096 characters (fio adds the files of every filename= line of a section; those of
+// [global] go to every job). When the shadow has fewer than options.files regular files
+// at least as long as the largest request, the job lists those there are and says so in
+// `warning`. Errors (kUsage): a workload without reads or writes; no file large enough
+// for the largest request.
+Result<FioJob> EmitFioJob(const Workload& workload, const Namespace& shadow,
+                          const FioJobOptions& options);
+
+// The longest value EmitFioJob puts on one filename= line (fio refuses 4096 or more).
+inline constexpr size_t kFioMaxFilenameValue = 4000;
 
 enum class FioGrouping { kJob, kGroup };
 

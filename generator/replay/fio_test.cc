@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <sstream>
 
 #include "generator/profile.h"
@@ -161,8 +162,11 @@ TEST_F(FioEmit, ListsHotFilesWithNoLayout) {
   o.files = 8;
   o.seed = 3;
   o.directory = "/mnt/shadow";
-  auto job = EmitFioJob(DefaultWorkload(), *ns_, o);
-  ASSERT_TRUE(job.ok()) << job.error().message;
+  auto emitted = EmitFioJob(DefaultWorkload(), *ns_, o);
+  ASSERT_TRUE(emitted.ok()) << emitted.error().message;
+  EXPECT_EQ(emitted->files, 8u);
+  EXPECT_EQ(emitted->warning, "");
+  const std::string* job = &emitted->text;
   EXPECT_EQ(Line(*job, "allow_file_create"), "0");
   EXPECT_EQ(Line(*job, "create_on_open"), "0");
   EXPECT_EQ(Line(*job, "directory"), "/mnt/shadow");
@@ -199,19 +203,68 @@ TEST_F(FioEmit, UnratedMixUsesRwmixread) {
   o.rate_limited = false;
   auto job = EmitFioJob(DefaultWorkload(), *ns_, o);
   ASSERT_TRUE(job.ok());
-  EXPECT_EQ(Line(*job, "rw"), "randrw");
-  EXPECT_EQ(Line(*job, "rwmixread"), "80");
-  EXPECT_EQ(Line(*job, "rate_iops"), "");
-  EXPECT_EQ(Line(*job, "directory"), "");
+  EXPECT_EQ(Line(job->text, "rw"), "randrw");
+  EXPECT_EQ(Line(job->text, "rwmixread"), "80");
+  EXPECT_EQ(Line(job->text, "rate_iops"), "");
+  EXPECT_EQ(Line(job->text, "directory"), "");
+}
+
+// fio refuses an option value of 4096 characters or more ("value exceeds max length of
+// 4096 ... job global dropped"): a long list is split over filename= lines, which fio
+// adds up, and no file is lost or repeated.
+TEST_F(FioEmit, SplitsLongFileListsUnderFiosValueLimit) {
+  FioJobOptions o;
+  o.files = 200;
+  Workload small = DefaultWorkload();  // 4 KiB requests: any non-empty file will do
+  small.read_sizes = {{4096, 1}};
+  small.write_sizes = {{4096, 1}};
+  auto job = EmitFioJob(small, *ns_, o);
+  ASSERT_TRUE(job.ok()) << job.error().message;
+  ASSERT_EQ(job->files, 200u);
+  std::istringstream in(job->text);
+  std::string line, all;
+  int lines = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("filename=", 0) != 0) continue;
+    ++lines;
+    const std::string value = line.substr(9);
+    EXPECT_LE(value.size(), kFioMaxFilenameValue);
+    EXPECT_FALSE(value.empty());
+    all += (all.empty() ? "" : ":") + value;
+  }
+  EXPECT_GT(lines, 1);
+  std::istringstream names(all);
+  std::set<std::string> unique;
+  std::string name;
+  while (std::getline(names, name, ':')) unique.insert(name);
+  EXPECT_EQ(unique.size(), 200u);
+}
+
+// A shadow with fewer large files than asked for (an unscaled /usr/share has 55 of
+// 1 MiB or more): the job lists those there are and says so.
+TEST_F(FioEmit, ListsTheLargeFilesThereAreWithAWarning) {
+  FioJobOptions o;
+  o.files = 1000000;
+  auto job = EmitFioJob(DefaultWorkload(), *ns_, o);
+  ASSERT_TRUE(job.ok()) << job.error().message;
+  EXPECT_GT(job->files, 0u);
+  EXPECT_LT(job->files, 1000000u);
+  EXPECT_NE(
+      job->warning.find("the job lists those " + std::to_string(job->files) + ", not 1000000"),
+      std::string::npos)
+      << job->warning;
+  EXPECT_NE(job->text.find("# Files: the " + std::to_string(job->files) + " most popular"),
+            std::string::npos);
 }
 
 TEST_F(FioEmit, RefusesWhatFioCannotRun) {
   Workload meta = DefaultWorkload();
   meta.mix = {0, 0, 0, 0, 1, 0};
   EXPECT_EQ(EmitFioJob(meta, *ns_, {}).error().code, ErrorCode::kUsage);
-  FioJobOptions many;
-  many.files = 1000000;
-  EXPECT_EQ(EmitFioJob(DefaultWorkload(), *ns_, many).error().code, ErrorCode::kUsage);
+  // No file large enough for the largest request at all.
+  Workload huge = DefaultWorkload();
+  huge.read_sizes = {{uint64_t{1} << 50, 1}};
+  EXPECT_EQ(EmitFioJob(huge, *ns_, {}).error().code, ErrorCode::kUsage);
 }
 
 }  // namespace

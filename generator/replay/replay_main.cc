@@ -113,6 +113,52 @@ Result<CliOptions> Parse(int argc, char** argv, std::string* help) {
   return o;
 }
 
+// The filesystem process of a shadow target: the pid in its /.sfsg/status (0 when the
+// target is not a shadow or the status has none).
+int64_t ShadowPid(const std::string& target) {
+  if (target.empty()) return 0;
+  auto status = LoadJsonFile(target + "/.sfsg/status");
+  if (!status || status->value("format", "") != "sfsg-status") return 0;
+  if (!status->contains("pid") || !(*status)["pid"].is_number_integer()) return 0;
+  return (*status)["pid"].get<int64_t>();
+}
+
+// A shadow the loop re-scaled: its first layer from the options it was mounted with,
+// then the same re-scales in the same order (a layer's size depends on what was there
+// before it), checked against the counts the shadow reports.
+Result<std::unique_ptr<Namespace>> RescaledNamespace(const Profile& profile, const Json& status,
+                                                     const std::string& where) {
+  const Json& base = status.value("mounted_with", Json());
+  const Json& targets = status.value("rescale_targets", Json());
+  if (!base.is_object() || !targets.is_array())
+    return Error::Unsupported(where +
+                              ": a re-scaled shadow without \"mounted_with\" and "
+                              "\"rescale_targets\" (mounted by an older sfsg-mount)");
+  NamespaceOptions options;
+  try {
+    options.seed = status.at("seed").get<uint64_t>();
+    options.scale = base.at("scale").get<double>();
+    options.files = base.at("files").get<uint64_t>();
+    options.dirs = base.at("dirs").get<uint64_t>();
+    options.bytes = base.at("bytes").get<uint64_t>();
+  } catch (const Json::exception& e) {
+    return Error::BadInput(where + ": mounted_with: " + e.what());
+  }
+  auto ns = Namespace::Create(profile, options);
+  if (!ns) return ns.error();
+  for (const Json& target : targets) {
+    if (!target.is_number()) return Error::BadInput(where + ": rescale_targets: not a number");
+    if (auto change = (*ns)->Rescale(target.get<double>()); !change) return change.error();
+  }
+  if ((*ns)->entry_count() != status.value("entries", uint64_t{0}) ||
+      (*ns)->dir_count() != status.value("dirs", uint64_t{0}))
+    return Error::BadInput(where + ": the re-scaled shadow's counts (" +
+                           std::to_string(status.value("entries", uint64_t{0})) + " entries) " +
+                           "do not follow from its recipe (" +
+                           std::to_string((*ns)->entry_count()) + "): it changed meanwhile?");
+  return std::move(*ns);
+}
+
 // The namespace under the target: from the options, or read from a shadow's /.sfsg/.
 Result<std::unique_ptr<Namespace>> ResolveNamespace(const CliOptions& o, int64_t* fs_pid) {
   const bool explicit_ns =
@@ -137,8 +183,8 @@ Result<std::unique_ptr<Namespace>> ResolveNamespace(const CliOptions& o, int64_t
     ns_options.seed = *seed;
     ns_options.files = *entries;
     ns_options.dirs = *dirs;
-    if (*fs_pid == 0 && status->contains("pid") && (*status)["pid"].is_number_integer())
-      *fs_pid = (*status)["pid"].get<int64_t>();
+    if (*fs_pid == 0) *fs_pid = ShadowPid(o.target);
+    if (status->value("layers", 1) > 1) return RescaledNamespace(profile, *status, where);
   } else {
     if (!o.profile.empty() && o.profile != "builtin" && o.profile != "default") {
       auto loaded = LoadProfile(o.profile);
@@ -214,9 +260,11 @@ int EmitFio(const CliOptions& o, const Namespace* ns, const Workload& workload) 
   fo.rate_limited = !o.fio_no_rate;
   auto job = EmitFioJob(workload, *ns, fo);
   if (!job) return Fail(job.error());
+  if (!job->warning.empty())
+    std::fprintf(stderr, "sfsg-replay: warning: %s\n", job->warning.c_str());
   if (o.emit_fio == "-") {
-    std::fputs(job->c_str(), stdout);
-  } else if (Status s = WriteFileAtomic(o.emit_fio, *job); !s) {
+    std::fputs(job->text.c_str(), stdout);
+  } else if (Status s = WriteFileAtomic(o.emit_fio, job->text); !s) {
     return Fail(s.error());
   }
   return 0;
@@ -307,6 +355,8 @@ int Main(int argc, char** argv) {
   if (!o.iolog.empty()) {
     auto log = LoadIolog(o.iolog);
     if (!log) return Fail(log.error());
+    // Measured like a ladder run: --fs-pid, or the shadow's own process.
+    if (fs_pid == 0) fs_pid = ShadowPid(o.target);
     IologReplayOptions ro{o.target, o.timed, fs_pid, o.iolog};
     auto curve = ReplayIolog(*log, ro, progress);
     if (progress_on) std::fputs("\r\033[K", stderr);

@@ -106,6 +106,19 @@ case_rescale_keeps_files() {
   before=$(find "$plain" -path "$plain/.sfsg" -prune -o -print | wc -l)
   after=$(find "$mnt" -path "$mnt/.sfsg" -prune -o -print | wc -l)
   [ "$after" -gt "$before" ] || fail "re-scaled shadow lists $after entries, plain $before"
+  # sfsg-replay rebuilds the re-scaled namespace (mounted_with + rescale_targets in the
+  # status): the files an emitted fio job lists exist, and a ladder finds its files.
+  if [ -x "$SFSG_BIN/sfsg-replay" ]; then
+    "$SFSG_BIN/sfsg-replay" --target "$mnt" --emit-fio "$T/job.fio" --fio-files 40 2>/dev/null ||
+      fail "emit-fio on the re-scaled shadow: exit $?"
+    local missing=0 name
+    for name in $(awk -F= '/^filename=/ { gsub(":", " ", $2); print $2 }' "$T/job.fio"); do
+      [ -f "$mnt/$name" ] || missing=$((missing + 1))
+    done
+    [ "$missing" = 0 ] || fail "$missing files of the emitted job do not exist in the re-scaled shadow"
+    "$SFSG_BIN/sfsg-replay" --target "$mnt" --ladder 1 --step 0.3s --warmup 0.1s -q \
+      --out "$T/curve.json" >/dev/null || fail "a ladder on the re-scaled shadow: exit $?"
+  fi
   note "$before entries before, $after after the re-scale; 50 sampled files identical"
 }
 
@@ -181,6 +194,173 @@ assert steps[0]["filesystem"]["pid"] > 0, "the mount's own process was not measu
 PY
   # No forecast without --watch: the loop only stresses.
   grep -q '"no-forecast"' "$mnt/.sfsg/forecast" || fail "a forecast appeared without --watch"
+}
+
+# A usage history (timestamp,used_bytes,files) of N hourly rows ending now, growing.
+write_usage() {  # FILE ROWS
+  local now i
+  now=$(date +%s)
+  {
+    echo "timestamp,used_bytes,files"
+    for i in $(seq "$2" -1 0); do echo "$((now - i * 60)),$((900000 + ($2 - i) * 2000)),$((1000 + ($2 - i)))"; done
+  } >"$1"
+}
+
+case_meter_appends_after_comments() {
+  # The demo's usage.csv opens with '#' lines labelling its synthetic past: the loop's
+  # meter appends real rows after them instead of refusing the file.
+  local mnt state src now i rows0
+  mnt=$(new_mountpoint shadow)
+  state=$T/state
+  src=$T/src
+  mkdir -p "$state" "$src"
+  echo data >"$src/file"
+  now=$(date +%s)
+  {
+    echo "# SYNTHETIC history written by hand (not measured)"
+    echo "# a second comment line"
+    echo "timestamp,used_bytes,capacity_bytes,files,read_ops,write_ops,read_bytes,write_bytes"
+    for i in $(seq 48 -1 1); do echo "$((now - i * 3600)),$((i * 1000)),1000000,$((100 - i)),,,,"; done
+  } >"$state/usage.csv"
+  cp "$state/usage.csv" "$T/usage.before"
+  rows0=$(wc -l <"$state/usage.csv")
+  mount_shadow "$mnt" --files 1000 --watch "$src" --interval 1h --rounds 1 --no-stress \
+    --no-adjust --state-dir "$state" --log-file "$T/mount.log"
+  wait_until 60 grep -q '"loop"' "$mnt/.sfsg/forecast" || fail "no round finished: $(cat "$T/mount.log")"
+  [ "$(wc -l <"$state/usage.csv")" -eq $((rows0 + 1)) ] ||
+    fail "no metered row appended: $(tail -2 "$state/usage.csv"); log: $(grep -i header "$T/mount.log")"
+  cmp -s <(head -n "$rows0" "$state/usage.csv") "$T/usage.before" || fail "the comments or the past changed"
+  tail -1 "$state/usage.csv" | grep -q "^$(date +%s | cut -c1-6)[0-9]*\.[0-9]*,4096\?[0-9]*," ||
+    tail -1 "$state/usage.csv" | grep -q '^[0-9.]*,[0-9]*,[0-9]*,1,' || fail "last row is not the metered tree: $(tail -1 "$state/usage.csv")"
+  grep -q "different header" "$T/mount.log" && fail "the meter refused the file: $(cat "$T/mount.log")"
+  return 0
+}
+
+case_hook_relative_and_unstartable() {
+  # Hooks run in the directory sfsg-mount was started from (the daemon itself runs in
+  # /); a hook that cannot start leaves an entry with its error in alerts.jsonl.
+  local mnt state
+  mnt=$(new_mountpoint shadow)
+  state=$T/state
+  mkdir -p "$T/hooks"
+  write_usage "$T/usage.csv" 50
+  printf '#!/bin/sh\necho "$SFSG_ALERT $SFSG_ALERT_STATE" >>"$1"\n' >"$T/hooks/log"
+  chmod +x "$T/hooks/log"
+  cd "$T"
+  mount_shadow "$mnt" --files 1000 --watch usage.csv --source-capacity 1000000 \
+    --interval 1h --rounds 1 --no-stress --no-adjust --state-dir state \
+    --on-alert 'hooks/log alerts.log' --on-scale 'hooks/missing --grow' --scale-mode execute
+  cd /
+  wait_until 60 grep -qs '"hook":"on-scale"' "$state/alerts.jsonl" ||
+    fail "no on-scale entry: $(cat "$state/alerts.jsonl" 2>/dev/null)"
+  wait_until 10 test -s "$T/alerts.log" ||
+    fail "the relative hook did not run: $(cat "$state/alerts.jsonl")"
+  grep -qx 'storage_days_to_full firing' "$T/alerts.log" || fail "hook output: $(cat "$T/alerts.log")"
+  python3 - "$state/alerts.jsonl" <<'PY' || fail "alerts.jsonl: $(cat "$state/alerts.jsonl")"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+alert = [l for l in lines if l.get("hook") == "on-alert"]
+assert alert and alert[0]["exit_status"] == 0, alert
+scale = [l for l in lines if l.get("hook") == "on-scale"]
+assert scale and "cannot run" in scale[0]["error"] and "exit_status" not in scale[0], scale
+assert scale[0]["command"] == ["hooks/missing", "--grow"], scale
+PY
+}
+
+case_background_log() {
+  # In the background the log survives daemonizing: STATE/sfsg-mount.log with a state
+  # directory, --log-file when given; /.sfsg/status names both. --replay alone makes no
+  # state directory.
+  local mnt state
+  mnt=$(new_mountpoint shadow)
+  state=$T/state
+  write_usage "$T/usage.csv" 50
+  # The default log level (mount_shadow passes --log-level warn).
+  mount_info() { MOUNTS+=("$mnt"); "$SFSG_MOUNT" "$@" "$mnt" || fail "sfsg-mount $*: exit $?"; }
+  mount_info --files 1000 --watch "$T/usage.csv" --source-capacity 1000000 \
+    --interval 1h --rounds 1 --no-stress --no-adjust --state-dir "$state" \
+    --on-scale /bin/true
+  wait_until 60 grep -qs 'not run: --scale-mode dry-run' "$state/sfsg-mount.log" ||
+    fail "the dry run is not in the log: $(cat "$state/sfsg-mount.log" 2>/dev/null)"
+  grep -q "sfsg-mount: 1.0k files" "$state/sfsg-mount.log" || fail "no mount line in the log"
+  expect_eq "$(jq -r .state_dir "$mnt/.sfsg/status")" "$state" "status state_dir"
+  expect_eq "$(jq -r .log "$mnt/.sfsg/status")" "$state/sfsg-mount.log" "status log"
+  unmount_shadow "$mnt"
+  # --log-file wins; relative to where sfsg-mount started.
+  cd "$T"
+  mount_info --files 1000 --log-file mount.log
+  cd /
+  expect_eq "$(jq -r .log "$mnt/.sfsg/status")" "$T/mount.log" "status log with --log-file"
+  expect_eq "$(jq -r .state_dir "$mnt/.sfsg/status")" null "status state_dir without a loop"
+  grep -q "sfsg-mount: 1.0k files" "$T/mount.log" || fail "--log-file has no mount line"
+  unmount_shadow "$mnt"
+  # --replay alone: no /tmp/sfsg-loop.* directory, the log goes to syslog.
+  ls -d /tmp/sfsg-loop.* 2>/dev/null | sort >"$T/loops.before" || true
+  mount_shadow "$mnt" --files 1000 --replay --interval 1h --ladder 1 --step 0.2s --warmup 0.1s
+  wait_until 60 grep -q '"sfsg-curve"' "$mnt/.sfsg/curve" || fail "no curve"
+  expect_eq "$(jq -r .state_dir "$mnt/.sfsg/status")" null "status state_dir with --replay alone"
+  expect_eq "$(jq -r .log "$mnt/.sfsg/status")" syslog "status log in the background"
+  local dir
+  for dir in $(ls -d /tmp/sfsg-loop.* 2>/dev/null | sort | comm -13 "$T/loops.before" -); do
+    [ -n "$(ls -A "$dir")" ] || fail "--replay alone left an empty $dir"
+  done
+  # A log file that cannot be opened: exit 3 before mounting, one line naming it.
+  local other rc=0 err
+  other=$(new_mountpoint other)
+  echo "a file, not a directory" >"$T/plain-file"
+  MOUNTS+=("$other")
+  err=$("$SFSG_MOUNT" --files 1000 --log-file "$T/plain-file/x.log" "$other" 2>&1) || rc=$?
+  [ "$rc" = 3 ] || fail "unopenable --log-file: exit $rc, want 3 ($err)"
+  [ "$(echo "$err" | wc -l)" = 1 ] && echo "$err" | grep -q "plain-file/x.log" ||
+    fail "error does not name the file in one line: $err"
+  is_mounted "$other" && fail "mounted despite the bad --log-file"
+  return 0
+}
+
+case_alerts_before_loop() {
+  # /.sfsg/alerts says nothing was evaluated yet, with the fields a round fills in.
+  local mnt plain state
+  plain=$(new_mountpoint plain)
+  mount_shadow "$plain" --files 1000
+  jq_cmp() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+  expect_eq "$(jq_cmp "$plain/.sfsg/alerts" "d['format'], d['status'], d['rules'], d['firing'], d['history']")" \
+    "sfsg-alerts not-evaluated [] [] []" "alerts without a loop"
+  mnt=$(new_mountpoint shadow)
+  state=$T/state
+  write_usage "$T/usage.csv" 50
+  mount_shadow "$mnt" --files 1000 --watch "$T/usage.csv" --source-capacity 1000000 \
+    --interval 1h --rounds 1 --no-stress --no-adjust --state-dir "$state"
+  wait_until 60 grep -q '"evaluated"' "$mnt/.sfsg/alerts" || fail "never evaluated: $(cat "$mnt/.sfsg/alerts")"
+  expect_eq "$(jq_cmp "$plain/.sfsg/alerts" "sorted(k for k in d if k != 'reason')")" \
+    "$(jq_cmp "$mnt/.sfsg/alerts" "sorted(d)")" "top-level fields before and after a round"
+  expect_eq "$(jq_cmp "$mnt/.sfsg/alerts" "d['evaluated_unix'] > 0 and 'reason' not in d")" True \
+    "evaluated alerts carry the time"
+}
+
+case_dash_o_keys() {
+  # Every long option works in -o (and its long form --option), as key[=value].
+  "$SFSG_MOUNT" -o log-level=debug,watch=/tmp,rounds=3,no_stress,log_file=/tmp/x.log \
+    --option seed=5 --option=horizon=7d --print-config >"$T/effective" || fail "print-config failed"
+  local want
+  for want in 'log-level = debug' 'watch = /tmp' 'rounds = 3' 'no-stress = true' \
+              'log-file = /tmp/x.log' 'seed = 5' 'horizon = 7d'; do
+    grep -qx "$want" "$T/effective" || fail "-o/--option lost '$want': $(cat "$T/effective")"
+  done
+}
+
+case_help_matches_man() {
+  # Every option --help lists is in sfsg-mount(8), and --help says what the code does.
+  local man_page option
+  man_page=$(dirname "$0")/../../man/sfsg-mount.8
+  "$SFSG_MOUNT" --help >"$T/help" || fail "--help failed"
+  for option in $(grep -o -- '--[a-z][a-z-]*' "$T/help" | sort -u); do
+    grep -qF -- "$(sed 's/-/\\-/g' <<<"$option")" "$man_page" || fail "--help's $option is not in sfsg-mount.8"
+  done
+  grep -q -- '-V \[ --version \]' "$T/help" && grep -qF -- '\-V ", " \-\-version' "$man_page" ||
+    fail "-V/--version: in --help and sfsg-mount.8"
+  grep -qF -- "its filesystem's size)" "$T/help" && fail "--source-capacity: --help says the filesystem's size"
+  grep -q "free space" "$T/help" || fail "--source-capacity: --help does not say bytes plus free space"
+  return 0
 }
 
 run_case "$@"

@@ -150,6 +150,9 @@ JOB
     jq_ok "$T/iolog.json" ".steps[0].per_op.$op.ops == $expected" "$op count equals the trace's ($expected)"
   done
   jq_ok "$T/iolog.json" '.steps[0].total.errors == 0' "iolog replay without errors"
+  # The shadow's own process is measured, as in a ladder run (its pid from /.sfsg/status).
+  jq_ok "$T/iolog.json" ".steps[0].filesystem.pid == $(daemon_pid "$mnt") and
+    .steps[0].filesystem.rss_bytes > 0" "the filesystem process measured"
   # The replay's writes went to its scratch files: the traced files are as fio left them.
   (cd "$mnt" && sha256sum -c --quiet "$T/before.sha") || fail "the replay modified a traced file"
   expected=$(awk '$(NF-2) == "write" { s += $NF } END { print s }' "$T/trace.log")
@@ -163,18 +166,26 @@ JOB
 
 # The emitted job runs unchanged in fio: no error, no layout phase (the bytes the shadow
 # saw written are exactly fio's own writes), and its json+ output imports as a curve.
+# With the default 64 files the list is longer than fio's 4096-character limit on an
+# option value: it is split over several filename= lines, which fio adds up.
 case_fio_emit_clean() {
   command -v fio >/dev/null || skip "fio is not installed"
   local mnt written0 written1 fio_written entries
   mnt=$(new_mountpoint shadow)
   mount_shadow "$mnt" "${SHADOW[@]}"
   entries=$(status_field "$mnt" .entries)
-  "$REPLAY" --target "$mnt" --emit-fio "$T/job.fio" --fio-files 32 --fio-runtime 2s
+  "$REPLAY" --target "$mnt" --emit-fio "$T/job.fio" --fio-runtime 2s 2>"$T/emit.err"
+  [ ! -s "$T/emit.err" ] || fail "emit-fio warned: $(cat "$T/emit.err")"
   grep -q '^allow_file_create=0$' "$T/job.fio" || fail "job file lacks allow_file_create=0"
+  awk -F= '/^filename=/ { if (length($2) >= 4096) long = 1; n += split($2, f, ":") }
+    END { exit long || n != 64 }' "$T/job.fio" ||
+    fail "filename= lines: want 64 files, each line under 4096 characters: $(awk -F= '/^filename=/ { print length($2) }' "$T/job.fio" | tr '\n' ' ')"
   written0=$(status_field "$mnt" .bytes_written)
   fio --output-format=json+ --output="$T/fio.json" "$T/job.fio" || fail "fio exit $?"
   written1=$(status_field "$mnt" .bytes_written)
   jq_ok "$T/fio.json" '.jobs | length == 2 and all(.error == 0)' "fio jobs without error"
+  # fio opened every listed file (its json+ does not list them: ask the shadow's reads).
+  jq_ok "$T/fio.json" '[.jobs[].read.io_bytes] | add > 0' "fio read"
   fio_written=$(jq '[.jobs[].write.io_bytes] | add' "$T/fio.json")
   [ "$fio_written" -gt 0 ] || fail "fio wrote nothing"
   expect_eq "$((written1 - written0))" "$fio_written" "bytes written: fio's writes and nothing else"
@@ -184,6 +195,26 @@ case_fio_emit_clean() {
   jq_ok "$T/curve.json" '.steps[0] | .mode == "open" and .offered_ops_per_s == 150 and
     .concurrency == 2 and .total.ops > 0 and (.per_op | has("read") and has("write")) and
     .total.latency_us.p99 > 0' "imported step"
+}
+
+# A shadow with fewer files of at least the largest request (1 MiB) than --fio-files asks
+# for (an unscaled /usr/share has 55): the job lists those there are, with a warning, and
+# fio runs it.
+case_fio_emit_few_large_files() {
+  command -v fio >/dev/null || skip "fio is not installed"
+  local mnt listed
+  mnt=$(new_mountpoint shadow)
+  mount_shadow "$mnt" --seed 7 --files 1500 --writes memory:256M
+  "$REPLAY" --target "$mnt" --emit-fio "$T/job.fio" --fio-runtime 1s 2>"$T/emit.err" ||
+    fail "emit-fio with few large files: exit $? ($(cat "$T/emit.err"))"
+  listed=$(awk -F= '/^filename=/ { n += split($2, f, ":") } END { print n + 0 }' "$T/job.fio")
+  [ "$listed" -gt 0 ] && [ "$listed" -lt 64 ] || fail "$listed files listed"
+  grep -q "warning: only $listed regular files.*not 64" "$T/emit.err" ||
+    fail "no warning naming the count: $(cat "$T/emit.err")"
+  [ "$(wc -l <"$T/emit.err")" = 1 ] || fail "more than one line on stderr: $(cat "$T/emit.err")"
+  grep -q "^# Files: the $listed most popular" "$T/job.fio" || fail "the job's comment"
+  fio --output-format=json --output="$T/fio.json" "$T/job.fio" || fail "fio exit $?"
+  jq_ok "$T/fio.json" '.jobs | all(.error == 0)' "fio jobs without error"
 }
 
 # /proc/net/tcp lists PORT as listening (state 0A)?

@@ -1,0 +1,88 @@
+#include "predictor/meter.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "predictor/series.h"
+
+namespace sfsg {
+namespace {
+
+class MeterAppend : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string dir = ::testing::TempDir() + "/meter_test.XXXXXX";
+    ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+    dir_ = dir;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    const std::string path = dir_ + "/" + name;
+    std::ofstream(path, std::ios::trunc) << text;
+    return path;
+  }
+  static std::string Read(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream all;
+    all << in.rdbuf();
+    return all.str();
+  }
+  static MeterSample Sample(double time_s) {
+    MeterSample s;
+    s.time_s = time_s;
+    s.used_bytes = 1000;
+    s.capacity_bytes = 4000;
+    s.files = 10;
+    return s;
+  }
+
+  std::string dir_;
+};
+
+TEST_F(MeterAppend, KeepsLeadingCommentsAndAppendsAfterTheHeader) {
+  // What scripts/demo writes: a labelled synthetic past, then the header and rows.
+  const std::string before = "# SYNTHETIC history (not measured)\n# a second note\n" +
+                             MeterCsvHeader() + MeterCsvRow(Sample(1700000000));
+  const std::string path = Write("usage.csv", before);
+  ASSERT_TRUE(AppendMeterSample(path, Sample(1700000060)).ok());
+  EXPECT_EQ(Read(path), before + MeterCsvRow(Sample(1700000060)));
+  // The file still reads as a series with both rows.
+  auto table = LoadUsageTable(path);
+  ASSERT_TRUE(table.ok()) << table.error().message;
+  auto used = ExtractSeries(*table, "used_bytes");
+  ASSERT_TRUE(used.ok()) << used.error().message;
+  EXPECT_EQ(used->time_s.back(), 1700000060);
+}
+
+TEST_F(MeterAppend, WritesTheHeaderAfterAFileOfCommentsOnly) {
+  const std::string path = Write("notes.csv", "# only a note");
+  ASSERT_TRUE(AppendMeterSample(path, Sample(1700000000)).ok());
+  EXPECT_EQ(Read(path), "# only a note\n" + MeterCsvHeader() + MeterCsvRow(Sample(1700000000)));
+}
+
+TEST_F(MeterAppend, RefusesAForeignHeaderBehindComments) {
+  const std::string path = Write("foreign.csv", "# note\ntime,size\n1,2\n");
+  const Status s = AppendMeterSample(path, Sample(1700000000));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::kBadInput);
+  EXPECT_NE(s.error().message.find("'time,size'"), std::string::npos) << s.error().message;
+  EXPECT_EQ(Read(path), "# note\ntime,size\n1,2\n");
+}
+
+TEST_F(MeterAppend, StartsANewFileWithTheHeader) {
+  const std::string path = dir_ + "/new.csv";
+  ASSERT_TRUE(AppendMeterSample(path, Sample(1700000000)).ok());
+  ASSERT_TRUE(AppendMeterSample(path, Sample(1700000060)).ok());
+  EXPECT_EQ(Read(path),
+            MeterCsvHeader() + MeterCsvRow(Sample(1700000000)) + MeterCsvRow(Sample(1700000060)));
+}
+
+}  // namespace
+}  // namespace sfsg
