@@ -188,12 +188,17 @@ void AddConfidenceWarnings(const ForecastOptions& options, ForecastResult& r) {
   }
 }
 
+// "usage.csv: used_bytes", the prefix of a message about a series.
+std::string SeriesWhere(const Series& series) {
+  return series.source.empty() ? series.name : series.source + ": " + series.name;
+}
+
 }  // namespace
 
 Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOptions& options) {
   if (!(options.horizon_s > 0)) return Error::Usage("forecast horizon must be positive");
   if (series.time_s.size() < 2)
-    return Error::BadInput(series.name + ": fewer than 2 points; nothing to forecast");
+    return Error::BadInput(SeriesWhere(series) + ": fewer than 2 points; nothing to forecast");
   ForecastResult r;
   r.column = series.name;
   r.unit = series.unit;
@@ -209,7 +214,7 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
                   ": %zu points at a %.0f s step (%zu samples over %.0f s); at least 10 are "
                   "needed for a forecast",
                   n, step, series.time_s.size(), series.time_s.back() - series.time_s.front());
-    return Error::BadInput(series.name + buf);
+    return Error::BadInput(SeriesWhere(series) + buf);
   }
   AddQualityWarnings(r);
   const std::vector<double>& raw = r.grid.values;
@@ -236,8 +241,8 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   Summarize(errors, options, setup.horizon, r);
   const ModelErrors* chosen = ChooseModel(errors, r);
   if (!chosen)
-    return Error::BadInput(series.name + ": no model could be backtested on " + std::to_string(n) +
-                           " points");
+    return Error::BadInput(SeriesWhere(series) + ": no model could be backtested on " +
+                           std::to_string(n) + " points");
   r.model = chosen->model;
   r.intervals = CalibrateIntervals(*chosen);
   Project(adjusted, options, setup.model, r);

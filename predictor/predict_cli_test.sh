@@ -126,6 +126,65 @@ expect 4 "$predict" --curve "$source_dir/predictor/testdata/curve_one_step.json"
 expect 4 "$predict" backtest "$work/usage.csv" --column nothing
 contains "has: " err
 
+# one_line_error: stderr is a single line (no usage text after an option error).
+one_line_error() {
+  [ "$(wc -l <"$work/err")" -eq 1 ] || fail "not one line of error: $(head -c 300 "$work/err")"
+}
+# Option errors: exit 2, one line, naming the option and the value.
+expect 2 "$predict" --bogus
+one_line_error
+contains "unrecognised option '--bogus'" err
+expect 2 "$predict" --usage "$work/usage.csv" --folds abc
+one_line_error
+contains "--folds: 'abc'" err
+expect 2 "$predict" --usage "$work/usage.csv" --usage "$work/usage.csv"
+one_line_error
+expect 2 "$predict" --usage "$work/usage.csv" --max-points -1
+one_line_error
+contains "--max-points: '-1'" err
+expect 2 "$predict" --usage "$work/usage.csv" --seed -1
+contains "--seed: '-1'" err
+expect 2 "$predict" --usage "$work/usage.csv" --folds -1
+contains "--folds: '-1'" err
+# A stray word is refused, not ignored.
+expect 2 "$predict" bogusverb --usage "$work/usage.csv"
+one_line_error
+contains "unexpected argument 'bogusverb'" err
+expect 2 "$predict" --usage "$work/usage.csv" extra
+contains "unexpected argument 'extra'" err
+expect 2 "$predict" backtest "$work/usage.csv" extra
+contains "unexpected argument 'extra'" err
+# Timestamps outside 1970..2200: a unit mistake or damage, named with file and line.
+awk -F, 'NR == 1 { print; next } NR <= 40 { printf "%s000", $1; $1 = ""; print }' OFS=, \
+  "$work/usage.csv" | sed 's/000,,/000,/' >"$work/millis.csv"
+expect 4 "$predict" --usage "$work/millis.csv"
+contains "millis.csv:2: timestamp: '1700000000000'" err
+contains "looks like milliseconds" err
+{ head -n 30 "$work/usage.csv"; echo "1e300,1,1099511627776,1,1,1,1,1"; } >"$work/far.csv"
+expect 4 "$predict" --usage "$work/far.csv"
+contains "far.csv:31: timestamp: '1e300'" err
+# Prometheus input going backwards is refused, as a CSV is.
+cat >"$work/backwards.json" <<'JSON'
+{"status": "success", "data": {"resultType": "matrix", "result": [
+ {"metric": {"__name__": "used_bytes"},
+  "values": [[1700000000, "1"], [1700003600, "2"], [1700001800, "3"]]}]}}
+JSON
+expect 4 "$predict" --usage "$work/backwards.json" --capacity 1G
+contains "backwards.json: data.result\[0\].values\[2\]: timestamp goes backwards" err
+# Too few points: the file is named.
+expect 4 "$predict" --usage "$work/short.csv" --capacity 1G
+contains "short.csv: used_bytes: " err
+# A write error on stdout: exit 3, not a silent success.
+if [ -w /dev/full ]; then
+  "$predict" --usage "$work/usage.csv" --json >/dev/full 2>"$work/err"
+  got=$?
+  [ "$got" -eq 3 ] || fail "--json > /dev/full: exit $got, wanted 3"
+  contains "^sfsg-predict: stdout: write error$" err
+  "$predict" --help >/dev/full 2>"$work/err"
+  got=$?
+  [ "$got" -eq 3 ] || fail "--help > /dev/full: exit $got, wanted 3"
+fi
+
 # --help and the man page agree: every long option of --help (plan and backtest) is in
 # sfsg-predict(1); --slo shows an example, not what looks like a default.
 man_page="$source_dir/man/sfsg-predict.1"

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -35,17 +36,28 @@ constexpr const char* kBacktestHelp =
     "  --horizon arg         lead time scored per fold (default 1d); the options above\n"
     "                        from --folds to --output apply too\n";
 
+// The most grid points --max-points may ask for: far beyond any useful series, and
+// bounded so that the models' memory stays bounded too.
+constexpr uint64_t kMaxPointsLimit = 10000000;
+
 int Fail(const Error& error) {
   std::fprintf(stderr, "sfsg-predict: %s\n", error.message.c_str());
   return error.exit_code();
 }
 
+// Thrown (and caught in main) for a positional argument no command takes.
+struct UnexpectedArgument {
+  std::string argument;
+};
+
+// Numbers are kept as text and checked in ToForecastOptions: Boost reads "-1" into an
+// unsigned as its largest value.
 struct CommonOptions {
   std::string horizon = "90d";
-  size_t folds = 10;
-  size_t max_points = 10000;
+  std::string folds = "10";
+  std::string max_points = "10000";
   std::string level_shifts = "auto";
-  uint64_t seed = 1;
+  std::string seed = "1";
   std::string output;  // -o FILE; empty: stdout
 };
 
@@ -65,10 +77,17 @@ Result<ForecastOptions> ToForecastOptions(const CommonOptions& c) {
   if (!horizon) return horizon.error();
   if (!(*horizon > 0)) return Error::Usage("--horizon: must be positive");
   f.horizon_s = *horizon;
-  if (c.folds < 1 || c.folds > 100) return Error::Usage("--folds: use 1..100");
-  f.folds = c.folds;
-  if (c.max_points != 0 && c.max_points < 100) return Error::Usage("--max-points: at least 100");
-  f.max_points = c.max_points;
+  auto folds = ParseCount(c.folds, "--folds");
+  if (!folds) return folds.error();
+  if (*folds < 1 || *folds > 100)
+    return Error::Usage("--folds: '" + c.folds + "' is out of range (use 1..100)");
+  f.folds = *folds;
+  auto max_points = ParseCount(c.max_points, "--max-points");
+  if (!max_points) return max_points.error();
+  if ((*max_points != 0 && *max_points < 100) || *max_points > kMaxPointsLimit)
+    return Error::Usage("--max-points: '" + c.max_points + "' is out of range (0, or 100.." +
+                        std::to_string(kMaxPointsLimit) + ")");
+  f.max_points = *max_points;
   if (c.level_shifts == "auto")
     f.level_shifts = LevelShiftMode::kAuto;
   else if (c.level_shifts == "on")
@@ -77,16 +96,49 @@ Result<ForecastOptions> ToForecastOptions(const CommonOptions& c) {
     f.level_shifts = LevelShiftMode::kOff;
   else
     return Error::Usage("--level-shifts: use auto, on or off");
-  f.seed = c.seed;
+  auto seed = ParseCount(c.seed, "--seed");
+  if (!seed) return seed.error();
+  f.seed = *seed;
   return f;
+}
+
+// A write error on stdout (a full disk, a closed pipe) is an error, not a silent
+// success.
+Status FlushStdout() {
+  if (!std::cout.flush() || std::fflush(stdout) != 0 || std::ferror(stdout))
+    return Error::Io("stdout: write error");
+  return Status::Ok();
 }
 
 Status Emit(const std::string& text, const std::string& path) {
   if (path.empty() || path == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);
-    return Status::Ok();
+    return FlushStdout();
   }
   return WriteFileAtomic(path, text);
+}
+
+// Options parsed from `args`: `positional` names the positional arguments a command
+// takes; any other (a mistyped command, a stray word) is refused, never ignored.
+void ParseArgs(const std::vector<std::string>& args, const po::options_description& options,
+               po::positional_options_description positional, po::variables_map& vm) {
+  po::options_description all;
+  all.add(options).add_options()("unexpected-argument",
+                                 po::value<std::vector<std::string>>()->composing());
+  positional.add("unexpected-argument", -1);
+  // Stored here: the parsed options point into `all`.
+  const po::parsed_options parsed =
+      po::command_line_parser(args).options(all).positional(positional).run();
+  for (const po::option& o : parsed.options)
+    if (o.string_key == "unexpected-argument" && !o.value.empty())
+      throw UnexpectedArgument{o.value.front()};
+  po::store(parsed, vm);
+}
+
+// Exit status after printing help: 0, or 3 when stdout cannot take it.
+int HelpWritten() {
+  Status s = FlushStdout();
+  return s ? 0 : Fail(s.error());
 }
 
 int BacktestCommand(const std::vector<std::string>& args) {
@@ -106,11 +158,11 @@ int BacktestCommand(const std::vector<std::string>& args) {
   po::positional_options_description positional;
   positional.add("series", 1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  ParseArgs(args, all, positional, vm);
   po::notify(vm);
   if (vm.count("help")) {
     std::cout << kUsage << options;
-    return 0;
+    return HelpWritten();
   }
   if (series_path.empty()) return Fail(Error::Usage("backtest: give a SERIES file"));
   auto forecast_options = ToForecastOptions(common);
@@ -157,22 +209,22 @@ int PlanCommand(const std::vector<std::string>& args) {
       "report", po::value(&report_path), "also write a self-contained HTML report");
   AddCommon(options, common);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(options).run(), vm);
+  ParseArgs(args, options, po::positional_options_description(), vm);
   po::notify(vm);
   if (vm.count("help")) {
     std::cout << kUsage << options << kBacktestHelp;
-    return 0;
+    return HelpWritten();
   }
   if (vm.count("version")) {
     std::cout << "sfsg-predict 0.1\n";
-    return 0;
+    return HelpWritten();
   }
   if (json && prometheus) return Fail(Error::Usage("--json and --prometheus exclude each other"));
+  auto forecast_options = ToForecastOptions(common);
+  if (!forecast_options) return Fail(forecast_options.error());
   if (usage_path.empty() && curve_path.empty())
     return Fail(Error::Usage("give --usage SERIES, --curve CURVE or both (see --help)"));
   PlanInputs in;
-  auto forecast_options = ToForecastOptions(common);
-  if (!forecast_options) return Fail(forecast_options.error());
   in.forecast = *forecast_options;
   in.horizon_s = forecast_options->horizon_s;
   auto fraction = ParseFraction(buffer, "--buffer");
@@ -233,9 +285,17 @@ int main(int argc, char** argv) {
     }
     if (!args.empty() && args[0] == "plan") args.erase(args.begin());
     return sfsg::PlanCommand(args);
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "sfsg-predict: %s\n%s", sfsg::OptionErrorText(e).c_str(), sfsg::kUsage);
+  } catch (const sfsg::UnexpectedArgument& e) {
+    std::fprintf(stderr, "sfsg-predict: unexpected argument '%s' (see --help)\n",
+                 e.argument.c_str());
     return static_cast<int>(sfsg::ErrorCode::kUsage);
+  } catch (const po::error& e) {
+    // One line: the usage text is a --help away.
+    std::fprintf(stderr, "sfsg-predict: %s (see --help)\n", sfsg::OptionErrorText(e).c_str());
+    return static_cast<int>(sfsg::ErrorCode::kUsage);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "sfsg-predict: out of memory\n");
+    return static_cast<int>(sfsg::ErrorCode::kInternal);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sfsg-predict: internal error: %s\n", e.what());
     return static_cast<int>(sfsg::ErrorCode::kInternal);

@@ -39,6 +39,7 @@ Result<Series> ExtractColumn(const UsageTable& table, const std::string& column)
   }
   Series series;
   series.name = column;
+  series.source = table.source;
   series.kind = KindOfColumn(column);
   series.unit = UnitOfColumn(column);
   SeriesQuality& q = series.quality;

@@ -55,7 +55,8 @@ struct SeriesQuality {
 };
 
 struct Series {
-  std::string name;  // the column
+  std::string name;    // the column
+  std::string source;  // the file it came from, for messages ("" when built in memory)
   SeriesKind kind = SeriesKind::kGauge;
   std::string unit;            // "bytes", "files", "ops/s", "bytes/s", "" (unknown)
   std::vector<double> time_s;  // strictly increasing
@@ -79,7 +80,8 @@ Result<UsageTable> ParseUsageCsv(std::string_view text, std::string_view source_
 // _files_free give files, node_disk_{reads,writes}_completed_total,
 // node_disk_read_bytes_total and node_disk_written_bytes_total give the counters; other
 // metrics keep their __name__. Samples are aligned by timestamp. Errors: not a matrix
-// response, several series with the same metric name (export one device/mountpoint).
+// response, several series with the same metric name (export one device/mountpoint), a
+// timestamp out of range or going backwards within a series (as in a CSV).
 Result<UsageTable> ParsePrometheusRange(std::string_view text, std::string_view source_name);
 
 // Loads a file, choosing the parser from its first non-blank character ('{' → JSON).
@@ -94,7 +96,13 @@ Result<Series> ExtractSeries(const UsageTable& table, std::string_view column);
 SeriesKind KindOfColumn(std::string_view column);
 std::string UnitOfColumn(std::string_view column);
 
-// Parses a timestamp cell: unix seconds or ISO-8601 (see ParseUsageCsv). Errors: kBadInput.
+// The plausible range of a timestamp: 1970-01-01 to 2200-01-01 (unix seconds). Times
+// outside it are refused (epoch milliseconds are the usual cause).
+constexpr double kEarliestTimestamp = 0;
+constexpr double kLatestTimestamp = 7258118400;
+
+// Parses a timestamp cell: unix seconds or ISO-8601 (see ParseUsageCsv), within
+// [kEarliestTimestamp, kLatestTimestamp). Errors: kBadInput.
 Result<double> ParseTimestamp(std::string_view text, std::string_view where);
 
 // An evenly spaced copy of a series, ready for the models.

@@ -144,19 +144,46 @@ std::string LabelsText(const Json& metric) {
 
 }  // namespace
 
+namespace {
+
+// Refuses a time outside [kEarliestTimestamp, kLatestTimestamp): a value out there is a
+// unit mistake or damage, and would forecast from (or to) year 55863.
+Status CheckTimestampRange(double unix_s, std::string_view text, std::string_view where) {
+  if (unix_s >= kEarliestTimestamp && unix_s < kLatestTimestamp) return Status::Ok();
+  std::string message =
+      std::string(where) + ": '" + std::string(text) + "' is not a unix time between 1970 and 2200";
+  // Exporters often write epoch milliseconds (or micro-, nanoseconds) where seconds are
+  // meant: say so when the value divided down would be plausible.
+  const struct {
+    double divisor;
+    const char* unit;
+  } kUnits[] = {{1e3, "milliseconds"}, {1e6, "microseconds"}, {1e9, "nanoseconds"}};
+  for (const auto& u : kUnits)
+    if (unix_s / u.divisor >= kEarliestTimestamp && unix_s / u.divisor < kLatestTimestamp) {
+      message += " (looks like " + std::string(u.unit) + "; unix seconds are expected)";
+      break;
+    }
+  return Error::BadInput(message);
+}
+
+}  // namespace
+
 Result<double> ParseTimestamp(std::string_view text, std::string_view where) {
   const std::string_view t = Trim(text);
   const bool looks_like_date = t.size() >= 8 && t.find('-', 1) != std::string_view::npos;
+  double seconds = 0;
   if (looks_like_date) {
-    double seconds = 0;
-    if (ParseIso8601(t, seconds)) return seconds;
-    return Error::BadInput(std::string(where) + ": '" + std::string(t) +
-                           "' is not an ISO-8601 time (2024-03-01T17:34:00Z)");
+    if (!ParseIso8601(t, seconds))
+      return Error::BadInput(std::string(where) + ": '" + std::string(t) +
+                             "' is not an ISO-8601 time (2024-03-01T17:34:00Z)");
+  } else {
+    auto v = ParseCell(t, std::string(where));
+    if (!v) return v.error();
+    if (std::isnan(*v)) return Error::BadInput(std::string(where) + ": empty timestamp");
+    seconds = *v;
   }
-  auto v = ParseCell(t, std::string(where));
-  if (!v) return v.error();
-  if (std::isnan(*v)) return Error::BadInput(std::string(where) + ": empty timestamp");
-  return *v;
+  if (Status s = CheckTimestampRange(seconds, t, where); !s) return s.error();
+  return seconds;
 }
 
 Result<UsageTable> ParseUsageCsv(std::string_view text, std::string_view source_name) {
@@ -268,7 +295,13 @@ Result<UsageTable> ParsePrometheusRange(std::string_view text, std::string_view 
         if (!parsed) return parsed.error();
         v = *parsed;
       }
-      col.samples[pair[0].get<double>()] = v;
+      const double time = pair[0].get<double>();
+      if (Status s = CheckTimestampRange(time, pair[0].dump(), at); !s) return s.error();
+      // As in a CSV: a series going back in time is damaged, not reordered.
+      if (!col.samples.empty() && time < col.samples.rbegin()->first)
+        return Error::BadInput(at + ": timestamp goes backwards (" + pair[0].dump() +
+                               "); timestamps must be non-decreasing");
+      col.samples[time] = v;
     }
   }
   if (columns.empty()) return Error::BadInput(source + ": data.result is empty");

@@ -25,6 +25,47 @@ TEST(SeriesTest, ParsesUnixAndIsoTimestamps) {
   }
 }
 
+// A timestamp outside 1970..2200 is a unit mistake or damage: refused, naming where it
+// is and the value, with a hint when it reads as milliseconds.
+TEST(SeriesTest, RefusesImplausibleTimestamps) {
+  struct Case {
+    const char* text;
+    const char* hint;
+  };
+  for (const Case& c :
+       {Case{"1700000000000", "looks like milliseconds"},
+        Case{"1700000000000000", "looks like microseconds"}, Case{"1e300", "'1e300'"},
+        Case{"-5", "'-5'"}, Case{"2201-01-01T00:00:00Z", "between 1970 and 2200"},
+        Case{"1969-12-31", "between 1970 and 2200"}}) {
+    auto r = ParseTimestamp(c.text, "u.csv:7: timestamp");
+    ASSERT_FALSE(r.ok()) << c.text;
+    EXPECT_EQ(r.error().code, ErrorCode::kBadInput);
+    EXPECT_NE(r.error().message.find("u.csv:7"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find(c.hint), std::string::npos) << r.error().message;
+  }
+  EXPECT_TRUE(ParseTimestamp("2199-12-31T23:59:59Z", "t").ok());
+  // Epoch seconds in a Prometheus export are checked the same way.
+  auto prom = ParsePrometheusRange(
+      R"({"data": {"resultType": "matrix", "result": [{"metric": {"__name__": "used_bytes"},
+          "values": [[1700000000000, "1"]]}]}})",
+      "p.json");
+  ASSERT_FALSE(prom.ok());
+  EXPECT_NE(prom.error().message.find("p.json: data.result[0].values[0]"), std::string::npos)
+      << prom.error().message;
+}
+
+// Prometheus samples going back in time are refused, as a CSV's are.
+TEST(SeriesTest, PrometheusTimestampsGoingBackwardsAreRefused) {
+  auto prom = ParsePrometheusRange(
+      R"({"data": {"resultType": "matrix", "result": [{"metric": {"__name__": "used_bytes"},
+          "values": [[1700000000, "1"], [1700000600, "2"], [1700000300, "3"]]}]}})",
+      "p.json");
+  ASSERT_FALSE(prom.ok());
+  EXPECT_EQ(prom.error().code, ErrorCode::kBadInput);
+  EXPECT_NE(prom.error().message.find("values[2]: timestamp goes backwards"), std::string::npos)
+      << prom.error().message;
+}
+
 TEST(SeriesTest, ReadsCsvAndReportsDuplicatesGapsAndEmptyCells) {
   const std::string csv =
       "# metered by hand\n"

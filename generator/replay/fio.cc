@@ -11,6 +11,7 @@
 #include "generator/replay/replay.h"
 #include "generator/replay/step_stats.h"
 #include "generator/util/log_histogram.h"
+#include "generator/util/units.h"
 
 namespace sfsg {
 namespace {
@@ -168,6 +169,48 @@ Result<uint64_t> OptionalUint(const Json& object, const char* key, std::string_v
   return JsonUint(object, key, where);
 }
 
+// A number for an error message: "1e+308", "2000".
+std::string FormatNumber(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", value);
+  return text;
+}
+
+// Upper bounds of what fio can report: past them a value is damage, not a measurement
+// (1e308 iops would pass into the curve and every plan made from it).
+constexpr double kMaxIops = 1e10;
+constexpr double kMaxBytesPerS = 1e15;        // 1 PB/s
+constexpr double kMaxRuntimeMs = 1e12;        // 30 years
+constexpr double kMaxLatencyNs = 1e15;        // 11 days
+constexpr double kMaxCpuPercent = 1e7;        // 100000 CPUs
+constexpr uint64_t kMaxJobOption = 1u << 20;  // numjobs, iodepth
+
+// A number fio may leave out: `fallback` when absent, else a finite number in [0, max].
+Result<double> OptionalNonNegative(const Json& object, const char* key, std::string_view where,
+                                   double max, double fallback = 0) {
+  if (!object.is_object() || !object.contains(key)) return fallback;
+  const Json& v = object[key];
+  const std::string field = std::string(where) + "." + key;
+  if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0)
+    return Error::BadInput(field + ": expected a non-negative number, got " +
+                           v.dump().substr(0, 40));
+  if (v.get<double>() > max)
+    return Error::BadInput(field + ": " + v.dump() + " is implausibly large (over " +
+                           FormatNumber(max) + ")");
+  return v.get<double>();
+}
+
+// A number fio always writes: as OptionalNonNegative, but missing is an error.
+Result<double> RequiredNonNegative(const Json& object, const char* key, std::string_view where,
+                                   double max) {
+  if (!object.is_object() || !object.contains(key))
+    return Error::BadInput(std::string(where) + "." + key + ": missing");
+  return OptionalNonNegative(object, key, where, max);
+}
+
+// The percentiles the curve keeps, as fio names them, in ascending order.
+constexpr const char* kPercentileKeys[] = {"50.000000", "90.000000", "99.000000", "99.900000"};
+
 // One latency distribution from one or more fio entries.
 struct LatencyAcc {
   LogHistogram bins;  // from json+ "bins"
@@ -177,31 +220,71 @@ struct LatencyAcc {
   double max_us = 0;
   uint64_t count = 0;
 
+  // REQUIRES: lat is an object. Bins (json+) when present, else fio's percentiles, which
+  // must then be there: all four, non-negative, in ascending order.
   Status Add(const Json& lat, const std::string& where) {
     auto n_or = OptionalUint(lat, "N", where);
     if (!n_or) return n_or.error();
     const uint64_t n = *n_or;
     if (n == 0) return Status::Ok();
     count += n;
-    max_us = std::max(max_us, lat.value("max", 0.0) / 1e3);
+    auto max_ns = OptionalNonNegative(lat, "max", where, kMaxLatencyNs);
+    if (!max_ns) return max_ns.error();
+    auto mean_ns = OptionalNonNegative(lat, "mean", where, kMaxLatencyNs);
+    if (!mean_ns) return mean_ns.error();
+    max_us = std::max(max_us, *max_ns / 1e3);
     const auto it = lat.find("bins");
-    if (it != lat.end() && it->is_object()) {
+    LogHistogram own_bins;
+    if (it != lat.end()) {
+      if (!it->is_object())
+        return Error::BadInput(where + ".bins: expected an object (latency ns -> count), got " +
+                               it->dump().substr(0, 40));
       for (const auto& [value, c] : it->items()) {
+        char* end = nullptr;
+        const unsigned long long ns = std::strtoull(value.c_str(), &end, 10);
+        if (value.empty() || *end != '\0' || value[0] == '-' || ns > kMaxLatencyNs)
+          return Error::BadInput(where + ".bins: '" + value.substr(0, 40) +
+                                 "' is not a latency in nanoseconds");
         auto bin_count = JsonUint(*it, value, where + ".bins");
         if (!bin_count) return bin_count.error();
-        bins.Add(std::strtoull(value.c_str(), nullptr, 10), *bin_count);
+        own_bins.Add(ns, *bin_count);
+      }
+    }
+    double values_ns[std::size(kPercentileKeys)] = {};
+    const auto pct = lat.find("percentile");
+    if (pct != lat.end() || own_bins.count() == 0) {
+      if (pct == lat.end() || !pct->is_object())
+        return Error::BadInput(where + ".percentile: expected an object of percentiles" +
+                               (it == lat.end() ? " (no json+ bins either)" : ""));
+      const std::string pct_where = where + ".percentile";
+      for (size_t k = 0; k < std::size(kPercentileKeys); ++k) {
+        auto v = RequiredNonNegative(*pct, kPercentileKeys[k], pct_where, kMaxLatencyNs);
+        if (!v) return v.error();
+        values_ns[k] = *v;
+        if (k > 0 && values_ns[k] < values_ns[k - 1])
+          return Error::BadInput(pct_where + ": " + kPercentileKeys[k - 1] + " (" +
+                                 FormatNumber(values_ns[k - 1]) + ") is above " +
+                                 kPercentileKeys[k] + " (" + FormatNumber(values_ns[k]) + ")");
+      }
+    }
+    if (own_bins.count() > 0) {
+      bins.Merge(own_bins);
+      // json+ without percentiles: the bins give them, for merging with plain json.
+      if (pct == lat.end()) {
+        const LatencySummary s = SummarizeNs(own_bins);
+        const double from_bins_us[] = {s.p50_us, s.p90_us, s.p99_us, s.p999_us};
+        for (size_t k = 0; k < std::size(kPercentileKeys); ++k)
+          values_ns[k] = from_bins_us[k] * 1e3;
       }
     } else {
       all_binned = false;
     }
-    const Json pct = lat.value("percentile", Json::object());
-    const auto at = [&](const char* key) { return pct.value(key, 0.0) / 1e3; };
     const double wn = static_cast<double>(n);
-    weighted.mean_us += wn * lat.value("mean", 0.0) / 1e3;
-    weighted.p50_us += wn * at("50.000000");
-    weighted.p90_us += wn * at("90.000000");
-    weighted.p99_us += wn * at("99.000000");
-    weighted.p999_us += wn * at("99.900000");
+    weighted.mean_us += wn * *mean_ns / 1e3;
+    weighted.p50_us += wn * values_ns[0] / 1e3;
+    weighted.p90_us += wn * values_ns[1] / 1e3;
+    weighted.p99_us += wn * values_ns[2] / 1e3;
+    weighted.p999_us += wn * values_ns[3] / 1e3;
     weight += wn;
     return Status::Ok();
   }
@@ -249,19 +332,57 @@ struct StepAcc {
   double cpu_percent = 0;
 };
 
-std::string OptionOf(const Json& job, const Json& global, const char* key) {
-  const Json opts = job.value("job options", Json::object());
-  if (opts.contains(key) && opts[key].is_string()) return opts[key].get<std::string>();
-  if (global.contains(key) && global[key].is_string()) return global[key].get<std::string>();
-  return "";
+// A job option as fio writes it (a string), from the job's "job options" or else the
+// document's "global options"; empty when neither sets it.
+struct JobOption {
+  std::string text;
+  std::string where;  // the field it came from, for messages
+};
+Result<JobOption> OptionOf(const Json& job, const Json& global, const std::string& where,
+                           const char* key) {
+  const auto opts = job.find("job options");
+  if (opts != job.end() && !opts->is_object())
+    return Error::BadInput(where + ".job options: expected an object");
+  for (const auto& [options, field] :
+       {std::pair<const Json*, std::string>{opts != job.end() ? &*opts : nullptr,
+                                            where + ".job options." + key},
+        {&global, where.substr(0, where.rfind('.')) + ".global options." + key}}) {
+    if (!options || !options->is_object() || !options->contains(key)) continue;
+    const Json& v = (*options)[key];
+    if (!v.is_string()) return Error::BadInput(field + ": expected a string, got " + v.dump());
+    return JobOption{v.get<std::string>(), field};
+  }
+  return JobOption{};
 }
 
-double SumOfList(const std::string& text) {
+// numjobs, iodepth: a whole number in [1, kMaxJobOption]; 1 when not set.
+Result<uint64_t> JobCount(const Json& job, const Json& global, const std::string& where,
+                          const char* key) {
+  auto option = OptionOf(job, global, where, key);
+  if (!option) return option.error();
+  if (option->text.empty()) return uint64_t{1};
+  auto value = ParseCount(option->text, option->where);
+  if (!value || *value < 1 || *value > kMaxJobOption)
+    return Error::BadInput(option->where + ": '" + option->text.substr(0, 40) +
+                           "' is not a whole number in [1, " + std::to_string(kMaxJobOption) + "]");
+  return *value;
+}
+
+// rate_iops: "500" or "500,100" (read,write; an empty part is no limit). Their sum.
+Result<double> SumOfRates(const JobOption& rate) {
   double sum = 0;
   size_t pos = 0;
-  while (pos <= text.size()) {
-    const size_t comma = std::min(text.find(',', pos), text.size());
-    sum += std::strtod(text.substr(pos, comma - pos).c_str(), nullptr);
+  while (pos <= rate.text.size()) {
+    const size_t comma = std::min(rate.text.find(',', pos), rate.text.size());
+    const std::string part = rate.text.substr(pos, comma - pos);
+    if (!part.empty()) {
+      auto value = ParseCount(part, rate.where);
+      if (!value || static_cast<double>(*value) > kMaxIops)
+        return Error::BadInput(rate.where + ": '" + rate.text.substr(0, 40) +
+                               "' is not a list of whole rates in [0, " + FormatNumber(kMaxIops) +
+                               "]");
+      sum += static_cast<double>(*value);
+    }
     pos = comma + 1;
   }
   return sum;
@@ -269,29 +390,38 @@ double SumOfList(const std::string& text) {
 
 Status AddEntry(const Json& job, const Json& global, const std::string& where, StepAcc& acc) {
   if (!job.is_object()) return Error::BadInput(where + ": a job must be an object");
-  const bool grouped = !OptionOf(job, global, "group_reporting").empty() ||
-                       job.value("job options", Json::object()).contains("group_reporting") ||
-                       global.contains("group_reporting");
-  const std::string numjobs_text = OptionOf(job, global, "numjobs");
-  const std::string iodepth_text = OptionOf(job, global, "iodepth");
-  const uint64_t numjobs =
-      numjobs_text.empty() ? 1 : std::max(1ull, std::strtoull(numjobs_text.c_str(), nullptr, 10));
-  const uint64_t iodepth =
-      iodepth_text.empty() ? 1 : std::max(1ull, std::strtoull(iodepth_text.c_str(), nullptr, 10));
-  const uint64_t clones = grouped ? numjobs : 1;
-  acc.concurrency += clones * iodepth;
-  const std::string rate = OptionOf(job, global, "rate_iops");
-  if (!rate.empty()) {
-    const std::string rw = OptionOf(job, global, "rw");
-    const bool mixed = rw.find("rw") != std::string::npos || rw == "readwrite";
-    const double per_clone =
-        rate.find(',') == std::string::npos && mixed ? 2 * SumOfList(rate) : SumOfList(rate);
+  auto group_reporting = OptionOf(job, global, where, "group_reporting");
+  if (!group_reporting) return group_reporting.error();
+  const bool grouped = !group_reporting->where.empty();
+  auto numjobs = JobCount(job, global, where, "numjobs");
+  if (!numjobs) return numjobs.error();
+  auto iodepth = JobCount(job, global, where, "iodepth");
+  if (!iodepth) return iodepth.error();
+  const uint64_t clones = grouped ? *numjobs : 1;
+  acc.concurrency += clones * *iodepth;
+  auto rate = OptionOf(job, global, where, "rate_iops");
+  if (!rate) return rate.error();
+  if (!rate->text.empty()) {
+    auto rw = OptionOf(job, global, where, "rw");
+    if (!rw) return rw.error();
+    const bool mixed = rw->text.find("rw") != std::string::npos || rw->text == "readwrite";
+    auto sum = SumOfRates(*rate);
+    if (!sum) return sum.error();
+    const double per_clone = rate->text.find(',') == std::string::npos && mixed ? 2 * *sum : *sum;
     acc.offered += per_clone * static_cast<double>(clones);
   }
   auto total_err = OptionalUint(job, "total_err", where);
   if (!total_err) return total_err.error();
-  acc.errors += (job.value("error", 0.0) != 0 ? 1 : 0) + *total_err;
-  acc.cpu_percent += job.value("usr_cpu", 0.0) + job.value("sys_cpu", 0.0);
+  const auto error = job.find("error");
+  if (error != job.end() && !error->is_number())
+    return Error::BadInput(where + ".error: expected a number, got " + error->dump().substr(0, 40));
+  const bool failed = error != job.end() && error->get<double>() != 0;
+  acc.errors += (failed ? 1 : 0) + *total_err;
+  for (const char* cpu : {"usr_cpu", "sys_cpu"}) {
+    auto percent = OptionalNonNegative(job, cpu, where, kMaxCpuPercent);
+    if (!percent) return percent.error();
+    acc.cpu_percent += *percent;
+  }
   for (const char* dir : {"read", "write", "trim", "sync"}) {
     if (!job.contains(dir)) continue;
     const Json& d = job[dir];
@@ -306,14 +436,12 @@ Status AddEntry(const Json& job, const Json& global, const std::string& where, S
     if (data) {
       auto bytes = JsonUint(d, "io_bytes", dw);
       if (!bytes) return bytes.error();
-      auto bw = JsonNumber(d, "bw_bytes", dw);
+      auto bw = RequiredNonNegative(d, "bw_bytes", dw, kMaxBytesPerS);
       if (!bw) return bw.error();
-      auto runtime = JsonNumber(d, "runtime", dw);
+      auto runtime = RequiredNonNegative(d, "runtime", dw, kMaxRuntimeMs);
       if (!runtime) return runtime.error();
-      auto iops = JsonNumber(d, "iops", dw);
+      auto iops = RequiredNonNegative(d, "iops", dw, kMaxIops);
       if (!iops) return iops.error();
-      if (*bw < 0 || *runtime < 0 || *iops < 0)
-        return Error::BadInput(dw + ": negative bw_bytes, runtime or iops");
       out.bytes += *bytes;
       out.bytes_per_s += *bw;
       out.iops += *iops;
@@ -339,7 +467,10 @@ Result<PerfCurve> ImportFioJsonUnchecked(const Json& fio, std::string_view sourc
   const char* list_key = client ? "client_stats" : "jobs";
   auto jobs = JsonArray(fio, list_key, name);
   if (!jobs) return jobs.error();
-  const Json global = fio.value("global options", Json::object());
+  const auto global_it = fio.find("global options");
+  if (global_it != fio.end() && !global_it->is_object())
+    return Error::BadInput(name + ".global options: expected an object");
+  const Json global = global_it != fio.end() ? *global_it : Json::object();
   std::vector<std::string> order;
   std::map<std::string, StepAcc> steps;
   std::set<std::string> hosts;
@@ -352,7 +483,7 @@ Result<PerfCurve> ImportFioJsonUnchecked(const Json& fio, std::string_view sourc
     auto groupid = JsonUint(job, "groupid", where);
     if (!groupid) return groupid.error();
     if (client)
-      hosts.insert(job.value("hostname", "") + ":" +
+      hosts.insert((job.contains("hostname") ? job["hostname"].dump() : "") + ":" +
                    (job.contains("port") ? job["port"].dump() : "0"));
     const std::string key = grouping == FioGrouping::kGroup
                                 ? "group " + std::to_string(*groupid)
@@ -364,11 +495,17 @@ Result<PerfCurve> ImportFioJsonUnchecked(const Json& fio, std::string_view sourc
 
   PerfCurve curve;
   curve.source = "fio";
-  curve.created_unix = fio.value("timestamp", 0.0);
+  auto timestamp = OptionalNonNegative(fio, "timestamp", name, 1e11);
+  if (!timestamp) return timestamp.error();
+  curve.created_unix = *timestamp;
+  const auto version = fio.find("fio version");
   curve.target = client ? std::to_string(hosts.size()) + " fio server(s)" : "fio";
-  curve.workload = "fio " + fio.value("fio version", std::string("?")) + ", " +
-                   std::to_string(order.size()) + " step(s)" +
+  curve.workload = "fio " +
+                   (version != fio.end() && version->is_string() ? version->get<std::string>()
+                                                                 : std::string("?")) +
+                   ", " + std::to_string(order.size()) + " step(s)" +
                    (client ? ", merged over " + std::to_string(hosts.size()) + " host(s)" : "");
+  bool approximated = false;
   for (const std::string& key : order) {
     const StepAcc& acc = steps.at(key);
     CurveStep step;
@@ -378,6 +515,9 @@ Result<PerfCurve> ImportFioJsonUnchecked(const Json& fio, std::string_view sourc
       return Error::BadInput(name + ": " + key + " did no read, write or trim I/O");
     step.duration_s = duration_ms / 1e3;
     step.mode = acc.offered > 0 ? "open" : "closed";
+    if (acc.concurrency > UINT32_MAX)
+      return Error::BadInput(name + ": " + key + ": numjobs x iodepth adds up to " +
+                             std::to_string(acc.concurrency) + ", more than a curve holds");
     step.concurrency = static_cast<uint32_t>(std::max<uint64_t>(1, acc.concurrency));
     step.offered_ops_per_s = acc.offered;
     LatencyAcc all;
@@ -395,9 +535,12 @@ Result<PerfCurve> ImportFioJsonUnchecked(const Json& fio, std::string_view sourc
     }
     step.total.errors = acc.errors;
     step.total.latency = all.Summary();
+    approximated = approximated || !all.all_binned;
     step.replayer.cpu_percent = acc.cpu_percent;  // fio's own CPU; pid 0: not one process
     curve.steps.push_back(std::move(step));
   }
+  // Said in the curve: percentiles averaged over entries are not exact.
+  if (approximated) curve.workload += ", latency percentiles averaged from fio's (no json+ bins)";
   return curve;
 }
 
@@ -410,8 +553,11 @@ Result<PerfCurve> ImportFioJson(const Json& fio, std::string_view source_name,
                                 FioGrouping grouping) {
   try {
     return ImportFioJsonUnchecked(fio, source_name, grouping);
-  } catch (const Json::exception& e) {
-    return Error::BadInput(std::string(source_name) + ": unexpected fio JSON: " + e.what());
+  } catch (const Json::exception&) {
+    // Every field is type-checked on the way; this is a last guard, and the library's
+    // text (which names no field) is not shown.
+    return Error::BadInput(std::string(source_name) +
+                           ": unexpected fio JSON: a field of an unexpected type");
   }
 }
 

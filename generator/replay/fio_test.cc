@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -91,6 +92,7 @@ TEST(FioImport, PlainJsonPercentilesAreWeighted) {
   EXPECT_DOUBLE_EQ(curve->steps[0].total.latency.p50_us, 1.0);
   EXPECT_DOUBLE_EQ(curve->steps[0].total.latency.p99_us, 100.0);
   EXPECT_EQ(curve->steps[0].concurrency, 2u);
+  EXPECT_NE(curve->workload.find("averaged"), std::string::npos) << curve->workload;
 }
 
 TEST(FioImport, GroupsAndJobsBecomeSteps) {
@@ -135,6 +137,84 @@ TEST(FioImport, BadOutputIsNamed) {
     EXPECT_EQ(bad.error().code, ErrorCode::kBadInput);
     EXPECT_NE(bad.error().message.find(field), std::string::npos) << bad.error().message;
   }
+}
+
+// Every damaged field is bad input naming it (the file, the job, the path to the field),
+// never a default, a wrapped integer, an implausible value or the JSON library's text.
+TEST(FioImport, DamagedFieldsAreNamed) {
+  struct Case {
+    const char* what;
+    std::function<void(Json&)> damage;
+    const char* field;
+  };
+  const auto opt = [](const char* key, const char* value) {
+    return [=](Json& job) { job["job options"][key] = value; };
+  };
+  const auto lat = [](std::function<void(Json&)> f) {
+    return [=](Json& job) { f(job["read"]["clat_ns"]); };
+  };
+  const Case cases[] = {
+      {"numjobs not a number", opt("numjobs", "x"), "x.json.jobs[0].job options.numjobs"},
+      {"negative numjobs", opt("numjobs", "-3"), "x.json.jobs[0].job options.numjobs"},
+      {"iodepth not a number", opt("iodepth", "abc"), "x.json.jobs[0].job options.iodepth"},
+      {"rate_iops not a number", opt("rate_iops", "abc"), "x.json.jobs[0].job options.rate_iops"},
+      {"numjobs not a string", [](Json& job) { job["job options"]["numjobs"] = 4; },
+       "x.json.jobs[0].job options.numjobs"},
+      {"huge iops", [](Json& job) { job["read"]["iops"] = 1e308; }, "x.json.jobs[0].read.iops"},
+      {"huge bw", [](Json& job) { job["read"]["bw_bytes"] = 1e308; },
+       "x.json.jobs[0].read.bw_bytes"},
+      {"negative percentile", lat([](Json& l) { l["percentile"]["99.000000"] = -1; }),
+       "x.json.jobs[0].read.clat_ns.percentile.99.000000"},
+      {"percentile a string", lat([](Json& l) { l["percentile"]["99.000000"] = "1"; }),
+       "x.json.jobs[0].read.clat_ns.percentile.99.000000"},
+      {"p50 above p99", lat([](Json& l) { l["percentile"]["50.000000"] = 500000; }),
+       "x.json.jobs[0].read.clat_ns.percentile"},
+      {"empty percentiles", lat([](Json& l) { l["percentile"] = Json::object(); }),
+       "x.json.jobs[0].read.clat_ns.percentile.50.000000"},
+      {"no percentiles, no bins", lat([](Json& l) { l.erase("percentile"); }),
+       "x.json.jobs[0].read.clat_ns.percentile"},
+      {"bins not an object", lat([](Json& l) { l["bins"] = "many"; }),
+       "x.json.jobs[0].read.clat_ns.bins"},
+      {"bin key not a latency", lat([](Json& l) {
+         l["bins"] = {{"fast", 3}};
+       }),
+       "x.json.jobs[0].read.clat_ns.bins"},
+      {"max a string", lat([](Json& l) { l["max"] = "slow"; }), "x.json.jobs[0].read.clat_ns.max"},
+      {"cpu a string", [](Json& job) { job["usr_cpu"] = "10"; }, "x.json.jobs[0].usr_cpu"},
+      {"error a string", [](Json& job) { job["error"] = "EIO"; }, "x.json.jobs[0].error"},
+      {"job options not an object", [](Json& job) { job["job options"] = "numjobs=4"; },
+       "x.json.jobs[0].job options"},
+  };
+  for (const Case& c : cases) {
+    Json fio = {{"jobs", Json::array({Job("a", 0, Direction(10, 10, nullptr))})}};
+    c.damage(fio["jobs"][0]);
+    auto bad = ImportFioJson(fio, "x.json", FioGrouping::kGroup);
+    ASSERT_FALSE(bad.ok()) << c.what;
+    EXPECT_EQ(bad.error().code, ErrorCode::kBadInput) << c.what;
+    EXPECT_NE(bad.error().message.find(c.field), std::string::npos)
+        << c.what << ": " << bad.error().message;
+    EXPECT_EQ(bad.error().message.find("json.exception"), std::string::npos)
+        << c.what << ": " << bad.error().message;
+  }
+  // A global option of the wrong kind is named too.
+  Json fio = {{"jobs", Json::array({Job("a", 0, Direction(10, 10, nullptr))})}};
+  fio["global options"] = {{"iodepth", "-1"}};
+  auto bad = ImportFioJson(fio, "x.json", FioGrouping::kGroup);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("x.json.global options.iodepth"), std::string::npos)
+      << bad.error().message;
+}
+
+// json+ bins without fio's percentiles still merge with a plain json entry.
+TEST(FioImport, BinsWithoutPercentilesMergeWithPlainJson) {
+  Json binned = Direction(100, 100, Bins());
+  binned["clat_ns"].erase("percentile");
+  Json fio = {
+      {"jobs", Json::array({Job("a", 0, binned), Job("b", 0, Direction(100, 100, nullptr))})}};
+  auto curve = ImportFioJson(fio, "j.json", FioGrouping::kGroup);
+  ASSERT_TRUE(curve.ok()) << curve.error().message;
+  EXPECT_GT(curve->steps[0].total.latency.p50_us, 0.5);
+  EXPECT_LE(curve->steps[0].total.latency.p50_us, curve->steps[0].total.latency.p99_us);
 }
 
 class FioEmit : public ::testing::Test {

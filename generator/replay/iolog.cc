@@ -66,6 +66,7 @@ Result<Iolog> ParseIolog(std::string_view text, std::string_view source_name) {
   std::unordered_map<std::string, uint32_t> index;
   size_t pos = 0, line_no = 0;
   double wait_clock_s = 0;
+  uint64_t last_us = 0;  // version 3: the previous line's timestamp
   while (pos < text.size()) {
     size_t eol = text.find('\n', pos);
     if (eol == std::string_view::npos) eol = text.size();
@@ -93,6 +94,12 @@ Result<Iolog> ParseIolog(std::string_view text, std::string_view source_name) {
       if (!ParseU64(tokens.front(), &us))
         return Error::BadInput(where + ": '" + std::string(tokens.front()) +
                                "' is not a timestamp in microseconds");
+      // A timed replay sleeps until each timestamp: one going back is a damaged trace.
+      if (us < last_us)
+        return Error::BadInput(where + ": timestamp " + std::to_string(us) +
+                               " goes backwards (the line before says " + std::to_string(last_us) +
+                               ")");
+      last_us = us;
       entry.time_s = static_cast<double>(us) / 1e6;
       tokens.erase(tokens.begin());
     }
@@ -239,7 +246,10 @@ class IologPlayer {
     for (size_t i = 0; i < log_.entries.size(); ++i) {
       const IologEntry& e = log_.entries[i];
       const uint64_t intended = options_.timed ? t0 + static_cast<uint64_t>(e.time_s * 1e9) : 0;
-      if (options_.timed && MonotonicNs() < intended) SleepUntilNs(intended);
+      // Sleeps in slices so that a cancel is seen within 100 ms.
+      while (options_.timed && MonotonicNs() < intended && !Cancelled())
+        SleepUntilNs(std::min(intended, MonotonicNs() + uint64_t{100000000}));
+      if (Cancelled()) break;
       const uint64_t start = MonotonicNs();
       const int64_t result = Apply(e);
       const uint64_t end = MonotonicNs();
@@ -289,6 +299,9 @@ class IologPlayer {
   }
 
   uint64_t substituted() const { return substituted_; }
+  bool Cancelled() const {
+    return options_.cancel && options_.cancel->load(std::memory_order_relaxed);
+  }
   Status RemoveScratch() {
     for (MappedFile& f : files_) {
       if (f.fd >= 0) ::close(f.fd);
@@ -369,7 +382,12 @@ Result<PerfCurve> ReplayIolog(const Iolog& log, const IologReplayOptions& option
   if (options.fs_pid > 0)
     if (auto s = SampleProcess(options.fs_pid)) fs_before = *s;
   if (auto s = SampleProcess(::getpid())) self_before = *s;
-  CurveStep step = player.Step(player.Play(progress));
+  const double played_s = player.Play(progress);
+  if (player.Cancelled()) {
+    if (Status s = player.RemoveScratch(); !s) return s.error();
+    return Error::Io(options.source + ": the iolog replay was cancelled");
+  }
+  CurveStep step = player.Step(played_s);
   if (fs_before)
     if (auto after = SampleProcess(options.fs_pid))
       step.filesystem = {options.fs_pid, CpuPercent(*fs_before, *after), after->rss_bytes};

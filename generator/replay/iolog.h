@@ -16,6 +16,7 @@
 // Parsing is a pure function; replay is thread-compatible (one call, one scratch dir).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -65,6 +66,9 @@ struct IologReplayOptions {
   bool timed = false;
   int64_t fs_pid = 0;
   std::string source;  // the trace's path, for the curve's description
+  // Set (from a signal handler, say) to stop early: the replay removes its scratch
+  // directory and returns a kIo error saying it was cancelled. Null: never.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // Replays `log` into a one-step curve: per_op counts (read, write, open, ...) equal the

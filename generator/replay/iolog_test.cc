@@ -64,6 +64,8 @@ TEST(Iolog, BadTracesNameTheLine) {
       {"fio version 2 iolog\nf add\nf read 0\n", "t.log:3"},
       {"fio version 3 iolog\n0 f add\n5 f wait 100 0\n", "t.log:3"},
       {"fio version 3 iolog\nf add\n", "t.log:2"},
+      // Timestamps going backwards: a timed replay cannot follow them.
+      {"fio version 3 iolog\n0 f add\n500 f open\n400 f read 0 4096\n", "t.log:4"},
   };
   for (const Case& c : cases) {
     auto log = ParseIolog(c.text, "t.log");

@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/program_options.hpp>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -28,15 +30,94 @@ struct CliOptions {
   std::string target, profile, seed, scale, files, dirs, file_size, workload;
   std::string ladder, rates, step = "5s", warmup = "1s", iolog, out, emit_fio, import_fio;
   std::string fio_directory, fio_runtime = "60s", fio_group = "group";
-  uint32_t max_concurrency = 0, keep_open = 0, fio_numjobs = 1, fio_iodepth = 1;
-  uint64_t hot_files = 0, fio_files = 64;
-  int64_t fs_pid = 0;
+  // Numbers are read as text and checked here: Boost reads "-1" into an unsigned as
+  // 4294967295.
+  std::string max_concurrency, keep_open, fio_numjobs, fio_iodepth, hot_files, fio_files, fs_pid;
+  bool ladder_given = false, rates_given = false;
   bool timed = false, quiet = false, fio_no_rate = false, help = false;
 };
+
+// SIGINT and SIGTERM stop a run cleanly: the handler sets the flag the ladder and the
+// iolog replay poll, they remove their scratch directory, and Main then dies of the
+// signal (so the caller still sees how the run ended).
+std::atomic<bool> g_cancel{false};
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void OnStopSignal(int signal_number) {
+  g_signal = signal_number;
+  g_cancel.store(true, std::memory_order_relaxed);
+}
+
+void CatchStopSignals() {
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+// After a cancelled run has cleaned up: dies of the signal that cancelled it.
+void DieOfStopSignal() {
+  if (g_signal == 0) return;
+  std::fprintf(stderr, "sfsg-replay: stopped by signal %d; scratch directory removed\n",
+               static_cast<int>(g_signal));
+  std::signal(g_signal, SIG_DFL);
+  std::raise(g_signal);
+}
 
 int Fail(const Error& e) {
   std::fprintf(stderr, "sfsg-replay: %s\n", e.message.c_str());
   return e.exit_code();
+}
+
+// Limits of the numeric options (the man page lists them).
+constexpr uint64_t kMaxConcurrency = 4096;  // workers of a ladder step or the open-loop pool
+constexpr uint64_t kMaxKeepOpen = 4096;     // descriptors per worker
+constexpr uint64_t kMaxFioFiles = 1000000;
+constexpr uint64_t kMaxFioNumjobs = 4096;
+constexpr uint64_t kMaxFioIodepth = 65536;
+
+// A whole number in [min, max] ("64", "1k"), or a usage error naming the option and value.
+Result<uint64_t> ParseInRange(const std::string& text, const char* what, uint64_t min,
+                              uint64_t max) {
+  auto value = ParseCount(text, what);
+  if (!value) return value.error();
+  if (*value < min || *value > max)
+    return Error::Usage(std::string(what) + ": '" + text + "' is out of range [" +
+                        std::to_string(min) + ", " + std::to_string(max) + "]");
+  return *value;
+}
+
+// A numeric option that may be absent: `fallback` when `text` is empty.
+Result<uint64_t> OptionalInRange(const std::string& text, const char* what, uint64_t min,
+                                 uint64_t max, uint64_t fallback) {
+  if (text.empty()) return fallback;
+  return ParseInRange(text, what, min, max);
+}
+
+// --fs-pid: a live process (its /proc entry is what gets sampled).
+Result<int64_t> ParseFsPid(const std::string& text) {
+  if (text.empty()) return int64_t{0};
+  auto pid = ParseInRange(text, "--fs-pid", 1, 4194304);  // PID_MAX_LIMIT
+  if (!pid) return pid.error();
+  struct stat st;
+  if (::stat(("/proc/" + std::to_string(*pid)).c_str(), &st) != 0)
+    return Error::Usage("--fs-pid: '" + text + "': no such process");
+  return static_cast<int64_t>(*pid);
+}
+
+// --ladder: concurrencies in [1, kMaxConcurrency], comma-separated, at least one.
+Result<std::vector<uint32_t>> ParseLadder(const std::string& text) {
+  std::vector<uint32_t> ladder;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    auto c = ParseInRange(item, "--ladder", 1, kMaxConcurrency);
+    if (!c) return c.error();
+    ladder.push_back(static_cast<uint32_t>(*c));
+  }
+  if (ladder.empty()) return Error::Usage("--ladder: '" + text + "' is an empty list");
+  return ladder;
 }
 
 Result<std::vector<double>> ParseList(const std::string& text, const char* what) {
@@ -106,6 +187,24 @@ Result<CliOptions> Parse(int argc, char** argv, std::string* help) {
   } catch (const po::error& e) {
     return Error::Usage(OptionErrorText(e) + " (see sfsg-replay --help)");
   }
+  o.ladder_given = vm.count("ladder");
+  o.rates_given = vm.count("rates");
+  // Checked here whatever the mode, so a bad number is never silently ignored.
+  const struct {
+    const std::string& text;
+    const char* what;
+    uint64_t min, max;
+  } numbers[] = {{o.max_concurrency, "--max-concurrency", 1, kMaxConcurrency},
+                 {o.keep_open, "--keep-open", 0, kMaxKeepOpen},
+                 {o.hot_files, "--hot-files", 0, UINT64_MAX},
+                 {o.fio_files, "--fio-files", 1, kMaxFioFiles},
+                 {o.fio_numjobs, "--fio-numjobs", 1, kMaxFioNumjobs},
+                 {o.fio_iodepth, "--fio-iodepth", 1, kMaxFioIodepth}};
+  if (o.ladder_given)
+    if (auto ladder = ParseLadder(o.ladder); !ladder) return ladder.error();
+  for (const auto& n : numbers)
+    if (vm.count(n.what + 2))
+      if (auto v = ParseInRange(n.text, n.what, n.min, n.max); !v) return v.error();
   std::ostringstream text;
   text << visible;
   *help = text.str();
@@ -227,18 +326,26 @@ void ShowProgress(const ReplayProgress& p) {
   std::fflush(stderr);
 }
 
+// Exit code after writing to stdout: a full disk or a closed pipe is an error, not a
+// silent success.
+int FlushStdout() {
+  if (!std::cout.flush() || std::fflush(stdout) != 0 || std::ferror(stdout))
+    return Fail(Error::Io("stdout: write error"));
+  return 0;
+}
+
 int Output(const PerfCurve& curve, const std::string& out) {
   const std::string table = FormatCurveTable(curve);
   if (out == "-") {
     std::fputs(table.c_str(), stderr);
     std::cout << PerfCurveToJson(curve).dump(1) << "\n";
-    return 0;
+    return FlushStdout();
   }
   std::fputs(table.c_str(), stdout);
   if (!out.empty()) {
     if (Status s = SavePerfCurve(curve, out); !s) return Fail(s.error());
   }
-  return 0;
+  return FlushStdout();
 }
 
 // --emit-fio: writes the job file and returns the exit code.
@@ -250,13 +357,19 @@ int EmitFio(const CliOptions& o, const Namespace* ns, const Workload& workload) 
   FioJobOptions fo;
   fo.directory =
       o.fio_directory.empty() ? o.target : (o.fio_directory == "." ? "" : o.fio_directory);
-  fo.files = o.fio_files;
+  auto files = OptionalInRange(o.fio_files, "--fio-files", 1, kMaxFioFiles, 64);
+  if (!files) return Fail(files.error());
+  fo.files = *files;
   fo.seed = ns->seed();
   auto runtime = ParseDurationSeconds(o.fio_runtime, "--fio-runtime");
   if (!runtime) return Fail(runtime.error());
   fo.runtime_s = *runtime;
-  fo.numjobs = o.fio_numjobs;
-  fo.iodepth = o.fio_iodepth;
+  auto numjobs = OptionalInRange(o.fio_numjobs, "--fio-numjobs", 1, kMaxFioNumjobs, 1);
+  if (!numjobs) return Fail(numjobs.error());
+  fo.numjobs = static_cast<uint32_t>(*numjobs);
+  auto iodepth = OptionalInRange(o.fio_iodepth, "--fio-iodepth", 1, kMaxFioIodepth, 1);
+  if (!iodepth) return Fail(iodepth.error());
+  fo.iodepth = static_cast<uint32_t>(*iodepth);
   fo.rate_limited = !o.fio_no_rate;
   auto job = EmitFioJob(workload, *ns, fo);
   if (!job) return Fail(job.error());
@@ -264,6 +377,7 @@ int EmitFio(const CliOptions& o, const Namespace* ns, const Workload& workload) 
     std::fprintf(stderr, "sfsg-replay: warning: %s\n", job->warning.c_str());
   if (o.emit_fio == "-") {
     std::fputs(job->text.c_str(), stdout);
+    return FlushStdout();
   } else if (Status s = WriteFileAtomic(o.emit_fio, job->text); !s) {
     return Fail(s.error());
   }
@@ -278,8 +392,12 @@ Result<ReplayOptions> LadderOptions(const CliOptions& o, const Namespace* ns,
   ro.workload = workload;
   ro.shadow = ns;
   ro.seed = ns ? ns->seed() : 1;
-  ro.hot_files = o.hot_files;
-  ro.keep_open = o.keep_open;
+  auto hot_files = OptionalInRange(o.hot_files, "--hot-files", 0, UINT64_MAX, 0);
+  if (!hot_files) return hot_files.error();
+  ro.hot_files = *hot_files;
+  auto keep_open = OptionalInRange(o.keep_open, "--keep-open", 0, kMaxKeepOpen, 0);
+  if (!keep_open) return keep_open.error();
+  ro.keep_open = static_cast<uint32_t>(*keep_open);
   ro.fs_pid = fs_pid;
   if (!ns) {
     if (!o.files.empty()) {
@@ -299,16 +417,21 @@ Result<ReplayOptions> LadderOptions(const CliOptions& o, const Namespace* ns,
   auto warmup = ParseDurationSeconds(o.warmup, "--warmup");
   if (!warmup) return warmup.error();
   ro.warmup_s = *warmup;
-  if (o.max_concurrency) ro.max_concurrency = o.max_concurrency;
-  if (!o.ladder.empty()) {
-    auto list = ParseList(o.ladder, "--ladder");
-    if (!list) return list.error();
-    for (double c : *list) ro.ladder.push_back(static_cast<uint32_t>(c));
-  } else if (o.max_concurrency && o.rates.empty()) {
-    for (uint32_t c = 1; c < o.max_concurrency; c *= 2) ro.ladder.push_back(c);
-    ro.ladder.push_back(o.max_concurrency);
+  auto max_concurrency =
+      OptionalInRange(o.max_concurrency, "--max-concurrency", 1, kMaxConcurrency, 0);
+  if (!max_concurrency) return max_concurrency.error();
+  if (*max_concurrency) ro.max_concurrency = static_cast<uint32_t>(*max_concurrency);
+  if (o.ladder_given) {
+    auto ladder = ParseLadder(o.ladder);
+    if (!ladder) return ladder.error();
+    ro.ladder = std::move(*ladder);
+  } else if (*max_concurrency && !o.rates_given) {
+    // 64-bit: the doubling stays finite whatever the bound.
+    for (uint64_t c = 1; c < *max_concurrency; c *= 2)
+      ro.ladder.push_back(static_cast<uint32_t>(c));
+    ro.ladder.push_back(static_cast<uint32_t>(*max_concurrency));
   }
-  if (!o.rates.empty()) {
+  if (o.rates_given) {
     auto list = ParseList(o.rates, "--rates");
     if (!list) return list.error();
     ro.rates = *list;
@@ -323,7 +446,7 @@ int Main(int argc, char** argv) {
   const CliOptions& o = *parsed;
   if (o.help) {
     std::fputs(help.c_str(), stdout);
-    return 0;
+    return FlushStdout();
   }
   if (!o.import_fio.empty()) {
     if (o.fio_group != "job" && o.fio_group != "group")
@@ -350,16 +473,20 @@ int Main(int argc, char** argv) {
   }
   const bool progress_on = !o.quiet && ::isatty(STDERR_FILENO);
   const ProgressFn progress = progress_on ? ProgressFn(ShowProgress) : ProgressFn();
-  int64_t fs_pid = o.fs_pid;
+  auto parsed_pid = ParseFsPid(o.fs_pid);
+  if (!parsed_pid) return Fail(parsed_pid.error());
+  int64_t fs_pid = *parsed_pid;
 
   if (!o.iolog.empty()) {
     auto log = LoadIolog(o.iolog);
     if (!log) return Fail(log.error());
     // Measured like a ladder run: --fs-pid, or the shadow's own process.
     if (fs_pid == 0) fs_pid = ShadowPid(o.target);
-    IologReplayOptions ro{o.target, o.timed, fs_pid, o.iolog};
+    IologReplayOptions ro{o.target, o.timed, fs_pid, o.iolog, &g_cancel};
+    CatchStopSignals();
     auto curve = ReplayIolog(*log, ro, progress);
     if (progress_on) std::fputs("\r\033[K", stderr);
+    DieOfStopSignal();
     if (!curve) return Fail(curve.error());
     return Output(*curve, o.out);
   }
@@ -369,8 +496,11 @@ int Main(int argc, char** argv) {
   if (!o.emit_fio.empty()) return EmitFio(o, ns->get(), workload);
   auto ro = LadderOptions(o, ns->get(), workload, fs_pid);
   if (!ro) return Fail(ro.error());
+  ro->cancel = &g_cancel;
+  CatchStopSignals();
   auto curve = RunLadder(*ro, progress);
   if (progress_on) std::fputs("\r\033[K", stderr);
+  DieOfStopSignal();
   if (!curve) return Fail(curve.error());
   return Output(*curve, o.out);
 }

@@ -311,4 +311,90 @@ case_bad_inputs() {
   expect_eq "$(ls -A "$plain")" "" "nothing created by refused runs"
 }
 
+# bad_option WHAT OPTION VALUE ARGS...: sfsg-replay exits 2 with one line naming the option and its
+# value. The timeout guards against a run that never ends (a wrapped -1 once did).
+bad_option() {
+  local what=$1 option=$2 value=$3 rc=0
+  shift 3
+  timeout -s KILL 20 "$REPLAY" "$@" -q >"$T/out" 2>"$T/err" || rc=$?
+  [ "$rc" -eq 2 ] || fail "$what: exit $rc, expected 2 ($(head -c 300 "$T/err"))"
+  expect_eq "$(wc -l <"$T/err")" 1 "$what: one line of error"
+  grep -qF -- "$option" "$T/err" || fail "$what: error does not name $option: $(cat "$T/err")"
+  grep -qF -- "'$value'" "$T/err" || fail "$what: error does not name '$value': $(cat "$T/err")"
+}
+
+# Every numeric option refuses negatives and out-of-range values, whatever the mode.
+case_bad_numbers() {
+  local plain=$T/plain
+  mkdir -p "$plain"
+  local run=(--target "$plain" --step 200ms --warmup 0s)
+  bad_option "negative concurrency" --max-concurrency -1 "${run[@]}" --max-concurrency -1
+  bad_option "zero concurrency" --max-concurrency 0 "${run[@]}" --max-concurrency 0
+  bad_option "huge concurrency" --max-concurrency 5000 "${run[@]}" --max-concurrency 5000
+  bad_option "negative keep-open" --keep-open -1 "${run[@]}" --keep-open -1
+  bad_option "negative hot-files" --hot-files -1 "${run[@]}" --hot-files -1
+  bad_option "empty ladder" --ladder "" "${run[@]}" --ladder ""
+  bad_option "ladder rung too big" --ladder 1e20 "${run[@]}" --ladder 1,1e20
+  bad_option "negative ladder rung" --ladder -2 "${run[@]}" --ladder -2
+  bad_option "no such fs process" --fs-pid 999999999 "${run[@]}" --fs-pid 999999999
+  bad_option "negative numjobs" --fio-numjobs -1 --emit-fio - --seed 7 --fio-numjobs -1
+  bad_option "negative iodepth" --fio-iodepth -1 --emit-fio - --seed 7 --fio-iodepth -1
+  bad_option "negative fio files" --fio-files -1 --emit-fio - --seed 7 --fio-files -1
+  bad_option "zero fio files" --fio-files 0 --emit-fio - --seed 7 --fio-files 0
+  expect_eq "$(ls -A "$plain")" "" "nothing created by refused runs"
+}
+
+# SIGTERM, like SIGINT, ends a run with its scratch directory removed, ladder or iolog.
+case_sigterm_cleans_up() {
+  local plain=$T/plain pid rc
+  mkdir -p "$plain"
+  "$REPLAY" --target "$plain" --ladder 1 --step 60s -q >/dev/null 2>"$T/err" &
+  pid=$!
+  wait_until 10 compgen -G "$plain/.sfsg-replay-*" || fail "no scratch directory appeared"
+  sleep 0.5
+  kill -TERM "$pid"
+  rc=0
+  wait "$pid" || rc=$?
+  expect_eq "$rc" 143 "ladder: dies of SIGTERM"
+  no_scratch_left "$plain"
+  printf 'fio version 2 iolog\nf add\nf open\nf write 0 4096\nf close\n' >"$T/w.log"
+  "$REPLAY" --target "$plain" --iolog "$T/w.log" -q >/dev/null || fail "iolog replay failed"
+  # A timed trace with a long wait: the signal lands inside it.
+  printf 'fio version 3 iolog\n0 f add\n0 f open\n0 f write 0 4096\n60000000 f close\n' \
+    >"$T/slow.log"
+  "$REPLAY" --target "$plain" --iolog "$T/slow.log" --timed -q >/dev/null 2>"$T/err" &
+  pid=$!
+  wait_until 10 compgen -G "$plain/.sfsg-replay-*" || fail "no iolog scratch directory appeared"
+  sleep 0.5
+  kill -TERM "$pid"
+  rc=0
+  wait "$pid" || rc=$?
+  expect_eq "$rc" 143 "iolog: dies of SIGTERM"
+  no_scratch_left "$plain"
+}
+
+# A write error on stdout (a full disk) is exit 3 with one line, never a silent success.
+case_stdout_write_error() {
+  [ -w /dev/full ] || skip "no /dev/full"
+  cat >"$T/fio.json" <<'JSON'
+{"fio version": "fio-3.33", "jobs": [{"jobname": "a", "groupid": 0, "error": 0,
+ "job options": {"iodepth": "2"},
+ "read": {"io_bytes": 40960, "bw_bytes": 40960, "iops": 10, "runtime": 1000, "total_ios": 10,
+          "clat_ns": {"N": 10, "mean": 1500, "max": 3000, "bins": {"1000": 5, "2000": 5}}}}]}
+JSON
+  "$REPLAY" --import-fio "$T/fio.json" --out - >/dev/null 2>&1 || fail "fio import failed"
+  local what rc
+  for what in import emit help; do
+    rc=0
+    case $what in
+      import) "$REPLAY" --import-fio "$T/fio.json" --out - >/dev/full 2>"$T/err" || rc=$? ;;
+      emit) "$REPLAY" --emit-fio - --seed 7 >/dev/full 2>"$T/err" || rc=$? ;;
+      help) "$REPLAY" --help >/dev/full 2>"$T/err" || rc=$? ;;
+    esac
+    expect_eq "$rc" 3 "$what to /dev/full: exit status"
+    # (the curve table goes to stderr with --out -; the error is the last line)
+    expect_eq "$(tail -n 1 "$T/err")" "sfsg-replay: stdout: write error" "$what to /dev/full: message"
+  done
+}
+
 run_case "$@"
