@@ -158,6 +158,7 @@ class MemoryStore final : public BlockStore {
     std::shared_lock lock(mutex_);
     return used_;
   }
+
   uint64_t limit_bytes() const override { return limit_; }
   bool keeps_data() const override { return true; }
   std::string kind() const override { return "memory"; }
@@ -323,6 +324,19 @@ class DirStore final : public BlockStore {
   uint64_t bytes_used() const override {
     std::shared_lock lock(mutex_);
     return used_;
+  }
+  Status CheckReplayed() const override {
+    std::shared_lock lock(mutex_);
+    for (const auto& [ino, file] : files_) {
+      if (file.stored.empty()) continue;
+      struct stat st;
+      const std::string path = PathOf(ino);
+      if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+        return Error::Io(path + ": missing; the journal lists " +
+                         std::to_string(file.stored.size()) +
+                         " written blocks in it (restore the overlay directory or use a new one)");
+    }
+    return Status::Ok();
   }
   uint64_t limit_bytes() const override { return limit_; }
   bool keeps_data() const override { return true; }
@@ -497,6 +511,8 @@ Result<std::unique_ptr<BlockStore>> MakeDirStore(const std::string& path, uint64
   const std::string data = path + "/data";
   if (::mkdir(data.c_str(), 0700) != 0 && errno != EEXIST)
     return Error::Io(data + ": cannot create: " + std::strerror(errno));
+  if (::stat(data.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return Error::Io(data + ": not a directory (it holds the overlay's written blocks)");
   if (::access(data.c_str(), W_OK) != 0)
     return Error::Io(data + ": not writable: " + std::strerror(errno));
   return std::unique_ptr<BlockStore>(std::make_unique<DirStore>(data, limit_bytes));

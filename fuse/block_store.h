@@ -84,6 +84,9 @@ class BlockStore {
   virtual void AdoptReservation(uint64_t ino, uint64_t first_block, uint64_t end_block) = 0;
   // Blocks of ino stored or reserved (what its st_blocks reports). O(1).
   virtual uint64_t BlocksOf(uint64_t ino) const = 0;
+  // After a journal replay: the data of every stored block is still there (dir mode: each
+  // such inode's data file exists). Errors: kIo naming the first missing file. O(files).
+  virtual Status CheckReplayed() const { return Status::Ok(); }
   virtual uint64_t bytes_used() const = 0;
   virtual uint64_t limit_bytes() const = 0;  // 0 = unlimited
   virtual bool keeps_data() const = 0;
@@ -92,7 +95,8 @@ class BlockStore {
 
 std::unique_ptr<BlockStore> MakeDiscardStore();
 std::unique_ptr<BlockStore> MakeMemoryStore(uint64_t limit_bytes);
-// Creates PATH/data if needed. Errors: kIo naming the path.
+// Creates PATH/data if needed. Errors: kIo naming the path (PATH or PATH/data not a
+// writable directory).
 Result<std::unique_ptr<BlockStore>> MakeDirStore(const std::string& path, uint64_t limit_bytes);
 
 }  // namespace sfsg

@@ -10,7 +10,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -23,6 +25,7 @@
 #include "fuse/mount_options.h"
 #include "fuse/shadow_fs.h"
 #include "generator/util/units.h"
+#include "predictor/series.h"
 
 namespace sfsg {
 namespace {
@@ -80,6 +83,46 @@ Result<std::unique_ptr<BlockStore>> MakeStore(const std::string& spec, const std
                       "' is not discard, memory[:LIMIT] or dir:PATH[:LIMIT]");
 }
 
+// What --print-config checks before printing, so a printed config is one that mounts as
+// far as the options go: the --writes spec (without creating PATH/data) and --workload.
+Status CheckPrintableOptions(const MountOptions& o, const std::string& base) {
+  const auto colon = o.writes.find(':');
+  const std::string kind = o.writes.substr(0, colon);
+  if (kind != "dir") {
+    std::string unused;
+    if (auto store = MakeStore(o.writes, base, &unused); !store) return store.error();
+  } else if (colon == std::string::npos || colon + 1 == o.writes.size()) {
+    return Error::Usage("--writes: '" + o.writes +
+                        "' is not discard, memory[:LIMIT] or dir:PATH[:LIMIT]");
+  }
+  if (!o.workload_path.empty())
+    if (auto w = LoadWorkload(Absolute(o.workload_path, base)); !w) return w.error();
+  return Status::Ok();
+}
+
+// --dirs and --bytes are promises (exact directories, bytes within 0.5%): a combination
+// the model cannot keep is bad usage naming both values, never a silently different tree.
+// Every directory but the root holds an entry, so there are at most files + 1; the
+// smallest total is what the size model gives when every size is scaled to its floor.
+Status CheckExactSizes(const MountOptions& o, const Namespace& ns) {
+  const std::string files = o.files
+                                ? "--files " + std::to_string(o.files)
+                                : std::to_string(ns.entry_count()) + " files (from the profile)";
+  if (o.dirs && ns.dir_count() != o.dirs)
+    return Error::Usage("--dirs " + std::to_string(o.dirs) + " with " + files + ": at most " +
+                        std::to_string(ns.dir_count()) +
+                        " directories (files + 1: every directory but the root holds an entry)");
+  if (o.bytes) {
+    const double total = static_cast<double>(ns.total_bytes());
+    const double wanted = static_cast<double>(o.bytes);
+    if (std::abs(total - wanted) > 0.005 * wanted)
+      return Error::Usage("--bytes " + std::to_string(o.bytes) + " with " + files +
+                          ": the size model gives " + std::to_string(ns.total_bytes()) + " bytes" +
+                          ", not within 0.5%; give more bytes or fewer files");
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<ShadowFs>> BuildShadow(const MountOptions& o, const std::string& base) {
   Profile profile = DefaultProfile();
   if (!o.profile_path.empty()) {
@@ -95,6 +138,7 @@ Result<std::unique_ptr<ShadowFs>> BuildShadow(const MountOptions& o, const std::
   ns_options.bytes = o.bytes;
   auto ns = Namespace::Create(profile, ns_options);
   if (!ns) return ns.error();
+  if (auto honoured = CheckExactSizes(o, **ns); !honoured) return honoured.error();
   ShadowConfig config;
   config.profile_source = o.profile_path.empty() ? "builtin" : o.profile_path;
   config.scale = o.scale;
@@ -133,6 +177,58 @@ struct LoopPlan {
   bool made_state_dir = false;  // a fresh /tmp/sfsg-loop.* directory: removed if the mount fails
 };
 
+// --watch before mounting: a directory (metered each round), or a usage series that
+// reads as one (an empty file is a series not written yet). A FIFO or device would be
+// drained, or wait, every round. Errors: kIo (missing, unreadable, not a directory or a
+// regular file), kBadInput (a malformed series, as sfsg-predict reports it).
+Status CheckWatch(const std::string& watch) {
+  struct stat st;
+  if (::stat(watch.c_str(), &st) != 0)
+    return Error::Io("--watch " + watch + ": " + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return Status::Ok();
+  if (!S_ISREG(st.st_mode))
+    return Error::Io("--watch " + watch + ": not a directory or a regular file");
+  if (st.st_size == 0) return Status::Ok();
+  auto table = LoadUsageTable(watch);
+  if (!table) {
+    Error error = table.error();
+    error.message = "--watch: " + error.message;
+    return error;
+  }
+  return Status::Ok();
+}
+
+// A hook's program before mounting: a path (absolute, or relative to where sfsg-mount
+// started) must be an executable file; a bare name must be found on $PATH, as execvp
+// will look for it. Errors: kIo naming the option and the program.
+Status CheckHook(const std::vector<std::string>& argv, const std::string& option,
+                 const std::string& base) {
+  if (argv.empty()) return Status::Ok();
+  const std::string& program = argv[0];
+  std::vector<std::string> candidates;
+  if (program.find('/') != std::string::npos) {
+    candidates.push_back(Absolute(program, base));
+  } else {
+    const char* path = std::getenv("PATH");
+    std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+    for (size_t begin = 0; begin <= dirs.size();) {
+      size_t end = dirs.find(':', begin);
+      if (end == std::string::npos) end = dirs.size();
+      const std::string dir = dirs.substr(begin, end - begin);
+      candidates.push_back((dir.empty() ? "." : dir) + "/" + program);
+      begin = end + 1;
+    }
+  }
+  for (const std::string& candidate : candidates) {
+    struct stat st;
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0)
+      return Status::Ok();
+  }
+  return Error::Io(option + " " + program + ": not an executable file" +
+                   (program.find('/') == std::string::npos ? " on $PATH" : ""));
+}
+
 Result<std::optional<LoopPlan>> PrepareLoop(const MountOptions& o, const std::string& base) {
   if (!o.watch && !o.replay) return std::optional<LoopPlan>();
   LoopPlan plan;
@@ -142,6 +238,11 @@ Result<std::optional<LoopPlan>> PrepareLoop(const MountOptions& o, const std::st
   config.mountpoint = Absolute(o.mountpoint, base);
   config.hook_dir = base;
   if (!o.watch) config.adjust = false;
+  if (o.watch)
+    if (auto watch = CheckWatch(config.watch); !watch) return watch.error();
+  if (auto hook = CheckHook(config.on_alert, "--on-alert", base); !hook) return hook.error();
+  if (config.scale_mode == "execute")  // a dry run only logs what it would run
+    if (auto hook = CheckHook(config.on_scale, "--on-scale", base); !hook) return hook.error();
   if (o.replay) config.stress = true;
   if (!o.workload_path.empty()) {
     auto w = LoadWorkload(Absolute(o.workload_path, base));
@@ -223,6 +324,31 @@ void RemoveUnusedStateDir(const std::optional<LoopPlan>& plan, const LogSetup& l
   ::rmdir(plan->config.state_dir.c_str());
 }
 
+// Runs call() with standard error sent to a temporary file, and hands back what was
+// written there: libfuse reports a bad option on stderr, which sfsg-mount folds into its
+// own one-line message.
+template <typename Call>
+auto WithStderrCaptured(Call call, std::string* said) {
+  std::fflush(stderr);
+  std::FILE* capture = std::tmpfile();
+  const int saved = capture ? ::dup(STDERR_FILENO) : -1;
+  if (saved < 0 || ::dup2(::fileno(capture), STDERR_FILENO) < 0) {
+    if (saved >= 0) ::close(saved);
+    if (capture) std::fclose(capture);
+    return call();
+  }
+  auto result = call();
+  std::fflush(stderr);
+  ::dup2(saved, STDERR_FILENO);
+  ::close(saved);
+  std::rewind(capture);
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), capture)) > 0) said->append(buffer, n);
+  std::fclose(capture);
+  return result;
+}
+
 int Serve(const MountOptions& o, ShadowFs& fs, std::optional<LoopPlan> plan, const LogSetup& log) {
   ServeState state;
   state.fs = &fs;
@@ -233,14 +359,21 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<LoopPlan> plan, con
   for (std::string& s : arg_strings) argv.push_back(s.data());
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
   const fuse_lowlevel_ops ops = MakeOperations();
-  fuse_session* se = fuse_session_new(&args, &ops, sizeof(ops), &state);
+  std::string libfuse_said;
+  fuse_session* se = WithStderrCaptured(
+      [&] { return fuse_session_new(&args, &ops, sizeof(ops), &state); }, &libfuse_said);
   std::unique_ptr<ClosedLoop> loop;
   std::mutex session_mutex;
   bool session_alive = true;
   if (se == nullptr) {
     RemoveUnusedStateDir(plan, log);
-    return Fail(Error::Usage("libfuse rejected the mount options"));
+    // libfuse's own complaint ("fuse: unknown option(s): `-o bogus=1'") in our one line.
+    std::replace(libfuse_said.begin(), libfuse_said.end(), '\n', ' ');
+    while (!libfuse_said.empty() && libfuse_said.back() == ' ') libfuse_said.pop_back();
+    return Fail(Error::Usage("libfuse rejected the mount options" +
+                             (libfuse_said.empty() ? "" : ": " + libfuse_said)));
   }
+  std::fputs(libfuse_said.c_str(), stderr);  // on success (-d), what libfuse printed
   state.session = se;  // for notifications to the kernel (a write that clears setuid)
   int rc = static_cast<int>(ErrorCode::kIo);
   if (fuse_set_signal_handlers(se) == 0) {
@@ -307,6 +440,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (options->print_config) {
+    if (auto checked = CheckPrintableOptions(*options, StartDirectory()); !checked)
+      return Fail(checked.error());
     std::printf("# sfsg-mount effective options (a valid --config file)\n%s",
                 options->effective_config.c_str());
     return 0;

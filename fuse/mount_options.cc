@@ -1,12 +1,13 @@
 #include "fuse/mount_options.h"
 
 #include <boost/program_options.hpp>
-#include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <tuple>
 
 #include "fuse/hooks.h"
+#include "generator/util/json_io.h"
 #include "generator/util/option_error.h"
 #include "generator/util/units.h"
 
@@ -159,7 +160,37 @@ Status ParseLoopOptions(const LoopTexts& t, bool no_adjust, bool no_stress, bool
 
 }  // namespace
 
-Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_text) {
+// The most a --config file may be: a few dozen options; /dev/zero is refused at this.
+constexpr size_t kMaxConfigBytes = size_t{1} << 20;
+
+// For each option set by the config file (not also on the command line), "FILE:LINE".
+using ConfigOrigin = std::map<std::string, std::string>;
+
+// The line of each key in a config file's text (parse_config_file's syntax: `key = value`,
+// '#' comments, `[section]` prefixing later keys with "section.").
+std::map<std::string, size_t> ConfigKeyLines(const std::string& text) {
+  std::map<std::string, size_t> lines;
+  std::istringstream in(text);
+  std::string line, section;
+  for (size_t number = 1; std::getline(in, line); ++number) {
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') continue;
+    const auto last = line.find_last_not_of(" \t\r");
+    if (line[first] == '[' && line[last] == ']') {
+      section = line.substr(first + 1, last - first - 1) + ".";
+      continue;
+    }
+    const auto equals = line.find('=', first);
+    if (equals == std::string::npos) continue;
+    std::string key = line.substr(first, equals - first);
+    key.erase(key.find_last_not_of(" \t") + 1);
+    lines.emplace(section + key, number);
+  }
+  return lines;
+}
+
+Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* help_text,
+                                           ConfigOrigin* origin) {
   MountOptions out;
   std::string seed, scale, files, dirs, bytes, capacity, timeout;
   std::string watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step;
@@ -266,8 +297,14 @@ Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_
     return Error::Usage(OptionErrorText(e) + " (see sfsg-mount --help)");
   }
   if (!out.config_file.empty()) {
-    std::ifstream config(out.config_file);
-    if (!config) return Error::Usage("--config " + out.config_file + ": cannot read it");
+    // ReadTextFile: a FIFO nobody writes to reads as empty and /dev/zero stops at the
+    // limit, where an ifstream would wait or read forever.
+    auto text = ReadTextFile(out.config_file, kMaxConfigBytes);
+    if (!text) return Error::Io("--config " + text.error().message);
+    for (const auto& [key, line] : ConfigKeyLines(*text))
+      if (!vm.count(key) || vm[key].defaulted())
+        (*origin)[key] = out.config_file + ":" + std::to_string(line);
+    std::istringstream config(*text);
     try {
       po::store(po::parse_config_file(config, visible, false), vm);
       po::notify(vm);
@@ -328,6 +365,11 @@ Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_
   if (!parsed_timeout) return parsed_timeout.error();
   out.entry_timeout_s = *parsed_timeout;
   if (out.threads < 1 || out.threads > 256) return Error::Usage("--threads: must be 1..256");
+  static const std::set<std::string> kLogLevels = {"trace",   "debug", "info",     "warn",
+                                                   "warning", "error", "critical", "off"};
+  if (!kLogLevels.count(out.log_level))
+    return Error::Usage("--log-level: '" + out.log_level +
+                        "' is not trace, debug, info, warn, error, critical or off");
   if (out.debug) out.foreground = true;
   if (auto loop = ParseLoopOptions(
           {watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step, warmup,
@@ -336,6 +378,22 @@ Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_
       !loop)
     return loop.error();
   return out;
+}
+
+// An error about a value that came from the config file names the file, the line and the
+// key (`c.conf:3: seed: 'abc' is not a count`) instead of the option.
+Result<MountOptions> ParseMountOptions(int argc, char** argv, std::string* help_text) {
+  ConfigOrigin origin;
+  auto parsed = ParseMountOptionsFrom(argc, argv, help_text, &origin);
+  if (parsed || origin.empty()) return parsed;
+  Error error = parsed.error();
+  if (error.message.rfind("--", 0) == 0) {
+    const auto end = error.message.find_first_of(": ", 2);
+    const std::string key = error.message.substr(2, end == std::string::npos ? end : end - 2);
+    if (const auto it = origin.find(key); it != origin.end())
+      error.message = it->second + ": " + error.message.substr(2);
+  }
+  return error;
 }
 
 }  // namespace sfsg

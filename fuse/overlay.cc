@@ -205,6 +205,8 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& dir, const Jso
     while (std::getline(lines, line)) {
       ++line_number;
       const bool last = line_number == total_lines;
+      // Blank lines (an editor's trailing newline) carry no record.
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       Json record;
       try {
         record = Json::parse(line);
@@ -218,6 +220,12 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& dir, const Jso
       if (!have_header) {
         if (!record.is_object() || record.value("format", "") != "sfsg-overlay")
           return Error::BadInput(path + ":1: not an sfsg overlay journal");
+        // Version 1 is the only one written; a later one may mean records this
+        // version would replay wrongly.
+        if (record.value("version", Json(1)) != Json(1))
+          return Error::Unsupported(path + ":1: journal version " +
+                                    record.value("version", Json()).dump() +
+                                    " is not supported (this sfsg reads version 1)");
         // Not malformed: unusable for this shadow (exit 3, as the man page says).
         if (record.value("identity", Json()) != identity)
           return Error::Io(

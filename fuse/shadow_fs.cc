@@ -95,6 +95,7 @@ Status ShadowFs::Replay() {
   }
   replaying_ = false;
   pending_ = Json::array();
+  if (auto status = store_->CheckReplayed(); !status) return status.error();
   for (auto& [ino, node] : nodes_) node.stored_blocks = store_->BlocksOf(ino);
   RecountLocked();
   overlay_touched_ = !nodes_.empty();

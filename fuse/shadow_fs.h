@@ -143,6 +143,9 @@ class ShadowFs {
   void AddEntry(uint64_t parent, const std::string& name, uint64_t ino);
   void RemoveEntry(uint64_t parent, const std::string& name);
   void DropLink(uint64_t ino);
+  // Undoes NewNode (or a Link's new entry) in memory after its journal line failed (a
+  // full disk): the name a client was told failed must not be listed until a remount.
+  void UndoNewEntry(uint64_t parent, const std::string& name, uint64_t ino, bool new_node);
   int NewNode(uint64_t parent, std::string_view name, NodeKind kind, uint32_t mode,
               const RequestContext& ctx, uint64_t* ino);
   // One block as a client sees it: the overlay's copy, else the base content. 0 or -EIO.

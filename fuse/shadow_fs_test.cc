@@ -5,6 +5,8 @@
 #include <fuse_lowlevel.h>
 #include <gtest/gtest.h>
 #include <linux/fs.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -258,6 +260,129 @@ TEST(ShadowFs, DirModeSurvivesARemountAndRefusesAnotherSeed) {
     ASSERT_FALSE(older.ok());
     EXPECT_NE(older.error().message.find("content generator"), std::string::npos);
   }
+  std::filesystem::remove_all(dir);
+}
+
+// A dir overlay with one written file (ino in *file_ino), then unmounted: for the remount
+// checks below. Returns the directory.
+std::string WrittenOverlay(const std::string& name, uint64_t* file_ino) {
+  const std::string dir = ::testing::TempDir() + "/" + name + "-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto store = MakeDirStore(dir, 0);
+  EXPECT_TRUE(store.ok());
+  auto fs = MakeFs(std::move(*store), dir);
+  struct stat f;
+  EXPECT_EQ(0, fs->Create(Namespace::kRootIno, "written", 0644, kUser, &f));
+  EXPECT_EQ(0, Write(*fs, f.st_ino, 0, std::string(9000, 'w')));
+  EXPECT_EQ(0, fs->Fsync(f.st_ino));
+  *file_ino = f.st_ino;
+  return dir;
+}
+
+Result<std::unique_ptr<ShadowFs>> Remount(const std::string& dir) {
+  auto store = MakeDirStore(dir, 0);
+  if (!store) return store.error();
+  auto ns = Namespace::Create(DefaultProfile(), {.seed = 5, .files = 3000, .dirs = 100});
+  ShadowConfig config;
+  config.overlay_dir = dir;
+  config.capacity_bytes = uint64_t{1} << 40;
+  return ShadowFs::Create(std::move(*ns), std::move(*store), config);
+}
+
+TEST(ShadowFs, DirModeRefusesADataDirectoryReplacedByAFile) {
+  uint64_t ino = 0;
+  const std::string dir = WrittenOverlay("data-file", &ino);
+  std::filesystem::remove_all(dir + "/data");
+  std::ofstream(dir + "/data") << "not a directory";
+  auto fs = Remount(dir);
+  ASSERT_FALSE(fs.ok()) << "mounted over a data/ that is a file";
+  EXPECT_EQ(fs.error().code, ErrorCode::kIo);
+  EXPECT_NE(fs.error().message.find(dir + "/data"), std::string::npos) << fs.error().message;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ShadowFs, DirModeRefusesMissingDataFiles) {
+  uint64_t ino = 0;
+  const std::string dir = WrittenOverlay("data-gone", &ino);
+  const std::string data_file = dir + "/data/" + std::to_string(ino);
+  ASSERT_TRUE(std::filesystem::remove(data_file));
+  auto fs = Remount(dir);
+  ASSERT_FALSE(fs.ok()) << "mounted with written blocks whose data file is gone";
+  EXPECT_EQ(fs.error().code, ErrorCode::kIo);
+  EXPECT_NE(fs.error().message.find(data_file), std::string::npos) << fs.error().message;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ShadowFs, JournalOfAnotherVersionIsUnsupportedAndBlankLinesAreFine) {
+  uint64_t ino = 0;
+  const std::string dir = WrittenOverlay("journal-version", &ino);
+  const std::string path = dir + "/journal.jsonl";
+  std::ifstream in(path);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  // A trailing blank line and one in the middle (an editor's) are no records.
+  const auto first_end = all.find('\n');
+  std::ofstream(path, std::ios::trunc) << all.substr(0, first_end + 1) << "\n"
+                                       << all.substr(first_end + 1) << "\n";
+  {
+    auto fs = Remount(dir);
+    ASSERT_TRUE(fs.ok()) << fs.error().message;
+    struct stat f;
+    EXPECT_EQ(0, (*fs)->Lookup(Namespace::kRootIno, "written", &f));
+  }
+  const auto at = all.find("\"version\":1");
+  ASSERT_NE(at, std::string::npos) << all.substr(0, 200);
+  all.replace(at, 11, "\"version\":9");
+  std::ofstream(path, std::ios::trunc) << all;
+  auto fs = Remount(dir);
+  ASSERT_FALSE(fs.ok()) << "mounted a version 9 journal";
+  EXPECT_EQ(fs.error().code, ErrorCode::kUnsupported) << fs.error().message;
+  EXPECT_NE(fs.error().message.find("version 9"), std::string::npos) << fs.error().message;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ShadowFs, ACreateWhoseJournalLineFailsLeavesNoEntry) {
+  // A journal that cannot grow (a full disk; here RLIMIT_FSIZE, which fails the write with
+  // EFBIG once SIGXFSZ is ignored): the failed create, mkdir, symlink and link must not
+  // be listed afterwards.
+  const std::string dir = ::testing::TempDir() + "/journal-full-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto store = MakeDirStore(dir, 0);
+  ASSERT_TRUE(store.ok());
+  auto fs = MakeFs(std::move(*store), dir);
+  struct stat kept;
+  ASSERT_EQ(0, fs->Create(Namespace::kRootIno, "kept", 0644, kUser, &kept));
+  const auto size = std::filesystem::file_size(dir + "/journal.jsonl");
+  struct rlimit before;
+  ASSERT_EQ(0, ::getrlimit(RLIMIT_FSIZE, &before));
+  const auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit cap = before;
+  cap.rlim_cur = size;
+  ASSERT_EQ(0, ::setrlimit(RLIMIT_FSIZE, &cap));
+  struct stat st;
+  const int create = fs->Create(Namespace::kRootIno, "after.txt", 0644, kUser, &st);
+  const int mkdir = fs->Mkdir(Namespace::kRootIno, "after-dir", 0755, kUser, &st);
+  const int symlink = fs->Symlink(Namespace::kRootIno, "after-link", "kept", kUser, &st);
+  const int link = fs->Link(kept.st_ino, Namespace::kRootIno, "after-hard", &st);
+  ::setrlimit(RLIMIT_FSIZE, &before);
+  ::signal(SIGXFSZ, old_handler);
+  EXPECT_LT(create, 0);
+  EXPECT_LT(mkdir, 0);
+  EXPECT_LT(symlink, 0);
+  EXPECT_LT(link, 0);
+  const auto names = List(*fs, Namespace::kRootIno);
+  for (const char* name : {"after.txt", "after-dir", "after-link", "after-hard"}) {
+    EXPECT_EQ(std::count(names.begin(), names.end(), name), 0) << name << " listed";
+    EXPECT_EQ(-ENOENT, fs->Lookup(Namespace::kRootIno, name, &st)) << name;
+  }
+  ASSERT_EQ(0, fs->GetAttr(kept.st_ino, &st));
+  EXPECT_EQ(st.st_nlink, 1u);
+  // With room again, the same names can be created.
+  EXPECT_EQ(0, fs->Create(Namespace::kRootIno, "after.txt", 0644, kUser, &st));
+  EXPECT_EQ(0, fs->Mkdir(Namespace::kRootIno, "after-dir", 0755, kUser, &st));
+  fs.reset();
   std::filesystem::remove_all(dir);
 }
 

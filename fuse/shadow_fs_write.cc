@@ -225,6 +225,27 @@ int ShadowFs::NewNode(uint64_t parent, std::string_view name, NodeKind kind, uin
   return 0;
 }
 
+void ShadowFs::UndoNewEntry(uint64_t parent, const std::string& name, uint64_t ino, bool new_node) {
+  OverlayNode* dir = Materialize(parent);
+  DirState& d = *dir->dir;
+  d.added.erase(name);
+  if (const auto seq = d.sequence_of.find(name); seq != d.sequence_of.end()) {
+    d.order.erase(seq->second);
+    d.sequence_of.erase(seq);
+  }
+  const auto it = nodes_.find(ino);
+  if (it == nodes_.end()) return;
+  if (!new_node) {
+    if (it->second.nlink > 0) --it->second.nlink;
+    return;
+  }
+  if (it->second.kind == NodeKind::kDirectory && dir->nlink > 2) --dir->nlink;
+  nodes_.erase(it);
+  open_counts_.erase(ino);
+  created_inodes_.fetch_sub(1, std::memory_order_relaxed);
+  overlay_nodes_.store(nodes_.size(), std::memory_order_relaxed);
+}
+
 int ShadowFs::Create(uint64_t parent, std::string_view name, uint32_t mode,
                      const RequestContext& ctx, struct stat* st) {
   std::unique_lock lock(mutex_);
@@ -232,7 +253,10 @@ int ShadowFs::Create(uint64_t parent, std::string_view name, uint32_t mode,
   uint64_t ino = 0;
   if (const int rc = NewNode(parent, name, NodeKind::kFile, mode, ctx, &ino); rc != 0) return rc;
   ++open_counts_[ino];
-  if (const int rc = Persist({ino, parent}); rc != 0) return rc;
+  if (const int rc = Persist({ino, parent}); rc != 0) {
+    UndoNewEntry(parent, std::string(name), ino, /*new_node=*/true);
+    return rc;
+  }
   return AttrLocked(ino, st);
 }
 
@@ -243,7 +267,10 @@ int ShadowFs::Mkdir(uint64_t parent, std::string_view name, uint32_t mode,
   uint64_t ino = 0;
   if (const int rc = NewNode(parent, name, NodeKind::kDirectory, mode, ctx, &ino); rc != 0)
     return rc;
-  if (const int rc = Persist({ino, parent}); rc != 0) return rc;
+  if (const int rc = Persist({ino, parent}); rc != 0) {
+    UndoNewEntry(parent, std::string(name), ino, /*new_node=*/true);
+    return rc;
+  }
   return AttrLocked(ino, st);
 }
 
@@ -257,7 +284,10 @@ int ShadowFs::Symlink(uint64_t parent, std::string_view name, std::string_view t
   OverlayNode& node = nodes_.at(ino);
   node.link_target = std::string(target);
   node.size_bytes = target.size();
-  if (const int rc = Persist({ino, parent}); rc != 0) return rc;
+  if (const int rc = Persist({ino, parent}); rc != 0) {
+    UndoNewEntry(parent, std::string(name), ino, /*new_node=*/true);
+    return rc;
+  }
   return AttrLocked(ino, st);
 }
 
@@ -276,7 +306,10 @@ int ShadowFs::Link(uint64_t ino, uint64_t parent, std::string_view name, struct 
   AddEntry(parent, std::string(name), ino);
   OverlayNode* dir = Materialize(parent);
   dir->mtime = dir->ctime = Now();  // a new entry changes the directory: mtime and ctime
-  if (const int rc = Persist({ino, parent}); rc != 0) return rc;
+  if (const int rc = Persist({ino, parent}); rc != 0) {
+    UndoNewEntry(parent, std::string(name), ino, /*new_node=*/false);
+    return rc;
+  }
   return AttrLocked(ino, st);
 }
 

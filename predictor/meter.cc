@@ -1,8 +1,10 @@
 #include "predictor/meter.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cinttypes>
@@ -145,35 +147,131 @@ std::string MeterCsvRow(const MeterSample& s) {
   return buf;
 }
 
+Result<MeterOutputKind> ClassifyMeterOutput(const std::string& csv_path) {
+  struct stat st;
+  if (::stat(csv_path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return MeterOutputKind::kFile;
+    return Error::Io(csv_path + ": " + std::strerror(errno));
+  }
+  if (S_ISREG(st.st_mode)) return MeterOutputKind::kFile;
+  if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode))
+    return MeterOutputKind::kStream;
+  return Error::Io(csv_path + ": " +
+                   (S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file") +
+                   "; give a CSV file, a FIFO or - for standard output");
+}
+
+namespace {
+
+// The most of an existing CSV read to find its header: comments longer than this are
+// not what sfsg-meter or scripts/demo write.
+constexpr size_t kMaxHeaderSearchBytes = size_t{1} << 20;
+
+// The first line of text (without its ending) that is not a '#' comment, whether it
+// was complete, and whether the file uses CRLF. Stops at kMaxHeaderSearchBytes.
+struct ExistingHeader {
+  std::string line;  // empty: none yet (empty file or comments only)
+  bool crlf = false;
+  bool truncated = false;  // no newline within the search limit
+};
+
+Result<ExistingHeader> ReadExistingHeader(int fd, const std::string& csv_path) {
+  std::string text(kMaxHeaderSearchBytes, '\0');
+  size_t used = 0;
+  while (used < text.size()) {
+    const ssize_t n = ::pread(fd, text.data() + used, text.size() - used, used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::Io(csv_path + ": read error: " + std::strerror(errno));
+    if (n == 0) break;
+    used += static_cast<size_t>(n);
+  }
+  text.resize(used);
+  ExistingHeader found;
+  size_t begin = 0;
+  while (begin < text.size()) {
+    size_t end = text.find('\n', begin);
+    const bool complete = end != std::string::npos;
+    if (!complete) end = text.size();
+    std::string line = text.substr(begin, end - begin);
+    if (!line.empty() && line.back() == '\r') {
+      line.pop_back();
+      found.crlf = complete;
+    }
+    if (line.empty() || line[0] != '#') {
+      if (line.empty() && complete) {  // a blank line before the header is not one
+        begin = end + 1;
+        continue;
+      }
+      found.line = std::move(line);
+      found.truncated = !complete && used == kMaxHeaderSearchBytes;
+      return found;
+    }
+    if (!complete && used == kMaxHeaderSearchBytes)
+      return Error::BadInput(csv_path + ": no header line in its first 1 MiB; write to a new file");
+    begin = end + 1;
+  }
+  return found;
+}
+
+// Shortens a line quoted in a message, so a binary or huge file gives one short line.
+std::string Quote(const std::string& line) {
+  std::string out;
+  for (const char c : line.substr(0, 100))
+    out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+  return "'" + out + (line.size() > 100 ? "...'" : "'");
+}
+
+Status WriteAll(int fd, const std::string& text, const std::string& csv_path) {
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::Io(csv_path + ": write failed: " + std::strerror(errno));
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status AppendMeterSample(const std::string& csv_path, const MeterSample& sample) {
+  // O_NONBLOCK: something swapped for a FIFO since the run began must not block here; it
+  // is refused below as not a regular file.
+  const int fd =
+      ::open(csv_path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0644);
+  if (fd < 0) return Error::Io(csv_path + ": " + std::strerror(errno));
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return Error::Io(csv_path + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return Error::Io(csv_path + ": not a regular file");
   // The header is the first line that is not a comment: a file may open with '#' lines
   // (a note on where its rows came from, as scripts/demo writes), which sfsg-predict
   // skips and which are kept as they are.
-  std::string header;
+  auto header = ReadExistingHeader(fd, csv_path);
+  if (!header) return header.error();
+  std::string expected = MeterCsvHeader();
+  expected.pop_back();
+  if (!header->line.empty() && (header->truncated || header->line != expected))
+    return Error::BadInput(csv_path + ": has a different header (" + Quote(header->line) +
+                           "); write to a new file");
+  // A last line without its newline (a comment, the header or a row cut short) gets one
+  // first: a row glued onto it would corrupt both.
   bool ends_with_newline = true;
-  {
-    std::ifstream existing(csv_path);
-    std::string line;
-    while (existing && std::getline(existing, line)) {
-      ends_with_newline = !existing.eof();
-      if (!line.empty() && line[0] == '#') continue;
-      header = line;
-      break;
-    }
+  if (st.st_size > 0) {
+    char last = '\n';
+    if (::pread(fd, &last, 1, st.st_size - 1) != 1)
+      return Error::Io(csv_path + ": read error: " + std::strerror(errno));
+    ends_with_newline = last == '\n';
   }
-  const std::string expected = MeterCsvHeader();
-  if (!header.empty() && header + "\n" != expected)
-    return Error::BadInput(csv_path + ": has a different header ('" + header +
-                           "'); write to a new file");
-  std::FILE* f = std::fopen(csv_path.c_str(), "a");
-  if (!f) return Error::Io(csv_path + ": " + std::strerror(errno));
-  // A file of comments only, its last line unterminated, gets the newline first.
-  std::string text = (header.empty() && !ends_with_newline ? "\n" : "") +
-                     (header.empty() ? expected : "") + MeterCsvRow(sample);
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  const bool closed = std::fclose(f) == 0;
-  if (!ok || !closed) return Error::Io(csv_path + ": write failed");
-  return Status::Ok();
+  const std::string eol = header->crlf ? "\r\n" : "\n";
+  std::string row = MeterCsvRow(sample);
+  if (header->crlf) row.insert(row.size() - 1, "\r");
+  const std::string text =
+      (ends_with_newline ? "" : eol) + (header->line.empty() ? expected + eol : "") + row;
+  return WriteAll(fd, text, csv_path);
 }
 
 }  // namespace sfsg

@@ -49,10 +49,22 @@ Result<MeterSample> TakeSample(const MeterSource& source);
 std::string MeterCsvHeader();
 std::string MeterCsvRow(const MeterSample& sample);
 
+// How rows reach an --out target: appended to a regular file (checked and reopened per
+// sample), or written through a stream opened once for the run (a FIFO, a character
+// device such as /dev/stdout or /dev/null, a socket), header first, never read.
+enum class MeterOutputKind { kFile, kStream };
+
+// Classifies csv_path without opening it (a missing path is a new file). Errors: kIo for
+// a directory, a block device or anything else that cannot take CSV rows.
+Result<MeterOutputKind> ClassifyMeterOutput(const std::string& csv_path);
+
 // Appends a row to csv_path, writing the header first when the file is new, empty or
 // holds only comments. Leading lines starting with '#' are comments: skipped when
-// looking for the header, and kept. Errors: kIo; kBadInput when an existing file has a
-// different header (its first line that is not a comment).
+// looking for the header, and kept. A file whose last line is unterminated gets the
+// newline first, so no row is ever glued onto another; a file with CRLF line endings is
+// continued with CRLF. Reads at most the first 1 MiB and the last byte. Errors: kIo
+// (cannot open or write, not a regular file); kBadInput when an existing file has a
+// different header (its first line that is not a comment) or none in its first 1 MiB.
 Status AppendMeterSample(const std::string& csv_path, const MeterSample& sample);
 
 }  // namespace sfsg

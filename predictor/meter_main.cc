@@ -1,10 +1,13 @@
 // sfsg-meter: sample a real mount at an interval and append usage rows to a CSV.
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <iostream>
 #include <string>
@@ -38,6 +41,24 @@ void SleepUntil(const timespec& deadline) {
     if (rc == 0) return;
     if (rc != EINTR) return;
   }
+}
+
+// Writes a whole header or row to a stream. A stop signal during a write blocked on a
+// slow reader ends the run (what was written is a prefix of whole rows or one cut row,
+// as a kill would leave). Errors: kIo (ENOSPC, EIO; a reader that goes away raises
+// SIGPIPE, which ends the run as for any pipeline).
+sfsg::Status WriteStream(int fd, const std::string& text, const std::string& name) {
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) {
+      if (g_stop) return sfsg::Status::Ok();
+      continue;
+    }
+    if (n < 0) return sfsg::Error::Io(name + ": write failed: " + std::strerror(errno));
+    done += static_cast<size_t>(n);
+  }
+  return sfsg::Status::Ok();
 }
 
 int Run(int argc, char** argv) {
@@ -77,8 +98,26 @@ int Run(int argc, char** argv) {
   action.sa_handler = OnSignal;  // no SA_RESTART: the sleep returns at once
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
-  const bool to_stdout = out == "-";
-  if (to_stdout) std::fputs(sfsg::MeterCsvHeader().c_str(), stdout);
+  // A stream (standard output, a FIFO, a device) is opened once and gets the header
+  // first; a regular file is checked and appended to per sample.
+  int stream_fd = -1;
+  if (out == "-") {
+    stream_fd = STDOUT_FILENO;
+  } else {
+    auto kind = sfsg::ClassifyMeterOutput(out);
+    if (!kind) return Fail(kind.error());
+    if (*kind == sfsg::MeterOutputKind::kStream) {
+      // Opening a FIFO waits for its reader; a stop signal interrupts the wait.
+      while ((stream_fd = ::open(out.c_str(), O_WRONLY | O_CLOEXEC)) < 0 && errno == EINTR)
+        if (g_stop) return 0;
+      if (stream_fd < 0) return Fail(sfsg::Error::Io(out + ": " + std::strerror(errno)));
+    }
+  }
+  const std::string stream_name = out == "-" ? "standard output" : out;
+  if (stream_fd >= 0) {
+    sfsg::Status written = WriteStream(stream_fd, sfsg::MeterCsvHeader(), stream_name);
+    if (!written) return Fail(written.error());
+  }
   timespec deadline;
   clock_gettime(CLOCK_MONOTONIC, &deadline);
   for (uint64_t taken = 0; !g_stop && (count == 0 || taken < count); ++taken) {
@@ -91,9 +130,9 @@ int Run(int argc, char** argv) {
     }
     auto sample = sfsg::TakeSample(*source);
     if (!sample) return Fail(sample.error());
-    if (to_stdout) {
-      std::fputs(sfsg::MeterCsvRow(*sample).c_str(), stdout);
-      std::fflush(stdout);
+    if (stream_fd >= 0) {
+      sfsg::Status written = WriteStream(stream_fd, sfsg::MeterCsvRow(*sample), stream_name);
+      if (!written) return Fail(written.error());
     } else {
       sfsg::Status appended = sfsg::AppendMeterSample(out, *sample);
       if (!appended) return Fail(appended.error());
@@ -108,7 +147,7 @@ int main(int argc, char** argv) {
   try {
     return Run(argc, argv);
   } catch (const po::error& e) {
-    std::fprintf(stderr, "sfsg-meter: %s\n%s", sfsg::OptionErrorText(e).c_str(), kUsage);
+    std::fprintf(stderr, "sfsg-meter: %s (see --help)\n", sfsg::OptionErrorText(e).c_str());
     return static_cast<int>(sfsg::ErrorCode::kUsage);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sfsg-meter: internal error: %s\n", e.what());

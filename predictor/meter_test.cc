@@ -84,5 +84,62 @@ TEST_F(MeterAppend, StartsANewFileWithTheHeader) {
             MeterCsvHeader() + MeterCsvRow(Sample(1700000000)) + MeterCsvRow(Sample(1700000060)));
 }
 
+TEST_F(MeterAppend, TerminatesAnUnterminatedLastRowBeforeAppending) {
+  // A row cut short (no newline) must not have the next row glued onto it.
+  const std::string before = MeterCsvHeader() + "1,2,3";
+  const std::string path = Write("cut.csv", before);
+  ASSERT_TRUE(AppendMeterSample(path, Sample(1700000000)).ok());
+  EXPECT_EQ(Read(path), before + "\n" + MeterCsvRow(Sample(1700000000)));
+}
+
+TEST_F(MeterAppend, TerminatesAnUnterminatedHeader) {
+  std::string header = MeterCsvHeader();
+  header.pop_back();
+  const std::string path = Write("header.csv", header);
+  ASSERT_TRUE(AppendMeterSample(path, Sample(1700000000)).ok());
+  EXPECT_EQ(Read(path), MeterCsvHeader() + MeterCsvRow(Sample(1700000000)));
+}
+
+TEST_F(MeterAppend, ContinuesACrlfFileWithCrlf) {
+  std::string header = MeterCsvHeader();
+  header.insert(header.size() - 1, "\r");
+  std::string row = MeterCsvRow(Sample(1700000000));
+  row.insert(row.size() - 1, "\r");
+  const std::string path = Write("crlf.csv", header + row);
+  ASSERT_TRUE(AppendMeterSample(path, Sample(1700000060)).ok()) << "CRLF header refused";
+  std::string next = MeterCsvRow(Sample(1700000060));
+  next.insert(next.size() - 1, "\r");
+  EXPECT_EQ(Read(path), header + row + next);
+}
+
+TEST_F(MeterAppend, RefusesAHugeHeaderlessFileAfterReadingOnlyItsStart) {
+  // 8 MiB with no newline: refused as a different header, quoted short, file untouched.
+  const std::string before(8 << 20, 'x');
+  const std::string path = Write("huge.csv", before);
+  const Status s = AppendMeterSample(path, Sample(1700000000));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::kBadInput);
+  EXPECT_LT(s.error().message.size(), 300u) << s.error().message;
+  EXPECT_EQ(Read(path).size(), before.size());
+}
+
+TEST_F(MeterAppend, RefusesANonRegularFile) {
+  const Status s = AppendMeterSample(dir_, Sample(1700000000));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::kIo);
+}
+
+TEST(MeterOutput, ClassifiesTargets) {
+  auto missing = ClassifyMeterOutput(::testing::TempDir() + "/no-such-meter-file.csv");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(*missing, MeterOutputKind::kFile);
+  auto device = ClassifyMeterOutput("/dev/full");
+  ASSERT_TRUE(device.ok());
+  EXPECT_EQ(*device, MeterOutputKind::kStream);  // written through, never read
+  auto directory = ClassifyMeterOutput("/");
+  ASSERT_FALSE(directory.ok());
+  EXPECT_EQ(directory.error().code, ErrorCode::kIo);
+}
+
 }  // namespace
 }  // namespace sfsg

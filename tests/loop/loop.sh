@@ -236,6 +236,30 @@ case_meter_appends_after_comments() {
   return 0
 }
 
+case_inputs_checked_before_mount() {
+  # --watch and hooks are checked before mounting: one line, exit 3 (missing, unreadable,
+  # not a file) or 4 (a malformed series), no mount, no loop thread left behind.
+  local mnt rc err
+  mnt=$(new_mountpoint shadow)
+  printf 'a,b\n1,2\n' >"$T/bad.csv"
+  mkfifo "$T/fifo"
+  write_usage "$T/usage.csv" 10
+  for spec in "3|--watch $T/nonexistent" "4|--watch $T/bad.csv" "3|--watch $T/fifo" \
+              "3|--watch $T/usage.csv --on-alert $T/nonexistent/hook" \
+              "3|--watch $T/usage.csv --on-scale no-such-program-xyz --scale-mode execute"; do
+    rc=0
+    # shellcheck disable=SC2086
+    err=$(timeout 30 "$SFSG_MOUNT" ${spec#*|} --rounds 1 "$mnt" 2>&1) || rc=$?
+    [ "$rc" = "${spec%%|*}" ] || fail "${spec#*|}: exit $rc, want ${spec%%|*} ($err)"
+    [ "$(echo "$err" | wc -l)" = 1 ] || fail "${spec#*|}: not one line: $err"
+    if is_mounted "$mnt"; then
+      fail "${spec#*|}: mounted anyway"
+      fusermount3 -u "$mnt"
+    fi
+  done
+  return 0
+}
+
 case_hook_relative_and_unstartable() {
   # Hooks run in the directory sfsg-mount was started from (the daemon itself runs in
   # /); a hook that cannot start leaves an entry with its error in alerts.jsonl.
@@ -246,10 +270,13 @@ case_hook_relative_and_unstartable() {
   write_usage "$T/usage.csv" 50
   printf '#!/bin/sh\necho "$SFSG_ALERT $SFSG_ALERT_STATE" >>"$1"\n' >"$T/hooks/log"
   chmod +x "$T/hooks/log"
+  # Executable (so the mount accepts it) but unstartable: its interpreter is missing.
+  printf '#!/nonexistent/interpreter\n' >"$T/hooks/broken"
+  chmod +x "$T/hooks/broken"
   cd "$T"
   mount_shadow "$mnt" --files 1000 --watch usage.csv --source-capacity 1000000 \
     --interval 1h --rounds 1 --no-stress --no-adjust --state-dir state \
-    --on-alert 'hooks/log alerts.log' --on-scale 'hooks/missing --grow' --scale-mode execute
+    --on-alert 'hooks/log alerts.log' --on-scale 'hooks/broken --grow' --scale-mode execute
   cd /
   wait_until 60 grep -qs '"hook":"on-scale"' "$state/alerts.jsonl" ||
     fail "no on-scale entry: $(cat "$state/alerts.jsonl" 2>/dev/null)"
@@ -263,7 +290,7 @@ alert = [l for l in lines if l.get("hook") == "on-alert"]
 assert alert and alert[0]["exit_status"] == 0, alert
 scale = [l for l in lines if l.get("hook") == "on-scale"]
 assert scale and "cannot run" in scale[0]["error"] and "exit_status" not in scale[0], scale
-assert scale[0]["command"] == ["hooks/missing", "--grow"], scale
+assert scale[0]["command"] == ["hooks/broken", "--grow"], scale
 PY
 }
 

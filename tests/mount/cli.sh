@@ -84,6 +84,34 @@ case_malformed_profile() {
   grep -q 'version' "$T/err" || fail "the error does not name the field: $(cat "$T/err")"
 }
 
+case_config_and_sizes() {
+  # The config file: read with a limit (a FIFO nobody writes or /dev/zero must not hang),
+  # a missing or unreadable one is exit 3, a bad value names file, line and key.
+  local m rc
+  m=$(new_mountpoint m)
+  mkfifo "$T/fifo.conf"
+  rc=0
+  timeout 20 "$SFSG_MOUNT" -c "$T/fifo.conf" --print-config "$m" >/dev/null 2>&1 || rc=$?
+  [ "$rc" -ne 124 ] || fail "-c FIFO --print-config hung"
+  expect_refusal 3 "$m" -c /dev/zero "$m"
+  expect_refusal 3 "$m" -c "$T/no-such.conf" "$m"
+  expect_refusal 3 "$m" -c "$T" "$m"
+  printf 'files = 100\n\nseed = abc\n' >"$T/c.conf"
+  expect_refusal 2 "$m" -c "$T/c.conf" "$m"
+  grep -q "c.conf:3: seed: 'abc'" "$T/err" || fail "the error does not name file:line: key"
+  expect_refusal 2 "$m" --log-level bogus "$m"
+  # --print-config prints only what would mount.
+  expect_refusal 2 "$m" --print-config --writes bogus
+  expect_refusal 3 "$m" --print-config --workload "$T/no-such-workload.json"
+  # Sizes the model cannot honour are refused, naming both values.
+  expect_refusal 2 "$m" --files 100000 --bytes 1 "$m"
+  grep -q -- "--bytes 1 with --files 100000" "$T/err" || fail "--bytes error names both"
+  expect_refusal 2 "$m" --dirs 1000000 --files 1 "$m"
+  grep -q -- "--dirs 1000000 with --files 1" "$T/err" || fail "--dirs error names both"
+  # An option libfuse rejects: one line, not libfuse's plus ours.
+  expect_refusal 2 "$m" -o bogus=1 "$m"
+}
+
 case_missing_directory() {
   expect_refusal 3 "$T/no/such/dir" -o seed=42 "$T/no/such/dir"
   : >"$T/a-file"

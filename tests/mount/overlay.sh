@@ -200,6 +200,31 @@ case_enospc_dir() {
   cmp "$T/small" "$m/small" || fail "small lost across the remount"
 }
 
+case_enospc_create_dir() {
+  # A dir overlay on a full disk (a 1 MiB tmpfs): a create whose journal line cannot be
+  # written fails with ENOSPC and leaves no entry behind.
+  [ "$(id -u)" = 0 ] || skip "mounting a tmpfs needs root"
+  local m fs
+  m=$(new_mountpoint m)
+  fs=$(new_mountpoint small-fs)
+  mount -t tmpfs -o size=1M tmpfs "$fs" || skip "cannot mount a tmpfs"
+  mkdir "$fs/o"
+  mount_shadow "$m" -o "$OPTS,writes=dir:$fs/o"
+  MOUNTS+=("$fs")  # after the shadow: unmounted once the daemon is gone
+  head -c 2M /dev/urandom >"$m/big" 2>/dev/null && fail "2 MiB fit on a 1 MiB tmpfs"
+  local i failed=0
+  for i in 1 2 3 4 5 6 7 8; do
+    # Create only (no write), so a failure is the create's, not a later write's.
+    : >"$m/after$i.txt" 2>/dev/null || failed=$((failed + 1))
+  done
+  [ "$failed" -gt 0 ] || fail "no create failed on a full disk"
+  local listed_count
+  listed_count=$(ls "$m" | grep -c '^after' || true)
+  expect_eq "$listed_count" "$((8 - failed))" "after*.txt listed (only the creates that succeeded)"
+  unmount_shadow "$m"
+  umount "$fs" 2>/dev/null || umount -l "$fs"
+}
+
 case_dir_persistence() {
   local m o
   m=$(new_mountpoint m)
