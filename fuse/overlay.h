@@ -43,6 +43,15 @@ struct DirState {
   std::map<uint64_t, std::string> order;  // readdir sequence -> added name
   std::unordered_map<std::string, uint64_t> sequence_of;
   uint64_t next_sequence = 0;
+
+  // Takes an added name out of the entries and the listing order (not a whiteout).
+  void Unlist(const std::string& name) {
+    added.erase(name);
+    if (const auto seq = sequence_of.find(name); seq != sequence_of.end()) {
+      order.erase(seq->second);
+      sequence_of.erase(seq);
+    }
+  }
 };
 
 struct OverlayNode {

@@ -16,23 +16,15 @@
 #include <vector>
 
 #include "fuse/shadow_fs.h"
+#include "fuse/shadow_fs_testing.h"
 
 namespace sfsg {
 namespace {
 
-constexpr RequestContext kUser{1000, 1000};
+using testing::kUser;
+using testing::MakeFs;
 constexpr uint64_t kRoot = Namespace::kRootIno;
 constexpr int kPunch = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
-
-std::unique_ptr<ShadowFs> MakeFs(std::unique_ptr<BlockStore> store, const std::string& dir = "") {
-  auto ns = Namespace::Create(DefaultProfile(), {.seed = 5, .files = 3000, .dirs = 100});
-  ShadowConfig config;
-  config.overlay_dir = dir;
-  config.capacity_bytes = uint64_t{1} << 40;
-  auto fs = ShadowFs::Create(std::move(*ns), std::move(store), config);
-  EXPECT_TRUE(fs.ok()) << (fs.ok() ? "" : fs.error().message);
-  return fs.ok() ? std::move(*fs) : nullptr;
-}
 
 // A temporary overlay directory, removed at the end.
 class OverlayDir {

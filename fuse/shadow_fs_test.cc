@@ -15,21 +15,13 @@
 #include <set>
 #include <vector>
 
+#include "fuse/shadow_fs_testing.h"
+
 namespace sfsg {
 namespace {
 
-constexpr RequestContext kUser{1000, 1000};
-
-std::unique_ptr<ShadowFs> MakeFs(std::unique_ptr<BlockStore> store, const std::string& dir = "",
-                                 uint64_t seed = 5) {
-  auto ns = Namespace::Create(DefaultProfile(), {.seed = seed, .files = 3000, .dirs = 100});
-  ShadowConfig config;
-  config.overlay_dir = dir;
-  config.capacity_bytes = uint64_t{1} << 40;
-  auto fs = ShadowFs::Create(std::move(*ns), std::move(store), config);
-  EXPECT_TRUE(fs.ok()) << (fs.ok() ? "" : fs.error().message);
-  return fs.ok() ? std::move(*fs) : nullptr;
-}
+using testing::kUser;
+using testing::MakeFs;
 
 std::vector<std::string> List(const ShadowFs& fs, uint64_t dir) {
   std::vector<std::string> names;

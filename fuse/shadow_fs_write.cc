@@ -85,11 +85,7 @@ void ShadowFs::AddEntry(uint64_t parent, const std::string& name, uint64_t ino) 
 void ShadowFs::RemoveEntry(uint64_t parent, const std::string& name) {
   OverlayNode* dir = Materialize(parent);
   DirState& d = *dir->dir;
-  d.added.erase(name);
-  if (const auto seq = d.sequence_of.find(name); seq != d.sequence_of.end()) {
-    d.order.erase(seq->second);
-    d.sequence_of.erase(seq);
-  }
+  d.Unlist(name);
   if (dir->synthetic && ns_->Lookup(parent, name)) d.whiteouts.insert(name);
   if (!replaying_)
     pending_.push_back({{"op", "dirent"}, {"dir", parent}, {"name", name}, {"ino", 0}});
@@ -228,11 +224,7 @@ int ShadowFs::NewNode(uint64_t parent, std::string_view name, NodeKind kind, uin
 void ShadowFs::UndoNewEntry(uint64_t parent, const std::string& name, uint64_t ino, bool new_node) {
   OverlayNode* dir = Materialize(parent);
   DirState& d = *dir->dir;
-  d.added.erase(name);
-  if (const auto seq = d.sequence_of.find(name); seq != d.sequence_of.end()) {
-    d.order.erase(seq->second);
-    d.sequence_of.erase(seq);
-  }
+  d.Unlist(name);
   const auto it = nodes_.find(ino);
   if (it == nodes_.end()) return;
   if (!new_node) {

@@ -5,24 +5,7 @@ set -u
 meter=$1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failures=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-# expect CODE CMD...: runs CMD (at most 20 s, 1 GiB of memory), checks its exit status.
-expect() {
-  local want=$1
-  shift
-  (ulimit -v 1048576; timeout 20 "$@") >"$work/out" 2>"$work/err"
-  local got=$?
-  if [ "$got" -ne "$want" ]; then
-    fail "exit $got (wanted $want): $*"
-    sed 's/^/  | /' "$work/err" >&2
-  fi
-}
+source "$(dirname "$0")/cli_test_lib.sh"
 
 one_line() {
   [ "$(wc -l <"$work/err")" -eq 1 ] || { fail "stderr is not one line: $*"; sed 's/^/  | /' "$work/err" >&2; }

@@ -7,28 +7,7 @@ meter=$2
 source_dir=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failures=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-# expect CODE CMD...: runs CMD, checks its exit status, keeps its output in $work/out.
-expect() {
-  local want=$1
-  shift
-  "$@" >"$work/out" 2>"$work/err"
-  local got=$?
-  if [ "$got" -ne "$want" ]; then
-    fail "exit $got (wanted $want): $*"
-    sed 's/^/  | /' "$work/err" >&2
-  fi
-}
-
-contains() {
-  grep -q -- "$1" "$work/${2:-out}" || fail "output lacks '$1'"
-}
+source "$(dirname "$0")/cli_test_lib.sh"
 
 no_nan() {
   if grep -qiE '(^|[^a-z])nan([^a-z]|$)' "$1"; then fail "$1 contains NaN"; fi
