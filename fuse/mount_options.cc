@@ -1,6 +1,8 @@
 #include "fuse/mount_options.h"
 
 #include <boost/program_options.hpp>
+#include <cmath>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <sstream>
@@ -137,11 +139,22 @@ Status ParseLoopOptions(const LoopTexts& t, bool no_adjust, bool no_stress, bool
     loop.ladder.push_back(static_cast<uint32_t>(*v));
   }
   if (loop.ladder.empty()) return Error::Usage("--ladder: needs at least one step");
-  try {
-    loop.alert_days_to_full = std::stod(t.days_to_full);
-    loop.alert_headroom = t.headroom.empty() ? -2 : std::stod(t.headroom);
-  } catch (const std::exception&) {
-    return Error::Usage("--alert-days-to-full/--alert-headroom: not a number");
+  // The whole text a finite number ("12abc" and "nan" are not), named when it is not.
+  const auto number = [](const std::string& text, const char* option) -> Result<double> {
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
+      return Error::Usage(std::string(option) + ": '" + text + "' is not a number");
+    return v;
+  };
+  auto days = number(t.days_to_full, "--alert-days-to-full");
+  if (!days) return days.error();
+  loop.alert_days_to_full = *days;
+  loop.alert_headroom = -2;
+  if (!t.headroom.empty()) {
+    auto headroom = number(t.headroom, "--alert-headroom");
+    if (!headroom) return headroom.error();
+    loop.alert_headroom = *headroom;
   }
   loop.alert_slo = !no_slo_alert;
   loop.adjust = !no_adjust;

@@ -100,6 +100,10 @@ case_config_and_sizes() {
   expect_refusal 2 "$m" -c "$T/c.conf" "$m"
   grep -q "c.conf:3: seed: 'abc'" "$T/err" || fail "the error does not name file:line: key"
   expect_refusal 2 "$m" --log-level bogus "$m"
+  # A number option names itself and its value; a number with a tail is not a number.
+  expect_refusal 2 "$m" --alert-headroom 12abc "$m"
+  grep -q -- "--alert-headroom: '12abc' is not a number" "$T/err" ||
+    fail "the error does not name --alert-headroom: $(cat "$T/err")"
   # --print-config prints only what would mount.
   expect_refusal 2 "$m" --print-config --writes bogus
   expect_refusal 3 "$m" --print-config --workload "$T/no-such-workload.json"
