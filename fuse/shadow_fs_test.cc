@@ -20,6 +20,7 @@
 namespace sfsg {
 namespace {
 
+using testing::FreshDir;
 using testing::kUser;
 using testing::MakeFs;
 
@@ -194,8 +195,7 @@ TEST(ShadowFs, DiscardKeepsSizesButNotBytes) {
 }
 
 TEST(ShadowFs, DirModeSurvivesARemountAndRefusesAnotherSeed) {
-  const std::string dir = ::testing::TempDir() + "/overlay-" + std::to_string(::getpid());
-  std::filesystem::create_directories(dir);
+  const std::string dir = FreshDir("overlay");
   uint64_t removed_parent = 0;
   std::string removed;
   {
@@ -258,9 +258,7 @@ TEST(ShadowFs, DirModeSurvivesARemountAndRefusesAnotherSeed) {
 // A dir overlay with one written file (ino in *file_ino), then unmounted: for the remount
 // checks below. Returns the directory.
 std::string WrittenOverlay(const std::string& name, uint64_t* file_ino) {
-  const std::string dir = ::testing::TempDir() + "/" + name + "-" + std::to_string(::getpid());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const std::string dir = FreshDir(name);
   auto store = MakeDirStore(dir, 0);
   EXPECT_TRUE(store.ok());
   auto fs = MakeFs(std::move(*store), dir);
@@ -338,9 +336,7 @@ TEST(ShadowFs, ACreateWhoseJournalLineFailsLeavesNoEntry) {
   // A journal that cannot grow (a full disk; here RLIMIT_FSIZE, which fails the write with
   // EFBIG once SIGXFSZ is ignored): the failed create, mkdir, symlink and link must not
   // be listed afterwards.
-  const std::string dir = ::testing::TempDir() + "/journal-full-" + std::to_string(::getpid());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const std::string dir = FreshDir("journal-full");
   auto store = MakeDirStore(dir, 0);
   ASSERT_TRUE(store.ok());
   auto fs = MakeFs(std::move(*store), dir);

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -23,6 +25,14 @@ inline std::unique_ptr<ShadowFs> MakeFs(std::unique_ptr<BlockStore> store,
   auto fs = ShadowFs::Create(std::move(*ns), std::move(store), config);
   EXPECT_TRUE(fs.ok()) << (fs.ok() ? "" : fs.error().message);
   return fs.ok() ? std::move(*fs) : nullptr;
+}
+
+// An empty directory NAME-PID under the test's temporary directory (emptied first).
+inline std::string FreshDir(const std::string& name) {
+  const std::string dir = ::testing::TempDir() + "/" + name + "-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
 }
 
 }  // namespace sfsg::testing

@@ -51,6 +51,18 @@ no_scratch_left() {
   if compgen -G "$1/.sfsg-replay-*" >/dev/null; then fail "scratch left in $1"; fi
 }
 
+# terminate_once_started PID WHAT DIR: once PID's scratch directory exists under DIR, a
+# SIGTERM ends it by the signal (exit 143) with the scratch directory removed.
+terminate_once_started() {
+  local pid=$1 what=$2 dir=$3 rc=0
+  wait_until 10 compgen -G "$dir/.sfsg-replay-*" || fail "$what: no scratch directory appeared"
+  sleep 0.5
+  kill -TERM "$pid"
+  wait "$pid" || rc=$?
+  expect_eq "$rc" 143 "$what: dies of SIGTERM"
+  no_scratch_left "$dir"
+}
+
 # A known workload: 4 KiB random reads of 16 hot files with descriptors kept open.
 case_ladder_shadow() {
   local mnt pid w before
@@ -346,31 +358,17 @@ case_bad_numbers() {
 
 # SIGTERM, like SIGINT, ends a run with its scratch directory removed, ladder or iolog.
 case_sigterm_cleans_up() {
-  local plain=$T/plain pid rc
+  local plain=$T/plain
   mkdir -p "$plain"
   "$REPLAY" --target "$plain" --ladder 1 --step 60s -q >/dev/null 2>"$T/err" &
-  pid=$!
-  wait_until 10 compgen -G "$plain/.sfsg-replay-*" || fail "no scratch directory appeared"
-  sleep 0.5
-  kill -TERM "$pid"
-  rc=0
-  wait "$pid" || rc=$?
-  expect_eq "$rc" 143 "ladder: dies of SIGTERM"
-  no_scratch_left "$plain"
+  terminate_once_started $! ladder "$plain"
   printf 'fio version 2 iolog\nf add\nf open\nf write 0 4096\nf close\n' >"$T/w.log"
   "$REPLAY" --target "$plain" --iolog "$T/w.log" -q >/dev/null || fail "iolog replay failed"
   # A timed trace with a long wait: the signal lands inside it.
   printf 'fio version 3 iolog\n0 f add\n0 f open\n0 f write 0 4096\n60000000 f close\n' \
     >"$T/slow.log"
   "$REPLAY" --target "$plain" --iolog "$T/slow.log" --timed -q >/dev/null 2>"$T/err" &
-  pid=$!
-  wait_until 10 compgen -G "$plain/.sfsg-replay-*" || fail "no iolog scratch directory appeared"
-  sleep 0.5
-  kill -TERM "$pid"
-  rc=0
-  wait "$pid" || rc=$?
-  expect_eq "$rc" 143 "iolog: dies of SIGTERM"
-  no_scratch_left "$plain"
+  terminate_once_started $! iolog "$plain"
 }
 
 # A write error on stdout (a full disk) is exit 3 with one line, never a silent success.
