@@ -23,7 +23,7 @@ zeros_at() {
 
 case_punch_discard() {
   need fallocate
-  local m ref s size
+  local m ref s
   m=$(new_mountpoint m)
   ref=$(new_mountpoint ref)
   mount_shadow "$m" -o "$OPTS,writes=discard"
