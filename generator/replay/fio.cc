@@ -388,16 +388,18 @@ Result<double> SumOfRates(const JobOption& rate) {
   return sum;
 }
 
-Status AddEntry(const Json& job, const Json& global, const std::string& where, StepAcc& acc) {
+// `reports` is how many entries of the output carry this job (same host, group and
+// name): fio writes one per clone, or one for all numjobs clones under group_reporting.
+// The option itself is no guide: on fio's command line it is not echoed, and "0" is
+// written as set.
+Status AddEntry(const Json& job, const Json& global, const std::string& where, uint64_t reports,
+                StepAcc& acc) {
   if (!job.is_object()) return Error::BadInput(where + ": a job must be an object");
-  auto group_reporting = OptionOf(job, global, where, "group_reporting");
-  if (!group_reporting) return group_reporting.error();
-  const bool grouped = !group_reporting->where.empty();
   auto numjobs = JobCount(job, global, where, "numjobs");
   if (!numjobs) return numjobs.error();
   auto iodepth = JobCount(job, global, where, "iodepth");
   if (!iodepth) return iodepth.error();
-  const uint64_t clones = grouped ? *numjobs : 1;
+  const uint64_t clones = reports >= *numjobs ? 1 : (*numjobs + reports - 1) / reports;
   acc.concurrency += clones * *iodepth;
   auto rate = OptionOf(job, global, where, "rate_iops");
   if (!rate) return rate.error();
@@ -471,25 +473,43 @@ Result<PerfCurve> ImportFioJsonUnchecked(const Json& fio, std::string_view sourc
   if (global_it != fio.end() && !global_it->is_object())
     return Error::BadInput(name + ".global options: expected an object");
   const Json global = global_it != fio.end() ? *global_it : Json::object();
-  std::vector<std::string> order;
-  std::map<std::string, StepAcc> steps;
+  // Each entry's host, group and name, and how many entries share them.
+  struct Entry {
+    std::string where, step, job;
+  };
+  std::vector<Entry> entries;
+  std::map<std::string, uint64_t> reports;
   std::set<std::string> hosts;
   for (size_t i = 0; i < (*jobs)->size(); ++i) {
     const Json& job = (**jobs)[i];
     const std::string where = name + "." + list_key + "[" + std::to_string(i) + "]";
+    if (!job.is_object()) return Error::BadInput(where + ": a job must be an object");
     auto jobname = JsonString(job, "jobname", where);
     if (!jobname) return jobname.error();
-    if (*jobname == "All clients") continue;  // fio's own sum of the hosts: we merge exactly
+    if (*jobname == "All clients") {  // fio's own sum of the hosts: we merge exactly
+      entries.push_back({});
+      continue;
+    }
     auto groupid = JsonUint(job, "groupid", where);
     if (!groupid) return groupid.error();
-    if (client)
-      hosts.insert((job.contains("hostname") ? job["hostname"].dump() : "") + ":" +
-                   (job.contains("port") ? job["port"].dump() : "0"));
-    const std::string key = grouping == FioGrouping::kGroup
-                                ? "group " + std::to_string(*groupid)
-                                : "group " + std::to_string(*groupid) + " job " + *jobname;
-    if (!steps.count(key)) order.push_back(key);
-    if (auto st = AddEntry(job, global, where, steps[key]); !st) return st.error();
+    const std::string host = client ? (job.contains("hostname") ? job["hostname"].dump() : "") +
+                                          ":" +
+                                          (job.contains("port") ? job["port"].dump() : "0")
+                                    : "";
+    if (client) hosts.insert(host);
+    const std::string group = "group " + std::to_string(*groupid);
+    const std::string step = grouping == FioGrouping::kGroup ? group : group + " job " + *jobname;
+    entries.push_back({where, step, host + " " + group + " " + *jobname});
+    ++reports[entries.back().job];
+  }
+  std::vector<std::string> order;
+  std::map<std::string, StepAcc> steps;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const Entry& e = entries[i];
+    if (e.where.empty()) continue;
+    if (!steps.count(e.step)) order.push_back(e.step);
+    if (auto st = AddEntry((**jobs)[i], global, e.where, reports[e.job], steps[e.step]); !st)
+      return st.error();
   }
   if (order.empty()) return Error::BadInput(name + "." + list_key + ": no jobs");
 

@@ -83,6 +83,30 @@ TEST(FioImport, ClientServerHostsMergeIntoOneStep) {
   EXPECT_NE(curve->workload.find("2 host"), std::string::npos);
 }
 
+// fio writes one entry per clone, or one for all clones under group_reporting, which it
+// does not echo when given on the command line: the concurrency is numjobs x iodepth
+// either way, and "group_reporting=0" is not grouping.
+TEST(FioImport, NumjobsCountOnceWithOrWithoutGroupReporting) {
+  const Json options = {{"numjobs", "2"}, {"iodepth", "3"}, {"rate_iops", "100"}};
+  Json per_clone = {{"fio version", "fio-3.33"}};
+  per_clone["jobs"] = Json::array({Job("r", 0, Direction(100, 100, Bins()), options),
+                                   Job("r", 0, Direction(100, 100, Bins()), options)});
+  Json grouped = {{"fio version", "fio-3.33"}};
+  grouped["jobs"] = Json::array({Job("r", 0, Direction(200, 200, Bins()), options)});
+  Json off = per_clone;
+  off["global options"] = {{"group_reporting", "0"}};
+  for (const auto& [fio, what] : {std::pair<const Json&, const char*>{per_clone, "per clone"},
+                                  {grouped, "grouped"},
+                                  {off, "group_reporting=0"}}) {
+    for (FioGrouping g : {FioGrouping::kGroup, FioGrouping::kJob}) {
+      auto curve = ImportFioJson(fio, "n.json", g);
+      ASSERT_TRUE(curve.ok()) << curve.error().message;
+      EXPECT_EQ(curve->steps[0].concurrency, 6u) << what;
+      EXPECT_DOUBLE_EQ(curve->steps[0].offered_ops_per_s, 200) << what;
+    }
+  }
+}
+
 TEST(FioImport, PlainJsonPercentilesAreWeighted) {
   Json fio = {{"fio version", "fio-3.33"}};
   fio["jobs"] = Json::array(
