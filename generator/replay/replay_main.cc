@@ -200,6 +200,12 @@ Result<CliOptions> Parse(int argc, char** argv, std::string* help) {
                  {o.fio_files, "--fio-files", 1, kMaxFioFiles},
                  {o.fio_numjobs, "--fio-numjobs", 1, kMaxFioNumjobs},
                  {o.fio_iodepth, "--fio-iodepth", 1, kMaxFioIodepth}};
+  for (const char* path : {"out", "emit-fio", "import-fio", "iolog", "target", "workload"})
+    if (vm.count(path) && vm[path].as<std::string>().empty())
+      return Error::Usage(std::string("--") + path + ": an empty path" +
+                          (std::string_view(path) == "out" || std::string_view(path) == "emit-fio"
+                               ? " (use '-' for stdout)"
+                               : ""));
   if (o.ladder_given)
     if (auto ladder = ParseLadder(o.ladder); !ladder) return ladder.error();
   for (const auto& n : numbers)
@@ -448,6 +454,9 @@ int Main(int argc, char** argv) {
     std::fputs(help.c_str(), stdout);
     return FlushStdout();
   }
+  // A measurement can take hours: the file it goes to is checked first, not lost after.
+  if (!o.out.empty() && o.out != "-")
+    if (Status s = CheckWritable(o.out); !s) return Fail(s.error());
   if (!o.import_fio.empty()) {
     if (o.fio_group != "job" && o.fio_group != "group")
       return Fail(Error::Usage("--fio-group-by: '" + o.fio_group + "' is not job or group"));

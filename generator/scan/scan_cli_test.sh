@@ -65,6 +65,11 @@ expect 2 "--top-extensions" "$scan" "$work/tree" --top-extensions 0
 expect 2 "contradict" "$scan" "$work/tree" --one-file-system --cross-mounts
 expect 2 "one PATH only" "$scan" "$work/tree" "$work/tree"
 expect 3 "$work/missing" "$scan" "$work/missing"
+expect 2 "--output: an empty path" "$scan" "$work/tree" -o ""
+# Where the profile goes is checked before the walk (hours on a big tree), not after:
+# a tree that cannot be scanned still gets the output error.
+expect 3 "$work/none/p.json: cannot create" "$scan" "$work/missing" -o "$work/none/p.json"
+expect 3 "$work/tree: cannot create: Is a directory" "$scan" "$work/tree" -o "$work/tree"
 expect 3 "not a directory" "$scan" "$work/tree/a/f1.txt"
 expect 3 "$work/no/such/dir/p.json" "$scan" "$work/tree" -o "$work/no/such/dir/p.json"
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "generator/scan/scanner.h"
+#include "generator/util/json_io.h"
 #include "generator/util/option_error.h"
 #include "generator/util/units.h"
 
@@ -22,7 +23,7 @@ namespace po = boost::program_options;
 
 struct ScanCommand {
   std::string path;
-  std::string output;  // "" or "-": the profile JSON goes to stdout
+  std::string output = "-";  // "-": the profile JSON goes to stdout
   bool quiet = false;
   bool json_progress = false;
   bool help = false;
@@ -76,6 +77,8 @@ Result<ScanCommand> ParseArgs(int argc, char** argv, std::string* help_text) {
   if (paths.empty()) return Error::Usage("missing PATH (see sfsg-scan --help)");
   if (paths.size() > 1) return Error::Usage("one PATH only, got '" + paths[1] + "' too");
   out.path = paths[0];
+  if (vm.count("output") && out.output.empty())
+    return Error::Usage("--output: an empty path (use '-' for stdout)");
   if (one_fs && cross) return Error::Usage("--one-file-system and --cross-mounts contradict");
   out.scan.one_file_system = !cross;
   if (vm.count("threads") && (threads < 1 || threads > 1024))
@@ -201,9 +204,12 @@ int Main(int argc, char** argv) {
   } else if (!c.quiet && ::isatty(STDERR_FILENO)) {
     c.scan.progress = PrintTerminalProgress;
   }
+  // A scan can take hours: where its profile goes is checked first, not after.
+  if (c.output != "-")
+    if (Status s = CheckWritable(c.output); !s) return Fail(s.error());
   auto profile = ScanTree(c.path, c.scan);
   if (!profile) return Fail(profile.error());
-  if (c.output.empty() || c.output == "-") {
+  if (c.output == "-") {
     std::cout << ProfileToJson(*profile).dump(1) << "\n";
     if (!std::cout.flush()) return Fail(Error::Io("stdout: write error"));
     return 0;

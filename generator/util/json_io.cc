@@ -127,6 +127,28 @@ Status WriteFileAtomic(const std::string& path, std::string_view text) {
   return Status::Ok();
 }
 
+Status CheckWritable(const std::string& path) {
+  if (path.empty()) return Error::Io("'': cannot create: an empty path");
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return Error::Io(path + ": cannot create: " + std::strerror(EISDIR));
+    if (!S_ISREG(st.st_mode))  // written through, not replaced
+      return ::access(path.c_str(), W_OK) == 0
+                 ? Status::Ok()
+                 : Error::Io(path + ": cannot write: " + std::strerror(errno));
+  }
+  const size_t slash = path.find_last_not_of('/', path.rfind('/'));
+  const std::string dir = path.rfind('/') == std::string::npos ? "."
+                          : slash == std::string::npos        ? "/"
+                                                              : path.substr(0, slash + 1);
+  if (::stat(dir.c_str(), &st) != 0)
+    return Error::Io(path + ": cannot create: " + std::strerror(errno));
+  if (!S_ISDIR(st.st_mode)) return Error::Io(path + ": cannot create: " + std::strerror(ENOTDIR));
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return Error::Io(path + ": cannot create: " + std::strerror(errno));
+  return Status::Ok();
+}
+
 Result<double> JsonNumber(const Json& object, std::string_view key, std::string_view where) {
   auto found = Find(object, key, where);
   if (!found) return found.error();

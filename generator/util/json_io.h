@@ -30,6 +30,12 @@ Result<std::string> ReadTextFile(const std::string& path, size_t limit = kMaxInp
 // file and a failed write loses nothing. Errors: kIo.
 Status WriteFileAtomic(const std::string& path, std::string_view text);
 
+// Whether WriteFileAtomic(path, ...) can succeed, checked before long work whose result
+// would otherwise be lost at the end (a scan, a replay): path is not a directory, and its
+// directory exists and is writable (or path is an existing writable non-regular file,
+// such as /dev/stdout). Errors: kIo naming path, as WriteFileAtomic would say them.
+Status CheckWritable(const std::string& path);
+
 // Typed field access: `where` is the prefix for messages, e.g. "profile.json: sizes".
 // Missing fields and wrong types are kBadInput errors naming where.key.
 Result<double> JsonNumber(const Json& object, std::string_view key, std::string_view where);

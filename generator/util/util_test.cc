@@ -89,6 +89,34 @@ TEST(ReadTextFile, RefusesWhatIsNotAFileWithinLimits) {
   rmdir(dir);
 }
 
+TEST(CheckWritable, AgreesWithWriteFileAtomic) {
+  char dir[] = "/tmp/sfsg-util-test.XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string base = dir;
+  for (const std::string& ok : {base + "/new.json", base + "//new.json", std::string("/dev/null")})
+    EXPECT_TRUE(CheckWritable(ok).ok()) << ok;
+  const std::string file = base + "/f";
+  ASSERT_TRUE(WriteFileAtomic(file, "x").ok());
+  EXPECT_TRUE(CheckWritable(file).ok());
+  struct Case {
+    std::string path, message;
+  };
+  for (const Case& c : {Case{base + "/missing/p.json", "No such file or directory"},
+                        Case{file + "/p.json", "Not a directory"}, Case{base, "Is a directory"},
+                        Case{"", "an empty path"}}) {
+    auto checked = CheckWritable(c.path);
+    ASSERT_FALSE(checked.ok()) << c.path;
+    EXPECT_EQ(checked.error().code, ErrorCode::kIo);
+    EXPECT_NE(checked.error().message.find(c.message), std::string::npos)
+        << checked.error().message;
+    if (!c.path.empty()) {
+      EXPECT_FALSE(WriteFileAtomic(c.path, "x").ok()) << c.path;
+    }
+  }
+  std::remove(file.c_str());
+  rmdir(dir);
+}
+
 TEST(Permutation, IsABijectionOnOddSizes) {
   for (uint64_t n : {1ull, 2ull, 7ull, 1000ull, 4097ull}) {
     Permutation perm(42, n);

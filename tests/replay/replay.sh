@@ -353,6 +353,18 @@ case_bad_numbers() {
   bad_option "negative iodepth" --fio-iodepth -1 --emit-fio - --seed 7 --fio-iodepth -1
   bad_option "negative fio files" --fio-files -1 --emit-fio - --seed 7 --fio-files -1
   bad_option "zero fio files" --fio-files 0 --emit-fio - --seed 7 --fio-files 0
+  # Paths: an empty one is refused; the curve's file is checked before a minute-long
+  # run, not after it (the 20 s timeout would kill a run that started).
+  local rc=0
+  timeout -s KILL 20 "$REPLAY" "${run[@]}" --out "" -q >/dev/null 2>"$T/err" || rc=$?
+  expect_eq "$rc $(cat "$T/err")" "2 sfsg-replay: --out: an empty path (use '-' for stdout)" \
+    "empty --out"
+  rc=0
+  timeout -s KILL 20 "$REPLAY" --target "$plain" --ladder 1 --step 60s --out "$T/missing/c.json" -q \
+    >/dev/null 2>"$T/err" || rc=$?
+  expect_eq "$rc $(cat "$T/err")" \
+    "3 sfsg-replay: $T/missing/c.json: cannot create: No such file or directory" \
+    "--out in a missing directory"
   expect_eq "$(ls -A "$plain")" "" "nothing created by refused runs"
 }
 
