@@ -18,6 +18,7 @@
 #include <optional>
 
 #include "fuse/hooks.h"
+#include "fuse/private_view.h"
 #include "generator/replay/replay.h"
 #include "predictor/capacity_plan.h"
 #include "predictor/meter.h"
@@ -264,7 +265,18 @@ Status ClosedLoop::Stress() {
   options.warmup_s = config_.warmup_s;
   options.fs_pid = ::getpid();
   options.cancel = &cancel_;
-  auto curve = RunLadder(options, nullptr);
+  // In a private view of the mount (see private_view.h): the ladder's open files never
+  // make the user's `fusermount3 -u` fail, and an unmount during it stops the loop.
+  Result<PerfCurve> curve = Error::Io("the load ladder did not run");
+  const PrivateViewRun run = RunInPrivateView(
+      config_.mountpoint, [&] { curve = RunLadder(options, nullptr); },
+      [this] {
+        spdlog::info("loop: {} was unmounted: the load ladder stops", config_.mountpoint);
+        RequestStop();
+      });
+  spdlog::debug("loop: the load ladder ran {}", run.isolated ? "in a private mount namespace"
+                                                               : "in the daemon's mount namespace");
+  if (run.unmounted) return Status::Ok();  // cut short on purpose: nothing to keep
   if (!curve) return curve.error();
   if (!curve_path_.empty())
     if (auto saved = SavePerfCurve(*curve, curve_path_); !saved) return saved;

@@ -196,6 +196,29 @@ PY
   grep -q '"no-forecast"' "$mnt/.sfsg/forecast" || fail "a forecast appeared without --watch"
 }
 
+has_scratch() { compgen -G "$1/.sfsg-replay-*" >/dev/null; }
+
+case_unmount_during_ladder() {
+  # The ladder keeps files open in the mount for a whole step; the user's unmount still
+  # works at once (not EBUSY), and the daemon then stops the ladder and exits. Another
+  # shadow mounted before the ladder started is not kept alive by the ladder's view.
+  local mnt other pid other_pid
+  mnt=$(new_mountpoint shadow)
+  other=$(new_mountpoint other)
+  mount_shadow "$other" --files 100
+  other_pid=$(daemon_pid "$other")
+  mount_shadow "$mnt" --files 2000 --writes memory --replay --interval 1h --ladder 1 \
+    --step 120s --warmup 0s --state-dir "$T/state"
+  pid=$(daemon_pid "$mnt")
+  wait_until 30 has_scratch "$mnt" || fail "the ladder did not start"
+  sleep 0.5
+  fusermount3 -u "$other" 2>"$T/err" || fail "the other shadow: unmount: $(cat "$T/err")"
+  wait_until 10 pid_gone "$other_pid" || fail "the other shadow's daemon outlived its unmount"
+  fusermount3 -u "$mnt" 2>"$T/err" || fail "unmount during the ladder: $(cat "$T/err")"
+  wait_until 10 pid_gone "$pid" || fail "the daemon still runs 10 s after the unmount"
+  not_mounted "$mnt" || fail "still mounted after the unmount"
+}
+
 # A usage history (timestamp,used_bytes,files) of N hourly rows ending now, growing.
 write_usage() {  # FILE ROWS
   local now i
