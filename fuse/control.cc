@@ -102,11 +102,16 @@ std::string ShadowFs::ControlText(uint64_t ino) const {
                     "# HELP sfsg_shadow_entries Synthetic files and symlinks.\n"
                     "# TYPE sfsg_shadow_entries gauge\nsfsg_shadow_entries %llu\n"
                     "# HELP sfsg_uptime_seconds Seconds since the mount started.\n"
-                    "# TYPE sfsg_uptime_seconds gauge\nsfsg_uptime_seconds %.3f\n",
+                    "# TYPE sfsg_uptime_seconds gauge\nsfsg_uptime_seconds %.3f\n"
+                    "# HELP sfsg_fill_helper_splits_total Large reads whose second half the "
+                    "fill helper generated.\n"
+                    "# TYPE sfsg_fill_helper_splits_total counter\n"
+                    "sfsg_fill_helper_splits_total %llu\n",
                     static_cast<unsigned long long>(store_->bytes_used()),
                     static_cast<unsigned long long>(overlay_nodes_.load(std::memory_order_relaxed)),
                     static_cast<unsigned long long>(ns_->total_bytes()),
-                    static_cast<unsigned long long>(ns_->entry_count()), now_unix - started_unix_);
+                    static_cast<unsigned long long>(ns_->entry_count()), now_unix - started_unix_,
+                    static_cast<unsigned long long>(fill_helper_.helped()));
       return metrics_.PrometheusText() + gauges + board_.Get("metrics_extra");
     }
     case 4:

@@ -145,6 +145,7 @@ Result<std::unique_ptr<ShadowFs>> BuildShadow(const MountOptions& o, const std::
   config.owner_uid = ::getuid();
   config.owner_gid = ::getgid();
   config.writes = o.writes;
+  config.fill_helper = !o.no_fill_helper;
   // Default capacity: the source's, grown like the data (and never below the data).
   const double growth = profile.totals.bytes > 0
                             ? static_cast<double>((*ns)->total_bytes()) / profile.totals.bytes

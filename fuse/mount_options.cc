@@ -230,6 +230,8 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
       "debug,d", po::bool_switch(&out.debug), "print every FUSE request (implies -f)")(
       "kernel-cache", po::bool_switch(&out.kernel_cache),
       "use the page cache (re-reads, mmap) instead of direct I/O")(
+      "no-fill-helper", po::bool_switch(&out.no_fill_helper),
+      "fill large reads on one thread only (no helper spinning on a second CPU)")(
       "allow-other", po::bool_switch(&out.allow_other), "let other users access the mount")(
       "threads,t", po::value(&out.threads)->default_value(4), "FUSE worker threads")(
       "timeout", po::value(&timeout)->default_value("3600"),

@@ -21,6 +21,7 @@ struct MountOptions {
   bool foreground = false;
   bool debug = false;
   bool kernel_cache = false;
+  bool no_fill_helper = false;
   bool allow_other = false;
   bool read_only = false;
   unsigned threads = 4;

@@ -445,7 +445,7 @@ int ShadowFs::Read(uint64_t ino, uint64_t offset, std::span<std::byte> buf, size
     if (attr->kind != NodeKind::kFile) return -EISDIR;
     if (offset >= attr->size_bytes) return 0;
     const size_t n = std::min<uint64_t>(buf.size(), attr->size_bytes - offset);
-    content_.Fill(attr->content_class, attr->file_index, offset, buf.first(n));
+    FillSynthetic(attr->content_class, attr->file_index, offset, buf.first(n));
     *done = n;
     return 0;
   }
@@ -467,6 +467,32 @@ int ShadowFs::Read(uint64_t ino, uint64_t offset, std::span<std::byte> buf, size
   return 0;
 }
 
+void ShadowFs::FillSynthetic(uint16_t content_class, uint64_t file_key, uint64_t offset,
+                             std::span<std::byte> out) const {
+  constexpr size_t kSplitBytes = 256 << 10, kAlign = 64 << 10;
+  if (!config_.fill_helper || out.size() < kSplitBytes)
+    return content_.Fill(content_class, file_key, offset, out);
+  // Two halves, the cut on a 64 KiB boundary of the file; the bytes do not depend on it.
+  struct Halves {
+    const ContentModel* content;
+    uint16_t content_class;
+    uint64_t file_key, offset;
+    std::span<std::byte> out;
+    size_t cut;
+  } halves{&content_, content_class, file_key, offset, out,
+           static_cast<size_t>((offset + out.size() / 2 + kAlign - 1) / kAlign * kAlign - offset)};
+  halves.cut = std::min(halves.cut, out.size());
+  fill_helper_.Split(
+      [](void* context, int half) {
+        const Halves& h = *static_cast<const Halves*>(context);
+        if (half == 0)
+          h.content->Fill(h.content_class, h.file_key, h.offset, h.out.first(h.cut));
+        else
+          h.content->Fill(h.content_class, h.file_key, h.offset + h.cut, h.out.subspan(h.cut));
+      },
+      &halves);
+}
+
 int ShadowFs::ReadResolved(const NodeAttr& attr, uint64_t offset, std::span<std::byte> buf,
                            size_t* done) const {
   // Unmodified synthetic files never change, so attributes from open stay valid until
@@ -475,7 +501,7 @@ int ShadowFs::ReadResolved(const NodeAttr& attr, uint64_t offset, std::span<std:
   *done = 0;
   if (offset >= attr.size_bytes) return 0;
   const size_t n = std::min<uint64_t>(buf.size(), attr.size_bytes - offset);
-  content_.Fill(attr.content_class, attr.file_index, offset, buf.first(n));
+  FillSynthetic(attr.content_class, attr.file_index, offset, buf.first(n));
   *done = n;
   return 0;
 }

@@ -30,6 +30,7 @@
 #include <unordered_map>
 
 #include "fuse/block_store.h"
+#include "fuse/fill_helper.h"
 #include "fuse/metrics.h"
 #include "fuse/overlay.h"
 #include "generator/content_model.h"
@@ -44,6 +45,7 @@ struct ShadowConfig {
   uint32_t owner_uid = 0, owner_gid = 0;  // owner of synthetic nodes
   std::string writes = "memory";          // for /.sfsg/status
   std::string overlay_dir;                // dir mode: where journal.jsonl lives
+  bool fill_helper = true;                // large reads filled on two threads (fill_helper.h)
 };
 
 struct RequestContext {
@@ -169,8 +171,13 @@ class ShadowFs {
   // line (dir mode), and refreshes the lock-free flags. 0 or a negative errno.
   int Persist(std::initializer_list<uint64_t> nodes);
 
+  // The synthetic bytes of a file; a large range is split with fill_helper_.
+  void FillSynthetic(uint16_t content_class, uint64_t file_key, uint64_t offset,
+                     std::span<std::byte> out) const;
+
   std::unique_ptr<Namespace> ns_;
   ContentModel content_;
+  mutable FillHelper fill_helper_;
   std::unique_ptr<BlockStore> store_;
   std::unique_ptr<Journal> journal_;
   ShadowConfig config_;

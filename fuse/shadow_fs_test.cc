@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <thread>
+#include <tuple>
 #include <vector>
 
 #include "fuse/shadow_fs_testing.h"
@@ -180,6 +182,44 @@ TEST(ShadowFs, MemoryLimitGivesEnospcAndKeepsEarlierData) {
   ASSERT_EQ(0, Write(*fs, f.st_ino, chunk.size(), chunk));
   EXPECT_EQ(-ENOSPC, Write(*fs, f.st_ino, 2 * chunk.size(), chunk));
   EXPECT_EQ(ReadAll(*fs, f.st_ino, 2 * chunk.size()), chunk + chunk);
+}
+
+// Reads of 256 KiB and more are filled in two halves, one on a helper thread: the bytes
+// are those of small reads, at any offset, with several readers at once (the helper
+// busy, free, or taken back by a reader).
+TEST(ShadowFs, LargeReadsSplitWithTheHelperGiveTheSameBytes) {
+  auto fs = MakeFs(MakeMemoryStore(0));
+  uint64_t ino = 0, size = 0;
+  for (uint64_t i = 0; i < fs->ns().entry_count(); ++i) {
+    const auto attr = fs->ns().GetAttr(fs->ns().InoOfEntryIndex(i));
+    if (attr && attr->kind == NodeKind::kFile && attr->size_bytes > size)
+      std::tie(ino, size) = std::pair(attr->ino, attr->size_bytes);
+  }
+  ASSERT_GT(size, uint64_t{3} << 20);
+  auto read = [&](uint64_t offset, size_t n, size_t piece) {
+    std::string out(n, '\0');
+    for (size_t at = 0; at < n; at += piece) {
+      size_t done = 0;
+      const size_t len = std::min(piece, n - at);
+      EXPECT_EQ(0, fs->Read(ino, offset + at, {reinterpret_cast<std::byte*>(&out[at]), len}, &done));
+      EXPECT_EQ(done, len);
+    }
+    return out;
+  };
+  std::atomic<int> compared{0}, mismatches{0};
+  std::vector<std::thread> readers;
+  for (uint64_t t = 0; t < 4; ++t)
+    readers.emplace_back([&, t] {
+      for (uint64_t k = 0; k < 25; ++k) {
+        const size_t n = (256 << 10) + (k * 65537 + t * 4099) % (1 << 20);
+        const uint64_t offset = (t * 7919 + k * 104729) % (size - n);
+        if (read(offset, n, n) != read(offset, n, 16 << 10)) ++mismatches;
+        ++compared;
+      }
+    });
+  for (auto& r : readers) r.join();
+  EXPECT_EQ(compared.load(), 100);
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 TEST(ShadowFs, DiscardKeepsSizesButNotBytes) {
