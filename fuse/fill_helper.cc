@@ -51,7 +51,11 @@ void FillHelper::Split(void (*part)(void*, int), void* context) {
   if (state_.compare_exchange_strong(expected, kClaimed, std::memory_order_acq_rel)) {
     part(context, 1);  // the helper did not start in time (asleep): take it back
   } else {
-    while (state_.load(std::memory_order_acquire) != kDone) CpuRelax();
+    // Microseconds normally; if the helper lost its CPU mid-job, let it have one.
+    for (uint32_t spins = 1; state_.load(std::memory_order_acquire) != kDone; ++spins) {
+      CpuRelax();
+      if (spins % 4096 == 0) std::this_thread::yield();
+    }
   }
   state_.store(kIdle, std::memory_order_release);
 }
