@@ -274,8 +274,8 @@ Status ClosedLoop::Stress() {
         spdlog::info("loop: {} was unmounted: the load ladder stops", config_.mountpoint);
         RequestStop();
       });
-  spdlog::debug("loop: the load ladder ran {}", run.isolated ? "in a private mount namespace"
-                                                               : "in the daemon's mount namespace");
+  spdlog::debug("loop: the load ladder ran {}",
+                run.isolated ? "in a private mount namespace" : "in the daemon's mount namespace");
   if (run.unmounted) return Status::Ok();  // cut short on purpose: nothing to keep
   if (!curve) return curve.error();
   if (!curve_path_.empty())

@@ -58,7 +58,8 @@ std::vector<std::string> MountPoints() {
     }
     if (start != std::string_view::npos) {
       const size_t stop = line.find(' ', start);
-      points.push_back(Unescape(line.substr(start, stop == std::string_view::npos ? stop : stop - start)));
+      points.push_back(
+          Unescape(line.substr(start, stop == std::string_view::npos ? stop : stop - start)));
     }
     pos = end + 1;
   }

@@ -479,7 +479,11 @@ void ShadowFs::FillSynthetic(uint16_t content_class, uint64_t file_key, uint64_t
     uint64_t file_key, offset;
     std::span<std::byte> out;
     size_t cut;
-  } halves{&content_, content_class, file_key, offset, out,
+  } halves{&content_,
+           content_class,
+           file_key,
+           offset,
+           out,
            static_cast<size_t>((offset + out.size() / 2 + kAlign - 1) / kAlign * kAlign - offset)};
   halves.cut = std::min(halves.cut, out.size());
   fill_helper_.Split(

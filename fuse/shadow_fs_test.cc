@@ -201,7 +201,8 @@ TEST(ShadowFs, LargeReadsSplitWithTheHelperGiveTheSameBytes) {
     for (size_t at = 0; at < n; at += piece) {
       size_t done = 0;
       const size_t len = std::min(piece, n - at);
-      EXPECT_EQ(0, fs->Read(ino, offset + at, {reinterpret_cast<std::byte*>(&out[at]), len}, &done));
+      EXPECT_EQ(0,
+                fs->Read(ino, offset + at, {reinterpret_cast<std::byte*>(&out[at]), len}, &done));
       EXPECT_EQ(done, len);
     }
     return out;

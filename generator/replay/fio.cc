@@ -493,8 +493,7 @@ Result<PerfCurve> ImportFioJsonUnchecked(const Json& fio, std::string_view sourc
     auto groupid = JsonUint(job, "groupid", where);
     if (!groupid) return groupid.error();
     const std::string host = client ? (job.contains("hostname") ? job["hostname"].dump() : "") +
-                                          ":" +
-                                          (job.contains("port") ? job["port"].dump() : "0")
+                                          ":" + (job.contains("port") ? job["port"].dump() : "0")
                                     : "";
     if (client) hosts.insert(host);
     const std::string group = "group " + std::to_string(*groupid);

@@ -139,8 +139,8 @@ Status CheckWritable(const std::string& path) {
   }
   const size_t slash = path.find_last_not_of('/', path.rfind('/'));
   const std::string dir = path.rfind('/') == std::string::npos ? "."
-                          : slash == std::string::npos        ? "/"
-                                                              : path.substr(0, slash + 1);
+                          : slash == std::string::npos         ? "/"
+                                                               : path.substr(0, slash + 1);
   if (::stat(dir.c_str(), &st) != 0)
     return Error::Io(path + ": cannot create: " + std::strerror(errno));
   if (!S_ISDIR(st.st_mode)) return Error::Io(path + ": cannot create: " + std::strerror(ENOTDIR));
