@@ -15,56 +15,12 @@
 #include <thread>
 #include <vector>
 
-#include "generator/util/json_io.h"
+#include "generator/util/mountinfo.h"
 
 namespace sfsg {
 namespace {
 
 constexpr const char* kMountInfo = "/proc/thread-self/mountinfo";
-
-// A mountinfo path field: spaces, tabs, newlines and backslashes come as \ooo.
-std::string Unescape(std::string_view field) {
-  std::string out;
-  for (size_t i = 0; i < field.size(); ++i) {
-    if (field[i] == '\\' && i + 3 < field.size()) {
-      const std::string_view digits = field.substr(i + 1, 3);
-      if (digits.find_first_not_of("01234567") == std::string_view::npos) {
-        out += static_cast<char>(std::strtol(std::string(digits).c_str(), nullptr, 8));
-        i += 3;
-        continue;
-      }
-    }
-    out += field[i];
-  }
-  return out;
-}
-
-// The mount points of the calling thread's namespace, in mountinfo order (a mount
-// after the one it is mounted on).
-std::vector<std::string> MountPoints() {
-  std::vector<std::string> points;
-  auto text = ReadTextFile(kMountInfo);
-  if (!text) return points;
-  size_t pos = 0;
-  while (pos < text->size()) {
-    size_t end = text->find('\n', pos);
-    if (end == std::string::npos) end = text->size();
-    const std::string_view line(text->data() + pos, end - pos);
-    // ID PARENT MAJ:MIN ROOT MOUNTPOINT ...: the fifth field.
-    size_t start = 0;
-    for (int i = 0; i < 4 && start != std::string_view::npos; ++i) {
-      start = line.find(' ', start);
-      if (start != std::string_view::npos) ++start;
-    }
-    if (start != std::string_view::npos) {
-      const size_t stop = line.find(' ', start);
-      points.push_back(
-          Unescape(line.substr(start, stop == std::string_view::npos ? stop : stop - start)));
-    }
-    pos = end + 1;
-  }
-  return points;
-}
 
 // What the view keeps: the system's own pseudo filesystems (/proc for the ladder's
 // CPU figures, /dev and /run for the log's socket), the mountpoint and the mounts on
@@ -72,8 +28,7 @@ std::vector<std::string> MountPoints() {
 bool Kept(const std::string& point, const std::string& mountpoint) {
   for (const char* system : {"/", "/proc", "/sys", "/dev", "/run"})
     if (point == system) return true;
-  return mountpoint.compare(0, point.size(), point) == 0 &&
-         (mountpoint.size() == point.size() || mountpoint[point.size()] == '/');
+  return PathWithin(point, mountpoint);
 }
 
 // Moves the calling thread into a private copy of its mount namespace holding only
@@ -91,9 +46,10 @@ bool EnterPrivateView(const std::string& mountpoint) {
   if (!entered) return false;
   // Last first, so a mount goes before the one it sits on; a path that no longer
   // names a mount (gone with its parent) fails harmlessly.
-  const std::vector<std::string> points = MountPoints();
-  for (auto it = points.rbegin(); it != points.rend(); ++it)
-    if (!Kept(*it, mountpoint)) (void)::umount2(it->c_str(), MNT_DETACH | UMOUNT_NOFOLLOW);
+  const std::vector<MountInfo> mounts = ReadMountInfo(kMountInfo);
+  for (auto it = mounts.rbegin(); it != mounts.rend(); ++it)
+    if (!Kept(it->mount_point, mountpoint))
+      (void)::umount2(it->mount_point.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW);
   return true;
 }
 
@@ -106,10 +62,11 @@ uint64_t MountIdOf(const std::string& path) {
 }
 
 bool MountPresent(uint64_t id) {
-  auto text = ReadTextFile(kMountInfo);
-  if (!text) return true;  // cannot tell: never cancel on a guess
-  const std::string key = std::to_string(id) + " ";
-  return text->compare(0, key.size(), key) == 0 || text->find("\n" + key) != std::string::npos;
+  const std::vector<MountInfo> mounts = ReadMountInfo(kMountInfo);
+  if (mounts.empty()) return true;  // cannot tell: never cancel on a guess
+  for (const MountInfo& m : mounts)
+    if (m.id == id) return true;
+  return false;
 }
 
 PrivateViewRun RunInPrivateView(const std::string& mountpoint, const std::function<void()>& work,

@@ -17,31 +17,10 @@
 #include <sstream>
 #include <vector>
 
+#include "generator/util/mountinfo.h"
+
 namespace sfsg {
 namespace {
-
-// mountinfo escapes space, tab, newline and backslash as \ooo.
-std::string Unescape(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size()) {
-      const std::string digits = s.substr(i + 1, 3);
-      if (digits.find_first_not_of("01234567") == std::string::npos) {
-        out += static_cast<char>(std::stoi(digits, nullptr, 8));
-        i += 3;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
-}
-
-bool Contains(const std::string& mount_point, const std::string& path) {
-  if (mount_point == "/") return true;
-  return path.compare(0, mount_point.size(), mount_point) == 0 &&
-         (path.size() == mount_point.size() || path[mount_point.size()] == '/');
-}
 
 std::optional<DiskCounters> ReadDiskstats(unsigned major, unsigned minor, std::string* name) {
   std::ifstream in("/proc/diskstats");
@@ -68,31 +47,23 @@ Result<MeterSource> ResolveMeterSource(const std::string& path) {
   char resolved[PATH_MAX];
   if (!realpath(path.c_str(), resolved)) return Error::Io(path + ": " + std::strerror(errno));
   const std::string real = resolved;
-  std::ifstream in("/proc/self/mountinfo");
-  if (!in) return Error::Io("/proc/self/mountinfo: cannot read");
+  const std::vector<MountInfo> mounts = ReadMountInfo();
+  if (mounts.empty()) return Error::Io("/proc/self/mountinfo: cannot read");
   MeterSource source;
   source.path = path;
-  std::string line, mount_source;
-  while (std::getline(in, line)) {
-    // id parent major:minor root mount_point options [optional...] - type source super
-    std::istringstream fields(line);
-    std::string id, parent, devno, root, mount_point;
-    if (!(fields >> id >> parent >> devno >> root >> mount_point)) continue;
-    mount_point = Unescape(mount_point);
-    if (!Contains(mount_point, real) || mount_point.size() < source.mount_point.size()) continue;
-    const size_t dash = line.find(" - ");
-    if (dash == std::string::npos) continue;
-    std::istringstream tail(line.substr(dash + 3));
-    std::string type, src;
-    tail >> type >> src;
+  std::string mount_source;
+  for (const MountInfo& m : mounts) {
+    if (m.fs_type.empty() || !PathWithin(m.mount_point, real) ||
+        m.mount_point.size() < source.mount_point.size())
+      continue;
     unsigned major = 0, minor = 0;
-    if (std::sscanf(devno.c_str(), "%u:%u", &major, &minor) != 2) continue;
+    if (std::sscanf(m.devno.c_str(), "%u:%u", &major, &minor) != 2) continue;
     // Later lines over the same mount point are mounts stacked on top: they win.
-    source.mount_point = mount_point;
-    source.fs_type = type;
+    source.mount_point = m.mount_point;
+    source.fs_type = m.fs_type;
     source.major = major;
     source.minor = minor;
-    mount_source = Unescape(src);
+    mount_source = m.source;
   }
   if (source.mount_point.empty())
     return Error::Io(path + ": no mount found in /proc/self/mountinfo");

@@ -14,6 +14,7 @@
 #include "generator/scan/content_sample.h"
 #include "generator/scan/scan_stats.h"
 #include "generator/scan/tree_walk.h"
+#include "generator/util/mountinfo.h"
 
 namespace sfsg {
 namespace {
@@ -29,18 +30,9 @@ std::string FilesystemType(const std::string& path) {
   if (::stat(path.c_str(), &st) != 0) return "";
   const std::string device =
       std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev));
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line, type;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string id, parent, dev;
-    fields >> id >> parent >> dev;
-    if (dev != device) continue;
-    const auto dash = line.find(" - ");
-    if (dash == std::string::npos) continue;
-    std::istringstream rest(line.substr(dash + 3));
-    rest >> type;
-  }
+  std::string type;
+  for (const MountInfo& m : ReadMountInfo())
+    if (m.devno == device && !m.fs_type.empty()) type = m.fs_type;
   return type;
 }
 

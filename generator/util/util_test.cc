@@ -9,6 +9,7 @@
 #include "generator/util/hash.h"
 #include "generator/util/json_io.h"
 #include "generator/util/log_histogram.h"
+#include "generator/util/mountinfo.h"
 #include "generator/util/units.h"
 
 namespace sfsg {
@@ -113,6 +114,33 @@ TEST(CheckWritable, AgreesWithWriteFileAtomic) {
       EXPECT_FALSE(WriteFileAtomic(c.path, "x").ok()) << c.path;
     }
   }
+  std::remove(file.c_str());
+  rmdir(dir);
+}
+
+TEST(MountInfo, ParsesEscapesAndNesting) {
+  char dir[] = "/tmp/sfsg-util-test.XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string file = std::string(dir) + "/mountinfo";
+  ASSERT_TRUE(WriteFileAtomic(file,
+                              "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+                              "41 22 0:40 / /mnt/a\\040b rw - fuse.sfsg-mount sfsg rw\n"
+                              "42 22 0:41 / /odd rw\n")
+                  .ok());
+  const auto mounts = ReadMountInfo(file);
+  ASSERT_EQ(mounts.size(), 3u);
+  EXPECT_EQ(mounts[0].id, 22u);
+  EXPECT_EQ(mounts[0].devno, "8:1");
+  EXPECT_EQ(mounts[0].source, "/dev/sda1");
+  EXPECT_EQ(mounts[1].mount_point, "/mnt/a b");
+  EXPECT_EQ(mounts[1].fs_type, "fuse.sfsg-mount");
+  EXPECT_EQ(mounts[2].fs_type, "");  // no " - " part
+  EXPECT_TRUE(ReadMountInfo(file + ".missing").empty());
+  EXPECT_TRUE(PathWithin("/", "/mnt/a b"));
+  EXPECT_TRUE(PathWithin("/mnt", "/mnt"));
+  EXPECT_TRUE(PathWithin("/mnt", "/mnt/x"));
+  EXPECT_FALSE(PathWithin("/mnt", "/mntx"));
+  EXPECT_FALSE(PathWithin("/mnt/x", "/mnt"));
   std::remove(file.c_str());
   rmdir(dir);
 }
