@@ -28,7 +28,11 @@ sfsg_install_deps() {
 sfsg_build() {
   local werror=OFF
   [ -n "${CI:-}" ] && werror=ON
-  cmake -S "$SFSG_ROOT" -B "$SFSG_BUILD" -G Ninja -DSFSG_WERROR=$werror "$@" >/dev/null
+  # ccache, when present, lets several checkouts of the tree share compiled objects.
+  local launcher=()
+  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  cmake -S "$SFSG_ROOT" -B "$SFSG_BUILD" -G Ninja -DSFSG_WERROR=$werror "${launcher[@]}" "$@" \
+    >/dev/null
   ninja -C "$SFSG_BUILD" ${SFSG_JOBS:+-j$SFSG_JOBS} | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
   # ninja's status lines are noise; its exit status is what counts.
   ninja -C "$SFSG_BUILD" >/dev/null
