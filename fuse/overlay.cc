@@ -46,7 +46,7 @@ template uint32_t JournalUnsigned<uint32_t>(const Json&, const char*);
 template uint64_t JournalUnsigned<uint64_t>(const Json&, const char*);
 
 Json NodeToJson(uint64_t ino, const OverlayNode& n) {
-  return {{"op", "node"},
+  Json record = {{"op", "node"},
           {"ino", ino},
           {"kind", static_cast<int>(n.kind)},
           {"mode", n.mode},
@@ -63,6 +63,12 @@ Json NodeToJson(uint64_t ino, const OverlayNode& n) {
           {"key", n.file_key},
           {"link", n.link_target},
           {"holes", HolesToJson(n.holes)}};
+  // Special files only, so the records of other nodes read as before.
+  if (n.kind == kSpecialKind) {
+    record["type"] = n.special_type;
+    record["rdev"] = n.rdev;
+  }
+  return record;
 }
 
 Result<OverlayNode> NodeFromJson(const Json& r, uint64_t* ino) {
@@ -70,8 +76,16 @@ Result<OverlayNode> NodeFromJson(const Json& r, uint64_t* ino) {
     OverlayNode n;
     *ino = JournalUnsigned<uint64_t>(r, "ino");
     const uint32_t kind = JournalUnsigned<uint32_t>(r, "kind");
-    if (kind > 2) return Error::BadInput("journal: bad node kind");
+    if (kind > static_cast<uint32_t>(kSpecialKind))
+      return Error::BadInput("journal: bad node kind for inode " + std::to_string(*ino));
     n.kind = static_cast<NodeKind>(kind);
+    if (n.kind == kSpecialKind) {
+      n.special_type = JournalUnsigned<uint32_t>(r, "type");
+      if (n.special_type != S_IFIFO && n.special_type != S_IFSOCK && n.special_type != S_IFCHR &&
+          n.special_type != S_IFBLK)
+        return Error::BadInput("journal: bad special file type for inode " + std::to_string(*ino));
+      n.rdev = JournalUnsigned<uint64_t>(r, "rdev");
+    }
     n.mode = JournalUnsigned<uint32_t>(r, "mode");
     n.uid = JournalUnsigned<uint32_t>(r, "uid");
     n.gid = JournalUnsigned<uint32_t>(r, "gid");
