@@ -562,17 +562,24 @@ int ShadowFs::SetAttr(uint64_t ino, const struct stat& attr, int valid, struct s
   OverlayNode* node = Materialize(ino);
   if (!node) return -ENOENT;
   const timespec now = Now();
+  bool changed = true;
+  if (valid & FUSE_SET_ATTR_SIZE) {
+    const auto size = static_cast<uint64_t>(attr.st_size);
+    if (node->kind == NodeKind::kFile && size == node->size_bytes) {
+      // truncate(2) to the size a file has changes no time (as tmpfs and ext4).
+      changed = (valid & ~FUSE_SET_ATTR_SIZE) != 0;
+    } else if (const int rc = TruncateLocked(ino, *node, size); rc != 0) {
+      return rc;
+    }
+  }
   if (valid & FUSE_SET_ATTR_MODE) node->mode = attr.st_mode & 07777;
   if (valid & FUSE_SET_ATTR_UID) node->uid = attr.st_uid;
   if (valid & FUSE_SET_ATTR_GID) node->gid = attr.st_gid;
-  if (valid & FUSE_SET_ATTR_SIZE) {
-    if (const int rc = TruncateLocked(ino, *node, static_cast<uint64_t>(attr.st_size)); rc != 0)
-      return rc;
-  }
   if (valid & FUSE_SET_ATTR_ATIME) node->atime = attr.st_atim;
   if (valid & FUSE_SET_ATTR_ATIME_NOW) node->atime = now;
   if (valid & FUSE_SET_ATTR_MTIME) node->mtime = attr.st_mtim;
   if (valid & FUSE_SET_ATTR_MTIME_NOW) node->mtime = now;
+  if (!changed) return AttrLocked(ino, out);
   node->ctime = (valid & FUSE_SET_ATTR_CTIME) ? attr.st_ctim : now;
   if (const int rc = Persist({ino}); rc != 0) return rc;
   return AttrLocked(ino, out);

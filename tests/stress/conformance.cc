@@ -14,7 +14,7 @@
 // normalised attributes: type, permission bits, link count, owner, device number, size
 // (not for directories, whose size is the filesystem's own business), and which of
 // atime/mtime/ctime moved since the previous look at the same object (never their
-// values, except times set explicitly). The clock is given 20 ms between steps, above the
+// values, except times set explicitly). The clock is given 12 ms between steps, above the
 // coarse timestamp granularity of tmpfs.
 //
 // Usage: sfsg_conformance DIR [--keep]
@@ -49,7 +49,7 @@ using sfsg_probe::ErrnoName;
 std::string Outcome(int rc) { return ErrnoName(rc == 0 ? 0 : errno); }
 
 void Tick() {
-  timespec t{0, 20'000'000};
+  timespec t{0, 12'000'000};
   nanosleep(&t, nullptr);
 }
 
