@@ -156,6 +156,12 @@ Result<DeviceModel> ToDeviceModel(const Calibration& cal) {
   if (cal.mode == "active") {
     model.caps.read_bytes_per_s = cal.read_bytes_per_s_max;
     model.caps.write_bytes_per_s = cal.write_bytes_per_s_max;
+    // An IOPS ceiling only where the 4 KiB ladder flattened (a throttle, a saturated
+    // queue); an unsaturated ladder's best is no ceiling.
+    if (cal.read_parallelism && !cal.read_parallelism->lower_bound)
+      model.caps.read_ops_per_s = cal.read_ops_per_s_max;
+    if (cal.write_parallelism && !cal.write_parallelism->lower_bound)
+      model.caps.write_ops_per_s = cal.write_ops_per_s_max;
     if (cal.cache.cached_read && cal.cache.mem_available_bytes > 0) {
       model.cache.size_bytes = cal.cache.mem_available_bytes;
       model.cache.read_hit.buckets.push_back({4096, ToServiceTime(*cal.cache.cached_read)});

@@ -14,7 +14,9 @@
 //                         measured is copied from the nearest one measured (the notes say so).
 //   metadata              each operation measured.
 //   caps                  bandwidth ceilings from an active calibration (the 1 MiB
-//                         ladders); none from passive or fio data (not a ceiling seen).
+//                         ladders), IOPS ceilings where a 4 KiB ladder flattened (the
+//                         c-server knee is not a lower bound); none from passive or fio
+//                         data (not a ceiling seen).
 //   cache                 active: MemAvailable, the cached 4 KiB read and buffered write
 //                         times, the dirty limit; passive and fio: none (said in the notes).
 //   provenance            mode, date, target, filesystem, device, the load range covered.
