@@ -1,6 +1,7 @@
 #include "predictor/calibrate/fio_import.h"
 
 #include <algorithm>
+#include <ctime>
 #include <map>
 #include <tuple>
 
@@ -94,7 +95,9 @@ Result<Calibration> CalibrationFromFio(const Json& fio, const std::string& name)
   out.target = name;
   out.direct_io = true;
   auto timestamp = JsonNumber(fio, "timestamp", name);
-  out.created_unix = timestamp ? *timestamp : 0;
+  out.created_unix = timestamp ? *timestamp : static_cast<double>(std::time(nullptr));
+  if (!timestamp)
+    out.notes.push_back("fio: the results carry no \"timestamp\": the model's date is the import's");
   std::map<LadderKey, ConcurrencyLadder> ladders;
   std::map<LadderKey, std::pair<uint32_t, OpClass>> lowest;  // class at its lowest depth
   std::vector<std::string> buffered;
