@@ -130,6 +130,17 @@ class ShadowFs {
   Status Replay();
   Status ReplayLine(const Json& line, const std::string& where);  // mutex_ held
 
+  // One /.sfsg/ file: its name and what renders its text from the live state. The
+  // table (control.cc) is the only list of them: file i has inode kControlIno + 1 + i
+  // and lists in table order.
+  struct ControlFile {
+    std::string_view name;
+    std::string (*render)(const ShadowFs& fs);
+  };
+  static std::span<const ControlFile> ControlFiles();
+  std::string StatusText() const;
+  std::string MetricsText() const;
+
   // The synthetic and control view only, never `nodes_`: no lock needed.
   int BaseAttr(uint64_t ino, struct stat* st) const;
   int BaseLookup(uint64_t parent, std::string_view name, uint64_t* ino) const;
