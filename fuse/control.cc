@@ -112,7 +112,8 @@ std::string ShadowFs::ControlText(uint64_t ino) const {
                     static_cast<unsigned long long>(ns_->total_bytes()),
                     static_cast<unsigned long long>(ns_->entry_count()), now_unix - started_unix_,
                     static_cast<unsigned long long>(fill_helper_.helped()));
-      return metrics_.PrometheusText() + gauges + board_.Get("metrics_extra");
+      return metrics_.PrometheusText() + gauges + board_.Get("metrics_extra") +
+             board_.Get("metrics_device");
     }
     case 4:
       return board_.Get("forecast");

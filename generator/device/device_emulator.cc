@@ -175,6 +175,9 @@ DeviceCompletion DeviceEmulator::Submit(const DeviceRequest& request) {
     case DeviceRequest::Kind::kMetadata:
       out = Metadata(request, at);
       break;
+    case DeviceRequest::Kind::kNone:
+      out.completion_us = at;
+      break;
   }
   ++sequence_;
   return out;

@@ -44,7 +44,8 @@
 namespace sfsg {
 
 struct DeviceRequest {
-  enum class Kind : uint8_t { kRead, kWrite, kMetadata };
+  // kNone: not a device request (a control file under /.sfsg/): completes at arrival.
+  enum class Kind : uint8_t { kRead, kWrite, kMetadata, kNone };
   Kind kind = Kind::kRead;
   MetadataOp op = MetadataOp::kStat;  // kMetadata only
   uint64_t file = 0;                  // an inode number: the cache and sequential detection
