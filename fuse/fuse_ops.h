@@ -20,6 +20,10 @@
 #include "fuse/shadow_fs.h"
 
 namespace sfsg {
+class DeviceGate;
+}
+
+namespace sfsg {
 
 struct ServeOptions {
   double entry_timeout_s = 3600;  // kernel caching of names and attributes
@@ -64,6 +68,8 @@ struct ServeState {
   fuse_session* session = nullptr;
   ServeOptions options;
   HandleTable handles;
+  // --device: replies at the emulated device's time (fuse/device_gate.h); null: at once.
+  DeviceGate* device = nullptr;
 };
 
 fuse_lowlevel_ops MakeOperations();
