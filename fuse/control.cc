@@ -138,7 +138,8 @@ std::string ShadowFs::MetricsText() const {
                 static_cast<unsigned long long>(ns_->total_bytes()),
                 static_cast<unsigned long long>(ns_->entry_count()), now_unix - started_unix_,
                 static_cast<unsigned long long>(fill_helper_.helped()));
-  return metrics_.PrometheusText() + gauges + board_.Get("metrics_extra");
+  return metrics_.PrometheusText() + gauges + board_.Get("metrics_extra") +
+         board_.Get("metrics_device");
 }
 
 }  // namespace sfsg

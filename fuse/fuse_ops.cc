@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "fuse/device_gate.h"
 #include "fuse/session_settings.h"
 
 namespace sfsg {
@@ -35,6 +36,7 @@ class Timed {
     error_ = rc != 0;
     return rc;
   }
+  uint64_t start_ns() const { return start_ns_; }
 
  private:
   ShadowFs& fs_;
@@ -55,6 +57,17 @@ void Guard(fuse_req_t req, const char* what, F&& body) {
     spdlog::error("{}: unexpected error", what);
     fuse_reply_err(req, EIO);
   }
+}
+
+// Replies when the emulated device would have answered (--device, fuse/device_gate.h);
+// without a device, here and now. `reply` owns what it sends.
+template <typename Reply>
+void ReplyTimed(fuse_req_t req, const Timed& t, const DeviceRequest& io, Reply&& reply) {
+  ReplyAt(State(req).device, t.start_ns(), io, std::forward<Reply>(reply));
+}
+
+void ReplyErrTimed(fuse_req_t req, const Timed& t, const DeviceRequest& io, int err) {
+  ReplyTimed(req, t, io, [req, err] { fuse_reply_err(req, err); });
 }
 
 }  // namespace
@@ -96,7 +109,7 @@ double AttrTimeout(fuse_req_t req, fuse_ino_t ino) {
   return State(req).fs->IsControl(ino) ? 0.0 : State(req).options.entry_timeout_s;
 }
 
-void ReplyEntry(fuse_req_t req, const struct stat& st) {
+void ReplyEntry(fuse_req_t req, const Timed& t, const DeviceRequest& io, const struct stat& st) {
   fuse_entry_param e;
   std::memset(&e, 0, sizeof(e));
   e.ino = st.st_ino;
@@ -104,14 +117,15 @@ void ReplyEntry(fuse_req_t req, const struct stat& st) {
   e.attr = st;
   e.entry_timeout = State(req).options.entry_timeout_s;
   e.attr_timeout = AttrTimeout(req, st.st_ino);
-  fuse_reply_entry(req, &e);
+  ReplyTimed(req, t, io, [req, e] { fuse_reply_entry(req, &e); });
 }
 
-void ReplyEntryOrError(fuse_req_t req, Timed& t, int rc, const struct stat& st) {
+void ReplyEntryOrError(fuse_req_t req, Timed& t, const DeviceRequest& io, int rc,
+                       const struct stat& st) {
   if (t.Error(rc) != 0) {
-    fuse_reply_err(req, -rc);
+    ReplyErrTimed(req, t, io, -rc);
   } else {
-    ReplyEntry(req, st);
+    ReplyEntry(req, t, io, st);
   }
 }
 
@@ -141,15 +155,18 @@ void OpLookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     Timed t(req, Op::kLookup);
     struct stat st;
     const int rc = State(req).fs->Lookup(parent, name, &st);
+    const DeviceRequest io = rc == 0 && State(req).fs->IsControl(st.st_ino)
+                                 ? NoDeviceIo()
+                                 : MetadataIo(MetadataOp::kStat);
     if (t.Error(rc) == -ENOENT) {
       // A negative entry with a short timeout: names can appear through the overlay.
       fuse_entry_param e;
       std::memset(&e, 0, sizeof(e));
       e.entry_timeout = 1.0;
-      fuse_reply_entry(req, &e);
+      ReplyTimed(req, t, io, [req, e] { fuse_reply_entry(req, &e); });
       return;
     }
-    ReplyEntryOrError(req, t, rc, st);
+    ReplyEntryOrError(req, t, io, rc, st);
   });
 }
 
@@ -166,7 +183,10 @@ void OpGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     // Through an open control file (FUSE_GETATTR_FH): the size of its snapshot.
     if (const auto h = HandleOf(req, fi); h != nullptr && h->control)
       st.st_size = static_cast<off_t>(h->text.size());
-    fuse_reply_attr(req, &st, AttrTimeout(req, ino));
+    const double timeout = AttrTimeout(req, ino);
+    const DeviceRequest io =
+        State(req).fs->IsControl(ino) ? NoDeviceIo() : MetadataIo(MetadataOp::kStat);
+    ReplyTimed(req, t, io, [req, st, timeout] { fuse_reply_attr(req, &st, timeout); });
   });
 }
 
@@ -175,8 +195,10 @@ void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int valid, fus
     Timed t(req, Op::kSetattr);
     struct stat st;
     const int rc = State(req).fs->SetAttr(ino, *attr, valid, &st);
-    if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
-    fuse_reply_attr(req, &st, State(req).options.entry_timeout_s);
+    const DeviceRequest io = MetadataIo(MetadataOp::kStat);
+    if (t.Error(rc) != 0) return ReplyErrTimed(req, t, io, -rc);
+    const double timeout = State(req).options.entry_timeout_s;
+    ReplyTimed(req, t, io, [req, st, timeout] { fuse_reply_attr(req, &st, timeout); });
   });
 }
 
@@ -194,7 +216,8 @@ void OpMkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
   Guard(req, "mkdir", [&] {
     Timed t(req, Op::kMkdir);
     struct stat st;
-    ReplyEntryOrError(req, t, State(req).fs->Mkdir(parent, name, mode, Context(req), &st), st);
+    ReplyEntryOrError(req, t, MetadataIo(MetadataOp::kCreate),
+                      State(req).fs->Mkdir(parent, name, mode, Context(req), &st), st);
   });
 }
 
@@ -202,7 +225,8 @@ void OpSymlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* 
   Guard(req, "symlink", [&] {
     Timed t(req, Op::kSymlink);
     struct stat st;
-    ReplyEntryOrError(req, t, State(req).fs->Symlink(parent, name, link, Context(req), &st), st);
+    ReplyEntryOrError(req, t, MetadataIo(MetadataOp::kCreate),
+                      State(req).fs->Symlink(parent, name, link, Context(req), &st), st);
   });
 }
 
@@ -220,21 +244,24 @@ void OpLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent, const char* name)
   Guard(req, "link", [&] {
     Timed t(req, Op::kLink);
     struct stat st;
-    ReplyEntryOrError(req, t, State(req).fs->Link(ino, parent, name, &st), st);
+    ReplyEntryOrError(req, t, MetadataIo(MetadataOp::kCreate),
+                      State(req).fs->Link(ino, parent, name, &st), st);
   });
 }
 
 void OpUnlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Guard(req, "unlink", [&] {
     Timed t(req, Op::kUnlink);
-    fuse_reply_err(req, -t.Error(State(req).fs->Unlink(parent, name)));
+    ReplyErrTimed(req, t, MetadataIo(MetadataOp::kUnlink),
+                  -t.Error(State(req).fs->Unlink(parent, name)));
   });
 }
 
 void OpRmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Guard(req, "rmdir", [&] {
     Timed t(req, Op::kRmdir);
-    fuse_reply_err(req, -t.Error(State(req).fs->Rmdir(parent, name)));
+    ReplyErrTimed(req, t, MetadataIo(MetadataOp::kUnlink),
+                  -t.Error(State(req).fs->Rmdir(parent, name)));
   });
 }
 
@@ -242,7 +269,8 @@ void OpRename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t ne
               const char* new_name, unsigned flags) {
   Guard(req, "rename", [&] {
     Timed t(req, Op::kRename);
-    fuse_reply_err(req, -t.Error(State(req).fs->Rename(parent, name, new_parent, new_name, flags)));
+    ReplyErrTimed(req, t, MetadataIo(MetadataOp::kRename),
+                  -t.Error(State(req).fs->Rename(parent, name, new_parent, new_name, flags)));
   });
 }
 
@@ -271,9 +299,17 @@ void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Guard(req, "open", [&] {
     Timed t(req, Op::kOpen);
     const int rc = State(req).fs->Open(ino, fi->flags);
-    if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
+    const DeviceRequest io =
+        State(req).fs->IsControl(ino) ? NoDeviceIo() : MetadataIo(MetadataOp::kOpen);
+    if (t.Error(rc) != 0) return ReplyErrTimed(req, t, io, -rc);
     SetFileFlags(req, ino, fi);
-    if (fuse_reply_open(req, fi) != 0) State(req).handles.Remove(fi->fh);
+    if (State(req).fs->IsControl(ino)) {
+      if (fuse_reply_open(req, fi) != 0) State(req).handles.Remove(fi->fh);
+      return;
+    }
+    ReplyTimed(req, t, io, [req, info = *fi, state = &State(req)] {
+      if (fuse_reply_open(req, &info) != 0) state->handles.Remove(info.fh);
+    });
   });
 }
 
@@ -283,7 +319,8 @@ void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
     Timed t(req, Op::kCreate);
     struct stat st;
     const int rc = State(req).fs->Create(parent, name, mode, Context(req), &st);
-    if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
+    const DeviceRequest io = MetadataIo(MetadataOp::kCreate);
+    if (t.Error(rc) != 0) return ReplyErrTimed(req, t, io, -rc);
     SetFileFlags(req, st.st_ino, fi);
     fuse_entry_param e;
     std::memset(&e, 0, sizeof(e));
@@ -291,7 +328,9 @@ void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
     e.generation = 1;
     e.attr = st;
     e.attr_timeout = e.entry_timeout = State(req).options.entry_timeout_s;
-    if (fuse_reply_create(req, &e, fi) != 0) State(req).handles.Remove(fi->fh);
+    ReplyTimed(req, t, io, [req, e, info = *fi, state = &State(req)] {
+      if (fuse_reply_create(req, &e, &info) != 0) state->handles.Remove(info.fh);
+    });
   });
 }
 
@@ -316,14 +355,17 @@ void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file
         h != nullptr && h->synthetic
             ? State(req).fs->ReadResolved(*h->synthetic, static_cast<uint64_t>(offset), out, &done)
             : State(req).fs->Read(ino, static_cast<uint64_t>(offset), out, &done);
-    if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
+    const DeviceRequest io =
+        DataIo(false, ino, static_cast<uint64_t>(offset), size, fi != nullptr ? fi->flags : 0);
+    if (t.Error(rc) != 0) return ReplyErrTimed(req, t, io, -rc);
     State(req).fs->metrics().AddBytesRead(done);
-    fuse_reply_buf(req, reinterpret_cast<const char*>(buffer.data()), done);
+    ReplyBufAt(State(req).device, t.start_ns(), io, req,
+               reinterpret_cast<const char*>(buffer.data()), done);
   });
 }
 
 void OpWrite(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t offset,
-             fuse_file_info*) {
+             fuse_file_info* fi) {
   Guard(req, "write", [&] {
     Timed t(req, Op::kWrite);
     size_t done = 0;
@@ -339,8 +381,10 @@ void OpWrite(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t
     // The kernel only refetches size and times after a write: tell it the mode changed.
     if (dropped_setid && State(req).session != nullptr)
       fuse_lowlevel_notify_inval_inode(State(req).session, ino, -1, 0);
-    if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
-    fuse_reply_write(req, done);
+    const DeviceRequest io =
+        DataIo(true, ino, static_cast<uint64_t>(offset), size, fi != nullptr ? fi->flags : 0);
+    if (t.Error(rc) != 0) return ReplyErrTimed(req, t, io, -rc);
+    ReplyTimed(req, t, io, [req, done] { fuse_reply_write(req, done); });
   });
 }
 
@@ -359,7 +403,7 @@ void OpRelease(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 void OpFsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info*) {
   Guard(req, "fsync", [&] {
     Timed t(req, Op::kFsync);
-    fuse_reply_err(req, -t.Error(State(req).fs->Fsync(ino)));
+    ReplyErrTimed(req, t, MetadataIo(MetadataOp::kFsync), -t.Error(State(req).fs->Fsync(ino)));
   });
 }
 
@@ -368,10 +412,11 @@ void OpOpendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     Timed t(req, Op::kOpen);
     struct stat st;
     const int rc = State(req).fs->GetAttr(ino, &st);
-    if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
-    if (!S_ISDIR(st.st_mode)) return static_cast<void>(fuse_reply_err(req, ENOTDIR));
+    const DeviceRequest io = MetadataIo(MetadataOp::kOpen);
+    if (t.Error(rc) != 0) return ReplyErrTimed(req, t, io, -rc);
+    if (!S_ISDIR(st.st_mode)) return ReplyErrTimed(req, t, io, ENOTDIR);
     fi->cache_readdir = 0;
-    fuse_reply_open(req, fi);
+    ReplyTimed(req, t, io, [req, info = *fi] { fuse_reply_open(req, &info); });
   });
 }
 
@@ -404,8 +449,9 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, bo
         used += need;
         return true;
       });
-  if (t.Error(rc) != 0) return static_cast<void>(fuse_reply_err(req, -rc));
-  fuse_reply_buf(req, buffer.data(), used);
+  const DeviceRequest io = MetadataIo(MetadataOp::kReaddir);
+  if (t.Error(rc) != 0) return ReplyErrTimed(req, t, io, -rc);
+  ReplyBufAt(State(req).device, t.start_ns(), io, req, buffer.data(), used);
 }
 
 void OpReaddir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info*) {

@@ -21,6 +21,10 @@
 #include "fuse/shadow_fs.h"
 
 namespace sfsg {
+class DeviceGate;
+}
+
+namespace sfsg {
 
 struct ServeOptions {
   double entry_timeout_s = 3600;  // kernel caching of names and attributes
@@ -66,6 +70,8 @@ struct ServeState {
   ServeOptions options;
   HandleTable handles;
   DirectIoMmap direct_io_mmap;  // what INIT said about shared maps of direct_io files
+  // --device: replies at the emulated device's time (fuse/device_gate.h); null: at once.
+  DeviceGate* device = nullptr;
 };
 
 fuse_lowlevel_ops MakeOperations();

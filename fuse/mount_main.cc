@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "fuse/device_gate.h"
 #include "fuse/fuse_ops.h"
 #include "fuse/forecaster/forecaster.h"
 #include "fuse/mount_options.h"
@@ -350,7 +351,42 @@ auto WithStderrCaptured(Call call, std::string* said) {
   return result;
 }
 
-int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> plan, const LogSetup& log) {
+// --device: the model, read, validated and scaled by the what-if options before mounting.
+// Errors: kIo (cannot read), kBadInput (malformed or impossible, naming the field: exit
+// 4), kUsage (a what-if the model cannot take).
+Result<std::optional<DeviceModel>> LoadDevice(const MountOptions& o, const std::string& base) {
+  if (o.device_path.empty()) return std::optional<DeviceModel>();
+  auto model = ReadDeviceModel(Absolute(o.device_path, base));
+  if (!model) {
+    Error e = model.error();
+    e.message = "--device " + e.message;
+    return e;
+  }
+  auto scaled = ScaleDeviceModel(*model, o.device_scale);
+  if (!scaled) return scaled.error();
+  if (auto st = ValidateDeviceModel(*scaled, "--device " + o.device_path + " (scaled)"); !st)
+    return st.error();
+  return std::optional<DeviceModel>(std::move(*scaled));
+}
+
+// What /.sfsg/status says of the emulated device.
+Json DeviceStatus(const MountOptions& o, const DeviceModel& m) {
+  const DeviceScale& s = o.device_scale;
+  return {{"model", o.device_path},
+          {"name", m.name},
+          {"servers", m.servers},
+          {"cache_bytes", m.cache.size_bytes},
+          {"mode", m.provenance.mode},
+          {"created_utc", m.provenance.created_utc},
+          {"scale",
+           {{"parallelism", s.parallelism},
+            {"bandwidth", s.bandwidth},
+            {"iops", s.iops},
+            {"cache_bytes", s.cache_bytes ? Json(*s.cache_bytes) : Json()}}}};
+}
+
+int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> plan, const LogSetup& log,
+          const std::optional<DeviceModel>& device) {
   ServeState state;
   state.fs = &fs;
   state.options.entry_timeout_s = o.entry_timeout_s;
@@ -399,12 +435,20 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
             });
         loop->Start();
       }
+      std::unique_ptr<DeviceGate> gate;
+      if (device) {
+        gate = std::make_unique<DeviceGate>(*device, o.seed, &fs.board());
+        state.device = gate.get();
+        spdlog::info("sfsg-mount: answering at the times of device model {} ({} servers)",
+                     o.device_path, device->servers);
+      }
       fuse_loop_config* config = fuse_loop_cfg_create();
       fuse_loop_cfg_set_max_threads(config, o.threads);
       fuse_loop_cfg_set_idle_threads(config, o.threads);
       // 0: unmounted; > 0: the signal that stopped the loop (a clean stop); < 0: -errno.
       rc = fuse_session_loop_mt(se, config) < 0 ? static_cast<int>(ErrorCode::kIo) : 0;
       fuse_loop_cfg_destroy(config);
+      if (gate) gate->Stop();  // the replies still waiting go now, before the session ends
       // Stop in an order that cannot hang: no new round, no more kernel notifications,
       // unmount, and close the session (which fails any request the loop still has in
       // flight) before waiting for the loop thread.
@@ -461,10 +505,14 @@ int main(int argc, char** argv) {
     return Fail(Error::Io("mountpoint " + options->mountpoint + ": not a directory"));
   // Relative paths (overlay, watch, state, log, hooks) mean what they meant here.
   const std::string base = StartDirectory();
+  auto device = LoadDevice(*options, base);
+  if (!device) return Fail(device.error());
   auto fs = BuildShadow(*options, base);
   if (!fs) return Fail(fs.error());
   auto plan = PrepareForecaster(*options, base);
   if (!plan) return Fail(plan.error());
+  // The forecaster's ladder runs on this device-timed mount: its plan names the model.
+  if (*plan && *device) (*plan)->config.device = DeviceBasisFromModel(**device);
   const std::string state_dir = *plan ? (*plan)->config.state_dir : "";
   auto log = SetUpLog(*options, base, state_dir);
   if (!log) {
@@ -478,7 +526,8 @@ int main(int argc, char** argv) {
                                {{"scale", options->scale},
                                 {"files", options->files},
                                 {"dirs", options->dirs},
-                                {"bytes", options->bytes}}}}
+                                {"bytes", options->bytes}}},
+                              {"device", *device ? DeviceStatus(*options, **device) : Json()}}
                              .dump());
-  return Serve(*options, **fs, std::move(*plan), *log);
+  return Serve(*options, **fs, std::move(*plan), *log, *device);
 }

@@ -298,6 +298,16 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
       "dry-run (log what --on-scale would do) or execute")(
       "hook-timeout", po::value(&hook_timeout)->default_value("60s"), "kill a hook after this");
   visible.add(loop_options);
+  std::string device_scale, device_cache;
+  po::options_description device_options("Device emulation (see sfsg-mount(8), DEVICE MODEL)");
+  device_options.add_options()(
+      "device", po::value(&out.device_path),
+      "answer every request at the time this device model (sfsg-device JSON) gives")(
+      "device-scale", po::value(&device_scale),
+      "what-if: scale the model, e.g. parallelism=2,bandwidth=1.5,iops=2")(
+      "device-cache", po::value(&device_cache),
+      "what-if: the model's page cache size (e.g. 64G; 0: no cache)");
+  visible.add(device_options);
   // -o LIST, -oLIST, --option LIST, --option=LIST: mount-helper style, split here.
   const std::set<std::string> own_keys = DashOKeys(visible);
   std::vector<std::string> args;
@@ -402,6 +412,16 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
     return Error::Usage("--log-level: '" + out.log_level +
                         "' is not trace, debug, info, warn, error, critical or off");
   if (out.debug) out.foreground = true;
+  if (!device_scale.empty())
+    if (auto st = ParseDeviceScale(device_scale, out.device_scale); !st) return st.error();
+  if (!device_cache.empty()) {
+    auto v = ParseBytes(device_cache, "--device-cache");
+    if (!v) return v.error();
+    out.device_scale.cache_bytes = *v;
+  }
+  if (out.device_path.empty() && (!device_scale.empty() || !device_cache.empty()))
+    return Error::Usage(std::string(device_scale.empty() ? "--device-cache" : "--device-scale") +
+                        ": needs --device MODEL.json");
   if (auto loop = ParseForecasterOptions(
           {watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step, warmup,
            days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale, hook_timeout},

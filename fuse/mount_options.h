@@ -7,6 +7,7 @@
 
 #include "fuse/config.h"
 #include "fuse/forecaster/forecaster.h"
+#include "generator/device/device_model.h"
 #include "generator/util/status.h"
 
 namespace sfsg {
@@ -39,6 +40,9 @@ struct MountOptions {
   std::string config_file;       // --config
   bool print_config = false;     // print the effective options and exit
   std::string effective_config;  // what --print-config prints
+  // --device MODEL.json: answer at the model's times ("" : as fast as the shadow can).
+  std::string device_path;
+  DeviceScale device_scale;  // --device-scale and --device-cache (what-ifs)
 };
 
 // Parses argv (including "-o a=b,c" in the mount-helper style) and the --config file

@@ -105,6 +105,7 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
                                         CapacityPlan& plan) {
   const PerfCurve& curve = *in.curve;
   PerformancePlan p;
+  p.device = in.device;
   for (const CurveStep& step : curve.steps)
     p.max_measured_ops_per_s = std::max(p.max_measured_ops_per_s, step.total.ops_per_s);
   p.usl_points = UslPointsFromCurve(curve);

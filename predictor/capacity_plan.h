@@ -38,7 +38,14 @@
 //       "demand": null | {"current_ops_per_s": number, "peak_at_horizon": BAND,
 //                         "threshold_ops_per_s": number (sustainable x (1 - buffer)),
 //                         "threshold_reached": CROSSING, "forecast": FORECAST},
-//       "recommended_ops_per_s": number | null, "headroom": number | null
+//       "recommended_ops_per_s": number | null, "headroom": number | null,
+//       "device": {"model": null | {"name", "mode", "created_utc", "target",
+//                                   "filesystem", "device": string,
+//                                   "validation": null | {"throughput_error",
+//                                     "p99_error", "usl_peak_error": number | null,
+//                                     "validated_utc": string}},
+//                  "statement": string (which model, or that the figures are the
+//                                       shadow's own and describe no real device)}
 //     }
 //   }
 //   BAND     = {"expected", "lower80", "upper80", "lower95", "upper95": number}
@@ -63,6 +70,7 @@
 #include "generator/perf_curve.h"
 #include "generator/util/json_io.h"
 #include "generator/util/status.h"
+#include "predictor/device_basis.h"
 #include "predictor/forecast.h"
 #include "predictor/latency_fit.h"
 #include "predictor/series.h"
@@ -91,6 +99,9 @@ struct PlanInputs {
   std::optional<double> capacity_bytes;  // else the series' last capacity_bytes
   ForecastOptions forecast;              // its horizon_s is replaced by horizon_s above
   double created_unix = 0;               // stamped into the plan (the caller's clock)
+  // The device model the curve's shadow was timed by (sfsg-mount --device); none: the
+  // curve is the shadow's own speed, and the plan says so.
+  std::optional<DeviceBasis> device;
 };
 
 struct StoragePlan {
@@ -126,6 +137,7 @@ struct PerformancePlan {
   double threshold_ops_per_s = 0;
   Crossing threshold;
   std::optional<double> recommended_ops_per_s, headroom;
+  std::optional<DeviceBasis> device;  // see PlanInputs::device
 };
 
 struct CapacityPlan {

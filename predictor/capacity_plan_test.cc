@@ -187,3 +187,58 @@ TEST(CapacityPlanTest, ThinCurveIsLabelledLowConfidence) {
 
 }  // namespace
 }  // namespace sfsg
+
+namespace sfsg {
+namespace {
+
+TEST(CapacityPlanTest, WithoutADeviceModelThePlanSaysTheFiguresAreTheShadowsOwn) {
+  PlanInputs in;
+  in.curve = MakeCurve({1, 2, 4, 8, 16});
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  auto json = PlanToJson(*plan);
+  ASSERT_TRUE(json.ok());
+  const Json& device = (*json)["performance"]["device"];
+  EXPECT_TRUE(device["model"].is_null());
+  EXPECT_NE(device["statement"].get<std::string>().find("shadow's own"), std::string::npos);
+  EXPECT_NE(device["statement"].get<std::string>().find("no real device"), std::string::npos);
+  EXPECT_NE(PlanToTable(*plan).find("no real device"), std::string::npos);
+  EXPECT_NE(PlanToHtml(*plan).find("no real device"), std::string::npos);
+}
+
+TEST(CapacityPlanTest, WithADeviceModelThePlanNamesItAndItsValidationError) {
+  DeviceModel model;
+  model.name = "active xfs /mnt/x";
+  model.provenance.mode = "active";
+  model.provenance.created_utc = "2026-12-04T16:20:00Z";
+  model.provenance.target_path = "/mnt/x";
+  model.provenance.filesystem_type = "xfs";
+  model.validation.throughput_error = 0.12;
+  model.validation.p99_error = 0.25;
+  model.validation.usl_peak_error = 0.08;
+  PlanInputs in;
+  in.curve = MakeCurve({1, 2, 4, 8, 16});
+  in.device = DeviceBasisFromModel(model);
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok());
+  auto json = PlanToJson(*plan);
+  ASSERT_TRUE(json.ok());
+  const Json& device = (*json)["performance"]["device"];
+  EXPECT_EQ(device["model"]["mode"], "active");
+  EXPECT_EQ(device["model"]["created_utc"], "2026-12-04T16:20:00Z");
+  EXPECT_EQ(device["model"]["target"], "/mnt/x");
+  EXPECT_DOUBLE_EQ(device["model"]["validation"]["p99_error"].get<double>(), 0.25);
+  const std::string statement = device["statement"];
+  EXPECT_NE(statement.find("active xfs /mnt/x"), std::string::npos);
+  EXPECT_NE(statement.find("throughput within 12%"), std::string::npos);
+  EXPECT_NE(PlanToTable(*plan).find("p99 within 25%"), std::string::npos);
+
+  model.validation = {};
+  in.device = DeviceBasisFromModel(model);
+  auto unvalidated = MakeCapacityPlan(in);
+  ASSERT_TRUE(unvalidated.ok());
+  EXPECT_NE(PlanToTable(*unvalidated).find("not validated"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sfsg

@@ -139,6 +139,7 @@ Json PerformanceJson(const PerformancePlan& p) {
           {"sustainable_basis", p.sustainable_basis},
           {"demand", std::move(demand)},
           {"recommended_ops_per_s", Num(p.recommended_ops_per_s)},
+          {"device", DeviceBasisJson(p.device)},
           {"headroom", Num(p.headroom)}};
 }
 

@@ -108,6 +108,7 @@ std::string StorageSection(const StoragePlan& s, double buffer) {
 
 std::string PerformanceSection(const PerformancePlan& p, double buffer) {
   std::string out = "Performance\n";
+  out += Row("basis", DeviceBasisStatement(p.device));
   if (p.usl) {
     const UslFit& u = *p.usl;
     out += Row("USL",

@@ -193,7 +193,7 @@ int BacktestCommand(const std::vector<std::string>& args) {
 
 int PlanCommand(const std::vector<std::string>& args) {
   CommonOptions common;
-  std::string usage_path, curve_path, capacity, report_path,
+  std::string usage_path, curve_path, device_path, capacity, report_path,
               buffer = std::to_string(static_cast<int>(sfsg::config::kBuffer * 100)) + "%";
   std::vector<std::string> slos;
   bool json = false, prometheus = false;
@@ -201,6 +201,8 @@ int PlanCommand(const std::vector<std::string>& args) {
   options.add_options()("help,h", "this help")("version", "print the version")(
       "usage,u", po::value(&usage_path), "usage series: CSV or Prometheus query_range JSON")(
       "curve,c", po::value(&curve_path), "performance curve JSON (sfsg-replay, fio import)")(
+      "device", po::value(&device_path),
+      "device model the curve's shadow was timed by (sfsg-mount --device); named in the plan")(
       "buffer,b", po::value(&buffer), "free fraction to keep (default 20%)")(
       "slo", po::value(&slos)->composing(),
       "latency objective QUANTILE=LATENCY, e.g. p99=20ms (repeatable; none by default)")(
@@ -252,6 +254,13 @@ int PlanCommand(const std::vector<std::string>& args) {
     auto curve = LoadPerfCurve(curve_path);
     if (!curve) return Fail(curve.error());
     in.curve = std::move(*curve);
+  }
+  if (!device_path.empty()) {
+    if (curve_path.empty())
+      return Fail(Error::Usage("--device: names the model of a performance curve; give --curve"));
+    auto model = ReadDeviceModel(device_path);
+    if (!model) return Fail(model.error());
+    in.device = DeviceBasisFromModel(*model);
   }
   in.created_unix = static_cast<double>(std::time(nullptr));
   auto plan = MakeCapacityPlan(in);

@@ -301,6 +301,10 @@ std::string PlanToHtml(const CapacityPlan& plan) {
     html +=
         "<p class=\"warn\">Low confidence: the data is thin for some of these figures; see the "
         "warnings below.</p>\n";
+  // What the performance figures stand on, before any of them is read.
+  if (const auto& p = plan.performance)
+    html += std::string(p->device ? "<p class=\"basis\">" : "<p class=\"warn basis\">") +
+            Escape("Performance basis: " + DeviceBasisStatement(p->device) + ".") + "</p>\n";
   html += "<div class=\"cards\">\n";
   if (const auto& s = plan.storage) {
     html += Card("storage threshold reached", WhenText(s->threshold, s->forecast.origin_s),
@@ -312,8 +316,9 @@ std::string PlanToHtml(const CapacityPlan& plan) {
                  Format("%.0f%% of capacity", 100 * s->current_bytes / s->capacity_bytes));
   }
   if (const auto& p = plan.performance) {
-    html += Card("sustainable throughput", Format("%.0f ops/s", p->sustainable_ops_per_s),
-                 p->sustainable_basis);
+    html += Card(p->device ? "sustainable throughput (device model)"
+                           : "sustainable throughput (the shadow's own)",
+                 Format("%.0f ops/s", p->sustainable_ops_per_s), p->sustainable_basis);
     if (p->demand) {
       html += Card("peak demand to horizon", Format("%.0f ops/s", p->peak_at_horizon.expected),
                    Format("95%% up to %.0f ops/s", p->peak_at_horizon.upper95));

@@ -273,6 +273,7 @@ Status Forecaster::Predict() {
   inputs.buffer = config_.buffer;
   inputs.objectives = {Objective{config_.slo_quantile, config_.slo_us}};
   inputs.created_unix = NowUnix();
+  inputs.device = config_.device;
   // Without --source-capacity, the series' capacity_bytes column (see Meter()).
   if (config_.capacity_bytes > 0)
     inputs.capacity_bytes = static_cast<double>(config_.capacity_bytes);

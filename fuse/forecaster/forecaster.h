@@ -29,6 +29,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,6 +41,7 @@
 #include "generator/workload.h"
 #include "predictor/capacity_plan.h"
 #include "predictor/config.h"
+#include "predictor/device_basis.h"
 
 namespace sfsg {
 
@@ -54,6 +56,10 @@ struct ForecasterConfig {
   std::string slo_quantile = config::kObjectiveQuantile;  // "p50", "p90", "p99", "p999"
   double slo_us = config::kObjectiveLatencyUs;            // latency objective
   uint64_t capacity_bytes = 0;                            // 0: the series' capacity_bytes column
+  // The device model the shadow is timed by (sfsg-mount --device): the ladder then
+  // measures the modelled device, and the plan, /.sfsg/forecast and the report name the
+  // model and its validation error. None: they say the figures are the shadow's own.
+  std::optional<DeviceBasis> device;
   bool adjust = true;                                     // re-scale the shadow to the horizon
   bool run_ladder = true;                                 // run the load ladder each round
   std::vector<uint32_t> ladder{std::begin(config::kLadder), std::end(config::kLadder)};

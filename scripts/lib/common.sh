@@ -8,8 +8,9 @@ SFSG_PACKAGES=(cmake ninja-build g++ pkg-config libfuse3-dev fuse3 libxxhash-dev
   libboost-program-options-dev libspdlog-dev libeigen3-dev libgtest-dev libgmock-dev
   libbenchmark-dev nlohmann-json3-dev libzstd-dev zstd fio jq python3 e2fsprogs util-linux)
 
-# What scripts/test needs on top: real stress clients and a browser for the report test.
-SFSG_TEST_PACKAGES=(stress-ng dbench bonnie++ chromium)
+# What scripts/test needs on top: real stress clients and a browser for the report test;
+# xfsprogs for scripts/bench-device's xfs target.
+SFSG_TEST_PACKAGES=(stress-ng dbench bonnie++ chromium xfsprogs)
 
 sfsg_install_deps() {
   local missing=()

@@ -1,0 +1,118 @@
+#include "fuse/device_gate.h"
+
+#include <cinttypes>
+#include <cstdio>
+
+#include "fuse/shadow_fs.h"
+
+namespace sfsg {
+
+namespace {
+constexpr uint64_t kPublishEveryNs = 200'000'000;
+}  // namespace
+
+DeviceGate::DeviceGate(DeviceModel model, uint64_t seed, ControlBoard* board)
+    : start_ns_(SteadyNowNs()),
+      board_(board),
+      emulator_(std::move(model), seed),
+      timer_(kPublishEveryNs, [this] { Publish(); }) {}
+
+DeviceGate::~DeviceGate() { timer_.Stop(); }
+
+uint64_t DeviceGate::DueNs(uint64_t arrival_ns, const DeviceRequest& io) {
+  DeviceRequest r = io;
+  r.arrival_us = arrival_ns > start_ns_ ? static_cast<double>(arrival_ns - start_ns_) / 1e3 : 0;
+  double completion_us;
+  {
+    std::lock_guard lock(mutex_);
+    completion_us = emulator_.Submit(r).completion_us;
+  }
+  return start_ns_ + static_cast<uint64_t>(completion_us * 1e3);
+}
+
+void DeviceGate::Defer(uint64_t due_ns, std::unique_ptr<PendingReply> reply) {
+  deferred_.fetch_add(1, std::memory_order_relaxed);
+  timer_.Schedule(due_ns, std::move(reply));
+}
+
+std::string DeviceGate::PrometheusText() const {
+  DeviceCounters c;
+  uint32_t busy;
+  {
+    std::lock_guard lock(mutex_);
+    c = emulator_.counters();
+    busy = emulator_.BusyServers(static_cast<double>(SteadyNowNs() - start_ns_) / 1e3);
+  }
+  const uint64_t looked_up = c.read_cache_hits + c.read_cache_misses;
+  const double hit_ratio =
+      looked_up ? static_cast<double>(c.read_cache_hits) / static_cast<double>(looked_up) : 0;
+  char text[3072];
+  std::snprintf(
+      text, sizeof(text),
+      "# HELP sfsg_device_requests_total Requests answered at the device model's time.\n"
+      "# TYPE sfsg_device_requests_total counter\nsfsg_device_requests_total %" PRIu64
+      "\n"
+      "# HELP sfsg_device_delayed_replies_total Replies sent later by the timer thread.\n"
+      "# TYPE sfsg_device_delayed_replies_total counter\n"
+      "sfsg_device_delayed_replies_total %" PRIu64
+      "\n"
+      "# HELP sfsg_device_late_replies_total Replies whose model time had passed when the "
+      "handler finished (sent at once).\n"
+      "# TYPE sfsg_device_late_replies_total counter\nsfsg_device_late_replies_total %" PRIu64
+      "\n"
+      "# HELP sfsg_device_queue_depth Replies waiting for their device time.\n"
+      "# TYPE sfsg_device_queue_depth gauge\nsfsg_device_queue_depth %" PRIu64
+      "\n"
+      "# HELP sfsg_device_busy_servers Emulated servers busy now.\n"
+      "# TYPE sfsg_device_busy_servers gauge\nsfsg_device_busy_servers %u\n"
+      "# HELP sfsg_device_servers Emulated servers (the model's parallelism).\n"
+      "# TYPE sfsg_device_servers gauge\nsfsg_device_servers %u\n"
+      "# HELP sfsg_device_cache_hit_ratio Buffered reads served by the emulated page cache.\n"
+      "# TYPE sfsg_device_cache_hit_ratio gauge\nsfsg_device_cache_hit_ratio %.6f\n"
+      "# HELP sfsg_device_cache_hits_total Buffered reads wholly in the emulated cache.\n"
+      "# TYPE sfsg_device_cache_hits_total counter\nsfsg_device_cache_hits_total %" PRIu64
+      "\n"
+      "# HELP sfsg_device_cache_misses_total Buffered reads that went to the device.\n"
+      "# TYPE sfsg_device_cache_misses_total counter\nsfsg_device_cache_misses_total %" PRIu64
+      "\n"
+      "# HELP sfsg_device_ops_total Requests that occupied an emulated server.\n"
+      "# TYPE sfsg_device_ops_total counter\nsfsg_device_ops_total %" PRIu64
+      "\n"
+      "# HELP sfsg_device_capped_total Requests a bandwidth or IOPS ceiling delayed.\n"
+      "# TYPE sfsg_device_capped_total counter\nsfsg_device_capped_total %" PRIu64
+      "\n"
+      "# HELP sfsg_device_queue_seconds_total Time requests waited for a server or a ceiling.\n"
+      "# TYPE sfsg_device_queue_seconds_total counter\nsfsg_device_queue_seconds_total %.6f\n"
+      "# HELP sfsg_device_service_seconds_total Emulated service time.\n"
+      "# TYPE sfsg_device_service_seconds_total counter\nsfsg_device_service_seconds_total "
+      "%.6f\n"
+      "# HELP sfsg_device_timer_early_seconds How early the timer thread wakes (its measured "
+      "oversleep).\n"
+      "# TYPE sfsg_device_timer_early_seconds gauge\nsfsg_device_timer_early_seconds %.9f\n",
+      c.requests, deferred_.load(std::memory_order_relaxed), late_.load(std::memory_order_relaxed),
+      timer_.pending(), busy, model().servers, hit_ratio, c.read_cache_hits, c.read_cache_misses,
+      c.device_requests, c.capped, c.queue_us_total / 1e6, c.service_us_total / 1e6,
+      static_cast<double>(timer_.oversleep_ns()) / 1e9);
+  return text;
+}
+
+void DeviceGate::Publish() {
+  if (board_ != nullptr) board_->Publish("metrics_device", PrometheusText());
+}
+
+void ReplyBufAt(DeviceGate* gate, uint64_t arrival_ns, const DeviceRequest& io, fuse_req_t req,
+                const char* data, size_t size) {
+  if (gate == nullptr || io.kind == DeviceRequest::Kind::kNone)
+    return static_cast<void>(fuse_reply_buf(req, data, size));
+  const uint64_t due = gate->DueNs(arrival_ns, io);
+  if (due <= SteadyNowNs()) {
+    gate->CountLate();
+    return static_cast<void>(fuse_reply_buf(req, data, size));
+  }
+  auto send = [req, copy = std::vector<char>(data, data + size)] {
+    fuse_reply_buf(req, copy.data(), copy.size());
+  };
+  gate->Defer(due, std::make_unique<PendingReplyOf<decltype(send)>>(std::move(send)));
+}
+
+}  // namespace sfsg

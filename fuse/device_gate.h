@@ -1,0 +1,110 @@
+// DeviceGate: how sfsg-mount --device answers every request at an emulated device's time.
+//
+// A FUSE handler does its work as usual and then replies through ReplyAt(gate, ...):
+// without a gate (no --device) the reply runs at once, inline, behind one null check.
+// With a gate, the DeviceEmulator (generator/device/device_emulator.h) says when the
+// device would have completed the request, counted from when the handler started; if
+// that time has passed (the handler itself took longer) the reply goes now, otherwise
+// the reply is handed to the ReplyTimer and the worker thread returns to the session at
+// once. The time the handler spent is thus subtracted from the model's: the client sees
+// the model's time, not the model's time plus sfsg's.
+//
+// Thread-safe: handlers call Due/Defer from any worker thread (the emulator is behind
+// one mutex, held for the model's arithmetic only). The gate publishes its gauges to the
+// control board ("metrics_device", shown in /.sfsg/metrics) every 200 ms.
+#pragma once
+
+#include <fcntl.h>
+#include <fuse_lowlevel.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "fuse/device_timer.h"
+#include "generator/device/device_emulator.h"
+
+namespace sfsg {
+
+class ControlBoard;
+
+class DeviceGate {
+ public:
+  // `board` may be null (no gauges published); it must outlive the gate.
+  DeviceGate(DeviceModel model, uint64_t seed, ControlBoard* board);
+  ~DeviceGate();
+  DeviceGate(const DeviceGate&) = delete;
+  DeviceGate& operator=(const DeviceGate&) = delete;
+
+  // When (steady ns) the reply to `io`, which arrived at arrival_ns, is due.
+  uint64_t DueNs(uint64_t arrival_ns, const DeviceRequest& io);
+  void Defer(uint64_t due_ns, std::unique_ptr<PendingReply> reply);
+  // A reply sent at once because its time had already come.
+  void CountLate() { late_.fetch_add(1, std::memory_order_relaxed); }
+  // Sends every deferred reply now and stops the timer (see ReplyTimer::Stop).
+  void Stop() { timer_.Stop(); }
+
+  const DeviceModel& model() const { return emulator_.model(); }
+  // The Prometheus text of the gauges (also what is published to the board).
+  std::string PrometheusText() const;
+
+ private:
+  void Publish();
+
+  const uint64_t start_ns_;
+  ControlBoard* board_;
+  mutable std::mutex mutex_;  // guards emulator_
+  DeviceEmulator emulator_;
+  std::atomic<uint64_t> deferred_{0}, late_{0};
+  ReplyTimer timer_;  // last: its thread calls Publish
+};
+
+// What a data request asks of the device. open_flags: the file's open flags (fi->flags),
+// O_DIRECT bypasses the emulated page cache.
+inline DeviceRequest DataIo(bool write, uint64_t ino, uint64_t offset, uint64_t size,
+                            int open_flags) {
+  DeviceRequest r;
+  r.kind = write ? DeviceRequest::Kind::kWrite : DeviceRequest::Kind::kRead;
+  r.file = ino;
+  r.offset = offset;
+  r.size_bytes = size;
+  r.direct = (open_flags & O_DIRECT) != 0;
+  return r;
+}
+
+inline DeviceRequest MetadataIo(MetadataOp op) {
+  DeviceRequest r;
+  r.kind = DeviceRequest::Kind::kMetadata;
+  r.op = op;
+  return r;
+}
+
+inline DeviceRequest NoDeviceIo() {
+  DeviceRequest r;
+  r.kind = DeviceRequest::Kind::kNone;
+  return r;
+}
+
+// Runs `reply` (a callable that sends one fuse_reply_*) when the device would have
+// completed `io`: now when gate is null or the time has come, else from the timer thread.
+// `reply` must own everything it sends (copies, not pointers into the handler's frame).
+template <typename Reply>
+void ReplyAt(DeviceGate* gate, uint64_t arrival_ns, const DeviceRequest& io, Reply&& reply) {
+  if (gate == nullptr || io.kind == DeviceRequest::Kind::kNone) return static_cast<void>(reply());
+  const uint64_t due = gate->DueNs(arrival_ns, io);
+  if (due <= SteadyNowNs()) {
+    gate->CountLate();
+    return static_cast<void>(reply());
+  }
+  gate->Defer(due,
+              std::make_unique<PendingReplyOf<std::decay_t<Reply>>>(std::forward<Reply>(reply)));
+}
+
+// fuse_reply_buf at the device's time: the bytes are copied only when the reply waits.
+void ReplyBufAt(DeviceGate* gate, uint64_t arrival_ns, const DeviceRequest& io, fuse_req_t req,
+                const char* data, size_t size);
+
+}  // namespace sfsg

@@ -1,0 +1,186 @@
+#include "generator/device/device_emulator.h"
+
+#include <algorithm>
+
+#include "generator/util/hash.h"
+
+namespace sfsg {
+namespace {
+
+constexpr size_t kStreams = 1024;  // files tracked for sequential detection
+
+uint64_t TrackedBlockBytes(const PageCacheModel& cache) {
+  uint64_t block = cache.block_bytes;
+  while (cache.size_bytes / block > DeviceEmulator::kMaxTrackedBlocks) block *= 2;
+  return block;
+}
+
+}  // namespace
+
+DeviceEmulator::DeviceEmulator(DeviceModel model, uint64_t seed)
+    : model_(std::move(model)),
+      seed_(seed),
+      free_at_us_(model_.servers, 0.0),
+      cache_(model_.cache.size_bytes / TrackedBlockBytes(model_.cache)),
+      cache_block_bytes_(TrackedBlockBytes(model_.cache)),
+      streams_(kStreams) {
+  read_bytes_.rate = model_.caps.read_bytes_per_s;
+  write_bytes_.rate = model_.caps.write_bytes_per_s;
+  read_ops_.rate = model_.caps.read_ops_per_s;
+  write_ops_.rate = model_.caps.write_ops_per_s;
+}
+
+double DeviceEmulator::Bucket::Admit(double at_us, double amount, double burst_s) {
+  if (rate <= 0) return at_us;
+  const double increment_us = amount / rate * 1e6;
+  // GCRA (ITU-T I.371): conforming when tat - burst <= t; a later request is delayed.
+  const double start = std::max(at_us, tat_us - burst_s * 1e6);
+  tat_us = std::max(tat_us, start) + increment_us;
+  return start;
+}
+
+double DeviceEmulator::Draw(uint64_t salt) const {
+  return UnitFromBits(HashWords(seed_, sequence_, salt));
+}
+
+bool DeviceEmulator::Sequential(uint64_t file, uint64_t offset, uint64_t size) {
+  Stream& s = streams_[Mix64(file) % kStreams];
+  const bool sequential = s.file == file && s.next_offset == offset;
+  s.file = file;
+  s.next_offset = offset + size;
+  return sequential;
+}
+
+uint32_t DeviceEmulator::BusyServers(double now_us) const {
+  uint32_t busy = 0;
+  for (double t : free_at_us_) busy += t > now_us;
+  return busy;
+}
+
+DeviceCompletion DeviceEmulator::Serve(double at_us, double service_us, bool write, uint64_t bytes,
+                                       bool data) {
+  double admit = at_us;
+  if (data) {
+    const double burst = model_.caps.burst_s;
+    Bucket& b = write ? write_bytes_ : read_bytes_;
+    Bucket& o = write ? write_ops_ : read_ops_;
+    admit = std::max(b.Admit(at_us, static_cast<double>(bytes), burst), o.Admit(at_us, 1, burst));
+    if (admit > at_us) ++counters_.capped;
+  }
+  std::pop_heap(free_at_us_.begin(), free_at_us_.end(), std::greater<>());
+  const double start = std::max(admit, free_at_us_.back());
+  const ConcurrencyModel& c = model_.concurrency;
+  if (c.contention > 0 || c.coherency > 0)
+    service_us *= c.Slowdown(BusyServers(start) + 1);  // the others still busy, and this one
+  const double done = start + service_us;
+  free_at_us_.back() = done;
+  std::push_heap(free_at_us_.begin(), free_at_us_.end(), std::greater<>());
+  ++counters_.device_requests;
+  counters_.queue_us_total += start - at_us;
+  counters_.service_us_total += service_us;
+  DeviceCompletion out;
+  out.completion_us = done;
+  out.on_device = true;
+  out.queue_us = start - at_us;
+  return out;
+}
+
+bool DeviceEmulator::TouchBlocks(uint64_t file, uint64_t offset, uint64_t size) {
+  const uint64_t first = offset / cache_block_bytes_;
+  const uint64_t last = (offset + std::max<uint64_t>(size, 1) - 1) / cache_block_bytes_;
+  bool all = true;
+  for (uint64_t block = first; block <= last; ++block)
+    all = cache_.Touch(HashWords(0x5f5f, file, block)) && all;
+  return all;
+}
+
+DeviceCompletion DeviceEmulator::Read(const DeviceRequest& r, double at_us) {
+  const bool sequential = Sequential(r.file, r.offset, r.size_bytes);
+  if (!r.direct && model_.cache.size_bytes > 0) {
+    if (TouchBlocks(r.file, r.offset, r.size_bytes)) {
+      ++counters_.read_cache_hits;
+      DeviceCompletion out;
+      out.cache_hit = true;
+      out.completion_us = at_us + model_.cache.read_hit.TimeAtUs(r.size_bytes, Draw(1));
+      return out;
+    }
+    ++counters_.read_cache_misses;
+  }
+  const SizeCurve& curve =
+      model_.data.Curve(false, sequential ? AccessPattern::kSequential : AccessPattern::kRandom);
+  return Serve(at_us, curve.TimeAtUs(r.size_bytes, Draw(2)), false, r.size_bytes, true);
+}
+
+DeviceCompletion DeviceEmulator::Write(const DeviceRequest& r, double at_us) {
+  const bool sequential = Sequential(r.file, r.offset, r.size_bytes);
+  const SizeCurve& curve =
+      model_.data.Curve(true, sequential ? AccessPattern::kSequential : AccessPattern::kRandom);
+  const double device_us = curve.TimeAtUs(r.size_bytes, Draw(3));
+  if (r.direct) return Serve(at_us, device_us, true, r.size_bytes, true);
+  if (model_.cache.size_bytes > 0) TouchBlocks(r.file, r.offset, r.size_bytes);
+  if (model_.cache.dirty_limit_bytes == 0)  // write-through
+    return Serve(at_us, device_us, true, r.size_bytes, true);
+  // Write-back: the client waits for the cache, and for room under the dirty limit.
+  double ready = at_us;
+  while (!dirty_.empty() && dirty_.top().first <= ready) {
+    dirty_bytes_ -= dirty_.top().second;
+    dirty_.pop();
+  }
+  bool waited = false;
+  while (!dirty_.empty() && dirty_bytes_ + r.size_bytes > model_.cache.dirty_limit_bytes) {
+    ready = std::max(ready, dirty_.top().first);
+    dirty_bytes_ -= dirty_.top().second;
+    dirty_.pop();
+    waited = true;
+  }
+  if (waited) ++counters_.writeback_waits;
+  const DeviceCompletion back = Serve(ready, device_us, true, r.size_bytes, true);
+  dirty_.push({back.completion_us, r.size_bytes});
+  dirty_bytes_ += r.size_bytes;
+  last_writeback_us_ = std::max(last_writeback_us_, back.completion_us);
+  DeviceCompletion out;
+  out.cache_hit = true;
+  out.queue_us = ready - at_us;
+  out.completion_us = ready + model_.cache.write_hit.TimeAtUs(r.size_bytes, Draw(4));
+  return out;
+}
+
+DeviceCompletion DeviceEmulator::Metadata(const DeviceRequest& r, double at_us) {
+  const auto& service = model_.metadata.Get(r.op);
+  double at = at_us;
+  if (r.op == MetadataOp::kFsync) at = std::max(at, last_writeback_us_);
+  if (!service) {
+    DeviceCompletion out;
+    out.completion_us = at;
+    out.queue_us = at - at_us;
+    return out;
+  }
+  DeviceCompletion out = Serve(at, service->TimeAtUs(Draw(5)), false, 0, false);
+  out.queue_us += at - at_us;
+  return out;
+}
+
+DeviceCompletion DeviceEmulator::Submit(const DeviceRequest& request) {
+  const double at = std::max(request.arrival_us, last_arrival_us_);
+  last_arrival_us_ = at;
+  ++counters_.requests;
+  DeviceCompletion out;
+  switch (request.kind) {
+    case DeviceRequest::Kind::kRead:
+      out = Read(request, at);
+      break;
+    case DeviceRequest::Kind::kWrite:
+      out = Write(request, at);
+      break;
+    case DeviceRequest::Kind::kMetadata:
+      out = Metadata(request, at);
+      break;
+    case DeviceRequest::Kind::kNone:
+      out.completion_us = at;
+      break;
+  }
+  ++sequence_;
+  return out;
+}
+
+}  // namespace sfsg

@@ -1,0 +1,134 @@
+// DeviceEmulator: a pure, deterministic queueing model of a device. Given one request
+// (its class, size, file and offset, whether it bypasses the page cache, and when it
+// arrived) it says when the device would have completed it. sfsg-mount --device replies
+// to each FUSE request at that time (fuse/device_gate.h); the planner can run it offline.
+//
+// The model (DeviceModel, device_model.h), in the order a request meets it:
+//   1. the page cache: a buffered read whose blocks are all cached completes after a
+//      cache.read_hit time and never reaches the device; otherwise its blocks enter the
+//      cache. An LRU of cache.size_bytes over (file, block) keys; the tracked block is
+//      cache.block_bytes, doubled until the cache holds at most kMaxTrackedBlocks (so a
+//      64 GiB cache tracks 64 KiB blocks and costs at most ~40 MiB of memory).
+//      Buffered writes enter the cache too; with cache.dirty_limit_bytes > 0 they complete
+//      after a cache.write_hit time and are written back at once in the background
+//      (occupying the device), waiting only while the dirty bytes not yet written back
+//      exceed the limit. O_DIRECT requests bypass the cache.
+//   2. the ceilings: read/write bytes and operations per second, each a token bucket
+//      (GCRA) of depth rate * caps.burst_s; a request enters the device queue when every
+//      bucket it draws on admits it.
+//   3. `servers` parallel servers serving in FCFS order (a multi-server queue): the
+//      request starts when a server is free and takes a service time drawn from the model
+//      for its class (sequential when it starts where the previous request on the same
+//      file ended), multiplied by the USL slowdown for the requests then in service.
+//   Metadata operations take their metadata service time through the same servers; an
+//   operation the model leaves out completes at once. fsync also waits for the
+//   background write-back issued before it.
+//
+// Draws: the probability for request number n is UnitFromBits(HashWords(seed, n, ...)):
+// the same sequence of requests with the same seed gives the same completions, on every
+// machine. Arrival times must not go backwards: an earlier arrival than the last is taken
+// as the last (requests are served in the order they are submitted).
+//
+// Thread-compatible: one caller at a time (the FUSE gate holds a mutex). Submit is
+// O(log servers + blocks in the request), allocation-free in steady state except for the
+// cache's growth.
+#pragma once
+
+#include <cstdint>
+#include <queue>
+#include <vector>
+
+#include "generator/device/device_model.h"
+#include "generator/device/page_cache.h"
+
+namespace sfsg {
+
+struct DeviceRequest {
+  // kNone: not a device request (a control file under /.sfsg/): completes at arrival.
+  enum class Kind : uint8_t { kRead, kWrite, kMetadata, kNone };
+  Kind kind = Kind::kRead;
+  MetadataOp op = MetadataOp::kStat;  // kMetadata only
+  uint64_t file = 0;                  // an inode number: the cache and sequential detection
+  uint64_t offset = 0;
+  uint64_t size_bytes = 0;
+  bool direct = false;    // O_DIRECT: bypasses the page cache
+  double arrival_us = 0;  // on any monotonic clock the caller keeps
+};
+
+struct DeviceCompletion {
+  double completion_us = 0;  // >= arrival_us
+  bool cache_hit = false;    // served from the page cache (reads and absorbed writes)
+  bool on_device = false;    // occupied a server
+  double queue_us = 0;       // waiting for a server and for the ceilings
+};
+
+struct DeviceCounters {
+  uint64_t requests = 0;
+  uint64_t device_requests = 0;    // that occupied a server (write-back included)
+  uint64_t read_cache_hits = 0;    // buffered reads wholly in the cache
+  uint64_t read_cache_misses = 0;  // buffered reads that went to the device
+  uint64_t capped = 0;             // requests a ceiling delayed
+  uint64_t writeback_waits = 0;    // buffered writes held at the dirty limit
+  double queue_us_total = 0;
+  double service_us_total = 0;
+};
+
+class DeviceEmulator {
+ public:
+  static constexpr uint64_t kMaxTrackedBlocks = uint64_t{1} << 20;
+
+  // REQUIRES: ValidateDeviceModel(model) passed.
+  DeviceEmulator(DeviceModel model, uint64_t seed);
+  DeviceEmulator(const DeviceEmulator&) = delete;
+  DeviceEmulator& operator=(const DeviceEmulator&) = delete;
+
+  DeviceCompletion Submit(const DeviceRequest& request);
+
+  const DeviceModel& model() const { return model_; }
+  const DeviceCounters& counters() const { return counters_; }
+  uint64_t cache_block_bytes() const { return cache_block_bytes_; }
+  // Requests submitted to the servers and not complete at now_us (O(servers)).
+  uint32_t BusyServers(double now_us) const;
+
+ private:
+  // A GCRA token bucket: Admit returns the earliest time >= at when `amount` may pass.
+  struct Bucket {
+    double rate = 0;  // per second; 0 = no ceiling
+    double tat_us = 0;
+    double Admit(double at_us, double amount, double burst_s);
+  };
+
+  double Draw(uint64_t salt) const;
+  bool Sequential(uint64_t file, uint64_t offset, uint64_t size);
+  // Admits through the ceilings, then serves on the earliest free server.
+  DeviceCompletion Serve(double at_us, double service_us, bool write, uint64_t bytes, bool data);
+  // Touches the request's blocks; true when all were cached before.
+  bool TouchBlocks(uint64_t file, uint64_t offset, uint64_t size);
+  DeviceCompletion Read(const DeviceRequest& r, double at_us);
+  DeviceCompletion Write(const DeviceRequest& r, double at_us);
+  DeviceCompletion Metadata(const DeviceRequest& r, double at_us);
+
+  DeviceModel model_;
+  uint64_t seed_;
+  uint64_t sequence_ = 0;
+  double last_arrival_us_ = 0;
+  // Min-heap of when each server is next free.
+  std::vector<double> free_at_us_;
+  Bucket read_bytes_, write_bytes_, read_ops_, write_ops_;
+  LruBlockCache cache_;
+  uint64_t cache_block_bytes_;
+  // Write-back in flight: (completion, bytes), earliest first.
+  using Flight = std::pair<double, uint64_t>;
+  std::priority_queue<Flight, std::vector<Flight>, std::greater<Flight>> dirty_;
+  uint64_t dirty_bytes_ = 0;
+  double last_writeback_us_ = 0;
+  // Where the last request on a file ended, in a small table indexed by file hash.
+  struct Stream {
+    uint64_t file = UINT64_MAX;
+    uint64_t next_offset = 0;
+  };
+  std::vector<Stream> streams_;
+  DeviceCounters counters_;
+};
+
+}  // namespace sfsg

@@ -1,0 +1,29 @@
+#include "predictor/calibrate/calibration.h"
+
+#include <algorithm>
+
+namespace sfsg {
+
+double MeasuredTime::QuantileUs(double q) const {
+  if (quantiles_us.empty()) return 0;
+  if (q <= quantiles_us.front().first) return quantiles_us.front().second;
+  for (size_t i = 1; i < quantiles_us.size(); ++i) {
+    const auto& [q1, v1] = quantiles_us[i];
+    if (q <= q1) {
+      const auto& [q0, v0] = quantiles_us[i - 1];
+      return q1 > q0 ? v0 + (v1 - v0) * (q - q0) / (q1 - q0) : v1;
+    }
+  }
+  return quantiles_us.back().second;
+}
+
+MeasuredTime MeasuredTimeFromNs(const LogHistogram& latency_ns) {
+  MeasuredTime out;
+  out.samples = latency_ns.count();
+  if (out.samples == 0) return out;
+  out.mean_us = latency_ns.mean() / 1e3;
+  for (double q : kServiceQuantiles) out.quantiles_us.emplace_back(q, latency_ns.Quantile(q) / 1e3);
+  return out;
+}
+
+}  // namespace sfsg

@@ -1,0 +1,99 @@
+#include "predictor/calibrate/model_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace sfsg {
+namespace {
+
+MeasuredTime Flat(double us) {
+  MeasuredTime t;
+  t.samples = 100;
+  t.mean_us = us;
+  t.quantiles_us = {{0.5, us}, {0.99, us * 3}, {1.0, us * 5}};
+  return t;
+}
+
+Calibration ActiveLike() {
+  Calibration cal;
+  cal.mode = "active";
+  cal.target = "/mnt/x";
+  cal.filesystem = "xfs";
+  cal.device = "/dev/loop0";
+  cal.created_unix = 1764864000;  // 2025-12-04T16:00:00Z
+  for (uint64_t bytes : {4096u, 65536u, 1048576u})
+    cal.classes.push_back({"read", bytes, false, Flat(100 + bytes / 4096.0), 1000, 0});
+  cal.classes.push_back({"write", 4096, true, Flat(50), 2000, 0});
+  cal.metadata.push_back({"stat", Flat(4)});
+  cal.metadata.push_back({"fsync", Flat(900)});
+  // A USL device: lambda 10k/s, sigma 0.05, kappa 0.002: peak near N* = 21.8.
+  ConcurrencyLadder ladder{"read", 4096, false, {}};
+  for (double n : {1, 2, 4, 8, 16, 32, 64}) {
+    const double x = 10000 * n / (1 + 0.05 * (n - 1) + 0.002 * n * (n - 1));
+    ladder.points.push_back({n, x, n / x * 1e6, 0});
+  }
+  cal.ladders.push_back(ladder);
+  cal.read_bytes_per_s_max = 500e6;
+  cal.cache.cached_read = Flat(3);
+  cal.cache.mem_available_bytes = uint64_t{1} << 30;
+  cal.notes.push_back("a note");
+  return cal;
+}
+
+TEST(ModelWriter, MapsAnActiveCalibrationToAValidModel) {
+  auto model = ToDeviceModel(ActiveLike());
+  ASSERT_TRUE(model.ok()) << model.error().message;
+  EXPECT_NEAR(model->concurrency.contention, 0.05, 0.005);
+  EXPECT_NEAR(model->concurrency.coherency, 0.002, 0.0002);
+  EXPECT_EQ(model->servers, 22u);  // the USL peak, inside the ladder
+  EXPECT_EQ(model->data.read_random.buckets.size(), 3u);
+  EXPECT_EQ(model->data.read_random.buckets[1].size_bytes, 65536u);
+  EXPECT_NEAR(model->data.read_random.TimeAtUs(4096, 0.5), 101, 1e-6);
+  // Not measured: copied from the nearest measured, and said.
+  EXPECT_EQ(model->data.read_sequential.buckets.size(), 3u);
+  EXPECT_EQ(model->data.write_random.buckets.size(), 1u);
+  EXPECT_NE(model->provenance.notes.find("write random not measured: copied from write sequential"),
+            std::string::npos);
+  EXPECT_NE(model->provenance.notes.find("a note"), std::string::npos);
+  ASSERT_TRUE(model->metadata.Get(MetadataOp::kStat));
+  EXPECT_FALSE(model->metadata.Get(MetadataOp::kRename));
+  EXPECT_EQ(model->cache.size_bytes, uint64_t{1} << 30);
+  EXPECT_DOUBLE_EQ(model->caps.read_bytes_per_s, 500e6);
+  EXPECT_EQ(model->provenance.mode, "active");
+  EXPECT_EQ(model->provenance.created_utc, "2025-12-04T16:00:00Z");
+  EXPECT_EQ(model->provenance.concurrency_max, 64u);
+  EXPECT_EQ(model->provenance.request_bytes_max, 1048576u);
+  EXPECT_TRUE(ValidateDeviceModel(*model, "test").ok());
+  EXPECT_NE(ModelSummary(*model).find("not validated"), std::string::npos);
+}
+
+TEST(ModelWriter, ALadderThatNeverPeaksGivesItsDeepestLevel) {
+  Calibration cal = ActiveLike();
+  for (ConcurrencyPoint& p : cal.ladders[0].points) p.ops_per_s = 10000 * p.concurrency;
+  auto model = ToDeviceModel(cal);
+  ASSERT_TRUE(model.ok());
+  EXPECT_EQ(model->servers, 64u);
+  EXPECT_NE(model->provenance.notes.find("lower bound"), std::string::npos);
+}
+
+TEST(ModelWriter, PassiveAndFioModelsHaveNoCacheOrCeilingsAndSaySo) {
+  Calibration cal = ActiveLike();
+  cal.mode = "passive";
+  auto model = ToDeviceModel(cal);
+  ASSERT_TRUE(model.ok());
+  EXPECT_EQ(model->cache.size_bytes, 0u);
+  EXPECT_DOUBLE_EQ(model->caps.read_bytes_per_s, 0);
+  EXPECT_NE(model->provenance.notes.find("no page cache"), std::string::npos);
+}
+
+TEST(ModelWriter, NoDataClassIsRefused) {
+  Calibration cal = ActiveLike();
+  cal.classes.clear();
+  auto model = ToDeviceModel(cal);
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.error().code, ErrorCode::kBadInput);
+}
+
+}  // namespace
+}  // namespace sfsg

@@ -1,0 +1,77 @@
+#include "predictor/device_basis.h"
+
+#include <cstdio>
+
+namespace sfsg {
+
+namespace {
+
+std::string Percent(const std::optional<double>& e) {
+  if (!e) return "?";
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.0f%%", *e * 100);
+  return buf;
+}
+
+Json NumOrNull(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
+
+bool Validated(const DeviceBasis& b) {
+  return b.throughput_error || b.p99_error || b.usl_peak_error;
+}
+
+}  // namespace
+
+DeviceBasis DeviceBasisFromModel(const DeviceModel& model) {
+  DeviceBasis b;
+  b.name = model.name;
+  b.mode = model.provenance.mode;
+  b.created_utc = model.provenance.created_utc;
+  b.target = model.provenance.target_path;
+  b.filesystem = model.provenance.filesystem_type;
+  b.device = model.provenance.device;
+  b.throughput_error = model.validation.throughput_error;
+  b.p99_error = model.validation.p99_error;
+  b.usl_peak_error = model.validation.usl_peak_error;
+  b.validated_utc = model.validation.validated_utc;
+  return b;
+}
+
+std::string DeviceBasisStatement(const std::optional<DeviceBasis>& basis) {
+  if (!basis)
+    return "no device model: the performance figures are the shadow's own (a FUSE daemon "
+           "serving from memory) and describe no real device";
+  const DeviceBasis& b = *basis;
+  std::string where = b.target;
+  if (!b.filesystem.empty()) where += " (" + b.filesystem + (b.device.empty() ? "" : " on " + b.device) + ")";
+  std::string out = "performance figures from a shadow timed by device model '" + b.name + "' (" +
+                    b.mode + " calibration of " + where +
+                    (b.created_utc.empty() ? "" : ", " + b.created_utc) + "); ";
+  if (Validated(b))
+    out += "validated" + (b.validated_utc.empty() ? "" : " " + b.validated_utc) +
+           ": throughput within " + Percent(b.throughput_error) + ", p99 within " +
+           Percent(b.p99_error) + ", USL peak within " + Percent(b.usl_peak_error) +
+           " of the real device";
+  else
+    out += "not validated: its error against the real device is unknown (scripts/bench-device)";
+  return out;
+}
+
+Json DeviceBasisJson(const std::optional<DeviceBasis>& basis) {
+  Json model = nullptr;
+  if (basis) {
+    const DeviceBasis& b = *basis;
+    Json validation = nullptr;
+    if (Validated(b))
+      validation = {{"throughput_error", NumOrNull(b.throughput_error)},
+                    {"p99_error", NumOrNull(b.p99_error)},
+                    {"usl_peak_error", NumOrNull(b.usl_peak_error)},
+                    {"validated_utc", b.validated_utc}};
+    model = {{"name", b.name},         {"mode", b.mode},
+             {"created_utc", b.created_utc}, {"target", b.target},
+             {"filesystem", b.filesystem}, {"device", b.device},
+             {"validation", std::move(validation)}};
+  }
+  return {{"model", std::move(model)}, {"statement", DeviceBasisStatement(basis)}};
+}
+
+}  // namespace sfsg

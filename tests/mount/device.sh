@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# sfsg-mount --device: fio against a shadow that answers at a device model's times, bad
+# models refused, writes through every overlay mode timed, the control files.
+# No timed assertion: the shape is checked with wide ratio bounds (a one-server device
+# gives QD16 no more than QD1; a sixteen-server one served by two FUSE threads gives QD16
+# far more than two threads could if they waited) and with the emulator's counters.
+# Usage: device.sh CASE
+source "$(dirname "$0")/lib.sh"
+
+OPTS=seed=42,files=200,bytes=2G
+
+# write_model FILE SERVICE_US SERVERS [EXTRA_JSON_FIELDS]: a hand-written model where
+# every data request of 4 KiB takes SERVICE_US on SERVERS servers.
+write_model() {
+  local file=$1 us=$2 servers=$3 extra=${4:-}
+  local bucket="[{\"size_bytes\": 4096, \"service\": {\"kind\": \"constant\", \"us\": $us}}]"
+  cat >"$file" <<EOF
+{"format": "sfsg-device", "version": 1, "name": "test ${us}us x$servers", "servers": $servers,
+ "data": {"read": {"sequential": $bucket, "random": $bucket},
+          "write": {"sequential": $bucket, "random": $bucket}}$extra}
+EOF
+}
+
+largest_file() {
+  (cd "$1" && find . -path ./.sfsg -prune -o -type f -printf '%s %p\n') |
+    sort -n | tail -n 1 | cut -d' ' -f2-
+}
+
+fio_json() { sed -n '/^{/,$p' "$1" | jq -r "$2"; }
+
+# fio_iops OUT FILE JOBS DEPTH: 4 KiB random direct reads for one second; prints IOPS.
+fio_iops() {
+  local out=$1 file=$2 jobs=$3 depth=$4
+  (cd "$T" && fio --output-format=json --output="$out" --name=r --filename="$file" \
+    --readonly --rw=randread --bs=4k --direct=1 --ioengine=libaio --iodepth="$depth" \
+    --numjobs="$jobs" --group_reporting --time_based --runtime=1 --size=64M) ||
+    fail "fio: exit $?"
+  [ "$(fio_json "$out" '[.jobs[].error] | add')" = 0 ] || fail "fio reported an error"
+  fio_json "$out" '.jobs[0].read.iops | floor'
+}
+
+# metric MNT NAME: a value from /.sfsg/metrics (published every 200 ms: waits for it).
+metric() {
+  awk -v n="$2" '$1 == n { print int($2) }' "$1/.sfsg/metrics"
+}
+
+# metric_at_least MNT NAME N: the metric has reached N (for wait_until: read each poll).
+metric_at_least() {
+  local v
+  v=$(metric "$1" "$2")
+  [ -n "$v" ] && [ "$v" -ge "$3" ]
+}
+
+# ratio A B: A/B with two decimals, for messages and bounds.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+# One server at 1 ms: about 1000 IOPS whatever the depth (a device, not memory).
+case_device_one_server() {
+  command -v fio >/dev/null || skip "fio is not installed"
+  command -v jq >/dev/null || skip "jq is not installed"
+  local m f qd1 qd16
+  write_model "$T/model.json" 1000 1
+  m=$(new_mountpoint m)
+  mount_shadow "$m" -o "$OPTS" --device "$T/model.json"
+  f=$(largest_file "$m")
+  qd1=$(fio_iops "$T/qd1.json" "$m/$f" 1 1)
+  qd16=$(fio_iops "$T/qd16.json" "$m/$f" 1 16)
+  note "1 ms x 1 server: QD1 $qd1 IOPS, QD16 $qd16 IOPS (ratio $(ratio "$qd16" "$qd1"))"
+  # Never faster than the model (a reply is never sent before its time, less the timer's
+  # learned wake-up margin): 1000 IOPS, with room for the margin.
+  # Never faster than the model at any depth (QD1 may be slower: a loaded machine wakes
+  # the timer late, which no bound here assumes away).
+  [ "$qd1" -le 1100 ] || fail "QD1 gave $qd1 IOPS, more than the model's 1000"
+  [ "$qd16" -le 1100 ] || fail "QD16 gave $qd16 IOPS on one emulated server"
+  local ios
+  ios=$(($(fio_json "$T/qd1.json" '.jobs[0].read.total_ios') + $(fio_json "$T/qd16.json" '.jobs[0].read.total_ios')))
+  wait_until 5 metric_at_least "$m" sfsg_device_ops_total "$ios" ||
+    fail "the emulator served $(metric "$m" sfsg_device_ops_total) requests, fio read $ios times"
+  # Each took the model's 1 ms on the server, and at QD16 they queued for it.
+  local ops service queue
+  ops=$(awk '$1 == "sfsg_device_ops_total" { print $2 }' "$m/.sfsg/metrics")
+  service=$(awk '$1 == "sfsg_device_service_seconds_total" { print $2 }' "$m/.sfsg/metrics")
+  queue=$(awk '$1 == "sfsg_device_queue_seconds_total" { print $2 }' "$m/.sfsg/metrics")
+  note "emulator: $ops device ops, $service s of service, $queue s queued"
+  awk -v s="$service" -v n="$ops" 'BEGIN { exit !(n > 0 && s / n > 0.00099 && s / n < 0.00101) }' ||
+    fail "mean emulated service $service s / $ops ops is not the model's 1 ms"
+  awk -v q="$queue" 'BEGIN { exit !(q > 0) }' || fail "no request queued for the one server at QD16"
+  metric_at_least "$m" sfsg_device_delayed_replies_total 1 || fail "no reply was delayed"
+}
+
+# Sixteen servers at 1 ms behind two FUSE threads: QD16 gets far more than two threads
+# holding a request each could give (2000 IOPS), so delays do not hold workers.
+case_device_parallel_servers() {
+  command -v fio >/dev/null || skip "fio is not installed"
+  command -v jq >/dev/null || skip "jq is not installed"
+  local m f qd1 qd16
+  write_model "$T/model.json" 1000 16
+  m=$(new_mountpoint m)
+  mount_shadow "$m" -o "$OPTS" --threads 2 --device "$T/model.json"
+  f=$(largest_file "$m")
+  qd1=$(fio_iops "$T/qd1.json" "$m/$f" 1 1)
+  qd16=$(fio_iops "$T/qd16.json" "$m/$f" 1 16)
+  note "1 ms x 16 servers, 2 FUSE threads: QD1 $qd1 IOPS, QD16 $qd16 IOPS (ratio $(ratio "$qd16" "$qd1"))"
+  [ "$qd1" -le 1100 ] || fail "QD1 gave $qd1 IOPS, more than the model's 1000"
+  awk -v r="$(ratio "$qd16" "$qd1")" 'BEGIN { exit !(r > 3) }' ||
+    fail "QD16/QD1 = $(ratio "$qd16" "$qd1") with 16 servers (two held threads give at most 2)"
+  # The what-if: the same model scaled to one server.
+  local s
+  s=$(new_mountpoint s)
+  mount_shadow "$s" -o "$OPTS" --device "$T/model.json" --device-scale parallelism=0.0625
+  qd16=$(fio_iops "$T/s16.json" "$s/$f" 1 16)
+  note "scaled to parallelism x 1/16: QD16 $qd16 IOPS"
+  [ "$qd16" -le 1100 ] || fail "--device-scale parallelism=0.0625 left QD16 at $qd16 IOPS"
+  [ "$(json_field "$s/.sfsg/status" .device.servers)" = 1 ] || fail "status does not say 1 server"
+}
+
+# Writes are timed through every overlay mode; metadata too; the status names the model.
+case_device_writes_and_status() {
+  local mode m before after
+  write_model "$T/model.json" 200 1 ', "metadata": {"create": {"kind": "constant", "us": 300}, "stat": {"kind": "constant", "us": 50}}'
+  mkdir -p "$T/overlay"
+  for mode in discard memory "dir:$T/overlay"; do
+    m=$(new_mountpoint "m${mode%%:*}")
+    mount_shadow "$m" -o "$OPTS" --writes "$mode" --device "$T/model.json"
+    wait_until 5 metric_at_least "$m" sfsg_device_requests_total 0 || fail "no device gauges"
+    before=$(metric "$m" sfsg_device_ops_total)
+    dd if=/dev/zero of="$m/new-file" bs=4k count=20 oflag=direct status=none ||
+      fail "dd through --writes $mode"
+    # 20 writes and a create, each on the device.
+    wait_until 5 metric_at_least "$m" sfsg_device_ops_total $((before + 21)) ||
+      fail "--writes $mode: device ops $before -> $(metric "$m" sfsg_device_ops_total), expected +21"
+    note "--writes $mode: device ops $before -> $(metric "$m" sfsg_device_ops_total)"
+    expect_eq "$(json_field "$m/.sfsg/status" .device.model)" "$T/model.json" "status device.model"
+    expect_eq "$(json_field "$m/.sfsg/status" .device.name)" "test 200us x1" "status device.name"
+    grep -q '^sfsg_device_cache_hit_ratio ' "$m/.sfsg/metrics" || fail "no cache hit ratio gauge"
+    grep -q '^sfsg_device_queue_depth ' "$m/.sfsg/metrics" || fail "no queue depth gauge"
+    unmount_shadow "$m"
+  done
+  # Without --device: no device in the status, no gauges.
+  m=$(new_mountpoint plain)
+  mount_shadow "$m" -o "$OPTS"
+  expect_eq "$(json_field "$m/.sfsg/status" .device)" null "status device without --device"
+  ! grep -q '^sfsg_device_' "$m/.sfsg/metrics" || fail "device gauges without --device"
+}
+
+# A malformed or impossible model is refused at mount: exit 4 naming the field.
+case_device_bad_models() {
+  local m out
+  m=$(new_mountpoint m)
+  expect_refused() {
+    local code=$1 field=$2
+    shift 2
+    local rc=0
+    out=$("$SFSG_MOUNT" -o "$OPTS" "$@" "$m" 2>&1) || rc=$?
+    [ "$rc" = "$code" ] || fail "$*: exit $rc, expected $code ($out)"
+    grep -qF -- "$field" <<<"$out" || fail "$*: the error does not name $field: $out"
+    is_mounted "$m" && fail "$*: mounted anyway"
+    note "refused (exit $rc): $out"
+  }
+  write_model "$T/zero.json" 100 0
+  expect_refused 4 "servers: zero parallelism" --device "$T/zero.json"
+  write_model "$T/negative.json" -5 1
+  expect_refused 4 "data.read.sequential[0].service.us: negative time" --device "$T/negative.json"
+  write_model "$T/format.json" 100 1
+  sed -i 's/"sfsg-device"/"sfsg-curve"/' "$T/format.json"
+  expect_refused 4 "format.json.format" --device "$T/format.json"
+  write_model "$T/version.json" 100 1
+  sed -i 's/"version": 1/"version": 2/' "$T/version.json"
+  expect_refused 4 "version.json.version" --device "$T/version.json"
+  echo '{"format": "sfsg-device", ' >"$T/broken.json"
+  expect_refused 4 "broken.json" --device "$T/broken.json"
+  expect_refused 3 "missing.json" --device "$T/missing.json"
+  write_model "$T/good.json" 100 1
+  expect_refused 2 "--device-scale" --device "$T/good.json" --device-scale iops=0
+  expect_refused 2 "--device-scale" --device "$T/good.json" --device-scale speed=2
+  expect_refused 2 "--device-scale" --device-scale parallelism=2
+  expect_refused 2 "--device-cache" --device "$T/good.json" --device-cache 1G
+  expect_refused 4 "zero.json" -o "device=$T/zero.json"
+}
+
+run_case "$@"
