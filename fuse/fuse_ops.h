@@ -17,6 +17,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "fuse/direct_io_mmap.h"
 #include "fuse/shadow_fs.h"
 
 namespace sfsg {
@@ -70,6 +71,7 @@ struct ServeState {
   HandleTable handles;
   // --device: replies at the emulated device's time (fuse/device_gate.h); null: at once.
   DeviceGate* device = nullptr;
+  DirectIoMmap direct_io_mmap;  // what INIT said about shared maps of direct_io files
 };
 
 fuse_lowlevel_ops MakeOperations();

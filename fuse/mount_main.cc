@@ -415,6 +415,10 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
   int rc = static_cast<int>(ErrorCode::kIo);
   if (fuse_set_signal_handlers(se) == 0) {
     if (fuse_session_mount(se, o.mountpoint.c_str()) == 0) {
+      // direct_io files: ask the kernel for shared maps too (direct_io_mmap.h).
+      if (!o.kernel_cache)
+        if (const int e = InstallDirectIoMmap(se); e != 0)
+          spdlog::warn("sfsg-mount: no shared mmap of direct_io files: {}", std::strerror(-e));
       spdlog::info("sfsg-mount: {} files, {} dirs, {} on {}", FormatCount(fs.ns().entry_count()),
                    FormatCount(fs.ns().dir_count()), FormatBytes(fs.ns().total_bytes()),
                    o.mountpoint);

@@ -56,8 +56,16 @@ T JournalUnsigned(const Json& record, const char* key) {
 // The node fields of a "node" record into n; throws like JournalUnsigned.
 Status DecodeNodeFields(const Json& r, uint64_t ino, OverlayNode& n) {
   const uint32_t kind = JournalUnsigned<uint32_t>(r, "kind");
-  if (kind > 2) return Error::BadInput("journal: bad node kind");
+  if (kind > static_cast<uint32_t>(kSpecialKind))
+    return Error::BadInput("journal: bad node kind for inode " + std::to_string(ino));
   n.kind = static_cast<NodeKind>(kind);
+  if (n.kind == kSpecialKind) {  // "type" and "rdev" are written for special files only
+    n.special_type = JournalUnsigned<uint32_t>(r, "type");
+    if (n.special_type != S_IFIFO && n.special_type != S_IFSOCK && n.special_type != S_IFCHR &&
+        n.special_type != S_IFBLK)
+      return Error::BadInput("journal: bad special file type for inode " + std::to_string(ino));
+    n.rdev = JournalUnsigned<uint64_t>(r, "rdev");
+  }
   n.mode = JournalUnsigned<uint32_t>(r, "mode");
   n.uid = JournalUnsigned<uint32_t>(r, "uid");
   n.gid = JournalUnsigned<uint32_t>(r, "gid");
@@ -105,6 +113,11 @@ Json EncodeNode(uint64_t ino, const OverlayNode& n) {
                 {"key", n.file_key},
                 {"link", n.link_target},
                 {"holes", HolesToJson(n.holes)}});
+  // Special files only, so the records of other nodes read as before.
+  if (n.kind == kSpecialKind) {
+    r["type"] = n.special_type;
+    r["rdev"] = n.rdev;
+  }
   return r;
 }
 

@@ -37,6 +37,11 @@ namespace sfsg {
 inline constexpr uint64_t kControlIno = uint64_t{1} << 62;  // /.sfsg and its files
 inline constexpr uint64_t kFirstOverlayIno = (uint64_t{1} << 62) + (uint64_t{1} << 40);
 
+// The overlay's one node kind beyond the namespace's three: a FIFO, socket or device node
+// (OverlayNode::special_type says which). The namespace never makes one, so it is not in
+// NodeKind; a NodeKind holds it as its next value, which journals record: do not change.
+inline constexpr NodeKind kSpecialKind = static_cast<NodeKind>(3);
+
 struct DirState {
   std::map<std::string, uint64_t> added;  // names created or moved here
   std::set<std::string> whiteouts;        // synthetic names removed or shadowed
@@ -67,6 +72,8 @@ struct OverlayNode {
   uint16_t content_class = 0;
   uint64_t file_key = 0;
   std::string link_target;
+  uint32_t special_type = 0;      // kSpecialKind: S_IFIFO, S_IFSOCK, S_IFCHR or S_IFBLK
+  uint64_t rdev = 0;              // kSpecialKind: the device number of S_IFCHR and S_IFBLK
   std::unique_ptr<DirState> dir;  // directories only
   bool freed = false;             // a deleted synthetic inode: it must not reappear
 };
@@ -101,7 +108,8 @@ class Journal {
 // to disk: never rename or renumber them. EncodeX and DecodeJournalRecord sit side by
 // side in overlay.cc, one case per kind.
 enum class JournalOp {
-  kNode,     // {"op":"node","ino",...}: the whole state of one inode (EncodeNode)
+  kNode,     // {"op":"node","ino",...}: the whole state of one inode (EncodeNode; a
+             // special file adds "type", S_IFIFO/S_IFSOCK/S_IFCHR/S_IFBLK, and "rdev")
   kDirent,   // {"op":"dirent","dir","name","ino"}: name added to dir; ino 0 removes it
   kBlocks,   // {"op":"blocks","ino","blocks":[...]}: the store holds these blocks of ino
   kDrop,     // {"op":"drop","ino","from"}: ino's blocks from `from` on are gone

@@ -185,7 +185,8 @@ int ShadowFs::AttrLocked(uint64_t ino, struct stat* st) const {
   std::memset(st, 0, sizeof(*st));
   st->st_ino = ino;
   st->st_blksize = 4096;
-  st->st_mode = TypeBits(n.kind) | n.mode;
+  st->st_mode = (n.kind == kSpecialKind ? n.special_type : TypeBits(n.kind)) | n.mode;
+  st->st_rdev = static_cast<dev_t>(n.rdev);
   st->st_nlink = n.nlink;
   st->st_uid = n.uid;
   st->st_gid = n.gid;
@@ -438,6 +439,7 @@ int ShadowFs::Read(uint64_t ino, uint64_t offset, std::span<std::byte> buf, size
     *done = n;
     return 0;
   }
+  if (node->kind == kSpecialKind) return -EINVAL;
   if (node->kind != NodeKind::kFile) return -EISDIR;
   if (offset >= node->size_bytes) return 0;
   const size_t n = std::min<uint64_t>(buf.size(), node->size_bytes - offset);

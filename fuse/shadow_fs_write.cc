@@ -281,6 +281,42 @@ int ShadowFs::Symlink(uint64_t parent, std::string_view name, std::string_view t
   return AttrLocked(ino, st);
 }
 
+int ShadowFs::Mknod(uint64_t parent, std::string_view name, uint32_t mode, uint64_t rdev,
+                    const RequestContext& ctx, struct stat* st) {
+  const uint32_t type = mode & S_IFMT;
+  switch (type) {
+    case 0:
+    case S_IFREG:
+    case S_IFIFO:
+    case S_IFSOCK:
+    case S_IFCHR:
+    case S_IFBLK:
+      break;
+    case S_IFDIR:
+      return -EPERM;
+    default:
+      return -EINVAL;
+  }
+  std::unique_lock lock(mutex_);
+  if (const int rc = CheckOverlay(); rc != 0) return rc;
+  const bool regular = type == 0 || type == S_IFREG;
+  uint64_t ino = 0;
+  if (const int rc = NewNode(parent, name, regular ? NodeKind::kFile : kSpecialKind, mode, ctx,
+                             &ino);
+      rc != 0)
+    return rc;
+  if (!regular) {
+    OverlayNode& node = nodes_.at(ino);
+    node.special_type = type;
+    node.rdev = type == S_IFCHR || type == S_IFBLK ? rdev : 0;  // tmpfs keeps it for devices only
+  }
+  if (const int rc = Persist({ino, parent}); rc != 0) {
+    UndoNewEntry(parent, std::string(name), ino, /*new_node=*/true);
+    return rc;
+  }
+  return AttrLocked(ino, st);
+}
+
 int ShadowFs::Link(uint64_t ino, uint64_t parent, std::string_view name, struct stat* st) {
   std::unique_lock lock(mutex_);
   if (const int rc = CheckOverlay(); rc != 0) return rc;
@@ -473,6 +509,7 @@ int ShadowFs::Write(uint64_t ino, uint64_t offset, std::span<const std::byte> da
   if (const int rc = CheckOverlayOnCadence(); rc != 0) return rc;
   OverlayNode* node = Materialize(ino);
   if (!node) return -ENOENT;
+  if (node->kind == kSpecialKind) return -EINVAL;
   if (node->kind != NodeKind::kFile) return -EISDIR;
   int rc = 0;
   if (store_->keeps_data()) {
@@ -523,17 +560,24 @@ int ShadowFs::SetAttr(uint64_t ino, const struct stat& attr, int valid, struct s
   OverlayNode* node = Materialize(ino);
   if (!node) return -ENOENT;
   const timespec now = Now();
+  bool changed = true;
+  if (valid & FUSE_SET_ATTR_SIZE) {
+    const auto size = static_cast<uint64_t>(attr.st_size);
+    if (node->kind == NodeKind::kFile && size == node->size_bytes) {
+      // truncate(2) to the size a file has changes no time (as tmpfs and ext4).
+      changed = (valid & ~FUSE_SET_ATTR_SIZE) != 0;
+    } else if (const int rc = TruncateLocked(ino, *node, size); rc != 0) {
+      return rc;
+    }
+  }
   if (valid & FUSE_SET_ATTR_MODE) node->mode = attr.st_mode & 07777;
   if (valid & FUSE_SET_ATTR_UID) node->uid = attr.st_uid;
   if (valid & FUSE_SET_ATTR_GID) node->gid = attr.st_gid;
-  if (valid & FUSE_SET_ATTR_SIZE) {
-    if (const int rc = TruncateLocked(ino, *node, static_cast<uint64_t>(attr.st_size)); rc != 0)
-      return rc;
-  }
   if (valid & FUSE_SET_ATTR_ATIME) node->atime = attr.st_atim;
   if (valid & FUSE_SET_ATTR_ATIME_NOW) node->atime = now;
   if (valid & FUSE_SET_ATTR_MTIME) node->mtime = attr.st_mtim;
   if (valid & FUSE_SET_ATTR_MTIME_NOW) node->mtime = now;
+  if (!changed) return AttrLocked(ino, out);
   node->ctime = (valid & FUSE_SET_ATTR_CTIME) ? attr.st_ctim : now;
   if (const int rc = Persist({ino}); rc != 0) return rc;
   return AttrLocked(ino, out);
