@@ -235,8 +235,8 @@ void OpMknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, d
   Guard(req, "mknod", [&] {
     Timed t(req, Op::kMknod);
     struct stat st;
-    ReplyEntryOrError(req, t, State(req).fs->Mknod(parent, name, mode, rdev, Context(req), &st),
-                      st);
+    ReplyEntryOrError(req, t, MetadataIo(MetadataOp::kCreate),
+                      State(req).fs->Mknod(parent, name, mode, rdev, Context(req), &st), st);
   });
 }
 
