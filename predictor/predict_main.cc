@@ -13,6 +13,7 @@
 #include "generator/util/json_io.h"
 #include "generator/util/option_error.h"
 #include "generator/util/units.h"
+#include "generator/util/version.h"
 #include "predictor/capacity_plan.h"
 #include "predictor/report.h"
 
@@ -194,7 +195,7 @@ int BacktestCommand(const std::vector<std::string>& args) {
 int PlanCommand(const std::vector<std::string>& args) {
   CommonOptions common;
   std::string usage_path, curve_path, capacity, report_path,
-              buffer = std::to_string(static_cast<int>(sfsg::config::kBuffer * 100)) + "%";
+      buffer = std::to_string(static_cast<int>(sfsg::config::kBuffer * 100)) + "%";
   std::vector<std::string> slos;
   bool json = false, prometheus = false;
   po::options_description options("plan options");
@@ -217,7 +218,7 @@ int PlanCommand(const std::vector<std::string>& args) {
     return HelpWritten();
   }
   if (vm.count("version")) {
-    std::cout << "sfsg-predict 0.1\n";
+    std::cout << "sfsg-predict " << kVersion << "\n";
     return HelpWritten();
   }
   if (json && prometheus) return Fail(Error::Usage("--json and --prometheus exclude each other"));
