@@ -43,6 +43,13 @@ class DiscardStore final : public BlockStore {
 
 using Block = std::array<std::byte, BlockStore::kBlockBytes>;
 
+// Whether `fresh_blocks` more blocks would take a store holding `used_bytes` past its
+// limit (0: none). Written so that a huge count cannot overflow.
+bool OverLimit(uint64_t limit, uint64_t used_bytes, uint64_t fresh_blocks) {
+  constexpr uint64_t kBytes = BlockStore::kBlockBytes;
+  return limit && (fresh_blocks > limit / kBytes || used_bytes + fresh_blocks * kBytes > limit);
+}
+
 uint64_t BlockNumber(uint64_t block) { return block; }
 template <typename T>
 uint64_t BlockNumber(const std::pair<const uint64_t, T>& entry) {
@@ -112,7 +119,7 @@ class MemoryStore final : public BlockStore {
     auto& slot = file.stored[block];
     if (!slot) {
       if (!file.TakeReserved(block)) {
-        if (limit_ && used_ + kBlockBytes > limit_) {
+        if (OverLimit(limit_, used_, 1)) {
           file.stored.erase(block);
           if (file.count() == 0) files_.erase(ino);
           return -ENOSPC;
@@ -130,7 +137,7 @@ class MemoryStore final : public BlockStore {
     if (first_block >= end_block) return 0;
     File& file = files_[ino];
     const uint64_t fresh = file.Unallocated(first_block, end_block);
-    if (limit_ && (fresh > limit_ / kBlockBytes || used_ + fresh * kBlockBytes > limit_)) {
+    if (OverLimit(limit_, used_, fresh)) {
       if (file.count() == 0) files_.erase(ino);
       return -ENOSPC;
     }
@@ -184,7 +191,7 @@ class DirStore final : public BlockStore {
   DirStore(std::string data_dir, uint64_t limit) : dir_(std::move(data_dir)), limit_(limit) {
     struct rlimit rl;
     size_t cap = 256;
-    // Leave most of the process's descriptors to FUSE, the journal and the loop.
+    // Leave most of the process's descriptors to FUSE, the journal and the forecaster.
     if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
       cap = std::clamp<size_t>(rl.rlim_cur / 4, 4, cap);
     fd_cap_ = cap;
@@ -216,7 +223,7 @@ class DirStore final : public BlockStore {
     File& file = files_[ino];
     const bool fresh = !file.stored.count(block);
     const bool reserved = fresh && file.reserved.Contains(block);
-    if (fresh && !reserved && limit_ && used_ + kBlockBytes > limit_) return -ENOSPC;
+    if (fresh && !reserved && OverLimit(limit_, used_, 1)) return -ENOSPC;
     Lease fd(this, ino, /*create=*/true);
     if (fd.fd < 0) return Failed("cannot open " + PathOf(ino));
     const ssize_t n = ::pwrite(fd.fd, data, kBlockBytes, static_cast<off_t>(block * kBlockBytes));
@@ -239,8 +246,7 @@ class DirStore final : public BlockStore {
     File& file = files_[ino];
     const uint64_t fresh = file.Unallocated(first_block, end_block);
     if (fresh == 0) return 0;
-    if (limit_ && (fresh > limit_ / kBlockBytes || used_ + fresh * kBlockBytes > limit_))
-      return -ENOSPC;
+    if (OverLimit(limit_, used_, fresh)) return -ENOSPC;
     if (end_block - first_block >
         static_cast<uint64_t>(std::numeric_limits<off_t>::max()) / kBlockBytes)
       return -EFBIG;

@@ -17,13 +17,10 @@ inline constexpr double kEntryTimeoutSeconds = 3600;
 // information, for a series forecast in days).
 inline constexpr double kForecasterIntervalSeconds = 300;
 // Each load ladder step: measured for 3 s after a 0.5 s warm-up that is discarded.
-inline constexpr double kLadderStepSeconds = 3;
-inline constexpr double kLadderWarmupSeconds = 0.5;
+inline constexpr double kLadderStepSeconds = 3, kLadderWarmupSeconds = 0.5;
 // Alerts: storage full within 30 days; resolve 10% past the threshold; fire again no
 // sooner than an hour; a hook is killed after a minute.
-inline constexpr double kAlertDaysToFull = 30;
-inline constexpr double kAlertHysteresis = 0.1;
-inline constexpr double kAlertCooldownSeconds = 3600;
-inline constexpr double kHookTimeoutSeconds = 60;
+inline constexpr double kAlertDaysToFull = 30, kAlertHysteresis = 0.1;
+inline constexpr double kAlertCooldownSeconds = 3600, kHookTimeoutSeconds = 60;
 
 }  // namespace sfsg::config

@@ -104,9 +104,10 @@ std::string ShadowFs::StatusText() const {
                  {"started_unix", started_unix_},
                  {"pid", static_cast<int64_t>(::getpid())},
                  {"uptime_s", now_unix - started_unix_}};
-  // What sfsg-mount adds (the loop's state directory, where the log goes, the
-  // namespace options it mounted with) and the loop (its re-scales).
-  for (const char* part : {"status_extra", "status_loop"}) {
+  // What sfsg-mount adds (the forecaster's state directory, where the log goes) and the
+  // shadow's recipe (ShadowRecipeToJson: written by sfsg-mount, re-scales added by the
+  // forecaster).
+  for (const char* part : {"status_extra", "recipe"}) {
     const Json extra = Json::parse(board_.Get(part), nullptr, false);
     if (extra.is_object())
       for (const auto& [key, value] : extra.items()) status[key] = value;

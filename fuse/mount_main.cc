@@ -23,9 +23,12 @@
 #include "fuse/device_gate.h"
 #include "fuse/fuse_ops.h"
 #include "fuse/forecaster/forecaster.h"
+#include "fuse/fuse_ops.h"
 #include "fuse/mount_options.h"
 #include "fuse/shadow_fs.h"
+#include "generator/shadow_recipe.h"
 #include "generator/util/units.h"
+#include "generator/util/version.h"
 #include "predictor/series.h"
 
 namespace sfsg {
@@ -124,6 +127,18 @@ Status CheckExactSizes(const MountOptions& o, const Namespace& ns) {
   return Status::Ok();
 }
 
+// What rebuilds the namespace this mount starts with (the forecaster adds its re-scales).
+ShadowRecipe RecipeOf(const MountOptions& o) {
+  ShadowRecipe recipe;
+  recipe.profile = o.profile_path.empty() ? "builtin" : o.profile_path;
+  recipe.seed = o.seed;
+  recipe.scale = o.scale;
+  recipe.files = o.files;
+  recipe.dirs = o.dirs;
+  recipe.bytes = o.bytes;
+  return recipe;
+}
+
 Result<std::unique_ptr<ShadowFs>> BuildShadow(const MountOptions& o, const std::string& base) {
   Profile profile = DefaultProfile();
   if (!o.profile_path.empty()) {
@@ -131,17 +146,11 @@ Result<std::unique_ptr<ShadowFs>> BuildShadow(const MountOptions& o, const std::
     if (!loaded) return loaded.error();
     profile = std::move(*loaded);
   }
-  NamespaceOptions ns_options;
-  ns_options.seed = o.seed;
-  ns_options.scale = o.scale;
-  ns_options.files = o.files;
-  ns_options.dirs = o.dirs;
-  ns_options.bytes = o.bytes;
-  auto ns = Namespace::Create(profile, ns_options);
+  auto ns = BuildNamespace(profile, RecipeOf(o));
   if (!ns) return ns.error();
   if (auto honoured = CheckExactSizes(o, **ns); !honoured) return honoured.error();
   ShadowConfig config;
-  config.profile_source = o.profile_path.empty() ? "builtin" : o.profile_path;
+  config.profile_source = RecipeOf(o).profile;
   config.scale = o.scale;
   config.owner_uid = ::getuid();
   config.owner_gid = ::getgid();
@@ -231,11 +240,13 @@ Status CheckHook(const std::vector<std::string>& argv, const std::string& option
                    (program.find('/') == std::string::npos ? " on $PATH" : ""));
 }
 
-Result<std::optional<ForecasterPlan>> PrepareForecaster(const MountOptions& o, const std::string& base) {
+Result<std::optional<ForecasterPlan>> PrepareForecaster(const MountOptions& o,
+                                                        const std::string& base) {
   if (!o.watch && !o.replay) return std::optional<ForecasterPlan>();
   ForecasterPlan plan;
   ForecasterConfig& config = plan.config;
   config = o.forecaster;
+  config.recipe = RecipeOf(o);
   config.watch = Absolute(o.forecaster.watch, base);
   config.mountpoint = Absolute(o.mountpoint, base);
   config.hook_dir = base;
@@ -251,8 +262,8 @@ Result<std::optional<ForecasterPlan>> PrepareForecaster(const MountOptions& o, c
     if (!w) return w.error();
     config.workload = *w;
   }
-  // The state directory: the one given, or (only when the loop meters and plans: --replay
-  // alone keeps its curve in /.sfsg/curve) a fresh one under /tmp.
+  // The state directory: the one given, or (only when the forecaster meters and plans:
+  // --replay alone keeps its curve in /.sfsg/curve) a fresh one under /tmp.
   if (!o.forecaster.state_dir.empty()) {
     config.state_dir = Absolute(o.forecaster.state_dir, base);
     if (::mkdir(config.state_dir.c_str(), 0700) != 0 && errno != EEXIST)
@@ -274,7 +285,7 @@ Result<std::optional<ForecasterPlan>> PrepareForecaster(const MountOptions& o, c
 // Where the log goes, as /.sfsg/status names it: a file path, "syslog" or "stderr".
 // In the foreground: standard error, and --log-file too when given. In the background
 // (standard error is /dev/null once daemonized): --log-file, else STATE/sfsg-mount.log
-// when the loop has a state directory, else syslog (ident sfsg-mount, facility daemon).
+// when the forecaster has a state directory, else syslog (ident sfsg-mount, facility daemon).
 // Until the daemon detaches, messages also go to the terminal.
 struct LogSetup {
   std::string where;
@@ -399,7 +410,7 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
   std::string libfuse_said;
   fuse_session* se = WithStderrCaptured(
       [&] { return fuse_session_new(&args, &ops, sizeof(ops), &state); }, &libfuse_said);
-  std::unique_ptr<Forecaster> loop;
+  std::unique_ptr<Forecaster> forecaster;
   std::mutex session_mutex;
   bool session_alive = true;
   if (se == nullptr) {
@@ -426,14 +437,14 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
       if (!o.foreground) log.terminal->set_level(spdlog::level::off);  // now /dev/null
       // Threads start after daemonizing (a fork keeps only the calling thread).
       if (plan) {
-        spdlog::info("sfsg-mount: loop every {}s{}", plan->config.interval_s,
+        spdlog::info("sfsg-mount: forecaster every {}s{}", plan->config.interval_s,
                      plan->config.state_dir.empty() ? "" : ", state in " + plan->config.state_dir);
-        loop = std::make_unique<Forecaster>(
+        forecaster = std::make_unique<Forecaster>(
             plan->config, fs, [se, &fs, &session_mutex, &session_alive](const RescaleChange& c) {
               std::lock_guard lock(session_mutex);
               if (session_alive) InvalidateRescale(se, fs, c);
             });
-        loop->Start();
+        forecaster->Start();
       }
       std::unique_ptr<DeviceGate> gate;
       if (device) {
@@ -445,14 +456,14 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
       fuse_loop_config* config = fuse_loop_cfg_create();
       fuse_loop_cfg_set_max_threads(config, o.threads);
       fuse_loop_cfg_set_idle_threads(config, o.threads);
-      // 0: unmounted; > 0: the signal that stopped the loop (a clean stop); < 0: -errno.
+      // 0: unmounted; > 0: the signal that stopped the session (a clean stop); < 0: -errno.
       rc = fuse_session_loop_mt(se, config) < 0 ? static_cast<int>(ErrorCode::kIo) : 0;
       fuse_loop_cfg_destroy(config);
       if (gate) gate->Stop();  // the replies still waiting go now, before the session ends
       // Stop in an order that cannot hang: no new round, no more kernel notifications,
-      // unmount, and close the session (which fails any request the loop still has in
-      // flight) before waiting for the loop thread.
-      if (loop) loop->RequestStop();
+      // unmount, and close the session (which fails any request the forecaster still has in
+      // flight) before waiting for the forecaster thread.
+      if (forecaster) forecaster->RequestStop();
       {
         std::lock_guard lock(session_mutex);
         session_alive = false;
@@ -466,7 +477,7 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
   }
   fuse_session_destroy(se);
   fuse_opt_free_args(&args);
-  if (loop) loop->Stop();
+  if (forecaster) forecaster->Stop();
   return rc;
 }
 
@@ -496,7 +507,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (options->version) {
-    std::printf("sfsg-mount 0.1.0 (libfuse %d)\n", fuse_version());
+    std::printf("sfsg-mount %s (libfuse %d)\n", kVersion, fuse_version());
     return 0;
   }
   spdlog::set_level(spdlog::level::from_str(options->log_level));
@@ -519,15 +530,12 @@ int main(int argc, char** argv) {
     if (*plan && (*plan)->made_state_dir) ::rmdir(state_dir.c_str());
     return Fail(log.error());
   }
-  (*fs)->board().Publish("status_extra",
-                         Json{{"state_dir", state_dir.empty() ? Json() : Json(state_dir)},
-                              {"log", log->where},
-                              {"mounted_with",
-                               {{"scale", options->scale},
-                                {"files", options->files},
-                                {"dirs", options->dirs},
-                                {"bytes", options->bytes}}},
-                              {"device", *device ? DeviceStatus(*options, **device) : Json()}}
-                             .dump());
+  (*fs)->board().Publish(
+      "status_extra",
+      Json{{"state_dir", state_dir.empty() ? Json() : Json(state_dir)},
+           {"log", log->where},
+           {"device", *device ? DeviceStatus(*options, **device) : Json()}}
+          .dump());
+  (*fs)->board().Publish("recipe", ShadowRecipeToJson(RecipeOf(*options)).dump());
   return Serve(*options, **fs, std::move(*plan), *log, *device);
 }

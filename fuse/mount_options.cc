@@ -12,6 +12,7 @@
 #include "fuse/forecaster/hooks.h"
 #include "generator/util/json_io.h"
 #include "generator/util/option_error.h"
+#include "generator/util/status_macros.h"
 #include "generator/util/units.h"
 #include "predictor/config.h"
 
@@ -92,55 +93,46 @@ struct ForecasterTexts {
 
 Status ParseForecasterOptions(const ForecasterTexts& t, bool no_adjust, bool no_stress,
                               bool no_slo_alert, MountOptions& out) {
-  ForecasterConfig& loop = out.forecaster;
+  ForecasterConfig& f = out.forecaster;
   out.watch = !t.watch.empty();
-  loop.watch = t.watch;
-  loop.mountpoint = out.mountpoint;
+  f.watch = t.watch;
+  f.mountpoint = out.mountpoint;
   auto duration = [](const std::string& text, const char* what, double* into) -> Status {
-    auto v = ParseDurationSeconds(text, what);
-    if (!v) return v.error();
-    *into = *v;
+    SFSG_ASSIGN_OR_RETURN(*into, ParseDurationSeconds(text, what));
     return Status::Ok();
   };
-  if (auto s = duration(t.interval, "--interval", &loop.interval_s); !s) return s;
-  if (auto s = duration(t.horizon, "--horizon", &loop.horizon_s); !s) return s;
-  if (auto s = duration(t.step, "--step", &loop.step_s); !s) return s;
-  if (auto s = duration(t.warmup, "--warmup", &loop.warmup_s); !s) return s;
-  if (auto s = duration(t.cooldown, "--cooldown", &loop.cooldown_s); !s) return s;
-  if (auto s = duration(t.hook_timeout, "--hook-timeout", &loop.hook_timeout_s); !s) return s;
-  if (loop.interval_s <= 0) return Error::Usage("--interval: must be positive");
+  SFSG_RETURN_IF_ERROR(duration(t.interval, "--interval", &f.interval_s));
+  SFSG_RETURN_IF_ERROR(duration(t.horizon, "--horizon", &f.horizon_s));
+  SFSG_RETURN_IF_ERROR(duration(t.step, "--step", &f.step_s));
+  SFSG_RETURN_IF_ERROR(duration(t.warmup, "--warmup", &f.warmup_s));
+  SFSG_RETURN_IF_ERROR(duration(t.cooldown, "--cooldown", &f.cooldown_s));
+  SFSG_RETURN_IF_ERROR(duration(t.hook_timeout, "--hook-timeout", &f.hook_timeout_s));
+  if (f.interval_s <= 0) return Error::Usage("--interval: must be positive");
   auto rounds = ParseCount(t.rounds, "--rounds");
   if (!rounds) return rounds.error();
-  loop.max_rounds = static_cast<uint32_t>(*rounds);
-  auto buffer = ParseFraction(t.buffer, "--buffer");
-  if (!buffer) return buffer.error();
-  loop.buffer = *buffer;
-  auto hysteresis = ParseFraction(t.hysteresis, "--hysteresis");
-  if (!hysteresis) return hysteresis.error();
-  loop.hysteresis = *hysteresis;
+  f.max_rounds = static_cast<uint32_t>(*rounds);
+  SFSG_ASSIGN_OR_RETURN(f.buffer, ParseFraction(t.buffer, "--buffer"));
+  SFSG_ASSIGN_OR_RETURN(f.hysteresis, ParseFraction(t.hysteresis, "--hysteresis"));
   const auto eq = t.slo.find('=');
   static const std::set<std::string> kQuantiles = {"p50", "p90", "p99", "p999"};
   if (eq == std::string::npos || !kQuantiles.count(t.slo.substr(0, eq)))
     return Error::Usage("--slo: '" + t.slo + "' is not QUANTILE=DURATION (p50|p90|p99|p999)");
-  loop.slo_quantile = t.slo.substr(0, eq);
+  f.slo_quantile = t.slo.substr(0, eq);
   double slo_s = 0;
-  if (auto s = duration(t.slo.substr(eq + 1), "--slo", &slo_s); !s) return s;
+  SFSG_RETURN_IF_ERROR(duration(t.slo.substr(eq + 1), "--slo", &slo_s));
   if (slo_s <= 0) return Error::Usage("--slo: the objective must be positive");
-  loop.slo_us = slo_s * 1e6;
+  f.slo_us = slo_s * 1e6;
   if (!t.source_capacity.empty()) {
-    auto v = ParseBytes(t.source_capacity, "--source-capacity");
-    if (!v) return v.error();
-    loop.capacity_bytes = *v;
+    SFSG_ASSIGN_OR_RETURN(f.capacity_bytes, ParseBytes(t.source_capacity, "--source-capacity"));
   }
-  loop.ladder.clear();
+  f.ladder.clear();
   std::stringstream ss(t.ladder);
   for (std::string item; std::getline(ss, item, ',');) {
-    auto v = ParseCount(item, "--ladder");
-    if (!v) return v.error();
-    if (*v < 1 || *v > 1024) return Error::Usage("--ladder: '" + item + "' is not in 1..1024");
-    loop.ladder.push_back(static_cast<uint32_t>(*v));
+    SFSG_ASSIGN_OR_RETURN(const auto v, ParseCount(item, "--ladder"));
+    if (v < 1 || v > 1024) return Error::Usage("--ladder: '" + item + "' is not in 1..1024");
+    f.ladder.push_back(static_cast<uint32_t>(v));
   }
-  if (loop.ladder.empty()) return Error::Usage("--ladder: needs at least one step");
+  if (f.ladder.empty()) return Error::Usage("--ladder: needs at least one step");
   // The whole text a finite number ("12abc" and "nan" are not), named when it is not.
   const auto number = [](const std::string& text, const char* option) -> Result<double> {
     char* end = nullptr;
@@ -149,22 +141,18 @@ Status ParseForecasterOptions(const ForecasterTexts& t, bool no_adjust, bool no_
       return Error::Usage(std::string(option) + ": '" + text + "' is not a number");
     return v;
   };
-  auto days = number(t.days_to_full, "--alert-days-to-full");
-  if (!days) return days.error();
-  loop.alert_days_to_full = *days;
-  loop.alert_headroom = -2;
+  SFSG_ASSIGN_OR_RETURN(f.alert_days_to_full, number(t.days_to_full, "--alert-days-to-full"));
+  f.alert_headroom = -2;
   if (!t.headroom.empty()) {
-    auto headroom = number(t.headroom, "--alert-headroom");
-    if (!headroom) return headroom.error();
-    loop.alert_headroom = *headroom;
+    SFSG_ASSIGN_OR_RETURN(f.alert_headroom, number(t.headroom, "--alert-headroom"));
   }
-  loop.alert_slo = !no_slo_alert;
-  loop.adjust = !no_adjust;
-  loop.run_ladder = !no_stress;
-  if (loop.scale_mode != "dry-run" && loop.scale_mode != "execute")
-    return Error::Usage("--scale-mode: '" + loop.scale_mode + "' is not dry-run or execute");
-  for (auto [text, into, name] : {std::tuple{&t.on_alert, &loop.on_alert, "--on-alert"},
-                                  std::tuple{&t.on_scale, &loop.on_scale, "--on-scale"}}) {
+  f.alert_slo = !no_slo_alert;
+  f.adjust = !no_adjust;
+  f.run_ladder = !no_stress;
+  if (f.scale_mode != "dry-run" && f.scale_mode != "execute")
+    return Error::Usage("--scale-mode: '" + f.scale_mode + "' is not dry-run or execute");
+  for (auto [text, into, name] : {std::tuple{&t.on_alert, &f.on_alert, "--on-alert"},
+                                  std::tuple{&t.on_scale, &f.on_scale, "--on-scale"}}) {
     if (text->empty()) continue;
     auto argv = SplitCommand(*text);
     if (!argv) return Error::Usage(std::string(name) + ": " + argv.error().message);
@@ -226,6 +214,7 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
   std::string warmup, days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale,
       hook_timeout;
   bool no_adjust = false, no_stress = false, no_slo_alert = false;
+  bool load_ladder = false, no_load_ladder = false;  // aliases of --replay, --no-stress
   po::options_description visible(
       "Usage: sfsg-mount [options] [PROFILE] MOUNTPOINT\n"
       "Mounts a shadow filesystem: a synthetic tree with the statistics of PROFILE\n"
@@ -256,21 +245,23 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
       "trace|debug|info|warn|error|off")(
       "log-file", po::value(&out.log_file),
       "append the log to FILE, or 'syslog' (default: stderr in the foreground; in the "
-      "background STATE/sfsg-mount.log with a loop state directory, else syslog)")(
+      "background STATE/sfsg-mount.log with a forecaster state directory, else syslog)")(
       "option,o", po::value<std::vector<std::string>>(),
       "mount options: any long option as key[=value] (seed=N,scale=X,writes=...), ro, "
       "and FUSE options")("config,c", po::value(&out.config_file),
                           "read options from FILE (key = value lines)")(
       "print-config", po::bool_switch(&out.print_config), "print the effective options and exit");
-  po::options_description loop_options("Closed loop (see sfsg-mount(8), THE LOOP)");
-  loop_options.add_options()(
+  po::options_description forecaster_options("Forecaster (see sfsg-mount(8), THE FORECASTER)");
+  forecaster_options.add_options()(
       "watch", po::value(&watch),
-      "meter this directory (or read this usage series file) and run the loop")(
+      "meter this directory (or read this usage series file) and run the forecaster")(
       "replay", po::bool_switch(&out.replay), "run the load ladder on this mount each interval")(
+      "load-ladder", po::bool_switch(&load_ladder), "the same as --replay")(
       "state-dir", po::value(&out.forecaster.state_dir),
-      "where the loop keeps usage.csv, curve.json, forecast.json, alerts.jsonl")(
-      "interval", po::value(&interval)->default_value("5m"), "time between loop rounds")(
-      "rounds", po::value(&rounds)->default_value("0"), "stop the loop after N rounds (0: never)")(
+      "where the forecaster keeps usage.csv, curve.json, forecast.json, alerts.jsonl")(
+      "interval", po::value(&interval)->default_value("5m"), "time between forecaster rounds")(
+      "rounds", po::value(&rounds)->default_value("0"),
+      "stop the forecaster after N rounds (0: never)")(
       "horizon", po::value(&horizon)->default_value(kHorizonText), "planning horizon")(
       "buffer", po::value(&buffer)->default_value(kBufferText), "capacity to keep free")(
       "slo", po::value(&slo)->default_value(kObjectiveText), "latency objective QUANTILE=DURATION")(
@@ -282,7 +273,8 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
       "step", po::value(&step)->default_value("3s"), "measured time of each ladder step")(
       "warmup", po::value(&warmup)->default_value("0.5s"), "discarded start of each step")(
       "no-adjust", po::bool_switch(&no_adjust), "do not re-scale the shadow to the horizon")(
-      "no-stress", po::bool_switch(&no_stress), "do not run the ladder in the loop")(
+      "no-stress", po::bool_switch(&no_stress), "do not run the load ladder in the forecaster")(
+      "no-load-ladder", po::bool_switch(&no_load_ladder), "the same as --no-stress")(
       "alert-days-to-full", po::value(&days_to_full)->default_value("30"),
       "alert when storage fills within this many days (-1: off)")(
       "alert-headroom", po::value(&headroom),
@@ -297,7 +289,7 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
       "scale-mode", po::value(&out.forecaster.scale_mode)->default_value("dry-run"),
       "dry-run (log what --on-scale would do) or execute")(
       "hook-timeout", po::value(&hook_timeout)->default_value("60s"), "kill a hook after this");
-  visible.add(loop_options);
+  visible.add(forecaster_options);
   std::string device_scale, device_cache;
   po::options_description device_options("Device emulation (see sfsg-mount(8), DEVICE MODEL)");
   device_options.add_options()(
@@ -373,38 +365,27 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
   if (!pos.empty() && out.mountpoint.empty())
     return Error::Usage("MOUNTPOINT is an empty string (see sfsg-mount --help)");
   if (out.profile_path == "builtin" || out.profile_path == "default") out.profile_path.clear();
-  auto parsed_seed = ParseCount(seed, "--seed");
-  if (!parsed_seed) return parsed_seed.error();
-  out.seed = *parsed_seed;
-  auto parsed_scale = ParsePositiveNumber(scale, "--scale");
-  if (!parsed_scale) return parsed_scale.error();
-  out.scale = *parsed_scale;
+  SFSG_ASSIGN_OR_RETURN(out.seed, ParseCount(seed, "--seed"));
+  SFSG_ASSIGN_OR_RETURN(out.scale, ParsePositiveNumber(scale, "--scale"));
   if (!files.empty()) {
-    auto v = ParseCount(files, "--files");
-    if (!v) return v.error();
-    if (*v == 0) return Error::Usage("--files: must be at least 1");
-    out.files = *v;
+    SFSG_ASSIGN_OR_RETURN(const auto v, ParseCount(files, "--files"));
+    if (v == 0) return Error::Usage("--files: must be at least 1");
+    out.files = v;
   }
   if (!dirs.empty()) {
-    auto v = ParseCount(dirs, "--dirs");
-    if (!v) return v.error();
-    if (*v == 0) return Error::Usage("--dirs: must be at least 1");
-    out.dirs = *v;
+    SFSG_ASSIGN_OR_RETURN(const auto v, ParseCount(dirs, "--dirs"));
+    if (v == 0) return Error::Usage("--dirs: must be at least 1");
+    out.dirs = v;
   }
   if (!bytes.empty()) {
-    auto v = ParseBytes(bytes, "--bytes");
-    if (!v) return v.error();
-    if (*v == 0) return Error::Usage("--bytes: must be at least 1");
-    out.bytes = *v;
+    SFSG_ASSIGN_OR_RETURN(const auto v, ParseBytes(bytes, "--bytes"));
+    if (v == 0) return Error::Usage("--bytes: must be at least 1");
+    out.bytes = v;
   }
   if (!capacity.empty()) {
-    auto v = ParseBytes(capacity, "--capacity");
-    if (!v) return v.error();
-    out.capacity_bytes = *v;
+    SFSG_ASSIGN_OR_RETURN(out.capacity_bytes, ParseBytes(capacity, "--capacity"));
   }
-  auto parsed_timeout = ParseDurationSeconds(timeout, "--timeout");
-  if (!parsed_timeout) return parsed_timeout.error();
-  out.entry_timeout_s = *parsed_timeout;
+  SFSG_ASSIGN_OR_RETURN(out.entry_timeout_s, ParseDurationSeconds(timeout, "--timeout"));
   if (out.threads < 1 || out.threads > 256) return Error::Usage("--threads: must be 1..256");
   static const std::set<std::string> kLogLevels = {"trace",   "debug", "info",     "warn",
                                                    "warning", "error", "critical", "off"};
@@ -422,12 +403,13 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
   if (out.device_path.empty() && (!device_scale.empty() || !device_cache.empty()))
     return Error::Usage(std::string(device_scale.empty() ? "--device-cache" : "--device-scale") +
                         ": needs --device MODEL.json");
-  if (auto loop = ParseForecasterOptions(
+  out.replay = out.replay || load_ladder;
+  if (auto parsed = ParseForecasterOptions(
           {watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step, warmup,
            days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale, hook_timeout},
-          no_adjust, no_stress, no_slo_alert, out);
-      !loop)
-    return loop.error();
+          no_adjust, no_stress || no_load_ladder, no_slo_alert, out);
+      !parsed)
+    return parsed.error();
   return out;
 }
 

@@ -32,7 +32,8 @@ struct MountOptions {
   std::string log_file;                   // "" : see SetUpLog in mount_main.cc; "syslog"; or a path
   std::vector<std::string> fuse_options;  // passed through to libfuse (-o)
   bool help = false, version = false;
-  // The closed loop (--watch) and the internal replayer (--replay); see loop.h.
+  // The forecaster (--watch) and its load ladder alone (--replay); see
+  // fuse/forecaster/forecaster.h.
   bool watch = false;   // loop.watch is set
   bool replay = false;  // run the ladder periodically even without --watch
   ForecasterConfig forecaster;

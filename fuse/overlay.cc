@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -242,47 +243,42 @@ bool IsUtf8(const std::string& s) {
   return true;
 }
 
+// A copy of j in which `leaf` has rewritten every value it takes (it returns nothing for
+// the values it leaves alone); objects and arrays are walked into.
+template <typename Leaf>
+Json Rewrite(const Json& j, const Leaf& leaf) {
+  if (std::optional<Json> replaced = leaf(j)) return *replaced;
+  if (!j.is_object() && !j.is_array()) return j;
+  Json out = j.is_object() ? Json::object() : Json::array();
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (j.is_object())
+      out[it.key()] = Rewrite(it.value(), leaf);
+    else
+      out.push_back(Rewrite(it.value(), leaf));
+  }
+  return out;
+}
+
 Json EncodeBytes(const Json& j) {
-  if (j.is_string()) {
-    const std::string& s = j.get_ref<const std::string&>();
-    if (IsUtf8(s)) return j;
+  return Rewrite(j, [](const Json& v) -> std::optional<Json> {
+    if (!v.is_string() || IsUtf8(v.get_ref<const std::string&>())) return std::nullopt;
     static constexpr char kHex[] = "0123456789abcdef";
     std::string hex;
-    for (unsigned char c : s) hex += {kHex[c >> 4], kHex[c & 15]};
+    for (unsigned char c : v.get_ref<const std::string&>()) hex += {kHex[c >> 4], kHex[c & 15]};
     return Json{{"$bytes", hex}};
-  }
-  if (j.is_object()) {
-    Json out = Json::object();
-    for (auto it = j.begin(); it != j.end(); ++it) out[it.key()] = EncodeBytes(it.value());
-    return out;
-  }
-  if (j.is_array()) {
-    Json out = Json::array();
-    for (const Json& v : j) out.push_back(EncodeBytes(v));
-    return out;
-  }
-  return j;
+  });
 }
 
 Json DecodeBytes(const Json& j) {
-  if (j.is_object() && j.size() == 1 && j.contains("$bytes") && j["$bytes"].is_string()) {
-    const std::string& hex = j["$bytes"].get_ref<const std::string&>();
+  return Rewrite(j, [](const Json& v) -> std::optional<Json> {
+    if (!v.is_object() || v.size() != 1 || !v.contains("$bytes") || !v["$bytes"].is_string())
+      return std::nullopt;
+    const std::string& hex = v["$bytes"].get_ref<const std::string&>();
     std::string s;
     for (size_t i = 0; i + 1 < hex.size(); i += 2)
       s.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-    return s;
-  }
-  if (j.is_object()) {
-    Json out = Json::object();
-    for (auto it = j.begin(); it != j.end(); ++it) out[it.key()] = DecodeBytes(it.value());
-    return out;
-  }
-  if (j.is_array()) {
-    Json out = Json::array();
-    for (const Json& v : j) out.push_back(DecodeBytes(v));
-    return out;
-  }
-  return j;
+    return Json(s);
+  });
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include <cmath>
 
+#include "generator/util/json_format.h"
+#include "generator/util/status_macros.h"
+
 namespace sfsg {
 namespace {
 
@@ -90,15 +93,7 @@ Json PerfCurveToJson(const PerfCurve& curve) {
 
 Result<PerfCurve> PerfCurveFromJson(const Json& json, std::string_view source_name) {
   const std::string name(source_name);
-  if (!json.is_object()) return Error::BadInput(name + ": a curve must be a JSON object");
-  auto format = JsonString(json, "format", name);
-  if (!format) return format.error();
-  if (*format != kCurveFormat)
-    return Error::BadInput(name + ".format: '" + *format + "' is not '" + kCurveFormat + "'");
-  auto version = JsonUint(json, "version", name);
-  if (!version) return version.error();
-  if (*version != static_cast<uint64_t>(kCurveVersion))
-    return Error::Unsupported(name + ".version: " + std::to_string(*version) + " is not supported");
+  SFSG_RETURN_IF_ERROR(CheckFormatVersion(json, kCurveFormat, kCurveVersion, "a curve", name));
   PerfCurve curve;
   auto source = JsonString(json, "source", name);
   if (!source) return source.error();

@@ -6,7 +6,9 @@
 #include <memory>
 #include <optional>
 
+#include "generator/util/json_format.h"
 #include "generator/util/log_histogram.h"
+#include "generator/util/status_macros.h"
 
 namespace sfsg {
 
@@ -290,17 +292,8 @@ Json ProfileToJson(const Profile& p) {
 
 Result<Profile> ProfileFromJson(const Json& json, std::string_view source_name) {
   const std::string name(source_name);
-  if (!json.is_object()) return Error::BadInput(name + ": a profile must be a JSON object");
-  auto format = JsonString(json, "format", name);
-  if (!format) return format.error();
-  if (*format != kProfileFormat)
-    return Error::BadInput(name + ".format: '" + *format + "' is not '" + kProfileFormat + "'");
-  auto version = JsonUint(json, "version", name);
-  if (!version) return version.error();
-  if (*version != static_cast<uint64_t>(kProfileVersion))
-    return Error::Unsupported(name + ".version: " + std::to_string(*version) +
-                              " is not supported (this sfsg reads version " +
-                              std::to_string(kProfileVersion) + ")");
+  SFSG_RETURN_IF_ERROR(
+      CheckFormatVersion(json, kProfileFormat, kProfileVersion, "a profile", name));
   const Reader r(json, name);
   Profile p;
   p.origin = r.String("origin");

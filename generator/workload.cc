@@ -4,6 +4,9 @@
 #include <cmath>
 #include <set>
 
+#include "generator/util/json_format.h"
+#include "generator/util/status_macros.h"
+
 namespace sfsg {
 namespace {
 
@@ -238,17 +241,8 @@ Json WorkloadToJson(const Workload& w) {
 
 Result<Workload> WorkloadFromJson(const Json& json, std::string_view source_name) {
   const std::string name(source_name);
-  if (!json.is_object()) return Error::BadInput(name + ": a workload must be a JSON object");
-  auto format = JsonString(json, "format", name);
-  if (!format) return format.error();
-  if (*format != kWorkloadFormat)
-    return Error::BadInput(name + ".format: '" + *format + "' is not '" + kWorkloadFormat + "'");
-  auto version = JsonUint(json, "version", name);
-  if (!version) return version.error();
-  if (*version != static_cast<uint64_t>(kWorkloadVersion))
-    return Error::Unsupported(name + ".version: " + std::to_string(*version) +
-                              " is not supported (this build reads version " +
-                              std::to_string(kWorkloadVersion) + ")");
+  SFSG_RETURN_IF_ERROR(
+      CheckFormatVersion(json, kWorkloadFormat, kWorkloadVersion, "a workload", name));
   static const std::set<std::string> kKeys = {"format",
                                               "version",
                                               "origin",

@@ -189,9 +189,12 @@ grep -q 'two more fields: \\fBcolumn\\fR' "$man_page" || fail "backtest --json's
 # sfsg-meter: three samples of the root filesystem, appended to a CSV.
 expect 0 "$meter" / --interval 0.1s --count 3 --out "$work/metered.csv"
 [ "$(wc -l <"$work/metered.csv")" -eq 4 ] || fail "metered.csv should have a header and 3 rows"
-head -1 "$work/metered.csv" | grep -q '^timestamp,used_bytes,capacity_bytes,files,read_ops,write_ops,read_bytes,write_bytes$' ||
-  fail "meter header"
-awk -F, 'NR > 1 && (NF != 8 || $2 <= 0 || $3 < $2) { bad = 1 } END { exit bad }' "$work/metered.csv" ||
+meter_header=timestamp,used_bytes,capacity_bytes,files,read_ops,write_ops,read_bytes,write_bytes
+meter_header+=,capacity_files,read_time_ms,write_time_ms,io_time_ms,io_weighted_ms
+[ "$(head -1 "$work/metered.csv")" = "$meter_header" ] || fail "meter header"
+# The capacity is what df says: used plus what users may still write (so never below used).
+awk -F, 'NR > 1 && (NF != 13 || $2 <= 0 || $3 < $2 || $9 < $4) { bad = 1 } END { exit bad }' \
+  "$work/metered.csv" ||
   fail "meter rows"
 expect 0 "$meter" / --interval 0.1s --count 2 --out "$work/metered.csv" --quiet
 [ "$(wc -l <"$work/metered.csv")" -eq 6 ] || fail "a second run should append 2 rows"

@@ -13,6 +13,7 @@
 #include "generator/util/json_io.h"
 #include "generator/util/option_error.h"
 #include "generator/util/units.h"
+#include "generator/util/version.h"
 #include "predictor/capacity_plan.h"
 #include "predictor/report.h"
 
@@ -219,7 +220,7 @@ int PlanCommand(const std::vector<std::string>& args) {
     return HelpWritten();
   }
   if (vm.count("version")) {
-    std::cout << "sfsg-predict 0.1\n";
+    std::cout << "sfsg-predict " << kVersion << "\n";
     return HelpWritten();
   }
   if (json && prometheus) return Fail(Error::Usage("--json and --prometheus exclude each other"));

@@ -191,8 +191,8 @@ Status Forecaster::Meter() {
   auto sample = TakeSample(*source);
   if (!sample) return Error::Io("--watch " + sample.error().message);
   if (auto appended = AppendMeterSample(UsagePath(), *sample); !appended) return appended;
-  spdlog::info("loop: metered {} entries, {} bytes under {}", sample->files, sample->used_bytes,
-               config_.watch);
+  spdlog::info("forecaster: metered {} entries, {} bytes under {}", sample->files,
+               sample->used_bytes, config_.watch);
   return Status::Ok();
 }
 
@@ -220,9 +220,9 @@ Status Forecaster::Adjust() {
   auto change = fs_.Rescale(target);
   if (!change) return change.error();
   if (change->old_layers != change->new_layers) {
-    rescale_targets_.push_back(target);
-    fs_.board().Publish("status_loop", Json{{"rescale_targets", rescale_targets_}}.dump());
-    spdlog::info("loop: re-scaled the shadow from {:.4g} to {:.4g} x the profile ({} layers)",
+    config_.recipe.rescale_targets.push_back(target);
+    fs_.board().Publish("recipe", ShadowRecipeToJson(config_.recipe).dump());
+    spdlog::info("forecaster: re-scaled the shadow from {:.4g} to {:.4g} x the profile ({} layers)",
                  before, fs_.ns().scale(), change->new_layers);
     if (invalidate_) invalidate_(*change);
   }
@@ -234,23 +234,23 @@ Status Forecaster::RunLoadLadder() {
   ReplayOptions options;
   options.target = config_.mountpoint;
   options.workload = config_.workload;
-  options.shadow = &fs_.ns();
+  options.shadow = &fs_.ns();  // the synthetic tree the ladder picks its files from
   options.ladder = config_.ladder;
   options.step_s = config_.step_s;
   options.warmup_s = config_.warmup_s;
   options.fs_pid = ::getpid();
   options.cancel = &cancel_;
-  // In a private view of the mount (see private_view.h): the ladder's open files never
-  // make the user's `fusermount3 -u` fail, and an unmount during it stops the loop.
+  // In a private view of the mounts (see private_view.h): the ladder's open files never
+  // make the user's `fusermount3 -u` fail, and an unmount during it stops the forecaster.
   Result<PerfCurve> curve = Error::Io("the load ladder did not run");
   const PrivateViewRun run = RunInPrivateView(
       config_.mountpoint, [&] { curve = RunLadder(options, nullptr); },
       [this] {
-        spdlog::info("loop: {} was unmounted: the load ladder stops", config_.mountpoint);
+        spdlog::info("forecaster: {} was unmounted: the load ladder stops", config_.mountpoint);
         RequestStop();
       });
-  spdlog::debug("loop: the load ladder ran {}",
-                run.isolated ? "in a private mount namespace" : "in the daemon's mount namespace");
+  spdlog::debug("forecaster: the load ladder ran {}",
+                run.isolated ? "in a private view of the mounts" : "among the daemon's own mounts");
   if (run.unmounted) return Status::Ok();  // cut short on purpose: nothing to keep
   if (!curve) return curve.error();
   if (!curve_path_.empty())
@@ -292,7 +292,7 @@ Status Forecaster::Predict() {
   fs_.board().Publish("forecast", text);
   fs_.board().Publish("metrics_extra", PlanToPrometheus(*plan));
   if (auto saved = WriteFileAtomic(config_.state_dir + "/forecast.json", text); !saved)
-    spdlog::warn("loop: {}", saved.error().message);
+    spdlog::warn("forecaster: {}", saved.error().message);
   AlertAndScale(AlertFigures(*plan), *plan);
   return Status::Ok();
 }
@@ -372,7 +372,7 @@ Status Forecaster::RunOnce() {
       if (stopping_) break;
     }
     if (Status s = (this->*step)(); !s) {
-      spdlog::warn("loop: {}", s.error().message);
+      spdlog::warn("forecaster: {}", s.error().message);
       if (status) status = s;
     }
   }

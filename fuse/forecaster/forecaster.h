@@ -37,6 +37,7 @@
 #include "fuse/config.h"
 #include "fuse/forecaster/alerts.h"
 #include "fuse/shadow_fs.h"
+#include "generator/shadow_recipe.h"
 #include "generator/util/status.h"
 #include "generator/workload.h"
 #include "predictor/capacity_plan.h"
@@ -73,6 +74,9 @@ struct ForecasterConfig {
   std::vector<std::string> on_alert, on_scale;  // argument vectors; empty: none
   std::string scale_mode = "dry-run";           // or "execute"
   double hook_timeout_s = config::kHookTimeoutSeconds;
+  // What rebuilds the shadow as mounted; each re-scale that changes the layers is added
+  // to it and published in /.sfsg/status (sfsg-replay rebuilds the namespace from it).
+  ShadowRecipe recipe;
   // Hooks run in this directory (sfsg-mount's working directory when it started: the
   // daemon itself runs in /), so a relative hook path means what it meant to the user.
   std::string hook_dir;
@@ -108,10 +112,6 @@ class Forecaster {
   Invalidate invalidate_;
   AlertEngine alerts_;
   std::string curve_path_;
-  // Targets of the re-scales that changed the layers, in order: with the options the
-  // shadow was mounted with they rebuild its namespace (sfsg-replay reads them from
-  // /.sfsg/status as "rescale_targets").
-  std::vector<double> rescale_targets_;
   std::atomic<uint64_t> rounds_{0};
   std::thread thread_;
   std::mutex mutex_;

@@ -18,8 +18,10 @@
 #include "generator/replay/fio.h"
 #include "generator/replay/iolog.h"
 #include "generator/replay/replay.h"
+#include "generator/shadow_recipe.h"
 #include "generator/util/json_io.h"
 #include "generator/util/option_error.h"
+#include "generator/util/status_macros.h"
 #include "generator/util/units.h"
 
 namespace sfsg {
@@ -228,33 +230,15 @@ int64_t ShadowPid(const std::string& target) {
   return (*status)["pid"].get<int64_t>();
 }
 
-// A shadow the loop re-scaled: its first layer from the options it was mounted with,
-// then the same re-scales in the same order (a layer's size depends on what was there
-// before it), checked against the counts the shadow reports.
+// A shadow the forecaster re-scaled: rebuilt from its recipe (the options it was
+// mounted with, then the same re-scales in the same order), checked against the counts
+// the shadow reports.
 Result<std::unique_ptr<Namespace>> RescaledNamespace(const Profile& profile, const Json& status,
                                                      const std::string& where) {
-  const Json& base = status.value("mounted_with", Json());
-  const Json& targets = status.value("rescale_targets", Json());
-  if (!base.is_object() || !targets.is_array())
-    return Error::Unsupported(where +
-                              ": a re-scaled shadow without \"mounted_with\" and "
-                              "\"rescale_targets\" (mounted by an older sfsg-mount)");
-  NamespaceOptions options;
-  try {
-    options.seed = status.at("seed").get<uint64_t>();
-    options.scale = base.at("scale").get<double>();
-    options.files = base.at("files").get<uint64_t>();
-    options.dirs = base.at("dirs").get<uint64_t>();
-    options.bytes = base.at("bytes").get<uint64_t>();
-  } catch (const Json::exception& e) {
-    return Error::BadInput(where + ": mounted_with: " + e.what());
-  }
-  auto ns = Namespace::Create(profile, options);
+  auto recipe = ShadowRecipeFromJson(status, where);
+  if (!recipe) return recipe.error();
+  auto ns = BuildNamespace(profile, *recipe);
   if (!ns) return ns.error();
-  for (const Json& target : targets) {
-    if (!target.is_number()) return Error::BadInput(where + ": rescale_targets: not a number");
-    if (auto change = (*ns)->Rescale(target.get<double>()); !change) return change.error();
-  }
   if ((*ns)->entry_count() != status.value("entries", uint64_t{0}) ||
       (*ns)->dir_count() != status.value("dirs", uint64_t{0}))
     return Error::BadInput(where + ": the re-scaled shadow's counts (" +
@@ -276,45 +260,27 @@ Result<std::unique_ptr<Namespace>> ResolveNamespace(const CliOptions& o, int64_t
     if (!status || status->value("format", "") != "sfsg-status")
       return std::unique_ptr<Namespace>();  // a plain directory
     const std::string where = o.target + "/.sfsg/status";
-    auto loaded = LoadProfile(o.target + "/.sfsg/profile");
-    if (!loaded) return loaded.error();
-    profile = std::move(*loaded);
-    auto seed = JsonUint(*status, "seed", where);
-    if (!seed) return seed.error();
-    auto entries = JsonUint(*status, "entries", where);
-    if (!entries) return entries.error();
-    auto dirs = JsonUint(*status, "dirs", where);
-    if (!dirs) return dirs.error();
-    ns_options.seed = *seed;
-    ns_options.files = *entries;
-    ns_options.dirs = *dirs;
+    SFSG_ASSIGN_OR_RETURN(profile, LoadProfile(o.target + "/.sfsg/profile"));
+    SFSG_ASSIGN_OR_RETURN(ns_options.seed, JsonUint(*status, "seed", where));
+    SFSG_ASSIGN_OR_RETURN(ns_options.files, JsonUint(*status, "entries", where));
+    SFSG_ASSIGN_OR_RETURN(ns_options.dirs, JsonUint(*status, "dirs", where));
     if (*fs_pid == 0) *fs_pid = ShadowPid(o.target);
     if (status->value("layers", 1) > 1) return RescaledNamespace(profile, *status, where);
   } else {
     if (!o.profile.empty() && o.profile != "builtin" && o.profile != "default") {
-      auto loaded = LoadProfile(o.profile);
-      if (!loaded) return loaded.error();
-      profile = std::move(*loaded);
+      SFSG_ASSIGN_OR_RETURN(profile, LoadProfile(o.profile));
     }
     if (!o.seed.empty()) {
-      auto v = ParseCount(o.seed, "--seed");
-      if (!v) return v.error();
-      ns_options.seed = *v;
+      SFSG_ASSIGN_OR_RETURN(ns_options.seed, ParseCount(o.seed, "--seed"));
     }
     if (!o.scale.empty()) {
-      auto v = ParsePositiveNumber(o.scale, "--scale");
-      if (!v) return v.error();
-      ns_options.scale = *v;
+      SFSG_ASSIGN_OR_RETURN(ns_options.scale, ParsePositiveNumber(o.scale, "--scale"));
     }
     if (!o.files.empty()) {
-      auto v = ParseCount(o.files, "--files");
-      if (!v) return v.error();
-      ns_options.files = *v;
+      SFSG_ASSIGN_OR_RETURN(ns_options.files, ParseCount(o.files, "--files"));
     }
     if (!o.dirs.empty()) {
-      auto v = ParseCount(o.dirs, "--dirs");
-      if (!v) return v.error();
-      ns_options.dirs = *v;
+      SFSG_ASSIGN_OR_RETURN(ns_options.dirs, ParseCount(o.dirs, "--dirs"));
     }
   }
   auto ns = Namespace::Create(profile, ns_options);

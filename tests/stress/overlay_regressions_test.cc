@@ -1,5 +1,5 @@
 // Regression tests for overlay bugs found by the stress, POSIX and fault tests of
-// issue 7 (tests/stress/*.sh), reduced to ShadowFs calls without a mount. Each test
+// tests/stress/*.sh, reduced to ShadowFs calls without a mount. Each test
 // names the behaviour it guards; the shell test that found it is in its comment.
 #include <fuse_lowlevel.h>
 #include <gtest/gtest.h>
