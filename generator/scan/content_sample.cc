@@ -109,8 +109,11 @@ SampleOutcome MeasureSample(const std::vector<PlannedRead>& plan,
       if (got < 0) {
         unreadable.fetch_add(1, std::memory_order_relaxed);
       } else {
+        // A prefix stands for the file it came from: the class ratio is byte-weighted
+        // over the files' real sizes, so big files weigh as much as they hold.
         meter.AddFile(class_keys[r.class_index],
-                      std::span<const std::byte>(buffer.data(), static_cast<size_t>(got)));
+                      std::span<const std::byte>(buffer.data(), static_cast<size_t>(got)),
+                      std::max<uint64_t>(r.file->size, static_cast<uint64_t>(got)));
         files_done.fetch_add(1, std::memory_order_relaxed);
         bytes_done.fetch_add(static_cast<uint64_t>(got), std::memory_order_relaxed);
       }
@@ -146,7 +149,7 @@ void FillContent(const SampleOutcome& outcome, Profile* profile) {
     }
     e.compression_ratio = ClampRatio(it->second.compression_ratio());
     e.sampled_files = it->second.files;
-    e.sampled_bytes = it->second.bytes;
+    e.sampled_bytes = it->second.read_bytes;
     bytes += e.bytes;
     compressed += e.bytes / e.compression_ratio;
   }
@@ -155,7 +158,7 @@ void FillContent(const SampleOutcome& outcome, Profile* profile) {
   p.content.dedup_ratio = ClampRatio(outcome.meter.dedup_ratio());
   p.content.zero_chunk_fraction = std::clamp(outcome.meter.zero_chunk_fraction(), 0.0, 1.0);
   p.content.sampled_files = total.files;
-  p.content.sampled_bytes = total.bytes;
+  p.content.sampled_bytes = total.read_bytes;
 }
 
 }  // namespace sfsg::scan

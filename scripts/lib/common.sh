@@ -11,6 +11,9 @@ SFSG_PACKAGES=(cmake ninja-build g++ pkg-config libfuse3-dev fuse3 libxxhash-dev
 # What scripts/test needs on top: real stress clients and a browser for the report test.
 SFSG_TEST_PACKAGES=(stress-ng dbench bonnie++ chromium)
 
+# What the benchmarks need on top (scripts/bench-fidelity compresses with each).
+SFSG_BENCH_PACKAGES=(lz4 gzip)
+
 sfsg_install_deps() {
   local missing=()
   for p in "${SFSG_PACKAGES[@]}" "$@"; do
