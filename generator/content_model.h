@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "generator/profile.h"
+#include "generator/config.h"
 
 namespace sfsg {
 
@@ -42,7 +43,7 @@ struct ContentClass {
 
 class ContentModel {
  public:
-  static constexpr uint32_t kBlockBytes = 4096;
+  static constexpr uint32_t kBlockBytes = config::kBlockBytes;
   static constexpr uint64_t kPoolBlocks = 256;
   // A block is made of segments, each a literal run followed by repeats of it.
   static constexpr uint32_t kSegmentBytes = 512;
