@@ -133,8 +133,10 @@ TEST(ContentMeter, SmallFilesAndOtherLevelsCompressLikeTheClass) {
       const int files = bytes < 65536 ? 200 : 4;
       for (const int level : {1, 3}) {
         const double got = WholeFileRatio(ratio, bytes, files, level);
-        // The frame header (about 10 bytes) weighs on the smallest files.
-        EXPECT_NEAR(got, ratio, (bytes < 4096 ? 0.12 : 0.05) * ratio)
+        // A frame's header and its literals' Huffman table (tens of bytes) weigh on
+        // small files: at ratio 6 a 1.5 KiB file compresses to about 300 bytes, not 256.
+        const double tolerance = bytes < 4096 ? 0.2 : bytes < 65536 ? 0.08 : 0.05;
+        EXPECT_NEAR(got, ratio, tolerance * ratio)
             << "ratio " << ratio << ", " << bytes << " bytes, zstd -" << level;
       }
     }
@@ -157,7 +159,10 @@ TEST(ContentMeter, ContentModelClassesReachTheirDedupRatios) {
   for (const double dedup : {1.1, 1.5}) {
     const ContentMeter m = MeasureModel(2.0, dedup, 64);
     EXPECT_NEAR(m.dedup_ratio(), dedup, 0.1 * dedup) << dedup;
-    EXPECT_NEAR(m.total().compression_ratio(), 2.0, 0.2) << dedup;
+    // Whole-file compression also finds the pooled blocks a file repeats (a 4 MiB file
+    // holds 1024 blocks, a class's pool 256): compression at least the target.
+    EXPECT_GT(m.total().compression_ratio(), 2.0 * 0.95) << dedup;
+    EXPECT_LT(m.total().compression_ratio(), 2.0 * dedup * 1.1) << dedup;
   }
 }
 
