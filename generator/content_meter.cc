@@ -10,7 +10,6 @@
 namespace sfsg {
 namespace {
 
-constexpr size_t kCompressChunkBytes = 128 * 1024;
 constexpr size_t kDedupChunkBytes = 4096;
 constexpr int kZstdLevel = 3;
 
@@ -71,15 +70,15 @@ bool AllZero(const std::byte* data, size_t n) {
 }  // namespace
 
 double ContentMeasure::compression_ratio() const {
-  if (bytes == 0 || compressed_bytes == 0) return 1.0;
-  return static_cast<double>(bytes) / static_cast<double>(compressed_bytes);
+  if (bytes == 0 || compressed_bytes <= 0) return 1.0;
+  return static_cast<double>(bytes) / compressed_bytes;
 }
 
 struct ContentMeter::Impl {
   std::map<std::string, ContentMeasure> by_key;
   HashSet distinct;
   std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx{ZSTD_createCCtx(), ZSTD_freeCCtx};
-  std::vector<char> compressed = std::vector<char>(ZSTD_compressBound(kCompressChunkBytes));
+  std::vector<char> compressed;
 };
 
 ContentMeter::ContentMeter() : impl_(std::make_unique<Impl>()) {}
@@ -88,16 +87,29 @@ ContentMeter::ContentMeter(ContentMeter&&) noexcept = default;
 ContentMeter& ContentMeter::operator=(ContentMeter&&) noexcept = default;
 
 void ContentMeter::AddFile(const std::string& key, std::span<const std::byte> data) {
+  AddFile(key, data, data.size());
+}
+
+void ContentMeter::AddFile(const std::string& key, std::span<const std::byte> data,
+                           uint64_t file_bytes) {
   ContentMeasure& m = impl_->by_key[key];
   m.files += 1;
-  m.bytes += data.size();
-  for (size_t at = 0; at < data.size(); at += kCompressChunkBytes) {
-    const size_t n = std::min(kCompressChunkBytes, data.size() - at);
-    const size_t out = ZSTD_compressCCtx(impl_->cctx.get(), impl_->compressed.data(),
-                                         impl_->compressed.size(), data.data() + at, n, kZstdLevel);
-    // zstd cannot fail on a bound-sized buffer; count a failure as stored, not compressed.
-    m.compressed_bytes += ZSTD_isError(out) ? n : out;
-  }
+  m.read_bytes += data.size();
+  // One frame over everything read, as a whole-file copy onto compressing storage or
+  // `zstd FILE` sees it (long-range matches included; 128 KiB chunks measured html
+  // and markdown 5-7% below their whole-file ratio).
+  impl_->compressed.resize(std::max(impl_->compressed.size(), ZSTD_compressBound(data.size())));
+  const size_t out = ZSTD_compressCCtx(impl_->cctx.get(), impl_->compressed.data(),
+                                       impl_->compressed.size(), data.data(), data.size(),
+                                       kZstdLevel);
+  // zstd cannot fail on a bound-sized buffer; count a failure as stored, not compressed.
+  const double compressed = static_cast<double>(ZSTD_isError(out) ? data.size() : out);
+  // A prefix stands for the whole file at the prefix's ratio.
+  const uint64_t logical = std::max<uint64_t>(file_bytes, data.size());
+  m.bytes += logical;
+  m.compressed_bytes +=
+      data.empty() ? compressed
+                   : compressed * static_cast<double>(logical) / static_cast<double>(data.size());
   for (size_t at = 0; at < data.size(); at += kDedupChunkBytes) {
     const size_t n = std::min(kDedupChunkBytes, data.size() - at);
     impl_->distinct.Insert(XXH3_128bits(data.data() + at, n));
@@ -111,6 +123,7 @@ void ContentMeter::Merge(ContentMeter&& other) {
     ContentMeasure& mine = impl_->by_key[key];
     mine.files += theirs.files;
     mine.bytes += theirs.bytes;
+    mine.read_bytes += theirs.read_bytes;
     mine.compressed_bytes += theirs.compressed_bytes;
     mine.chunks += theirs.chunks;
     mine.zero_chunks += theirs.zero_chunks;
@@ -126,6 +139,7 @@ ContentMeasure ContentMeter::total() const {
   for (const auto& [key, m] : impl_->by_key) {
     t.files += m.files;
     t.bytes += m.bytes;
+    t.read_bytes += m.read_bytes;
     t.compressed_bytes += m.compressed_bytes;
     t.chunks += m.chunks;
     t.zero_chunks += m.zero_chunks;

@@ -25,6 +25,12 @@ namespace {
 // dedup engine can exploit (this is not for secrecy). One instruction per round where
 // the CPU has AES (two blocks at once with VAES), so the fill is bound by stores.
 constexpr uint64_t kKeyMul = 0x9E3779B97F4A7C15ull;
+// Text-like literals: the low 5 bits of a random byte plus kPrintableBase, 32 printable
+// symbols ('@'..'_'). Five bits rather than six: after an entropy coder they keep 0.64 of
+// their bytes, and so does real text (lz4 -1, which codes no entropy, keeps 1.47-1.56 x
+// what zstd -3 keeps of html, markdown, JavaScript), so lz4 follows zstd.
+constexpr uint8_t kPrintableMask = 0x1F;
+constexpr uint8_t kPrintableBase = 0x40;
 
 // The AES S-box, computed (FIPS-197 5.1.1: the multiplicative inverse in GF(2^8), then
 // the affine map): 3 generates the field's multiplicative group, so walking p = 3^i
@@ -122,7 +128,7 @@ void RandomWordsPortable(uint64_t key, std::byte* out, size_t count, bool printa
     uint8_t block[16];
     StoreColumns(col, block);
     if (printable)
-      for (uint8_t& b : block) b = static_cast<uint8_t>((b & 0x3F) + 0x3F);
+      for (uint8_t& b : block) b = static_cast<uint8_t>((b & kPrintableMask) + kPrintableBase);
     StoreBlock(out + 16 * j, block, 2 * j + 1 < count ? 16 : 8);
   }
 }
@@ -140,8 +146,8 @@ __attribute__((target("aes,sse2"), always_inline)) inline __m128i AesBlock(uint6
   const __m128i c = _mm_set_epi64x(static_cast<long long>(j), static_cast<long long>(key));
   const __m128i b = _mm_aesenc_si128(_mm_aesenc_si128(c, round_key), round_key);
   if (!printable) return b;
-  const __m128i low6 = _mm_set1_epi8(0x3F);
-  return _mm_add_epi8(_mm_and_si128(b, low6), low6);
+  return _mm_add_epi8(_mm_and_si128(b, _mm_set1_epi8(kPrintableMask)),
+                      _mm_set1_epi8(kPrintableBase));
 }
 
 // Blocks j onwards of a run of `count` words, one at a time (the last may be half).
@@ -178,8 +184,8 @@ __attribute__((target("avx2,aes,vaes"), always_inline)) inline __m256i AesBlocks
                                                                                  bool printable) {
   const __m256i b = _mm256_aesenc_epi128(_mm256_aesenc_epi128(counters, round_key), round_key);
   if (!printable) return b;
-  const __m256i low6 = _mm256_set1_epi8(0x3F);
-  return _mm256_add_epi8(_mm256_and_si256(b, low6), low6);
+  return _mm256_add_epi8(_mm256_and_si256(b, _mm256_set1_epi8(kPrintableMask)),
+                         _mm256_set1_epi8(kPrintableBase));
 }
 
 // The same bytes two blocks per instruction with VAES, four blocks per step.
@@ -220,8 +226,7 @@ SFSG_TARGET_AES inline uint8x16_t AesBlock(uint64_t key, uint64_t j, uint8x16_t 
   const uint8x16_t once = vaesmcq_u8(vaeseq_u8(c, vdupq_n_u8(0)));
   const uint8x16_t b = veorq_u8(vaesmcq_u8(vaeseq_u8(once, round_key)), round_key);
   if (!printable) return b;
-  const uint8x16_t low6 = vdupq_n_u8(0x3F);
-  return vaddq_u8(vandq_u8(b, low6), low6);
+  return vaddq_u8(vandq_u8(b, vdupq_n_u8(kPrintableMask)), vdupq_n_u8(kPrintableBase));
 }
 
 // The same bytes as the portable path, four blocks in flight.
@@ -289,15 +294,17 @@ constexpr uint64_t kBlockTag = 0xb10c;
 constexpr uint64_t kPoolTag = 0x9001;
 constexpr uint64_t kZeroTag = 0x2e80;
 
-// Calibration of the literal run against zstd level 3 on 128 KiB chunks (see
-// content_model_test.cc): compressed bytes per block ~ literal * entropy + kBlockCost.
-constexpr double kBlockCost = 14.0;
-constexpr double kTextEntropy = 0.742;  // 6-bit symbols, after zstd's Huffman stage
+// Calibration of the literal runs against zstd level 3 on whole 1 MiB files (see
+// content_meter_test.cc): compressed bytes per block ~ literal * entropy + cost, the
+// cost being the eight segments' matches (fitted over ratios 1.2-40, 2026-12-04).
+constexpr double kBinaryBlockCost = 23.0;
+constexpr double kTextBlockCost = 18.0;
+constexpr double kTextEntropy = 0.628;  // 5-bit symbols, after zstd's Huffman stage
 // Dedup pool per class; the sample size the dedup ratio is solved for (blocks).
 constexpr double kDedupSampleBlocks = 65536;
 
-// Random bytes, or with `printable` each byte mapped to 0x3F..0x7E ('?'..'~'): 64
-// printable symbols, the low 6 bits of the random byte plus 0x3F.
+// Random bytes, or with `printable` each byte mapped to 0x40..0x5F ('@'..'_'): 32
+// printable symbols, the low 5 bits of the random byte plus 0x40.
 void RandomWords(uint64_t key, std::byte* out, size_t count, bool printable) {
   static const internal::RandomWordsFn fastest = internal::FastestRandomWordsPath().fill;
   fastest(key, out, count, printable);
@@ -323,7 +330,8 @@ ContentClass MakeContentClass(std::string name, double compression_ratio, double
   c.dedup_ratio = std::max(1.0, dedup_ratio);
   c.text_like = text_like;
   const double entropy = text_like ? kTextEntropy : 1.0;
-  const double literal = (ContentModel::kBlockBytes / c.compression_ratio - kBlockCost) / entropy;
+  const double cost = text_like ? kTextBlockCost : kBinaryBlockCost;
+  const double literal = (ContentModel::kBlockBytes / c.compression_ratio - cost) / entropy;
   c.literal_bytes = static_cast<uint32_t>(
       std::clamp(std::round(literal / 8) * 8, 8.0, static_cast<double>(ContentModel::kBlockBytes)));
   return c;
@@ -366,14 +374,25 @@ void ContentModel::FillBlock(const ContentClass& cls, uint16_t class_index, uint
       pool_draw < cls.dedup_threshold
           ? HashWords(seed_, kPoolTag, class_index, BoundedFromBits(Mix64(pool_draw), kPoolBlocks))
           : Mix64(choice ^ kBlockTag);
-  const size_t literal_words = cls.literal_bytes / 8;
-  RandomWords(key, out, literal_words, cls.text_like);
-  // The rest repeats the literal run: one long match for an LZ compressor.
-  size_t filled = cls.literal_bytes;
-  while (filled < kBlockBytes) {
-    const size_t n = std::min<size_t>(filled, kBlockBytes - filled);
-    std::memcpy(out + filled, out, n);
-    filled += n;
+  // Each segment: its share of the literal words (the first segments take the
+  // remainder), then repeats of them, one long match for an LZ compressor. Segments keep
+  // every prefix of a file at the class's ratio: with one run per 4 KiB block, a file's
+  // short last block (most of a small file) was nearly all literal.
+  const size_t words = cls.literal_bytes / 8;
+  for (size_t s = 0; s < kSegmentsPerBlock; ++s) {
+    std::byte* segment = out + s * kSegmentBytes;
+    const size_t literal_words = words / kSegmentsPerBlock + (s < words % kSegmentsPerBlock);
+    if (literal_words == 0) {  // past the block's last literal (ratios above ~100)
+      std::memcpy(segment, segment - kSegmentBytes, kSegmentBytes);
+      continue;
+    }
+    RandomWords(key + s, segment, literal_words, cls.text_like);
+    size_t filled = 8 * literal_words;
+    while (filled < kSegmentBytes) {
+      const size_t n = std::min<size_t>(filled, kSegmentBytes - filled);
+      std::memcpy(segment + filled, segment, n);
+      filled += n;
+    }
   }
 }
 

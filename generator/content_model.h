@@ -8,9 +8,11 @@
 //
 // Content is made in 4 KiB blocks. A block is either drawn from a small shared pool
 // (with the class's dedup probability) or unique to (file, block). Inside a block the
-// class sets the compressibility: a run of fresh random bytes (full-entropy for binary
-// classes, a 64-symbol alphabet for text-like ones) followed by repetitions of it, the
-// run length chosen so zstd reaches the profile's measured ratio. Random bytes are two
+// class sets the compressibility: each of its eight 512-byte segments is a run of fresh
+// random bytes (full-entropy for binary classes, a 32-symbol alphabet for text-like
+// ones) followed by repetitions of it, the runs' length chosen so zstd, compressing a
+// whole file, reaches the profile's measured ratio (a file's every prefix, and so a
+// small file, compresses like the class, as real files mostly do). Random bytes are two
 // AES rounds over a per-block counter (no hashing per word): one instruction per 16
 // bytes and round on CPUs with AES, so the incompressible class runs at store speed.
 //
@@ -33,9 +35,9 @@ struct ContentClass {
   std::string name;              // the extension it came from, or "default"
   double compression_ratio = 1;  // target: logical / zstd bytes
   double dedup_ratio = 1;        // target: 4 KiB chunks / distinct chunks
-  bool text_like = false;        // literal bytes from a 64-symbol printable alphabet
+  bool text_like = false;        // literal bytes from a 32-symbol printable alphabet
   // Derived parameters (set by the constructor):
-  uint32_t literal_bytes = 4096;  // fresh random bytes per 4 KiB block
+  uint32_t literal_bytes = 4096;  // fresh random bytes per 4 KiB block (a multiple of 8)
   uint64_t dedup_threshold = 0;   // a block is pooled when hash < threshold (of 2^64)
 };
 
@@ -43,10 +45,14 @@ class ContentModel {
  public:
   static constexpr uint32_t kBlockBytes = config::kBlockBytes;
   static constexpr uint64_t kPoolBlocks = 256;
+  // A block is made of segments, each a literal run followed by repeats of it.
+  static constexpr uint32_t kSegmentBytes = 512;
+  static constexpr uint32_t kSegmentsPerBlock = kBlockBytes / kSegmentBytes;
   // Which generator made the bytes: raised whenever a change gives a file other bytes
   // (dir-mode overlays record it, so one written under another generator is refused).
-  // 1: multiply-based words; 2: two AES rounds per 16 bytes (2026-11-26).
-  static constexpr int kGeneratorVersion = 2;
+  // 1: multiply-based words; 2: two AES rounds per 16 bytes (2026-11-26); 3: eight
+  // 512-byte segments per block, each a literal run and its repeats (2026-12-04).
+  static constexpr int kGeneratorVersion = 3;
 
   // Class 0 is "default" (the profile's overall ratio); class i + 1 is
   // profile.extensions[i] (its measured ratio, or the overall one when not sampled).
@@ -78,7 +84,7 @@ ContentClass MakeContentClass(std::string name, double compression_ratio, double
 namespace internal {
 // The block generator's code paths; they must produce identical bytes (tested). Each
 // writes 8 * `count` random bytes to `out` (any alignment); with `printable`, each
-// byte's low 6 bits plus 0x3F.
+// byte's low 5 bits plus 0x40.
 using RandomWordsFn = void (*)(uint64_t key, std::byte* out, size_t count, bool printable);
 void RandomWordsPortable(uint64_t key, std::byte* out, size_t count, bool printable);
 struct RandomWordsPath {

@@ -46,7 +46,7 @@ TEST(ContentModel, GoldenBytesPinTheModel) {
   const ContentModel m(DefaultProfile(), 42);
   EXPECT_EQ(Digest(Read(m, 0, 1, 0, 1 << 16)),
             Digest(Read(ContentModel(DefaultProfile(), 42), 0, 1, 0, 1 << 16)));
-  EXPECT_EQ(Digest(Read(m, 0, 1, 0, 1 << 16)), 6983091819446000596ull);
+  EXPECT_EQ(Digest(Read(m, 0, 1, 0, 1 << 16)), 2006001745923459394ull);  // generator 3 (2026-12-04)
   EXPECT_EQ(Digest(Read(m, 3, 77, 12345, 100000)), Digest(Read(m, 3, 77, 12345, 100000)));
 }
 

@@ -119,7 +119,7 @@ TEST(Namespace, GoldenValuesPinTheModel) {
   ASSERT_TRUE(attr);
   EXPECT_EQ(*ns->PathOf(ino),
             "0-rhp/0-ubpwyhqr/1-vixrdfv/2-fbb/8-mk/0-jhfcn/0-mlchqssot/"
-            "2n-jefqrhoswymjtwengqmuybhoqjsjftfcy.py");
+            "2n-jefqrhoswymjtwengqmuybhoqjsjftf.html");  // extension by Weyl sequence (2026-12-04)
   EXPECT_EQ(attr->size_bytes, 3906u);
 }
 

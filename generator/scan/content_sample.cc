@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <numeric>
 #include <thread>
 
@@ -71,9 +72,19 @@ std::vector<PlannedRead> PlanSample(const std::vector<std::vector<SampleCandidat
       if (round >= quota[c]) continue;
       const SampleCandidate& file = candidates[c][round];
       const uint64_t bytes = std::min({file.size, file_bytes, budget});
-      plan.push_back({&file, c, bytes});
+      plan.push_back({&file, c, bytes, 0.0});
       budget -= bytes;
     }
+  }
+  // Priority sampling's estimate: each read file stands for max(size, tau) bytes.
+  std::vector<size_t> taken(candidates.size(), 0);
+  for (const PlannedRead& r : plan) ++taken[r.class_index];
+  for (PlannedRead& r : plan) {
+    const std::vector<SampleCandidate>& all = candidates[r.class_index];
+    const double tau = taken[r.class_index] < all.size()
+                           ? SamplePriority(all[taken[r.class_index]].hash)
+                           : 0.0;
+    r.weight_bytes = std::clamp(tau, static_cast<double>(r.file->size), 0x1p62);
   }
   return plan;
 }
@@ -109,8 +120,12 @@ SampleOutcome MeasureSample(const std::vector<PlannedRead>& plan,
       if (got < 0) {
         unreadable.fetch_add(1, std::memory_order_relaxed);
       } else {
+        // A prefix stands for the bytes its file stands for (its size, or the sample's
+        // threshold): the class ratio is byte-weighted over the whole class.
         meter.AddFile(class_keys[r.class_index],
-                      std::span<const std::byte>(buffer.data(), static_cast<size_t>(got)));
+                      std::span<const std::byte>(buffer.data(), static_cast<size_t>(got)),
+                      std::max<uint64_t>(static_cast<uint64_t>(std::llround(r.weight_bytes)),
+                                         static_cast<uint64_t>(got)));
         files_done.fetch_add(1, std::memory_order_relaxed);
         bytes_done.fetch_add(static_cast<uint64_t>(got), std::memory_order_relaxed);
       }
@@ -146,7 +161,7 @@ void FillContent(const SampleOutcome& outcome, Profile* profile) {
     }
     e.compression_ratio = ClampRatio(it->second.compression_ratio());
     e.sampled_files = it->second.files;
-    e.sampled_bytes = it->second.bytes;
+    e.sampled_bytes = it->second.read_bytes;
     bytes += e.bytes;
     compressed += e.bytes / e.compression_ratio;
   }
@@ -155,7 +170,7 @@ void FillContent(const SampleOutcome& outcome, Profile* profile) {
   p.content.dedup_ratio = ClampRatio(outcome.meter.dedup_ratio());
   p.content.zero_chunk_fraction = std::clamp(outcome.meter.zero_chunk_fraction(), 0.0, 1.0);
   p.content.sampled_files = total.files;
-  p.content.sampled_bytes = total.bytes;
+  p.content.sampled_bytes = total.read_bytes;
 }
 
 }  // namespace sfsg::scan

@@ -23,9 +23,12 @@ struct PlannedRead {
   const SampleCandidate* file;
   size_t class_index;
   uint64_t bytes;  // to read from the start of the file
+  // The class bytes this file stands for in the byte-weighted ratio: max(size, tau),
+  // tau the priority of the class's first candidate not read (0 when all were read).
+  double weight_bytes = 0;
 };
 
-// REQUIRES: candidates[c] sorted by hash (as FillProfileFromStats returns them).
+// REQUIRES: candidates[c] sorted by rank (as FillProfileFromStats returns them).
 std::vector<PlannedRead> PlanSample(const std::vector<std::vector<SampleCandidate>>& candidates,
                                     uint64_t max_files, uint64_t max_bytes, uint64_t file_bytes);
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -23,15 +24,27 @@ namespace sfsg::scan {
 inline int Log2Bucket(uint64_t size) { return size == 0 ? 0 : 64 - __builtin_clzll(size); }
 inline constexpr int kLog2Buckets = 65;
 
-// A content-sample candidate: a non-empty regular file, chosen by the smallest hashes
-// of its path (a bottom-k sketch, so the union of per-thread samples is the sample of
-// the union, whatever the thread schedule).
+// A content-sample candidate: a non-empty regular file, chosen by the smallest ranks
+// (a bottom-k sketch, so the union of per-thread samples is the sample of the union,
+// whatever the thread schedule). The rank is u / size, u a hash of the path in (0, 1]:
+// the k smallest are a priority sample (Duffield, Lund, Thorup, JACM 2007), big files
+// drawn more often, which a byte-weighted ratio needs (a handful of big changelogs can
+// hold most of a class's bytes); see SampleRank and content_sample.h.
 struct SampleCandidate {
-  uint64_t hash = 0;
+  uint64_t hash = 0;  // the rank, SampleRank(path hash, size)
   uint64_t size = 0;
   std::string path;
   bool operator<(const SampleCandidate& o) const { return hash < o.hash; }
 };
+
+// The rank of a file: the bits of u / size as a double (positive doubles order as their
+// bits), u = the path hash's top 53 bits, plus one, over 2^53. REQUIRES: size > 0.
+inline uint64_t SampleRank(uint64_t path_hash, uint64_t size) {
+  const double u = static_cast<double>((path_hash >> 11) + 1) * 0x1p-53;
+  return std::bit_cast<uint64_t>(u / static_cast<double>(size));
+}
+// The priority size / u of a rank.
+inline double SamplePriority(uint64_t rank) { return 1.0 / std::bit_cast<double>(rank); }
 
 // Keeps the `capacity` candidates with the smallest hashes.
 class BottomK {

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -344,6 +345,32 @@ TEST(ContentSample, SharesAreEqualAndTheByteBudgetGoesRoundRobin) {
   }
   EXPECT_EQ(bytes, 20000u);
   EXPECT_EQ(per_class, (std::vector<int>{4, 4, 4}));
+}
+
+TEST(ContentSample, BigFilesAreDrawnFirstAndWeighedByThePriorityThreshold) {
+  // Priority sampling: rank u / size, so of two files with the same path hash the
+  // bigger ranks first; a read file stands for max(size, tau), tau the priority
+  // size / u of the first candidate left out, and for its size when none is.
+  EXPECT_LT(scan::SampleRank(1234567u << 11, 1 << 20), scan::SampleRank(1234567u << 11, 100));
+  EXPECT_DOUBLE_EQ(scan::SamplePriority(scan::SampleRank(uint64_t{1} << 63, 3000)), 6000.0);
+  std::vector<std::vector<scan::SampleCandidate>> classes(2);
+  for (uint64_t i = 0; i < 10; ++i) {
+    const uint64_t size = 1000 * (i + 1);
+    classes[0].push_back({scan::SampleRank(i << 59, size), size, "a"});
+  }
+  std::sort(classes[0].begin(), classes[0].end());
+  classes[1].push_back({scan::SampleRank(uint64_t{1} << 62, 500), 500, "b"});
+  const auto plan = scan::PlanSample(classes, 4, UINT64_MAX, 1 << 20);
+  ASSERT_EQ(plan.size(), 4u);  // three of class 0, the only file of class 1
+  const double tau = scan::SamplePriority(classes[0][3].hash);
+  for (const auto& r : plan) {
+    if (r.class_index == 1) {
+      EXPECT_DOUBLE_EQ(r.weight_bytes, 500.0);
+    } else {
+      EXPECT_DOUBLE_EQ(r.weight_bytes, std::max(static_cast<double>(r.file->size), tau));
+      EXPECT_GE(scan::SamplePriority(r.file->hash), tau);
+    }
+  }
 }
 
 }  // namespace

@@ -12,6 +12,9 @@ SFSG_PACKAGES=(cmake ninja-build g++ pkg-config libfuse3-dev fuse3 libxxhash-dev
 # xfsprogs for scripts/bench-device's xfs target.
 SFSG_TEST_PACKAGES=(stress-ng dbench bonnie++ chromium xfsprogs)
 
+# What the benchmarks need on top (scripts/bench-fidelity compresses with each).
+SFSG_BENCH_PACKAGES=(lz4 gzip)
+
 sfsg_install_deps() {
   local missing=()
   for p in "${SFSG_PACKAGES[@]}" "$@"; do
