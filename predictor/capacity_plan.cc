@@ -53,8 +53,17 @@ Result<StoragePlan> PlanStorage(const PlanInputs& in, const ForecastOptions& opt
   s.at_horizon = s.forecast.At(end);
   s.threshold = TimeToThreshold(s.forecast, s.threshold_bytes);
   const double peak95 = std::max(s.forecast.PeakUntil(end).upper95, s.current_bytes);
-  s.recommended_capacity_bytes = std::max(s.capacity_bytes, peak95 / (1 - in.buffer));
+  s.recommended_capacity_bytes = peak95 / (1 - in.buffer);
   s.additional_bytes = s.recommended_capacity_bytes - s.capacity_bytes;
+  // A printed baseline that beats the chosen model at the scored lead times.
+  const BacktestSummary& b = s.forecast.backtest;
+  for (const ModelScore& score : b.scores)
+    if (score.model == s.forecast.model)
+      for (const ModelScore& other : b.scores)
+        if (other.baseline && other.applies && other.mase < score.mase)
+          plan.warnings.push_back("used_bytes: the baseline " + std::string(ModelName(other.model)) +
+                                  Printf(" scores MASE %.3f against %.3f for the chosen model",
+                                         other.mase, score.mase));
   if (s.current_bytes > s.capacity_bytes)
     plan.warnings.push_back("used bytes (" + FormatBytes(s.current_bytes) +
                             ") exceed the capacity (" + FormatBytes(s.capacity_bytes) + ")");
@@ -64,6 +73,17 @@ Result<StoragePlan> PlanStorage(const PlanInputs& in, const ForecastOptions& opt
       auto f = ForecastSeries(*files, options);
       if (f) {
         s.files = std::move(*f);
+        if (auto it = in.usage->columns.find("capacity_files"); it != in.usage->columns.end()) {
+          for (size_t i = it->second.size(); i-- > 0;)
+            if (std::isfinite(it->second[i]) && it->second[i] > 0) {
+              s.capacity_files = it->second[i];
+              break;
+            }
+        }
+        if (s.capacity_files) {
+          s.files_threshold_count = *s.capacity_files * (1 - in.buffer);
+          s.files_threshold = TimeToThreshold(*s.files, s.files_threshold_count);
+        }
       } else {
         plan.warnings.push_back("files: " + f.error().message);
       }
