@@ -1,7 +1,7 @@
 // sfsg-bench-forecast: how sfsg's forecast compares with the best simple baseline on the
 // same rolling origins (scripts/bench-forecast runs it; not a test, not installed).
 //
-//   sfsg-bench-forecast [--origins N] NAB_DIR
+//   sfsg-bench-forecast [--origins N] [--only SUBSTRING] [--verbose] NAB_DIR
 //
 // Cases: every NAB CSV in NAB_DIR as it is (native step) and as its cumulative sum (a
 // growth series, hourly for 1 and 7 days ahead, daily for 30 and 90), plus the constructed
@@ -100,6 +100,8 @@ std::vector<double> Baseline(const std::string& kind, const std::vector<double>&
   return out;
 }
 
+bool verbose = false;  // --verbose: the model chosen at each origin, to stderr
+
 struct Outcome {
   double ratio = 0, cover80 = 0, cover95 = 0;
 };
@@ -127,6 +129,12 @@ bool RunCase(const Grid& g, double horizon_days, size_t origins_wanted, Outcome&
       std::fprintf(stderr, "%s: %s\n", g.name.c_str(), f.error().message.c_str());
       return false;
     }
+    if (verbose)
+      std::fprintf(stderr, "  %s %.0fd origin %zu: %s (lead %zu, selection %.3f, baseline %s %.3f)\n",
+                   g.name.c_str(), horizon_days, o, std::string(ModelName(f->model)).c_str(),
+                   f->backtest.horizon_steps, f->backtest.selection_mase,
+                   std::string(ModelName(f->backtest.best_baseline)).c_str(),
+                   f->backtest.best_baseline_mase);
     double err = 0;
     for (size_t i = 0; i < h; ++i) {
       const double actual = g.y[o + i];
@@ -185,12 +193,16 @@ Grid FromScenario(const Scenario& s) {
 
 int Main(int argc, char** argv) {
   size_t origins = 10;
-  std::string dir;
+  std::string dir, only;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--origins") == 0 && i + 1 < argc) {
       origins = std::strtoul(argv[++i], nullptr, 10);
+    } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+      only = argv[++i];
+    } else if (std::strcmp(argv[i], "--verbose") == 0) {
+      verbose = true;
     } else if (argv[i][0] == '-') {
-      std::fprintf(stderr, "usage: sfsg-bench-forecast [--origins N] NAB_DIR\n");
+      std::fprintf(stderr, "usage: sfsg-bench-forecast [--origins N] [--only SUBSTRING] [--verbose] NAB_DIR\n");
       return 2;
     } else {
       dir = argv[i];
@@ -237,6 +249,7 @@ int Main(int argc, char** argv) {
   double log_sum = 0, worst = 0, c80 = 0, c95 = 0;
   size_t count = 0, above = 0;
   for (const Grid& g : cases) {
+    if (!only.empty() && g.name.find(only) == std::string::npos) continue;
     const bool cumulative_hourly = g.name.find("cumsum/1h") != std::string::npos;
     const bool cumulative_daily = g.name.find("cumsum/1d") != std::string::npos;
     for (double days : {1.0, 7.0, 30.0, 90.0}) {

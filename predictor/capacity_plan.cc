@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cctype>
 #include <cstdio>
+#include <cstring>
 
 #include "generator/util/units.h"
 
@@ -39,7 +41,7 @@ Result<StoragePlan> PlanStorage(const PlanInputs& in, const ForecastOptions& opt
   Absorb(plan, s.forecast);
   if (in.capacity_bytes) {
     s.capacity_bytes = *in.capacity_bytes;
-    s.capacity_source = "option";
+    s.capacity_source = in.capacity_note.empty() ? "option" : "option: " + in.capacity_note;
   } else if (auto capacity = LastCapacity(*in.usage)) {
     s.capacity_bytes = *capacity;
     s.capacity_source = "series";
@@ -192,6 +194,29 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
 }
 
 }  // namespace
+
+Result<double> ParseCapacity(std::string_view text, std::string_view what, std::string* how) {
+  std::string t(text);
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
+  // "KB", "MB", "GB", "TB", "PB", "EB" (any case, not "iB"): decimal.
+  static const char kLetters[] = "kmgtpe";
+  if (t.size() >= 3 && (t.back() == 'B' || t.back() == 'b')) {
+    const char unit = static_cast<char>(std::tolower(static_cast<unsigned char>(t[t.size() - 2])));
+    const char* at = std::strchr(kLetters, unit);
+    if (at && unit != '\0' && std::isdigit(static_cast<unsigned char>(t[t.size() - 3]))) {
+      auto number = ParsePositiveNumber(t.substr(0, t.size() - 2), what);
+      if (!number) return Error::Usage(std::string(what) + ": '" + t + "' is not a size");
+      const double bytes = *number * std::pow(1000.0, static_cast<double>(at - kLetters + 1));
+      if (how) *how = t + Printf(" = %.6g bytes (decimal, 1000^%.0f)", bytes,
+                                  static_cast<double>(at - kLetters + 1));
+      return bytes;
+    }
+  }
+  auto bytes = ParseBytes(t, what);
+  if (!bytes) return bytes.error();
+  if (how) *how = t + Printf(" = %.6g bytes (binary, 1024^n)", static_cast<double>(*bytes));
+  return static_cast<double>(*bytes);
+}
 
 Result<Objective> ParseObjective(std::string_view text) {
   const size_t eq = text.find('=');

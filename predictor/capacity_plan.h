@@ -90,6 +90,12 @@ struct Objective {
 // Errors: kUsage naming the text (unknown quantile, unknown unit, non-positive latency).
 Result<Objective> ParseObjective(std::string_view text);
 
+// A capacity as typed: "2PB", "500GB", "1.5TB" are decimal (SI: 10^15, 10^9, 10^12, as
+// drives are sold); "2PiB", "2P", "500G" are binary (2^50, ...), as fio reads them; a bare
+// number is bytes. `how` says which reading was taken ("2PB = 2e15 bytes (decimal)").
+// Errors: kUsage naming `what` and the text.
+Result<double> ParseCapacity(std::string_view text, std::string_view what, std::string* how);
+
 struct PlanInputs {
   std::optional<UsageTable> usage;  // used_bytes (+ capacity_bytes, files, op counters)
   std::optional<PerfCurve> curve;
@@ -97,6 +103,7 @@ struct PlanInputs {
   double buffer = 0.2;  // keep this fraction of capacity and throughput free
   std::vector<Objective> objectives;
   std::optional<double> capacity_bytes;  // else the series' last capacity_bytes
+  std::string capacity_note;             // how an option's capacity was read (for the table)
   ForecastOptions forecast;              // its horizon_s is replaced by horizon_s above
   double created_unix = 0;               // stamped into the plan (the caller's clock)
 };

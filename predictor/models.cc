@@ -120,6 +120,16 @@ std::vector<double> RegressionForecast(ModelKind kind, std::span<const double> y
                           : FitTheilSen(Deseasonalize(y, season), options.seed);
     if (!season.empty()) season = SeasonalIndices(y, line, m);
   }
+  // From the recent level: the line moves by the median residual of the last k points, so
+  // the forecast starts where the series is, not where the whole history's line ends.
+  const size_t k = std::clamp<size_t>(n / 10, std::min<size_t>(3, n), m > 1 ? m : 24);
+  std::vector<double> residuals;
+  for (size_t i = n - k; i < n; ++i) {
+    double fitted = line.intercept + line.slope * static_cast<double>(i);
+    if (!season.empty()) fitted += season[i % m];
+    residuals.push_back(y[i] - fitted);
+  }
+  line.intercept += Median(std::move(residuals));
   return LineForecast(line, season, n, steps, fit);
 }
 

@@ -27,9 +27,12 @@ enum class ModelKind {
   kDrift,          // the line from the first to the last point, from the last point
   kNaive,          // the last value
   kSeasonalNaive,  // the value one season earlier (the last value when season is 1)
-  kLinear,         // least-squares line over the whole history (+ seasonal indices)
+  kLinear,         // least-squares line over the whole history (+ seasonal indices),
+                   // moved by the median residual of the last k = clamp(n/10, 3, season or 24)
+                   // points: the forecast starts from the recent level
   kRecentLinear,   // least-squares slope over the recent third, from the last point
-  kTheilSen,       // median of pairwise slopes (+ seasonal indices): robust to bursts
+  kTheilSen,       // median of pairwise slopes (+ seasonal indices): robust to bursts;
+                   // from the recent level as kLinear
   kTheta,          // Theta method: exponential smoothing plus half the line's slope
   kEts,            // exponential smoothing, trend none / additive / damped, by AICc
   kHoltWinters,    // level + trend + additive season exponential smoothing

@@ -248,7 +248,7 @@ int PlanCommand(const std::vector<std::string>& args) {
     in.objectives.push_back(*objective);
   }
   if (!capacity.empty()) {
-    auto bytes = ParseBytes(capacity, "--capacity");
+    auto bytes = ParseCapacity(capacity, "--capacity", &in.capacity_note);
     if (!bytes) return Fail(bytes.error());
     if (*bytes == 0) return Fail(Error::Usage("--capacity: must be positive"));
     in.capacity_bytes = static_cast<double>(*bytes);
