@@ -37,7 +37,8 @@ std::vector<AlertRule> MakeRules(const LoopConfig& c) {
   std::vector<AlertRule> rules;
   if (c.alert_days_to_full >= 0)
     rules.push_back({"storage_days_to_full", "storage_days_to_full", true, c.alert_days_to_full,
-                     "storage reaches capacity minus the buffer within the threshold (days)"});
+                     "storage reaches capacity minus the buffer within the threshold (days; the " +
+                         c.alert_days_bound + " date)"});
   if (c.alert_slo)
     rules.push_back({"latency_objective", "slo_ratio_at_peak", false, 1.0,
                      "latency at the horizon's peak demand breaks the objective (ratio)"});
@@ -96,26 +97,26 @@ double NumberAt(const Json& j, std::initializer_list<const char*> path, double f
 
 // What the alert rules look at, from the plan ("sfsg-forecast" JSON). A figure the plan
 // could not give is left out, so its rule keeps its state.
-std::map<std::string, double> AlertFigures(const Json& plan) {
+std::map<std::string, double> AlertFigures(const Json& plan, const std::string& days_bound) {
   std::map<std::string, double> figures;
   if (plan.contains("storage") && plan["storage"].is_object()) {
     const Json& crossing = plan["storage"]["threshold_reached"];
-    // The earliest date (upper 95% band) is the one to act on; never reached within
-    // the search limit reads as very far away.
+    // The configured date (--alert-days-bound: expected by default); never reached
+    // within the search limit reads as very far away.
+    const std::string field = days_bound + "_days";
     figures["storage_days_to_full"] =
-        crossing.value("already", false)
-            ? 0.0
-            : NumberAt(crossing, {"earliest_days"}, NumberAt(crossing, {"expected_days"}, 1e9));
+        crossing.value("already", false) ? 0.0 : NumberAt(crossing, {field.c_str()}, 1e9);
   }
   if (plan.contains("performance") && plan["performance"].is_object()) {
     const Json& perf = plan["performance"];
     if (perf.contains("headroom") && perf["headroom"].is_number())
       figures["throughput_headroom"] = perf["headroom"].get<double>();
     const double peak = NumberAt(perf, {"demand", "peak_at_horizon", "expected"}, -1);
-    if (peak >= 0 && perf.contains("latency") && perf["latency"].is_array() &&
-        !perf["latency"].empty()) {
-      const double within = NumberAt(perf["latency"][0], {"objective_ops_per_s"}, 0);
-      if (within > 0) figures["slo_ratio_at_peak"] = peak / within;
+    if (perf.contains("latency") && perf["latency"].is_array() && !perf["latency"].empty()) {
+      const double within = NumberAt(perf["latency"][0], {"objective_ops_per_s"}, -1);
+      if (peak >= 0 && within > 0) figures["slo_ratio_at_peak"] = peak / within;
+      // An objective met at no load at all (0 ops/s) is broken whatever the demand.
+      if (within == 0) figures["slo_ratio_at_peak"] = 1e9;
     }
   }
   return figures;
@@ -284,7 +285,21 @@ Status ClosedLoop::Stress() {
   return Status::Ok();
 }
 
+// Until a plan has been made, /.sfsg/forecast says why there is none (the error of the
+// last attempt); after one, a failed round keeps the last plan (the warning is logged).
 Status ClosedLoop::Predict() {
+  Status s = PredictOnce();
+  if (!s && !forecast_published_)
+    fs_.board().Publish("forecast", Json{{"format", "sfsg-forecast"},
+                                         {"version", 1},
+                                         {"status", "no-forecast"},
+                                         {"reason", s.error().message}}
+                                            .dump(1) +
+                                        "\n");
+  return s;
+}
+
+Status ClosedLoop::PredictOnce() {
   PlanInputs inputs;
   auto usage = LoadUsageTable(UsagePath());
   if (!usage) return usage.error();
@@ -314,10 +329,11 @@ Status ClosedLoop::Predict() {
                      {"workload", DescribeWorkload(config_.workload)}};
   const std::string text = json->dump(1) + "\n";
   fs_.board().Publish("forecast", text);
+  forecast_published_ = true;
   fs_.board().Publish("metrics_extra", PlanToPrometheus(*plan));
   if (auto saved = WriteFileAtomic(config_.state_dir + "/forecast.json", text); !saved)
     spdlog::warn("loop: {}", saved.error().message);
-  AlertAndScale(AlertFigures(*json), *json);
+  AlertAndScale(AlertFigures(*json, config_.alert_days_bound), *json);
   return Status::Ok();
 }
 

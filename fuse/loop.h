@@ -58,6 +58,9 @@ struct LoopConfig {
   Workload workload = DefaultWorkload();
   // Alert thresholds (a negative value disables the rule).
   double alert_days_to_full = 30;
+  // Which date of the storage forecast the days-to-full rule reads: "expected" (the
+  // forecast path), "earliest80" (the upper 80% band) or "earliest" (the upper 95% band).
+  std::string alert_days_bound = "expected";
   double alert_headroom = -2;  // below this fraction of throughput headroom; -2: the buffer
   bool alert_slo = true;       // latency at the horizon's peak demand above the objective
   double hysteresis = 0.1, cooldown_s = 3600;
@@ -91,6 +94,8 @@ class ClosedLoop {
   Status Adjust();
   Status Stress();
   Status Predict();
+  Status PredictOnce();
+  bool forecast_published_ = false;  // a plan is on /.sfsg/forecast (else its reason is)
   void AlertAndScale(const std::map<std::string, double>& figures, const Json& plan);
   std::string UsagePath() const;
 

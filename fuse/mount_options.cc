@@ -85,7 +85,7 @@ std::string DescribeOptions(const po::options_description& options, const po::va
 struct LoopTexts {
   std::string watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step;
   std::string warmup, days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale,
-      hook_timeout;
+      hook_timeout, days_bound;
 };
 
 Status ParseLoopOptions(const LoopTexts& t, bool no_adjust, bool no_stress, bool no_slo_alert,
@@ -150,6 +150,10 @@ Status ParseLoopOptions(const LoopTexts& t, bool no_adjust, bool no_stress, bool
   auto days = number(t.days_to_full, "--alert-days-to-full");
   if (!days) return days.error();
   loop.alert_days_to_full = *days;
+  if (t.days_bound != "expected" && t.days_bound != "earliest80" && t.days_bound != "earliest")
+    return Error::Usage("--alert-days-bound: '" + t.days_bound +
+                        "' is not expected, earliest80 or earliest");
+  loop.alert_days_bound = t.days_bound;
   loop.alert_headroom = -2;
   if (!t.headroom.empty()) {
     auto headroom = number(t.headroom, "--alert-headroom");
@@ -208,7 +212,7 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
   std::string seed, scale, files, dirs, bytes, capacity, timeout;
   std::string watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step;
   std::string warmup, days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale,
-      hook_timeout;
+      hook_timeout, days_bound;
   bool no_adjust = false, no_stress = false, no_slo_alert = false;
   po::options_description visible(
       "Usage: sfsg-mount [options] [PROFILE] MOUNTPOINT\n"
@@ -269,6 +273,9 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
       "no-stress", po::bool_switch(&no_stress), "do not run the ladder in the loop")(
       "alert-days-to-full", po::value(&days_to_full)->default_value("30"),
       "alert when storage fills within this many days (-1: off)")(
+      "alert-days-bound", po::value(&days_bound)->default_value("expected"),
+      "which fill date that alert reads: expected, earliest80 (upper 80% band) or earliest "
+      "(upper 95% band)")(
       "alert-headroom", po::value(&headroom),
       "alert when throughput headroom falls below this fraction (default: the buffer)")(
       "no-slo-alert", po::bool_switch(&no_slo_alert),
@@ -388,7 +395,8 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
   if (out.debug) out.foreground = true;
   if (auto loop = ParseLoopOptions(
           {watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step, warmup,
-           days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale, hook_timeout},
+           days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale, hook_timeout,
+           days_bound},
           no_adjust, no_stress, no_slo_alert, out);
       !loop)
     return loop.error();

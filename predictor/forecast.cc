@@ -58,7 +58,7 @@ void AddQualityWarnings(ForecastResult& r) {
 }
 
 void Summarize(const std::vector<ModelErrors>& errors, const ForecastOptions& options,
-               size_t horizon, ForecastResult& r) {
+               size_t horizon, bool stepped, ForecastResult& r) {
   r.backtest.horizon_steps = horizon;
   r.backtest.lead_s = static_cast<double>(horizon) * r.grid.step_s;
   r.backtest.scores.clear();
@@ -68,7 +68,8 @@ void Summarize(const std::vector<ModelErrors>& errors, const ForecastOptions& op
     s.applies = e.applies && !e.mase.empty();
     s.baseline = IsBaseline(e.model);
     s.candidate = std::find(options.candidates.begin(), options.candidates.end(), e.model) !=
-                  options.candidates.end();
+                      options.candidates.end() &&
+                  !(stepped && e.model == ModelKind::kPredictLinear);
     if (s.applies) {
       s.mase = Mean(e.mase);
       s.smape = Mean(e.smape);
@@ -412,6 +413,9 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
     r.seasonality = Seasonality();
     setup = MakeSetup(options, n, step, 1, shifts);
   }
+  const bool stepped = std::any_of(shifts.begin(), shifts.end(), [](const LevelShift& s) {
+    return s.kind != ShiftKind::kRetention;
+  });
   std::vector<ModelKind> models;
   for (ModelKind m : kAllModels)
     if (m != ModelKind::kCombination) models.push_back(m);
@@ -428,13 +432,13 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
     for (ModelErrors& e : errors)
       if (e.model == m) ordered.push_back(std::move(e));
   }
-  Summarize(ordered, options, setup.horizon, r);
+  Summarize(ordered, options, setup.horizon, stepped, r);
   for (size_t i = 0; i < ordered.size(); ++i)
     if (ordered[i].model == ModelKind::kCombination) {
       ordered[i] = Combine(ordered, r, r.backtest.combined);
       if (!ordered[i].applies) r.backtest.combined.clear();
     }
-  Summarize(ordered, options, setup.horizon, r);
+  Summarize(ordered, options, setup.horizon, stepped, r);
   const auto all = [](size_t) { return true; };
   int chosen = BestCandidate(ordered, r, all);
   if (chosen < 0)

@@ -14,8 +14,8 @@
 //      candidates is scored as one more; the candidate with the lowest mean MASE is
 //      chosen. The choice itself is scored out of sample (each fold judged by a choice
 //      made on the folds that do not overlap it): when that scores worse than the best
-//      simple baseline among the candidates (drift, naive, seasonal naive), that
-//      baseline is chosen instead. predict_linear is scored for comparison only;
+//      simple baseline among the candidates (drift, naive, seasonal naive,
+//      predict_linear), that baseline is chosen instead;
 //   5. the chosen model is refitted on the whole history and projected to the search
 //      limit, with bands from its backtest errors (CalibrateIntervals).
 // The lead time scored does not depend on --horizon once the horizon exceeds a third of
@@ -60,19 +60,16 @@ struct ForecastOptions {
   double horizon_s = 90 * 86400.0;
   double search_s = 0;  // how far to look for threshold crossings; 0: max(4 x horizon, 1 y)
   size_t folds = 10;    // backtest origins (fewer when the series is short)
-  double backtest_horizon_s = 0;  // lead time scored per fold; 0: min(horizon, history / 4)
+  double backtest_horizon_s = 0;  // lead time scored per fold; 0: min(horizon, history / 3)
   size_t max_points = 10000;      // grid size before aggregation; 0: never aggregate
   double linear_window_s = 0;     // predict_linear's window; 0: the backtest horizon
   LevelShiftMode level_shifts = LevelShiftMode::kAuto;
   std::vector<DeclaredEvent> events;  // honoured in every mode
   uint64_t seed = 1;
-  // Models eligible for choice: all but predict_linear, which is scored as Prometheus
-  // computes it (on the series as observed, steps and all) for comparison only.
-  std::vector<ModelKind> candidates = {
-      ModelKind::kDrift,    ModelKind::kNaive,       ModelKind::kSeasonalNaive,
-      ModelKind::kLinear,   ModelKind::kRecentLinear, ModelKind::kTheilSen,
-      ModelKind::kTheta,    ModelKind::kEts,          ModelKind::kHoltWinters,
-      ModelKind::kDailyWeekly, ModelKind::kCombination};
+  // Models eligible for choice (all by default). predict_linear is scored as Prometheus
+  // computes it (on the series as observed, steps and all), so it is left out of the
+  // choice when a lasting step is modelled.
+  std::vector<ModelKind> candidates = {std::begin(kAllModels), std::end(kAllModels)};
 };
 
 struct ModelScore {

@@ -205,7 +205,7 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
                CrossingText(p.threshold, p.demand->origin_s));
     out += Row("recommended throughput",
                Rate(*p.recommended_ops_per_s) +
-                   (p.headroom ? Format("  (headroom now %.0f%%)", 100 * *p.headroom) : ""));
+                   (p.headroom ? Format("  (headroom at the horizon's peak %.0f%%)", 100 * *p.headroom) : ""));
     out += BacktestTable(*p.demand);
   } else {
     out += Row("demand", "no read_ops/write_ops series given");
