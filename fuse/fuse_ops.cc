@@ -206,6 +206,16 @@ void OpSymlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* 
   });
 }
 
+// FIFOs, sockets (bind(2)), device nodes and mknod(S_IFREG) files.
+void OpMknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
+  Guard(req, "mknod", [&] {
+    Timed t(req, Op::kMknod);
+    struct stat st;
+    ReplyEntryOrError(req, t, State(req).fs->Mknod(parent, name, mode, rdev, Context(req), &st),
+                      st);
+  });
+}
+
 void OpLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent, const char* name) {
   Guard(req, "link", [&] {
     Timed t(req, Op::kLink);
@@ -453,6 +463,7 @@ fuse_lowlevel_ops MakeOperations() {
   ops.setattr = OpSetattr;
   ops.readlink = OpReadlink;
   ops.mkdir = OpMkdir;
+  ops.mknod = OpMknod;
   ops.symlink = OpSymlink;
   ops.link = OpLink;
   ops.unlink = OpUnlink;

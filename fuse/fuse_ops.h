@@ -17,6 +17,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "fuse/direct_io_mmap.h"
 #include "fuse/shadow_fs.h"
 
 namespace sfsg {
@@ -64,6 +65,7 @@ struct ServeState {
   fuse_session* session = nullptr;
   ServeOptions options;
   HandleTable handles;
+  DirectIoMmap direct_io_mmap;  // what INIT said about shared maps of direct_io files
 };
 
 fuse_lowlevel_ops MakeOperations();

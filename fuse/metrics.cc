@@ -8,7 +8,8 @@ const char* OpName(Op op) {
   static const char* kNames[] = {"lookup",  "getattr", "setattr", "readlink",  "mkdir",
                                  "unlink",  "rmdir",   "symlink", "rename",    "link",
                                  "open",    "read",    "write",   "release",   "fsync",
-                                 "readdir", "create",  "statfs",  "fallocate", "other"};
+                                 "readdir", "create",  "statfs",  "fallocate", "mknod",
+                                 "other"};
   return kNames[static_cast<int>(op)];
 }
 

@@ -34,6 +34,7 @@ enum class Op : int {
   kCreate,
   kStatfs,
   kFallocate,
+  kMknod,
   kOther,
   kCount
 };

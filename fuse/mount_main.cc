@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "fuse/fuse_ops.h"
-#include "fuse/loop.h"
+#include "fuse/forecaster/forecaster.h"
 #include "fuse/mount_options.h"
 #include "fuse/shadow_fs.h"
 #include "generator/util/units.h"
@@ -173,8 +173,8 @@ std::vector<std::string> FuseArguments(const MountOptions& o) {
 // What runs in the background thread, prepared before mounting so that every path is
 // absolute (the daemon runs in /) and every input is checked while the user still sees
 // the error.
-struct LoopPlan {
-  LoopConfig config;
+struct ForecasterPlan {
+  ForecasterConfig config;
   bool made_state_dir = false;  // a fresh /tmp/sfsg-loop.* directory: removed if the mount fails
 };
 
@@ -230,12 +230,12 @@ Status CheckHook(const std::vector<std::string>& argv, const std::string& option
                    (program.find('/') == std::string::npos ? " on $PATH" : ""));
 }
 
-Result<std::optional<LoopPlan>> PrepareLoop(const MountOptions& o, const std::string& base) {
-  if (!o.watch && !o.replay) return std::optional<LoopPlan>();
-  LoopPlan plan;
-  LoopConfig& config = plan.config;
-  config = o.loop;
-  config.watch = Absolute(o.loop.watch, base);
+Result<std::optional<ForecasterPlan>> PrepareForecaster(const MountOptions& o, const std::string& base) {
+  if (!o.watch && !o.replay) return std::optional<ForecasterPlan>();
+  ForecasterPlan plan;
+  ForecasterConfig& config = plan.config;
+  config = o.forecaster;
+  config.watch = Absolute(o.forecaster.watch, base);
   config.mountpoint = Absolute(o.mountpoint, base);
   config.hook_dir = base;
   if (!o.watch) config.adjust = false;
@@ -244,7 +244,7 @@ Result<std::optional<LoopPlan>> PrepareLoop(const MountOptions& o, const std::st
   if (auto hook = CheckHook(config.on_alert, "--on-alert", base); !hook) return hook.error();
   if (config.scale_mode == "execute")  // a dry run only logs what it would run
     if (auto hook = CheckHook(config.on_scale, "--on-scale", base); !hook) return hook.error();
-  if (o.replay) config.stress = true;
+  if (o.replay) config.run_ladder = true;
   if (!o.workload_path.empty()) {
     auto w = LoadWorkload(Absolute(o.workload_path, base));
     if (!w) return w.error();
@@ -252,8 +252,8 @@ Result<std::optional<LoopPlan>> PrepareLoop(const MountOptions& o, const std::st
   }
   // The state directory: the one given, or (only when the loop meters and plans: --replay
   // alone keeps its curve in /.sfsg/curve) a fresh one under /tmp.
-  if (!o.loop.state_dir.empty()) {
-    config.state_dir = Absolute(o.loop.state_dir, base);
+  if (!o.forecaster.state_dir.empty()) {
+    config.state_dir = Absolute(o.forecaster.state_dir, base);
     if (::mkdir(config.state_dir.c_str(), 0700) != 0 && errno != EEXIST)
       return Error::Io("--state-dir " + config.state_dir + ": " + std::strerror(errno));
     struct stat st;
@@ -267,7 +267,7 @@ Result<std::optional<LoopPlan>> PrepareLoop(const MountOptions& o, const std::st
     config.state_dir = dir;
     plan.made_state_dir = true;
   }
-  return std::optional<LoopPlan>(std::move(plan));
+  return std::optional<ForecasterPlan>(std::move(plan));
 }
 
 // Where the log goes, as /.sfsg/status names it: a file path, "syslog" or "stderr".
@@ -319,7 +319,7 @@ void InvalidateRescale(fuse_session* se, const ShadowFs& fs, const RescaleChange
 }
 
 // A mount that failed leaves no fresh state directory behind (nor the log in it).
-void RemoveUnusedStateDir(const std::optional<LoopPlan>& plan, const LogSetup& log) {
+void RemoveUnusedStateDir(const std::optional<ForecasterPlan>& plan, const LogSetup& log) {
   if (!plan || !plan->made_state_dir) return;
   if (log.where.rfind(plan->config.state_dir + "/", 0) == 0) ::unlink(log.where.c_str());
   ::rmdir(plan->config.state_dir.c_str());
@@ -350,7 +350,7 @@ auto WithStderrCaptured(Call call, std::string* said) {
   return result;
 }
 
-int Serve(const MountOptions& o, ShadowFs& fs, std::optional<LoopPlan> plan, const LogSetup& log) {
+int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> plan, const LogSetup& log) {
   ServeState state;
   state.fs = &fs;
   state.options.entry_timeout_s = o.entry_timeout_s;
@@ -363,7 +363,7 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<LoopPlan> plan, con
   std::string libfuse_said;
   fuse_session* se = WithStderrCaptured(
       [&] { return fuse_session_new(&args, &ops, sizeof(ops), &state); }, &libfuse_said);
-  std::unique_ptr<ClosedLoop> loop;
+  std::unique_ptr<Forecaster> loop;
   std::mutex session_mutex;
   bool session_alive = true;
   if (se == nullptr) {
@@ -379,6 +379,10 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<LoopPlan> plan, con
   int rc = static_cast<int>(ErrorCode::kIo);
   if (fuse_set_signal_handlers(se) == 0) {
     if (fuse_session_mount(se, o.mountpoint.c_str()) == 0) {
+      // direct_io files: ask the kernel for shared maps too (direct_io_mmap.h).
+      if (!o.kernel_cache)
+        if (const int e = InstallDirectIoMmap(se); e != 0)
+          spdlog::warn("sfsg-mount: no shared mmap of direct_io files: {}", std::strerror(-e));
       spdlog::info("sfsg-mount: {} files, {} dirs, {} on {}", FormatCount(fs.ns().entry_count()),
                    FormatCount(fs.ns().dir_count()), FormatBytes(fs.ns().total_bytes()),
                    o.mountpoint);
@@ -388,7 +392,7 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<LoopPlan> plan, con
       if (plan) {
         spdlog::info("sfsg-mount: loop every {}s{}", plan->config.interval_s,
                      plan->config.state_dir.empty() ? "" : ", state in " + plan->config.state_dir);
-        loop = std::make_unique<ClosedLoop>(
+        loop = std::make_unique<Forecaster>(
             plan->config, fs, [se, &fs, &session_mutex, &session_alive](const RescaleChange& c) {
               std::lock_guard lock(session_mutex);
               if (session_alive) InvalidateRescale(se, fs, c);
@@ -459,7 +463,7 @@ int main(int argc, char** argv) {
   const std::string base = StartDirectory();
   auto fs = BuildShadow(*options, base);
   if (!fs) return Fail(fs.error());
-  auto plan = PrepareLoop(*options, base);
+  auto plan = PrepareForecaster(*options, base);
   if (!plan) return Fail(plan.error());
   const std::string state_dir = *plan ? (*plan)->config.state_dir : "";
   auto log = SetUpLog(*options, base, state_dir);

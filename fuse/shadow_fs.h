@@ -103,6 +103,13 @@ class ShadowFs {
             struct stat* st);
   int Symlink(uint64_t parent, std::string_view name, std::string_view target,
               const RequestContext& ctx, struct stat* st);
+  // mknod(2): a FIFO, socket, character or block device node (`rdev` kept for devices
+  // only), or a regular file (type S_IFREG or 0), as tmpfs makes them; any other type is
+  // -EINVAL, S_IFDIR -EPERM, as vfs_mknod answers. The kernel has already checked the
+  // caller's right to make device nodes (CAP_MKNOD) and applied the umask. Special files
+  // are never opened here: the kernel serves their opens itself.
+  int Mknod(uint64_t parent, std::string_view name, uint32_t mode, uint64_t rdev,
+            const RequestContext& ctx, struct stat* st);
   int Link(uint64_t ino, uint64_t parent, std::string_view name, struct stat* st);
   int Unlink(uint64_t parent, std::string_view name);
   int Rmdir(uint64_t parent, std::string_view name);
@@ -129,6 +136,17 @@ class ShadowFs {
   ShadowFs(std::unique_ptr<Namespace> ns, std::unique_ptr<BlockStore> store, ShadowConfig config);
   Status Replay();
   Status ReplayLine(const Json& line, const std::string& where);  // mutex_ held
+
+  // One /.sfsg/ file: its name and what renders its text from the live state. The
+  // table (control.cc) is the only list of them: file i has inode kControlIno + 1 + i
+  // and lists in table order.
+  struct ControlFile {
+    std::string_view name;
+    std::string (*render)(const ShadowFs& fs);
+  };
+  static std::span<const ControlFile> ControlFiles();
+  std::string StatusText() const;
+  std::string MetricsText() const;
 
   // The synthetic and control view only, never `nodes_`: no lock needed.
   int BaseAttr(uint64_t ino, struct stat* st) const;

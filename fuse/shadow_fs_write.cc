@@ -78,8 +78,7 @@ void ShadowFs::AddEntry(uint64_t parent, const std::string& name, uint64_t ino) 
     d.order[d.next_sequence] = name;
     d.sequence_of[name] = d.next_sequence++;
   }
-  if (!replaying_)
-    pending_.push_back({{"op", "dirent"}, {"dir", parent}, {"name", name}, {"ino", ino}});
+  if (!replaying_) pending_.push_back(EncodeDirent(parent, name, ino));
 }
 
 void ShadowFs::RemoveEntry(uint64_t parent, const std::string& name) {
@@ -87,8 +86,7 @@ void ShadowFs::RemoveEntry(uint64_t parent, const std::string& name) {
   DirState& d = *dir->dir;
   d.Unlist(name);
   if (dir->synthetic && ns_->Lookup(parent, name)) d.whiteouts.insert(name);
-  if (!replaying_)
-    pending_.push_back({{"op", "dirent"}, {"dir", parent}, {"name", name}, {"ino", 0}});
+  if (!replaying_) pending_.push_back(EncodeDirent(parent, name, 0));
 }
 
 void ShadowFs::FreeLocked(uint64_t ino) {
@@ -114,7 +112,7 @@ void ShadowFs::FreeLocked(uint64_t ino) {
     tomb.freed = true;
     nodes_.emplace(ino, std::move(tomb));
   }
-  if (!replaying_) pending_.push_back({{"op", "free"}, {"ino", ino}});
+  if (!replaying_) pending_.push_back(EncodeFree(ino));
 }
 
 void ShadowFs::Refresh(uint64_t ino, OverlayNode& node, uint64_t synthetic_before) {
@@ -177,7 +175,7 @@ int ShadowFs::Persist(std::initializer_list<uint64_t> inos) {
   for (uint64_t ino : inos) {
     const auto it = nodes_.find(ino);
     if (it != nodes_.end() && (it->second.nlink > 0 || open_counts_.count(ino)))
-      pending_.push_back(NodeToJson(ino, it->second));
+      pending_.push_back(EncodeNode(ino, it->second));
   }
   if (pending_.empty()) return 0;
   const int rc = journal_->Append(pending_);
@@ -276,6 +274,42 @@ int ShadowFs::Symlink(uint64_t parent, std::string_view name, std::string_view t
   OverlayNode& node = nodes_.at(ino);
   node.link_target = std::string(target);
   node.size_bytes = target.size();
+  if (const int rc = Persist({ino, parent}); rc != 0) {
+    UndoNewEntry(parent, std::string(name), ino, /*new_node=*/true);
+    return rc;
+  }
+  return AttrLocked(ino, st);
+}
+
+int ShadowFs::Mknod(uint64_t parent, std::string_view name, uint32_t mode, uint64_t rdev,
+                    const RequestContext& ctx, struct stat* st) {
+  const uint32_t type = mode & S_IFMT;
+  switch (type) {
+    case 0:
+    case S_IFREG:
+    case S_IFIFO:
+    case S_IFSOCK:
+    case S_IFCHR:
+    case S_IFBLK:
+      break;
+    case S_IFDIR:
+      return -EPERM;
+    default:
+      return -EINVAL;
+  }
+  std::unique_lock lock(mutex_);
+  if (const int rc = CheckOverlay(); rc != 0) return rc;
+  const bool regular = type == 0 || type == S_IFREG;
+  uint64_t ino = 0;
+  if (const int rc = NewNode(parent, name, regular ? NodeKind::kFile : kSpecialKind, mode, ctx,
+                             &ino);
+      rc != 0)
+    return rc;
+  if (!regular) {
+    OverlayNode& node = nodes_.at(ino);
+    node.special_type = type;
+    node.rdev = type == S_IFCHR || type == S_IFBLK ? rdev : 0;  // tmpfs keeps it for devices only
+  }
   if (const int rc = Persist({ino, parent}); rc != 0) {
     UndoNewEntry(parent, std::string(name), ino, /*new_node=*/true);
     return rc;
@@ -415,11 +449,11 @@ int ShadowFs::TruncateLocked(uint64_t ino, OverlayNode& node, uint64_t size) {
       if (stored == 1) {
         std::memset(block + size % kBlock, 0, kBlock - size % kBlock);
         if (const int rc = store_->Put(ino, size / kBlock, block); rc != 0) return rc;
-        pending_.push_back({{"op", "blocks"}, {"ino", ino}, {"blocks", {size / kBlock}}});
+        pending_.push_back(EncodeBlocks(ino, {size / kBlock}));
       }
     }
     store_->DropFrom(ino, keep_blocks);
-    pending_.push_back({{"op", "drop"}, {"ino", ino}, {"from", keep_blocks}});
+    pending_.push_back(EncodeDrop(ino, keep_blocks));
     node.base_limit = std::min(node.base_limit, size);
     node.holes.Remove(node.base_limit, RangeSet::kNoEnd);
     Refresh(ino, node, synthetic_before);
@@ -450,7 +484,7 @@ int ShadowFs::PunchLocked(uint64_t ino, OverlayNode& node, uint64_t offset, uint
     const uint64_t from = std::max(offset, start), to = std::min(end, start + kBlock);
     std::memset(block + (from - start), 0, to - from);
     if (const int rc = store_->Put(ino, index, block); rc != 0) return rc;
-    pending_.push_back({{"op", "blocks"}, {"ino", ino}, {"blocks", {index}}});
+    pending_.push_back(EncodeBlocks(ino, {index}));
     return 0;
   };
   int rc = 0;
@@ -460,7 +494,7 @@ int ShadowFs::PunchLocked(uint64_t ino, OverlayNode& node, uint64_t offset, uint
     rc = zero_part(end / kBlock);
   if (first_whole < end_whole) {
     store_->DropRange(ino, first_whole, end_whole);
-    pending_.push_back({{"op", "punch"}, {"ino", ino}, {"from", first_whole}, {"to", end_whole}});
+    pending_.push_back(EncodePunch(ino, first_whole, end_whole));
   }
   Refresh(ino, node, synthetic_before);
   return rc;
@@ -475,6 +509,7 @@ int ShadowFs::Write(uint64_t ino, uint64_t offset, std::span<const std::byte> da
   if (const int rc = CheckOverlayOnCadence(); rc != 0) return rc;
   OverlayNode* node = Materialize(ino);
   if (!node) return -ENOENT;
+  if (node->kind == kSpecialKind) return -EINVAL;
   if (node->kind != NodeKind::kFile) return -EISDIR;
   int rc = 0;
   if (store_->keeps_data()) {
@@ -495,7 +530,7 @@ int ShadowFs::Write(uint64_t ino, uint64_t offset, std::span<const std::byte> da
       blocks.push_back(index);
       *done += take;
     }
-    if (!blocks.empty()) pending_.push_back({{"op", "blocks"}, {"ino", ino}, {"blocks", blocks}});
+    if (!blocks.empty()) pending_.push_back(EncodeBlocks(ino, blocks));
     node->stored_blocks = store_->BlocksOf(ino);
   } else {
     *done = data.size();
@@ -525,17 +560,24 @@ int ShadowFs::SetAttr(uint64_t ino, const struct stat& attr, int valid, struct s
   OverlayNode* node = Materialize(ino);
   if (!node) return -ENOENT;
   const timespec now = Now();
+  bool changed = true;
+  if (valid & FUSE_SET_ATTR_SIZE) {
+    const auto size = static_cast<uint64_t>(attr.st_size);
+    if (node->kind == NodeKind::kFile && size == node->size_bytes) {
+      // truncate(2) to the size a file has changes no time (as tmpfs and ext4).
+      changed = (valid & ~FUSE_SET_ATTR_SIZE) != 0;
+    } else if (const int rc = TruncateLocked(ino, *node, size); rc != 0) {
+      return rc;
+    }
+  }
   if (valid & FUSE_SET_ATTR_MODE) node->mode = attr.st_mode & 07777;
   if (valid & FUSE_SET_ATTR_UID) node->uid = attr.st_uid;
   if (valid & FUSE_SET_ATTR_GID) node->gid = attr.st_gid;
-  if (valid & FUSE_SET_ATTR_SIZE) {
-    if (const int rc = TruncateLocked(ino, *node, static_cast<uint64_t>(attr.st_size)); rc != 0)
-      return rc;
-  }
   if (valid & FUSE_SET_ATTR_ATIME) node->atime = attr.st_atim;
   if (valid & FUSE_SET_ATTR_ATIME_NOW) node->atime = now;
   if (valid & FUSE_SET_ATTR_MTIME) node->mtime = attr.st_mtim;
   if (valid & FUSE_SET_ATTR_MTIME_NOW) node->mtime = now;
+  if (!changed) return AttrLocked(ino, out);
   node->ctime = (valid & FUSE_SET_ATTR_CTIME) ? attr.st_ctim : now;
   if (const int rc = Persist({ino}); rc != 0) return rc;
   return AttrLocked(ino, out);
@@ -555,8 +597,7 @@ int ShadowFs::Fallocate(uint64_t ino, int mode, uint64_t offset, uint64_t length
     const uint64_t first_block = offset / kBlock, end_block = (end + kBlock - 1) / kBlock;
     if (const int rc = store_->Reserve(ino, first_block, end_block); rc != 0) return rc;
     if (store_->keeps_data()) {
-      pending_.push_back(
-          {{"op", "reserve"}, {"ino", ino}, {"from", first_block}, {"to", end_block}});
+      pending_.push_back(EncodeReserve(ino, first_block, end_block));
       node->stored_blocks = store_->BlocksOf(ino);
     }
     if (mode == 0 && end > node->size_bytes) {

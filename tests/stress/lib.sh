@@ -41,7 +41,8 @@ stress_init() {
     PROBE=$STRESS_TMP/sfsg_posix_probe
     local here
     here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-    c++ -std=c++20 -O2 -Wall -I"$here/../.." -o "$PROBE" "$here/posix_probe.cc" "$here/probe_clients.cc"
+    c++ -std=c++20 -O2 -Wall -I"$here/../.." -o "$PROBE" "$here/posix_probe.cc" "$here/probe_clients.cc" \
+      "$here/errno_name.cc"
   fi
   trap stress_cleanup EXIT
   trap 'exit 130' INT TERM

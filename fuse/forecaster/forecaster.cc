@@ -1,6 +1,5 @@
-#include "fuse/loop.h"
+#include "fuse/forecaster/forecaster.h"
 
-#include <ftw.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -13,12 +12,11 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
-#include <initializer_list>
 #include <map>
 #include <optional>
 
-#include "fuse/hooks.h"
-#include "fuse/private_view.h"
+#include "fuse/forecaster/hooks.h"
+#include "fuse/forecaster/private_view.h"
 #include "generator/replay/replay.h"
 #include "predictor/capacity_plan.h"
 #include "predictor/meter.h"
@@ -33,7 +31,7 @@ double NowUnix() {
   return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
 }
 
-std::vector<AlertRule> MakeRules(const LoopConfig& c) {
+std::vector<AlertRule> MakeRules(const ForecasterConfig& c) {
   std::vector<AlertRule> rules;
   if (c.alert_days_to_full >= 0)
     rules.push_back({"storage_days_to_full", "storage_days_to_full", true, c.alert_days_to_full,
@@ -47,22 +45,6 @@ std::vector<AlertRule> MakeRules(const LoopConfig& c) {
     rules.push_back({"throughput_headroom", "throughput_headroom", true, headroom,
                      "throughput headroom at the horizon's peak is below the buffer (fraction)"});
   return rules;
-}
-
-// Counts of a real tree: non-directory entries and their bytes. Names are never kept.
-struct TreeUsage {
-  uint64_t entries = 0, bytes = 0, unreadable = 0;
-};
-thread_local TreeUsage* walk_usage = nullptr;
-
-int CountEntry(const char*, const struct stat* st, int type, struct FTW*) {
-  if (type == FTW_DNR || type == FTW_NS) {
-    ++walk_usage->unreadable;
-  } else if (type == FTW_F || type == FTW_SL) {
-    ++walk_usage->entries;
-    if (S_ISREG(st->st_mode)) walk_usage->bytes += static_cast<uint64_t>(st->st_size);
-  }
-  return 0;
 }
 
 // The usage rates a metering table carries (operation columns), as the workload model
@@ -86,35 +68,41 @@ std::optional<Workload> FitWorkloadFromTable(const Workload& base, const UsageTa
   return *fitted;
 }
 
-double NumberAt(const Json& j, std::initializer_list<const char*> path, double fallback) {
-  const Json* at = &j;
-  for (const char* key : path) {
-    if (!at->is_object() || !at->contains(key)) return fallback;
-    at = &(*at)[key];
-  }
-  return at->is_number() ? at->get<double>() : fallback;
+// A figure the plan could not give (an empty optional, or not finite) is left out.
+void PutFinite(std::map<std::string, double>& into, const char* name, std::optional<double> v) {
+  if (v && std::isfinite(*v)) into[name] = *v;
 }
 
-// What the alert rules look at, from the plan ("sfsg-forecast" JSON). A figure the plan
-// could not give is left out, so its rule keeps its state.
-std::map<std::string, double> AlertFigures(const Json& plan, const std::string& days_bound) {
+// Days from `origin_s` to a crossing time.
+std::optional<double> DaysTo(const std::optional<double>& t, double origin_s) {
+  if (!t) return std::nullopt;
+  return (*t - origin_s) / config::kDaySeconds;
+}
+
+// What the alert rules look at, from the plan. A figure the plan could not give is left
+// out, so its rule keeps its state.
+std::map<std::string, double> AlertFigures(const CapacityPlan& plan, const std::string& bound) {
   std::map<std::string, double> figures;
-  if (plan.contains("storage") && plan["storage"].is_object()) {
-    const Json& crossing = plan["storage"]["threshold_reached"];
-    // The configured date (--alert-days-bound: expected by default); never reached
-    // within the search limit reads as very far away.
-    const std::string field = days_bound + "_days";
-    figures["storage_days_to_full"] =
-        crossing.value("already", false) ? 0.0 : NumberAt(crossing, {field.c_str()}, 1e9);
+  if (plan.storage) {
+    const Crossing& crossing = plan.storage->threshold;
+    const double origin = plan.storage->forecast.origin_s;
+    // The configured date (--alert-days-bound: the expected one by default); never
+    // reached within the search limit reads as very far away.
+    std::optional<double> days = DaysTo(bound == "earliest"     ? crossing.earliest_s
+                                        : bound == "earliest80" ? crossing.earliest80_s
+                                                                : crossing.expected_s,
+                                        origin);
+    if (!days || !std::isfinite(*days)) days = 1e9;
+    figures["storage_days_to_full"] = crossing.already ? 0.0 : *days;
   }
-  if (plan.contains("performance") && plan["performance"].is_object()) {
-    const Json& perf = plan["performance"];
-    if (perf.contains("headroom") && perf["headroom"].is_number())
-      figures["throughput_headroom"] = perf["headroom"].get<double>();
-    const double peak = NumberAt(perf, {"demand", "peak_at_horizon", "expected"}, -1);
-    if (perf.contains("latency") && perf["latency"].is_array() && !perf["latency"].empty()) {
-      const double within = NumberAt(perf["latency"][0], {"objective_ops_per_s"}, -1);
-      if (peak >= 0 && within > 0) figures["slo_ratio_at_peak"] = peak / within;
+  if (plan.performance) {
+    const PerformancePlan& perf = *plan.performance;
+    PutFinite(figures, "throughput_headroom", perf.headroom);
+    const double peak = perf.demand ? perf.peak_at_horizon.expected : -1;
+    if (!perf.objectives.empty()) {
+      const double within = perf.objectives[0].objective_ops_per_s;
+      if (std::isfinite(peak) && peak >= 0 && std::isfinite(within) && within > 0)
+        figures["slo_ratio_at_peak"] = peak / within;
       // An objective met at no load at all (0 ops/s) is broken whatever the demand.
       if (within == 0) figures["slo_ratio_at_peak"] = 1e9;
     }
@@ -123,22 +111,27 @@ std::map<std::string, double> AlertFigures(const Json& plan, const std::string& 
 }
 
 // The plan's figures for hooks, as SFSG_* environment variables.
-std::map<std::string, std::string> HookEnvironment(const Json& plan) {
+std::map<std::string, std::string> HookEnvironment(const CapacityPlan& plan) {
   std::map<std::string, std::string> env;
-  auto put = [&](const char* name, double value) {
-    if (std::isfinite(value))
-      env[name] = std::to_string(static_cast<long long>(std::llround(value)));
+  auto put = [&](const char* name, std::optional<double> value) {
+    if (value && std::isfinite(*value))
+      env[name] = std::to_string(static_cast<long long>(std::llround(*value)));
   };
-  const double nan = std::nan("");
-  put("SFSG_RECOMMENDED_BYTES", NumberAt(plan, {"storage", "recommended_capacity_bytes"}, nan));
-  put("SFSG_ADDITIONAL_BYTES", NumberAt(plan, {"storage", "additional_bytes"}, nan));
-  put("SFSG_CAPACITY_BYTES", NumberAt(plan, {"storage", "capacity_bytes"}, nan));
-  put("SFSG_USED_BYTES", NumberAt(plan, {"storage", "current_bytes"}, nan));
-  put("SFSG_RECOMMENDED_OPS_PER_S", NumberAt(plan, {"performance", "recommended_ops_per_s"}, nan));
-  put("SFSG_SUSTAINABLE_OPS_PER_S", NumberAt(plan, {"performance", "sustainable_ops_per_s"}, nan));
-  const double days = NumberAt(plan, {"storage", "threshold_reached", "expected_days"}, nan);
-  if (std::isfinite(days)) env["SFSG_DAYS_TO_FULL"] = std::to_string(days);
-  env["SFSG_HORIZON_DAYS"] = std::to_string(NumberAt(plan, {"horizon_days"}, 0));
+  if (plan.storage) {
+    const StoragePlan& s = *plan.storage;
+    put("SFSG_RECOMMENDED_BYTES", s.recommended_capacity_bytes);
+    put("SFSG_ADDITIONAL_BYTES", s.additional_bytes);
+    put("SFSG_CAPACITY_BYTES", s.capacity_bytes);
+    put("SFSG_USED_BYTES", s.current_bytes);
+    const auto days = DaysTo(s.threshold.expected_s, s.forecast.origin_s);
+    if (days && std::isfinite(*days)) env["SFSG_DAYS_TO_FULL"] = std::to_string(*days);
+  }
+  if (plan.performance) {
+    put("SFSG_RECOMMENDED_OPS_PER_S", plan.performance->recommended_ops_per_s);
+    put("SFSG_SUSTAINABLE_OPS_PER_S", plan.performance->sustainable_ops_per_s);
+  }
+  const double horizon_days = plan.horizon_s / config::kDaySeconds;
+  env["SFSG_HORIZON_DAYS"] = std::to_string(std::isfinite(horizon_days) ? horizon_days : 0.0);
   return env;
 }
 
@@ -149,7 +142,7 @@ bool IsDirectory(const std::string& path) {
 
 }  // namespace
 
-ClosedLoop::ClosedLoop(LoopConfig config, ShadowFs& fs, Invalidate invalidate)
+Forecaster::Forecaster(ForecasterConfig config, ShadowFs& fs, Invalidate invalidate)
     : config_(std::move(config)),
       fs_(fs),
       invalidate_(std::move(invalidate)),
@@ -158,9 +151,9 @@ ClosedLoop::ClosedLoop(LoopConfig config, ShadowFs& fs, Invalidate invalidate)
   fs_.board().Publish("alerts", alerts_.ToJson().dump(1) + "\n");
 }
 
-ClosedLoop::~ClosedLoop() { Stop(); }
+Forecaster::~Forecaster() { Stop(); }
 
-void ClosedLoop::Start() {
+void Forecaster::Start() {
   thread_ = std::thread([this] {
     while (true) {
       (void)RunOnce();  // each step logs its own error
@@ -173,7 +166,7 @@ void ClosedLoop::Start() {
   });
 }
 
-void ClosedLoop::RequestStop() {
+void Forecaster::RequestStop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -182,47 +175,34 @@ void ClosedLoop::RequestStop() {
   wake_.notify_all();
 }
 
-void ClosedLoop::Stop() {
+void Forecaster::Stop() {
   RequestStop();
   if (thread_.joinable()) thread_.join();
 }
 
-std::string ClosedLoop::UsagePath() const {
+std::string Forecaster::UsagePath() const {
   return IsDirectory(config_.watch) ? config_.state_dir + "/usage.csv" : config_.watch;
 }
 
-Status ClosedLoop::Meter() {
+Status Forecaster::Meter() {
   if (!IsDirectory(config_.watch)) {
     if (::access(config_.watch.c_str(), R_OK) != 0)
       return Error::Io("--watch " + config_.watch + ": not a directory or a readable file");
     return Status::Ok();
   }
-  // The sfsg-meter sample of the filesystem holding the tree (capacity, free space and
-  // the device's operation counters), with the tree's own entries and bytes: the
-  // profile describes the tree, and the space it can still grow into is its own bytes
-  // plus what the filesystem has free.
+  // The same sample sfsg-meter takes of this path (see predictor/meter.h): a directory
+  // below its mount point is walked, a mount point metered as df reports it.
   auto source = ResolveMeterSource(config_.watch);
-  if (!source) return source.error();
+  if (!source) return Error::Io("--watch " + source.error().message);
   auto sample = TakeSample(*source);
-  if (!sample) return sample.error();
-  struct statvfs sv;
-  if (::statvfs(config_.watch.c_str(), &sv) != 0)
-    return Error::Io("--watch " + config_.watch + ": statvfs: " + std::strerror(errno));
-  TreeUsage usage;
-  walk_usage = &usage;
-  const int rc = ::nftw(config_.watch.c_str(), CountEntry, 64, FTW_PHYS | FTW_MOUNT);
-  walk_usage = nullptr;
-  if (rc != 0) return Error::Io("--watch " + config_.watch + ": cannot walk it");
-  sample->used_bytes = usage.bytes;
-  sample->files = usage.entries;
-  sample->capacity_bytes = usage.bytes + static_cast<uint64_t>(sv.f_bavail) * sv.f_frsize;
+  if (!sample) return Error::Io("--watch " + sample.error().message);
   if (auto appended = AppendMeterSample(UsagePath(), *sample); !appended) return appended;
-  spdlog::info("loop: metered {} entries, {} bytes under {}", usage.entries, usage.bytes,
+  spdlog::info("loop: metered {} entries, {} bytes under {}", sample->files, sample->used_bytes,
                config_.watch);
   return Status::Ok();
 }
 
-Status ClosedLoop::Adjust() {
+Status Forecaster::Adjust() {
   auto table = LoadUsageTable(UsagePath());
   if (!table) return table.error();
   // Re-fit the workload's rate side when the series carries operation columns.
@@ -255,8 +235,8 @@ Status ClosedLoop::Adjust() {
   return Status::Ok();
 }
 
-Status ClosedLoop::Stress() {
-  if (!config_.stress || config_.mountpoint.empty()) return Status::Ok();
+Status Forecaster::RunLoadLadder() {
+  if (!config_.run_ladder || config_.mountpoint.empty()) return Status::Ok();
   ReplayOptions options;
   options.target = config_.mountpoint;
   options.workload = config_.workload;
@@ -287,7 +267,7 @@ Status ClosedLoop::Stress() {
 
 // Until a plan has been made, /.sfsg/forecast says why there is none (the error of the
 // last attempt); after one, a failed round keeps the last plan (the warning is logged).
-Status ClosedLoop::Predict() {
+Status Forecaster::Predict() {
   Status s = PredictOnce();
   if (!s && !forecast_published_)
     fs_.board().Publish("forecast", Json{{"format", "sfsg-forecast"},
@@ -299,7 +279,7 @@ Status ClosedLoop::Predict() {
   return s;
 }
 
-Status ClosedLoop::PredictOnce() {
+Status Forecaster::PredictOnce() {
   PlanInputs inputs;
   auto usage = LoadUsageTable(UsagePath());
   if (!usage) return usage.error();
@@ -333,11 +313,12 @@ Status ClosedLoop::PredictOnce() {
   fs_.board().Publish("metrics_extra", PlanToPrometheus(*plan));
   if (auto saved = WriteFileAtomic(config_.state_dir + "/forecast.json", text); !saved)
     spdlog::warn("loop: {}", saved.error().message);
-  AlertAndScale(AlertFigures(*json, config_.alert_days_bound), *json);
+  AlertAndScale(AlertFigures(*plan, config_.alert_days_bound), *plan);
   return Status::Ok();
 }
 
-void ClosedLoop::AlertAndScale(const std::map<std::string, double>& figures, const Json& plan) {
+void Forecaster::AlertAndScale(const std::map<std::string, double>& figures,
+                               const CapacityPlan& plan) {
   const double now = NowUnix();
   const std::vector<AlertEvent> events = alerts_.Evaluate(figures, now);
   fs_.board().Publish("alerts", alerts_.ToJson().dump(1) + "\n");
@@ -400,12 +381,12 @@ void ClosedLoop::AlertAndScale(const std::map<std::string, double>& figures, con
   }
 }
 
-Status ClosedLoop::RunOnce() {
+Status Forecaster::RunOnce() {
   Status status = Status::Ok();
   const bool watching = !config_.watch.empty();
-  for (auto step :
-       {&ClosedLoop::Meter, &ClosedLoop::Adjust, &ClosedLoop::Stress, &ClosedLoop::Predict}) {
-    if (!watching && step != &ClosedLoop::Stress) continue;
+  for (auto step : {&Forecaster::Meter, &Forecaster::Adjust, &Forecaster::RunLoadLadder,
+                    &Forecaster::Predict}) {
+    if (!watching && step != &Forecaster::RunLoadLadder) continue;
     {
       std::lock_guard lock(mutex_);
       if (stopping_) break;
