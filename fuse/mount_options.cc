@@ -88,7 +88,7 @@ std::string DescribeOptions(const po::options_description& options, const po::va
 struct ForecasterTexts {
   std::string watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step;
   std::string warmup, days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale,
-      hook_timeout;
+      hook_timeout, days_bound;
 };
 
 Status ParseForecasterOptions(const ForecasterTexts& t, bool no_adjust, bool no_stress,
@@ -142,6 +142,10 @@ Status ParseForecasterOptions(const ForecasterTexts& t, bool no_adjust, bool no_
     return v;
   };
   SFSG_ASSIGN_OR_RETURN(f.alert_days_to_full, number(t.days_to_full, "--alert-days-to-full"));
+  if (t.days_bound != "expected" && t.days_bound != "earliest80" && t.days_bound != "earliest")
+    return Error::Usage("--alert-days-bound: '" + t.days_bound +
+                        "' is not expected, earliest80 or earliest");
+  f.alert_days_bound = t.days_bound;
   f.alert_headroom = -2;
   if (!t.headroom.empty()) {
     SFSG_ASSIGN_OR_RETURN(f.alert_headroom, number(t.headroom, "--alert-headroom"));
@@ -212,7 +216,7 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
   std::string seed, scale, files, dirs, bytes, capacity, timeout;
   std::string watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step;
   std::string warmup, days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale,
-      hook_timeout;
+      hook_timeout, days_bound;
   bool no_adjust = false, no_stress = false, no_slo_alert = false;
   bool load_ladder = false, no_load_ladder = false;  // aliases of --replay, --no-stress
   po::options_description visible(
@@ -277,6 +281,9 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
       "no-load-ladder", po::bool_switch(&no_load_ladder), "the same as --no-stress")(
       "alert-days-to-full", po::value(&days_to_full)->default_value("30"),
       "alert when storage fills within this many days (-1: off)")(
+      "alert-days-bound", po::value(&days_bound)->default_value("expected"),
+      "which fill date that alert reads: expected, earliest80 (upper 80% band) or earliest "
+      "(upper 95% band)")(
       "alert-headroom", po::value(&headroom),
       "alert when throughput headroom falls below this fraction (default: the buffer)")(
       "no-slo-alert", po::bool_switch(&no_slo_alert),
@@ -406,7 +413,8 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
   out.replay = out.replay || load_ladder;
   if (auto parsed = ParseForecasterOptions(
           {watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step, warmup,
-           days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale, hook_timeout},
+           days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale, hook_timeout,
+           days_bound},
           no_adjust, no_stress || no_load_ladder, no_slo_alert, out);
       !parsed)
     return parsed.error();

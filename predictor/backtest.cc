@@ -103,10 +103,20 @@ std::vector<size_t> FoldOrigins(size_t n, const BacktestSetup& setup) {
   std::vector<size_t> origins;
   if (setup.horizon == 0 || n < setup.min_train + setup.horizon || setup.folds == 0) return origins;
   const size_t last = n - setup.horizon;
-  const size_t first = std::min(last, std::max(setup.min_train, last / 4));
-  const size_t count = std::min(setup.folds, last - first + 1);
-  if (count == 1) return {last};
-  for (size_t i = 0; i < count; ++i) origins.push_back(first + (last - first) * i / (count - 1));
+  const size_t first = std::min(last, std::max<size_t>(setup.min_train, 1));
+  std::vector<size_t> allowed;
+  for (size_t o = first; o <= last; ++o) {
+    bool ok = true;
+    for (const LevelShift& s : setup.shifts)
+      if (s.kind != ShiftKind::kRetention && s.index + 3 > o && s.index < o + setup.horizon)
+        ok = false;
+    if (ok) allowed.push_back(o);
+  }
+  if (allowed.empty()) return origins;
+  const size_t count = std::min(setup.folds, allowed.size());
+  if (count == 1) return {allowed.back()};
+  for (size_t i = 0; i < count; ++i)
+    origins.push_back(allowed[(allowed.size() - 1) * i / (count - 1)]);
   return origins;
 }
 
@@ -121,18 +131,18 @@ std::vector<ModelErrors> RunBacktest(std::span<const double> y, const BacktestSe
     out.push_back(std::move(e));
   }
   for (size_t origin : origins) {
-    const std::span<const double> train = y.first(origin);
-    // What predict_linear sees: the drops before the origin put back.
-    std::vector<double> seen(train.begin(), train.end());
-    for (const LevelShift& shift : setup.removed_shifts)
-      if (shift.index < origin)
-        for (size_t i = 0; i < shift.index; ++i) seen[i] -= shift.size;
+    const std::span<const double> seen = y.first(origin);
+    // The intervention model: the lasting steps before the origin taken out.
+    std::vector<LevelShift> known;
+    for (const LevelShift& s : setup.shifts)
+      if (s.index < origin) known.push_back(s);
+    const std::vector<double> train = RemoveLevelShifts(seen, known);
     const double scale = MaseScale(train, setup.model.season);
     const std::span<const double> actual = y.subspan(origin, setup.horizon);
     for (ModelErrors& e : out) {
       if (!e.applies) continue;
       const std::vector<double> forecast = FitAndForecast(
-          e.model, e.model == ModelKind::kPredictLinear ? std::span<const double>(seen) : train,
+          e.model, e.model == ModelKind::kPredictLinear ? seen : std::span<const double>(train),
           setup.horizon, setup.model);
       std::vector<double> errors(setup.horizon);
       double abs_sum = 0, smape_sum = 0;
@@ -143,6 +153,7 @@ std::vector<ModelErrors> RunBacktest(std::span<const double> y, const BacktestSe
         smape_sum += denominator > 0 ? 2 * std::fabs(errors[h]) / denominator : 0;
       }
       e.mase.push_back(abs_sum / static_cast<double>(setup.horizon) / scale);
+      e.scale.push_back(scale);
       e.smape.push_back(100 * smape_sum / static_cast<double>(setup.horizon));
       e.errors.push_back(std::move(errors));
       e.actual.emplace_back(actual.begin(), actual.end());
@@ -226,12 +237,14 @@ IntervalModel CalibrateIntervals(const ModelErrors& errors, size_t skip) {
 }
 
 double IntervalScale(const IntervalModel& model, size_t h) {
-  if (model.scale.empty()) return 0;
+  if (model.scale.empty()) return model.extra_sigma;
   h = std::max<size_t>(h, 1);
   const size_t horizon = model.scale.size();
-  if (h <= horizon) return model.scale[h - 1];
-  return model.scale.back() *
-         std::pow(static_cast<double>(h) / static_cast<double>(horizon), model.exponent);
+  const double s = h <= horizon ? model.scale[h - 1]
+                                : model.scale.back() * std::pow(static_cast<double>(h) /
+                                                                    static_cast<double>(horizon),
+                                                                model.exponent);
+  return model.extra_sigma > 0 ? std::hypot(s, model.extra_sigma) : s;
 }
 
 Coverage CheckCoverage(const ModelErrors& errors) {

@@ -1,7 +1,8 @@
 // Rolling-origin backtests and the prediction intervals calibrated from them.
 //
-// A backtest refits every model on y[0..o) for several origins o spread over the last
-// three quarters of the series and compares its next `horizon` forecasts with what happened
+// A backtest refits every model on y[0..o) for several origins o spread over the whole
+// series (from the shortest training window to the last origin with a full test window)
+// and compares its next `horizon` forecasts with the series as observed
 // (Tashman, "Out-of-sample tests of forecasting accuracy", IJF 2000). Errors are scored
 // with MASE, scaled by the in-sample mean absolute error of the seasonal naive forecast
 // (Hyndman & Koehler, IJF 2006), and sMAPE.
@@ -32,13 +33,18 @@ struct BacktestSetup {
   size_t horizon = 1;     // lead times scored per fold
   size_t folds = 10;      // at most; fewer when the series is short
   size_t min_train = 10;  // shortest training window
-  // Level shifts already removed from the series being backtested: predict_linear is
-  // trained on the series as Prometheus sees it at each origin, with the shifts before it.
-  std::vector<LevelShift> removed_shifts;
+  // Steps in level (see decompose.h). At each origin the lasting steps before it are
+  // modelled (taken out of the training window, which keeps its last value); a fold whose
+  // test window holds a lasting step, or whose training ends within 3 points after one,
+  // is left out: a one-off event is not forecastable, and the forecast is conditional on
+  // none happening. predict_linear sees the training window as observed (as Prometheus
+  // would); retention drops stay in every window.
+  std::vector<LevelShift> shifts;
   ModelOptions model;
 };
 
-// Where the origins fall. Empty when the series is too short for min_train + horizon.
+// Where the origins fall: up to `folds` evenly spread over the allowed ones. Empty when
+// the series is too short for min_train + horizon or every origin is left out.
 std::vector<size_t> FoldOrigins(size_t n, const BacktestSetup& setup);
 
 struct ModelErrors {
@@ -48,6 +54,7 @@ struct ModelErrors {
   std::vector<std::vector<double>> actual;  // [fold][h]
   std::vector<size_t> origins;              // [fold]
   std::vector<double> mase;                 // per fold
+  std::vector<double> scale;                // per fold: the MASE denominator
   std::vector<double> smape;                // per fold, percent
 };
 
@@ -59,6 +66,7 @@ struct IntervalModel {
   std::vector<double> scale;  // sigma(h) for h = 1..scale.size(), smoothed and non-decreasing
   double exponent = 0.5;      // growth beyond: sigma(h) = scale.back() (h / H)^exponent
   double q025 = -1.96, q10 = -1.2816, q90 = 1.2816, q975 = 1.96;  // standardised errors
+  double extra_sigma = 0;  // added in quadrature at every lead time (e.g. a step's error)
   size_t samples = 0;
 };
 
@@ -66,7 +74,7 @@ struct IntervalModel {
 // is out of range).
 IntervalModel CalibrateIntervals(const ModelErrors& errors, size_t skip = static_cast<size_t>(-1));
 
-// sigma(h) for lead time h >= 1.
+// sigma(h) for lead time h >= 1 (with extra_sigma added in quadrature).
 double IntervalScale(const IntervalModel& model, size_t h);
 
 // Out-of-sample coverage of the 80% and 95% bands: fold k judged by the other folds.

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cctype>
 #include <cstdio>
+#include <cstring>
 
 #include "generator/util/units.h"
 
@@ -39,7 +41,7 @@ Result<StoragePlan> PlanStorage(const PlanInputs& in, const ForecastOptions& opt
   Absorb(plan, s.forecast);
   if (in.capacity_bytes) {
     s.capacity_bytes = *in.capacity_bytes;
-    s.capacity_source = "option";
+    s.capacity_source = in.capacity_note.empty() ? "option" : "option: " + in.capacity_note;
   } else if (auto capacity = LastCapacity(*in.usage)) {
     s.capacity_bytes = *capacity;
     s.capacity_source = "series";
@@ -53,8 +55,17 @@ Result<StoragePlan> PlanStorage(const PlanInputs& in, const ForecastOptions& opt
   s.at_horizon = s.forecast.At(end);
   s.threshold = TimeToThreshold(s.forecast, s.threshold_bytes);
   const double peak95 = std::max(s.forecast.PeakUntil(end).upper95, s.current_bytes);
-  s.recommended_capacity_bytes = std::max(s.capacity_bytes, peak95 / (1 - in.buffer));
+  s.recommended_capacity_bytes = peak95 / (1 - in.buffer);
   s.additional_bytes = s.recommended_capacity_bytes - s.capacity_bytes;
+  // A printed baseline that beats the chosen model at the scored lead times.
+  const BacktestSummary& b = s.forecast.backtest;
+  for (const ModelScore& score : b.scores)
+    if (score.model == s.forecast.model)
+      for (const ModelScore& other : b.scores)
+        if (other.baseline && other.applies && other.mase < score.mase)
+          plan.warnings.push_back("used_bytes: the baseline " + std::string(ModelName(other.model)) +
+                                  Printf(" scores MASE %.3f against %.3f for the chosen model",
+                                         other.mase, score.mase));
   if (s.current_bytes > s.capacity_bytes)
     plan.warnings.push_back("used bytes (" + FormatBytes(s.current_bytes) +
                             ") exceed the capacity (" + FormatBytes(s.capacity_bytes) + ")");
@@ -64,6 +75,17 @@ Result<StoragePlan> PlanStorage(const PlanInputs& in, const ForecastOptions& opt
       auto f = ForecastSeries(*files, options);
       if (f) {
         s.files = std::move(*f);
+        if (auto it = in.usage->columns.find("capacity_files"); it != in.usage->columns.end()) {
+          for (size_t i = it->second.size(); i-- > 0;)
+            if (std::isfinite(it->second[i]) && it->second[i] > 0) {
+              s.capacity_files = it->second[i];
+              break;
+            }
+        }
+        if (s.capacity_files) {
+          s.files_threshold_count = *s.capacity_files * (1 - in.buffer);
+          s.files_threshold = TimeToThreshold(*s.files, s.files_threshold_count);
+        }
       } else {
         plan.warnings.push_back("files: " + f.error().message);
       }
@@ -173,6 +195,29 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
 }
 
 }  // namespace
+
+Result<double> ParseCapacity(std::string_view text, std::string_view what, std::string* how) {
+  std::string t(text);
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
+  // "KB", "MB", "GB", "TB", "PB", "EB" (any case, not "iB"): decimal.
+  static const char kLetters[] = "kmgtpe";
+  if (t.size() >= 3 && (t.back() == 'B' || t.back() == 'b')) {
+    const char unit = static_cast<char>(std::tolower(static_cast<unsigned char>(t[t.size() - 2])));
+    const char* at = std::strchr(kLetters, unit);
+    if (at && unit != '\0' && std::isdigit(static_cast<unsigned char>(t[t.size() - 3]))) {
+      auto number = ParsePositiveNumber(t.substr(0, t.size() - 2), what);
+      if (!number) return Error::Usage(std::string(what) + ": '" + t + "' is not a size");
+      const double bytes = *number * std::pow(1000.0, static_cast<double>(at - kLetters + 1));
+      if (how) *how = t + Printf(" = %.6g bytes (decimal, 1000^%.0f)", bytes,
+                                  static_cast<double>(at - kLetters + 1));
+      return bytes;
+    }
+  }
+  auto bytes = ParseBytes(t, what);
+  if (!bytes) return bytes.error();
+  if (how) *how = t + Printf(" = %.6g bytes (binary, 1024^n)", static_cast<double>(*bytes));
+  return static_cast<double>(*bytes);
+}
 
 Result<Objective> ParseObjective(std::string_view text) {
   const size_t eq = text.find('=');

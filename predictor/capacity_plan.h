@@ -24,7 +24,9 @@
 //       "at_horizon": BAND, "threshold_reached": CROSSING,
 //       "recommended_capacity_bytes": number, "additional_bytes": number,
 //       "forecast": FORECAST,
-//       "files": null | {"current": number, "at_horizon": BAND, "forecast": FORECAST}
+//       "files": null | {"current": number, "at_horizon": BAND, "forecast": FORECAST,
+//                        "capacity_files": number | null, "threshold_files": number | null,
+//                        "threshold_reached": CROSSING | null}
 //     },
 //     "performance": null | {
 //       "usl": null | {"sigma", "kappa", "lambda", "sigma_stderr", "kappa_stderr",
@@ -50,12 +52,19 @@
 //   }
 //   BAND     = {"expected", "lower80", "upper80", "lower95", "upper95": number}
 //   CROSSING = {"already": bool, "earliest_unix", "expected_unix", "latest_unix",
-//               "earliest_days", "expected_days", "latest_days": number | null}
+//               "earliest_days", "expected_days", "latest_days",
+//               "earliest80_days", "latest80_days": number | null}
 //   FORECAST = {"model": string, "seasonality": "none" | "daily" | "weekly",
 //               "step_s": number, "points": number, "filled_points": number,
-//               "level_shifts": [{"time_unix": number, "size": number}],
+//               "level_shifts": [{"time_unix": number, "size": number,
+//                                 "kind": "cleanup" | "import" | "migration" | "retention",
+//                                 "modelled": bool, "declared": bool}],
 //               "backtest": {"folds": number, "horizon_steps": number,
+//                            "lead_days": number, "selection_mase": number | null,
+//                            "best_baseline": string, "best_baseline_mase": number,
+//                            "combined": [string],
 //                            "models": [{"model": string, "candidate": bool,
+//                                        "baseline": bool,
 //                                        "mase", "smape", "coverage80", "coverage95":
 //                                        number | null}]},
 //               "low_confidence": bool,
@@ -90,6 +99,12 @@ struct Objective {
 // Errors: kUsage naming the text (unknown quantile, unknown unit, non-positive latency).
 Result<Objective> ParseObjective(std::string_view text);
 
+// A capacity as typed: "2PB", "500GB", "1.5TB" are decimal (SI: 10^15, 10^9, 10^12, as
+// drives are sold); "2PiB", "2P", "500G" are binary (2^50, ...), as fio reads them; a bare
+// number is bytes. `how` says which reading was taken ("2PB = 2e15 bytes (decimal)").
+// Errors: kUsage naming `what` and the text.
+Result<double> ParseCapacity(std::string_view text, std::string_view what, std::string* how);
+
 struct PlanInputs {
   std::optional<UsageTable> usage;  // used_bytes (+ capacity_bytes, files, op counters)
   std::optional<PerfCurve> curve;
@@ -97,6 +112,7 @@ struct PlanInputs {
   double buffer = config::kBuffer;  // keep this fraction of capacity and throughput free
   std::vector<Objective> objectives;
   std::optional<double> capacity_bytes;  // else the series' last capacity_bytes
+  std::string capacity_note;             // how an option's capacity was read (for the table)
   ForecastOptions forecast;              // its horizon_s is replaced by horizon_s above
   double created_unix = 0;               // stamped into the plan (the caller's clock)
   // The device model the curve's shadow was timed by (sfsg-mount --device); none: the
@@ -112,9 +128,17 @@ struct StoragePlan {
   double threshold_bytes = 0;
   Band at_horizon;
   Crossing threshold;
-  double recommended_capacity_bytes = 0;  // the 95% upper band's peak / (1 - buffer)
-  double additional_bytes = 0;            // beyond the present capacity
+  // The 95% upper band's peak to the horizon / (1 - buffer), and never below what is
+  // used now / (1 - buffer); below the present capacity when it is more than enough
+  // (right-sizing: additional_bytes is then negative).
+  double recommended_capacity_bytes = 0;
+  double additional_bytes = 0;  // beyond the present capacity
   std::optional<ForecastResult> files;
+  // Inodes, when the series has files and capacity_files: forecast to exhaustion like
+  // bytes (threshold = capacity_files x (1 - buffer)).
+  std::optional<double> capacity_files;
+  double files_threshold_count = 0;
+  Crossing files_threshold;
 };
 
 struct ObjectivePlan {

@@ -64,6 +64,92 @@ Strength SeasonalStrength(std::span<const double> y, size_t m) {
 
 }  // namespace
 
+const char* ShiftKindName(ShiftKind kind) {
+  switch (kind) {
+    case ShiftKind::kCleanup:
+      return "cleanup";
+    case ShiftKind::kImport:
+      return "import";
+    case ShiftKind::kMigration:
+      return "migration";
+    case ShiftKind::kRetention:
+      return "retention";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// Median of y[begin, end) and the index at its centre.
+double WindowMedian(std::span<const double> y, size_t begin, size_t end, double& centre) {
+  centre = (static_cast<double>(begin) + static_cast<double>(end) - 1) / 2;
+  return MedianOf(y, begin, end);
+}
+
+}  // namespace
+
+StepEstimate EstimateStep(std::span<const double> y, size_t index, size_t lo, size_t hi) {
+  StepEstimate out;
+  const size_t n = y.size();
+  hi = std::min(hi, n);
+  if (index == 0 || index >= hi || lo >= index) return out;
+  constexpr size_t kSide = 20;
+  const size_t begin = std::max(lo, index >= kSide ? index - kSide : 0);
+  const size_t end = std::min(hi, index + kSide);
+  // Least squares of y = a + b (i - index) + delta [i >= index], by the normal equations.
+  double s[3][3] = {}, r[3] = {};
+  for (size_t i = begin; i < end; ++i) {
+    const double x[3] = {1, static_cast<double>(i) - static_cast<double>(index),
+                         i >= index ? 1.0 : 0.0};
+    for (int p = 0; p < 3; ++p) {
+      r[p] += x[p] * y[i];
+      for (int q = 0; q < 3; ++q) s[p][q] += x[p] * x[q];
+    }
+  }
+  const size_t count = end - begin;
+  if (count < 4 || index - begin < 2 || end - index < 2) {
+    // Too few points on a side for a slope: the difference of the means.
+    double before = 0, after = 0;
+    for (size_t i = begin; i < index; ++i) before += y[i];
+    for (size_t i = index; i < end; ++i) after += y[i];
+    out.size = after / static_cast<double>(end - index) - before / static_cast<double>(index - begin);
+    out.stderr_ = std::fabs(out.size);
+    return out;
+  }
+  // Inverse of the symmetric 3x3 matrix by cofactors.
+  const double det = s[0][0] * (s[1][1] * s[2][2] - s[1][2] * s[2][1]) -
+                     s[0][1] * (s[1][0] * s[2][2] - s[1][2] * s[2][0]) +
+                     s[0][2] * (s[1][0] * s[2][1] - s[1][1] * s[2][0]);
+  if (!(std::fabs(det) > 0)) return out;
+  double inv[3][3];
+  inv[0][0] = (s[1][1] * s[2][2] - s[1][2] * s[2][1]) / det;
+  inv[0][1] = (s[0][2] * s[2][1] - s[0][1] * s[2][2]) / det;
+  inv[0][2] = (s[0][1] * s[1][2] - s[0][2] * s[1][1]) / det;
+  inv[1][0] = (s[1][2] * s[2][0] - s[1][0] * s[2][2]) / det;
+  inv[1][1] = (s[0][0] * s[2][2] - s[0][2] * s[2][0]) / det;
+  inv[1][2] = (s[0][2] * s[1][0] - s[0][0] * s[1][2]) / det;
+  inv[2][0] = (s[1][0] * s[2][1] - s[1][1] * s[2][0]) / det;
+  inv[2][1] = (s[0][1] * s[2][0] - s[0][0] * s[2][1]) / det;
+  inv[2][2] = (s[0][0] * s[1][1] - s[0][1] * s[1][0]) / det;
+  double beta[3] = {};
+  for (int p = 0; p < 3; ++p)
+    for (int q = 0; q < 3; ++q) beta[p] += inv[p][q] * r[q];
+  double sse = 0;
+  for (size_t i = begin; i < end; ++i) {
+    const double fitted = beta[0] + beta[1] * (static_cast<double>(i) - static_cast<double>(index)) +
+                          (i >= index ? beta[2] : 0);
+    sse += (y[i] - fitted) * (y[i] - fitted);
+  }
+  const double dof = static_cast<double>(count) - 3;
+  out.size = beta[2];
+  out.stderr_ = dof > 0 ? std::sqrt(sse / dof * std::max(inv[2][2], 0.0)) : std::fabs(beta[2]);
+  return out;
+}
+
+double StepSize(std::span<const double> y, size_t index) {
+  return EstimateStep(y, index, 0, y.size()).size;
+}
+
 std::vector<LevelShift> DetectLevelShifts(std::span<const double> y) {
   std::vector<LevelShift> shifts;
   const size_t n = y.size();
@@ -78,30 +164,70 @@ std::vector<LevelShift> DetectLevelShifts(std::span<const double> y) {
   for (double v : y) scale = std::max(scale, std::fabs(v));
   sigma = std::max(sigma, 1e-9 * scale);
   if (!(sigma > 0)) return shifts;
-  const double cut = typical - 6 * sigma;
+  const double cut = 6 * sigma;
   constexpr size_t kWindow = 5;
   size_t i = 1;
   while (i < n) {
-    if (!(y[i] - y[i - 1] < cut)) {
+    const double d = y[i] - y[i - 1] - typical;
+    if (!(std::fabs(d) > cut)) {
       ++i;
       continue;
     }
-    const size_t begin = i;  // y[begin - 1] is the last point before the drop
-    while (i + 1 < n && y[i + 1] - y[i] < cut) ++i;
+    const double sign = d > 0 ? 1 : -1;
+    const size_t begin = i;  // y[begin - 1] is the last point before the step
+    while (i + 1 < n && sign * (y[i + 1] - y[i] - typical) > cut) ++i;
     const size_t end = i;  // y[end] is the first point after it
     ++i;
     const size_t pre_begin = begin >= kWindow ? begin - kWindow : 0;
     const size_t long_begin = begin >= 4 * kWindow ? begin - 4 * kWindow : 0;
     const size_t post_end = std::min(n, end + kWindow);
-    const double pre = MedianOf(y, pre_begin, begin);
-    const double pre_long = MedianOf(y, long_begin, begin);
-    const double post = MedianOf(y, end, post_end);
-    const double size = post - pre;
-    // A short plateau ending (a burst) drops back to the level before it: the longer
-    // window before the drop must confirm it.
-    const bool drop = size < -6 * sigma && -size >= 0.01 * std::fabs(pre);
-    const bool lasting = post - pre_long < -6 * sigma && pre_long - post >= 0.01 * std::fabs(pre);
-    if (drop && lasting) shifts.push_back({end, size});
+    double c_pre = 0, c_long = 0, c_post = 0;
+    const double pre = WindowMedian(y, pre_begin, begin, c_pre);
+    const double pre_long = WindowMedian(y, long_begin, begin, c_long);
+    const double post = WindowMedian(y, end, post_end, c_post);
+    const double size = post - pre - typical * (c_post - c_pre);
+    double c_post_long = 0;
+    const double post_long = WindowMedian(y, end, std::min(n, end + 4 * kWindow), c_post_long);
+    const double size_long = post - pre_long - typical * (c_post - c_long);
+    const double size_after = post_long - pre - typical * (c_post_long - c_pre);
+    // A short plateau (a burst) returns to the level before it: the longer windows
+    // before and after the step must confirm it.
+    const bool step = sign * size > 6 * sigma && std::fabs(size) >= 0.01 * std::fabs(pre);
+    const bool lasting =
+        sign * size_long > 6 * sigma && std::fabs(size_long) >= 0.01 * std::fabs(pre) &&
+        sign * size_after > 6 * sigma && std::fabs(size_after) >= 0.01 * std::fabs(pre);
+    if (!(step && lasting)) continue;
+    LevelShift shift;
+    shift.index = end;
+    shift.size = size;
+    const size_t span = end - begin + 1;
+    shift.kind = span >= 3 ? ShiftKind::kMigration
+                           : (sign > 0 ? ShiftKind::kImport : ShiftKind::kCleanup);
+    shifts.push_back(shift);
+  }
+  // The size of each step by the local intervention regression, within its neighbours.
+  for (size_t k = 0; k < shifts.size(); ++k) {
+    const size_t lo = k > 0 ? shifts[k - 1].index : 0;
+    const size_t hi = k + 1 < shifts.size() ? shifts[k + 1].index : n;
+    const StepEstimate e = EstimateStep(y, shifts[k].index, lo, hi);
+    if (std::signbit(e.size) == std::signbit(shifts[k].size)) {
+      shifts[k].size = e.size;
+      shifts[k].size_stderr = e.stderr_;
+    }
+  }
+  // Drops at a regular interval are retention, not one-off clean-ups.
+  std::vector<size_t> drops;
+  for (size_t k = 0; k < shifts.size(); ++k)
+    if (shifts[k].size < 0) drops.push_back(k);
+  if (drops.size() >= 3) {
+    std::vector<double> intervals;
+    for (size_t k = 1; k < drops.size(); ++k)
+      intervals.push_back(static_cast<double>(shifts[drops[k]].index - shifts[drops[k - 1]].index));
+    const double median = Median(intervals);
+    bool regular = true;
+    for (double v : intervals) regular &= std::fabs(v - median) <= 0.35 * median;
+    if (regular)
+      for (size_t k : drops) shifts[k].kind = ShiftKind::kRetention;
   }
   return shifts;
 }
@@ -109,10 +235,13 @@ std::vector<LevelShift> DetectLevelShifts(std::span<const double> y) {
 std::vector<double> RemoveLevelShifts(std::span<const double> y,
                                       const std::vector<LevelShift>& shifts) {
   std::vector<double> out(y.begin(), y.end());
-  double later = 0;  // sum of the shifts after the current point
+  double later = 0;  // sum of the lasting steps after the current point
   size_t k = shifts.size();
   for (size_t i = out.size(); i-- > 0;) {
-    while (k > 0 && shifts[k - 1].index > i) later += shifts[--k].size;
+    while (k > 0 && shifts[k - 1].index > i) {
+      --k;
+      if (shifts[k].kind != ShiftKind::kRetention) later += shifts[k].size;
+    }
     out[i] += later;
   }
   return out;

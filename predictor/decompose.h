@@ -11,22 +11,46 @@
 
 namespace sfsg {
 
-// A drop in level: y[index] is the first point at the new level; size < 0.
+// What a step in the level was, as far as the series (or the user) can tell.
+//   cleanup    a one-off drop (data deleted): modelled as a lasting step
+//   import     a one-off rise within one or two steps: modelled as a lasting step
+//   migration  a rise or drop spread over three steps or more: a lasting step
+//   retention  drops that recur at a regular interval (3 or more, intervals within 35% of
+//              their median): part of the process, so they stay in the series and the
+//              net growth between and across them is what the models see
+enum class ShiftKind { kCleanup, kImport, kMigration, kRetention };
+// "cleanup", "import", "migration", "retention".
+const char* ShiftKindName(ShiftKind kind);
+
+// A step in level: y[index] is the first point at the new level. size is the step net of
+// the typical growth over it (negative: a drop).
 struct LevelShift {
   size_t index = 0;
   double size = 0;
+  ShiftKind kind = ShiftKind::kCleanup;
+  bool declared = false;  // given by the user (--event), not detected
+  double size_stderr = 0; // the standard error of size
 };
 
-// Finds large, persistent drops: runs of first differences more than 6 robust standard
-// deviations (1.4826 x MAD) below the typical difference, confirmed by the medians of
-// up to 5 points before and after and of up to 20 points before (so the end of a burst
-// or of a short plateau is not a shift), and larger than 1% of the level before. Returns them in
-// index order.
+// Finds large, persistent steps either way: runs of first differences more than 6 robust
+// standard deviations (1.4826 x MAD) from the typical difference, confirmed by the
+// medians of up to 5 points before and after and of up to 20 points before (so the end
+// of a burst or of a short plateau is not a shift), and larger than 1% of the level
+// before. Classifies them (see ShiftKind). Returns them in index order.
 std::vector<LevelShift> DetectLevelShifts(std::span<const double> y);
 
-// The series with the shifts undone: every point before a shift moves by the shift's
-// size, so the history is continuous (the growth between clean-ups is the trend) and the
-// last point keeps its actual value.
+// The size of a step whose first point at the new level is y[index], by least squares of
+// y = a + b i + size [i >= index] over up to 20 points each side within [lo, hi) (the
+// neighbouring steps), with its standard error.
+struct StepEstimate {
+  double size = 0, stderr_ = 0;
+};
+StepEstimate EstimateStep(std::span<const double> y, size_t index, size_t lo, size_t hi);
+double StepSize(std::span<const double> y, size_t index);  // EstimateStep over all of y
+
+// The series with the lasting steps (every kind but retention) taken out: every point
+// before a step moves by its size, so the last point keeps its actual value and the model
+// fitted to the result is the intervention model y = trend + sum of steps.
 std::vector<double> RemoveLevelShifts(std::span<const double> y,
                                       const std::vector<LevelShift>& shifts);
 

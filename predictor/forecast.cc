@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 
 namespace sfsg {
 namespace {
@@ -57,14 +58,18 @@ void AddQualityWarnings(ForecastResult& r) {
 }
 
 void Summarize(const std::vector<ModelErrors>& errors, const ForecastOptions& options,
-               size_t horizon, ForecastResult& r) {
+               size_t horizon, bool stepped, ForecastResult& r) {
   r.backtest.horizon_steps = horizon;
+  r.backtest.lead_s = static_cast<double>(horizon) * r.grid.step_s;
+  r.backtest.scores.clear();
   for (const ModelErrors& e : errors) {
     ModelScore s;
     s.model = e.model;
     s.applies = e.applies && !e.mase.empty();
+    s.baseline = IsBaseline(e.model);
     s.candidate = std::find(options.candidates.begin(), options.candidates.end(), e.model) !=
-                  options.candidates.end();
+                      options.candidates.end() &&
+                  !(stepped && e.model == ModelKind::kPredictLinear);
     if (s.applies) {
       s.mase = Mean(e.mase);
       s.smape = Mean(e.smape);
@@ -109,6 +114,7 @@ Band ForecastResult::PeakUntil(double time_s) const {
 namespace {
 
 // The backtest's shape: lead times scored, folds, the training minimum for the season.
+// The lead time is the planning horizon, or a third of the history when that is shorter.
 BacktestSetup MakeSetup(const ForecastOptions& options, size_t n, double step, size_t period,
                         const std::vector<LevelShift>& shifts) {
   const size_t horizon_steps =
@@ -116,30 +122,132 @@ BacktestSetup MakeSetup(const ForecastOptions& options, size_t n, double step, s
   BacktestSetup setup;
   setup.horizon = options.backtest_horizon_s > 0
                       ? static_cast<size_t>(std::ceil(options.backtest_horizon_s / step))
-                      : std::min(horizon_steps, std::max<size_t>(1, n / 4));
-  setup.horizon = std::clamp<size_t>(setup.horizon, 1, n / 2);
+                      : std::min(horizon_steps, std::max<size_t>(1, n / 3));
+  setup.horizon = std::clamp<size_t>(setup.horizon, 1, std::max<size_t>(1, n / 2));
   setup.folds = options.folds;
-  setup.removed_shifts = shifts;
+  setup.shifts = shifts;
   setup.model.seed = options.seed;
   setup.model.season = period;
+  setup.model.step_s = step;
   setup.model.linear_window =
       std::max<size_t>(2, options.linear_window_s > 0
                               ? static_cast<size_t>(std::llround(options.linear_window_s / step))
                               : setup.horizon);
-  setup.min_train = std::max<size_t>(std::min<size_t>(10, n / 2), period > 1 ? 2 * period + 2 : 0);
+  setup.min_train = std::max<size_t>({std::min<size_t>(10, n / 2), n / 5,
+                                      period > 1 ? 2 * period + 2 : 0});
+  if (setup.min_train + setup.horizon > n) setup.min_train = std::min<size_t>(10, n / 2);
   return setup;
 }
 
-// The candidate with the lowest mean MASE; ties go to the simpler model (listed first).
-const ModelErrors* ChooseModel(const std::vector<ModelErrors>& errors, const ForecastResult& r) {
-  const ModelErrors* chosen = nullptr;
+// The median of the three best candidates (by mean MASE), scored on the same folds.
+ModelErrors Combine(const std::vector<ModelErrors>& errors, const ForecastResult& r,
+                    std::vector<ModelKind>& members) {
+  ModelErrors out;
+  out.model = ModelKind::kCombination;
+  std::vector<size_t> order;
+  for (size_t i = 0; i < errors.size(); ++i) {
+    const ModelScore& s = r.backtest.scores[i];
+    if (s.applies && s.candidate && s.model != ModelKind::kCombination) order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return r.backtest.scores[a].mase < r.backtest.scores[b].mase;
+  });
+  if (order.size() < 3) return out;
+  order.resize(3);
+  members.clear();
+  for (size_t i : order) members.push_back(errors[i].model);
+  const ModelErrors& first = errors[order[0]];
+  out.applies = true;
+  out.origins = first.origins;
+  out.actual = first.actual;
+  out.scale = first.scale;
+  for (size_t k = 0; k < first.errors.size(); ++k) {
+    std::vector<double> e(first.errors[k].size());
+    double abs_sum = 0, smape_sum = 0;
+    for (size_t h = 0; h < e.size(); ++h) {
+      double f[3];
+      for (size_t m = 0; m < 3; ++m) f[m] = first.actual[k][h] - errors[order[m]].errors[k][h];
+      std::sort(f, f + 3);
+      e[h] = first.actual[k][h] - f[1];
+      abs_sum += std::fabs(e[h]);
+      const double denominator = std::fabs(first.actual[k][h]) + std::fabs(f[1]);
+      smape_sum += denominator > 0 ? 2 * std::fabs(e[h]) / denominator : 0;
+    }
+    out.mase.push_back(abs_sum / static_cast<double>(e.size()) / first.scale[k]);
+    out.smape.push_back(100 * smape_sum / static_cast<double>(e.size()));
+    out.errors.push_back(std::move(e));
+  }
+  return out;
+}
+
+// The candidate with the lowest mean MASE over the folds `use` accepts; ties go to the
+// simpler model (listed first). -1 when none.
+enum class Pool { kCandidates, kBaselines, kCandidateBaselines };
+template <typename Accept>
+int BestCandidate(const std::vector<ModelErrors>& errors, const ForecastResult& r,
+                  const Accept& use, Pool pool = Pool::kCandidates) {
+  int chosen = -1;
   double best = 0;
   for (size_t i = 0; i < errors.size(); ++i) {
     const ModelScore& s = r.backtest.scores[i];
-    if (!s.candidate || !s.applies) continue;
-    if (!chosen || s.mase < best) chosen = &errors[i], best = s.mase;
+    const bool eligible = pool == Pool::kCandidates  ? s.candidate
+                          : pool == Pool::kBaselines ? s.baseline
+                                                     : s.baseline && s.candidate;
+    if (!s.applies || !eligible) continue;
+    double sum = 0, count = 0;
+    for (size_t k = 0; k < errors[i].mase.size(); ++k)
+      if (use(k)) sum += errors[i].mase[k], count += 1;
+    if (count == 0) continue;
+    const double mase = sum / count;
+    if (chosen < 0 || mase < best) chosen = static_cast<int>(i), best = mase;
   }
   return chosen;
+}
+
+// The chosen model (or the median of the combined ones) refitted on the whole history.
+std::vector<double> FitPath(ModelKind kind, const std::vector<double>& adjusted,
+                            const std::vector<double>& raw, size_t steps,
+                            const ModelOptions& model_options, ForecastResult& r) {
+  if (kind == ModelKind::kPredictLinear)
+    return FitAndForecast(kind, raw, steps, model_options, &r.fit);
+  if (kind != ModelKind::kCombination)
+    return FitAndForecast(kind, adjusted, steps, model_options, &r.fit);
+  std::vector<std::vector<double>> paths;
+  for (ModelKind m : r.backtest.combined)
+    paths.push_back(FitPath(m, adjusted, raw, steps, model_options, r));
+  r.fit = ModelFit();
+  std::vector<double> out(steps);
+  for (size_t h = 0; h < steps; ++h) {
+    double f[3] = {paths[0][h], paths[1][h], paths[2][h]};
+    std::sort(f, f + 3);
+    out[h] = f[1];
+  }
+  return out;
+}
+
+// Bands when no backtest fold could score the model: the in-sample spread of one-step
+// changes about their mean, growing as sqrt(h) (a random walk with drift), widened by
+// the Student-t factor for the points it rests on.
+IntervalModel FallbackIntervals(const std::vector<double>& y) {
+  IntervalModel iv;
+  std::vector<double> diff;
+  for (size_t i = 1; i < y.size(); ++i) diff.push_back(y[i] - y[i - 1]);
+  const double mean = Mean(diff);
+  double ss = 0;
+  for (double d : diff) ss += (d - mean) * (d - mean);
+  const double sd = diff.size() > 1 ? std::sqrt(ss / static_cast<double>(diff.size() - 1)) : 0;
+  if (!(sd > 0)) return iv;
+  iv.scale = {sd};
+  iv.exponent = 0.5;
+  const double k = static_cast<double>(diff.size());
+  const double v = std::max(k - 1, 2.0);
+  auto t = [v](double z) {
+    const double z3 = z * z * z, z5 = z3 * z * z;
+    return z + (z3 + z) / (4 * v) + (5 * z5 + 16 * z3 + 3 * z) / (96 * v * v);
+  };
+  iv.q975 = t(1.959964), iv.q025 = -iv.q975;
+  iv.q90 = t(1.281552), iv.q10 = -iv.q90;
+  return iv;
 }
 
 // The chosen model refitted on the whole (adjusted) history, projected to the search
@@ -154,9 +262,8 @@ void Project(const std::vector<double>& adjusted, const ForecastOptions& options
   search_s = std::max(search_s, options.horizon_s);
   const size_t steps = std::clamp<size_t>(static_cast<size_t>(std::ceil(search_s / step)),
                                           horizon_steps, std::max(horizon_steps, kMaxPathSteps));
-  const std::vector<double> expected =
-      FitAndForecast(r.model, adjusted, steps, model_options, &r.fit);
   const std::vector<double>& raw = r.grid.values;
+  const std::vector<double> expected = FitPath(r.model, adjusted, raw, steps, model_options, r);
   const bool non_negative = *std::min_element(raw.begin(), raw.end()) >= 0;
   auto floor_at_zero = [&](double v) { return non_negative ? std::max(v, 0.0) : v; };
   r.path.resize(steps);
@@ -193,7 +300,67 @@ std::string SeriesWhere(const Series& series) {
   return series.source.empty() ? series.name : series.source + ": " + series.name;
 }
 
+// The detected steps with the declared events put in (a declared event replaces a
+// detection within 2 grid steps of it).
+std::vector<LevelShift> FindShifts(const std::vector<double>& raw, const RegularGrid& grid,
+                                   bool detect, const std::vector<DeclaredEvent>& events) {
+  std::vector<LevelShift> shifts = detect ? DetectLevelShifts(raw) : std::vector<LevelShift>();
+  const size_t n = raw.size();
+  for (const DeclaredEvent& e : events) {
+    const double position = std::ceil((e.time_s - grid.start_s) / grid.step_s - 1e-9);
+    if (position < 1 || position >= static_cast<double>(n)) continue;
+    const size_t index = static_cast<size_t>(position);
+    std::erase_if(shifts, [&](const LevelShift& s) {
+      return !s.declared && (s.index > index ? s.index - index : index - s.index) <= 2;
+    });
+    LevelShift shift;
+    shift.index = index;
+    const StepEstimate estimate = EstimateStep(raw, index, 0, n);
+    shift.size = estimate.size;
+    shift.size_stderr = estimate.stderr_;
+    shift.kind = e.kind;
+    shift.declared = true;
+    shifts.push_back(shift);
+  }
+  std::sort(shifts.begin(), shifts.end(),
+            [](const LevelShift& a, const LevelShift& b) { return a.index < b.index; });
+  return shifts;
+}
+
+std::string DateOf(double unix_s) {
+  const time_t t = static_cast<time_t>(unix_s);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
 }  // namespace
+
+Result<DeclaredEvent> ParseEvent(std::string_view text) {
+  const size_t eq = text.rfind('=');
+  if (eq == std::string_view::npos)
+    return Error::Usage("--event '" + std::string(text) +
+                        "': expected DATE=KIND, e.g. 2024-02-14=import");
+  auto time = ParseTimestamp(text.substr(0, eq), "--event '" + std::string(text) + "'");
+  if (!time) return Error::Usage(time.error().message);
+  DeclaredEvent e;
+  e.time_s = *time;
+  const std::string_view kind = text.substr(eq + 1);
+  if (kind == "import")
+    e.kind = ShiftKind::kImport;
+  else if (kind == "migration")
+    e.kind = ShiftKind::kMigration;
+  else if (kind == "cleanup")
+    e.kind = ShiftKind::kCleanup;
+  else if (kind == "retention")
+    e.kind = ShiftKind::kRetention;
+  else
+    return Error::Usage("--event '" + std::string(text) + "': unknown kind '" +
+                        std::string(kind) + "' (use import, migration, cleanup, retention)");
+  return e;
+}
 
 Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOptions& options) {
   if (!(options.horizon_s > 0)) return Error::Usage("forecast horizon must be positive");
@@ -218,14 +385,26 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   }
   AddQualityWarnings(r);
   const std::vector<double>& raw = r.grid.values;
-  const bool remove_shifts =
+  const bool detect =
       options.level_shifts == LevelShiftMode::kOn ||
       (options.level_shifts == LevelShiftMode::kAuto && IsLevelColumn(series.name));
-  const std::vector<LevelShift> shifts =
-      remove_shifts ? DetectLevelShifts(raw) : std::vector<LevelShift>();
+  const std::vector<LevelShift> shifts = FindShifts(raw, r.grid, detect, options.events);
   const std::vector<double> adjusted = RemoveLevelShifts(raw, shifts);
   for (const LevelShift& s : shifts)
-    r.level_shifts.push_back({r.grid.start_s + static_cast<double>(s.index) * step, s.size});
+    r.level_shifts.push_back(
+        {r.grid.start_s + static_cast<double>(s.index) * step, s.size, s.kind, s.declared});
+  // A lasting step too close to the end: its size rests on a few points.
+  for (const LevelShift& s : shifts) {
+    if (s.kind == ShiftKind::kRetention) continue;
+    const size_t after = n - s.index;
+    if (after < std::max<size_t>(5, n / 10)) {
+      r.low_confidence = true;
+      r.warnings.push_back(series.name + ": only " + std::to_string(after) + " points after the " +
+                           ShiftKindName(s.kind) + " on " +
+                           DateOf(r.grid.start_s + static_cast<double>(s.index) * step) +
+                           "; the level after it is uncertain and the bands are rough");
+    }
+  }
   r.seasonality = DetectSeasonality(adjusted, step);
   BacktestSetup setup = MakeSetup(options, n, step, r.seasonality.period, shifts);
   if (FoldOrigins(n, setup).empty() && r.seasonality.period > 1) {
@@ -234,17 +413,81 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
     r.seasonality = Seasonality();
     setup = MakeSetup(options, n, step, 1, shifts);
   }
-  // Scored against the history with the clean-ups undone: the forecast is of growth, and
-  // a clean-up in a test window would otherwise reward models that ignore the trend.
-  const std::vector<ModelErrors> errors =
-      RunBacktest(adjusted, setup, std::span<const ModelKind>(kAllModels));
-  Summarize(errors, options, setup.horizon, r);
-  const ModelErrors* chosen = ChooseModel(errors, r);
-  if (!chosen)
+  const bool stepped = std::any_of(shifts.begin(), shifts.end(), [](const LevelShift& s) {
+    return s.kind != ShiftKind::kRetention;
+  });
+  std::vector<ModelKind> models;
+  for (ModelKind m : kAllModels)
+    if (m != ModelKind::kCombination) models.push_back(m);
+  std::vector<ModelErrors> errors = RunBacktest(raw, setup, models);
+  // Scores in kAllModels order, the combination in its place.
+  std::vector<ModelErrors> ordered;
+  for (ModelKind m : kAllModels) {
+    if (m == ModelKind::kCombination) {
+      ModelErrors placeholder;
+      placeholder.model = m;
+      ordered.push_back(std::move(placeholder));
+      continue;
+    }
+    for (ModelErrors& e : errors)
+      if (e.model == m) ordered.push_back(std::move(e));
+  }
+  Summarize(ordered, options, setup.horizon, stepped, r);
+  for (size_t i = 0; i < ordered.size(); ++i)
+    if (ordered[i].model == ModelKind::kCombination) {
+      ordered[i] = Combine(ordered, r, r.backtest.combined);
+      if (!ordered[i].applies) r.backtest.combined.clear();
+    }
+  Summarize(ordered, options, setup.horizon, stepped, r);
+  const auto all = [](size_t) { return true; };
+  int chosen = BestCandidate(ordered, r, all);
+  if (chosen < 0)
     return Error::BadInput(SeriesWhere(series) + ": no model could be backtested on " +
                            std::to_string(n) + " points");
-  r.model = chosen->model;
-  r.intervals = CalibrateIntervals(*chosen);
+  const int baseline = BestCandidate(ordered, r, all, Pool::kBaselines);
+  if (baseline >= 0) {
+    r.backtest.best_baseline = ordered[baseline].model;
+    r.backtest.best_baseline_mase = r.backtest.scores[baseline].mase;
+  }
+  const int fallback = BestCandidate(ordered, r, all, Pool::kCandidateBaselines);
+  // The choice judged out of sample: fold k by the choice on the folds apart from it.
+  const ModelErrors& reference = ordered[chosen];
+  const size_t folds = reference.mase.size();
+  if (folds >= 3) {
+    double sum = 0;
+    for (size_t k = 0; k < folds; ++k) {
+      auto apart = [&](size_t j) {
+        const size_t a = reference.origins[j], b = reference.origins[k];
+        return j != k && (a > b ? a - b : b - a) >= setup.horizon;
+      };
+      bool any = false;
+      for (size_t j = 0; j < folds; ++j) any |= apart(j);
+      const int pick = any ? BestCandidate(ordered, r, apart)
+                           : BestCandidate(ordered, r, [&](size_t j) { return j != k; });
+      sum += ordered[pick >= 0 ? pick : chosen].mase[k];
+    }
+    r.backtest.selection_mase = sum / static_cast<double>(folds);
+    // A choice that loses to the simple baseline out of sample is not trusted.
+    if (fallback >= 0 && r.backtest.selection_mase > r.backtest.scores[fallback].mase)
+      chosen = fallback;
+  }
+  r.model = ordered[chosen].model;
+  r.intervals = CalibrateIntervals(ordered[chosen]);
+  if (r.intervals.scale.empty()) {
+    r.intervals = FallbackIntervals(adjusted);
+    if (r.backtest.folds == 0 || r.intervals.scale.empty()) r.low_confidence = true;
+    r.warnings.push_back(
+        series.name +
+        (r.intervals.scale.empty()
+             ? ": the history is an exact line; the bands have zero width"
+             : ": the bands come from the in-sample spread of one-step changes (no backtest "
+               "error to calibrate them)"));
+  }
+  // The steps' sizes are estimates: their errors move the level of the whole forecast.
+  double step_variance = 0;
+  for (const LevelShift& s : shifts)
+    if (s.kind != ShiftKind::kRetention) step_variance += s.size_stderr * s.size_stderr;
+  r.intervals.extra_sigma = std::sqrt(step_variance);
   Project(adjusted, options, setup.model, r);
   r.origin_s = r.grid.start_s + step * static_cast<double>(n - 1);
   r.last_value = raw.back();
@@ -257,6 +500,7 @@ Crossing TimeToThreshold(const ForecastResult& forecast, double threshold) {
   if (forecast.last_value >= threshold) {
     c.already = true;
     c.earliest_s = c.expected_s = c.latest_s = forecast.origin_s;
+    c.earliest80_s = c.latest80_s = forecast.origin_s;
     return c;
   }
   auto first_crossing = [&](double Band::*field) -> std::optional<double> {
@@ -274,7 +518,9 @@ Crossing TimeToThreshold(const ForecastResult& forecast, double threshold) {
     return std::nullopt;
   };
   c.earliest_s = first_crossing(&Band::upper95);
+  c.earliest80_s = first_crossing(&Band::upper80);
   c.expected_s = first_crossing(&Band::expected);
+  c.latest80_s = first_crossing(&Band::lower80);
   c.latest_s = first_crossing(&Band::lower95);
   return c;
 }

@@ -4,20 +4,29 @@
 // ForecastSeries() runs the whole method:
 //   1. the series goes on a regular grid (ToRegularGrid; long series are aggregated to at
 //      most max_points points, gaps are filled and counted);
-//   2. level shifts (clean-ups) are detected and undone for level series, so a periodic
-//      deletion does not flatten the growth (DetectLevelShifts);
+//   2. steps in level are found and told apart (DetectLevelShifts: clean-up, import,
+//      migration, retention) and the user's declared events added; the lasting ones are
+//      modelled as interventions (a step that persists), retention stays in the series;
 //   3. daily or weekly seasonality is detected (DetectSeasonality);
-//   4. every model is backtested on rolling origins (RunBacktest); the candidate with the
-//      lowest mean MASE is chosen; predict_linear and seasonal naive are scored on the
-//      same folds for comparison;
+//   4. every model is backtested on the series as observed, at lead times up to the
+//      planning horizon (or a third of the history when that is shorter), on origins
+//      spread over the whole history (RunBacktest); the median of the three best
+//      candidates is scored as one more; the candidate with the lowest mean MASE is
+//      chosen. The choice itself is scored out of sample (each fold judged by a choice
+//      made on the folds that do not overlap it): when that scores worse than the best
+//      simple baseline among the candidates (drift, naive, seasonal naive,
+//      predict_linear), that baseline is chosen instead;
 //   5. the chosen model is refitted on the whole history and projected to the search
 //      limit, with bands from its backtest errors (CalibrateIntervals).
+// The lead time scored does not depend on --horizon once the horizon exceeds a third of
+// the history, so neither does the model nor the fill date.
 // Results carry warnings and a low_confidence flag instead of failing when the data is
-// thin (few points or folds, many filled points, a horizon far beyond the history); only
-// an unusable series (fewer than 10 grid points) is an error.
+// thin (few points or folds, many filled points, a horizon far beyond the history, a step
+// in level too recent to measure); only an unusable series (fewer than 10 grid points) is
+// an error.
 //
-// Pure and thread-safe; cost is dominated by the backtest: about folds x 220 passes over
-// at most max_points points (under 0.2 s for 10,000 points).
+// Pure and thread-safe; cost is dominated by the backtest: about folds x 500 passes over
+// at most max_points points.
 #pragma once
 
 #include <cstddef>
@@ -37,22 +46,37 @@ namespace sfsg {
 
 enum class LevelShiftMode { kAuto, kOn, kOff };  // auto: on for used_bytes, files, capacity
 
+// A step in level the user knows of (--event 2024-02-14=import): modelled at the first
+// grid point at or after time_s, whatever the detection says. kind kRetention marks a
+// drop that belongs to the process (it stays in the series).
+struct DeclaredEvent {
+  double time_s = 0;
+  ShiftKind kind = ShiftKind::kImport;
+};
+// Parses "DATE=KIND" (DATE as a usage timestamp: unix seconds or ISO-8601; KIND one of
+// import, migration, cleanup, retention). Errors: kUsage naming the text.
+Result<DeclaredEvent> ParseEvent(std::string_view text);
+
 struct ForecastOptions {
   double horizon_s = config::kHorizonSeconds;
   double search_s = 0;  // how far to look for threshold crossings; 0: max(4 x horizon, 1 y)
   size_t folds = 10;    // backtest origins (fewer when the series is short)
-  double backtest_horizon_s = 0;  // lead time scored per fold; 0: min(horizon, history / 4)
+  double backtest_horizon_s = 0;  // lead time scored per fold; 0: min(horizon, history / 3)
   size_t max_points = 10000;      // grid size before aggregation; 0: never aggregate
   double linear_window_s = 0;     // predict_linear's window; 0: the backtest horizon
   LevelShiftMode level_shifts = LevelShiftMode::kAuto;
+  std::vector<DeclaredEvent> events;  // honoured in every mode
   uint64_t seed = 1;
-  std::vector<ModelKind> candidates = {ModelKind::kLinear, ModelKind::kTheilSen,
-                                       ModelKind::kDampedHolt, ModelKind::kHoltWinters};
+  // Models eligible for choice (all by default). predict_linear is scored as Prometheus
+  // computes it (on the series as observed, steps and all), so it is left out of the
+  // choice when a lasting step is modelled.
+  std::vector<ModelKind> candidates = {std::begin(kAllModels), std::end(kAllModels)};
 };
 
 struct ModelScore {
   ModelKind model = ModelKind::kLinear;
-  bool candidate = false;  // eligible for choice (predict_linear and seasonal naive are not)
+  bool candidate = false;  // eligible for choice
+  bool baseline = false;   // one of the simple baselines (kBaselineModels)
   bool applies = false;    // could be fitted on every fold
   double mase = 0, smape = 0;
   double coverage80 = 0, coverage95 = 0;  // out of sample; 0 with fewer than 3 folds
@@ -60,8 +84,15 @@ struct ModelScore {
 
 struct BacktestSummary {
   size_t folds = 0;
-  size_t horizon_steps = 0;
+  size_t horizon_steps = 0;        // lead times scored (the coverage is for these)
+  double lead_s = 0;               // horizon_steps x the grid step
   std::vector<ModelScore> scores;  // every model in kAllModels order
+  // Out of sample, on the same folds: the model choice itself (nested; 0 with fewer than
+  // 3 folds) and the best simple baseline.
+  double selection_mase = 0;
+  ModelKind best_baseline = ModelKind::kDrift;
+  double best_baseline_mase = 0;
+  std::vector<ModelKind> combined;  // the models kCombination takes the median of
 };
 
 // A forecast value with its bands.
@@ -72,6 +103,8 @@ struct Band {
 struct ShiftEvent {
   double time_s = 0;
   double size = 0;  // negative: a drop
+  ShiftKind kind = ShiftKind::kCleanup;
+  bool declared = false;
 };
 
 struct ForecastResult {
@@ -100,11 +133,13 @@ struct ForecastResult {
 Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOptions& options);
 
 // When the forecast first reaches `threshold` (rising): the upper 95% band gives the
-// earliest time, the expected path the expected time, the lower 95% band the latest.
-// Unset: not reached within the search limit. already: the last value is at or above it.
+// earliest time, the expected path the expected time, the lower 95% band the latest (and
+// the 80% bands earliest80 and latest80). Unset: not reached within the search limit.
+// already: the last value is at or above it.
 struct Crossing {
   bool already = false;
   std::optional<double> earliest_s, expected_s, latest_s;
+  std::optional<double> earliest80_s, latest80_s;
 };
 Crossing TimeToThreshold(const ForecastResult& forecast, double threshold);
 

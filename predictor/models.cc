@@ -120,49 +120,183 @@ std::vector<double> RegressionForecast(ModelKind kind, std::span<const double> y
                           : FitTheilSen(Deseasonalize(y, season), options.seed);
     if (!season.empty()) season = SeasonalIndices(y, line, m);
   }
+  // From the recent level: the line moves by the median residual of the last k points, so
+  // the forecast starts where the series is, not where the whole history's line ends.
+  const size_t k = std::clamp<size_t>(n / 10, std::min<size_t>(3, n), m > 1 ? m : 24);
+  std::vector<double> residuals;
+  for (size_t i = n - k; i < n; ++i) {
+    double fitted = line.intercept + line.slope * static_cast<double>(i);
+    if (!season.empty()) fitted += season[i % m];
+    residuals.push_back(y[i] - fitted);
+  }
+  line.intercept += Median(std::move(residuals));
   return LineForecast(line, season, n, steps, fit);
 }
 
-// Damped-trend smoothing; returns the one-step squared error sum and the final state.
-double RunDampedHolt(std::span<const double> y, double alpha, double beta, double phi,
-                     double& level, double& trend) {
+// Exponential smoothing with an optional (damped) trend; returns the one-step squared
+// error sum and the final state. trend_on false: simple smoothing (no trend).
+double RunEts(std::span<const double> y, bool trend_on, double alpha, double beta, double phi,
+              double& level, double& trend) {
   const size_t warm = std::min<size_t>(y.size(), 10);
   level = y[0];
-  trend = FitLine(y.first(warm)).slope;
+  trend = trend_on ? FitLine(y.first(warm)).slope : 0;
   double sse = 0;
   for (size_t t = 1; t < y.size(); ++t) {
     const double predicted = level + phi * trend;
     const double error = y[t] - predicted;
     sse += error * error;
-    const double new_level = predicted + alpha * error;
-    trend = phi * trend + alpha * beta * error;
-    level = new_level;
+    level = predicted + alpha * error;
+    trend = trend_on ? phi * trend + alpha * beta * error : 0;
   }
   return sse;
 }
 
-std::vector<double> DampedHoltForecast(std::span<const double> y, size_t steps, ModelFit* fit) {
+struct EtsChoice {
+  bool trend_on = false;
+  double alpha = 0.3, beta = 0, phi = 1, sse = 0;
+};
+
+// The best smoothing parameters of one trend form on a grid (SSE).
+EtsChoice FitEtsForm(std::span<const double> y, bool trend_on, bool damped) {
   static const double kAlpha[] = {0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.95};
   static const double kBeta[] = {0.01, 0.05, 0.15, 0.4};  // fraction of alpha (beta* <= alpha)
   static const double kPhi[] = {0.8, 0.9, 0.95, 0.98};
-  double best = std::numeric_limits<double>::infinity();
-  double alpha = 0.3, beta = 0.1, phi = 0.95, level = 0, trend = 0;
+  static const double kNoDamping[] = {1.0};
+  static const double kNoBeta[] = {0.0};
+  EtsChoice best;
+  best.trend_on = trend_on;
+  best.sse = std::numeric_limits<double>::infinity();
+  const std::span<const double> betas = trend_on ? std::span<const double>(kBeta) : kNoBeta;
+  const std::span<const double> phis = damped ? std::span<const double>(kPhi) : kNoDamping;
   for (double a : kAlpha)
-    for (double b : kBeta)
-      for (double p : kPhi) {
+    for (double b : betas)
+      for (double p : phis) {
         double l = 0, t = 0;
-        const double sse = RunDampedHolt(y, a, b, p, l, t);
-        if (sse < best) best = sse, alpha = a, beta = b, phi = p;
+        const double sse = RunEts(y, trend_on, a, b, p, l, t);
+        if (sse < best.sse) best.sse = sse, best.alpha = a, best.beta = b, best.phi = p;
       }
-  RunDampedHolt(y, alpha, beta, phi, level, trend);
+  return best;
+}
+
+// ETS(A,N,N), ETS(A,A,N) and ETS(A,Ad,N) compared by AICc (Hurvich & Tsai 1989), with
+// the parameter counts of Hyndman et al. (2008): smoothing parameters plus initial states.
+std::vector<double> EtsForecast(std::span<const double> y, size_t steps, ModelFit* fit) {
+  const double n = static_cast<double>(y.size() - 1);  // one-step errors
+  struct Form {
+    const char* name;
+    bool trend, damped;
+    double k;
+  };
+  const Form forms[] = {{"none", false, false, 2}, {"additive", true, false, 4},
+                        {"damped", true, true, 5}};
+  EtsChoice chosen;
+  const char* chosen_name = "none";
+  double best_aicc = std::numeric_limits<double>::infinity();
+  for (const Form& f : forms) {
+    if (n - f.k - 1 <= 0) continue;
+    const EtsChoice c = FitEtsForm(y, f.trend, f.damped);
+    const double mse = std::max(c.sse / n, 1e-300);
+    const double aicc = n * std::log(mse) + 2 * f.k + 2 * f.k * (f.k + 1) / (n - f.k - 1);
+    if (aicc < best_aicc) best_aicc = aicc, chosen = c, chosen_name = f.name;
+  }
+  double level = 0, trend = 0;
+  RunEts(y, chosen.trend_on, chosen.alpha, chosen.beta, chosen.phi, level, trend);
   std::vector<double> out(steps);
   double damped_sum = 0, power = 1;
   for (size_t h = 0; h < steps; ++h) {
-    power *= phi;
+    power *= chosen.phi;
     damped_sum += power;
     out[h] = level + damped_sum * trend;
   }
-  if (fit) *fit = {level, trend, alpha, beta, 0, phi};
+  if (fit) {
+    *fit = {level, trend, chosen.alpha, chosen.beta, 0, chosen.phi, chosen_name};
+  }
+  return out;
+}
+
+// Theta (Hyndman & Billah 2003): simple exponential smoothing of the (deseasonalised)
+// series plus half the least-squares slope, with their drift correction.
+std::vector<double> ThetaForecast(std::span<const double> y, size_t steps,
+                                  const ModelOptions& options, ModelFit* fit) {
+  const size_t n = y.size();
+  const size_t m = options.season;
+  std::vector<double> season;
+  std::vector<double> work(y.begin(), y.end());
+  if (m > 1 && n >= 2 * m) {
+    season = SeasonalIndices(y, FitLine(y), m);
+    work = Deseasonalize(y, season);
+  }
+  const Line line = FitLine(work);
+  const EtsChoice ses = FitEtsForm(work, false, false);
+  double level = 0, trend = 0;
+  RunEts(work, false, ses.alpha, 0, 1, level, trend);
+  const double a = ses.alpha;
+  const double correction = (1 - std::pow(1 - a, static_cast<double>(n))) / a;
+  std::vector<double> out(steps);
+  for (size_t h = 0; h < steps; ++h) {
+    out[h] = level + line.slope / 2 * (static_cast<double>(h) + correction);
+    if (!season.empty()) out[h] += season[(n + h) % m];
+  }
+  if (fit) *fit = {level, line.slope / 2, a, 0, 0, 1, ""};
+  return out;
+}
+
+// Whole grid steps per day, or 0 when the step does not divide a day into at least 2.
+size_t StepsPerDay(double step_s) {
+  if (!(step_s > 0)) return 0;
+  const double d = 86400 / step_s;
+  const size_t steps = static_cast<size_t>(std::llround(d));
+  return steps >= 2 && std::fabs(d - static_cast<double>(steps)) < 1e-6 * d ? steps : 0;
+}
+
+// Daily and weekly cycles together: over the last four weeks at most, the deviations
+// from a centred one-day moving average give an hour-of-day profile and, from what it
+// leaves, a day-of-week profile; the forecast is the last day's deseasonalised mean
+// level plus the recent weeks' slope, plus both profiles.
+std::vector<double> DailyWeeklyForecast(std::span<const double> all, size_t steps,
+                                        const ModelOptions& options, ModelFit* fit) {
+  const size_t d = StepsPerDay(options.step_s), w = 7 * d;
+  const size_t n_all = all.size();
+  const size_t used = std::min(n_all, 4 * w);
+  const size_t offset = n_all - used;  // phases are counted from index 0 of `all`
+  const std::span<const double> y = all.subspan(offset);
+  const size_t half = d / 2;
+  std::vector<double> prefix(used + 1, 0);
+  for (size_t i = 0; i < used; ++i) prefix[i + 1] = prefix[i] + y[i];
+  std::vector<double> hour(d, 0), hour_count(d, 0), day(7, 0), day_count(7, 0);
+  std::vector<double> residual(used, std::nan(""));
+  for (size_t i = half; i + half < used; ++i) {
+    double average = (prefix[i + half + 1] - prefix[i - half]);
+    if (d % 2 == 0) average -= 0.5 * (y[i - half] + y[i + half]);
+    average /= static_cast<double>(d);
+    residual[i] = y[i] - average;
+    hour[(offset + i) % d] += residual[i];
+    hour_count[(offset + i) % d] += 1;
+  }
+  for (size_t p = 0; p < d; ++p) hour[p] = hour_count[p] > 0 ? hour[p] / hour_count[p] : 0;
+  for (size_t i = 0; i < used; ++i) {
+    if (std::isnan(residual[i])) continue;
+    const size_t q = ((offset + i) / d) % 7;
+    day[q] += residual[i] - hour[(offset + i) % d];
+    day_count[q] += 1;
+  }
+  double day_mean = 0;
+  for (size_t q = 0; q < 7; ++q) {
+    day[q] = day_count[q] > 0 ? day[q] / day_count[q] : 0;
+    day_mean += day[q] / 7;
+  }
+  for (double& v : day) v -= day_mean;
+  auto profile = [&](size_t index) { return hour[index % d] + day[(index / d) % 7]; };
+  std::vector<double> plain(used);
+  for (size_t i = 0; i < used; ++i) plain[i] = y[i] - profile(offset + i);
+  const Line line = FitLine(plain);
+  double level = 0;
+  for (size_t i = used - d; i < used; ++i) level += plain[i];
+  level = level / static_cast<double>(d) + line.slope * (static_cast<double>(d) - 1) / 2;
+  std::vector<double> out(steps);
+  for (size_t h = 0; h < steps; ++h)
+    out[h] = level + line.slope * static_cast<double>(h + 1) + profile(n_all + h);
+  if (fit) *fit = {level, line.slope, 0, 0, 0, 0, ""};
   return out;
 }
 
@@ -221,24 +355,41 @@ std::vector<double> HoltWintersForecast(std::span<const double> y, size_t m, siz
   std::vector<double> out(steps);
   for (size_t h = 0; h < steps; ++h)
     out[h] = state.level + static_cast<double>(h + 1) * state.trend + state.season[(n + h) % m];
-  if (fit) *fit = {state.level, state.trend, alpha, beta, gamma, 1};
+  if (fit) *fit = {state.level, state.trend, alpha, beta, gamma, 1, ""};
   return out;
 }
 
 }  // namespace
 
+bool IsBaseline(ModelKind kind) {
+  return std::find(std::begin(kBaselineModels), std::end(kBaselineModels), kind) !=
+         std::end(kBaselineModels);
+}
+
 std::string_view ModelName(ModelKind kind) {
   switch (kind) {
-    case ModelKind::kLinear:
-      return "linear";
-    case ModelKind::kTheilSen:
-      return "theil_sen";
-    case ModelKind::kDampedHolt:
-      return "damped_holt";
-    case ModelKind::kHoltWinters:
-      return "holt_winters";
+    case ModelKind::kDrift:
+      return "drift";
+    case ModelKind::kNaive:
+      return "naive";
     case ModelKind::kSeasonalNaive:
       return "seasonal_naive";
+    case ModelKind::kLinear:
+      return "linear";
+    case ModelKind::kRecentLinear:
+      return "recent_linear";
+    case ModelKind::kTheilSen:
+      return "theil_sen";
+    case ModelKind::kTheta:
+      return "theta";
+    case ModelKind::kEts:
+      return "ets";
+    case ModelKind::kHoltWinters:
+      return "holt_winters";
+    case ModelKind::kDailyWeekly:
+      return "daily_weekly";
+    case ModelKind::kCombination:
+      return "combination";
     case ModelKind::kPredictLinear:
       return "predict_linear";
   }
@@ -246,9 +397,22 @@ std::string_view ModelName(ModelKind kind) {
 }
 
 bool ModelApplies(ModelKind kind, size_t n, const ModelOptions& options) {
-  if (kind == ModelKind::kHoltWinters) return options.season > 1 && n >= 2 * options.season + 2;
-  if (kind == ModelKind::kSeasonalNaive) return n >= std::max<size_t>(options.season, 1);
-  return n >= 3;
+  switch (kind) {
+    case ModelKind::kHoltWinters:
+      return options.season > 1 && n >= 2 * options.season + 2;
+    case ModelKind::kSeasonalNaive:
+      return n >= std::max<size_t>(options.season, 1);
+    case ModelKind::kDailyWeekly: {
+      const size_t d = StepsPerDay(options.step_s);
+      return d > 0 && d <= 288 && n >= 14 * d;
+    }
+    case ModelKind::kCombination:
+      return false;
+    case ModelKind::kNaive:
+      return n >= 1;
+    default:
+      return n >= 3;
+  }
 }
 
 std::vector<double> FitAndForecast(ModelKind kind, std::span<const double> train, size_t steps,
@@ -258,15 +422,39 @@ std::vector<double> FitAndForecast(ModelKind kind, std::span<const double> train
     case ModelKind::kLinear:
     case ModelKind::kTheilSen:
       return RegressionForecast(kind, train, steps, options, fit);
-    case ModelKind::kDampedHolt:
-      return DampedHoltForecast(train, steps, fit);
+    case ModelKind::kDrift: {
+      const double slope = n > 1 ? (train[n - 1] - train[0]) / static_cast<double>(n - 1) : 0;
+      std::vector<double> out(steps);
+      for (size_t h = 0; h < steps; ++h) out[h] = train[n - 1] + slope * static_cast<double>(h + 1);
+      if (fit) *fit = {train[n - 1], slope, 0, 0, 0, 0, ""};
+      return out;
+    }
+    case ModelKind::kNaive: {
+      if (fit) *fit = {train[n - 1], 0, 0, 0, 0, 0, ""};
+      return std::vector<double>(steps, train[n - 1]);
+    }
+    case ModelKind::kRecentLinear: {
+      const size_t window = std::max<size_t>(3, n / 3);
+      const Line line = FitLine(train.last(window), n - window);
+      std::vector<double> out(steps);
+      for (size_t h = 0; h < steps; ++h)
+        out[h] = train[n - 1] + line.slope * static_cast<double>(h + 1);
+      if (fit) *fit = {train[n - 1], line.slope, 0, 0, 0, 0, ""};
+      return out;
+    }
+    case ModelKind::kTheta:
+      return ThetaForecast(train, steps, options, fit);
+    case ModelKind::kEts:
+      return EtsForecast(train, steps, fit);
     case ModelKind::kHoltWinters:
       return HoltWintersForecast(train, options.season, steps, fit);
+    case ModelKind::kDailyWeekly:
+      return DailyWeeklyForecast(train, steps, options, fit);
     case ModelKind::kSeasonalNaive: {
       const size_t m = std::max<size_t>(options.season, 1);
       std::vector<double> out(steps);
       for (size_t h = 0; h < steps; ++h) out[h] = train[n - m + h % m];
-      if (fit) *fit = {train[n - 1], 0, 0, 0, 0, 0};
+      if (fit) *fit = {train[n - 1], 0, 0, 0, 0, 0, ""};
       return out;
     }
     case ModelKind::kPredictLinear: {
@@ -274,6 +462,8 @@ std::vector<double> FitAndForecast(ModelKind kind, std::span<const double> train
       const Line line = FitLine(train.last(window), n - window);
       return LineForecast(line, {}, n, steps, fit);
     }
+    case ModelKind::kCombination:
+      break;
   }
   return std::vector<double>(steps, train[n - 1]);
 }

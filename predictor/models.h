@@ -5,8 +5,9 @@
 // thread-safe, and O(n) apart from the parameter search of the smoothing models, which
 // runs a fixed grid of O(n) passes (about 100). Nothing here allocates more than O(n).
 //
-// References: Theil (1950) and Sen (1968) for the median-of-slopes line; Gardner &
-// McKenzie (1985) for damped trend smoothing; Holt (1957) and Winters (1960) for
+// References: Theil (1950) and Sen (1968) for the median-of-slopes line; Assimakopoulos &
+// Nikolopoulos (2000) and Hyndman & Billah (2003) for Theta; Gardner & McKenzie (1985) for
+// damped trend smoothing and Hurvich & Tsai (1989) for AICc; Holt (1957) and Winters (1960) for
 // additive seasonal smoothing, in the error-correction form of Hyndman et al.,
 // "Forecasting with Exponential Smoothing" (2008), ch. 2.
 #pragma once
@@ -23,24 +24,43 @@
 namespace sfsg {
 
 enum class ModelKind {
-  kLinear,         // least-squares line (+ seasonal indices when a season is given)
-  kTheilSen,       // median of pairwise slopes (+ seasonal indices): robust to bursts
-  kDampedHolt,     // level + damped trend exponential smoothing
+  kDrift,          // the line from the first to the last point, from the last point
+  kNaive,          // the last value
+  kSeasonalNaive,  // the value one season earlier (the last value when season is 1)
+  kLinear,         // least-squares line over the whole history (+ seasonal indices),
+                   // moved by the median residual of the last k = clamp(n/10, 3, season or 24)
+                   // points: the forecast starts from the recent level
+  kRecentLinear,   // least-squares slope over the recent third, from the last point
+  kTheilSen,       // median of pairwise slopes (+ seasonal indices): robust to bursts;
+                   // from the recent level as kLinear
+  kTheta,          // Theta method: exponential smoothing plus half the line's slope
+  kEts,            // exponential smoothing, trend none / additive / damped, by AICc
   kHoltWinters,    // level + trend + additive season exponential smoothing
-  kSeasonalNaive,  // the value one season earlier (last value when season is 1)
+  kDailyWeekly,    // last level + hour-of-day and day-of-week profiles together
+  kCombination,    // median of the three best candidates' forecasts (see forecast.h)
   kPredictLinear,  // Prometheus predict_linear: least squares over a trailing window
 };
 
-inline constexpr ModelKind kAllModels[] = {ModelKind::kLinear,        ModelKind::kTheilSen,
-                                           ModelKind::kDampedHolt,    ModelKind::kHoltWinters,
-                                           ModelKind::kSeasonalNaive, ModelKind::kPredictLinear};
+inline constexpr ModelKind kAllModels[] = {
+    ModelKind::kDrift,       ModelKind::kNaive,        ModelKind::kSeasonalNaive,
+    ModelKind::kLinear,      ModelKind::kRecentLinear, ModelKind::kTheilSen,
+    ModelKind::kTheta,       ModelKind::kEts,          ModelKind::kHoltWinters,
+    ModelKind::kDailyWeekly, ModelKind::kCombination,  ModelKind::kPredictLinear};
 
-// "linear", "theil_sen", "damped_holt", "holt_winters", "seasonal_naive", "predict_linear".
+// The simple baselines a chosen model must not lose to.
+inline constexpr ModelKind kBaselineModels[] = {ModelKind::kDrift, ModelKind::kNaive,
+                                                ModelKind::kSeasonalNaive,
+                                                ModelKind::kPredictLinear};
+bool IsBaseline(ModelKind kind);
+
+// "drift", "naive", "seasonal_naive", "linear", "recent_linear", "theil_sen", "theta",
+// "ets", "holt_winters", "daily_weekly", "combination", "predict_linear".
 std::string_view ModelName(ModelKind kind);
 
 struct ModelOptions {
   size_t season = 1;         // period in steps; 1 = none
   size_t linear_window = 0;  // predict_linear's window in steps; 0 = whole training set
+  double step_s = 0;         // the grid step (kDailyWeekly needs whole steps per day)
   uint64_t seed = 1;         // Theil–Sen pair sampling
 };
 
@@ -49,10 +69,12 @@ struct ModelFit {
   double level = 0;  // at the last training point
   double slope = 0;  // per step, at the last training point
   double alpha = 0, beta = 0, gamma = 0, phi = 0;
+  std::string form;  // kEts: "none", "additive" or "damped" (the trend AICc chose)
 };
 
 // True when the model can be fitted to n points with these options (Holt–Winters needs
-// two full seasons and season > 1; the others need 3 points).
+// two full seasons and season > 1; kDailyWeekly two weeks of a grid that divides a day;
+// kCombination is never fitted here; the others need 3 points).
 bool ModelApplies(ModelKind kind, size_t n, const ModelOptions& options);
 
 // Fits `kind` to train and returns the forecasts for the next `steps` points.

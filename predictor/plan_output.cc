@@ -34,7 +34,9 @@ Json CrossingJson(const Crossing& c, double origin_s) {
           {"latest_unix", Num(c.latest_s)},
           {"earliest_days", days(c.earliest_s)},
           {"expected_days", days(c.expected_s)},
-          {"latest_days", days(c.latest_s)}};
+          {"latest_days", days(c.latest_s)},
+          {"earliest80_days", days(c.earliest80_s)},
+          {"latest80_days", days(c.latest80_s)}};
 }
 
 }  // namespace
@@ -42,17 +44,24 @@ Json CrossingJson(const Crossing& c, double origin_s) {
 Json ForecastToJson(const ForecastResult& f) {
   Json shifts = Json::array();
   for (const ShiftEvent& s : f.level_shifts)
-    shifts.push_back({{"time_unix", Num(s.time_s)}, {"size", Num(s.size)}});
+    shifts.push_back({{"time_unix", Num(s.time_s)},
+                      {"size", Num(s.size)},
+                      {"kind", ShiftKindName(s.kind)},
+                      {"modelled", s.kind != ShiftKind::kRetention},
+                      {"declared", s.declared}});
   Json models = Json::array();
   for (const ModelScore& s : f.backtest.scores) {
     auto value = [&](double v) { return s.applies ? Num(v) : Json(nullptr); };
     models.push_back({{"model", std::string(ModelName(s.model))},
                       {"candidate", s.candidate},
+                      {"baseline", s.baseline},
                       {"mase", value(s.mase)},
                       {"smape", value(s.smape)},
                       {"coverage80", value(s.coverage80)},
                       {"coverage95", value(s.coverage95)}});
   }
+  Json combined = Json::array();
+  for (ModelKind m : f.backtest.combined) combined.push_back(std::string(ModelName(m)));
   // Up to 100 points from the origin to the horizon.
   Json path = Json::array();
   const size_t horizon_steps =
@@ -72,6 +81,12 @@ Json ForecastToJson(const ForecastResult& f) {
           {"backtest",
            {{"folds", f.backtest.folds},
             {"horizon_steps", f.backtest.horizon_steps},
+            {"lead_days", Num(f.backtest.lead_s / kDay)},
+            {"selection_mase",
+             f.backtest.folds >= 3 ? Num(f.backtest.selection_mase) : Json(nullptr)},
+            {"best_baseline", std::string(ModelName(f.backtest.best_baseline))},
+            {"best_baseline_mase", Num(f.backtest.best_baseline_mase)},
+            {"combined", std::move(combined)},
             {"models", std::move(models)}}},
           {"low_confidence", f.low_confidence},
           {"path", std::move(path)}};
@@ -84,7 +99,13 @@ Json StorageJson(const StoragePlan& s) {
   if (s.files) {
     files = {{"current", Num(s.files->last_value)},
              {"at_horizon", BandJson(s.files->At(s.files->origin_s + s.files->horizon_s))},
-             {"forecast", ForecastToJson(*s.files)}};
+             {"forecast", ForecastToJson(*s.files)},
+             {"capacity_files", Num(s.capacity_files)},
+             {"threshold_files",
+              s.capacity_files ? Num(s.files_threshold_count) : Json(nullptr)},
+             {"threshold_reached", s.capacity_files
+                                       ? CrossingJson(s.files_threshold, s.files->origin_s)
+                                       : Json(nullptr)}};
   }
   return {{"column", s.forecast.column},
           {"current_bytes", Num(s.current_bytes)},

@@ -1,5 +1,7 @@
 // The human-readable rendering of a CapacityPlan.
+#include <algorithm>
 #include <cmath>
+#include <vector>
 #include <cstdarg>
 #include <cstdio>
 #include <ctime>
@@ -48,9 +50,65 @@ std::string When(const std::optional<double>& t, double origin_s) {
 std::string CrossingText(const Crossing& c, double origin_s) {
   if (c.already) return "already reached";
   if (!c.earliest_s && !c.expected_s && !c.latest_s) return "not within the search limit";
-  return "expected " + When(c.expected_s, origin_s) + "\n" + std::string(27, ' ') + "earliest " +
-         When(c.earliest_s, origin_s) + "\n" + std::string(27, ' ') + "latest   " +
+  auto days = [&](const std::optional<double>& t) {
+    return t ? Format("%.1f", (*t - origin_s) / kDay) : std::string("-");
+  };
+  return "expected " + When(c.expected_s, origin_s) + "\n" + std::string(27, ' ') +
+         "80% band " + days(c.earliest80_s) + " .. " + days(c.latest80_s) + " d, 95% band " +
+         days(c.earliest_s) + " .. " + days(c.latest_s) + " d\n" + std::string(27, ' ') +
+         "earliest " + When(c.earliest_s, origin_s) + "\n" + std::string(27, ' ') + "latest   " +
          When(c.latest_s, origin_s);
+}
+
+// Byte sizes printed with as many decimals (up to 4) as it takes to tell the given
+// values apart: "used 1.6 PiB / threshold 1.6 PiB" hides the decision.
+std::vector<std::string> DistinctBytes(const std::vector<double>& values) {
+  static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double largest = 0;
+  for (double v : values) largest = std::max(largest, std::fabs(v));
+  int unit = 0;
+  double scale = 1;
+  while (largest / scale >= 1024 && unit < 6) scale *= 1024, ++unit;
+  std::vector<std::string> out;
+  for (int decimals = unit == 0 ? 0 : 1; decimals <= 4; ++decimals) {
+    out.clear();
+    bool distinct = true;
+    for (size_t i = 0; i < values.size(); ++i) {
+      out.push_back(Format("%.*f %s", decimals, values[i] / scale, kUnits[unit]));
+      for (size_t j = 0; j < i; ++j)
+        if (out[j] == out[i] && values[j] != values[i]) distinct = false;
+    }
+    if (distinct) break;
+  }
+  return out;
+}
+
+std::string EventsText(const ForecastResult& f) {
+  size_t modelled = 0, retention = 0, declared = 0;
+  for (const ShiftEvent& e : f.level_shifts) {
+    if (e.kind == ShiftKind::kRetention)
+      ++retention;
+    else
+      ++modelled;
+    declared += e.declared;
+  }
+  std::string out;
+  if (modelled > 0) out += Format(", %zu level steps modelled", modelled);
+  if (retention > 0) out += Format(", %zu retention drops kept", retention);
+  if (declared > 0) out += Format(" (%zu declared)", declared);
+  return out;
+}
+
+std::string ChoiceNote(const ForecastResult& f) {
+  const BacktestSummary& b = f.backtest;
+  if (b.folds < 3) return "lowest backtest MASE; too few folds to score the choice";
+  std::string out = Format("lowest MASE at %.1f d ahead; the choice scored out of sample: %.3f",
+                           b.lead_s / kDay, b.selection_mase);
+  out += Format(", best baseline %s %.3f", std::string(ModelName(b.best_baseline)).c_str(),
+                b.best_baseline_mase);
+  if (IsBaseline(f.model) && b.selection_mase > b.best_baseline_mase)
+    out += "; the baseline is used";
+  return out;
 }
 
 std::string Row(const char* label, const std::string& value) {
@@ -63,14 +121,17 @@ std::string ForecastHeading(const char* title, const ForecastResult& f) {
   return Format("%s (%s; model %s, seasonality %s, %zu points at %s%s)\n", title, f.column.c_str(),
                 std::string(ModelName(f.model)).c_str(), f.seasonality.name.c_str(),
                 f.grid.values.size(), Step(f.grid.step_s).c_str(),
-                f.level_shifts.empty()
-                    ? ""
-                    : Format(", %zu clean-ups undone", f.level_shifts.size()).c_str());
+                EventsText(f).c_str());
 }
 
 std::string BacktestTable(const ForecastResult& f) {
-  std::string out = Format("  backtest: %zu folds, %zu steps ahead\n", f.backtest.folds,
-                           f.backtest.horizon_steps);
+  std::string out =
+      Format("  backtest: %zu folds, %zu steps (%.1f d) ahead; the scores and coverage are for "
+             "those lead times%s\n",
+             f.backtest.folds, f.backtest.horizon_steps, f.backtest.lead_s / kDay,
+             f.backtest.lead_s + 1 < f.horizon_s
+                 ? Format(", not the %.0f d horizon", f.horizon_s / kDay).c_str()
+                 : "");
   out += "    model            MASE    sMAPE  cover80  cover95\n";
   for (const ModelScore& s : f.backtest.scores) {
     const std::string name = std::string(ModelName(s.model)) + (s.model == f.model ? " *" : "");
@@ -88,21 +149,31 @@ std::string StorageSection(const StoragePlan& s, double buffer) {
   const ForecastResult& f = s.forecast;
   const Band& h = s.at_horizon;
   std::string out = ForecastHeading("Storage", f);
-  out += Row("used now", FormatBytes(s.current_bytes) + " of " + FormatBytes(s.capacity_bytes) +
-                             " capacity (" + s.capacity_source + ")");
-  out += Row(Format("threshold (%.0f%% full)", 100 * (1 - buffer)).c_str(),
-             FormatBytes(s.threshold_bytes));
-  out += Row("at horizon", FormatBytes(h.expected) + "  (80%: " + FormatBytes(h.lower80) + " .. " +
+  const std::vector<std::string> b =
+      DistinctBytes({s.current_bytes, s.threshold_bytes, h.expected, s.capacity_bytes});
+  // Dates first: they are the decision; sizes after.
+  out += Row("threshold reached", CrossingText(s.threshold, f.origin_s));
+  out += Row("used now", b[0] + " of " + b[3] + " capacity (" + s.capacity_source + ")");
+  out += Row(Format("threshold (%.0f%% full)", 100 * (1 - buffer)).c_str(), b[1]);
+  out += Row("at horizon", b[2] + "  (80%: " + FormatBytes(h.lower80) + " .. " +
                                FormatBytes(h.upper80) + ", 95%: " + FormatBytes(h.lower95) +
                                " .. " + FormatBytes(h.upper95) + ")");
-  out += Row("threshold reached", CrossingText(s.threshold, f.origin_s));
-  out += Row("recommended capacity", FormatBytes(s.recommended_capacity_bytes) + "  (add " +
-                                         FormatBytes(s.additional_bytes) + ")");
-  if (s.files)
+  out += Row("recommended capacity",
+             FormatBytes(s.recommended_capacity_bytes) +
+                 (s.additional_bytes >= 0 ? "  (add " + FormatBytes(s.additional_bytes) + ")"
+                                          : "  (" + FormatBytes(-s.additional_bytes) +
+                                                " more than needed to the horizon)"));
+  if (s.files) {
     out +=
         Row("files", FormatCount(s.files->last_value) + " now, " +
                          FormatCount(s.files->At(s.files->origin_s + s.files->horizon_s).expected) +
                          " at horizon");
+    if (s.capacity_files)
+      out += Row("inodes exhausted", CrossingText(s.files_threshold, s.files->origin_s) +
+                                         Format("\n%27s(%s inodes, threshold %s)", "",
+                                                FormatCount(*s.capacity_files).c_str(),
+                                                FormatCount(s.files_threshold_count).c_str()));
+  }
   return out + BacktestTable(f);
 }
 
@@ -136,7 +207,7 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
                CrossingText(p.threshold, p.demand->origin_s));
     out += Row("recommended throughput",
                Rate(*p.recommended_ops_per_s) +
-                   (p.headroom ? Format("  (headroom now %.0f%%)", 100 * *p.headroom) : ""));
+                   (p.headroom ? Format("  (headroom at the horizon's peak %.0f%%)", 100 * *p.headroom) : ""));
     out += BacktestTable(*p.demand);
   } else {
     out += Row("demand", "no read_ops/write_ops series given");
@@ -177,8 +248,8 @@ std::string BacktestReport(const ForecastResult& f, std::string_view source) {
     if (s.model == ModelKind::kPredictLinear && s.applies) linear = &s;
     if (s.model == ModelKind::kSeasonalNaive && s.applies) naive = &s;
   }
-  out += Format("chosen: %s (lowest MASE among linear, theil_sen, damped_holt, holt_winters)\n",
-                std::string(ModelName(f.model)).c_str());
+  out += Format("chosen: %s (%s)\n", std::string(ModelName(f.model)).c_str(),
+                ChoiceNote(f).c_str());
   auto compare = [&](const ModelScore* other, const char* name) {
     if (!chosen || !other || !(other->mase > 0)) return;
     const double change = 100 * (1 - chosen->mase / other->mase);

@@ -35,7 +35,7 @@ awk 'BEGIN {
 expect 0 "$predict" --usage "$work/usage.csv" --curve "$source_dir/predictor/testdata/curve.json" \
   --horizon 90d --buffer 20% --slo p99=20ms --report "$work/report.html"
 contains "Storage (used_bytes"
-contains "1 clean-ups undone"
+contains "1 level steps modelled"
 contains "threshold reached"
 contains "Performance"
 contains "p99 <= 20 ms"

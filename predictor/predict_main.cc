@@ -59,6 +59,7 @@ struct CommonOptions {
   std::string max_points = "10000";
   std::string level_shifts = "auto";
   std::string seed = "1";
+  std::vector<std::string> events;  // --event DATE=KIND, repeatable
   std::string output;  // -o FILE; empty: stdout
 };
 
@@ -67,7 +68,12 @@ void AddCommon(po::options_description& d, CommonOptions& c) {
       "folds", po::value(&c.folds), "backtest origins (default 10)")(
       "max-points", po::value(&c.max_points),
       "aggregate longer series to this many points (default 10000; 0: never)")(
-      "level-shifts", po::value(&c.level_shifts), "auto|on|off: undo clean-ups (default auto)")(
+      "level-shifts", po::value(&c.level_shifts),
+      "auto|on|off: find imports, clean-ups, migrations and retention (default auto: for "
+      "used_bytes, files, capacity_bytes)")(
+      "event", po::value(&c.events)->composing(),
+      "DATE=KIND: a known step in level (KIND import, migration, cleanup or retention); "
+      "repeatable")(
       "seed", po::value(&c.seed), "seed for sampled estimators (default 1)")(
       "output,o", po::value(&c.output), "write the output to FILE instead of stdout");
 }
@@ -100,6 +106,11 @@ Result<ForecastOptions> ToForecastOptions(const CommonOptions& c) {
   auto seed = ParseCount(c.seed, "--seed");
   if (!seed) return seed.error();
   f.seed = *seed;
+  for (const std::string& text : c.events) {
+    auto event = ParseEvent(text);
+    if (!event) return event.error();
+    f.events.push_back(*event);
+  }
   return f;
 }
 
@@ -241,7 +252,7 @@ int PlanCommand(const std::vector<std::string>& args) {
     in.objectives.push_back(*objective);
   }
   if (!capacity.empty()) {
-    auto bytes = ParseBytes(capacity, "--capacity");
+    auto bytes = ParseCapacity(capacity, "--capacity", &in.capacity_note);
     if (!bytes) return Fail(bytes.error());
     if (*bytes == 0) return Fail(Error::Usage("--capacity: must be positive"));
     in.capacity_bytes = static_cast<double>(*bytes);

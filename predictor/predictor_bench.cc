@@ -93,7 +93,7 @@ void BM_FitModelAtFullResolution(benchmark::State& state) {
 BENCHMARK(BM_FitModelAtFullResolution)
     ->Arg(static_cast<int>(ModelKind::kLinear))
     ->Arg(static_cast<int>(ModelKind::kTheilSen))
-    ->Arg(static_cast<int>(ModelKind::kDampedHolt))
+    ->Arg(static_cast<int>(ModelKind::kEts))
     ->Arg(static_cast<int>(ModelKind::kHoltWinters))
     ->Unit(benchmark::kMillisecond);
 

@@ -35,7 +35,8 @@ std::vector<AlertRule> MakeRules(const ForecasterConfig& c) {
   std::vector<AlertRule> rules;
   if (c.alert_days_to_full >= 0)
     rules.push_back({"storage_days_to_full", "storage_days_to_full", true, c.alert_days_to_full,
-                     "storage reaches capacity minus the buffer within the threshold (days)"});
+                     "storage reaches capacity minus the buffer within the threshold (days; the " +
+                         c.alert_days_bound + " date)"});
   if (c.alert_slo)
     rules.push_back({"latency_objective", "slo_ratio_at_peak", false, 1.0,
                      "latency at the horizon's peak demand breaks the objective (ratio)"});
@@ -80,15 +81,17 @@ std::optional<double> DaysTo(const std::optional<double>& t, double origin_s) {
 
 // What the alert rules look at, from the plan. A figure the plan could not give is left
 // out, so its rule keeps its state.
-std::map<std::string, double> AlertFigures(const CapacityPlan& plan) {
+std::map<std::string, double> AlertFigures(const CapacityPlan& plan, const std::string& bound) {
   std::map<std::string, double> figures;
   if (plan.storage) {
     const Crossing& crossing = plan.storage->threshold;
     const double origin = plan.storage->forecast.origin_s;
-    // The earliest date (upper 95% band) is the one to act on; never reached within
-    // the search limit reads as very far away.
-    std::optional<double> days = DaysTo(crossing.earliest_s, origin);
-    if (!days || !std::isfinite(*days)) days = DaysTo(crossing.expected_s, origin);
+    // The configured date (--alert-days-bound: the expected one by default); never
+    // reached within the search limit reads as very far away.
+    std::optional<double> days = DaysTo(bound == "earliest"     ? crossing.earliest_s
+                                        : bound == "earliest80" ? crossing.earliest80_s
+                                                                : crossing.expected_s,
+                                        origin);
     if (!days || !std::isfinite(*days)) days = 1e9;
     figures["storage_days_to_full"] = crossing.already ? 0.0 : *days;
   }
@@ -96,9 +99,12 @@ std::map<std::string, double> AlertFigures(const CapacityPlan& plan) {
     const PerformancePlan& perf = *plan.performance;
     PutFinite(figures, "throughput_headroom", perf.headroom);
     const double peak = perf.demand ? perf.peak_at_horizon.expected : -1;
-    if (std::isfinite(peak) && peak >= 0 && !perf.objectives.empty()) {
+    if (!perf.objectives.empty()) {
       const double within = perf.objectives[0].objective_ops_per_s;
-      if (std::isfinite(within) && within > 0) figures["slo_ratio_at_peak"] = peak / within;
+      if (std::isfinite(peak) && peak >= 0 && std::isfinite(within) && within > 0)
+        figures["slo_ratio_at_peak"] = peak / within;
+      // An objective met at no load at all (0 ops/s) is broken whatever the demand.
+      if (within == 0) figures["slo_ratio_at_peak"] = 1e9;
     }
   }
   return figures;
@@ -259,7 +265,21 @@ Status Forecaster::RunLoadLadder() {
   return Status::Ok();
 }
 
+// Until a plan has been made, /.sfsg/forecast says why there is none (the error of the
+// last attempt); after one, a failed round keeps the last plan (the warning is logged).
 Status Forecaster::Predict() {
+  Status s = PredictOnce();
+  if (!s && !forecast_published_)
+    fs_.board().Publish("forecast", Json{{"format", "sfsg-forecast"},
+                                         {"version", 1},
+                                         {"status", "no-forecast"},
+                                         {"reason", s.error().message}}
+                                            .dump(1) +
+                                        "\n");
+  return s;
+}
+
+Status Forecaster::PredictOnce() {
   PlanInputs inputs;
   auto usage = LoadUsageTable(UsagePath());
   if (!usage) return usage.error();
@@ -290,10 +310,11 @@ Status Forecaster::Predict() {
                      {"workload", DescribeWorkload(config_.workload)}};
   const std::string text = json->dump(1) + "\n";
   fs_.board().Publish("forecast", text);
+  forecast_published_ = true;
   fs_.board().Publish("metrics_extra", PlanToPrometheus(*plan));
   if (auto saved = WriteFileAtomic(config_.state_dir + "/forecast.json", text); !saved)
     spdlog::warn("forecaster: {}", saved.error().message);
-  AlertAndScale(AlertFigures(*plan), *plan);
+  AlertAndScale(AlertFigures(*plan, config_.alert_days_bound), *plan);
   return Status::Ok();
 }
 

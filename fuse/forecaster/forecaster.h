@@ -68,6 +68,9 @@ struct ForecasterConfig {
   Workload workload = DefaultWorkload();
   // Alert thresholds (a negative value disables the rule).
   double alert_days_to_full = config::kAlertDaysToFull;
+  // Which date of the storage forecast the days-to-full rule reads: "expected" (the
+  // forecast path), "earliest80" (the upper 80% band) or "earliest" (the upper 95% band).
+  std::string alert_days_bound = "expected";
   double alert_headroom = -2;  // below this fraction of throughput headroom; -2: the buffer
   bool alert_slo = true;       // latency at the horizon's peak demand above the objective
   double hysteresis = config::kAlertHysteresis, cooldown_s = config::kAlertCooldownSeconds;
@@ -104,6 +107,8 @@ class Forecaster {
   Status Adjust();
   Status RunLoadLadder();
   Status Predict();
+  Status PredictOnce();
+  bool forecast_published_ = false;  // a plan is on /.sfsg/forecast (else its reason is)
   void AlertAndScale(const std::map<std::string, double>& figures, const CapacityPlan& plan);
   std::string UsagePath() const;
 

@@ -1,0 +1,279 @@
+// sfsg-bench-forecast: how sfsg's forecast compares with the best simple baseline on the
+// same rolling origins (scripts/bench-forecast runs it; not a test, not installed).
+//
+//   sfsg-bench-forecast [--origins N] [--only SUBSTRING] [--verbose] NAB_DIR
+//
+// Cases: every NAB CSV in NAB_DIR as it is (native step) and as its cumulative sum (a
+// growth series, hourly for 1 and 7 days ahead, daily for 30 and 90), plus the constructed
+// storage scenarios (predictor/scenarios.h, continued 90 days with the same noise), at
+// 1, 7, 30 and 90 days ahead when the series has at least twice the horizon. Origins are
+// spread over the second half of the series. Per case: mean MASE (scaled by the training
+// window's one-step naive error) of sfsg's forecast, of each baseline (naive, drift,
+// seasonal naive daily and weekly, predict_linear over the horizon), their ratio to the
+// best baseline, and the share of actual points inside sfsg's 80% and 95% bands.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "generator/util/hash.h"
+#include "predictor/forecast.h"
+#include "predictor/scenarios.h"
+#include "predictor/series.h"
+
+namespace sfsg {
+namespace {
+
+constexpr double kDay = 86400;
+
+struct Grid {
+  std::string name;
+  std::string column;  // what ForecastSeries is told the series is
+  double start = 0, step = 0;
+  std::vector<double> y;
+};
+
+Series ToSeries(const Grid& g, size_t n) {
+  Series s;
+  s.name = g.column;
+  s.unit = UnitOfColumn(g.column);
+  for (size_t i = 0; i < n; ++i) {
+    s.time_s.push_back(g.start + g.step * static_cast<double>(i));
+    s.values.push_back(g.y[i]);
+  }
+  s.quality.samples = n;
+  s.quality.median_step_s = g.step;
+  s.quality.longest_gap_s = g.step;
+  return s;
+}
+
+// Sums of `factor` consecutive points, cumulated: a growth series at a coarser step.
+Grid Cumulative(const Grid& g, size_t factor, const std::string& suffix) {
+  Grid out;
+  out.name = g.name + " cumsum/" + suffix;
+  out.column = "value";
+  out.start = g.start + g.step * static_cast<double>(factor - 1);
+  out.step = g.step * static_cast<double>(factor);
+  double total = 0;
+  for (size_t i = 0; i + factor <= g.y.size(); i += factor) {
+    for (size_t j = 0; j < factor; ++j) total += g.y[i + j];
+    out.y.push_back(total);
+  }
+  return out;
+}
+
+double NaiveScale(const std::vector<double>& y, size_t n) {
+  double sum = 0;
+  for (size_t i = 1; i < n; ++i) sum += std::fabs(y[i] - y[i - 1]);
+  return n > 1 && sum > 0 ? sum / static_cast<double>(n - 1) : 1e-12;
+}
+
+std::vector<double> Baseline(const std::string& kind, const std::vector<double>& y, size_t n,
+                             size_t h, double step) {
+  std::vector<double> out(h);
+  if (kind == "naive") {
+    std::fill(out.begin(), out.end(), y[n - 1]);
+  } else if (kind == "drift") {
+    const double slope = (y[n - 1] - y[0]) / static_cast<double>(n - 1);
+    for (size_t i = 0; i < h; ++i) out[i] = y[n - 1] + slope * static_cast<double>(i + 1);
+  } else if (kind == "snaive_daily" || kind == "snaive_weekly") {
+    const size_t m = static_cast<size_t>(std::llround((kind == "snaive_daily" ? 1 : 7) * kDay / step));
+    if (m < 2 || m > n) return {};
+    for (size_t i = 0; i < h; ++i) out[i] = y[n - m + i % m];
+  } else {  // predict_linear over the last h points (at least 2)
+    const size_t w = std::min(n, std::max<size_t>(2, h));
+    double xm = 0, ym = 0;
+    for (size_t i = n - w; i < n; ++i) xm += static_cast<double>(i), ym += y[i];
+    xm /= static_cast<double>(w), ym /= static_cast<double>(w);
+    double sxy = 0, sxx = 0;
+    for (size_t i = n - w; i < n; ++i) {
+      sxy += (static_cast<double>(i) - xm) * (y[i] - ym);
+      sxx += (static_cast<double>(i) - xm) * (static_cast<double>(i) - xm);
+    }
+    const double b = sxx > 0 ? sxy / sxx : 0;
+    for (size_t i = 0; i < h; ++i) out[i] = ym + b * (static_cast<double>(n + i) - xm);
+  }
+  return out;
+}
+
+bool verbose = false;  // --verbose: the model chosen at each origin, to stderr
+
+struct Outcome {
+  double ratio = 0, cover80 = 0, cover95 = 0;
+};
+
+const char* kBaselines[] = {"naive", "drift", "snaive_daily", "snaive_weekly", "predict_linear"};
+
+bool RunCase(const Grid& g, double horizon_days, size_t origins_wanted, Outcome& result) {
+  const size_t n = g.y.size();
+  const size_t h = static_cast<size_t>(std::llround(horizon_days * kDay / g.step));
+  if (h < 1 || 2 * h > n) return false;
+  const size_t first = n / 2, last = n - h;
+  if (last < first) return false;
+  const size_t count = std::min(origins_wanted, last - first + 1);
+  if (count < 3) return false;
+  std::map<std::string, double> mase;
+  double sfsg = 0, in80 = 0, in95 = 0, points = 0;
+  std::map<std::string, size_t> used;
+  for (size_t k = 0; k < count; ++k) {
+    const size_t o = first + (last - first) * k / (count - 1);
+    const double scale = NaiveScale(g.y, o);
+    ForecastOptions options;
+    options.horizon_s = horizon_days * kDay;
+    auto f = ForecastSeries(ToSeries(g, o), options);
+    if (!f.ok()) {
+      std::fprintf(stderr, "%s: %s\n", g.name.c_str(), f.error().message.c_str());
+      return false;
+    }
+    if (verbose)
+      std::fprintf(stderr, "  %s %.0fd origin %zu: %s (lead %zu, selection %.3f, baseline %s %.3f)\n",
+                   g.name.c_str(), horizon_days, o, std::string(ModelName(f->model)).c_str(),
+                   f->backtest.horizon_steps, f->backtest.selection_mase,
+                   std::string(ModelName(f->backtest.best_baseline)).c_str(),
+                   f->backtest.best_baseline_mase);
+    double err = 0;
+    for (size_t i = 0; i < h; ++i) {
+      const double actual = g.y[o + i];
+      const Band b = f->At(g.start + g.step * static_cast<double>(o + i));
+      err += std::fabs(actual - b.expected);
+      in80 += actual >= b.lower80 && actual <= b.upper80;
+      in95 += actual >= b.lower95 && actual <= b.upper95;
+      points += 1;
+    }
+    sfsg += err / static_cast<double>(h) / scale;
+    for (const char* kind : kBaselines) {
+      const std::vector<double> p = Baseline(kind, g.y, o, h, g.step);
+      if (p.empty()) continue;
+      double e = 0;
+      for (size_t i = 0; i < h; ++i) e += std::fabs(g.y[o + i] - p[i]);
+      mase[kind] += e / static_cast<double>(h) / scale;
+      used[kind] += 1;
+    }
+  }
+  std::string best;
+  double best_mase = 0;
+  for (const auto& [kind, sum] : mase) {
+    if (used[kind] != count) continue;
+    const double m = sum / static_cast<double>(count);
+    if (best.empty() || m < best_mase) best = kind, best_mase = m;
+  }
+  sfsg /= static_cast<double>(count);
+  result.ratio = best_mase > 0 ? sfsg / best_mase : 1;
+  result.cover80 = in80 / points;
+  result.cover95 = in95 / points;
+  std::printf("%-44s %4.0fd %3zu %9.3f  %-14s %9.3f  %6.3f  %5.1f%%  %5.1f%%\n", g.name.c_str(),
+              horizon_days, count, sfsg, best.c_str(), best_mase, result.ratio,
+              100 * result.cover80, 100 * result.cover95);
+  std::fflush(stdout);
+  return true;
+}
+
+double Normal(SplitMixStream& s) {
+  const double u1 = 1.0 - s.NextUnit(), u2 = s.NextUnit();
+  return std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2);
+}
+
+Grid FromScenario(const Scenario& s) {
+  Grid g;
+  g.name = "constructed " + s.name;
+  g.column = "used_bytes";
+  g.start = s.history.time_s.front();
+  g.step = s.step_s;
+  g.y = s.history.values;
+  SplitMixStream noise(HashWords(7, s.name.size(), 0xbe7c));
+  const size_t extra = static_cast<size_t>(std::llround(90 * kDay / s.step_s));
+  for (size_t i = 0; i < extra && i < s.future.size(); ++i)
+    g.y.push_back(s.future[i] + 0.003 * kTiB * Normal(noise));
+  return g;
+}
+
+int Main(int argc, char** argv) {
+  size_t origins = 10;
+  std::string dir, only;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--origins") == 0 && i + 1 < argc) {
+      origins = std::strtoul(argv[++i], nullptr, 10);
+    } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+      only = argv[++i];
+    } else if (std::strcmp(argv[i], "--verbose") == 0) {
+      verbose = true;
+    } else if (argv[i][0] == '-') {
+      std::fprintf(stderr, "usage: sfsg-bench-forecast [--origins N] [--only SUBSTRING] [--verbose] NAB_DIR\n");
+      return 2;
+    } else {
+      dir = argv[i];
+    }
+  }
+  if (dir.empty() || origins < 3) {
+    std::fprintf(stderr, "usage: sfsg-bench-forecast [--origins N >= 3] NAB_DIR\n");
+    return 2;
+  }
+  std::vector<Grid> cases;
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    if (entry.path().extension() == ".csv") files.push_back(entry.path().string());
+  std::sort(files.begin(), files.end());
+  for (const std::string& path : files) {
+    auto table = LoadUsageTable(path);
+    if (!table) {
+      std::fprintf(stderr, "%s\n", table.error().message.c_str());
+      return 1;
+    }
+    auto series = ExtractSeries(*table, "value");
+    if (!series) {
+      std::fprintf(stderr, "%s\n", series.error().message.c_str());
+      return 1;
+    }
+    const RegularGrid r = ToRegularGrid(*series, 0);
+    Grid g;
+    g.name = std::filesystem::path(path).stem().string();
+    g.column = "value";
+    g.start = r.start_s;
+    g.step = r.step_s;
+    g.y = r.values;
+    cases.push_back(g);
+    const size_t hour = std::max<size_t>(1, static_cast<size_t>(std::llround(3600 / g.step)));
+    const size_t day = std::max<size_t>(1, static_cast<size_t>(std::llround(kDay / g.step)));
+    cases.push_back(Cumulative(g, hour, "1h"));
+    cases.push_back(Cumulative(g, day, "1d"));
+  }
+  cases.push_back(FromScenario(ImportScenario(1)));
+  cases.push_back(FromScenario(RetentionScenario(1)));
+  cases.push_back(FromScenario(CleanupScenario(1)));
+  std::printf("%-44s %5s %3s %9s  %-14s %9s  %6s  %6s  %6s\n", "series", "ahead", "org",
+              "sfsg MASE", "best baseline", "its MASE", "ratio", "cov80", "cov95");
+  double log_sum = 0, worst = 0, c80 = 0, c95 = 0;
+  size_t count = 0, above = 0;
+  for (const Grid& g : cases) {
+    if (!only.empty() && g.name.find(only) == std::string::npos) continue;
+    const bool cumulative_hourly = g.name.find("cumsum/1h") != std::string::npos;
+    const bool cumulative_daily = g.name.find("cumsum/1d") != std::string::npos;
+    for (double days : {1.0, 7.0, 30.0, 90.0}) {
+      if (cumulative_hourly && days > 7) continue;
+      if (cumulative_daily && days < 30) continue;
+      Outcome o;
+      if (!RunCase(g, days, origins, o)) continue;
+      log_sum += std::log(o.ratio);
+      worst = std::max(worst, o.ratio);
+      above += o.ratio > 1.0;
+      c80 += o.cover80;
+      c95 += o.cover95;
+      ++count;
+    }
+  }
+  if (count == 0) return 1;
+  std::printf("\ncases %zu: geometric mean ratio %.3f, worst %.3f, %zu above 1.0; "
+              "coverage 80%% band %.1f%%, 95%% band %.1f%%\n",
+              count, std::exp(log_sum / static_cast<double>(count)), worst, above,
+              100 * c80 / static_cast<double>(count), 100 * c95 / static_cast<double>(count));
+  return 0;
+}
+
+}  // namespace
+}  // namespace sfsg
+
+int main(int argc, char** argv) { return sfsg::Main(argc, argv); }

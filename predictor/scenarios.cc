@@ -1,0 +1,78 @@
+#include "predictor/scenarios.h"
+
+#include <cmath>
+#include <functional>
+
+#include "generator/util/hash.h"
+
+namespace sfsg {
+namespace {
+
+constexpr double kDay = 86400;
+constexpr double kStart = 1.7e9;  // 2023-11-14, an arbitrary origin
+
+double Normal(SplitMixStream& stream) {
+  const double u1 = 1.0 - stream.NextUnit();
+  const double u2 = stream.NextUnit();
+  return std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2);
+}
+
+// `usage(t_days)` in TiB sampled every step over history_days, noise added; the future
+// noise-free to 400 days after and the first crossing of 8 TiB.
+Scenario Make(std::string name, double step_s, double history_days,
+              const std::function<double(double)>& usage, uint64_t seed, double noise_tib) {
+  Scenario s;
+  s.name = std::move(name);
+  s.step_s = step_s;
+  s.capacity = 10 * kTiB;
+  s.threshold = 0.8 * s.capacity;
+  s.history.name = "used_bytes";
+  s.history.unit = "bytes";
+  SplitMixStream stream(HashWords(seed, 0x5ce7a110, s.name.size()));
+  const size_t n = static_cast<size_t>(std::llround(history_days * kDay / step_s));
+  for (size_t i = 0; i < n; ++i) {
+    const double t = static_cast<double>(i) * step_s;
+    s.history.time_s.push_back(kStart + t);
+    s.history.values.push_back((usage(t / kDay) + noise_tib * Normal(stream)) * kTiB);
+  }
+  s.history.quality.samples = n;
+  s.history.quality.median_step_s = step_s;
+  s.history.quality.longest_gap_s = step_s;
+  const double end = static_cast<double>(n - 1) * step_s;
+  const size_t future_steps = static_cast<size_t>(400 * kDay / step_s);
+  bool crossed = false;
+  for (size_t h = 1; h <= future_steps; ++h) {
+    const double t = end + static_cast<double>(h) * step_s;
+    s.future.push_back(usage(t / kDay) * kTiB);
+  }
+  // The truth at a fine resolution (a tenth of a step).
+  for (double dt = 0; dt <= 400 * kDay && !crossed; dt += step_s / 10) {
+    if (usage((end + dt) / kDay) * kTiB >= s.threshold) {
+      s.truth_s = dt;
+      crossed = true;
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+Scenario ImportScenario(uint64_t seed, double noise_tib) {
+  return Make(
+      "import", kDay, 60, [](double d) { return 5 + 0.01 * d + (d >= 45 ? 1.0 : 0.0); }, seed,
+      noise_tib);
+}
+
+Scenario RetentionScenario(uint64_t seed, double noise_tib) {
+  return Make(
+      "retention", 3600, 60,
+      [](double d) { return 4 + 0.02 * d + 0.1 * std::fmod(d, 7.0); }, seed, noise_tib);
+}
+
+Scenario CleanupScenario(uint64_t seed, double noise_tib) {
+  return Make(
+      "cleanup", kDay, 60, [](double d) { return 4 + 0.05 * d - (d >= 40 ? 2.0 : 0.0); }, seed,
+      noise_tib);
+}
+
+}  // namespace sfsg

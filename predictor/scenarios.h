@@ -1,0 +1,41 @@
+// Constructed storage series with a known future: what a capacity planner meets (a one-off
+// import, a weekly retention sawtooth, a one-off clean-up) with the true date the volume
+// reaches its threshold. The unit tests hold the forecasts to them and scripts/bench-forecast
+// scores them with the real data.
+//
+// Deterministic: the noise is Box–Muller over a SplitMix stream seeded by `seed` (never
+// std::*_distribution). Pure functions, thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "predictor/series.h"
+
+namespace sfsg {
+
+inline constexpr double kTiB = 1099511627776.0;
+
+struct Scenario {
+  std::string name;     // "import", "retention", "cleanup"
+  Series history;       // used_bytes, ending at the origin
+  double capacity = 0;  // bytes
+  double threshold = 0; // bytes: 80% of capacity
+  double truth_s = 0;   // seconds from the last sample until the noise-free usage first
+                        // reaches the threshold
+  std::vector<double> future;  // noise-free usage after the history, one per step, 400 days
+  double step_s = 0;
+};
+
+// 1. A 10 TiB volume growing 0.01 TiB/day from 5 TiB, 60 daily points, a 1 TiB import
+//    15 days before the end.
+// 2. Hourly for 60 days: permanent data +0.02 TiB/day from 4 TiB, temporary data
+//    +0.1 TiB/day deleted every 7 days (the sawtooth); 10 TiB.
+// 3. +0.05 TiB/day from 4 TiB, one 2 TiB clean-up on day 40 of 60 (daily); 10 TiB.
+// noise: the standard deviation in TiB (0.002 to 0.005 as the issue asks).
+Scenario ImportScenario(uint64_t seed, double noise_tib = 0.003);
+Scenario RetentionScenario(uint64_t seed, double noise_tib = 0.003);
+Scenario CleanupScenario(uint64_t seed, double noise_tib = 0.003);
+
+}  // namespace sfsg

@@ -1,0 +1,118 @@
+// The constructed storage series of issue 15 (predictor/scenarios.h), with their true fill
+// dates: an import, a retention sawtooth and a clean-up must neither break the plan nor
+// move the fill date, and the truth must lie inside the 80% band.
+#include "predictor/scenarios.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "predictor/forecast.h"
+
+namespace sfsg {
+namespace {
+
+constexpr double kDay = 86400;
+
+struct Case {
+  const char* name;
+  Scenario (*make)(uint64_t, double);
+  ShiftKind kind;
+};
+
+class ScenarioTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ScenarioTest, FillDateWithinFifteenPercentAndTruthInsideTheEightyPercentBand) {
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    const Scenario s = GetParam().make(seed, 0.003);
+    ForecastOptions options;
+    options.horizon_s = 90 * kDay;
+    auto f = ForecastSeries(s.history, options);
+    ASSERT_TRUE(f.ok()) << f.error().message;
+    // The event is found and told apart.
+    ASSERT_FALSE(f->level_shifts.empty());
+    for (const ShiftEvent& e : f->level_shifts) EXPECT_EQ(e.kind, GetParam().kind) << s.name;
+    const Crossing c = TimeToThreshold(*f, s.threshold);
+    ASSERT_TRUE(c.expected_s && c.earliest80_s && c.latest80_s && c.earliest_s) << s.name;
+    const double expected = *c.expected_s - f->origin_s;
+    const double early80 = *c.earliest80_s - f->origin_s, late80 = *c.latest80_s - f->origin_s;
+    std::printf("%s seed %llu: model %s, truth %.1f d, expected %.1f d, 80%% [%.1f, %.1f], "
+                "95%% from %.1f d\n",
+                s.name.c_str(), static_cast<unsigned long long>(seed),
+                std::string(ModelName(f->model)).c_str(), s.truth_s / kDay, expected / kDay,
+                early80 / kDay, late80 / kDay, (*c.earliest_s - f->origin_s) / kDay);
+    EXPECT_NEAR(expected, s.truth_s, 0.15 * s.truth_s) << s.name;
+    EXPECT_LE(early80, s.truth_s) << s.name;
+    EXPECT_GE(late80, s.truth_s) << s.name;
+    // Never "0.0 d" nor a band running to hundreds of TiB: the horizon's band stays
+    // within the volume's own scale and above today's low.
+    const Band h = f->At(f->origin_s + options.horizon_s);
+    EXPECT_LT(h.upper95, 2 * s.capacity) << s.name;
+    EXPECT_GT(h.lower95, 0.5 * f->last_value) << s.name;
+    EXPECT_GT(*c.earliest_s - f->origin_s, 0.3 * s.truth_s) << s.name;
+    // An unrelated horizon does not move the fill date.
+    options.horizon_s = 180 * kDay;
+    auto longer = ForecastSeries(s.history, options);
+    ASSERT_TRUE(longer.ok());
+    const Crossing c2 = TimeToThreshold(*longer, s.threshold);
+    ASSERT_TRUE(c2.expected_s);
+    EXPECT_NEAR(*c2.expected_s, *c.expected_s, 0.02 * s.truth_s) << s.name;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Issue15, ScenarioTest,
+    ::testing::Values(Case{"import", &ImportScenario, ShiftKind::kImport},
+                      Case{"retention", &RetentionScenario, ShiftKind::kRetention},
+                      Case{"cleanup", &CleanupScenario, ShiftKind::kCleanup}),
+    [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+
+TEST(ScenarioTest, TruthsAreWhatTheIssueDescribes) {
+  EXPECT_NEAR(ImportScenario(1).truth_s / kDay, 140, 1.5);
+  EXPECT_NEAR(CleanupScenario(1).truth_s / kDay, 60, 1.5);
+  // The sawtooth first reaches 8 TiB at a peak, before the net line does.
+  const double retention = RetentionScenario(1).truth_s / kDay;
+  EXPECT_GT(retention, 60);
+  EXPECT_LT(retention, 110);
+}
+
+TEST(ScenarioTest, ADeclaredEventIsModelledWhereTheDetectionSeesNone) {
+  // A small import (0.05 TiB, below the detection's 6 sigma) declared by the user.
+  Scenario s = ImportScenario(4, 0.02);
+  auto declared = ParseEvent("2023-12-29T00:00:00Z=import");
+  ASSERT_TRUE(declared.ok()) << declared.error().message;
+  ForecastOptions options;
+  options.events = {*declared};
+  auto f = ForecastSeries(s.history, options);
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  bool found = false;
+  for (const ShiftEvent& e : f->level_shifts)
+    if (e.declared) {
+      found = true;
+      EXPECT_EQ(e.kind, ShiftKind::kImport);
+      EXPECT_NEAR(e.time_s, declared->time_s, kDay);
+    }
+  EXPECT_TRUE(found);
+  EXPECT_FALSE(ParseEvent("2024-02-14=party").ok());
+  EXPECT_FALSE(ParseEvent("yesterday=import").ok());
+  EXPECT_FALSE(ParseEvent("2024-02-14").ok());
+}
+
+TEST(ScenarioTest, AStepAtTheVeryEndSaysTheHistoryAfterItIsTooShort) {
+  Scenario s = CleanupScenario(2);
+  // Move the clean-up to the last 3 days: shift every value before day 57 up by 2 TiB.
+  for (size_t i = 0; i < s.history.values.size(); ++i) {
+    const double day = static_cast<double>(i);
+    if (day >= 40 && day < 57) s.history.values[i] += 2 * kTiB;
+  }
+  ForecastOptions options;
+  auto f = ForecastSeries(s.history, options);
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_TRUE(f->low_confidence);
+  bool said = false;
+  for (const std::string& w : f->warnings) said |= w.find("points after the") != std::string::npos;
+  EXPECT_TRUE(said);
+}
+
+}  // namespace
+}  // namespace sfsg
