@@ -86,12 +86,14 @@ std::string ProcurementToTable(const Procurement& p, const ProcurementOptions& o
     out += buf;
   };
   if (o.lead_time_s) {
-    const std::string lead = " (lead time " + Money(*o.lead_time_s / kDay) + " d)";
+    char days[32];
+    std::snprintf(days, sizeof(days), "%g", *o.lead_time_s / kDay);
+    const std::string lead = std::string(" (lead time ") + days + " d)";
     row("order by", p.order_by_unix ? Date(*p.order_by_unix) + lead +
                                           (p.overdue ? ", OVERDUE" : "")
                                     : "no order needed within the search limit");
     if (p.order_by_earliest_unix && p.order_by_unix &&
-        *p.order_by_earliest_unix != *p.order_by_unix)
+        Date(*p.order_by_earliest_unix) != Date(*p.order_by_unix))
       row("order by (earliest)", Date(*p.order_by_earliest_unix));
   }
   if (p.purchase_bytes > 0) {
