@@ -41,7 +41,7 @@
 namespace sfsg {
 
 struct LoopConfig {
-  std::string watch;        // directory to meter, or a usage series file
+  std::string watch;        // directory to meter, a usage series file, or a Prometheus URL
   std::string state_dir;    // usage.csv, curve.json, forecast.json, alerts.jsonl
   std::string mountpoint;   // where the shadow is mounted (the stress target)
   double interval_s = 300;  // time between rounds
@@ -67,7 +67,14 @@ struct LoopConfig {
   // Hooks run in this directory (sfsg-mount's working directory when it started: the
   // daemon itself runs in /), so a relative hook path means what it meant to the user.
   std::string hook_dir;
+  // With a Prometheus URL as watch: its label selectors and credential files
+  // (fuse/prometheus_watch.h).
+  std::vector<std::string> watch_select;
+  std::string watch_bearer_token_file, watch_basic_auth_file;
+  std::string alertmanager;  // Alertmanager base URL the alerts are pushed to; "": none
 };
+
+class AlertmanagerSink;
 
 class ClosedLoop {
  public:
@@ -98,6 +105,7 @@ class ClosedLoop {
   ShadowFs& fs_;
   Invalidate invalidate_;
   AlertEngine alerts_;
+  std::unique_ptr<AlertmanagerSink> alertmanager_;  // with config.alertmanager
   std::string curve_path_;
   // Targets of the re-scales that changed the layers, in order: with the options the
   // shadow was mounted with they rebuild its namespace (sfsg-replay reads them from

@@ -9,9 +9,11 @@
 #include <tuple>
 
 #include "fuse/hooks.h"
+#include "fuse/metrics_server.h"
 #include "generator/util/json_io.h"
 #include "generator/util/option_error.h"
 #include "generator/util/units.h"
+#include "predictor/http_client.h"
 
 namespace sfsg {
 namespace po = boost::program_options;
@@ -77,6 +79,8 @@ std::string DescribeOptions(const po::options_description& options, const po::va
       out << key << " = " << (*flag ? "true" : "false") << "\n";
     } else if (const auto* number = boost::any_cast<unsigned>(&value)) {
       out << key << " = " << *number << "\n";
+    } else if (const auto* list = boost::any_cast<std::vector<std::string>>(&value)) {
+      for (const std::string& item : *list) out << key << " = " << item << "\n";
     }
   }
   return out.str();
@@ -280,7 +284,18 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
       "on-scale", po::value(&on_scale), "command run when a firing alert recommends scaling")(
       "scale-mode", po::value(&out.loop.scale_mode)->default_value("dry-run"),
       "dry-run (log what --on-scale would do) or execute")(
-      "hook-timeout", po::value(&hook_timeout)->default_value("60s"), "kill a hook after this");
+      "hook-timeout", po::value(&hook_timeout)->default_value("60s"), "kill a hook after this")(
+      "watch-select", po::value(&out.loop.watch_select)->composing(),
+      "with --watch http://PROMETHEUS: LABEL=VALUE (or !=, =~, !~) picking the one volume "
+      "(mountpoint, device, instance, job, fstype; repeatable)")(
+      "watch-bearer-token-file", po::value(&out.loop.watch_bearer_token_file),
+      "with --watch http://...: send this file's bearer token")(
+      "watch-basic-auth-file", po::value(&out.loop.watch_basic_auth_file),
+      "with --watch http://...: basic auth from this file's USER:PASSWORD line")(
+      "alertmanager", po::value(&out.loop.alertmanager),
+      "push alerts (firing and resolved) to this Alertmanager (http://HOST:9093)")(
+      "metrics-listen", po::value(&out.metrics_listen),
+      "serve /.sfsg/metrics over HTTP at ADDRESS:PORT/metrics (e.g. 127.0.0.1:9105)");
   visible.add(loop_options);
   // -o LIST, -oLIST, --option LIST, --option=LIST: mount-helper style, split here.
   const std::set<std::string> own_keys = DashOKeys(visible);
@@ -386,6 +401,10 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
     return Error::Usage("--log-level: '" + out.log_level +
                         "' is not trace, debug, info, warn, error, critical or off");
   if (out.debug) out.foreground = true;
+  if (!out.metrics_listen.empty())
+    if (auto a = ParseListenAddress(out.metrics_listen, "--metrics-listen"); !a) return a.error();
+  if (!out.loop.alertmanager.empty())
+    if (auto e = ParseHttpEndpoint(out.loop.alertmanager, "--alertmanager"); !e) return e.error();
   if (auto loop = ParseLoopOptions(
           {watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step, warmup,
            days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale, hook_timeout},

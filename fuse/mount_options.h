@@ -27,6 +27,7 @@ struct MountOptions {
   unsigned threads = 4;
   double entry_timeout_s = 3600;
   std::string log_level = "info";
+  std::string metrics_listen;  // ADDRESS:PORT serving /metrics (metrics_server.h); "": none
   std::string log_file;                   // "" : see SetUpLog in mount_main.cc; "syslog"; or a path
   std::vector<std::string> fuse_options;  // passed through to libfuse (-o)
   bool help = false, version = false;

@@ -401,6 +401,7 @@ Result<std::vector<PromSeries>> QueryRange(const PrometheusSource& source, const
     std::string body = reply->body.substr(0, 120);
     for (char& c : body)
       if (c == '\n' || c == '\r') c = ' ';
+    while (!body.empty() && body.back() == ' ') body.pop_back();
     return Error::Remote(where + ": HTTP " + std::to_string(reply->status) +
                          (body.empty() ? "" : ": " + body));
   }

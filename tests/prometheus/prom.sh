@@ -26,7 +26,7 @@ cleanup() {
 trap cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; for f in "$T"/*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }; done; exit 1; }
-note() { echo "# $*"; }
+note() { echo "# $(date +%T) $*"; }
 need() { command -v "$1" >/dev/null || { echo "SKIP: $1 is not installed"; exit 77; }; }
 
 free_port() {
@@ -146,6 +146,105 @@ YML
   local avail; avail=$(instant "node_filesystem_avail_bytes{job=\"live\",mountpoint=\"$mnt\"}")
   [ "$(jq --argjson c "$((size - free + avail))" '.storage.capacity_bytes == $c' "$T/node.json")" = true ] ||
     fail "capacity of $mnt is not size - free + avail ($(jq .storage.capacity_bytes "$T/node.json"))"
+}
+
+# The rules file passes promtool; the dashboard is valid JSON whose queries name only
+# metrics sfsg serves (checked against a live /metrics in loop_scrape_alert).
+case_rules_and_dashboard() {
+  need promtool
+  promtool check rules "$SFSG_SOURCE/scripts/prometheus/sfsg-rules.yml" >"$T/check.log" 2>&1 ||
+    fail "promtool check rules: $(cat "$T/check.log")"
+  jq -e '.panels | length > 0 and all(.[]; (.targets | length) > 0)' \
+    "$SFSG_SOURCE/scripts/prometheus/sfsg-dashboard.json" >/dev/null ||
+    fail "the dashboard is not valid JSON with panels and queries"
+}
+
+# usage_csv FILE START_FRACTION GROWTH_PER_DAY: 20 days of hourly usage of a 1 TB volume.
+usage_csv() {
+  python3 - "$@" <<'PY'
+import sys, time
+path, start, growth = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+end = int(time.time()) // 3600 * 3600
+with open(path + ".tmp", "w") as f:
+    f.write("timestamp,used_bytes,capacity_bytes,files\n")
+    for h in range(480):
+        t = end - (479 - h) * 3600
+        f.write(f"{t},{int(1e12 * (start + growth * h / 24))},{int(1e12)},{1000 + h}\n")
+PY
+  mv "$1.tmp" "$1"
+}
+
+# The loop serves its gauges on --metrics-listen, Prometheus scrapes them and answers a
+# query for one; an alert the loop raises reaches Alertmanager and is resolved there.
+case_loop_scrape_alert() {
+  need prometheus; need prometheus-alertmanager; need fusermount3
+  [ -w /dev/fuse ] || { echo "SKIP: no /dev/fuse"; exit 77; }
+  : "${SFSG_MOUNT:?}"
+  local am_port metrics_port mnt=$T/mnt state=$T/state
+  am_port=$(free_port); metrics_port=$(free_port)
+  cat >"$T/alertmanager.yml" <<YML
+route: {receiver: log, group_wait: 0s, group_interval: 1s, repeat_interval: 1h}
+receivers: [{name: log}]
+YML
+  start alertmanager prometheus-alertmanager --config.file="$T/alertmanager.yml" \
+    --storage.path="$T/am" --web.listen-address="127.0.0.1:$am_port" --cluster.listen-address=
+  local AM=http://127.0.0.1:$am_port
+  cat >"$T/prometheus.yml" <<YML
+global: {scrape_interval: 1s, scrape_timeout: 1s}
+scrape_configs:
+  - job_name: sfsg
+    static_configs: [{targets: ['127.0.0.1:$metrics_port']}]
+YML
+  start_prometheus "$T/prometheus.yml" "$T/tsdb"
+  wait_for 30 curl -sf "$AM/-/ready" || fail "alertmanager did not become ready"
+
+  # Used at 55% of a 1 TB volume, growing 1%/day (75% now): the 80% threshold in about 5 days,
+  # under the 30-day alert.
+  usage_csv "$T/usage.csv" 0.55 0.01
+  mkdir -p "$mnt"
+  MOUNTS+=("$mnt")
+  start sfsg-mount "$SFSG_MOUNT" -f --files 1000 --watch "$T/usage.csv" --interval 1s \
+    --no-stress --no-adjust --state-dir "$state" --horizon 30d \
+    --metrics-listen "127.0.0.1:$metrics_port" --alertmanager "$AM" "$mnt"
+
+  note "the loop's gauges over HTTP, scraped by Prometheus and queried back"
+  wait_for 60 grep -q '^sfsg_forecast_storage_capacity_bytes ' "$mnt/.sfsg/metrics" ||
+    fail "no forecast gauges in /.sfsg/metrics"
+  curl -sf "http://127.0.0.1:$metrics_port/metrics" >"$T/served" || fail "GET /metrics"
+  local want; want=$(grep '^sfsg_forecast_storage_capacity_bytes ' "$mnt/.sfsg/metrics")
+  grep -qxF "$want" "$T/served" || fail "/metrics lacks '$want'"
+  diff <(grep -v '^sfsg_uptime_seconds\|^sfsg_forecast_created' "$T/served" | sed 's/ .*//' | sort -u) \
+       <(grep -v '^sfsg_uptime_seconds\|^sfsg_forecast_created' "$mnt/.sfsg/metrics" | sed 's/ .*//' | sort -u) \
+       >/dev/null || fail "/metrics and /.sfsg/metrics serve different series"
+  got() {
+    local v; v=$(instant 'sfsg_forecast_storage_capacity_bytes{job="sfsg"}')
+    [ -n "$v" ] && awk -v v="$v" 'BEGIN { exit !(v == 1e12) }'
+  }
+  wait_for 30 got || fail "Prometheus: sfsg_forecast_storage_capacity_bytes = '$(instant 'sfsg_forecast_storage_capacity_bytes')'"
+  # Every sfsg metric the rules and the dashboard use for the mount is served.
+  local name
+  for name in $(grep -oh 'sfsg_[a-z_]*' "$SFSG_SOURCE/scripts/prometheus/sfsg-rules.yml" \
+                  "$SFSG_SOURCE/scripts/prometheus/sfsg-dashboard.json" | sort -u); do
+    case $name in
+      sfsg_procurement_*|sfsg_forecast_throughput_headroom_ratio) continue ;;  # sfsg-predict; with a curve
+    esac
+    grep -q "^${name}[{ ]" "$T/served" || grep -q "^${name}_bucket[{ ]" "$T/served" ||
+      [ "$name" = sfsg_operation_latency_seconds_bucket ] ||
+      fail "the rules or dashboard use $name, which /metrics does not serve"
+  done
+
+  note "the alert fires in Alertmanager with its routing labels"
+  alert() { curl -sf "$AM/api/v2/alerts" | jq -e --arg m "$mnt" \
+    '.[] | select(.labels.alertname == "storage_days_to_full" and .labels.service == "sfsg"
+                  and .labels.mountpoint == $m and .labels.severity == "warning"
+                  and .status.state == "active")' >/dev/null; }
+  wait_for 60 alert || fail "no storage_days_to_full alert in Alertmanager: $(curl -s "$AM/api/v2/alerts")"
+
+  note "and resolves when the usage stops growing"
+  usage_csv "$T/usage.csv" 0.10 0
+  gone() { ! alert; }
+  wait_for 60 gone || fail "the alert did not resolve: $(curl -s "$AM/api/v2/alerts")"
+  grep -q '"state":"resolved"' "$state/alerts.jsonl" || fail "the loop did not record the resolution"
 }
 
 case "${1:-}" in
