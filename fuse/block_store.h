@@ -21,6 +21,7 @@
 #include <string>
 
 #include "generator/util/status.h"
+#include "generator/config.h"
 
 namespace sfsg {
 
@@ -48,7 +49,7 @@ class RangeSet {
 
 class BlockStore {
  public:
-  static constexpr uint32_t kBlockBytes = 4096;
+  static constexpr uint32_t kBlockBytes = config::kBlockBytes;
   virtual ~BlockStore() = default;
 
   // 1 and fills `out` (kBlockBytes) when the block is stored, 0 when it is not (the

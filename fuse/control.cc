@@ -4,6 +4,7 @@
 
 #include <ctime>
 #include <mutex>
+#include <span>
 
 #include "fuse/shadow_fs.h"
 
@@ -49,79 +50,95 @@ std::string ControlBoard::Get(const std::string& name) const {
   return it == files_.end() ? std::string() : it->second;
 }
 
+std::span<const ShadowFs::ControlFile> ShadowFs::ControlFiles() {
+  static constexpr ControlFile kFiles[] = {
+      {"status", [](const ShadowFs& fs) { return fs.StatusText(); }},
+      {"profile",
+       [](const ShadowFs& fs) { return ProfileToJson(fs.ns_->profile()).dump(1) + "\n"; }},
+      {"metrics", [](const ShadowFs& fs) { return fs.MetricsText(); }},
+      {"forecast", [](const ShadowFs& fs) { return fs.board_.Get("forecast"); }},
+      {"alerts", [](const ShadowFs& fs) { return fs.board_.Get("alerts"); }},
+      {"curve", [](const ShadowFs& fs) { return fs.board_.Get("curve"); }},
+  };
+  return kFiles;
+}
+
 std::string ShadowFs::ControlText(uint64_t ino) const {
+  const auto files = ControlFiles();
+  const uint64_t index = ino - kControlIno - 1;
+  return ino > kControlIno && index < files.size() ? files[index].render(*this) : std::string();
+}
+
+namespace {
+
+double NowUnix() {
   timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
-  const double now_unix = static_cast<double>(now.tv_sec) + now.tv_nsec / 1e9;
-  switch (ino - kControlIno) {
-    case 1: {
-      Json status = {{"format", "sfsg-status"},
-                     {"version", 1},
-                     {"profile", config_.profile_source},
-                     {"seed", ns_->seed()},
-                     {"scale", ns_->scale()},
-                     {"layers", ns_->layer_count()},
-                     {"dirs", ns_->dir_count()},
-                     {"entries", ns_->entry_count()},
-                     {"files", ns_->file_count()},
-                     {"symlinks", ns_->symlink_count()},
-                     {"bytes", ns_->total_bytes()},
-                     {"capacity_bytes", config_.capacity_bytes},
-                     {"writes", config_.writes},
-                     {"overlay",
-                      {{"kind", store_->kind()},
-                       {"bytes_used", store_->bytes_used()},
-                       {"limit_bytes", store_->limit_bytes()},
-                       {"nodes", overlay_nodes_.load(std::memory_order_relaxed)}}},
-                     {"bytes_read", metrics_.bytes_read()},
-                     {"bytes_written", metrics_.bytes_written()},
-                     {"started_unix", started_unix_},
-                     {"pid", static_cast<int64_t>(::getpid())},
-                     {"uptime_s", now_unix - started_unix_}};
-      // What sfsg-mount adds (the loop's state directory, where the log goes, the
-      // namespace options it mounted with) and the loop (its re-scales).
-      for (const char* part : {"status_extra", "status_loop"}) {
-        const Json extra = Json::parse(board_.Get(part), nullptr, false);
-        if (extra.is_object())
-          for (const auto& [key, value] : extra.items()) status[key] = value;
-      }
-      // Paths are bytes: one that is not UTF-8 shows with U+FFFD, never an EIO.
-      return status.dump(1, ' ', false, Json::error_handler_t::replace) + "\n";
-    }
-    case 2:
-      return ProfileToJson(ns_->profile()).dump(1) + "\n";
-    case 3: {
-      char gauges[1024];
-      std::snprintf(gauges, sizeof(gauges),
-                    "# HELP sfsg_overlay_bytes Bytes held by the write overlay.\n"
-                    "# TYPE sfsg_overlay_bytes gauge\nsfsg_overlay_bytes %llu\n"
-                    "# HELP sfsg_overlay_nodes Inodes created or changed by clients.\n"
-                    "# TYPE sfsg_overlay_nodes gauge\nsfsg_overlay_nodes %llu\n"
-                    "# HELP sfsg_shadow_bytes Bytes of synthetic file content.\n"
-                    "# TYPE sfsg_shadow_bytes gauge\nsfsg_shadow_bytes %llu\n"
-                    "# HELP sfsg_shadow_entries Synthetic files and symlinks.\n"
-                    "# TYPE sfsg_shadow_entries gauge\nsfsg_shadow_entries %llu\n"
-                    "# HELP sfsg_uptime_seconds Seconds since the mount started.\n"
-                    "# TYPE sfsg_uptime_seconds gauge\nsfsg_uptime_seconds %.3f\n"
-                    "# HELP sfsg_fill_helper_splits_total Large reads whose second half the "
-                    "fill helper generated.\n"
-                    "# TYPE sfsg_fill_helper_splits_total counter\n"
-                    "sfsg_fill_helper_splits_total %llu\n",
-                    static_cast<unsigned long long>(store_->bytes_used()),
-                    static_cast<unsigned long long>(overlay_nodes_.load(std::memory_order_relaxed)),
-                    static_cast<unsigned long long>(ns_->total_bytes()),
-                    static_cast<unsigned long long>(ns_->entry_count()), now_unix - started_unix_,
-                    static_cast<unsigned long long>(fill_helper_.helped()));
-      return metrics_.PrometheusText() + gauges + board_.Get("metrics_extra");
-    }
-    case 4:
-      return board_.Get("forecast");
-    case 5:
-      return board_.Get("alerts");
-    case 6:
-      return board_.Get("curve");
+  return static_cast<double>(now.tv_sec) + now.tv_nsec / 1e9;
+}
+
+}  // namespace
+
+std::string ShadowFs::StatusText() const {
+  const double now_unix = NowUnix();
+  Json status = {{"format", "sfsg-status"},
+                 {"version", 1},
+                 {"profile", config_.profile_source},
+                 {"seed", ns_->seed()},
+                 {"scale", ns_->scale()},
+                 {"layers", ns_->layer_count()},
+                 {"dirs", ns_->dir_count()},
+                 {"entries", ns_->entry_count()},
+                 {"files", ns_->file_count()},
+                 {"symlinks", ns_->symlink_count()},
+                 {"bytes", ns_->total_bytes()},
+                 {"capacity_bytes", config_.capacity_bytes},
+                 {"writes", config_.writes},
+                 {"overlay",
+                  {{"kind", store_->kind()},
+                   {"bytes_used", store_->bytes_used()},
+                   {"limit_bytes", store_->limit_bytes()},
+                   {"nodes", overlay_nodes_.load(std::memory_order_relaxed)}}},
+                 {"bytes_read", metrics_.bytes_read()},
+                 {"bytes_written", metrics_.bytes_written()},
+                 {"started_unix", started_unix_},
+                 {"pid", static_cast<int64_t>(::getpid())},
+                 {"uptime_s", now_unix - started_unix_}};
+  // What sfsg-mount adds (the loop's state directory, where the log goes, the
+  // namespace options it mounted with) and the loop (its re-scales).
+  for (const char* part : {"status_extra", "status_loop"}) {
+    const Json extra = Json::parse(board_.Get(part), nullptr, false);
+    if (extra.is_object())
+      for (const auto& [key, value] : extra.items()) status[key] = value;
   }
-  return "";
+  // Paths are bytes: one that is not UTF-8 shows with U+FFFD, never an EIO.
+  return status.dump(1, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+std::string ShadowFs::MetricsText() const {
+  const double now_unix = NowUnix();
+  char gauges[1024];
+  std::snprintf(gauges, sizeof(gauges),
+                "# HELP sfsg_overlay_bytes Bytes held by the write overlay.\n"
+                "# TYPE sfsg_overlay_bytes gauge\nsfsg_overlay_bytes %llu\n"
+                "# HELP sfsg_overlay_nodes Inodes created or changed by clients.\n"
+                "# TYPE sfsg_overlay_nodes gauge\nsfsg_overlay_nodes %llu\n"
+                "# HELP sfsg_shadow_bytes Bytes of synthetic file content.\n"
+                "# TYPE sfsg_shadow_bytes gauge\nsfsg_shadow_bytes %llu\n"
+                "# HELP sfsg_shadow_entries Synthetic files and symlinks.\n"
+                "# TYPE sfsg_shadow_entries gauge\nsfsg_shadow_entries %llu\n"
+                "# HELP sfsg_uptime_seconds Seconds since the mount started.\n"
+                "# TYPE sfsg_uptime_seconds gauge\nsfsg_uptime_seconds %.3f\n"
+                "# HELP sfsg_fill_helper_splits_total Large reads whose second half the "
+                "fill helper generated.\n"
+                "# TYPE sfsg_fill_helper_splits_total counter\n"
+                "sfsg_fill_helper_splits_total %llu\n",
+                static_cast<unsigned long long>(store_->bytes_used()),
+                static_cast<unsigned long long>(overlay_nodes_.load(std::memory_order_relaxed)),
+                static_cast<unsigned long long>(ns_->total_bytes()),
+                static_cast<unsigned long long>(ns_->entry_count()), now_unix - started_unix_,
+                static_cast<unsigned long long>(fill_helper_.helped()));
+  return metrics_.PrometheusText() + gauges + board_.Get("metrics_extra");
 }
 
 }  // namespace sfsg

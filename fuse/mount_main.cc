@@ -21,10 +21,10 @@
 #include <vector>
 
 #include "fuse/fuse_ops.h"
-#include "fuse/loop.h"
+#include "fuse/forecaster/forecaster.h"
+#include "fuse/forecaster/prometheus_watch.h"
 #include "fuse/metrics_server.h"
 #include "fuse/mount_options.h"
-#include "fuse/prometheus_watch.h"
 #include "fuse/shadow_fs.h"
 #include "generator/util/units.h"
 #include "predictor/series.h"
@@ -175,8 +175,8 @@ std::vector<std::string> FuseArguments(const MountOptions& o) {
 // What runs in the background thread, prepared before mounting so that every path is
 // absolute (the daemon runs in /) and every input is checked while the user still sees
 // the error.
-struct LoopPlan {
-  LoopConfig config;
+struct ForecasterPlan {
+  ForecasterConfig config;
   bool made_state_dir = false;  // a fresh /tmp/sfsg-loop.* directory: removed if the mount fails
 };
 
@@ -184,7 +184,7 @@ struct LoopPlan {
 // reads as one (an empty file is a series not written yet). A FIFO or device would be
 // drained, or wait, every round. Errors: kIo (missing, unreadable, not a directory or a
 // regular file), kBadInput (a malformed series, as sfsg-predict reports it).
-Status CheckWatch(const LoopConfig& config) {
+Status CheckWatch(const ForecasterConfig& config) {
   const std::string& watch = config.watch;
   // A Prometheus server is not asked before mounting (it may be down now and up at the
   // first round); its URL, selectors and credential files are checked.
@@ -240,16 +240,17 @@ Status CheckHook(const std::vector<std::string>& argv, const std::string& option
                    (program.find('/') == std::string::npos ? " on $PATH" : ""));
 }
 
-Result<std::optional<LoopPlan>> PrepareLoop(const MountOptions& o, const std::string& base) {
-  if (!o.watch && !o.replay) return std::optional<LoopPlan>();
-  LoopPlan plan;
-  LoopConfig& config = plan.config;
-  config = o.loop;
+Result<std::optional<ForecasterPlan>> PrepareForecaster(const MountOptions& o, const std::string& base) {
+  if (!o.watch && !o.replay) return std::optional<ForecasterPlan>();
+  ForecasterPlan plan;
+  ForecasterConfig& config = plan.config;
+  config = o.forecaster;
   // A Prometheus URL stays as given; a path is made absolute (the daemon runs in /).
-  config.watch = IsHttpUrl(o.loop.watch) ? o.loop.watch : Absolute(o.loop.watch, base);
-  if (!IsHttpUrl(o.loop.watch) &&
-      (!o.loop.watch_select.empty() || !o.loop.watch_bearer_token_file.empty() ||
-       !o.loop.watch_basic_auth_file.empty()))
+  config.watch =
+      IsHttpUrl(o.forecaster.watch) ? o.forecaster.watch : Absolute(o.forecaster.watch, base);
+  if (!IsHttpUrl(o.forecaster.watch) &&
+      (!o.forecaster.watch_select.empty() || !o.forecaster.watch_bearer_token_file.empty() ||
+       !o.forecaster.watch_basic_auth_file.empty()))
     return Error::Usage(
         "--watch-select, --watch-bearer-token-file and --watch-basic-auth-file need "
         "--watch http://PROMETHEUS");
@@ -263,7 +264,7 @@ Result<std::optional<LoopPlan>> PrepareLoop(const MountOptions& o, const std::st
   if (auto hook = CheckHook(config.on_alert, "--on-alert", base); !hook) return hook.error();
   if (config.scale_mode == "execute")  // a dry run only logs what it would run
     if (auto hook = CheckHook(config.on_scale, "--on-scale", base); !hook) return hook.error();
-  if (o.replay) config.stress = true;
+  if (o.replay) config.run_ladder = true;
   if (!o.workload_path.empty()) {
     auto w = LoadWorkload(Absolute(o.workload_path, base));
     if (!w) return w.error();
@@ -271,8 +272,8 @@ Result<std::optional<LoopPlan>> PrepareLoop(const MountOptions& o, const std::st
   }
   // The state directory: the one given, or (only when the loop meters and plans: --replay
   // alone keeps its curve in /.sfsg/curve) a fresh one under /tmp.
-  if (!o.loop.state_dir.empty()) {
-    config.state_dir = Absolute(o.loop.state_dir, base);
+  if (!o.forecaster.state_dir.empty()) {
+    config.state_dir = Absolute(o.forecaster.state_dir, base);
     if (::mkdir(config.state_dir.c_str(), 0700) != 0 && errno != EEXIST)
       return Error::Io("--state-dir " + config.state_dir + ": " + std::strerror(errno));
     struct stat st;
@@ -286,7 +287,7 @@ Result<std::optional<LoopPlan>> PrepareLoop(const MountOptions& o, const std::st
     config.state_dir = dir;
     plan.made_state_dir = true;
   }
-  return std::optional<LoopPlan>(std::move(plan));
+  return std::optional<ForecasterPlan>(std::move(plan));
 }
 
 // Where the log goes, as /.sfsg/status names it: a file path, "syslog" or "stderr".
@@ -338,7 +339,7 @@ void InvalidateRescale(fuse_session* se, const ShadowFs& fs, const RescaleChange
 }
 
 // A mount that failed leaves no fresh state directory behind (nor the log in it).
-void RemoveUnusedStateDir(const std::optional<LoopPlan>& plan, const LogSetup& log) {
+void RemoveUnusedStateDir(const std::optional<ForecasterPlan>& plan, const LogSetup& log) {
   if (!plan || !plan->made_state_dir) return;
   if (log.where.rfind(plan->config.state_dir + "/", 0) == 0) ::unlink(log.where.c_str());
   ::rmdir(plan->config.state_dir.c_str());
@@ -369,13 +370,13 @@ auto WithStderrCaptured(Call call, std::string* said) {
   return result;
 }
 
-int Serve(const MountOptions& o, ShadowFs& fs, std::optional<LoopPlan> plan, const LogSetup& log) {
+int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> plan, const LogSetup& log) {
   // --metrics-listen: bound now, so a busy address fails before the mount; served from
-  // after the daemon has forked. The text is /.sfsg/metrics' (control file 3).
+  // after the daemon has forked. The text is /.sfsg/metrics'.
   std::unique_ptr<MetricsServer> metrics_server;
   if (!o.metrics_listen.empty()) {
     metrics_server =
-        std::make_unique<MetricsServer>([&fs] { return fs.ControlText(kControlIno + 3); });
+        std::make_unique<MetricsServer>([&fs] { return fs.MetricsText(); });
     auto address = ParseListenAddress(o.metrics_listen, "--metrics-listen");
     Status bound = address ? metrics_server->Bind(*address) : Status(address.error());
     if (!bound) {
@@ -395,7 +396,7 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<LoopPlan> plan, con
   std::string libfuse_said;
   fuse_session* se = WithStderrCaptured(
       [&] { return fuse_session_new(&args, &ops, sizeof(ops), &state); }, &libfuse_said);
-  std::unique_ptr<ClosedLoop> loop;
+  std::unique_ptr<Forecaster> loop;
   std::mutex session_mutex;
   bool session_alive = true;
   if (se == nullptr) {
@@ -420,7 +421,7 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<LoopPlan> plan, con
       if (plan) {
         spdlog::info("sfsg-mount: loop every {}s{}", plan->config.interval_s,
                      plan->config.state_dir.empty() ? "" : ", state in " + plan->config.state_dir);
-        loop = std::make_unique<ClosedLoop>(
+        loop = std::make_unique<Forecaster>(
             plan->config, fs, [se, &fs, &session_mutex, &session_alive](const RescaleChange& c) {
               std::lock_guard lock(session_mutex);
               if (session_alive) InvalidateRescale(se, fs, c);
@@ -496,7 +497,7 @@ int main(int argc, char** argv) {
   const std::string base = StartDirectory();
   auto fs = BuildShadow(*options, base);
   if (!fs) return Fail(fs.error());
-  auto plan = PrepareLoop(*options, base);
+  auto plan = PrepareForecaster(*options, base);
   if (!plan) return Fail(plan.error());
   const std::string state_dir = *plan ? (*plan)->config.state_dir : "";
   auto log = SetUpLog(*options, base, state_dir);

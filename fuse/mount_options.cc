@@ -8,11 +8,13 @@
 #include <sstream>
 #include <tuple>
 
-#include "fuse/hooks.h"
+#include "fuse/config.h"
+#include "fuse/forecaster/hooks.h"
 #include "fuse/metrics_server.h"
 #include "generator/util/json_io.h"
 #include "generator/util/option_error.h"
 #include "generator/util/units.h"
+#include "predictor/config.h"
 #include "predictor/http_client.h"
 
 namespace sfsg {
@@ -86,15 +88,15 @@ std::string DescribeOptions(const po::options_description& options, const po::va
   return out.str();
 }
 
-struct LoopTexts {
+struct ForecasterTexts {
   std::string watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step;
   std::string warmup, days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale,
       hook_timeout;
 };
 
-Status ParseLoopOptions(const LoopTexts& t, bool no_adjust, bool no_stress, bool no_slo_alert,
-                        MountOptions& out) {
-  LoopConfig& loop = out.loop;
+Status ParseForecasterOptions(const ForecasterTexts& t, bool no_adjust, bool no_stress,
+                              bool no_slo_alert, MountOptions& out) {
+  ForecasterConfig& loop = out.forecaster;
   out.watch = !t.watch.empty();
   loop.watch = t.watch;
   loop.mountpoint = out.mountpoint;
@@ -162,7 +164,7 @@ Status ParseLoopOptions(const LoopTexts& t, bool no_adjust, bool no_stress, bool
   }
   loop.alert_slo = !no_slo_alert;
   loop.adjust = !no_adjust;
-  loop.stress = !no_stress;
+  loop.run_ladder = !no_stress;
   if (loop.scale_mode != "dry-run" && loop.scale_mode != "execute")
     return Error::Usage("--scale-mode: '" + loop.scale_mode + "' is not dry-run or execute");
   for (auto [text, into, name] : {std::tuple{&t.on_alert, &loop.on_alert, "--on-alert"},
@@ -206,6 +208,20 @@ std::map<std::string, size_t> ConfigKeyLines(const std::string& text) {
   return lines;
 }
 
+// The defaults of the forecaster's plan options, as --help shows them, from the one
+// place they are set (predictor/config.h, generator/config.h).
+std::string DefaultLadderText() {
+  std::string text;
+  for (const uint32_t c : config::kLadder) text += (text.empty() ? "" : ",") + std::to_string(c);
+  return text;
+}
+const std::string kHorizonText = std::to_string(static_cast<int>(config::kHorizonDays)) + "d";
+const std::string kBufferText = std::to_string(static_cast<int>(config::kBuffer * 100)) + "%";
+const std::string kObjectiveText =
+    std::string(config::kObjectiveQuantile) + "=" +
+    std::to_string(static_cast<int>(config::kObjectiveLatencyUs / 1000)) + "ms";
+const std::string kLadderText = DefaultLadderText();
+
 Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* help_text,
                                            ConfigOrigin* origin) {
   MountOptions out;
@@ -237,9 +253,9 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
       "no-fill-helper", po::bool_switch(&out.no_fill_helper),
       "fill large reads on one thread only (no helper spinning on a second CPU)")(
       "allow-other", po::bool_switch(&out.allow_other), "let other users access the mount")(
-      "threads,t", po::value(&out.threads)->default_value(4), "FUSE worker threads")(
-      "timeout", po::value(&timeout)->default_value("3600"),
-      "kernel cache time for names and attributes (s)")(
+      "threads,t", po::value(&out.threads)->default_value(config::kFuseThreads),
+      "FUSE worker threads")("timeout", po::value(&timeout)->default_value("3600"),
+                             "kernel cache time for names and attributes (s)")(
       "log-level", po::value(&out.log_level)->default_value("info"),
       "trace|debug|info|warn|error|off")(
       "log-file", po::value(&out.log_file),
@@ -255,18 +271,18 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
       "watch", po::value(&watch),
       "meter this directory (or read this usage series file) and run the loop")(
       "replay", po::bool_switch(&out.replay), "run the load ladder on this mount each interval")(
-      "state-dir", po::value(&out.loop.state_dir),
+      "state-dir", po::value(&out.forecaster.state_dir),
       "where the loop keeps usage.csv, curve.json, forecast.json, alerts.jsonl")(
       "interval", po::value(&interval)->default_value("5m"), "time between loop rounds")(
       "rounds", po::value(&rounds)->default_value("0"), "stop the loop after N rounds (0: never)")(
-      "horizon", po::value(&horizon)->default_value("90d"), "planning horizon")(
-      "buffer", po::value(&buffer)->default_value("20%"), "capacity to keep free")(
-      "slo", po::value(&slo)->default_value("p99=20ms"), "latency objective QUANTILE=DURATION")(
+      "horizon", po::value(&horizon)->default_value(kHorizonText), "planning horizon")(
+      "buffer", po::value(&buffer)->default_value(kBufferText), "capacity to keep free")(
+      "slo", po::value(&slo)->default_value(kObjectiveText), "latency objective QUANTILE=DURATION")(
       "source-capacity", po::value(&source_capacity),
       "capacity of the watched storage (default: the series' capacity_bytes; metered: the "
       "tree's bytes plus its filesystem's free space)")(
       "workload", po::value(&out.workload_path), "workload JSON (default: the built-in one)")(
-      "ladder", po::value(&ladder)->default_value("1,2,4,8"), "concurrency steps of the ladder")(
+      "ladder", po::value(&ladder)->default_value(kLadderText), "concurrency steps of the ladder")(
       "step", po::value(&step)->default_value("3s"), "measured time of each ladder step")(
       "warmup", po::value(&warmup)->default_value("0.5s"), "discarded start of each step")(
       "no-adjust", po::bool_switch(&no_adjust), "do not re-scale the shadow to the horizon")(
@@ -282,17 +298,17 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
       "cooldown", po::value(&cooldown)->default_value("1h"), "least time between two firings")(
       "on-alert", po::value(&on_alert), "command (argv, no shell) run on each alert change")(
       "on-scale", po::value(&on_scale), "command run when a firing alert recommends scaling")(
-      "scale-mode", po::value(&out.loop.scale_mode)->default_value("dry-run"),
+      "scale-mode", po::value(&out.forecaster.scale_mode)->default_value("dry-run"),
       "dry-run (log what --on-scale would do) or execute")(
       "hook-timeout", po::value(&hook_timeout)->default_value("60s"), "kill a hook after this")(
-      "watch-select", po::value(&out.loop.watch_select)->composing(),
+      "watch-select", po::value(&out.forecaster.watch_select)->composing(),
       "with --watch http://PROMETHEUS: LABEL=VALUE (or !=, =~, !~) picking the one volume "
       "(mountpoint, device, instance, job, fstype; repeatable)")(
-      "watch-bearer-token-file", po::value(&out.loop.watch_bearer_token_file),
+      "watch-bearer-token-file", po::value(&out.forecaster.watch_bearer_token_file),
       "with --watch http://...: send this file's bearer token")(
-      "watch-basic-auth-file", po::value(&out.loop.watch_basic_auth_file),
+      "watch-basic-auth-file", po::value(&out.forecaster.watch_basic_auth_file),
       "with --watch http://...: basic auth from this file's USER:PASSWORD line")(
-      "alertmanager", po::value(&out.loop.alertmanager),
+      "alertmanager", po::value(&out.forecaster.alertmanager),
       "push alerts (firing and resolved) to this Alertmanager (http://HOST:9093)")(
       "metrics-listen", po::value(&out.metrics_listen),
       "serve /.sfsg/metrics over HTTP at ADDRESS:PORT/metrics (e.g. 127.0.0.1:9105)");
@@ -403,9 +419,9 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
   if (out.debug) out.foreground = true;
   if (!out.metrics_listen.empty())
     if (auto a = ParseListenAddress(out.metrics_listen, "--metrics-listen"); !a) return a.error();
-  if (!out.loop.alertmanager.empty())
-    if (auto e = ParseHttpEndpoint(out.loop.alertmanager, "--alertmanager"); !e) return e.error();
-  if (auto loop = ParseLoopOptions(
+  if (!out.forecaster.alertmanager.empty())
+    if (auto e = ParseHttpEndpoint(out.forecaster.alertmanager, "--alertmanager"); !e) return e.error();
+  if (auto loop = ParseForecasterOptions(
           {watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step, warmup,
            days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale, hook_timeout},
           no_adjust, no_stress, no_slo_alert, out);

@@ -5,7 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "fuse/loop.h"
+#include "fuse/config.h"
+#include "fuse/forecaster/forecaster.h"
 #include "generator/util/status.h"
 
 namespace sfsg {
@@ -24,8 +25,8 @@ struct MountOptions {
   bool no_fill_helper = false;
   bool allow_other = false;
   bool read_only = false;
-  unsigned threads = 4;
-  double entry_timeout_s = 3600;
+  unsigned threads = config::kFuseThreads;
+  double entry_timeout_s = config::kEntryTimeoutSeconds;
   std::string log_level = "info";
   std::string metrics_listen;  // ADDRESS:PORT serving /metrics (metrics_server.h); "": none
   std::string log_file;                   // "" : see SetUpLog in mount_main.cc; "syslog"; or a path
@@ -34,7 +35,7 @@ struct MountOptions {
   // The closed loop (--watch) and the internal replayer (--replay); see loop.h.
   bool watch = false;   // loop.watch is set
   bool replay = false;  // run the ladder periodically even without --watch
-  LoopConfig loop;
+  ForecasterConfig forecaster;
   std::string workload_path;     // "" : the built-in workload
   std::string config_file;       // --config
   bool print_config = false;     // print the effective options and exit

@@ -33,6 +33,18 @@ Json HolesToJson(const RangeSet& holes) {
 
 }  // namespace
 
+namespace {
+
+// The records' "op" names, indexed by JournalOp: written to disk, never change them.
+constexpr const char* kJournalOpNames[] = {"node",  "dirent",  "blocks", "drop",
+                                           "punch", "reserve", "free"};
+
+Json Record(JournalOp op, uint64_t ino) {
+  return {{"op", kJournalOpNames[static_cast<int>(op)]}, {"ino", ino}};
+}
+
+// record[key] as an unsigned integer that fits T; throws std::invalid_argument for a
+// float, a negative number or one out of range, and Json::exception when it is missing.
 template <typename T>
 T JournalUnsigned(const Json& record, const char* key) {
   const Json& v = record.at(key);
@@ -41,66 +53,139 @@ T JournalUnsigned(const Json& record, const char* key) {
   return static_cast<T>(v.get<uint64_t>());
 }
 
-template uint16_t JournalUnsigned<uint16_t>(const Json&, const char*);
-template uint32_t JournalUnsigned<uint32_t>(const Json&, const char*);
-template uint64_t JournalUnsigned<uint64_t>(const Json&, const char*);
-
-Json NodeToJson(uint64_t ino, const OverlayNode& n) {
-  return {{"op", "node"},
-          {"ino", ino},
-          {"kind", static_cast<int>(n.kind)},
-          {"mode", n.mode},
-          {"uid", n.uid},
-          {"gid", n.gid},
-          {"nlink", n.nlink},
-          {"size", n.size_bytes},
-          {"atime", TimeToJson(n.atime)},
-          {"mtime", TimeToJson(n.mtime)},
-          {"ctime", TimeToJson(n.ctime)},
-          {"synthetic", n.synthetic},
-          {"base_limit", n.base_limit},
-          {"class", n.content_class},
-          {"key", n.file_key},
-          {"link", n.link_target},
-          {"holes", HolesToJson(n.holes)}};
+// The node fields of a "node" record into n; throws like JournalUnsigned.
+Status DecodeNodeFields(const Json& r, uint64_t ino, OverlayNode& n) {
+  const uint32_t kind = JournalUnsigned<uint32_t>(r, "kind");
+  if (kind > 2) return Error::BadInput("journal: bad node kind");
+  n.kind = static_cast<NodeKind>(kind);
+  n.mode = JournalUnsigned<uint32_t>(r, "mode");
+  n.uid = JournalUnsigned<uint32_t>(r, "uid");
+  n.gid = JournalUnsigned<uint32_t>(r, "gid");
+  n.nlink = JournalUnsigned<uint32_t>(r, "nlink");
+  n.size_bytes = JournalUnsigned<uint64_t>(r, "size");
+  if (!TimeFromJson(r.at("atime"), &n.atime) || !TimeFromJson(r.at("mtime"), &n.mtime) ||
+      !TimeFromJson(r.at("ctime"), &n.ctime))
+    return Error::BadInput("journal: bad timestamps for inode " + std::to_string(ino));
+  n.synthetic = r.at("synthetic").get<bool>();
+  n.base_limit = JournalUnsigned<uint64_t>(r, "base_limit");
+  n.content_class = JournalUnsigned<uint16_t>(r, "class");
+  n.file_key = JournalUnsigned<uint64_t>(r, "key");
+  n.link_target = r.at("link").get<std::string>();
+  if (r.contains("holes")) {  // absent in journals written before holes existed
+    const Json& holes = r.at("holes");
+    if (!holes.is_array()) return Error::BadInput("journal: \"holes\" is not an array");
+    for (const Json& h : holes) {
+      if (!h.is_array() || h.size() != 2 || !h[0].is_number_unsigned() ||
+          !h[1].is_number_unsigned())
+        return Error::BadInput("journal: bad hole for inode " + std::to_string(ino));
+      const uint64_t first = h[0].get<uint64_t>(), end = h[1].get<uint64_t>();
+      n.holes.Add(first, std::min(end, n.base_limit));
+    }
+  }
+  if (n.kind == NodeKind::kDirectory) n.dir = std::make_unique<DirState>();
+  return Status::Ok();
 }
 
-Result<OverlayNode> NodeFromJson(const Json& r, uint64_t* ino) {
+}  // namespace
+
+Json EncodeNode(uint64_t ino, const OverlayNode& n) {
+  Json r = Record(JournalOp::kNode, ino);
+  r.update(Json{{"kind", static_cast<int>(n.kind)},
+                {"mode", n.mode},
+                {"uid", n.uid},
+                {"gid", n.gid},
+                {"nlink", n.nlink},
+                {"size", n.size_bytes},
+                {"atime", TimeToJson(n.atime)},
+                {"mtime", TimeToJson(n.mtime)},
+                {"ctime", TimeToJson(n.ctime)},
+                {"synthetic", n.synthetic},
+                {"base_limit", n.base_limit},
+                {"class", n.content_class},
+                {"key", n.file_key},
+                {"link", n.link_target},
+                {"holes", HolesToJson(n.holes)}});
+  return r;
+}
+
+Json EncodeDirent(uint64_t dir, const std::string& name, uint64_t ino) {
+  Json r = Record(JournalOp::kDirent, ino);
+  r["dir"] = dir;
+  r["name"] = name;
+  return r;
+}
+
+Json EncodeBlocks(uint64_t ino, const std::vector<uint64_t>& blocks) {
+  Json r = Record(JournalOp::kBlocks, ino);
+  r["blocks"] = blocks;
+  return r;
+}
+
+Json EncodeDrop(uint64_t ino, uint64_t from) {
+  Json r = Record(JournalOp::kDrop, ino);
+  r["from"] = from;
+  return r;
+}
+
+Json EncodePunch(uint64_t ino, uint64_t from, uint64_t to) {
+  Json r = Record(JournalOp::kPunch, ino);
+  r["from"] = from;
+  r["to"] = to;
+  return r;
+}
+
+Json EncodeReserve(uint64_t ino, uint64_t from, uint64_t to) {
+  Json r = Record(JournalOp::kReserve, ino);
+  r["from"] = from;
+  r["to"] = to;
+  return r;
+}
+
+Json EncodeFree(uint64_t ino) { return Record(JournalOp::kFree, ino); }
+
+Result<JournalRecord> DecodeJournalRecord(const Json& r) {
+  if (!r.is_object() || !r.contains("op") || !r["op"].is_string())
+    return Error::BadInput("record without an \"op\" string");
+  const std::string op = r["op"].get<std::string>();
+  JournalRecord out;
+  const auto* name = std::find_if(std::begin(kJournalOpNames), std::end(kJournalOpNames),
+                                  [&](const char* n) { return op == n; });
+  if (name == std::end(kJournalOpNames)) return Error::BadInput("unknown record '" + op + "'");
+  out.op = static_cast<JournalOp>(name - std::begin(kJournalOpNames));
   try {
-    OverlayNode n;
-    *ino = JournalUnsigned<uint64_t>(r, "ino");
-    const uint32_t kind = JournalUnsigned<uint32_t>(r, "kind");
-    if (kind > 2) return Error::BadInput("journal: bad node kind");
-    n.kind = static_cast<NodeKind>(kind);
-    n.mode = JournalUnsigned<uint32_t>(r, "mode");
-    n.uid = JournalUnsigned<uint32_t>(r, "uid");
-    n.gid = JournalUnsigned<uint32_t>(r, "gid");
-    n.nlink = JournalUnsigned<uint32_t>(r, "nlink");
-    n.size_bytes = JournalUnsigned<uint64_t>(r, "size");
-    if (!TimeFromJson(r.at("atime"), &n.atime) || !TimeFromJson(r.at("mtime"), &n.mtime) ||
-        !TimeFromJson(r.at("ctime"), &n.ctime))
-      return Error::BadInput("journal: bad timestamps for inode " + std::to_string(*ino));
-    n.synthetic = r.at("synthetic").get<bool>();
-    n.base_limit = JournalUnsigned<uint64_t>(r, "base_limit");
-    n.content_class = JournalUnsigned<uint16_t>(r, "class");
-    n.file_key = JournalUnsigned<uint64_t>(r, "key");
-    n.link_target = r.at("link").get<std::string>();
-    if (r.contains("holes")) {  // absent in journals written before holes existed
-      const Json& holes = r.at("holes");
-      if (!holes.is_array()) return Error::BadInput("journal: \"holes\" is not an array");
-      for (const Json& h : holes) {
-        if (!h.is_array() || h.size() != 2 || !h[0].is_number_unsigned() ||
-            !h[1].is_number_unsigned())
-          return Error::BadInput("journal: bad hole for inode " + std::to_string(*ino));
-        const uint64_t first = h[0].get<uint64_t>(), end = h[1].get<uint64_t>();
-        n.holes.Add(first, std::min(end, n.base_limit));
+    out.ino = JournalUnsigned<uint64_t>(r, "ino");
+    switch (out.op) {
+      case JournalOp::kNode:
+        if (auto s = DecodeNodeFields(r, out.ino, out.node); !s) return s.error();
+        break;
+      case JournalOp::kDirent:
+        out.dir = JournalUnsigned<uint64_t>(r, "dir");
+        out.name = r.at("name").get<std::string>();
+        break;
+      case JournalOp::kBlocks: {
+        const Json& blocks = r.at("blocks");
+        if (!blocks.is_array()) return Error::BadInput("\"blocks\" is not an array");
+        for (const Json& b : blocks) {
+          if (!b.is_number_unsigned()) return Error::BadInput("bad block number");
+          out.blocks.push_back(b.get<uint64_t>());
+        }
+        break;
       }
+      case JournalOp::kDrop:
+        out.from = JournalUnsigned<uint64_t>(r, "from");
+        break;
+      case JournalOp::kPunch:
+      case JournalOp::kReserve:
+        out.from = JournalUnsigned<uint64_t>(r, "from");
+        out.to = JournalUnsigned<uint64_t>(r, "to");
+        break;
+      case JournalOp::kFree:
+        break;
     }
-    if (n.kind == NodeKind::kDirectory) n.dir = std::make_unique<DirState>();
-    return n;
   } catch (const std::exception& e) {  // Json::exception or JournalUnsigned's
-    return Error::BadInput(std::string("journal: malformed node record: ") + e.what());
+    return Error::BadInput("malformed " + op + " record: " + e.what());
   }
+  return out;
 }
 
 namespace {

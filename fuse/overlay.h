@@ -96,12 +96,41 @@ class Journal {
   uint64_t torn_lines_ = 0;
 };
 
-Json NodeToJson(uint64_t ino, const OverlayNode& node);
-// Rebuilds a node from its journal record (dir contents come from "dirent" records).
-Result<OverlayNode> NodeFromJson(const Json& record, uint64_t* ino);
-// record[key] as an unsigned integer that fits T; throws std::invalid_argument for a
-// float, a negative number or one out of range, and Json::exception when it is missing.
-template <typename T>
-T JournalUnsigned(const Json& record, const char* key);
+// The journal's records. Each line of journal.jsonl after the header is a JSON array of
+// records, each an object whose "op" names its kind. The names and fields are written
+// to disk: never rename or renumber them. EncodeX and DecodeJournalRecord sit side by
+// side in overlay.cc, one case per kind.
+enum class JournalOp {
+  kNode,     // {"op":"node","ino",...}: the whole state of one inode (EncodeNode)
+  kDirent,   // {"op":"dirent","dir","name","ino"}: name added to dir; ino 0 removes it
+  kBlocks,   // {"op":"blocks","ino","blocks":[...]}: the store holds these blocks of ino
+  kDrop,     // {"op":"drop","ino","from"}: ino's blocks from `from` on are gone
+  kPunch,    // {"op":"punch","ino","from","to"}: ino's blocks [from, to) are gone
+  kReserve,  // {"op":"reserve","ino","from","to"}: ino's blocks [from, to) are reserved
+  kFree,     // {"op":"free","ino"}: the inode is deleted
+};
+
+// A decoded record: the fields its op names are set, the others keep their defaults.
+struct JournalRecord {
+  JournalOp op = JournalOp::kNode;
+  uint64_t ino = 0;
+  OverlayNode node;              // kNode (a directory's entries come from kDirent)
+  uint64_t dir = 0;              // kDirent
+  std::string name;              // kDirent
+  std::vector<uint64_t> blocks;  // kBlocks
+  uint64_t from = 0, to = 0;     // kDrop (from), kPunch and kReserve ([from, to))
+};
+
+Json EncodeNode(uint64_t ino, const OverlayNode& node);
+Json EncodeDirent(uint64_t dir, const std::string& name, uint64_t ino);
+Json EncodeBlocks(uint64_t ino, const std::vector<uint64_t>& blocks);
+Json EncodeDrop(uint64_t ino, uint64_t from);
+Json EncodePunch(uint64_t ino, uint64_t from, uint64_t to);
+Json EncodeReserve(uint64_t ino, uint64_t from, uint64_t to);
+Json EncodeFree(uint64_t ino);
+
+// Decodes one record. Errors (kBadInput): not an object, no "op" string, an unknown op,
+// a field missing or of the wrong type or range; never an exception.
+Result<JournalRecord> DecodeJournalRecord(const Json& record);
 
 }  // namespace sfsg

@@ -36,10 +36,6 @@ uint32_t TypeBits(NodeKind kind) {
   return S_IFREG;
 }
 
-constexpr const char* kControlNames[] = {"status",   "profile", "metrics",
-                                         "forecast", "alerts",  "curve"};
-constexpr uint64_t kControlFiles = sizeof(kControlNames) / sizeof(kControlNames[0]);
-
 }  // namespace
 
 ShadowFs::ShadowFs(std::unique_ptr<Namespace> ns, std::unique_ptr<BlockStore> store,
@@ -89,7 +85,7 @@ Status ShadowFs::Replay() {
     // input naming the line, never an exception out of the mount.
     try {
       if (auto status = ReplayLine(line, where); !status) return status.error();
-    } catch (const std::exception& e) {  // Json::exception or JournalUnsigned's
+    } catch (const std::exception& e) {  // a store or namespace call that throws
       return Error::BadInput(where + ": malformed record: " + e.what());
     }
   }
@@ -104,49 +100,40 @@ Status ShadowFs::Replay() {
 }
 
 Status ShadowFs::ReplayLine(const Json& line, const std::string& where) {
-  for (const Json& r : line) {
-    if (!r.is_object() || !r.contains("op") || !r["op"].is_string())
-      return Error::BadInput(where + ": record without an \"op\" string");
-    const std::string op = r["op"].get<std::string>();
-    if (op == "node") {
-      uint64_t ino = 0;
-      auto node = NodeFromJson(r, &ino);
-      if (!node) return node.error();
-      auto it = nodes_.find(ino);
-      if (it != nodes_.end() && it->second.dir) node->dir = std::move(it->second.dir);
-      nodes_[ino] = std::move(*node);
-      next_ino_ = std::max(next_ino_, ino + 1);
-    } else if (op == "dirent") {
-      const uint64_t dir = JournalUnsigned<uint64_t>(r, "dir");
-      const std::string name = r.at("name").get<std::string>();
-      const uint64_t ino = JournalUnsigned<uint64_t>(r, "ino");
-      if (!Materialize(dir) || !DirOf(dir))
-        return Error::BadInput(where + ": entry in a non-directory");
-      if (ino == 0)
-        RemoveEntry(dir, name);
-      else
-        AddEntry(dir, name, ino);
-    } else if (op == "blocks") {
-      const uint64_t ino = JournalUnsigned<uint64_t>(r, "ino");
-      const Json& blocks = r.at("blocks");
-      if (!blocks.is_array()) return Error::BadInput(where + ": \"blocks\" is not an array");
-      for (const Json& b : blocks) {
-        if (!b.is_number_unsigned()) return Error::BadInput(where + ": bad block number");
-        store_->Adopt(ino, b.get<uint64_t>());
+  for (const Json& encoded : line) {
+    auto r = DecodeJournalRecord(encoded);
+    if (!r) return Error::BadInput(where + ": " + r.error().message);
+    switch (r->op) {
+      case JournalOp::kNode: {
+        auto it = nodes_.find(r->ino);
+        if (it != nodes_.end() && it->second.dir) r->node.dir = std::move(it->second.dir);
+        nodes_[r->ino] = std::move(r->node);
+        next_ino_ = std::max(next_ino_, r->ino + 1);
+        break;
       }
-    } else if (op == "drop") {
-      store_->ForgetFrom(JournalUnsigned<uint64_t>(r, "ino"), JournalUnsigned<uint64_t>(r, "from"));
-    } else if (op == "punch") {
-      store_->ForgetRange(JournalUnsigned<uint64_t>(r, "ino"), JournalUnsigned<uint64_t>(r, "from"),
-                          JournalUnsigned<uint64_t>(r, "to"));
-    } else if (op == "reserve") {
-      store_->AdoptReservation(JournalUnsigned<uint64_t>(r, "ino"),
-                               JournalUnsigned<uint64_t>(r, "from"),
-                               JournalUnsigned<uint64_t>(r, "to"));
-    } else if (op == "free") {
-      FreeLocked(JournalUnsigned<uint64_t>(r, "ino"));
-    } else {
-      return Error::BadInput(where + ": unknown record '" + op + "'");
+      case JournalOp::kDirent:
+        if (!Materialize(r->dir) || !DirOf(r->dir))
+          return Error::BadInput(where + ": entry in a non-directory");
+        if (r->ino == 0)
+          RemoveEntry(r->dir, r->name);
+        else
+          AddEntry(r->dir, r->name, r->ino);
+        break;
+      case JournalOp::kBlocks:
+        for (const uint64_t block : r->blocks) store_->Adopt(r->ino, block);
+        break;
+      case JournalOp::kDrop:
+        store_->ForgetFrom(r->ino, r->from);
+        break;
+      case JournalOp::kPunch:
+        store_->ForgetRange(r->ino, r->from, r->to);
+        break;
+      case JournalOp::kReserve:
+        store_->AdoptReservation(r->ino, r->from, r->to);
+        break;
+      case JournalOp::kFree:
+        FreeLocked(r->ino);
+        break;
     }
   }
   return Status::Ok();
@@ -242,8 +229,9 @@ bool ShadowFs::IsDirLocked(uint64_t ino) const {
 int ShadowFs::BaseLookup(uint64_t parent, std::string_view name, uint64_t* ino) const {
   if (name.size() > kMaxNameBytes) return -ENAMETOOLONG;
   if (parent == kControlIno) {
-    for (uint64_t i = 0; i < kControlFiles; ++i)
-      if (name == kControlNames[i]) return *ino = kControlIno + 1 + i, 0;
+    const auto files = ControlFiles();
+    for (uint64_t i = 0; i < files.size(); ++i)
+      if (name == files[i].name) return *ino = kControlIno + 1 + i, 0;
     return -ENOENT;
   }
   if (parent == Namespace::kRootIno && name == ".sfsg") return *ino = kControlIno, 0;
@@ -304,9 +292,10 @@ int ShadowFs::ReadDir(
     offset = 2;
   }
   if (dir == kControlIno) {
-    for (uint64_t i = offset - 2; i < kControlFiles; ++i) {
+    const auto files = ControlFiles();
+    for (uint64_t i = offset - 2; i < files.size(); ++i) {
       AttrLocked(kControlIno + 1 + i, &st);
-      if (!emit(kControlNames[i], st, i + 3)) return 0;
+      if (!emit(files[i].name, st, i + 3)) return 0;
     }
     return 0;
   }

@@ -117,6 +117,8 @@ class ShadowFs {
   bool IsControl(uint64_t ino) const { return ino >= kControlIno && ino < kFirstOverlayIno; }
   // The current text of a control file (generated on demand).
   std::string ControlText(uint64_t ino) const;
+  // /.sfsg/metrics' text, also what sfsg-mount --metrics-listen serves. Thread-safe.
+  std::string MetricsText() const;
 
   const Namespace& ns() const { return *ns_; }
   // Re-scales the synthetic tree (Namespace::Rescale); the caller tells the kernel.
@@ -129,6 +131,16 @@ class ShadowFs {
   ShadowFs(std::unique_ptr<Namespace> ns, std::unique_ptr<BlockStore> store, ShadowConfig config);
   Status Replay();
   Status ReplayLine(const Json& line, const std::string& where);  // mutex_ held
+
+  // One /.sfsg/ file: its name and what renders its text from the live state. The
+  // table (control.cc) is the only list of them: file i has inode kControlIno + 1 + i
+  // and lists in table order.
+  struct ControlFile {
+    std::string_view name;
+    std::string (*render)(const ShadowFs& fs);
+  };
+  static std::span<const ControlFile> ControlFiles();
+  std::string StatusText() const;
 
   // The synthetic and control view only, never `nodes_`: no lock needed.
   int BaseAttr(uint64_t ino, struct stat* st) const;

@@ -78,8 +78,7 @@ void ShadowFs::AddEntry(uint64_t parent, const std::string& name, uint64_t ino) 
     d.order[d.next_sequence] = name;
     d.sequence_of[name] = d.next_sequence++;
   }
-  if (!replaying_)
-    pending_.push_back({{"op", "dirent"}, {"dir", parent}, {"name", name}, {"ino", ino}});
+  if (!replaying_) pending_.push_back(EncodeDirent(parent, name, ino));
 }
 
 void ShadowFs::RemoveEntry(uint64_t parent, const std::string& name) {
@@ -87,8 +86,7 @@ void ShadowFs::RemoveEntry(uint64_t parent, const std::string& name) {
   DirState& d = *dir->dir;
   d.Unlist(name);
   if (dir->synthetic && ns_->Lookup(parent, name)) d.whiteouts.insert(name);
-  if (!replaying_)
-    pending_.push_back({{"op", "dirent"}, {"dir", parent}, {"name", name}, {"ino", 0}});
+  if (!replaying_) pending_.push_back(EncodeDirent(parent, name, 0));
 }
 
 void ShadowFs::FreeLocked(uint64_t ino) {
@@ -114,7 +112,7 @@ void ShadowFs::FreeLocked(uint64_t ino) {
     tomb.freed = true;
     nodes_.emplace(ino, std::move(tomb));
   }
-  if (!replaying_) pending_.push_back({{"op", "free"}, {"ino", ino}});
+  if (!replaying_) pending_.push_back(EncodeFree(ino));
 }
 
 void ShadowFs::Refresh(uint64_t ino, OverlayNode& node, uint64_t synthetic_before) {
@@ -177,7 +175,7 @@ int ShadowFs::Persist(std::initializer_list<uint64_t> inos) {
   for (uint64_t ino : inos) {
     const auto it = nodes_.find(ino);
     if (it != nodes_.end() && (it->second.nlink > 0 || open_counts_.count(ino)))
-      pending_.push_back(NodeToJson(ino, it->second));
+      pending_.push_back(EncodeNode(ino, it->second));
   }
   if (pending_.empty()) return 0;
   const int rc = journal_->Append(pending_);
@@ -415,11 +413,11 @@ int ShadowFs::TruncateLocked(uint64_t ino, OverlayNode& node, uint64_t size) {
       if (stored == 1) {
         std::memset(block + size % kBlock, 0, kBlock - size % kBlock);
         if (const int rc = store_->Put(ino, size / kBlock, block); rc != 0) return rc;
-        pending_.push_back({{"op", "blocks"}, {"ino", ino}, {"blocks", {size / kBlock}}});
+        pending_.push_back(EncodeBlocks(ino, {size / kBlock}));
       }
     }
     store_->DropFrom(ino, keep_blocks);
-    pending_.push_back({{"op", "drop"}, {"ino", ino}, {"from", keep_blocks}});
+    pending_.push_back(EncodeDrop(ino, keep_blocks));
     node.base_limit = std::min(node.base_limit, size);
     node.holes.Remove(node.base_limit, RangeSet::kNoEnd);
     Refresh(ino, node, synthetic_before);
@@ -450,7 +448,7 @@ int ShadowFs::PunchLocked(uint64_t ino, OverlayNode& node, uint64_t offset, uint
     const uint64_t from = std::max(offset, start), to = std::min(end, start + kBlock);
     std::memset(block + (from - start), 0, to - from);
     if (const int rc = store_->Put(ino, index, block); rc != 0) return rc;
-    pending_.push_back({{"op", "blocks"}, {"ino", ino}, {"blocks", {index}}});
+    pending_.push_back(EncodeBlocks(ino, {index}));
     return 0;
   };
   int rc = 0;
@@ -460,7 +458,7 @@ int ShadowFs::PunchLocked(uint64_t ino, OverlayNode& node, uint64_t offset, uint
     rc = zero_part(end / kBlock);
   if (first_whole < end_whole) {
     store_->DropRange(ino, first_whole, end_whole);
-    pending_.push_back({{"op", "punch"}, {"ino", ino}, {"from", first_whole}, {"to", end_whole}});
+    pending_.push_back(EncodePunch(ino, first_whole, end_whole));
   }
   Refresh(ino, node, synthetic_before);
   return rc;
@@ -495,7 +493,7 @@ int ShadowFs::Write(uint64_t ino, uint64_t offset, std::span<const std::byte> da
       blocks.push_back(index);
       *done += take;
     }
-    if (!blocks.empty()) pending_.push_back({{"op", "blocks"}, {"ino", ino}, {"blocks", blocks}});
+    if (!blocks.empty()) pending_.push_back(EncodeBlocks(ino, blocks));
     node->stored_blocks = store_->BlocksOf(ino);
   } else {
     *done = data.size();
@@ -555,8 +553,7 @@ int ShadowFs::Fallocate(uint64_t ino, int mode, uint64_t offset, uint64_t length
     const uint64_t first_block = offset / kBlock, end_block = (end + kBlock - 1) / kBlock;
     if (const int rc = store_->Reserve(ino, first_block, end_block); rc != 0) return rc;
     if (store_->keeps_data()) {
-      pending_.push_back(
-          {{"op", "reserve"}, {"ino", ino}, {"from", first_block}, {"to", end_block}});
+      pending_.push_back(EncodeReserve(ino, first_block, end_block));
       node->stored_blocks = store_->BlocksOf(ino);
     }
     if (mode == 0 && end > node->size_bytes) {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "generator/profile.h"
+#include "generator/config.h"
 
 namespace sfsg {
 
@@ -40,7 +41,7 @@ struct ContentClass {
 
 class ContentModel {
  public:
-  static constexpr uint32_t kBlockBytes = 4096;
+  static constexpr uint32_t kBlockBytes = config::kBlockBytes;
   static constexpr uint64_t kPoolBlocks = 256;
   // Which generator made the bytes: raised whenever a change gives a file other bytes
   // (dir-mode overlays record it, so one written under another generator is refused).

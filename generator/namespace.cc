@@ -6,6 +6,7 @@
 #include <cmath>
 #include <mutex>
 
+#include "generator/config.h"
 #include "generator/namespace_tree.h"
 #include "generator/size_model.h"
 #include "generator/util/hash.h"
@@ -28,7 +29,6 @@ enum : uint64_t {
   kTagOther,
   kTagLayer
 };
-constexpr double kDefaultNowUnix = 1767225600;  // 2026-01-01T00:00:00Z
 constexpr uint64_t kMaxEntries = uint64_t{1} << 60;
 constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
 
@@ -75,7 +75,7 @@ struct Layer {
   Profile profile;
   NamespaceOptions options;
   uint64_t dirs = 1, entries = 0, files = 0, symlinks = 0, empty_files = 0;
-  double now_unix = kDefaultNowUnix;
+  double now_unix = config::kGeneratorEpochUnix;
   double bytes_factor = 1.0;
   uint64_t total_bytes = 0;
   std::unique_ptr<internal::Tree> tree;
@@ -165,7 +165,9 @@ struct Layer {
     a.kind = NodeKind::kDirectory;
     a.mode = 0755;
     a.nlink = static_cast<uint32_t>(std::min<uint64_t>(2 + d.child_dirs, UINT32_MAX));
-    a.size_bytes = 4096 * ((d.child_dirs + d.local_entries + 2 + 127) / 128);
+    a.size_bytes = config::kDirectoryBlockBytes *
+                   ((d.child_dirs + d.local_entries + 2 + config::kDirectoryEntriesPerBlock - 1) /
+                    config::kDirectoryEntriesPerBlock);
     a.depth = d.depth;
     Times(Key(kTagAge, d.ino, 1), a);
     return a;
@@ -339,7 +341,7 @@ Result<std::unique_ptr<Layer>> MakeLayer(const Profile& profile, const Namespace
   impl->empty_files = static_cast<uint64_t>(std::llround(impl->files * p.sizes.empty_fraction));
   impl->now_unix = options.now_unix > 0          ? options.now_unix
                    : p.source.scan_time_unix > 0 ? p.source.scan_time_unix
-                                                 : kDefaultNowUnix;
+                                                 : config::kGeneratorEpochUnix;
   impl->tree = std::make_unique<internal::Tree>(p, options.seed, impl->dirs, impl->entries);
   impl->rank = std::make_unique<Permutation>(HashWords(options.seed, kTagRank, 0),
                                              std::max<uint64_t>(1, impl->entries));
@@ -422,7 +424,9 @@ struct Namespace::Impl {
       children += layers[k]->root_children();
     }
     a.nlink = static_cast<uint32_t>(std::min<uint64_t>(2 + child_dirs, UINT32_MAX));
-    a.size_bytes = 4096 * ((children + 2 + 127) / 128);
+    a.size_bytes =
+        config::kDirectoryBlockBytes * ((children + 2 + config::kDirectoryEntriesPerBlock - 1) /
+                                        config::kDirectoryEntriesPerBlock);
     return a;
   }
   template <typename F>

@@ -19,6 +19,7 @@
 
 #include "generator/profile.h"
 #include "generator/size_model.h"
+#include "generator/config.h"
 
 namespace sfsg {
 namespace {
@@ -128,7 +129,7 @@ Profile MakeDefault() {
   p.source.used_bytes = static_cast<uint64_t>(p.totals.bytes);
   p.source.inodes_total = 4u << 20;
   p.source.inodes_used = files + symlinks + p.totals.dirs;
-  p.source.scan_time_unix = 1767225600;  // 2026-01-01T00:00:00Z: ages are relative to it
+  p.source.scan_time_unix = config::kGeneratorEpochUnix;  // ages are relative to it
   return p;
 }
 

@@ -67,6 +67,7 @@
 #include "predictor/latency_fit.h"
 #include "predictor/series.h"
 #include "predictor/usl.h"
+#include "predictor/config.h"
 
 namespace sfsg {
 
@@ -75,7 +76,7 @@ inline constexpr int kForecastVersion = 1;
 
 // A latency objective: "p99=20ms" means the 99th percentile stays at or under 20 ms.
 struct Objective {
-  std::string quantile = "p99";  // mean, p50, p90, p99, p999
+  std::string quantile = config::kObjectiveQuantile;  // mean, p50, p90, p99, p999
   double latency_us = 0;
 };
 // Errors: kUsage naming the text (unknown quantile, unknown unit, non-positive latency).
@@ -84,8 +85,8 @@ Result<Objective> ParseObjective(std::string_view text);
 struct PlanInputs {
   std::optional<UsageTable> usage;  // used_bytes (+ capacity_bytes, files, op counters)
   std::optional<PerfCurve> curve;
-  double horizon_s = 90 * 86400.0;
-  double buffer = 0.2;  // keep this fraction of capacity and throughput free
+  double horizon_s = config::kHorizonSeconds;
+  double buffer = config::kBuffer;  // keep this fraction of capacity and throughput free
   std::vector<Objective> objectives;
   std::optional<double> capacity_bytes;  // else the series' last capacity_bytes
   ForecastOptions forecast;              // its horizon_s is replaced by horizon_s above

@@ -31,13 +31,14 @@
 #include "predictor/decompose.h"
 #include "predictor/models.h"
 #include "predictor/series.h"
+#include "predictor/config.h"
 
 namespace sfsg {
 
 enum class LevelShiftMode { kAuto, kOn, kOff };  // auto: on for used_bytes, files, capacity
 
 struct ForecastOptions {
-  double horizon_s = 90 * 86400.0;
+  double horizon_s = config::kHorizonSeconds;
   double search_s = 0;  // how far to look for threshold crossings; 0: max(4 x horizon, 1 y)
   size_t folds = 10;    // backtest origins (fewer when the series is short)
   double backtest_horizon_s = 0;  // lead time scored per fold; 0: min(horizon, history / 4)

@@ -1,6 +1,7 @@
 #include "predictor/meter.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
@@ -29,19 +30,45 @@ std::optional<DiskCounters> ReadDiskstats(unsigned major, unsigned minor, std::s
     std::istringstream fields(line);
     unsigned ma = 0, mi = 0;
     std::string dev;
+    // Fields 4 to 14 (1-based); the time counters are 7, 11, 13 and 14.
     uint64_t reads = 0, reads_merged = 0, sectors_read = 0, ms_reading = 0, writes = 0,
-             writes_merged = 0, sectors_written = 0;
+             writes_merged = 0, sectors_written = 0, ms_writing = 0, in_flight = 0, ms_io = 0,
+             ms_weighted = 0;
     if (!(fields >> ma >> mi >> dev >> reads >> reads_merged >> sectors_read >> ms_reading >>
-          writes >> writes_merged >> sectors_written))
+          writes >> writes_merged >> sectors_written >> ms_writing >> in_flight >> ms_io >>
+          ms_weighted))
       continue;
     if (ma != major || mi != minor) continue;
     if (name) *name = dev;
-    return DiskCounters{reads, writes, sectors_read * 512, sectors_written * 512};
+    return DiskCounters{reads,      writes, sectors_read * 512, sectors_written * 512, ms_reading,
+                        ms_writing, ms_io,  ms_weighted};
   }
   return std::nullopt;
 }
 
+// nftw(3) takes a plain function: the walk in progress counts into this thread's tree.
+thread_local TreeUsage* walk_usage = nullptr;
+
+int CountEntry(const char*, const struct stat* st, int type, struct FTW*) {
+  if (type == FTW_DNR || type == FTW_NS) {
+    ++walk_usage->unreadable;
+  } else if (type == FTW_F || type == FTW_SL) {
+    ++walk_usage->entries;
+    if (S_ISREG(st->st_mode)) walk_usage->bytes += static_cast<uint64_t>(st->st_size);
+  }
+  return 0;
+}
+
 }  // namespace
+
+Result<TreeUsage> MeterTree(const std::string& dir) {
+  TreeUsage usage;
+  walk_usage = &usage;
+  const int rc = ::nftw(dir.c_str(), CountEntry, 64, FTW_PHYS | FTW_MOUNT);
+  walk_usage = nullptr;
+  if (rc != 0) return Error::Io(dir + ": cannot walk it");
+  return usage;
+}
 
 Result<MeterSource> ResolveMeterSource(const std::string& path) {
   char resolved[PATH_MAX];
@@ -67,6 +94,9 @@ Result<MeterSource> ResolveMeterSource(const std::string& path) {
   }
   if (source.mount_point.empty())
     return Error::Io(path + ": no mount found in /proc/self/mountinfo");
+  struct stat path_st;
+  source.tree =
+      real != source.mount_point && ::stat(real.c_str(), &path_st) == 0 && S_ISDIR(path_st.st_mode);
   if (!ReadDiskstats(source.major, source.minor, &source.device)) {
     struct stat st;
     if (mount_source.rfind("/dev/", 0) == 0 && stat(mount_source.c_str(), &st) == 0 &&
@@ -90,9 +120,19 @@ Result<MeterSample> TakeSample(const MeterSource& source) {
   clock_gettime(CLOCK_REALTIME, &now);
   sample.time_s = static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9;
   const uint64_t fragment = vfs.f_frsize ? vfs.f_frsize : vfs.f_bsize;
-  sample.capacity_bytes = static_cast<uint64_t>(vfs.f_blocks) * fragment;
-  sample.used_bytes = static_cast<uint64_t>(vfs.f_blocks - vfs.f_bfree) * fragment;
-  sample.files = vfs.f_files >= vfs.f_ffree ? vfs.f_files - vfs.f_ffree : 0;
+  const uint64_t available_bytes = static_cast<uint64_t>(vfs.f_bavail) * fragment;
+  if (source.tree) {
+    auto tree = MeterTree(source.path);
+    if (!tree) return tree.error();
+    sample.used_bytes = tree->bytes;
+    sample.files = tree->entries;
+    sample.capacity_files = tree->entries + static_cast<uint64_t>(vfs.f_favail);
+  } else {
+    sample.used_bytes = static_cast<uint64_t>(vfs.f_blocks - vfs.f_bfree) * fragment;
+    sample.files = vfs.f_files >= vfs.f_ffree ? vfs.f_files - vfs.f_ffree : 0;
+    sample.capacity_files = vfs.f_files;
+  }
+  sample.capacity_bytes = sample.used_bytes + available_bytes;
   if (!source.device.empty()) {
     std::string name;
     sample.disk = ReadDiskstats(source.major, source.minor, &name);
@@ -101,20 +141,35 @@ Result<MeterSample> TakeSample(const MeterSource& source) {
   return sample;
 }
 
-std::string MeterCsvHeader() {
-  return "timestamp,used_bytes,capacity_bytes,files,read_ops,write_ops,read_bytes,write_bytes\n";
+std::string MeterCsvHeader(bool legacy) {
+  std::string header =
+      "timestamp,used_bytes,capacity_bytes,files,read_ops,write_ops,read_bytes,write_bytes";
+  if (!legacy) header += ",capacity_files,read_time_ms,write_time_ms,io_time_ms,io_weighted_ms";
+  return header + "\n";
 }
 
-std::string MeterCsvRow(const MeterSample& s) {
-  char buf[320];
-  int n = std::snprintf(buf, sizeof(buf), "%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64, s.time_s,
-                        s.used_bytes, s.capacity_bytes, s.files);
-  if (s.disk) {
-    std::snprintf(buf + n, sizeof(buf) - n, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
-                  s.disk->read_ops, s.disk->write_ops, s.disk->read_bytes, s.disk->write_bytes);
-  } else {
-    std::snprintf(buf + n, sizeof(buf) - n, ",,,,\n");
+std::string MeterCsvRow(const MeterSample& s, bool legacy) {
+  char buf[512];
+  size_t n =
+      static_cast<size_t>(std::snprintf(buf, sizeof(buf), "%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64,
+                                        s.time_s, s.used_bytes, s.capacity_bytes, s.files));
+  auto put = [&](const char* format, auto... values) {
+    n += static_cast<size_t>(std::snprintf(buf + n, sizeof(buf) - n, format, values...));
+  };
+  if (s.disk)
+    put(",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, s.disk->read_ops, s.disk->write_ops,
+        s.disk->read_bytes, s.disk->write_bytes);
+  else
+    put(",,,,");
+  if (!legacy) {
+    put(",%" PRIu64, s.capacity_files);
+    if (s.disk)
+      put(",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, s.disk->read_time_ms,
+          s.disk->write_time_ms, s.disk->io_time_ms, s.disk->io_weighted_ms);
+    else
+      put(",,,,");
   }
+  put("\n");
   return buf;
 }
 
@@ -225,7 +280,10 @@ Status AppendMeterSample(const std::string& csv_path, const MeterSample& sample)
   if (!header) return header.error();
   std::string expected = MeterCsvHeader();
   expected.pop_back();
-  if (!header->line.empty() && (header->truncated || header->line != expected))
+  std::string legacy_header = MeterCsvHeader(/*legacy=*/true);
+  legacy_header.pop_back();
+  const bool legacy = header->line == legacy_header && !header->truncated;
+  if (!header->line.empty() && !legacy && (header->truncated || header->line != expected))
     return Error::BadInput(csv_path + ": has a different header (" + Quote(header->line) +
                            "); write to a new file");
   // A last line without its newline (a comment, the header or a row cut short) gets one
@@ -238,7 +296,7 @@ Status AppendMeterSample(const std::string& csv_path, const MeterSample& sample)
     ends_with_newline = last == '\n';
   }
   const std::string eol = header->crlf ? "\r\n" : "\n";
-  std::string row = MeterCsvRow(sample);
+  std::string row = MeterCsvRow(sample, legacy);
   if (header->crlf) row.insert(row.size() - 1, "\r");
   const std::string text =
       (ends_with_newline ? "" : eol) + (header->line.empty() ? expected + eol : "") + row;

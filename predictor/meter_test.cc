@@ -129,6 +129,55 @@ TEST_F(MeterAppend, RefusesANonRegularFile) {
   EXPECT_EQ(s.error().code, ErrorCode::kIo);
 }
 
+TEST_F(MeterAppend, ContinuesAnEightColumnFileWithEightColumnRows) {
+  // A series begun before capacity_files and the time counters existed.
+  const std::string before = MeterCsvHeader(/*legacy=*/true) + "1,2,3,4,,,,\n";
+  const std::string path = Write("old.csv", before);
+  ASSERT_TRUE(AppendMeterSample(path, Sample(1700000000)).ok());
+  EXPECT_EQ(Read(path), before + MeterCsvRow(Sample(1700000000), /*legacy=*/true));
+  EXPECT_EQ(MeterCsvRow(Sample(1700000000), /*legacy=*/true), "1700000000.000,1000,4000,10,,,,\n");
+}
+
+TEST_F(MeterAppend, WritesTheNewColumnsAfterTheFirstEight) {
+  MeterSample sample = Sample(1700000000);
+  sample.capacity_files = 99;
+  sample.disk = DiskCounters{1, 2, 3, 4, 5, 6, 7, 8};
+  EXPECT_EQ(MeterCsvRow(sample), "1700000000.000,1000,4000,10,1,2,3,4,99,5,6,7,8\n");
+  EXPECT_EQ(MeterCsvRow(Sample(1700000000)), "1700000000.000,1000,4000,10,,,,,0,,,,\n");
+  std::string legacy = MeterCsvHeader(/*legacy=*/true);
+  legacy.pop_back();
+  EXPECT_EQ(MeterCsvHeader(), legacy +
+                                  ",capacity_files,read_time_ms,write_time_ms,io_time_ms,"
+                                  "io_weighted_ms\n");
+}
+
+TEST_F(MeterAppend, MetersADirectoryBelowItsMountPointByWalkingIt) {
+  std::filesystem::create_directories(dir_ + "/tree/sub");
+  Write("tree/a", std::string(1000, 'a'));
+  Write("tree/sub/b", std::string(234, 'b'));
+  std::filesystem::create_symlink("a", dir_ + "/tree/link");
+  auto source = ResolveMeterSource(dir_ + "/tree");
+  ASSERT_TRUE(source.ok()) << source.error().message;
+  ASSERT_TRUE(source->tree);
+  auto sample = TakeSample(*source);
+  ASSERT_TRUE(sample.ok()) << sample.error().message;
+  EXPECT_EQ(sample->used_bytes, 1234u);
+  EXPECT_EQ(sample->files, 3u);  // two files and a symlink; directories are not counted
+  EXPECT_GE(sample->capacity_bytes, sample->used_bytes);
+  EXPECT_GE(sample->capacity_files, sample->files);
+}
+
+TEST(MeterSample, MetersAMountPointAsDfDoes) {
+  auto source = ResolveMeterSource("/");
+  ASSERT_TRUE(source.ok()) << source.error().message;
+  EXPECT_FALSE(source->tree);
+  auto sample = TakeSample(*source);
+  ASSERT_TRUE(sample.ok()) << sample.error().message;
+  EXPECT_GT(sample->used_bytes, 0u);
+  EXPECT_GE(sample->capacity_bytes, sample->used_bytes);
+  EXPECT_GE(sample->capacity_files, sample->files);
+}
+
 TEST(MeterOutput, ClassifiesTargets) {
   auto missing = ClassifyMeterOutput(::testing::TempDir() + "/no-such-meter-file.csv");
   ASSERT_TRUE(missing.ok());

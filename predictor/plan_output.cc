@@ -5,11 +5,12 @@
 
 #include "generator/util/units.h"
 #include "predictor/capacity_plan.h"
+#include "predictor/config.h"
 
 namespace sfsg {
 namespace {
 
-constexpr double kDay = 86400;
+constexpr double kDay = config::kDaySeconds;
 
 // JSON numbers are finite or null: the schema never carries NaN or infinity.
 Json Num(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }

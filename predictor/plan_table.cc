@@ -6,11 +6,12 @@
 
 #include "generator/util/units.h"
 #include "predictor/capacity_plan.h"
+#include "predictor/config.h"
 
 namespace sfsg {
 namespace {
 
-constexpr double kDay = 86400;
+constexpr double kDay = config::kDaySeconds;
 
 std::string Format(const char* format, ...) __attribute__((format(printf, 1, 2)));
 std::string Format(const char* format, ...) {

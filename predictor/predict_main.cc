@@ -59,7 +59,7 @@ struct UnexpectedArgument {
 // Numbers are kept as text and checked in ToForecastOptions: Boost reads "-1" into an
 // unsigned as its largest value.
 struct CommonOptions {
-  std::string horizon = "90d";
+  std::string horizon = std::to_string(static_cast<int>(sfsg::config::kHorizonDays)) + "d";
   std::string folds = "10";
   std::string max_points = "10000";
   std::string level_shifts = "auto";
@@ -378,7 +378,8 @@ int PlanCommand(const std::vector<std::string>& args) {
   SourceOptions source_options;
   ProcurementText procurement_text;
   std::vector<std::string> usage_paths;
-  std::string curve_path, capacity, buffer = "20%", report_path;
+  std::string curve_path, capacity, report_path,
+      buffer = std::to_string(static_cast<int>(sfsg::config::kBuffer * 100)) + "%";
   std::vector<std::string> slos;
   bool json = false, prometheus = false;
   po::options_description options("plan options");

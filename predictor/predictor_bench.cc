@@ -14,6 +14,7 @@
 #include "generator/util/hash.h"
 #include "predictor/forecast.h"
 #include "predictor/models.h"
+#include "predictor/config.h"
 
 namespace sfsg {
 namespace {
@@ -66,7 +67,7 @@ BENCHMARK(BM_PlainLeastSquares)->Unit(benchmark::kMillisecond);
 void BM_ForecastYearOfMinutes(benchmark::State& state) {
   const Series& s = YearOfMinutes();
   ForecastOptions options;
-  options.horizon_s = 90 * 86400.0;
+  options.horizon_s = config::kHorizonSeconds;
   for (auto _ : state) {
     auto forecast = ForecastSeries(s, options);
     if (!forecast.ok()) state.SkipWithError(forecast.error().message.c_str());

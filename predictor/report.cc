@@ -8,11 +8,12 @@
 #include <functional>
 
 #include "generator/util/units.h"
+#include "predictor/config.h"
 
 namespace sfsg {
 namespace {
 
-constexpr double kDay = 86400;
+constexpr double kDay = config::kDaySeconds;
 
 std::string Format(const char* format, ...) __attribute__((format(printf, 1, 2)));
 std::string Format(const char* format, ...) {

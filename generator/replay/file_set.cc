@@ -10,13 +10,13 @@
 #include <cstring>
 
 #include "generator/util/hash.h"
+#include "generator/config.h"
 
 namespace sfsg {
 namespace {
 
 constexpr uint64_t kTagPopularity = 0x706f70756c6172ull;  // "popular"
 // How far down the ranking HotFiles looks before giving up.
-constexpr uint64_t kHotSearchLimit = 2000000;
 
 }  // namespace
 
@@ -41,7 +41,7 @@ Result<FileSet> FileSet::HotFiles(const Namespace& ns, uint64_t seed, uint64_t c
                                   uint64_t min_size_bytes, bool fewer_ok) {
   const FileSet all = OverNamespace(ns, seed);
   std::vector<FileRef> hot;
-  const uint64_t limit = std::min(all.count(), kHotSearchLimit);
+  const uint64_t limit = std::min(all.count(), config::kHotSearchLimit);
   for (uint64_t rank = 1; rank <= limit && hot.size() < count; ++rank) {
     const uint64_t ino = ns.InoOfEntryIndex(all.rank_to_index_->Apply(rank - 1));
     const auto attr = ns.GetAttr(ino);

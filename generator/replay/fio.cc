@@ -7,6 +7,7 @@
 #include <set>
 #include <vector>
 
+#include "generator/config.h"
 #include "generator/replay/file_set.h"
 #include "generator/replay/replay.h"
 #include "generator/replay/step_stats.h"
@@ -70,11 +71,12 @@ Result<FioJob> EmitFioJob(const Workload& w, const Namespace& shadow, const FioJ
   FioJob out;
   out.files = hot->count();
   if (out.files < o.files)
-    out.warning = "only " + std::to_string(out.files) + " regular files of the shadow (among its " +
-                  std::to_string(std::min<uint64_t>(shadow.entry_count(), 2000000)) +
-                  " most popular entries) are at least " + std::to_string(max_bs) +
-                  " bytes, the largest request; the job lists those " + std::to_string(out.files) +
-                  ", not " + std::to_string(o.files);
+    out.warning =
+        "only " + std::to_string(out.files) + " regular files of the shadow (among its " +
+        std::to_string(std::min<uint64_t>(shadow.entry_count(), config::kHotSearchLimit)) +
+        " most popular entries) are at least " + std::to_string(max_bs) +
+        " bytes, the largest request; the job lists those " + std::to_string(out.files) + ", not " +
+        std::to_string(o.files);
 
   const double read_fraction = w.mix.read / data_share;
   const int read_pct = static_cast<int>(std::lround(100 * read_fraction));

@@ -21,6 +21,7 @@
 #include "generator/replay/worker.h"
 #include "generator/replay/zipf.h"
 #include "generator/util/hash.h"
+#include "generator/config.h"
 
 namespace sfsg {
 namespace {
@@ -346,7 +347,8 @@ Result<PerfCurve> RunLadder(const ReplayOptions& options, const ProgressFn& prog
   ctx.zipf = &zipf;
 
   std::vector<uint32_t> ladder = options.ladder;
-  if (ladder.empty() && options.rates.empty()) ladder = {1, 2, 4, 8};
+  if (ladder.empty() && options.rates.empty())
+    ladder.assign(std::begin(config::kLadder), std::end(config::kLadder));
   run.step_count = ladder.size() + options.rates.size();
 
   PerfCurve curve;

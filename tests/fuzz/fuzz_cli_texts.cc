@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "fuse/hooks.h"
+#include "fuse/forecaster/hooks.h"
 #include "predictor/capacity_plan.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,6 +1,6 @@
 // libFuzzer target: the dir-mode overlay journal. The input is the journal after its
 // header line: each line one JSON array of records ("node", "dirent", "blocks", "drop",
-// "free"). It goes through NodeFromJson (per record) and through a whole remount
+// "free", ...). It goes through DecodeJournalRecord (per record) and through a whole remount
 // (Journal::Open + ShadowFs replay) of a small shadow, which is then listed, stat'ed
 // and read. A corrupt journal must give an error (kBadInput), never a crash, an
 // uncaught exception or a hang.
@@ -107,10 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (end == std::string::npos) end = body.size();
     const sfsg::Json line = sfsg::Json::parse(body.substr(start, end - start), nullptr, false);
     if (line.is_array())
-      for (const sfsg::Json& record : line) {
-        uint64_t ino = 0;
-        (void)sfsg::NodeFromJson(record, &ino);
-      }
+      for (const sfsg::Json& record : line) (void)sfsg::DecodeJournalRecord(record);
     start = end + 1;
   }
   // A whole remount.

@@ -1,26 +1,28 @@
-// ClosedLoop: the shadow that keeps predicting. A background thread inside sfsg-mount
-// that, every interval, runs meter -> adjust -> stress -> predict -> publish -> alert:
+// Forecaster: the shadow that keeps predicting. A background thread inside sfsg-mount
+// that, every interval, runs one round: meter -> adjust -> load ladder -> predict ->
+// publish -> alert:
 //
-//  1. Meter: a directory source is walked (entries and bytes, never names) and one row
-//     in sfsg-meter's format is appended to STATE/usage.csv: the tree's bytes and
-//     entries, its capacity (its bytes plus the filesystem's free space) and the
-//     device's operation counters; a file source is a usage series (CSV or Prometheus
-//     export, see sfsg-predict(1)) that something else keeps growing.
+//  1. Meter: a directory source is metered as sfsg-meter meters it (TakeSample in
+//     predictor/meter.h) and the row appended to STATE/usage.csv; a file source is a
+//     usage series (CSV or Prometheus export, see sfsg-predict(1)) that something else
+//     keeps growing; a Prometheus URL is fetched into STATE/usage.csv
+//     (prometheus_watch.h).
 //  2. Adjust: the files series is forecast to the horizon and the shadow re-scaled to
 //     it (Namespace::Rescale: existing entries keep names and content); the kernel is
 //     told what changed. The workload is re-fitted to the usage rates when the series
 //     has operation columns, and scaled to the horizon's demand.
-//  3. Stress: the replayer's ladder runs against the mount itself (STATE/curve.json).
+//  3. Load ladder: the replayer's ladder runs against the mount itself (STATE/curve.json).
 //  4. Predict: the capacity plan from the usage series and the curve.
 //  5. Publish: /.sfsg/forecast, /.sfsg/curve, /.sfsg/alerts, gauges in /.sfsg/metrics.
 //  6. Alert and scale: AlertEngine rules; each transition is logged, appended to
 //     STATE/alerts.jsonl, and runs the --on-alert hook; a firing alert with a
 //     recommendation runs the --on-scale hook (dry run unless scale_mode is "execute").
 //     Each hook run is logged and appended to alerts.jsonl: its exit status, or the
-//     error that kept it from starting.
+//     error that kept it from starting. With config.alertmanager, alerts are also
+//     pushed to Alertmanager, firing and resolved (alertmanager.h).
 //
 // Thread-safety: Start/Stop from one thread; RunOnce is also callable directly (tests,
-// --loop-once). The loop only reads the ShadowFs through its thread-safe interface.
+// --rounds 1). The forecaster only reads the ShadowFs through its thread-safe interface.
 #pragma once
 
 #include <atomic>
@@ -33,42 +35,45 @@
 #include <thread>
 #include <vector>
 
-#include "fuse/alerts.h"
+#include "fuse/config.h"
+#include "fuse/forecaster/alerts.h"
 #include "fuse/shadow_fs.h"
 #include "generator/util/status.h"
 #include "generator/workload.h"
+#include "predictor/capacity_plan.h"
+#include "predictor/config.h"
 
 namespace sfsg {
 
-struct LoopConfig {
-  std::string watch;        // directory to meter, a usage series file, or a Prometheus URL
-  std::string state_dir;    // usage.csv, curve.json, forecast.json, alerts.jsonl
-  std::string mountpoint;   // where the shadow is mounted (the stress target)
-  double interval_s = 300;  // time between rounds
-  uint32_t max_rounds = 0;  // 0: until stopped
-  double horizon_s = 90 * 86400.0;
-  double buffer = 0.2;               // keep this fraction of capacity free
-  std::string slo_quantile = "p99";  // "p50", "p90", "p99", "p999"
-  double slo_us = 20000;             // latency objective
-  uint64_t capacity_bytes = 0;       // 0: the series' capacity_bytes column
-  bool adjust = true;                // re-scale the shadow to the horizon
-  bool stress = true;                // run the ladder each round
-  std::vector<uint32_t> ladder = {1, 2, 4, 8};
-  double step_s = 3, warmup_s = 0.5;
+struct ForecasterConfig {
+  std::string watch;       // directory to meter, a usage series file, or a Prometheus URL
+  std::string state_dir;   // usage.csv, curve.json, forecast.json, alerts.jsonl
+  std::string mountpoint;  // where the shadow is mounted (the load ladder's target)
+  double interval_s = config::kForecasterIntervalSeconds;  // time between rounds
+  uint32_t max_rounds = 0;                                 // 0: until stopped
+  double horizon_s = config::kHorizonSeconds;
+  double buffer = config::kBuffer;                        // keep this fraction free
+  std::string slo_quantile = config::kObjectiveQuantile;  // "p50", "p90", "p99", "p999"
+  double slo_us = config::kObjectiveLatencyUs;            // latency objective
+  uint64_t capacity_bytes = 0;                            // 0: the series' capacity_bytes column
+  bool adjust = true;                                     // re-scale the shadow to the horizon
+  bool run_ladder = true;                                 // run the load ladder each round
+  std::vector<uint32_t> ladder{std::begin(config::kLadder), std::end(config::kLadder)};
+  double step_s = config::kLadderStepSeconds, warmup_s = config::kLadderWarmupSeconds;
   Workload workload = DefaultWorkload();
   // Alert thresholds (a negative value disables the rule).
-  double alert_days_to_full = 30;
+  double alert_days_to_full = config::kAlertDaysToFull;
   double alert_headroom = -2;  // below this fraction of throughput headroom; -2: the buffer
   bool alert_slo = true;       // latency at the horizon's peak demand above the objective
-  double hysteresis = 0.1, cooldown_s = 3600;
+  double hysteresis = config::kAlertHysteresis, cooldown_s = config::kAlertCooldownSeconds;
   std::vector<std::string> on_alert, on_scale;  // argument vectors; empty: none
   std::string scale_mode = "dry-run";           // or "execute"
-  double hook_timeout_s = 60;
+  double hook_timeout_s = config::kHookTimeoutSeconds;
   // Hooks run in this directory (sfsg-mount's working directory when it started: the
   // daemon itself runs in /), so a relative hook path means what it meant to the user.
   std::string hook_dir;
   // With a Prometheus URL as watch: its label selectors and credential files
-  // (fuse/prometheus_watch.h).
+  // (fuse/forecaster/prometheus_watch.h).
   std::vector<std::string> watch_select;
   std::string watch_bearer_token_file, watch_basic_auth_file;
   std::string alertmanager;  // Alertmanager base URL the alerts are pushed to; "": none
@@ -76,14 +81,14 @@ struct LoopConfig {
 
 class AlertmanagerSink;
 
-class ClosedLoop {
+class Forecaster {
  public:
   using Invalidate = std::function<void(const RescaleChange&)>;
   // `invalidate` tells the kernel about a re-scale (may be empty in tests).
-  ClosedLoop(LoopConfig config, ShadowFs& fs, Invalidate invalidate);
-  ~ClosedLoop();
-  ClosedLoop(const ClosedLoop&) = delete;
-  ClosedLoop& operator=(const ClosedLoop&) = delete;
+  Forecaster(ForecasterConfig config, ShadowFs& fs, Invalidate invalidate);
+  ~Forecaster();
+  Forecaster(const Forecaster&) = delete;
+  Forecaster& operator=(const Forecaster&) = delete;
 
   void Start();        // the first round starts at once
   void RequestStop();  // no new round; returns at once
@@ -96,12 +101,12 @@ class ClosedLoop {
  private:
   Status Meter();
   Status Adjust();
-  Status Stress();
+  Status RunLoadLadder();
   Status Predict();
-  void AlertAndScale(const std::map<std::string, double>& figures, const Json& plan);
+  void AlertAndScale(const std::map<std::string, double>& figures, const CapacityPlan& plan);
   std::string UsagePath() const;
 
-  LoopConfig config_;
+  ForecasterConfig config_;
   ShadowFs& fs_;
   Invalidate invalidate_;
   AlertEngine alerts_;

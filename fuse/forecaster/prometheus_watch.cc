@@ -1,5 +1,5 @@
 // The loop's Prometheus source (see prometheus_watch.h).
-#include "fuse/prometheus_watch.h"
+#include "fuse/forecaster/prometheus_watch.h"
 
 #include "generator/util/json_io.h"
 

@@ -1,6 +1,5 @@
-#include "fuse/loop.h"
+#include "fuse/forecaster/forecaster.h"
 
-#include <ftw.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -13,14 +12,13 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
-#include <initializer_list>
 #include <map>
 #include <optional>
 
-#include "fuse/alertmanager.h"
-#include "fuse/hooks.h"
-#include "fuse/prometheus_watch.h"
-#include "fuse/private_view.h"
+#include "fuse/forecaster/alertmanager.h"
+#include "fuse/forecaster/hooks.h"
+#include "fuse/forecaster/private_view.h"
+#include "fuse/forecaster/prometheus_watch.h"
 #include "generator/replay/replay.h"
 #include "predictor/capacity_plan.h"
 #include "predictor/meter.h"
@@ -35,7 +33,7 @@ double NowUnix() {
   return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
 }
 
-std::vector<AlertRule> MakeRules(const LoopConfig& c) {
+std::vector<AlertRule> MakeRules(const ForecasterConfig& c) {
   std::vector<AlertRule> rules;
   if (c.alert_days_to_full >= 0)
     rules.push_back({"storage_days_to_full", "storage_days_to_full", true, c.alert_days_to_full,
@@ -48,22 +46,6 @@ std::vector<AlertRule> MakeRules(const LoopConfig& c) {
     rules.push_back({"throughput_headroom", "throughput_headroom", true, headroom,
                      "throughput headroom at the horizon's peak is below the buffer (fraction)"});
   return rules;
-}
-
-// Counts of a real tree: non-directory entries and their bytes. Names are never kept.
-struct TreeUsage {
-  uint64_t entries = 0, bytes = 0, unreadable = 0;
-};
-thread_local TreeUsage* walk_usage = nullptr;
-
-int CountEntry(const char*, const struct stat* st, int type, struct FTW*) {
-  if (type == FTW_DNR || type == FTW_NS) {
-    ++walk_usage->unreadable;
-  } else if (type == FTW_F || type == FTW_SL) {
-    ++walk_usage->entries;
-    if (S_ISREG(st->st_mode)) walk_usage->bytes += static_cast<uint64_t>(st->st_size);
-  }
-  return 0;
 }
 
 // The usage rates a metering table carries (operation columns), as the workload model
@@ -87,59 +69,65 @@ std::optional<Workload> FitWorkloadFromTable(const Workload& base, const UsageTa
   return *fitted;
 }
 
-double NumberAt(const Json& j, std::initializer_list<const char*> path, double fallback) {
-  const Json* at = &j;
-  for (const char* key : path) {
-    if (!at->is_object() || !at->contains(key)) return fallback;
-    at = &(*at)[key];
-  }
-  return at->is_number() ? at->get<double>() : fallback;
+// A figure the plan could not give (an empty optional, or not finite) is left out.
+void PutFinite(std::map<std::string, double>& into, const char* name, std::optional<double> v) {
+  if (v && std::isfinite(*v)) into[name] = *v;
 }
 
-// What the alert rules look at, from the plan ("sfsg-forecast" JSON). A figure the plan
-// could not give is left out, so its rule keeps its state.
-std::map<std::string, double> AlertFigures(const Json& plan) {
+// Days from `origin_s` to a crossing time.
+std::optional<double> DaysTo(const std::optional<double>& t, double origin_s) {
+  if (!t) return std::nullopt;
+  return (*t - origin_s) / config::kDaySeconds;
+}
+
+// What the alert rules look at, from the plan. A figure the plan could not give is left
+// out, so its rule keeps its state.
+std::map<std::string, double> AlertFigures(const CapacityPlan& plan) {
   std::map<std::string, double> figures;
-  if (plan.contains("storage") && plan["storage"].is_object()) {
-    const Json& crossing = plan["storage"]["threshold_reached"];
+  if (plan.storage) {
+    const Crossing& crossing = plan.storage->threshold;
+    const double origin = plan.storage->forecast.origin_s;
     // The earliest date (upper 95% band) is the one to act on; never reached within
     // the search limit reads as very far away.
-    figures["storage_days_to_full"] =
-        crossing.value("already", false)
-            ? 0.0
-            : NumberAt(crossing, {"earliest_days"}, NumberAt(crossing, {"expected_days"}, 1e9));
+    std::optional<double> days = DaysTo(crossing.earliest_s, origin);
+    if (!days || !std::isfinite(*days)) days = DaysTo(crossing.expected_s, origin);
+    if (!days || !std::isfinite(*days)) days = 1e9;
+    figures["storage_days_to_full"] = crossing.already ? 0.0 : *days;
   }
-  if (plan.contains("performance") && plan["performance"].is_object()) {
-    const Json& perf = plan["performance"];
-    if (perf.contains("headroom") && perf["headroom"].is_number())
-      figures["throughput_headroom"] = perf["headroom"].get<double>();
-    const double peak = NumberAt(perf, {"demand", "peak_at_horizon", "expected"}, -1);
-    if (peak >= 0 && perf.contains("latency") && perf["latency"].is_array() &&
-        !perf["latency"].empty()) {
-      const double within = NumberAt(perf["latency"][0], {"objective_ops_per_s"}, 0);
-      if (within > 0) figures["slo_ratio_at_peak"] = peak / within;
+  if (plan.performance) {
+    const PerformancePlan& perf = *plan.performance;
+    PutFinite(figures, "throughput_headroom", perf.headroom);
+    const double peak = perf.demand ? perf.peak_at_horizon.expected : -1;
+    if (std::isfinite(peak) && peak >= 0 && !perf.objectives.empty()) {
+      const double within = perf.objectives[0].objective_ops_per_s;
+      if (std::isfinite(within) && within > 0) figures["slo_ratio_at_peak"] = peak / within;
     }
   }
   return figures;
 }
 
 // The plan's figures for hooks, as SFSG_* environment variables.
-std::map<std::string, std::string> HookEnvironment(const Json& plan) {
+std::map<std::string, std::string> HookEnvironment(const CapacityPlan& plan) {
   std::map<std::string, std::string> env;
-  auto put = [&](const char* name, double value) {
-    if (std::isfinite(value))
-      env[name] = std::to_string(static_cast<long long>(std::llround(value)));
+  auto put = [&](const char* name, std::optional<double> value) {
+    if (value && std::isfinite(*value))
+      env[name] = std::to_string(static_cast<long long>(std::llround(*value)));
   };
-  const double nan = std::nan("");
-  put("SFSG_RECOMMENDED_BYTES", NumberAt(plan, {"storage", "recommended_capacity_bytes"}, nan));
-  put("SFSG_ADDITIONAL_BYTES", NumberAt(plan, {"storage", "additional_bytes"}, nan));
-  put("SFSG_CAPACITY_BYTES", NumberAt(plan, {"storage", "capacity_bytes"}, nan));
-  put("SFSG_USED_BYTES", NumberAt(plan, {"storage", "current_bytes"}, nan));
-  put("SFSG_RECOMMENDED_OPS_PER_S", NumberAt(plan, {"performance", "recommended_ops_per_s"}, nan));
-  put("SFSG_SUSTAINABLE_OPS_PER_S", NumberAt(plan, {"performance", "sustainable_ops_per_s"}, nan));
-  const double days = NumberAt(plan, {"storage", "threshold_reached", "expected_days"}, nan);
-  if (std::isfinite(days)) env["SFSG_DAYS_TO_FULL"] = std::to_string(days);
-  env["SFSG_HORIZON_DAYS"] = std::to_string(NumberAt(plan, {"horizon_days"}, 0));
+  if (plan.storage) {
+    const StoragePlan& s = *plan.storage;
+    put("SFSG_RECOMMENDED_BYTES", s.recommended_capacity_bytes);
+    put("SFSG_ADDITIONAL_BYTES", s.additional_bytes);
+    put("SFSG_CAPACITY_BYTES", s.capacity_bytes);
+    put("SFSG_USED_BYTES", s.current_bytes);
+    const auto days = DaysTo(s.threshold.expected_s, s.forecast.origin_s);
+    if (days && std::isfinite(*days)) env["SFSG_DAYS_TO_FULL"] = std::to_string(*days);
+  }
+  if (plan.performance) {
+    put("SFSG_RECOMMENDED_OPS_PER_S", plan.performance->recommended_ops_per_s);
+    put("SFSG_SUSTAINABLE_OPS_PER_S", plan.performance->sustainable_ops_per_s);
+  }
+  const double horizon_days = plan.horizon_s / config::kDaySeconds;
+  env["SFSG_HORIZON_DAYS"] = std::to_string(std::isfinite(horizon_days) ? horizon_days : 0.0);
   return env;
 }
 
@@ -150,7 +138,7 @@ bool IsDirectory(const std::string& path) {
 
 }  // namespace
 
-ClosedLoop::ClosedLoop(LoopConfig config, ShadowFs& fs, Invalidate invalidate)
+Forecaster::Forecaster(ForecasterConfig config, ShadowFs& fs, Invalidate invalidate)
     : config_(std::move(config)),
       fs_(fs),
       invalidate_(std::move(invalidate)),
@@ -175,9 +163,9 @@ ClosedLoop::ClosedLoop(LoopConfig config, ShadowFs& fs, Invalidate invalidate)
   }
 }
 
-ClosedLoop::~ClosedLoop() { Stop(); }
+Forecaster::~Forecaster() { Stop(); }
 
-void ClosedLoop::Start() {
+void Forecaster::Start() {
   thread_ = std::thread([this] {
     while (true) {
       (void)RunOnce();  // each step logs its own error
@@ -190,7 +178,7 @@ void ClosedLoop::Start() {
   });
 }
 
-void ClosedLoop::RequestStop() {
+void Forecaster::RequestStop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -199,17 +187,17 @@ void ClosedLoop::RequestStop() {
   wake_.notify_all();
 }
 
-void ClosedLoop::Stop() {
+void Forecaster::Stop() {
   RequestStop();
   if (thread_.joinable()) thread_.join();
 }
 
-std::string ClosedLoop::UsagePath() const {
+std::string Forecaster::UsagePath() const {
   return IsDirectory(config_.watch) || IsHttpUrl(config_.watch) ? config_.state_dir + "/usage.csv"
                                                                 : config_.watch;
 }
 
-Status ClosedLoop::Meter() {
+Status Forecaster::Meter() {
   if (IsHttpUrl(config_.watch)) {
     auto source = MakeWatchSource(config_.watch, config_.watch_select,
                                   config_.watch_bearer_token_file,
@@ -225,32 +213,19 @@ Status ClosedLoop::Meter() {
       return Error::Io("--watch " + config_.watch + ": not a directory or a readable file");
     return Status::Ok();
   }
-  // The sfsg-meter sample of the filesystem holding the tree (capacity, free space and
-  // the device's operation counters), with the tree's own entries and bytes: the
-  // profile describes the tree, and the space it can still grow into is its own bytes
-  // plus what the filesystem has free.
+  // The same sample sfsg-meter takes of this path (see predictor/meter.h): a directory
+  // below its mount point is walked, a mount point metered as df reports it.
   auto source = ResolveMeterSource(config_.watch);
-  if (!source) return source.error();
+  if (!source) return Error::Io("--watch " + source.error().message);
   auto sample = TakeSample(*source);
-  if (!sample) return sample.error();
-  struct statvfs sv;
-  if (::statvfs(config_.watch.c_str(), &sv) != 0)
-    return Error::Io("--watch " + config_.watch + ": statvfs: " + std::strerror(errno));
-  TreeUsage usage;
-  walk_usage = &usage;
-  const int rc = ::nftw(config_.watch.c_str(), CountEntry, 64, FTW_PHYS | FTW_MOUNT);
-  walk_usage = nullptr;
-  if (rc != 0) return Error::Io("--watch " + config_.watch + ": cannot walk it");
-  sample->used_bytes = usage.bytes;
-  sample->files = usage.entries;
-  sample->capacity_bytes = usage.bytes + static_cast<uint64_t>(sv.f_bavail) * sv.f_frsize;
+  if (!sample) return Error::Io("--watch " + sample.error().message);
   if (auto appended = AppendMeterSample(UsagePath(), *sample); !appended) return appended;
-  spdlog::info("loop: metered {} entries, {} bytes under {}", usage.entries, usage.bytes,
+  spdlog::info("loop: metered {} entries, {} bytes under {}", sample->files, sample->used_bytes,
                config_.watch);
   return Status::Ok();
 }
 
-Status ClosedLoop::Adjust() {
+Status Forecaster::Adjust() {
   auto table = LoadUsageTable(UsagePath());
   if (!table) return table.error();
   // Re-fit the workload's rate side when the series carries operation columns.
@@ -283,8 +258,8 @@ Status ClosedLoop::Adjust() {
   return Status::Ok();
 }
 
-Status ClosedLoop::Stress() {
-  if (!config_.stress || config_.mountpoint.empty()) return Status::Ok();
+Status Forecaster::RunLoadLadder() {
+  if (!config_.run_ladder || config_.mountpoint.empty()) return Status::Ok();
   ReplayOptions options;
   options.target = config_.mountpoint;
   options.workload = config_.workload;
@@ -313,7 +288,7 @@ Status ClosedLoop::Stress() {
   return Status::Ok();
 }
 
-Status ClosedLoop::Predict() {
+Status Forecaster::Predict() {
   PlanInputs inputs;
   auto usage = LoadUsageTable(UsagePath());
   if (!usage) return usage.error();
@@ -346,11 +321,12 @@ Status ClosedLoop::Predict() {
   fs_.board().Publish("metrics_extra", PlanToPrometheus(*plan));
   if (auto saved = WriteFileAtomic(config_.state_dir + "/forecast.json", text); !saved)
     spdlog::warn("loop: {}", saved.error().message);
-  AlertAndScale(AlertFigures(*json), *json);
+  AlertAndScale(AlertFigures(*plan), *plan);
   return Status::Ok();
 }
 
-void ClosedLoop::AlertAndScale(const std::map<std::string, double>& figures, const Json& plan) {
+void Forecaster::AlertAndScale(const std::map<std::string, double>& figures,
+                               const CapacityPlan& plan) {
   const double now = NowUnix();
   const std::vector<AlertEvent> events = alerts_.Evaluate(figures, now);
   fs_.board().Publish("alerts", alerts_.ToJson().dump(1) + "\n");
@@ -416,12 +392,12 @@ void ClosedLoop::AlertAndScale(const std::map<std::string, double>& figures, con
   }
 }
 
-Status ClosedLoop::RunOnce() {
+Status Forecaster::RunOnce() {
   Status status = Status::Ok();
   const bool watching = !config_.watch.empty();
-  for (auto step :
-       {&ClosedLoop::Meter, &ClosedLoop::Adjust, &ClosedLoop::Stress, &ClosedLoop::Predict}) {
-    if (!watching && step != &ClosedLoop::Stress) continue;
+  for (auto step : {&Forecaster::Meter, &Forecaster::Adjust, &Forecaster::RunLoadLadder,
+                    &Forecaster::Predict}) {
+    if (!watching && step != &Forecaster::RunLoadLadder) continue;
     {
       std::lock_guard lock(mutex_);
       if (stopping_) break;

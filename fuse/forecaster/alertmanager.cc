@@ -1,5 +1,5 @@
 // Pushing the loop's alerts to Alertmanager (see alertmanager.h).
-#include "fuse/alertmanager.h"
+#include "fuse/forecaster/alertmanager.h"
 
 #include <cmath>
 #include <cstdio>

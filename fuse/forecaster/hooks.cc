@@ -1,4 +1,4 @@
-#include "fuse/hooks.h"
+#include "fuse/forecaster/hooks.h"
 
 #include <fcntl.h>
 #include <signal.h>

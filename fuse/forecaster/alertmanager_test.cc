@@ -1,5 +1,5 @@
 // AlertmanagerSink and MetricsServer against servers on 127.0.0.1.
-#include "fuse/alertmanager.h"
+#include "fuse/forecaster/alertmanager.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Alerts: thresholds on the closed loop's figures, with hysteresis and a cooldown so a
+// Alerts: thresholds on the forecaster's figures, with hysteresis and a cooldown so a
 // value hovering at a threshold does not flap.
 //
 // A rule fires when its value crosses the threshold (below it for "below" rules, above
@@ -7,7 +7,7 @@
 // passed since it last fired. A value that is missing (not measured this round) leaves
 // the rule as it is.
 //
-// Thread-compatible: one engine, owned by the loop thread.
+// Thread-compatible: one engine, owned by the forecaster thread.
 #pragma once
 
 #include <map>

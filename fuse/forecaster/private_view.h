@@ -1,5 +1,5 @@
-// A private view of the shadow for load the daemon puts on its own mount (the loop's
-// ladder), so that load never keeps the user from unmounting.
+// A private view of the shadow for load the daemon puts on its own mount (the forecaster's
+// load ladder), so that load never keeps the user from unmounting.
 //
 // A process with files open under a mount makes `umount` (and so `fusermount3 -u`)
 // fail with EBUSY. The ladder holds files open for its whole run. Run in a private copy

@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "fuse/alerts.h"
+#include "fuse/forecaster/alerts.h"
 #include "generator/util/json_io.h"
 #include "generator/util/status.h"
 #include "predictor/http_client.h"

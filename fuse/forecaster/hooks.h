@@ -1,4 +1,4 @@
-// Scaling hooks: commands the closed loop runs when an alert fires or a scaling action
+// Scaling hooks: commands the forecaster runs when an alert fires or a scaling action
 // is recommended.
 //
 // A hook is an argument vector, never a shell command line: SplitCommand() splits the

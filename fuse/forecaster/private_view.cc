@@ -1,4 +1,4 @@
-#include "fuse/private_view.h"
+#include "fuse/forecaster/private_view.h"
 
 #include <fcntl.h>
 #include <sched.h>

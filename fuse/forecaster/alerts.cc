@@ -1,4 +1,4 @@
-#include "fuse/alerts.h"
+#include "fuse/forecaster/alerts.h"
 
 #include <cmath>
 #include <cstdio>

@@ -1,0 +1,22 @@
+// Defaults of the capacity plan, each with its reason, in one place (after LevelDB's
+// `namespace config`). sfsg-predict and the forecaster take these unless told otherwise.
+#pragma once
+
+#include "generator/config.h"
+
+namespace sfsg::config {
+
+// How far ahead the plan looks: a quarter, the usual budget and procurement cycle.
+inline constexpr double kHorizonDays = 90;
+inline constexpr double kHorizonSeconds = kHorizonDays * kDaySeconds;
+
+// The fraction of capacity and throughput kept free: room for a forecast's error and a
+// burst, the common 80% "full" line of storage operations.
+inline constexpr double kBuffer = 0.2;
+
+// The latency objective: the 99th percentile within 20 ms, a service-level objective
+// most interactive storage meets on a healthy day.
+inline constexpr const char* kObjectiveQuantile = "p99";
+inline constexpr double kObjectiveLatencyUs = 20000;
+
+}  // namespace sfsg::config
