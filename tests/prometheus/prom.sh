@@ -57,9 +57,9 @@ start_prometheus() {
   wait_for 30 curl -sf "$PROM/-/ready" || fail "prometheus did not become ready"
 }
 
-# instant QUERY: the first value of an instant query ("" when no series).
+# instant QUERY [TIME]: the first value of an instant query ("" when no series).
 instant() {
-  curl -sf --get "$PROM/api/v1/query" --data-urlencode "query=$1" |
+  curl -sf --get "$PROM/api/v1/query" --data-urlencode "query=$1" ${2:+--data-urlencode "time=$2"} |
     jq -r '.data.result[0].value[1] // empty'
 }
 
@@ -141,9 +141,11 @@ YML
     jq -r '[.data.result[].metric.mountpoint] | if index("/") then "/" else .[0] end')
   "$PREDICT" --usage "$PROM" --select job=live --select "mountpoint=$mnt" --range 12s --step 1s \
     --horizon 10s --json >"$T/node.json" || fail "plan from node_exporter's live series of $mnt"
-  local size; size=$(instant "node_filesystem_size_bytes{job=\"live\",mountpoint=\"$mnt\"}")
-  local free; free=$(instant "node_filesystem_free_bytes{job=\"live\",mountpoint=\"$mnt\"}")
-  local avail; avail=$(instant "node_filesystem_avail_bytes{job=\"live\",mountpoint=\"$mnt\"}")
+  # The filesystem changes while it is scraped: compare at the plan's last sample.
+  local at; at=$(jq .origin_unix "$T/node.json")
+  local size; size=$(instant "node_filesystem_size_bytes{job=\"live\",mountpoint=\"$mnt\"}" "$at")
+  local free; free=$(instant "node_filesystem_free_bytes{job=\"live\",mountpoint=\"$mnt\"}" "$at")
+  local avail; avail=$(instant "node_filesystem_avail_bytes{job=\"live\",mountpoint=\"$mnt\"}" "$at")
   [ "$(jq --argjson c "$((size - free + avail))" '.storage.capacity_bytes == $c' "$T/node.json")" = true ] ||
     fail "capacity of $mnt is not size - free + avail ($(jq .storage.capacity_bytes "$T/node.json"))"
 }
