@@ -413,8 +413,12 @@ int PlanCommand(const std::vector<std::string>& args) {
   if (!forecast_options) return Fail(forecast_options.error());
   if (usage_paths.empty() && curve_path.empty())
     return Fail(Error::Usage("give --usage SERIES, --curve CURVE or both (see --help)"));
-  for (const std::string& u : usage_paths)
-    if (u.empty()) return Fail(Error::Usage("--usage: empty"));
+  for (size_t i = 0; i < usage_paths.size(); ++i) {
+    if (usage_paths[i].empty()) return Fail(Error::Usage("--usage: empty"));
+    for (size_t j = 0; j < i; ++j)
+      if (usage_paths[j] == usage_paths[i])
+        return Fail(Error::Usage("--usage: '" + usage_paths[i] + "' is given twice"));
+  }
   auto procurement = ToProcurement(procurement_text);
   if (!procurement) return Fail(procurement.error());
   PlanInputs in;
