@@ -24,6 +24,8 @@
 #include "fuse/fuse_ops.h"
 #include "fuse/forecaster/forecaster.h"
 #include "fuse/fuse_ops.h"
+#include "fuse/forecaster/prometheus_watch.h"
+#include "fuse/metrics_server.h"
 #include "fuse/mount_options.h"
 #include "fuse/shadow_fs.h"
 #include "generator/shadow_recipe.h"
@@ -192,7 +194,15 @@ struct ForecasterPlan {
 // reads as one (an empty file is a series not written yet). A FIFO or device would be
 // drained, or wait, every round. Errors: kIo (missing, unreadable, not a directory or a
 // regular file), kBadInput (a malformed series, as sfsg-predict reports it).
-Status CheckWatch(const std::string& watch) {
+Status CheckWatch(const ForecasterConfig& config) {
+  const std::string& watch = config.watch;
+  // A Prometheus server is not asked before mounting (it may be down now and up at the
+  // first round); its URL, selectors and credential files are checked.
+  if (IsHttpUrl(watch)) {
+    auto source = MakeWatchSource(watch, config.watch_select, config.watch_bearer_token_file,
+                                  config.watch_basic_auth_file, config.horizon_s);
+    return source ? Status::Ok() : Status(source.error());
+  }
   struct stat st;
   if (::stat(watch.c_str(), &st) != 0)
     return Error::Io("--watch " + watch + ": " + std::strerror(errno));
@@ -247,12 +257,22 @@ Result<std::optional<ForecasterPlan>> PrepareForecaster(const MountOptions& o,
   ForecasterConfig& config = plan.config;
   config = o.forecaster;
   config.recipe = RecipeOf(o);
-  config.watch = Absolute(o.forecaster.watch, base);
+  // A Prometheus URL stays as given; a path is made absolute (the daemon runs in /).
+  config.watch =
+      IsHttpUrl(o.forecaster.watch) ? o.forecaster.watch : Absolute(o.forecaster.watch, base);
+  if (!IsHttpUrl(o.forecaster.watch) &&
+      (!o.forecaster.watch_select.empty() || !o.forecaster.watch_bearer_token_file.empty() ||
+       !o.forecaster.watch_basic_auth_file.empty()))
+    return Error::Usage(
+        "--watch-select, --watch-bearer-token-file and --watch-basic-auth-file need "
+        "--watch http://PROMETHEUS");
+  for (std::string* file : {&config.watch_bearer_token_file, &config.watch_basic_auth_file})
+    if (!file->empty()) *file = Absolute(*file, base);
   config.mountpoint = Absolute(o.mountpoint, base);
   config.hook_dir = base;
   if (!o.watch) config.adjust = false;
   if (o.watch)
-    if (auto watch = CheckWatch(config.watch); !watch) return watch.error();
+    if (auto watch = CheckWatch(config); !watch) return watch.error();
   if (auto hook = CheckHook(config.on_alert, "--on-alert", base); !hook) return hook.error();
   if (config.scale_mode == "execute")  // a dry run only logs what it would run
     if (auto hook = CheckHook(config.on_scale, "--on-scale", base); !hook) return hook.error();
@@ -396,8 +416,21 @@ Json DeviceStatus(const MountOptions& o, const DeviceModel& m) {
             {"cache_bytes", s.cache_bytes ? Json(*s.cache_bytes) : Json()}}}};
 }
 
-int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> plan, const LogSetup& log,
-          const std::optional<DeviceModel>& device) {
+int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> plan,
+          const LogSetup& log, const std::optional<DeviceModel>& device) {
+  // --metrics-listen: bound now, so a busy address fails before the mount; served from
+  // after the daemon has forked. The text is /.sfsg/metrics'.
+  std::unique_ptr<MetricsServer> metrics_server;
+  if (!o.metrics_listen.empty()) {
+    metrics_server =
+        std::make_unique<MetricsServer>([&fs] { return fs.MetricsText(); });
+    auto address = ParseListenAddress(o.metrics_listen, "--metrics-listen");
+    Status bound = address ? metrics_server->Bind(*address) : Status(address.error());
+    if (!bound) {
+      RemoveUnusedStateDir(plan, log);
+      return Fail(bound.error());
+    }
+  }
   ServeState state;
   state.fs = &fs;
   state.options.entry_timeout_s = o.entry_timeout_s;
@@ -453,6 +486,10 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
         spdlog::info("sfsg-mount: answering at the times of device model {} ({} servers)",
                      o.device_path, device->servers);
       }
+      if (metrics_server) {
+        metrics_server->Start();
+        spdlog::info("sfsg-mount: serving /metrics on {}", o.metrics_listen);
+      }
       fuse_loop_config* config = fuse_loop_cfg_create();
       fuse_loop_cfg_set_max_threads(config, o.threads);
       fuse_loop_cfg_set_idle_threads(config, o.threads);
@@ -464,6 +501,7 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
       // unmount, and close the session (which fails any request the forecaster still has in
       // flight) before waiting for the forecaster thread.
       if (forecaster) forecaster->RequestStop();
+      if (metrics_server) metrics_server->Stop();
       {
         std::lock_guard lock(session_mutex);
         session_alive = false;

@@ -10,11 +10,13 @@
 
 #include "fuse/config.h"
 #include "fuse/forecaster/hooks.h"
+#include "fuse/metrics_server.h"
 #include "generator/util/json_io.h"
 #include "generator/util/option_error.h"
 #include "generator/util/status_macros.h"
 #include "generator/util/units.h"
 #include "predictor/config.h"
+#include "predictor/http_client.h"
 
 namespace sfsg {
 namespace po = boost::program_options;
@@ -80,6 +82,8 @@ std::string DescribeOptions(const po::options_description& options, const po::va
       out << key << " = " << (*flag ? "true" : "false") << "\n";
     } else if (const auto* number = boost::any_cast<unsigned>(&value)) {
       out << key << " = " << *number << "\n";
+    } else if (const auto* list = boost::any_cast<std::vector<std::string>>(&value)) {
+      for (const std::string& item : *list) out << key << " = " << item << "\n";
     }
   }
   return out.str();
@@ -295,7 +299,18 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
       "on-scale", po::value(&on_scale), "command run when a firing alert recommends scaling")(
       "scale-mode", po::value(&out.forecaster.scale_mode)->default_value("dry-run"),
       "dry-run (log what --on-scale would do) or execute")(
-      "hook-timeout", po::value(&hook_timeout)->default_value("60s"), "kill a hook after this");
+      "hook-timeout", po::value(&hook_timeout)->default_value("60s"), "kill a hook after this")(
+      "watch-select", po::value(&out.forecaster.watch_select)->composing(),
+      "with --watch http://PROMETHEUS: LABEL=VALUE (or !=, =~, !~) picking the one volume "
+      "(mountpoint, device, instance, job, fstype; repeatable)")(
+      "watch-bearer-token-file", po::value(&out.forecaster.watch_bearer_token_file),
+      "with --watch http://...: send this file's bearer token")(
+      "watch-basic-auth-file", po::value(&out.forecaster.watch_basic_auth_file),
+      "with --watch http://...: basic auth from this file's USER:PASSWORD line")(
+      "alertmanager", po::value(&out.forecaster.alertmanager),
+      "push alerts (firing and resolved) to this Alertmanager (http://HOST:9093)")(
+      "metrics-listen", po::value(&out.metrics_listen),
+      "serve /.sfsg/metrics over HTTP at ADDRESS:PORT/metrics (e.g. 127.0.0.1:9105)");
   visible.add(forecaster_options);
   std::string device_scale, device_cache;
   po::options_description device_options("Device emulation (see sfsg-mount(8), DEVICE MODEL)");
@@ -411,6 +426,10 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
     return Error::Usage(std::string(device_scale.empty() ? "--device-cache" : "--device-scale") +
                         ": needs --device MODEL.json");
   out.replay = out.replay || load_ladder;
+  if (!out.metrics_listen.empty())
+    if (auto a = ParseListenAddress(out.metrics_listen, "--metrics-listen"); !a) return a.error();
+  if (!out.forecaster.alertmanager.empty())
+    if (auto e = ParseHttpEndpoint(out.forecaster.alertmanager, "--alertmanager"); !e) return e.error();
   if (auto parsed = ParseForecasterOptions(
           {watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step, warmup,
            days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale, hook_timeout,

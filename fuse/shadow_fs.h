@@ -124,6 +124,8 @@ class ShadowFs {
   bool IsControl(uint64_t ino) const { return ino >= kControlIno && ino < kFirstOverlayIno; }
   // The current text of a control file (generated on demand).
   std::string ControlText(uint64_t ino) const;
+  // /.sfsg/metrics' text, also what sfsg-mount --metrics-listen serves. Thread-safe.
+  std::string MetricsText() const;
 
   const Namespace& ns() const { return *ns_; }
   // Re-scales the synthetic tree (Namespace::Rescale); the caller tells the kernel.
@@ -146,7 +148,6 @@ class ShadowFs {
   };
   static std::span<const ControlFile> ControlFiles();
   std::string StatusText() const;
-  std::string MetricsText() const;
 
   // The synthetic and control view only, never `nodes_`: no lock needed.
   int BaseAttr(uint64_t ino, struct stat* st) const;

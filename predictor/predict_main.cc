@@ -6,6 +6,7 @@
 #include <ctime>
 #include <iostream>
 #include <new>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@
 #include "generator/util/units.h"
 #include "generator/util/version.h"
 #include "predictor/capacity_plan.h"
+#include "predictor/fleet.h"
+#include "predictor/procurement.h"
+#include "predictor/prometheus_source.h"
 #include "predictor/report.h"
 
 namespace po = boost::program_options;
@@ -24,6 +28,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: sfsg-predict [plan] --usage SERIES [--curve CURVE] [options]\n"
+    "       sfsg-predict [plan] --usage SERIES --usage SERIES... (a fleet: one plan each)\n"
+    "       sfsg-predict [plan] --usage http://PROMETHEUS:9090 [--select mountpoint=/srv]\n"
     "       sfsg-predict [plan] --curve CURVE [--slo p99=20ms] [options]\n"
     "       sfsg-predict backtest SERIES [--column used_bytes] [--horizon 1d]\n"
     "Forecast storage and demand, fit performance curves, and plan capacity.\n"
@@ -203,15 +209,196 @@ int BacktestCommand(const std::vector<std::string>& args) {
   return written ? 0 : Fail(written.error());
 }
 
+// Options of the Prometheus source and of procurement, as typed.
+struct SourceOptions {
+  std::vector<std::string> selectors;
+  std::string bearer_token_file, basic_auth_file, range, step, end;
+};
+
+struct ProcurementText {
+  std::string lead_time, increment, cost_per_tib;
+};
+
+void AddSourceAndProcurement(po::options_description& d, SourceOptions& s, ProcurementText& p) {
+  d.add_options()("select", po::value(&s.selectors)->composing(),
+                  "with a Prometheus URL: LABEL=VALUE (or !=, =~, !~) over mountpoint, device, "
+                  "instance, job, fstype (repeatable; none: every filesystem)")(
+      "bearer-token-file", po::value(&s.bearer_token_file),
+      "with a Prometheus URL: send this file's token (Authorization: Bearer)")(
+      "basic-auth-file", po::value(&s.basic_auth_file),
+      "with a Prometheus URL: basic auth from this file's USER:PASSWORD line")(
+      "range", po::value(&s.range),
+      "with a Prometheus URL: history to fetch (default: 2 x horizon, at least 7d)")(
+      "step", po::value(&s.step),
+      "with a Prometheus URL: query step (default: range / max-points, rounded, >= 15s)")(
+      "end", po::value(&s.end), "with a Prometheus URL: end of the history (default: now)")(
+      "lead-time", po::value(&p.lead_time),
+      "procurement lead time: prints the order-by date (threshold date - lead time)")(
+      "increment", po::value(&p.increment),
+      "purchase unit: recommendations rounded up to whole units (e.g. 10TiB)")(
+      "cost-per-tib", po::value(&p.cost_per_tib), "price of one TiB: prices the purchase");
+}
+
+Result<ProcurementOptions> ToProcurement(const ProcurementText& t) {
+  ProcurementOptions o;
+  if (!t.lead_time.empty()) {
+    auto s = ParseDurationSeconds(t.lead_time, "--lead-time");
+    if (!s) return s.error();
+    o.lead_time_s = *s;
+  }
+  if (!t.increment.empty()) {
+    auto b = ParseBytes(t.increment, "--increment");
+    if (!b) return b.error();
+    if (*b == 0) return Error::Usage("--increment: must be positive");
+    o.increment_bytes = static_cast<double>(*b);
+  }
+  if (!t.cost_per_tib.empty()) {
+    auto c = ParsePositiveNumber(t.cost_per_tib, "--cost-per-tib");
+    if (!c) return c.error();
+    o.cost_per_tib = *c;
+  }
+  return o;
+}
+
+// The live source's settings, checked before any request is made.
+Result<PrometheusSource> ToPrometheusSource(const std::string& url, const SourceOptions& s,
+                                            const ForecastOptions& forecast) {
+  PrometheusSource source;
+  auto endpoint = ParseHttpEndpoint(url, "--usage");
+  if (!endpoint) return endpoint.error();
+  source.endpoint = *endpoint;
+  for (const std::string& text : s.selectors) {
+    auto selector = ParsePromSelector(text);
+    if (!selector) return selector.error();
+    source.selectors.push_back(*selector);
+  }
+  if (!s.bearer_token_file.empty()) {
+    auto token = ReadBearerTokenFile(s.bearer_token_file);
+    if (!token) return token.error();
+    source.http.auth.bearer_token = *token;
+  }
+  if (!s.basic_auth_file.empty()) {
+    auto auth = ReadBasicAuthFile(s.basic_auth_file);
+    if (!auth) return auth.error();
+    source.http.auth.basic_user = auth->basic_user;
+    source.http.auth.basic_password = auth->basic_password;
+  }
+  const PromWindow window = ChoosePromWindow(forecast.horizon_s, forecast.max_points);
+  source.range_s = window.range_s;
+  source.step_s = window.step_s;
+  if (!s.range.empty()) {
+    auto r = ParseDurationSeconds(s.range, "--range");
+    if (!r) return r.error();
+    if (!(*r > 0)) return Error::Usage("--range: must be positive");
+    source.range_s = *r;
+  }
+  if (!s.step.empty()) {
+    auto st = ParseDurationSeconds(s.step, "--step");
+    if (!st) return st.error();
+    if (*st < 1) return Error::Usage("--step: must be at least 1s");
+    source.step_s = *st;
+  }
+  if (source.range_s / source.step_s > 11000)
+    return Error::Usage("--range / --step: more than Prometheus' 11000 points per series");
+  source.end_unix = static_cast<double>(std::time(nullptr));
+  if (!s.end.empty()) {
+    auto end = ParseTimestamp(s.end, "--end");
+    if (!end) return Error::Usage(end.error().message);
+    source.end_unix = *end;
+  }
+  return source;
+}
+
+// Every volume of every --usage source, in the order given.
+Result<std::vector<UsageVolume>> LoadVolumes(const std::vector<std::string>& usage,
+                                             const SourceOptions& s,
+                                             const ForecastOptions& forecast) {
+  bool any_url = false;
+  for (const std::string& u : usage) any_url |= IsHttpUrl(u);
+  if (!any_url && (!s.selectors.empty() || !s.bearer_token_file.empty() ||
+                   !s.basic_auth_file.empty() || !s.range.empty() || !s.step.empty() ||
+                   !s.end.empty()))
+    return Error::Usage(
+        "--select, --bearer-token-file, --basic-auth-file, --range, --step and --end need a "
+        "Prometheus URL as --usage");
+  std::vector<UsageVolume> all;
+  for (const std::string& u : usage) {
+    Result<std::vector<UsageVolume>> volumes = std::vector<UsageVolume>{};
+    if (IsHttpUrl(u)) {
+      auto source = ToPrometheusSource(u, s, forecast);
+      if (!source) return source.error();
+      volumes = FetchPrometheusVolumes(*source);
+    } else {
+      volumes = LoadUsageVolumes(u);
+    }
+    if (!volumes) return volumes.error();
+    for (UsageVolume& v : *volumes) all.push_back(std::move(v));
+  }
+  return all;
+}
+
+// Plans each volume; a volume whose plan fails is kept with its error. Returns the exit
+// status: 0, or the first failure's.
+int RunFleet(const std::vector<UsageVolume>& volumes, const PlanInputs& common,
+             const ProcurementOptions& procurement, bool json, bool prometheus,
+             const std::string& report_path, const std::string& output_path) {
+  Fleet fleet;
+  fleet.created_unix = common.created_unix;
+  fleet.procurement = procurement;
+  int status = 0;
+  for (const UsageVolume& v : volumes) {
+    VolumeResult r;
+    r.name = v.name;
+    r.labels = v.labels;
+    r.source = v.table.source;
+    PlanInputs in = common;
+    in.usage = v.table;
+    auto plan = MakeCapacityPlan(in);
+    if (plan) {
+      if (plan->storage) r.procurement = MakeProcurement(*plan, procurement);
+      r.plan = std::move(*plan);
+    } else {
+      std::fprintf(stderr, "sfsg-predict: %s: %s\n", v.name.c_str(),
+                   plan.error().message.c_str());
+      r.error = plan.error();
+      if (status == 0) status = plan.error().exit_code();
+    }
+    fleet.volumes.push_back(std::move(r));
+  }
+  RankWorstFirst(fleet);
+  std::string out;
+  if (json) {
+    auto doc = FleetToJson(fleet);
+    if (!doc) return Fail(doc.error());
+    out = doc->dump(2) + "\n";
+  } else if (prometheus) {
+    out = FleetToPrometheus(fleet);
+  } else {
+    out = FleetToTable(fleet);
+  }
+  if (!report_path.empty()) {
+    Status written = WriteFileAtomic(report_path, FleetToHtml(fleet));
+    if (!written) return Fail(written.error());
+  }
+  Status written = Emit(out, output_path);
+  if (!written) return Fail(written.error());
+  return status;
+}
+
 int PlanCommand(const std::vector<std::string>& args) {
   CommonOptions common;
-  std::string usage_path, curve_path, device_path, capacity, report_path,
-              buffer = std::to_string(static_cast<int>(sfsg::config::kBuffer * 100)) + "%";
+  SourceOptions source_options;
+  ProcurementText procurement_text;
+  std::vector<std::string> usage_paths;
+  std::string curve_path, device_path, capacity, report_path,
+      buffer = std::to_string(static_cast<int>(sfsg::config::kBuffer * 100)) + "%";
   std::vector<std::string> slos;
   bool json = false, prometheus = false;
   po::options_description options("plan options");
   options.add_options()("help,h", "this help")("version", "print the version")(
-      "usage,u", po::value(&usage_path), "usage series: CSV or Prometheus query_range JSON")(
+      "usage,u", po::value(&usage_paths)->composing(),
+      "usage series: CSV, Prometheus query_range JSON, or a Prometheus server URL "
+      "(repeatable; several volumes give a fleet table)")(
       "curve,c", po::value(&curve_path), "performance curve JSON (sfsg-replay, fio import)")(
       "device", po::value(&device_path),
       "device model the curve's shadow was timed by (sfsg-mount --device); named in the plan")(
@@ -219,9 +406,10 @@ int PlanCommand(const std::vector<std::string>& args) {
       "slo", po::value(&slos)->composing(),
       "latency objective QUANTILE=LATENCY, e.g. p99=20ms (repeatable; none by default)")(
       "capacity", po::value(&capacity), "capacity in bytes (default: the series' capacity_bytes)")(
-      "json", po::bool_switch(&json), "print the sfsg-forecast JSON")(
+      "json", po::bool_switch(&json), "print the sfsg-forecast JSON (sfsg-fleet for several)")(
       "prometheus", po::bool_switch(&prometheus), "print Prometheus text")(
       "report", po::value(&report_path), "also write a self-contained HTML report");
+  AddSourceAndProcurement(options, source_options, procurement_text);
   AddCommon(options, common);
   po::variables_map vm;
   ParseArgs(args, options, po::positional_options_description(), vm);
@@ -237,8 +425,16 @@ int PlanCommand(const std::vector<std::string>& args) {
   if (json && prometheus) return Fail(Error::Usage("--json and --prometheus exclude each other"));
   auto forecast_options = ToForecastOptions(common);
   if (!forecast_options) return Fail(forecast_options.error());
-  if (usage_path.empty() && curve_path.empty())
+  if (usage_paths.empty() && curve_path.empty())
     return Fail(Error::Usage("give --usage SERIES, --curve CURVE or both (see --help)"));
+  for (size_t i = 0; i < usage_paths.size(); ++i) {
+    if (usage_paths[i].empty()) return Fail(Error::Usage("--usage: empty"));
+    for (size_t j = 0; j < i; ++j)
+      if (usage_paths[j] == usage_paths[i])
+        return Fail(Error::Usage("--usage: '" + usage_paths[i] + "' is given twice"));
+  }
+  auto procurement = ToProcurement(procurement_text);
+  if (!procurement) return Fail(procurement.error());
   PlanInputs in;
   in.forecast = *forecast_options;
   in.horizon_s = forecast_options->horizon_s;
@@ -257,11 +453,6 @@ int PlanCommand(const std::vector<std::string>& args) {
     if (*bytes == 0) return Fail(Error::Usage("--capacity: must be positive"));
     in.capacity_bytes = static_cast<double>(*bytes);
   }
-  if (!usage_path.empty()) {
-    auto table = LoadUsageTable(usage_path);
-    if (!table) return Fail(table.error());
-    in.usage = std::move(*table);
-  }
   if (!curve_path.empty()) {
     auto curve = LoadPerfCurve(curve_path);
     if (!curve) return Fail(curve.error());
@@ -274,18 +465,38 @@ int PlanCommand(const std::vector<std::string>& args) {
     if (!model) return Fail(model.error());
     in.device = DeviceBasisFromModel(*model);
   }
+  auto volumes = LoadVolumes(usage_paths, source_options, *forecast_options);
+  if (!volumes) return Fail(volumes.error());
   in.created_unix = static_cast<double>(std::time(nullptr));
+  if (volumes->size() > 1) {
+    if (in.capacity_bytes)
+      return Fail(Error::Usage("--capacity: one capacity cannot hold for " +
+                               std::to_string(volumes->size()) +
+                               " volumes (each takes its series' capacity_bytes)"));
+    return RunFleet(*volumes, in, *procurement, json, prometheus, report_path, common.output);
+  }
+  if (volumes->size() == 1) in.usage = std::move(volumes->front().table);
   auto plan = MakeCapacityPlan(in);
   if (!plan) return Fail(plan.error());
+  std::optional<Procurement> bought;
+  if (procurement->any()) {
+    if (!plan->storage)
+      return Fail(Error::Usage(
+          "--lead-time, --increment and --cost-per-tib need a storage plan (a used_bytes series)"));
+    bought = MakeProcurement(*plan, *procurement);
+  }
   std::string out;
   if (json) {
     auto doc = PlanToJson(*plan);
     if (!doc) return Fail(doc.error());
+    if (bought) (*doc)["procurement"] = ProcurementToJson(*bought, *procurement);
     out = doc->dump(2) + "\n";
   } else if (prometheus) {
     out = PlanToPrometheus(*plan);
+    if (bought) out += ProcurementToPrometheus(*bought, "");
   } else {
     out = PlanToTable(*plan);
+    if (bought) out += "\n" + ProcurementToTable(*bought, *procurement);
   }
   if (!report_path.empty()) {
     Status written = WriteFileAtomic(report_path, PlanToHtml(*plan));

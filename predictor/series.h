@@ -80,8 +80,8 @@ Result<UsageTable> ParseUsageCsv(std::string_view text, std::string_view source_
 // _files_free give files, node_disk_{reads,writes}_completed_total,
 // node_disk_read_bytes_total and node_disk_written_bytes_total give the counters; other
 // metrics keep their __name__. Samples are aligned by timestamp. Errors: not a matrix
-// response, several series with the same metric name (export one device/mountpoint), a
-// timestamp out of range or going backwards within a series (as in a CSV).
+// response, several volumes (mountpoints or devices; prometheus_source.h reads them all),
+// a timestamp out of range or going backwards within a series (as in a CSV).
 Result<UsageTable> ParsePrometheusRange(std::string_view text, std::string_view source_name);
 
 // Loads a file, choosing the parser from its first non-blank character ('{' → JSON).

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "generator/util/json_io.h"
+#include "predictor/prometheus_source.h"
 #include "predictor/series.h"
 
 namespace sfsg {
@@ -112,34 +113,6 @@ bool ParseIso8601(std::string_view s, double& out) {
   out = static_cast<double>(DaysFromCivil(year, month, day)) * 86400.0 + hour * 3600.0 +
         minute * 60.0 + second + fraction - offset_s;
   return true;
-}
-
-struct Column {
-  std::string metric;
-  std::map<double, double> samples;  // time -> value
-};
-
-// node_exporter names onto our columns; a filesystem pair is combined after alignment.
-std::string MapPrometheusName(const std::string& name) {
-  static const std::map<std::string, std::string> kNames = {
-      {"node_disk_reads_completed_total", "read_ops"},
-      {"node_disk_writes_completed_total", "write_ops"},
-      {"node_disk_read_bytes_total", "read_bytes"},
-      {"node_disk_written_bytes_total", "write_bytes"},
-      {"node_filesystem_size_bytes", "capacity_bytes"},
-  };
-  auto it = kNames.find(name);
-  return it == kNames.end() ? name : it->second;
-}
-
-std::string LabelsText(const Json& metric) {
-  std::string out;
-  if (!metric.is_object()) return out;
-  for (auto it = metric.begin(); it != metric.end(); ++it) {
-    if (it.key() == "__name__" || !it.value().is_string()) continue;
-    out += (out.empty() ? "" : ",") + it.key() + "=" + it.value().get<std::string>();
-  }
-  return "{" + out + "}";
 }
 
 }  // namespace
@@ -252,89 +225,22 @@ Result<UsageTable> ParseUsageCsv(std::string_view text, std::string_view source_
 }
 
 Result<UsageTable> ParsePrometheusRange(std::string_view text, std::string_view source_name) {
-  const std::string source(source_name);
-  auto json = ParseJsonText(text, source_name);
-  if (!json) return json.error();
-  auto data = JsonObject(*json, "data", source);
-  if (!data) return data.error();
-  auto type = JsonString(**data, "resultType", source + ": data");
-  if (!type) return type.error();
-  if (*type != "matrix")
-    return Error::Unsupported(source + ": data.resultType is '" + *type +
-                              "'; export a range query (query_range, resultType matrix)");
-  auto result = JsonArray(**data, "result", source + ": data");
-  if (!result) return result.error();
-  std::map<std::string, Column> columns;
-  for (size_t i = 0; i < (*result)->size(); ++i) {
-    const Json& entry = (**result)[i];
-    const std::string where = source + ": data.result[" + std::to_string(i) + "]";
-    if (!entry.is_object()) return Error::BadInput(where + ": not an object");
-    std::string name = "value";
-    if (entry.contains("metric") && entry["metric"].contains("__name__") &&
-        entry["metric"]["__name__"].is_string())
-      name = entry["metric"]["__name__"].get<std::string>();
-    const std::string column = MapPrometheusName(name);
-    const std::string labels = entry.contains("metric") ? LabelsText(entry["metric"]) : "{}";
-    if (columns.count(column))
-      return Error::BadInput(where + ": a second series of " + name + " " + labels + " (after " +
-                             columns[column].metric + "); export one device or mountpoint");
-    Column& col = columns[column];
-    col.metric = name + labels;
-    auto values = JsonArray(entry, "values", where);
-    if (!values) return values.error();
-    for (size_t k = 0; k < (*values)->size(); ++k) {
-      const Json& pair = (**values)[k];
-      const std::string at = where + ".values[" + std::to_string(k) + "]";
-      if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number() || !pair[1].is_string())
-        return Error::BadInput(at + ": expected [unix_seconds, \"value\"]");
-      const std::string cell = pair[1].get<std::string>();
-      const std::string lower = Lower(cell);
-      double v = kNaN;
-      if (lower != "nan" && lower != "+inf" && lower != "-inf" && lower != "inf") {
-        auto parsed = ParseCell(cell, at);
-        if (!parsed) return parsed.error();
-        v = *parsed;
-      }
-      const double time = pair[0].get<double>();
-      if (Status s = CheckTimestampRange(time, pair[0].dump(), at); !s) return s.error();
-      // As in a CSV: a series going back in time is damaged, not reordered.
-      if (!col.samples.empty() && time < col.samples.rbegin()->first)
-        return Error::BadInput(at + ": timestamp goes backwards (" + pair[0].dump() +
-                               "); timestamps must be non-decreasing");
-      col.samples[time] = v;
-    }
+  auto volumes = ParsePrometheusVolumes(text, source_name);
+  if (!volumes) return volumes.error();
+  if (volumes->size() == 1) {
+    UsageTable table = std::move(volumes->front().table);
+    table.source = std::string(source_name);
+    return table;
   }
-  if (columns.empty()) return Error::BadInput(source + ": data.result is empty");
-  UsageTable table;
-  table.source = source;
-  std::set<double> times;
-  for (const auto& [name, col] : columns)
-    for (const auto& [t, v] : col.samples) times.insert(t);
-  table.time_s.assign(times.begin(), times.end());
-  auto aligned = [&](const Column& col) {
-    std::vector<double> out;
-    out.reserve(table.time_s.size());
-    for (double t : table.time_s) {
-      auto it = col.samples.find(t);
-      out.push_back(it == col.samples.end() ? kNaN : it->second);
-    }
-    return out;
-  };
-  for (const auto& [name, col] : columns) table.columns[name] = aligned(col);
-  // Filesystem pairs: used = size - avail, files = files - files_free.
-  auto combine = [&](const char* total, const char* free_name, const char* out) {
-    if (!table.columns.count(total) || !table.columns.count(free_name)) return;
-    const auto& a = table.columns[total];
-    const auto& b = table.columns[free_name];
-    std::vector<double> diff(a.size());
-    for (size_t i = 0; i < a.size(); ++i) diff[i] = a[i] - b[i];  // NaN stays NaN
-    table.columns[out] = std::move(diff);
-    table.columns.erase(free_name);
-  };
-  combine("capacity_bytes", "node_filesystem_avail_bytes", "used_bytes");
-  combine("node_filesystem_files", "node_filesystem_files_free", "files");
-  table.columns.erase("node_filesystem_files");
-  return table;
+  std::string names;
+  for (const UsageVolume& v : *volumes) {
+    std::string labels;
+    for (const auto& [key, value] : v.labels) labels += (labels.empty() ? "" : ",") + key + "=" + value;
+    names += (names.empty() ? "" : ", ") + v.name + " {" + labels + "}";
+  }
+  return Error::BadInput(std::string(source_name) + ": " + std::to_string(volumes->size()) +
+                         " volumes (" + names +
+                         "); one is needed here (sfsg-predict plans each of several)");
 }
 
 Result<UsageTable> LoadUsageTable(const std::string& path) {

@@ -15,8 +15,10 @@
 #include <map>
 #include <optional>
 
+#include "fuse/forecaster/alertmanager.h"
 #include "fuse/forecaster/hooks.h"
 #include "fuse/forecaster/private_view.h"
+#include "fuse/forecaster/prometheus_watch.h"
 #include "generator/replay/replay.h"
 #include "predictor/capacity_plan.h"
 #include "predictor/meter.h"
@@ -149,6 +151,22 @@ Forecaster::Forecaster(ForecasterConfig config, ShadowFs& fs, Invalidate invalid
       alerts_(MakeRules(config_), config_.hysteresis, config_.cooldown_s),
       curve_path_(config_.state_dir.empty() ? "" : config_.state_dir + "/curve.json") {
   fs_.board().Publish("alerts", alerts_.ToJson().dump(1) + "\n");
+  if (!config_.alertmanager.empty()) {
+    // Checked before the mount (sfsg-mount's PrepareLoop); a bad URL here is a bug.
+    auto endpoint = ParseHttpEndpoint(config_.alertmanager, "--alertmanager");
+    char host[256] = {};
+    ::gethostname(host, sizeof(host) - 1);
+    if (endpoint)
+      alertmanager_ = std::make_unique<AlertmanagerSink>(
+          *endpoint,
+          std::map<std::string, std::string>{{"service", "sfsg"},
+                                             {"instance", host},
+                                             {"mountpoint", config_.mountpoint},
+                                             {"watch", config_.watch}},
+          3 * config_.interval_s);
+    else
+      spdlog::error("loop: {}", endpoint.error().message);
+  }
 }
 
 Forecaster::~Forecaster() { Stop(); }
@@ -181,10 +199,21 @@ void Forecaster::Stop() {
 }
 
 std::string Forecaster::UsagePath() const {
-  return IsDirectory(config_.watch) ? config_.state_dir + "/usage.csv" : config_.watch;
+  return IsDirectory(config_.watch) || IsHttpUrl(config_.watch) ? config_.state_dir + "/usage.csv"
+                                                                : config_.watch;
 }
 
 Status Forecaster::Meter() {
+  if (IsHttpUrl(config_.watch)) {
+    auto source = MakeWatchSource(config_.watch, config_.watch_select,
+                                  config_.watch_bearer_token_file,
+                                  config_.watch_basic_auth_file, config_.horizon_s);
+    if (!source) return source.error();
+    if (Status fetched = FetchWatchedUsage(*source, NowUnix(), UsagePath()); !fetched)
+      return fetched;
+    spdlog::info("loop: fetched usage from {}", config_.watch);
+    return Status::Ok();
+  }
   if (!IsDirectory(config_.watch)) {
     if (::access(config_.watch.c_str(), R_OK) != 0)
       return Error::Io("--watch " + config_.watch + ": not a directory or a readable file");
@@ -323,6 +352,9 @@ void Forecaster::AlertAndScale(const std::map<std::string, double>& figures,
   const double now = NowUnix();
   const std::vector<AlertEvent> events = alerts_.Evaluate(figures, now);
   fs_.board().Publish("alerts", alerts_.ToJson().dump(1) + "\n");
+  if (alertmanager_)
+    if (Status pushed = alertmanager_->Push(events, now); !pushed)
+      spdlog::warn("loop: alertmanager: {} (sent again next round)", pushed.error().message);
   if (events.empty()) return;
   std::ofstream log(config_.state_dir + "/alerts.jsonl", std::ios::app);
   for (const AlertEvent& e : events) {

@@ -5,7 +5,8 @@
 //  1. Meter: a directory source is metered as sfsg-meter meters it (TakeSample in
 //     predictor/meter.h) and the row appended to STATE/usage.csv; a file source is a
 //     usage series (CSV or Prometheus export, see sfsg-predict(1)) that something else
-//     keeps growing.
+//     keeps growing; a Prometheus URL is fetched into STATE/usage.csv
+//     (prometheus_watch.h).
 //  2. Adjust: the files series is forecast to the horizon and the shadow re-scaled to
 //     it (Namespace::Rescale: existing entries keep names and content); the kernel is
 //     told what changed. The workload is re-fitted to the usage rates when the series
@@ -17,7 +18,8 @@
 //     STATE/alerts.jsonl, and runs the --on-alert hook; a firing alert with a
 //     recommendation runs the --on-scale hook (dry run unless scale_mode is "execute").
 //     Each hook run is logged and appended to alerts.jsonl: its exit status, or the
-//     error that kept it from starting.
+//     error that kept it from starting. With config.alertmanager, alerts are also
+//     pushed to Alertmanager, firing and resolved (alertmanager.h).
 //
 // Thread-safety: Start/Stop from one thread; RunOnce is also callable directly (tests,
 // --rounds 1). The forecaster only reads the ShadowFs through its thread-safe interface.
@@ -47,7 +49,7 @@
 namespace sfsg {
 
 struct ForecasterConfig {
-  std::string watch;       // directory to meter, or a usage series file
+  std::string watch;       // directory to meter, a usage series file, or a Prometheus URL
   std::string state_dir;   // usage.csv, curve.json, forecast.json, alerts.jsonl
   std::string mountpoint;  // where the shadow is mounted (the load ladder's target)
   double interval_s = config::kForecasterIntervalSeconds;  // time between rounds
@@ -83,7 +85,14 @@ struct ForecasterConfig {
   // Hooks run in this directory (sfsg-mount's working directory when it started: the
   // daemon itself runs in /), so a relative hook path means what it meant to the user.
   std::string hook_dir;
+  // With a Prometheus URL as watch: its label selectors and credential files
+  // (fuse/forecaster/prometheus_watch.h).
+  std::vector<std::string> watch_select;
+  std::string watch_bearer_token_file, watch_basic_auth_file;
+  std::string alertmanager;  // Alertmanager base URL the alerts are pushed to; "": none
 };
+
+class AlertmanagerSink;
 
 class Forecaster {
  public:
@@ -116,6 +125,7 @@ class Forecaster {
   ShadowFs& fs_;
   Invalidate invalidate_;
   AlertEngine alerts_;
+  std::unique_ptr<AlertmanagerSink> alertmanager_;  // with config.alertmanager
   std::string curve_path_;
   std::atomic<uint64_t> rounds_{0};
   std::thread thread_;

@@ -21,6 +21,7 @@ enum class ErrorCode : int {
   kUnsupported = 5,        // a well-formed input this version does not understand
   kNoSpace = 6,            // a limit (overlay size, capacity) was reached
   kToleranceExceeded = 7,  // a comparison or check ran and failed its tolerance
+  kRemote = 8,             // a remote source (a Prometheus server) failed or had no data
   kInternal = 10,
 };
 
@@ -33,6 +34,7 @@ struct Error {
   static Error BadInput(std::string m) { return {ErrorCode::kBadInput, std::move(m)}; }
   static Error Unsupported(std::string m) { return {ErrorCode::kUnsupported, std::move(m)}; }
   static Error NoSpace(std::string m) { return {ErrorCode::kNoSpace, std::move(m)}; }
+  static Error Remote(std::string m) { return {ErrorCode::kRemote, std::move(m)}; }
   static Error Internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
 
   int exit_code() const { return static_cast<int>(code); }

@@ -6,11 +6,15 @@ SFSG_BUILD=${SFSG_BUILD:-$SFSG_ROOT/build}
 
 SFSG_PACKAGES=(cmake ninja-build g++ pkg-config libfuse3-dev fuse3 libxxhash-dev
   libboost-program-options-dev libspdlog-dev libeigen3-dev libgtest-dev libgmock-dev
-  libbenchmark-dev nlohmann-json3-dev libzstd-dev zstd fio jq python3 e2fsprogs util-linux)
+  libbenchmark-dev nlohmann-json3-dev libzstd-dev zstd libcpp-httplib-dev fio jq python3 e2fsprogs
+  util-linux curl)
 
-# What scripts/test needs on top: real stress clients and a browser for the report test;
-# xfsprogs for scripts/bench-device's xfs target.
-SFSG_TEST_PACKAGES=(stress-ng dbench bonnie++ chromium xfsprogs)
+# What scripts/test needs on top: real stress clients, a browser for the report test,
+# xfsprogs for scripts/bench-device's xfs target, and the Prometheus servers
+# (tests/prometheus starts its own on 127.0.0.1; the packages' own services are left
+# stopped and disabled: no systemd here, and none are wanted).
+SFSG_TEST_PACKAGES=(stress-ng dbench bonnie++ chromium xfsprogs prometheus
+  prometheus-node-exporter prometheus-alertmanager)
 
 # What the benchmarks need on top (scripts/bench-fidelity compresses with each).
 SFSG_BENCH_PACKAGES=(lz4 gzip)

@@ -1,0 +1,299 @@
+// Ranking and rendering a fleet of volume plans (see fleet.h).
+#include "predictor/fleet.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <limits>
+
+#include "generator/util/units.h"
+
+namespace sfsg {
+namespace {
+
+constexpr double kDay = 86400;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+std::string Date(const std::optional<double>& unix_s) {
+  if (!unix_s || !std::isfinite(*unix_s)) return "-";
+  const std::time_t t = static_cast<std::time_t>(std::floor(*unix_s));
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
+  return buf;
+}
+
+std::string Fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
+  return buf;
+}
+
+std::string Days(double days) {
+  if (days == -kInf) return "reached";
+  if (!std::isfinite(days)) return "never";
+  return Fixed(days, 1);
+}
+
+// Purchase or reclaim, in words for the table.
+std::string Action(const VolumeResult& v) {
+  if (!v.procurement) return "-";
+  const Procurement& p = *v.procurement;
+  if (p.purchase_bytes > 0) return "buy " + FormatBytes(p.purchase_bytes);
+  if (p.reclaimable_bytes > 0) return "reclaim " + FormatBytes(p.reclaimable_bytes);
+  return "none";
+}
+
+std::string Cost(const VolumeResult& v) {
+  if (!v.procurement) return "-";
+  const Procurement& p = *v.procurement;
+  if (p.purchase_bytes > 0 && p.purchase_cost) return Fixed(*p.purchase_cost, 2);
+  if (p.reclaimable_bytes > 0 && p.reclaimable_value) return "-" + Fixed(*p.reclaimable_value, 2);
+  return "-";
+}
+
+std::string HtmlEscape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string LabelValue(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+// One row of figures, shared by the text table and the HTML page.
+struct Row {
+  std::string volume, used, capacity, used_pct, threshold, days, order_by, recommended, action,
+      cost, model, note;
+  bool overdue = false;
+};
+
+Row MakeRow(const VolumeResult& v, const ProcurementOptions& o) {
+  Row r;
+  r.volume = v.name;
+  r.used = r.capacity = r.used_pct = r.threshold = r.order_by = r.recommended = r.model = "-";
+  r.days = "-";
+  r.action = r.cost = "-";
+  if (v.error) {
+    r.note = "error: " + v.error->message;
+    return r;
+  }
+  if (!v.plan || !v.plan->storage) {
+    r.note = "no storage series (used_bytes)";
+    return r;
+  }
+  const StoragePlan& s = *v.plan->storage;
+  r.used = FormatBytes(s.current_bytes);
+  r.capacity = FormatBytes(s.capacity_bytes);
+  r.used_pct = s.capacity_bytes > 0 ? Fixed(100 * s.current_bytes / s.capacity_bytes, 0) + "%" : "-";
+  r.threshold = s.threshold.already ? "reached" : Date(s.threshold.expected_s);
+  r.days = Days(DaysToThreshold(v));
+  r.recommended = FormatBytes(s.recommended_capacity_bytes);
+  r.model = std::string(ModelName(s.forecast.model));
+  if (v.procurement) {
+    if (o.lead_time_s) r.order_by = Date(v.procurement->order_by_unix);
+    r.overdue = v.procurement->overdue;
+    if (r.overdue) r.order_by += " (overdue)";
+    r.action = Action(v);
+    r.cost = Cost(v);
+  }
+  if (v.plan->low_confidence) r.note = "low confidence";
+  return r;
+}
+
+}  // namespace
+
+double DaysToThreshold(const VolumeResult& v) {
+  if (!v.plan || !v.plan->storage) return kInf;
+  const StoragePlan& s = *v.plan->storage;
+  if (s.threshold.already) return -kInf;
+  if (!s.threshold.expected_s) return kInf;
+  return (*s.threshold.expected_s - s.forecast.origin_s) / kDay;
+}
+
+void RankWorstFirst(Fleet& fleet) {
+  std::stable_sort(fleet.volumes.begin(), fleet.volumes.end(),
+                   [](const VolumeResult& a, const VolumeResult& b) {
+                     if (a.error.has_value() != b.error.has_value()) return a.error.has_value();
+                     const double da = DaysToThreshold(a), db = DaysToThreshold(b);
+                     if (da != db) return da < db;
+                     return a.name < b.name;
+                   });
+}
+
+Result<Json> FleetToJson(const Fleet& fleet) {
+  Json volumes = Json::array();
+  for (const VolumeResult& v : fleet.volumes) {
+    Json plan = nullptr;
+    if (v.plan) {
+      auto doc = PlanToJson(*v.plan);
+      if (!doc) return doc.error();
+      plan = std::move(*doc);
+    }
+    const double days = DaysToThreshold(v);
+    volumes.push_back(
+        {{"volume", v.name},
+         {"labels", v.labels},
+         {"source", v.source},
+         {"days_to_threshold", days == -kInf ? Json(0.0) : std::isfinite(days) ? Json(days) : Json(nullptr)},
+         {"error", v.error ? Json(v.error->message) : Json(nullptr)},
+         {"procurement", v.procurement ? ProcurementToJson(*v.procurement, fleet.procurement)
+                                       : Json(nullptr)},
+         {"plan", std::move(plan)}});
+  }
+  return Json{{"format", kFleetFormat},
+              {"version", kFleetVersion},
+              {"created_unix", fleet.created_unix},
+              {"volumes", std::move(volumes)}};
+}
+
+std::string FleetToTable(const Fleet& fleet) {
+  std::vector<Row> rows;
+  for (const VolumeResult& v : fleet.volumes) rows.push_back(MakeRow(v, fleet.procurement));
+  const Row header = {"VOLUME",   "USED",        "CAPACITY", "USED%", "THRESHOLD",
+                      "DAYS",     "ORDER BY",    "RECOMMENDED", "ACTION", "COST",
+                      "MODEL",    "",            false};
+  size_t widths[11] = {};
+  auto cells = [](const Row& r) {
+    return std::vector<const std::string*>{&r.volume,   &r.used,      &r.capacity,
+                                           &r.used_pct, &r.threshold, &r.days,
+                                           &r.order_by, &r.recommended, &r.action,
+                                           &r.cost,     &r.model};
+  };
+  for (const Row* r : {&header}) {
+    auto c = cells(*r);
+    for (size_t i = 0; i < c.size(); ++i) widths[i] = std::max(widths[i], c[i]->size());
+  }
+  for (const Row& r : rows) {
+    auto c = cells(r);
+    for (size_t i = 0; i < c.size(); ++i) widths[i] = std::max(widths[i], c[i]->size());
+  }
+  std::string out = "fleet: " + std::to_string(fleet.volumes.size()) +
+                    " volumes, worst first (days: expected, from each volume's last sample)\n";
+  auto line = [&](const Row& r) {
+    std::string l = " ";
+    auto c = cells(r);
+    for (size_t i = 0; i < c.size(); ++i) {
+      l += " " + *c[i];
+      if (i + 1 < c.size()) l += std::string(widths[i] - c[i]->size() + 1, ' ');
+    }
+    if (!r.note.empty()) l += "  (" + r.note + ")";
+    return l + "\n";
+  };
+  out += line(header);
+  for (const Row& r : rows) out += line(r);
+  return out;
+}
+
+std::string ProcurementToPrometheus(const Procurement& p, const std::string& labels) {
+  std::string out;
+  const std::string braces = labels.empty() ? "" : "{" + labels + "}";
+  auto gauge = [&](const char* name, const char* help, double value) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%.17g", value);
+    out += std::string("# HELP sfsg_procurement_") + name + " " + help + "\n";
+    out += std::string("# TYPE sfsg_procurement_") + name + " gauge\n";
+    out += std::string("sfsg_procurement_") + name + braces + " " + buf + "\n";
+  };
+  if (p.order_by_unix)
+    gauge("order_by_timestamp_seconds", "Threshold date minus the lead time.", *p.order_by_unix);
+  gauge("purchase_bytes", "Capacity to buy, in whole increments.", p.purchase_bytes);
+  gauge("reclaimable_bytes", "Capacity beyond the recommendation.", p.reclaimable_bytes);
+  if (p.purchase_cost) gauge("purchase_cost", "Price of the purchase.", *p.purchase_cost);
+  return out;
+}
+
+std::string FleetToPrometheus(const Fleet& fleet) {
+  // Every volume's exposition, merged by metric name so each HELP/TYPE appears once.
+  std::vector<std::string> order;
+  std::map<std::string, std::string> headers, samples;
+  for (const VolumeResult& v : fleet.volumes) {
+    if (!v.plan) continue;
+    const std::string label = "volume=\"" + LabelValue(v.name) + "\"";
+    std::string text = PlanToPrometheus(*v.plan);
+    if (v.procurement) text += ProcurementToPrometheus(*v.procurement, "");
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t eol = text.find('\n', pos);
+      if (eol == std::string::npos) eol = text.size();
+      const std::string line = text.substr(pos, eol - pos);
+      pos = eol + 1;
+      if (line.empty()) continue;
+      if (line[0] == '#') {
+        const size_t name_at = line.find(' ', 2) + 1;
+        const std::string name = line.substr(name_at, line.find(' ', name_at) - name_at);
+        if (!headers.count(name)) order.push_back(name);
+        if (headers[name].find(line) == std::string::npos) headers[name] += line + "\n";
+        continue;
+      }
+      const size_t cut = line.find_first_of("{ ");
+      const std::string name = line.substr(0, cut);
+      std::string labelled;
+      if (line[cut] == '{')
+        labelled = name + "{" + label + "," + line.substr(cut + 1);
+      else
+        labelled = name + "{" + label + "}" + line.substr(cut);
+      samples[name] += labelled + "\n";
+    }
+  }
+  std::string out;
+  for (const std::string& name : order) out += headers[name] + samples[name];
+  return out;
+}
+
+std::string FleetToHtml(const Fleet& fleet) {
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<title>sfsg fleet plan</title><style>"
+      "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+      "th,td{border:1px solid #bbb;padding:4px 8px;text-align:right}"
+      "td:first-child,th:first-child{text-align:left}tr.worst td{background:#fde2e2}"
+      "tr.overdue td{color:#a00}tr.error td{background:#fff3cd}"
+      "</style></head><body>\n<h1>Capacity plan: " +
+      std::to_string(fleet.volumes.size()) + " volumes, worst first</h1>\n";
+  out += "<table id=\"fleet\"><thead><tr><th>volume</th><th>used</th><th>capacity</th>"
+         "<th>used %</th><th>threshold (expected)</th><th>days</th><th>order by</th>"
+         "<th>recommended</th><th>action</th><th>cost</th><th>model</th><th>note</th>"
+         "</tr></thead><tbody>\n";
+  bool first = true;
+  for (const VolumeResult& v : fleet.volumes) {
+    const Row r = MakeRow(v, fleet.procurement);
+    std::string cls = v.error ? "error" : first ? "worst" : "";
+    if (r.overdue) cls += cls.empty() ? "overdue" : " overdue";
+    first = false;
+    out += "<tr class=\"volume" + (cls.empty() ? "" : " " + cls) + "\">";
+    for (const std::string* c : {&r.volume, &r.used, &r.capacity, &r.used_pct, &r.threshold,
+                                 &r.days, &r.order_by, &r.recommended, &r.action, &r.cost,
+                                 &r.model, &r.note})
+      out += "<td>" + HtmlEscape(*c) + "</td>";
+    out += "</tr>\n";
+  }
+  out += "</tbody></table>\n<p>Days count from each volume's last sample to the expected date "
+         "its used bytes reach capacity x (1 - buffer); the order-by date is that date minus "
+         "the lead time. <code>sfsg-predict --usage</code> on one volume gives its full "
+         "report.</p>\n</body></html>\n";
+  return out;
+}
+
+}  // namespace sfsg

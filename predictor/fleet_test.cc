@@ -1,0 +1,141 @@
+#include "predictor/fleet.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "predictor/procurement.h"
+
+namespace sfsg {
+namespace {
+
+constexpr double kDay = 86400;
+constexpr double kTiB = 1099511627776.0;
+
+// A plan whose storage threshold is crossed `days` after the origin (or never, or
+// already), with the given capacity and recommendation.
+CapacityPlan MakePlan(std::optional<double> days, double capacity, double recommended,
+                      bool already = false) {
+  CapacityPlan plan;
+  plan.created_unix = 1.7e9 + 3600;
+  plan.origin_unix = 1.7e9;
+  StoragePlan s;
+  s.forecast.origin_s = plan.origin_unix;
+  s.forecast.grid.step_s = 3600;  // a forecast with no path
+  s.capacity_bytes = capacity;
+  s.current_bytes = capacity / 2;
+  s.recommended_capacity_bytes = recommended;
+  s.additional_bytes = std::max(0.0, recommended - capacity);
+  s.threshold.already = already;
+  if (days) {
+    s.threshold.expected_s = plan.origin_unix + *days * kDay;
+    s.threshold.earliest_s = plan.origin_unix + (*days - 5) * kDay;
+  }
+  plan.storage = s;
+  return plan;
+}
+
+TEST(ProcurementTest, OrderByIsThresholdMinusLeadTimeAndPurchasesAreWholeUnits) {
+  ProcurementOptions o;
+  o.lead_time_s = 30 * kDay;
+  o.increment_bytes = 10 * kTiB;
+  o.cost_per_tib = 25;
+  const CapacityPlan plan = MakePlan(100, 50 * kTiB, 71 * kTiB);
+  const Procurement p = MakeProcurement(plan, o);
+  ASSERT_TRUE(p.order_by_unix);
+  EXPECT_EQ(*p.order_by_unix, plan.origin_unix + 70 * kDay);
+  EXPECT_EQ(*p.order_by_earliest_unix, plan.origin_unix + 65 * kDay);
+  EXPECT_FALSE(p.overdue);
+  EXPECT_EQ(p.purchase_units, 3);  // 21 TiB needed: three 10 TiB units
+  EXPECT_EQ(p.purchase_bytes, 30 * kTiB);
+  EXPECT_EQ(*p.purchase_cost, 750);
+  EXPECT_EQ(p.reclaimable_bytes, 0);
+  const Json j = ProcurementToJson(p, o);
+  EXPECT_EQ(j["purchase_units"], 3);
+  EXPECT_NE(ProcurementToTable(p, o).find("3 x 10.0 TiB"), std::string::npos)
+      << ProcurementToTable(p, o);
+
+  // A threshold 10 days out with a 30-day lead time: the order is overdue.
+  const Procurement late = MakeProcurement(MakePlan(10, 50 * kTiB, 60 * kTiB), o);
+  EXPECT_TRUE(late.overdue);
+  // Already reached: order at the origin minus the lead time (overdue).
+  const Procurement reached =
+      MakeProcurement(MakePlan(std::nullopt, 50 * kTiB, 60 * kTiB, true), o);
+  ASSERT_TRUE(reached.order_by_unix);
+  EXPECT_TRUE(reached.overdue);
+  // Never reached: no order-by date.
+  const Procurement never = MakeProcurement(MakePlan(std::nullopt, 50 * kTiB, 40 * kTiB), o);
+  EXPECT_FALSE(never.order_by_unix);
+}
+
+TEST(ProcurementTest, AVolumeNeedingLessThanItHasIsReclaimableInWholeUnits) {
+  ProcurementOptions o;
+  o.increment_bytes = 10 * kTiB;
+  o.cost_per_tib = 10;
+  const Procurement p = MakeProcurement(MakePlan(std::nullopt, 100 * kTiB, 65 * kTiB), o);
+  EXPECT_EQ(p.purchase_bytes, 0);
+  EXPECT_EQ(p.reclaimable_bytes, 30 * kTiB);  // 35 TiB spare: three whole units
+  EXPECT_EQ(*p.reclaimable_value, 300);
+  EXPECT_NE(ProcurementToTable(p, o).find("reclaimable"), std::string::npos);
+  // Without an increment, the exact spare capacity.
+  const Procurement exact =
+      MakeProcurement(MakePlan(std::nullopt, 100 * kTiB, 65 * kTiB), ProcurementOptions{});
+  EXPECT_EQ(exact.reclaimable_bytes, 35 * kTiB);
+}
+
+TEST(FleetTest, VolumesAreRankedWorstFirst) {
+  Fleet fleet;
+  fleet.procurement.lead_time_s = 7 * kDay;
+  auto add = [&](const char* name, std::optional<CapacityPlan> plan) {
+    VolumeResult v;
+    v.name = name;
+    if (plan) {
+      v.procurement = MakeProcurement(*plan, fleet.procurement);
+      v.plan = std::move(plan);
+    } else {
+      v.error = Error::BadInput(std::string(name) + ": too few points");
+    }
+    fleet.volumes.push_back(std::move(v));
+  };
+  add("/never", MakePlan(std::nullopt, 10 * kTiB, 5 * kTiB));
+  add("/late", MakePlan(200, 10 * kTiB, 12 * kTiB));
+  add("/soon", MakePlan(20, 10 * kTiB, 20 * kTiB));
+  add("/broken", std::nullopt);
+  add("/full", MakePlan(std::nullopt, 10 * kTiB, 30 * kTiB, true));
+  RankWorstFirst(fleet);
+  std::vector<std::string> order;
+  for (const VolumeResult& v : fleet.volumes) order.push_back(v.name);
+  EXPECT_EQ(order, (std::vector<std::string>{"/broken", "/full", "/soon", "/late", "/never"}));
+  EXPECT_EQ(DaysToThreshold(fleet.volumes[2]), 20);
+
+  auto json = FleetToJson(fleet);
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ((*json)["format"], "sfsg-fleet");
+  ASSERT_EQ((*json)["volumes"].size(), 5u);
+  EXPECT_EQ((*json)["volumes"][0]["error"], "/broken: too few points");
+  EXPECT_EQ((*json)["volumes"][2]["days_to_threshold"], 20.0);
+  EXPECT_TRUE((*json)["volumes"][4]["days_to_threshold"].is_null());
+  EXPECT_EQ((*json)["volumes"][2]["plan"]["format"], "sfsg-forecast");
+
+  const std::string table = FleetToTable(fleet);
+  EXPECT_LT(table.find("/full"), table.find("/soon")) << table;
+  EXPECT_LT(table.find("/soon"), table.find("/never")) << table;
+  EXPECT_NE(table.find("reclaim 5.0 TiB"), std::string::npos) << table;
+
+  const std::string html = FleetToHtml(fleet);
+  EXPECT_LT(html.find("/full"), html.find("/late"));
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+
+  const std::string prom = FleetToPrometheus(fleet);
+  EXPECT_NE(prom.find("sfsg_forecast_storage_capacity_bytes{volume=\"/soon\"}"),
+            std::string::npos)
+      << prom;
+  // One HELP line per metric, however many volumes.
+  const std::string help = "# HELP sfsg_forecast_storage_capacity_bytes";
+  EXPECT_EQ(prom.find(help), prom.rfind(help));
+  EXPECT_NE(prom.find("sfsg_procurement_order_by_timestamp_seconds{volume=\"/late\"}"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace sfsg
