@@ -410,8 +410,11 @@ case_help_matches_man() {
   done
   grep -q -- '-V \[ --version \]' "$T/help" && grep -qF -- '\-V ", " \-\-version' "$man_page" ||
     fail "-V/--version: in --help and sfsg-mount.8"
-  grep -qF -- "its filesystem's size)" "$T/help" && fail "--source-capacity: --help says the filesystem's size"
-  grep -q "free space" "$T/help" || fail "--source-capacity: --help does not say bytes plus free space"
+  # --help wraps its descriptions at a width set by the longest option: read it as one line.
+  tr -s ' \n' ' ' <"$T/help" >"$T/help.flat"
+  grep -qF -- "its filesystem's size)" "$T/help.flat" &&
+    fail "--source-capacity: --help says the filesystem's size"
+  grep -q "free space" "$T/help.flat" || fail "--source-capacity: --help does not say bytes plus free space"
   return 0
 }
 
