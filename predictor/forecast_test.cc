@@ -110,7 +110,7 @@ INSTANTIATE_TEST_SUITE_P(Processes, CoverageTest,
                          ::testing::Values(Process::kLocalLinearTrend, Process::kTrendPlusNoise,
                                            Process::kSeasonalTrend));
 
-// Issue 15: this test used to assert that regular clean-ups are "undone" (the forecast
+// Regular clean-ups used to be "undone" by the level-shift step (the forecast
 // then grows at the gross 10 GB/day and ignores the clean-ups still to come). Drops at a
 // regular interval are retention: they stay in the series and the forecast follows what
 // the volume does, clean-ups included. A one-off clean-up is a step (scenarios_test).

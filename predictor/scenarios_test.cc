@@ -1,4 +1,4 @@
-// The constructed storage series of issue 15 (predictor/scenarios.h), with their true fill
+// The constructed storage series (predictor/scenarios.h), with their true fill
 // dates: an import, a retention sawtooth and a clean-up must neither break the plan nor
 // move the fill date, and the truth must lie inside the 80% band.
 #include "predictor/scenarios.h"
