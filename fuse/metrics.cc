@@ -5,11 +5,10 @@
 namespace sfsg {
 
 const char* OpName(Op op) {
-  static const char* kNames[] = {"lookup",  "getattr", "setattr", "readlink",  "mkdir",
-                                 "unlink",  "rmdir",   "symlink", "rename",    "link",
-                                 "open",    "read",    "write",   "release",   "fsync",
-                                 "readdir", "create",  "statfs",  "fallocate", "mknod",
-                                 "other"};
+  static const char* kNames[] = {"lookup",    "getattr", "setattr", "readlink", "mkdir",  "unlink",
+                                 "rmdir",     "symlink", "rename",  "link",     "open",   "read",
+                                 "write",     "release", "fsync",   "readdir",  "create", "statfs",
+                                 "fallocate", "mknod",   "other"};
   return kNames[static_cast<int>(op)];
 }
 

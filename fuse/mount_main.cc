@@ -422,8 +422,7 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
   // after the daemon has forked. The text is /.sfsg/metrics'.
   std::unique_ptr<MetricsServer> metrics_server;
   if (!o.metrics_listen.empty()) {
-    metrics_server =
-        std::make_unique<MetricsServer>([&fs] { return fs.MetricsText(); });
+    metrics_server = std::make_unique<MetricsServer>([&fs] { return fs.MetricsText(); });
     auto address = ParseListenAddress(o.metrics_listen, "--metrics-listen");
     Status bound = address ? metrics_server->Bind(*address) : Status(address.error());
     if (!bound) {
@@ -568,12 +567,11 @@ int main(int argc, char** argv) {
     if (*plan && (*plan)->made_state_dir) ::rmdir(state_dir.c_str());
     return Fail(log.error());
   }
-  (*fs)->board().Publish(
-      "status_extra",
-      Json{{"state_dir", state_dir.empty() ? Json() : Json(state_dir)},
-           {"log", log->where},
-           {"device", *device ? DeviceStatus(*options, **device) : Json()}}
-          .dump());
+  (*fs)->board().Publish("status_extra",
+                         Json{{"state_dir", state_dir.empty() ? Json() : Json(state_dir)},
+                              {"log", log->where},
+                              {"device", *device ? DeviceStatus(*options, **device) : Json()}}
+                             .dump());
   (*fs)->board().Publish("recipe", ShadowRecipeToJson(RecipeOf(*options)).dump());
   return Serve(*options, **fs, std::move(*plan), *log, *device);
 }

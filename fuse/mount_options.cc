@@ -429,12 +429,13 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
   if (!out.metrics_listen.empty())
     if (auto a = ParseListenAddress(out.metrics_listen, "--metrics-listen"); !a) return a.error();
   if (!out.forecaster.alertmanager.empty())
-    if (auto e = ParseHttpEndpoint(out.forecaster.alertmanager, "--alertmanager"); !e) return e.error();
-  if (auto parsed = ParseForecasterOptions(
-          {watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step, warmup,
-           days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale, hook_timeout,
-           days_bound},
-          no_adjust, no_stress || no_load_ladder, no_slo_alert, out);
+    if (auto e = ParseHttpEndpoint(out.forecaster.alertmanager, "--alertmanager"); !e)
+      return e.error();
+  if (auto parsed =
+          ParseForecasterOptions({watch, interval, rounds, horizon, buffer, slo, source_capacity,
+                                  ladder, step, warmup, days_to_full, headroom, hysteresis,
+                                  cooldown, on_alert, on_scale, hook_timeout, days_bound},
+                                 no_adjust, no_stress || no_load_ladder, no_slo_alert, out);
       !parsed)
     return parsed.error();
   return out;

@@ -30,7 +30,7 @@ struct MountOptions {
   double entry_timeout_s = config::kEntryTimeoutSeconds;
   std::string log_level = "info";
   std::string metrics_listen;  // ADDRESS:PORT serving /metrics (metrics_server.h); "": none
-  std::string log_file;                   // "" : see SetUpLog in mount_main.cc; "syslog"; or a path
+  std::string log_file;        // "" : see SetUpLog in mount_main.cc; "syslog"; or a path
   std::vector<std::string> fuse_options;  // passed through to libfuse (-o)
   bool help = false, version = false;
   // The forecaster (--watch) and its load ladder alone (--replay); see

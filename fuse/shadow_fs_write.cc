@@ -301,8 +301,8 @@ int ShadowFs::Mknod(uint64_t parent, std::string_view name, uint32_t mode, uint6
   if (const int rc = CheckOverlay(); rc != 0) return rc;
   const bool regular = type == 0 || type == S_IFREG;
   uint64_t ino = 0;
-  if (const int rc = NewNode(parent, name, regular ? NodeKind::kFile : kSpecialKind, mode, ctx,
-                             &ino);
+  if (const int rc =
+          NewNode(parent, name, regular ? NodeKind::kFile : kSpecialKind, mode, ctx, &ino);
       rc != 0)
     return rc;
   if (!regular) {

@@ -92,7 +92,7 @@ TEST(SpecialFiles, LinkRenameChmodUnlinkAndNoData) {
     ASSERT_EQ(0, fs->Link(ino, dir.st_ino, other, &st));
     EXPECT_EQ(st.st_nlink, 2u);
     EXPECT_EQ(st.st_mode, m.type | 0600);
-    struct stat attr{};
+    struct stat attr {};
     attr.st_mode = 0751;
     attr.st_uid = 7;
     ASSERT_EQ(0, fs->SetAttr(ino, attr, FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID, &st));

@@ -5,9 +5,10 @@
 // Method: each file's sampled bytes are compressed whole, as one zstd frame at level 3
 // (what `zstd FILE`, or a copy onto ZFS/btrfs with large records, sees); a prefix
 // stands for its whole file at the prefix's ratio. The compression ratio is the sum of
-// file bytes over the sum of (estimated) compressed bytes: byte-weighted. Dedup: every 4 KiB-aligned chunk of each file (a
-// short final chunk included) is hashed with XXH3-128; the dedup ratio is chunks over
-// distinct hashes, over everything added. All-zero 4 KiB chunks are counted too.
+// file bytes over the sum of (estimated) compressed bytes: byte-weighted. Dedup: every 4
+// KiB-aligned chunk of each file (a short final chunk included) is hashed with XXH3-128; the dedup
+// ratio is chunks over distinct hashes, over everything added. All-zero 4 KiB chunks are counted
+// too.
 //
 // Thread-compatible: one ContentMeter per thread, then Merge(). Memory: 16 bytes per
 // distinct chunk (so bound the sample; sfsg-scan samples at most a few GiB).
@@ -24,9 +25,9 @@ namespace sfsg {
 
 struct ContentMeasure {
   uint64_t files = 0;
-  uint64_t bytes = 0;            // file bytes the measure stands for (whole files)
-  uint64_t read_bytes = 0;       // bytes read and compressed (prefixes)
-  double compressed_bytes = 0;   // estimated for whole files
+  uint64_t bytes = 0;           // file bytes the measure stands for (whole files)
+  uint64_t read_bytes = 0;      // bytes read and compressed (prefixes)
+  double compressed_bytes = 0;  // estimated for whole files
   uint64_t chunks = 0;
   uint64_t zero_chunks = 0;
   double compression_ratio() const;  // 1 when nothing was measured

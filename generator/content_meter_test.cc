@@ -117,8 +117,8 @@ double WholeFileRatio(double ratio, size_t file_bytes, int files, int level) {
   for (int f = 0; f < files; ++f) {
     model.Fill(0, static_cast<uint64_t>(f), 0, file);
     in += static_cast<double>(file_bytes);
-    compressed += static_cast<double>(
-        ZSTD_compress(out.data(), out.size(), file.data(), file.size(), level));
+    compressed +=
+        static_cast<double>(ZSTD_compress(out.data(), out.size(), file.data(), file.size(), level));
   }
   return in / compressed;
 }

@@ -240,10 +240,11 @@ double IntervalScale(const IntervalModel& model, size_t h) {
   if (model.scale.empty()) return model.extra_sigma;
   h = std::max<size_t>(h, 1);
   const size_t horizon = model.scale.size();
-  const double s = h <= horizon ? model.scale[h - 1]
-                                : model.scale.back() * std::pow(static_cast<double>(h) /
-                                                                    static_cast<double>(horizon),
-                                                                model.exponent);
+  const double s =
+      h <= horizon
+          ? model.scale[h - 1]
+          : model.scale.back() *
+                std::pow(static_cast<double>(h) / static_cast<double>(horizon), model.exponent);
   return model.extra_sigma > 0 ? std::hypot(s, model.extra_sigma) : s;
 }
 

@@ -81,7 +81,8 @@ std::vector<double> Baseline(const std::string& kind, const std::vector<double>&
     const double slope = (y[n - 1] - y[0]) / static_cast<double>(n - 1);
     for (size_t i = 0; i < h; ++i) out[i] = y[n - 1] + slope * static_cast<double>(i + 1);
   } else if (kind == "snaive_daily" || kind == "snaive_weekly") {
-    const size_t m = static_cast<size_t>(std::llround((kind == "snaive_daily" ? 1 : 7) * kDay / step));
+    const size_t m =
+        static_cast<size_t>(std::llround((kind == "snaive_daily" ? 1 : 7) * kDay / step));
     if (m < 2 || m > n) return {};
     for (size_t i = 0; i < h; ++i) out[i] = y[n - m + i % m];
   } else {  // predict_linear over the last h points (at least 2)
@@ -130,7 +131,8 @@ bool RunCase(const Grid& g, double horizon_days, size_t origins_wanted, Outcome&
       return false;
     }
     if (verbose)
-      std::fprintf(stderr, "  %s %.0fd origin %zu: %s (lead %zu, selection %.3f, baseline %s %.3f)\n",
+      std::fprintf(stderr,
+                   "  %s %.0fd origin %zu: %s (lead %zu, selection %.3f, baseline %s %.3f)\n",
                    g.name.c_str(), horizon_days, o, std::string(ModelName(f->model)).c_str(),
                    f->backtest.horizon_steps, f->backtest.selection_mase,
                    std::string(ModelName(f->backtest.best_baseline)).c_str(),
@@ -202,7 +204,9 @@ int Main(int argc, char** argv) {
     } else if (std::strcmp(argv[i], "--verbose") == 0) {
       verbose = true;
     } else if (argv[i][0] == '-') {
-      std::fprintf(stderr, "usage: sfsg-bench-forecast [--origins N] [--only SUBSTRING] [--verbose] NAB_DIR\n");
+      std::fprintf(
+          stderr,
+          "usage: sfsg-bench-forecast [--origins N] [--only SUBSTRING] [--verbose] NAB_DIR\n");
       return 2;
     } else {
       dir = argv[i];
@@ -266,10 +270,11 @@ int Main(int argc, char** argv) {
     }
   }
   if (count == 0) return 1;
-  std::printf("\ncases %zu: geometric mean ratio %.3f, worst %.3f, %zu above 1.0; "
-              "coverage 80%% band %.1f%%, 95%% band %.1f%%\n",
-              count, std::exp(log_sum / static_cast<double>(count)), worst, above,
-              100 * c80 / static_cast<double>(count), 100 * c95 / static_cast<double>(count));
+  std::printf(
+      "\ncases %zu: geometric mean ratio %.3f, worst %.3f, %zu above 1.0; "
+      "coverage 80%% band %.1f%%, 95%% band %.1f%%\n",
+      count, std::exp(log_sum / static_cast<double>(count)), worst, above,
+      100 * c80 / static_cast<double>(count), 100 * c95 / static_cast<double>(count));
   return 0;
 }
 

@@ -63,7 +63,8 @@ Result<StoragePlan> PlanStorage(const PlanInputs& in, const ForecastOptions& opt
     if (score.model == s.forecast.model)
       for (const ModelScore& other : b.scores)
         if (other.baseline && other.applies && other.mase < score.mase)
-          plan.warnings.push_back("used_bytes: the baseline " + std::string(ModelName(other.model)) +
+          plan.warnings.push_back("used_bytes: the baseline " +
+                                  std::string(ModelName(other.model)) +
                                   Printf(" scores MASE %.3f against %.3f for the chosen model",
                                          other.mase, score.mase));
   if (s.current_bytes > s.capacity_bytes)
@@ -208,8 +209,9 @@ Result<double> ParseCapacity(std::string_view text, std::string_view what, std::
       auto number = ParsePositiveNumber(t.substr(0, t.size() - 2), what);
       if (!number) return Error::Usage(std::string(what) + ": '" + t + "' is not a size");
       const double bytes = *number * std::pow(1000.0, static_cast<double>(at - kLetters + 1));
-      if (how) *how = t + Printf(" = %.6g bytes (decimal, 1000^%.0f)", bytes,
-                                  static_cast<double>(at - kLetters + 1));
+      if (how)
+        *how = t + Printf(" = %.6g bytes (decimal, 1000^%.0f)", bytes,
+                          static_cast<double>(at - kLetters + 1));
       return bytes;
     }
   }

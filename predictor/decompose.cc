@@ -112,7 +112,8 @@ StepEstimate EstimateStep(std::span<const double> y, size_t index, size_t lo, si
     double before = 0, after = 0;
     for (size_t i = begin; i < index; ++i) before += y[i];
     for (size_t i = index; i < end; ++i) after += y[i];
-    out.size = after / static_cast<double>(end - index) - before / static_cast<double>(index - begin);
+    out.size =
+        after / static_cast<double>(end - index) - before / static_cast<double>(index - begin);
     out.stderr_ = std::fabs(out.size);
     return out;
   }
@@ -136,7 +137,8 @@ StepEstimate EstimateStep(std::span<const double> y, size_t index, size_t lo, si
     for (int q = 0; q < 3; ++q) beta[p] += inv[p][q] * r[q];
   double sse = 0;
   for (size_t i = begin; i < end; ++i) {
-    const double fitted = beta[0] + beta[1] * (static_cast<double>(i) - static_cast<double>(index)) +
+    const double fitted = beta[0] +
+                          beta[1] * (static_cast<double>(i) - static_cast<double>(index)) +
                           (i >= index ? beta[2] : 0);
     sse += (y[i] - fitted) * (y[i] - fitted);
   }
@@ -201,8 +203,8 @@ std::vector<LevelShift> DetectLevelShifts(std::span<const double> y) {
     shift.index = end;
     shift.size = size;
     const size_t span = end - begin + 1;
-    shift.kind = span >= 3 ? ShiftKind::kMigration
-                           : (sign > 0 ? ShiftKind::kImport : ShiftKind::kCleanup);
+    shift.kind =
+        span >= 3 ? ShiftKind::kMigration : (sign > 0 ? ShiftKind::kImport : ShiftKind::kCleanup);
     shifts.push_back(shift);
   }
   // The size of each step by the local intervention regression, within its neighbours.

@@ -28,8 +28,8 @@ struct LevelShift {
   size_t index = 0;
   double size = 0;
   ShiftKind kind = ShiftKind::kCleanup;
-  bool declared = false;  // given by the user (--event), not detected
-  double size_stderr = 0; // the standard error of size
+  bool declared = false;   // given by the user (--event), not detected
+  double size_stderr = 0;  // the standard error of size
 };
 
 // Finds large, persistent steps either way: runs of first differences more than 6 robust

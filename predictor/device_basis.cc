@@ -42,7 +42,8 @@ std::string DeviceBasisStatement(const std::optional<DeviceBasis>& basis) {
            "serving from memory) and describe no real device";
   const DeviceBasis& b = *basis;
   std::string where = b.target;
-  if (!b.filesystem.empty()) where += " (" + b.filesystem + (b.device.empty() ? "" : " on " + b.device) + ")";
+  if (!b.filesystem.empty())
+    where += " (" + b.filesystem + (b.device.empty() ? "" : " on " + b.device) + ")";
   std::string out = "performance figures from a shadow timed by device model '" + b.name + "' (" +
                     b.mode + " calibration of " + where +
                     (b.created_utc.empty() ? "" : ", " + b.created_utc) + "); ";
@@ -66,9 +67,12 @@ Json DeviceBasisJson(const std::optional<DeviceBasis>& basis) {
                     {"p99_error", NumOrNull(b.p99_error)},
                     {"usl_peak_error", NumOrNull(b.usl_peak_error)},
                     {"validated_utc", b.validated_utc}};
-    model = {{"name", b.name},         {"mode", b.mode},
-             {"created_utc", b.created_utc}, {"target", b.target},
-             {"filesystem", b.filesystem}, {"device", b.device},
+    model = {{"name", b.name},
+             {"mode", b.mode},
+             {"created_utc", b.created_utc},
+             {"target", b.target},
+             {"filesystem", b.filesystem},
+             {"device", b.device},
              {"validation", std::move(validation)}};
   }
   return {{"model", std::move(model)}, {"statement", DeviceBasisStatement(basis)}};

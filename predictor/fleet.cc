@@ -58,12 +58,23 @@ std::string HtmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -106,7 +117,8 @@ Row MakeRow(const VolumeResult& v, const ProcurementOptions& o) {
   const StoragePlan& s = *v.plan->storage;
   r.used = FormatBytes(s.current_bytes);
   r.capacity = FormatBytes(s.capacity_bytes);
-  r.used_pct = s.capacity_bytes > 0 ? Fixed(100 * s.current_bytes / s.capacity_bytes, 0) + "%" : "-";
+  r.used_pct =
+      s.capacity_bytes > 0 ? Fixed(100 * s.current_bytes / s.capacity_bytes, 0) + "%" : "-";
   r.threshold = s.threshold.already ? "reached" : Date(s.threshold.expected_s);
   r.days = Days(DaysToThreshold(v));
   r.recommended = FormatBytes(s.recommended_capacity_bytes);
@@ -156,10 +168,12 @@ Result<Json> FleetToJson(const Fleet& fleet) {
         {{"volume", v.name},
          {"labels", v.labels},
          {"source", v.source},
-         {"days_to_threshold", days == -kInf ? Json(0.0) : std::isfinite(days) ? Json(days) : Json(nullptr)},
+         {"days_to_threshold", days == -kInf         ? Json(0.0)
+                               : std::isfinite(days) ? Json(days)
+                                                     : Json(nullptr)},
          {"error", v.error ? Json(v.error->message) : Json(nullptr)},
-         {"procurement", v.procurement ? ProcurementToJson(*v.procurement, fleet.procurement)
-                                       : Json(nullptr)},
+         {"procurement",
+          v.procurement ? ProcurementToJson(*v.procurement, fleet.procurement) : Json(nullptr)},
          {"plan", std::move(plan)}});
   }
   return Json{{"format", kFleetFormat},
@@ -171,15 +185,13 @@ Result<Json> FleetToJson(const Fleet& fleet) {
 std::string FleetToTable(const Fleet& fleet) {
   std::vector<Row> rows;
   for (const VolumeResult& v : fleet.volumes) rows.push_back(MakeRow(v, fleet.procurement));
-  const Row header = {"VOLUME",   "USED",        "CAPACITY", "USED%", "THRESHOLD",
-                      "DAYS",     "ORDER BY",    "RECOMMENDED", "ACTION", "COST",
-                      "MODEL",    "",            false};
+  const Row header = {"VOLUME",      "USED",   "CAPACITY", "USED%", "THRESHOLD", "DAYS", "ORDER BY",
+                      "RECOMMENDED", "ACTION", "COST",     "MODEL", "",          false};
   size_t widths[11] = {};
   auto cells = [](const Row& r) {
-    return std::vector<const std::string*>{&r.volume,   &r.used,      &r.capacity,
-                                           &r.used_pct, &r.threshold, &r.days,
-                                           &r.order_by, &r.recommended, &r.action,
-                                           &r.cost,     &r.model};
+    return std::vector<const std::string*>{&r.volume,    &r.used, &r.capacity, &r.used_pct,
+                                           &r.threshold, &r.days, &r.order_by, &r.recommended,
+                                           &r.action,    &r.cost, &r.model};
   };
   for (const Row* r : {&header}) {
     auto c = cells(*r);
@@ -272,10 +284,11 @@ std::string FleetToHtml(const Fleet& fleet) {
       "tr.overdue td{color:#a00}tr.error td{background:#fff3cd}"
       "</style></head><body>\n<h1>Capacity plan: " +
       std::to_string(fleet.volumes.size()) + " volumes, worst first</h1>\n";
-  out += "<table id=\"fleet\"><thead><tr><th>volume</th><th>used</th><th>capacity</th>"
-         "<th>used %</th><th>threshold (expected)</th><th>days</th><th>order by</th>"
-         "<th>recommended</th><th>action</th><th>cost</th><th>model</th><th>note</th>"
-         "</tr></thead><tbody>\n";
+  out +=
+      "<table id=\"fleet\"><thead><tr><th>volume</th><th>used</th><th>capacity</th>"
+      "<th>used %</th><th>threshold (expected)</th><th>days</th><th>order by</th>"
+      "<th>recommended</th><th>action</th><th>cost</th><th>model</th><th>note</th>"
+      "</tr></thead><tbody>\n";
   bool first = true;
   for (const VolumeResult& v : fleet.volumes) {
     const Row r = MakeRow(v, fleet.procurement);
@@ -283,16 +296,17 @@ std::string FleetToHtml(const Fleet& fleet) {
     if (r.overdue) cls += cls.empty() ? "overdue" : " overdue";
     first = false;
     out += "<tr class=\"volume" + (cls.empty() ? "" : " " + cls) + "\">";
-    for (const std::string* c : {&r.volume, &r.used, &r.capacity, &r.used_pct, &r.threshold,
-                                 &r.days, &r.order_by, &r.recommended, &r.action, &r.cost,
-                                 &r.model, &r.note})
+    for (const std::string* c :
+         {&r.volume, &r.used, &r.capacity, &r.used_pct, &r.threshold, &r.days, &r.order_by,
+          &r.recommended, &r.action, &r.cost, &r.model, &r.note})
       out += "<td>" + HtmlEscape(*c) + "</td>";
     out += "</tr>\n";
   }
-  out += "</tbody></table>\n<p>Days count from each volume's last sample to the expected date "
-         "its used bytes reach capacity x (1 - buffer); the order-by date is that date minus "
-         "the lead time. <code>sfsg-predict --usage</code> on one volume gives its full "
-         "report.</p>\n</body></html>\n";
+  out +=
+      "</tbody></table>\n<p>Days count from each volume's last sample to the expected date "
+      "its used bytes reach capacity x (1 - buffer); the order-by date is that date minus "
+      "the lead time. <code>sfsg-predict --usage</code> on one volume gives its full "
+      "report.</p>\n</body></html>\n";
   return out;
 }
 

@@ -127,8 +127,7 @@ TEST(FleetTest, VolumesAreRankedWorstFirst) {
   EXPECT_EQ(html.find("<script"), std::string::npos);
 
   const std::string prom = FleetToPrometheus(fleet);
-  EXPECT_NE(prom.find("sfsg_forecast_storage_capacity_bytes{volume=\"/soon\"}"),
-            std::string::npos)
+  EXPECT_NE(prom.find("sfsg_forecast_storage_capacity_bytes{volume=\"/soon\"}"), std::string::npos)
       << prom;
   // One HELP line per metric, however many volumes.
   const std::string help = "# HELP sfsg_forecast_storage_capacity_bytes";

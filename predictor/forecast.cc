@@ -133,8 +133,8 @@ BacktestSetup MakeSetup(const ForecastOptions& options, size_t n, double step, s
       std::max<size_t>(2, options.linear_window_s > 0
                               ? static_cast<size_t>(std::llround(options.linear_window_s / step))
                               : setup.horizon);
-  setup.min_train = std::max<size_t>({std::min<size_t>(10, n / 2), n / 5,
-                                      period > 1 ? 2 * period + 2 : 0});
+  setup.min_train =
+      std::max<size_t>({std::min<size_t>(10, n / 2), n / 5, period > 1 ? 2 * period + 2 : 0});
   if (setup.min_train + setup.horizon > n) setup.min_train = std::min<size_t>(10, n / 2);
   return setup;
 }
@@ -357,8 +357,8 @@ Result<DeclaredEvent> ParseEvent(std::string_view text) {
   else if (kind == "retention")
     e.kind = ShiftKind::kRetention;
   else
-    return Error::Usage("--event '" + std::string(text) + "': unknown kind '" +
-                        std::string(kind) + "' (use import, migration, cleanup, retention)");
+    return Error::Usage("--event '" + std::string(text) + "': unknown kind '" + std::string(kind) +
+                        "' (use import, migration, cleanup, retention)");
   return e;
 }
 
@@ -385,9 +385,8 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   }
   AddQualityWarnings(r);
   const std::vector<double>& raw = r.grid.values;
-  const bool detect =
-      options.level_shifts == LevelShiftMode::kOn ||
-      (options.level_shifts == LevelShiftMode::kAuto && IsLevelColumn(series.name));
+  const bool detect = options.level_shifts == LevelShiftMode::kOn ||
+                      (options.level_shifts == LevelShiftMode::kAuto && IsLevelColumn(series.name));
   const std::vector<LevelShift> shifts = FindShifts(raw, r.grid, detect, options.events);
   const std::vector<double> adjusted = RemoveLevelShifts(raw, shifts);
   for (const LevelShift& s : shifts)

@@ -152,8 +152,8 @@ TEST(ForecastTest, AnImportIsAStepNotATrend) {
   for (size_t i = 0; i < 60; ++i)
     values.push_back(1e12 + 1e9 * static_cast<double>(i) + (i >= 30 ? 5e11 : 0) +
                      2e8 * noise.Next());
-  auto forecast = ForecastSeries(testing::MakeSeries("used_bytes", 0, kDay, values),
-                                 ForecastOptions());
+  auto forecast =
+      ForecastSeries(testing::MakeSeries("used_bytes", 0, kDay, values), ForecastOptions());
   ASSERT_TRUE(forecast.ok()) << forecast.error().message;
   ASSERT_EQ(forecast->level_shifts.size(), 1u);
   EXPECT_EQ(forecast->level_shifts[0].kind, ShiftKind::kImport);

@@ -22,8 +22,7 @@ std::string TrimLine(std::string text) {
 
 std::unique_ptr<httplib::Client> MakeClient(const HttpEndpoint& endpoint,
                                             const HttpOptions& options) {
-  auto client =
-      std::make_unique<httplib::Client>(endpoint.scheme + "://" + endpoint.host_port);
+  auto client = std::make_unique<httplib::Client>(endpoint.scheme + "://" + endpoint.host_port);
   auto split = [](double s, auto set) {
     const double whole = std::floor(s);
     set(static_cast<time_t>(whole), static_cast<time_t>((s - whole) * 1e6));
@@ -34,8 +33,7 @@ std::unique_ptr<httplib::Client> MakeClient(const HttpEndpoint& endpoint,
         [&](time_t sec, time_t usec) { client->set_read_timeout(sec, usec); });
   split(options.read_timeout_s,
         [&](time_t sec, time_t usec) { client->set_write_timeout(sec, usec); });
-  if (!options.auth.bearer_token.empty())
-    client->set_bearer_token_auth(options.auth.bearer_token);
+  if (!options.auth.bearer_token.empty()) client->set_bearer_token_auth(options.auth.bearer_token);
   if (!options.auth.basic_user.empty())
     client->set_basic_auth(options.auth.basic_user, options.auth.basic_password);
   return client;

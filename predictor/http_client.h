@@ -33,8 +33,8 @@ Result<HttpEndpoint> ParseHttpEndpoint(std::string_view url, std::string_view wh
 bool IsHttpUrl(std::string_view text);
 
 struct HttpAuth {
-  std::string bearer_token;                 // "Authorization: Bearer ..." when not empty
-  std::string basic_user, basic_password;   // basic auth when basic_user is not empty
+  std::string bearer_token;                // "Authorization: Bearer ..." when not empty
+  std::string basic_user, basic_password;  // basic auth when basic_user is not empty
 };
 
 // Reads a credentials file: the first line, trailing newline and spaces removed.

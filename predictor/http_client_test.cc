@@ -20,26 +20,27 @@ class FakePrometheus {
  public:
   explicit FakePrometheus(std::string wanted_authorization)
       : wanted_(std::move(wanted_authorization)) {
-    server_.Get("/prom/api/v1/query_range", [this](const httplib::Request& req,
-                                                   httplib::Response& res) {
-      if (req.get_header_value("Authorization") != wanted_) {
-        res.status = 401;
-        res.set_content("Unauthorized\n", "text/plain");
-        return;
-      }
-      const std::string query = req.get_param_value("query");
-      last_query_ = query;
-      const std::string name = query.substr(0, query.find('{'));
-      if (name.rfind("node_disk_", 0) == 0) {
-        res.set_content(R"({"status":"success","data":{"resultType":"matrix","result":[]}})",
-                        "application/json");
-        return;
-      }
-      res.set_content(R"({"status":"success","data":{"resultType":"matrix","result":[
-        {"metric":{"__name__":")" + name + R"(","mountpoint":"/srv","device":"/dev/sda1"},
+    server_.Get(
+        "/prom/api/v1/query_range", [this](const httplib::Request& req, httplib::Response& res) {
+          if (req.get_header_value("Authorization") != wanted_) {
+            res.status = 401;
+            res.set_content("Unauthorized\n", "text/plain");
+            return;
+          }
+          const std::string query = req.get_param_value("query");
+          last_query_ = query;
+          const std::string name = query.substr(0, query.find('{'));
+          if (name.rfind("node_disk_", 0) == 0) {
+            res.set_content(R"({"status":"success","data":{"resultType":"matrix","result":[]}})",
+                            "application/json");
+            return;
+          }
+          res.set_content(R"({"status":"success","data":{"resultType":"matrix","result":[
+        {"metric":{"__name__":")" +
+                              name + R"(","mountpoint":"/srv","device":"/dev/sda1"},
          "values":[[1700000000,"100"],[1700003600,"200"]]}]}})",
-                      "application/json");
-    });
+                          "application/json");
+        });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::yield();

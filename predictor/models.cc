@@ -187,8 +187,8 @@ std::vector<double> EtsForecast(std::span<const double> y, size_t steps, ModelFi
     bool trend, damped;
     double k;
   };
-  const Form forms[] = {{"none", false, false, 2}, {"additive", true, false, 4},
-                        {"damped", true, true, 5}};
+  const Form forms[] = {
+      {"none", false, false, 2}, {"additive", true, false, 4}, {"damped", true, true, 5}};
   EtsChoice chosen;
   const char* chosen_name = "none";
   double best_aicc = std::numeric_limits<double>::infinity();

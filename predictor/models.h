@@ -48,9 +48,8 @@ inline constexpr ModelKind kAllModels[] = {
     ModelKind::kDailyWeekly, ModelKind::kCombination,  ModelKind::kPredictLinear};
 
 // The simple baselines a chosen model must not lose to.
-inline constexpr ModelKind kBaselineModels[] = {ModelKind::kDrift, ModelKind::kNaive,
-                                                ModelKind::kSeasonalNaive,
-                                                ModelKind::kPredictLinear};
+inline constexpr ModelKind kBaselineModels[] = {
+    ModelKind::kDrift, ModelKind::kNaive, ModelKind::kSeasonalNaive, ModelKind::kPredictLinear};
 bool IsBaseline(ModelKind kind);
 
 // "drift", "naive", "seasonal_naive", "linear", "recent_linear", "theil_sen", "theta",

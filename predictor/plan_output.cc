@@ -72,24 +72,24 @@ Json ForecastToJson(const ForecastResult& f) {
     point["time_unix"] = Num(f.origin_s + static_cast<double>(i + 1) * f.grid.step_s);
     path.push_back(std::move(point));
   }
-  return {{"model", std::string(ModelName(f.model))},
-          {"seasonality", f.seasonality.name},
-          {"step_s", Num(f.grid.step_s)},
-          {"points", f.grid.values.size()},
-          {"filled_points", f.grid.filled},
-          {"level_shifts", std::move(shifts)},
-          {"backtest",
-           {{"folds", f.backtest.folds},
-            {"horizon_steps", f.backtest.horizon_steps},
-            {"lead_days", Num(f.backtest.lead_s / kDay)},
-            {"selection_mase",
-             f.backtest.folds >= 3 ? Num(f.backtest.selection_mase) : Json(nullptr)},
-            {"best_baseline", std::string(ModelName(f.backtest.best_baseline))},
-            {"best_baseline_mase", Num(f.backtest.best_baseline_mase)},
-            {"combined", std::move(combined)},
-            {"models", std::move(models)}}},
-          {"low_confidence", f.low_confidence},
-          {"path", std::move(path)}};
+  return {
+      {"model", std::string(ModelName(f.model))},
+      {"seasonality", f.seasonality.name},
+      {"step_s", Num(f.grid.step_s)},
+      {"points", f.grid.values.size()},
+      {"filled_points", f.grid.filled},
+      {"level_shifts", std::move(shifts)},
+      {"backtest",
+       {{"folds", f.backtest.folds},
+        {"horizon_steps", f.backtest.horizon_steps},
+        {"lead_days", Num(f.backtest.lead_s / kDay)},
+        {"selection_mase", f.backtest.folds >= 3 ? Num(f.backtest.selection_mase) : Json(nullptr)},
+        {"best_baseline", std::string(ModelName(f.backtest.best_baseline))},
+        {"best_baseline_mase", Num(f.backtest.best_baseline_mase)},
+        {"combined", std::move(combined)},
+        {"models", std::move(models)}}},
+      {"low_confidence", f.low_confidence},
+      {"path", std::move(path)}};
 }
 
 namespace {
@@ -97,15 +97,14 @@ namespace {
 Json StorageJson(const StoragePlan& s) {
   Json files = nullptr;
   if (s.files) {
-    files = {{"current", Num(s.files->last_value)},
-             {"at_horizon", BandJson(s.files->At(s.files->origin_s + s.files->horizon_s))},
-             {"forecast", ForecastToJson(*s.files)},
-             {"capacity_files", Num(s.capacity_files)},
-             {"threshold_files",
-              s.capacity_files ? Num(s.files_threshold_count) : Json(nullptr)},
-             {"threshold_reached", s.capacity_files
-                                       ? CrossingJson(s.files_threshold, s.files->origin_s)
-                                       : Json(nullptr)}};
+    files = {
+        {"current", Num(s.files->last_value)},
+        {"at_horizon", BandJson(s.files->At(s.files->origin_s + s.files->horizon_s))},
+        {"forecast", ForecastToJson(*s.files)},
+        {"capacity_files", Num(s.capacity_files)},
+        {"threshold_files", s.capacity_files ? Num(s.files_threshold_count) : Json(nullptr)},
+        {"threshold_reached",
+         s.capacity_files ? CrossingJson(s.files_threshold, s.files->origin_s) : Json(nullptr)}};
   }
   return {{"column", s.forecast.column},
           {"current_bytes", Num(s.current_bytes)},

@@ -53,10 +53,10 @@ std::string CrossingText(const Crossing& c, double origin_s) {
   auto days = [&](const std::optional<double>& t) {
     return t ? Format("%.1f", (*t - origin_s) / kDay) : std::string("-");
   };
-  return "expected " + When(c.expected_s, origin_s) + "\n" + std::string(27, ' ') +
-         "80% band " + days(c.earliest80_s) + " .. " + days(c.latest80_s) + " d, 95% band " +
-         days(c.earliest_s) + " .. " + days(c.latest_s) + " d\n" + std::string(27, ' ') +
-         "earliest " + When(c.earliest_s, origin_s) + "\n" + std::string(27, ' ') + "latest   " +
+  return "expected " + When(c.expected_s, origin_s) + "\n" + std::string(27, ' ') + "80% band " +
+         days(c.earliest80_s) + " .. " + days(c.latest80_s) + " d, 95% band " + days(c.earliest_s) +
+         " .. " + days(c.latest_s) + " d\n" + std::string(27, ' ') + "earliest " +
+         When(c.earliest_s, origin_s) + "\n" + std::string(27, ' ') + "latest   " +
          When(c.latest_s, origin_s);
 }
 
@@ -120,18 +120,17 @@ std::string Rate(double ops) { return Format("%.0f ops/s", ops); }
 std::string ForecastHeading(const char* title, const ForecastResult& f) {
   return Format("%s (%s; model %s, seasonality %s, %zu points at %s%s)\n", title, f.column.c_str(),
                 std::string(ModelName(f.model)).c_str(), f.seasonality.name.c_str(),
-                f.grid.values.size(), Step(f.grid.step_s).c_str(),
-                EventsText(f).c_str());
+                f.grid.values.size(), Step(f.grid.step_s).c_str(), EventsText(f).c_str());
 }
 
 std::string BacktestTable(const ForecastResult& f) {
-  std::string out =
-      Format("  backtest: %zu folds, %zu steps (%.1f d) ahead; the scores and coverage are for "
-             "those lead times%s\n",
-             f.backtest.folds, f.backtest.horizon_steps, f.backtest.lead_s / kDay,
-             f.backtest.lead_s + 1 < f.horizon_s
-                 ? Format(", not the %.0f d horizon", f.horizon_s / kDay).c_str()
-                 : "");
+  std::string out = Format(
+      "  backtest: %zu folds, %zu steps (%.1f d) ahead; the scores and coverage are for "
+      "those lead times%s\n",
+      f.backtest.folds, f.backtest.horizon_steps, f.backtest.lead_s / kDay,
+      f.backtest.lead_s + 1 < f.horizon_s
+          ? Format(", not the %.0f d horizon", f.horizon_s / kDay).c_str()
+          : "");
   out += "    model            MASE    sMAPE  cover80  cover95\n";
   for (const ModelScore& s : f.backtest.scores) {
     const std::string name = std::string(ModelName(s.model)) + (s.model == f.model ? " *" : "");
@@ -205,9 +204,11 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
                Rate(peak.expected) + "  (95%: up to " + Rate(peak.upper95) + ")");
     out += Row(Format("demand reaches %.0f%%", 100 * (1 - buffer)).c_str(),
                CrossingText(p.threshold, p.demand->origin_s));
-    out += Row("recommended throughput",
-               Rate(*p.recommended_ops_per_s) +
-                   (p.headroom ? Format("  (headroom at the horizon's peak %.0f%%)", 100 * *p.headroom) : ""));
+    out +=
+        Row("recommended throughput",
+            Rate(*p.recommended_ops_per_s) +
+                (p.headroom ? Format("  (headroom at the horizon's peak %.0f%%)", 100 * *p.headroom)
+                            : ""));
     out += BacktestTable(*p.demand);
   } else {
     out += Row("demand", "no read_ops/write_ops series given");
@@ -248,8 +249,8 @@ std::string BacktestReport(const ForecastResult& f, std::string_view source) {
     if (s.model == ModelKind::kPredictLinear && s.applies) linear = &s;
     if (s.model == ModelKind::kSeasonalNaive && s.applies) naive = &s;
   }
-  out += Format("chosen: %s (%s)\n", std::string(ModelName(f.model)).c_str(),
-                ChoiceNote(f).c_str());
+  out +=
+      Format("chosen: %s (%s)\n", std::string(ModelName(f.model)).c_str(), ChoiceNote(f).c_str());
   auto compare = [&](const ModelScore* other, const char* name) {
     if (!chosen || !other || !(other->mase > 0)) return;
     const double change = 100 * (1 - chosen->mase / other->mase);

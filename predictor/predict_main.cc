@@ -66,7 +66,7 @@ struct CommonOptions {
   std::string level_shifts = "auto";
   std::string seed = "1";
   std::vector<std::string> events;  // --event DATE=KIND, repeatable
-  std::string output;  // -o FILE; empty: stdout
+  std::string output;               // -o FILE; empty: stdout
 };
 
 void AddCommon(po::options_description& d, CommonOptions& c) {
@@ -79,8 +79,7 @@ void AddCommon(po::options_description& d, CommonOptions& c) {
       "used_bytes, files, capacity_bytes)")(
       "event", po::value(&c.events)->composing(),
       "DATE=KIND: a known step in level (KIND import, migration, cleanup or retention); "
-      "repeatable")(
-      "seed", po::value(&c.seed), "seed for sampled estimators (default 1)")(
+      "repeatable")("seed", po::value(&c.seed), "seed for sampled estimators (default 1)")(
       "output,o", po::value(&c.output), "write the output to FILE instead of stdout");
 }
 
@@ -315,9 +314,9 @@ Result<std::vector<UsageVolume>> LoadVolumes(const std::vector<std::string>& usa
                                              const ForecastOptions& forecast) {
   bool any_url = false;
   for (const std::string& u : usage) any_url |= IsHttpUrl(u);
-  if (!any_url && (!s.selectors.empty() || !s.bearer_token_file.empty() ||
-                   !s.basic_auth_file.empty() || !s.range.empty() || !s.step.empty() ||
-                   !s.end.empty()))
+  if (!any_url &&
+      (!s.selectors.empty() || !s.bearer_token_file.empty() || !s.basic_auth_file.empty() ||
+       !s.range.empty() || !s.step.empty() || !s.end.empty()))
     return Error::Usage(
         "--select, --bearer-token-file, --basic-auth-file, --range, --step and --end need a "
         "Prometheus URL as --usage");
@@ -358,8 +357,7 @@ int RunFleet(const std::vector<UsageVolume>& volumes, const PlanInputs& common,
       if (plan->storage) r.procurement = MakeProcurement(*plan, procurement);
       r.plan = std::move(*plan);
     } else {
-      std::fprintf(stderr, "sfsg-predict: %s: %s\n", v.name.c_str(),
-                   plan.error().message.c_str());
+      std::fprintf(stderr, "sfsg-predict: %s: %s\n", v.name.c_str(), plan.error().message.c_str());
       r.error = plan.error();
       if (status == 0) status = plan.error().exit_code();
     }

@@ -89,8 +89,7 @@ std::string ProcurementToTable(const Procurement& p, const ProcurementOptions& o
     char days[32];
     std::snprintf(days, sizeof(days), "%g", *o.lead_time_s / kDay);
     const std::string lead = std::string(" (lead time ") + days + " d)";
-    row("order by", p.order_by_unix ? Date(*p.order_by_unix) + lead +
-                                          (p.overdue ? ", OVERDUE" : "")
+    row("order by", p.order_by_unix ? Date(*p.order_by_unix) + lead + (p.overdue ? ", OVERDUE" : "")
                                     : "no order needed within the search limit");
     if (p.order_by_earliest_unix && p.order_by_unix &&
         Date(*p.order_by_earliest_unix) != Date(*p.order_by_unix))
@@ -99,8 +98,8 @@ std::string ProcurementToTable(const Procurement& p, const ProcurementOptions& o
   if (p.purchase_bytes > 0) {
     std::string buy = FormatBytes(p.purchase_bytes);
     if (o.increment_bytes)
-      buy += " (" + Money(p.purchase_units).substr(0, Money(p.purchase_units).size() - 3) +
-             " x " + FormatBytes(*o.increment_bytes) + ")";
+      buy += " (" + Money(p.purchase_units).substr(0, Money(p.purchase_units).size() - 3) + " x " +
+             FormatBytes(*o.increment_bytes) + ")";
     row("purchase", buy);
     if (p.purchase_cost) row("purchase cost", Money(*p.purchase_cost));
   } else if (p.reclaimable_bytes > 0) {

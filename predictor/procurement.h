@@ -15,7 +15,7 @@
 namespace sfsg {
 
 struct ProcurementOptions {
-  std::optional<double> lead_time_s;     // --lead-time
+  std::optional<double> lead_time_s;      // --lead-time
   std::optional<double> increment_bytes;  // --increment: the purchase unit
   std::optional<double> cost_per_tib;     // --cost-per-tib: price of 2^40 bytes
   bool any() const { return lead_time_s || increment_bytes || cost_per_tib; }
@@ -26,7 +26,7 @@ struct Procurement {
   // lead time (null when the threshold is not reached within the search limit, or no
   // lead time was given). An already reached threshold orders at the plan's origin.
   std::optional<double> order_by_unix, order_by_earliest_unix;
-  bool overdue = false;  // the order-by date is before the plan was made
+  bool overdue = false;          // the order-by date is before the plan was made
   double additional_bytes = 0;   // the plan's, before rounding
   double purchase_bytes = 0;     // rounded up to whole increments (0: nothing to buy)
   double purchase_units = 0;     // purchase_bytes / increment (0 without an increment)

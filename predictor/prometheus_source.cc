@@ -22,10 +22,8 @@ struct Mapping {
   double scale;
 };
 constexpr Mapping kFilesystemMetrics[] = {
-    {"node_filesystem_size_bytes", "size", 1},
-    {"node_filesystem_avail_bytes", "avail", 1},
-    {"node_filesystem_free_bytes", "free", 1},
-    {"node_filesystem_files", "inodes", 1},
+    {"node_filesystem_size_bytes", "size", 1},        {"node_filesystem_avail_bytes", "avail", 1},
+    {"node_filesystem_free_bytes", "free", 1},        {"node_filesystem_files", "inodes", 1},
     {"node_filesystem_files_free", "inodes_free", 1},
 };
 constexpr Mapping kDiskMetrics[] = {
@@ -80,9 +78,9 @@ Status AddTo(Group& group, const std::string& column, const PromSeries& s,
              const std::string& source) {
   auto [it, inserted] = group.by_column.emplace(column, &s);
   if (!inserted)
-    return Error::BadInput(source + ": two series of " + s.name + " in one volume: " +
-                           LabelsText(it->second->labels) + " and " + LabelsText(s.labels) +
-                           " (select one)");
+    return Error::BadInput(source + ": two series of " + s.name +
+                           " in one volume: " + LabelsText(it->second->labels) + " and " +
+                           LabelsText(s.labels) + " (select one)");
   return Status::Ok();
 }
 
@@ -168,7 +166,8 @@ std::string PromString(const std::string& value) {
 
 }  // namespace
 
-Result<std::vector<PromSeries>> ParseQueryRange(std::string_view text, std::string_view source_name) {
+Result<std::vector<PromSeries>> ParseQueryRange(std::string_view text,
+                                                std::string_view source_name) {
   const std::string source(source_name);
   auto json = ParseJsonText(text, source_name);
   if (!json) return json.error();
@@ -233,8 +232,8 @@ Result<std::vector<UsageVolume>> GroupVolumes(const std::vector<PromSeries>& ser
   std::set<std::string> instances;
   for (const PromSeries& s : series) {
     if (const Mapping* m = Find(kFilesystemMetrics, s.name)) {
-      const std::string key = Label(s, "instance") + "\n" + Label(s, "job") + "\n" +
-                              Label(s, "mountpoint");
+      const std::string key =
+          Label(s, "instance") + "\n" + Label(s, "job") + "\n" + Label(s, "mountpoint");
       Group& g = filesystems[key];
       for (const char* l : {"instance", "job", "mountpoint"})
         if (!Label(s, l).empty()) g.labels[l] = Label(s, l);
@@ -264,8 +263,7 @@ Result<std::vector<UsageVolume>> GroupVolumes(const std::vector<PromSeries>& ser
       Group* target = pair ? &volumes.front() : nullptr;
       for (Group& v : volumes)
         if (!target && v.labels["instance"] == disk.labels["instance"] &&
-            Basename(v.fs_device) == disk.labels["device"] &&
-            v.fs_device.rfind("/dev/", 0) == 0)
+            Basename(v.fs_device) == disk.labels["device"] && v.fs_device.rfind("/dev/", 0) == 0)
           target = &v;
       if (!target) continue;  // a disk of no selected filesystem
       for (const auto& [column, s] : disk.by_column)
@@ -356,8 +354,8 @@ PromWindow ChoosePromWindow(double horizon_s, size_t max_points) {
       max_points == 0 ? kPrometheusMaxPoints : std::min(max_points, kPrometheusMaxPoints);
   PromWindow w;
   w.range_s = std::max(2 * horizon_s, 7 * kDay);
-  static const double kSteps[] = {15,    30,    60,    120,   300,    600,    900,    1800,
-                                  3600,  7200,  10800, 21600, 43200,  86400,  172800, 604800};
+  static const double kSteps[] = {15,   30,   60,    120,   300,   600,   900,    1800,
+                                  3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800};
   w.step_s = kSteps[std::size(kSteps) - 1];
   for (double s : kSteps)
     if (w.range_s / s <= static_cast<double>(points)) {
@@ -393,8 +391,9 @@ Result<std::vector<PromSeries>> QueryRange(const PrometheusSource& source, const
                         {"end", number(end)},
                         {"step", number(source.step_s)}},
                        source.http);
-  if (!reply) return Error::Remote(where + ": " + reply.error().message.substr(
-                                                      source.endpoint.url.size() + 2));
+  if (!reply)
+    return Error::Remote(where + ": " +
+                         reply.error().message.substr(source.endpoint.url.size() + 2));
   const size_t first = reply->body.find_first_not_of(" \t\r\n");
   const bool json = first != std::string::npos && reply->body[first] == '{';
   if (reply->status / 100 != 2 && !json) {
@@ -435,7 +434,8 @@ Result<std::vector<UsageVolume>> FetchPrometheusVolumes(const PrometheusSource& 
   }
   for (const auto& [instance, names] : devices) {
     std::string alternatives;
-    for (const std::string& n : names) alternatives += (alternatives.empty() ? "" : "|") + RegexQuote(n);
+    for (const std::string& n : names)
+      alternatives += (alternatives.empty() ? "" : "|") + RegexQuote(n);
     std::vector<PromSelector> disk_selectors = {{"device", "=~", alternatives}};
     if (!instance.empty()) disk_selectors.push_back({"instance", "=", instance});
     for (const Mapping& m : kDiskMetrics) {
@@ -448,9 +448,9 @@ Result<std::vector<UsageVolume>> FetchPrometheusVolumes(const PrometheusSource& 
 }
 
 std::string UsageTableToCsv(const UsageTable& table) {
-  static const char* kOrder[] = {"used_bytes",    "capacity_bytes", "files",      "read_ops",
-                                 "write_ops",     "read_bytes",     "write_bytes", "capacity_files",
-                                 "read_time_ms",  "write_time_ms",  "io_time_ms", "io_weighted_ms"};
+  static const char* kOrder[] = {"used_bytes",   "capacity_bytes", "files",       "read_ops",
+                                 "write_ops",    "read_bytes",     "write_bytes", "capacity_files",
+                                 "read_time_ms", "write_time_ms",  "io_time_ms",  "io_weighted_ms"};
   std::vector<std::string> names;
   for (const char* n : kOrder)
     if (table.columns.count(n)) names.push_back(n);

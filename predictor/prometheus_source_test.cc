@@ -117,8 +117,9 @@ TEST(PrometheusSourceTest, WindowCoversTwiceTheHorizonWithinThePointLimit) {
   const PromWindow shortest = ChoosePromWindow(3600, 10000);
   EXPECT_EQ(shortest.range_s, 7 * 86400.0);
   EXPECT_EQ(shortest.step_s, 120);  // 5,040 points
-  EXPECT_LE(ChoosePromWindow(3650 * 86400.0, 0).range_s / ChoosePromWindow(3650 * 86400.0, 0).step_s,
-            11000);
+  EXPECT_LE(
+      ChoosePromWindow(3650 * 86400.0, 0).range_s / ChoosePromWindow(3650 * 86400.0, 0).step_s,
+      11000);
 }
 
 TEST(PrometheusSourceTest, TablesRoundTripThroughCsv) {

@@ -65,8 +65,8 @@ Scenario ImportScenario(uint64_t seed, double noise_tib) {
 
 Scenario RetentionScenario(uint64_t seed, double noise_tib) {
   return Make(
-      "retention", 3600, 60,
-      [](double d) { return 4 + 0.02 * d + 0.1 * std::fmod(d, 7.0); }, seed, noise_tib);
+      "retention", 3600, 60, [](double d) { return 4 + 0.02 * d + 0.1 * std::fmod(d, 7.0); }, seed,
+      noise_tib);
 }
 
 Scenario CleanupScenario(uint64_t seed, double noise_tib) {

@@ -18,12 +18,12 @@ namespace sfsg {
 inline constexpr double kTiB = 1099511627776.0;
 
 struct Scenario {
-  std::string name;     // "import", "retention", "cleanup"
-  Series history;       // used_bytes, ending at the origin
-  double capacity = 0;  // bytes
-  double threshold = 0; // bytes: 80% of capacity
-  double truth_s = 0;   // seconds from the last sample until the noise-free usage first
-                        // reaches the threshold
+  std::string name;            // "import", "retention", "cleanup"
+  Series history;              // used_bytes, ending at the origin
+  double capacity = 0;         // bytes
+  double threshold = 0;        // bytes: 80% of capacity
+  double truth_s = 0;          // seconds from the last sample until the noise-free usage first
+                               // reaches the threshold
   std::vector<double> future;  // noise-free usage after the history, one per step, 400 days
   double step_s = 0;
 };

@@ -36,11 +36,12 @@ TEST_P(ScenarioTest, FillDateWithinFifteenPercentAndTruthInsideTheEightyPercentB
     ASSERT_TRUE(c.expected_s && c.earliest80_s && c.latest80_s && c.earliest_s) << s.name;
     const double expected = *c.expected_s - f->origin_s;
     const double early80 = *c.earliest80_s - f->origin_s, late80 = *c.latest80_s - f->origin_s;
-    std::printf("%s seed %llu: model %s, truth %.1f d, expected %.1f d, 80%% [%.1f, %.1f], "
-                "95%% from %.1f d\n",
-                s.name.c_str(), static_cast<unsigned long long>(seed),
-                std::string(ModelName(f->model)).c_str(), s.truth_s / kDay, expected / kDay,
-                early80 / kDay, late80 / kDay, (*c.earliest_s - f->origin_s) / kDay);
+    std::printf(
+        "%s seed %llu: model %s, truth %.1f d, expected %.1f d, 80%% [%.1f, %.1f], "
+        "95%% from %.1f d\n",
+        s.name.c_str(), static_cast<unsigned long long>(seed),
+        std::string(ModelName(f->model)).c_str(), s.truth_s / kDay, expected / kDay, early80 / kDay,
+        late80 / kDay, (*c.earliest_s - f->origin_s) / kDay);
     EXPECT_NEAR(expected, s.truth_s, 0.15 * s.truth_s) << s.name;
     EXPECT_LE(early80, s.truth_s) << s.name;
     EXPECT_GE(late80, s.truth_s) << s.name;

@@ -235,7 +235,8 @@ Result<UsageTable> ParsePrometheusRange(std::string_view text, std::string_view 
   std::string names;
   for (const UsageVolume& v : *volumes) {
     std::string labels;
-    for (const auto& [key, value] : v.labels) labels += (labels.empty() ? "" : ",") + key + "=" + value;
+    for (const auto& [key, value] : v.labels)
+      labels += (labels.empty() ? "" : ",") + key + "=" + value;
     names += (names.empty() ? "" : ", ") + v.name + " {" + labels + "}";
   }
   return Error::BadInput(std::string(source_name) + ": " + std::to_string(volumes->size()) +

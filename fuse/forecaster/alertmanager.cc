@@ -35,11 +35,11 @@ Json AlertJson(const std::map<std::string, std::string>& fixed, const AlertEvent
   char value[64], threshold[64];
   std::snprintf(value, sizeof(value), "%g", latest.value);
   std::snprintf(threshold, sizeof(threshold), "%g", latest.threshold);
-  return {{"labels", std::move(labels)},
-          {"annotations",
-           {{"summary", latest.message}, {"value", value}, {"threshold", threshold}}},
-          {"startsAt", Rfc3339(fired.time_unix)},
-          {"endsAt", Rfc3339(ends_unix)}};
+  return {
+      {"labels", std::move(labels)},
+      {"annotations", {{"summary", latest.message}, {"value", value}, {"threshold", threshold}}},
+      {"startsAt", Rfc3339(fired.time_unix)},
+      {"endsAt", Rfc3339(ends_unix)}};
 }
 
 }  // namespace

@@ -205,9 +205,9 @@ std::string Forecaster::UsagePath() const {
 
 Status Forecaster::Meter() {
   if (IsHttpUrl(config_.watch)) {
-    auto source = MakeWatchSource(config_.watch, config_.watch_select,
-                                  config_.watch_bearer_token_file,
-                                  config_.watch_basic_auth_file, config_.horizon_s);
+    auto source =
+        MakeWatchSource(config_.watch, config_.watch_select, config_.watch_bearer_token_file,
+                        config_.watch_basic_auth_file, config_.horizon_s);
     if (!source) return source.error();
     if (Status fetched = FetchWatchedUsage(*source, NowUnix(), UsagePath()); !fetched)
       return fetched;

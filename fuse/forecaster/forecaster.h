@@ -63,8 +63,8 @@ struct ForecasterConfig {
   // measures the modelled device, and the plan, /.sfsg/forecast and the report name the
   // model and its validation error. None: they say the figures are the shadow's own.
   std::optional<DeviceBasis> device;
-  bool adjust = true;                                     // re-scale the shadow to the horizon
-  bool run_ladder = true;                                 // run the load ladder each round
+  bool adjust = true;      // re-scale the shadow to the horizon
+  bool run_ladder = true;  // run the load ladder each round
   std::vector<uint32_t> ladder{std::begin(config::kLadder), std::end(config::kLadder)};
   double step_s = config::kLadderStepSeconds, warmup_s = config::kLadderWarmupSeconds;
   Workload workload = DefaultWorkload();

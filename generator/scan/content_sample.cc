@@ -81,9 +81,8 @@ std::vector<PlannedRead> PlanSample(const std::vector<std::vector<SampleCandidat
   for (const PlannedRead& r : plan) ++taken[r.class_index];
   for (PlannedRead& r : plan) {
     const std::vector<SampleCandidate>& all = candidates[r.class_index];
-    const double tau = taken[r.class_index] < all.size()
-                           ? SamplePriority(all[taken[r.class_index]].hash)
-                           : 0.0;
+    const double tau =
+        taken[r.class_index] < all.size() ? SamplePriority(all[taken[r.class_index]].hash) : 0.0;
     r.weight_bytes = std::clamp(tau, static_cast<double>(r.file->size), 0x1p62);
   }
   return plan;

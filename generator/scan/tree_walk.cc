@@ -148,8 +148,8 @@ class Walker {
           ExtensionAccum& ext = stats.AddRegularFile(task.depth, name, st.stx_size, st.stx_nlink);
           bytes += st.stx_size;
           if (st.stx_size > 0 && config_.sample_capacity > 0) {
-            const uint64_t hash = SampleRank(
-                XXH3_64bits_withSeed(name.data(), name.size(), dir_hash), st.stx_size);
+            const uint64_t hash =
+                SampleRank(XXH3_64bits_withSeed(name.data(), name.size(), dir_hash), st.stx_size);
             if (ext.sample.Wants(hash, config_.sample_capacity))
               ext.sample.Offer({hash, st.stx_size, JoinPath(task.path, name)},
                                config_.sample_capacity);

@@ -13,10 +13,10 @@
 
 #include "generator/util/status.h"
 
-#define SFSG_RETURN_IF_ERROR(expr)                             \
-  do {                                                         \
+#define SFSG_RETURN_IF_ERROR(expr)                              \
+  do {                                                          \
     if (auto sfsg_status_ = (expr); !sfsg_status_) /* NOLINT */ \
-      return sfsg_status_.error();                             \
+      return sfsg_status_.error();                              \
   } while (false)
 
 #define SFSG_STATUS_CONCAT_INNER_(a, b) a##b

@@ -31,12 +31,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Shares of the time budget, in the order the phases run.
-constexpr double kFillShare = 0.15;     // the most the data file's fill may take
-constexpr double kClassShare = 0.30;    // 12 data classes at one request in flight
-constexpr double kLadderShare = 0.35;   // the concurrency ladders
-constexpr double kMetaShare = 0.12;     // metadata operations
-constexpr double kCacheShare = 0.08;    // the page cache
-constexpr uint64_t kAlign = 4096;       // O_DIRECT buffer and offset alignment
+constexpr double kFillShare = 0.15;    // the most the data file's fill may take
+constexpr double kClassShare = 0.30;   // 12 data classes at one request in flight
+constexpr double kLadderShare = 0.35;  // the concurrency ladders
+constexpr double kMetaShare = 0.12;    // metadata operations
+constexpr double kCacheShare = 0.08;   // the page cache
+constexpr uint64_t kAlign = 4096;      // O_DIRECT buffer and offset alignment
 constexpr uint64_t kMaxMetaFiles = 20000;
 constexpr uint64_t kRequestSizes[] = {4096, 64 << 10, 1 << 20};
 
@@ -215,8 +215,8 @@ Status MeasureClasses(const Context& ctx, Calibration& out) {
         RunResult r = RunData(ctx, ctx.direct_fd, write, bytes, sequential, 1, slice, ++salt);
         if (ctx.Stopped()) return Error::Internal("interrupted");
         if (!r.error.empty()) return Error::Io(r.error);
-        OpClass c{write ? "write" : "read", bytes, sequential, MeasuredTimeFromNs(r.latency_ns),
-                  0, 0};
+        OpClass c{write ? "write" : "read",         bytes, sequential,
+                  MeasuredTimeFromNs(r.latency_ns), 0,     0};
         c.ops_per_s = static_cast<double>(r.ops) / r.elapsed_s;
         c.bytes_per_s = c.ops_per_s * static_cast<double>(bytes);
         out.classes.push_back(c);
@@ -243,8 +243,8 @@ Status MeasureLadders(const Context& ctx, Calibration& out) {
   std::vector<uint32_t> large;
   for (uint32_t d : {1u, 4u, 16u})
     if (d <= ctx.options.max_concurrency) large.push_back(d);
-  const Plan plans[] = {{false, 4096, small}, {true, 4096, small},
-                        {false, 1 << 20, large}, {true, 1 << 20, large}};
+  const Plan plans[] = {
+      {false, 4096, small}, {true, 4096, small}, {false, 1 << 20, large}, {true, 1 << 20, large}};
   size_t rungs = 0;
   for (const Plan& p : plans) rungs += p.depths.size();
   const double slice = ctx.options.time_s * kLadderShare / static_cast<double>(rungs);
@@ -362,10 +362,11 @@ Status MeasureMetadata(const Context& ctx, const std::string& scratch, Calibrati
     return ::unlink(path(i < renamed ? "r" : "f", i).c_str()) == 0;
   });
   if (!st) return st;
-  out.metadata = {{"create", MeasuredTimeFromNs(create)},   {"stat", MeasuredTimeFromNs(stat_ns)},
-                  {"open", MeasuredTimeFromNs(open_ns)},
-                  {"readdir", MeasuredTimeFromNs(readdir_ns)}, {"rename", MeasuredTimeFromNs(rename_ns)},
-                  {"fsync", MeasuredTimeFromNs(fsync_ns)},   {"unlink", MeasuredTimeFromNs(unlink_ns)}};
+  out.metadata = {
+      {"create", MeasuredTimeFromNs(create)},    {"stat", MeasuredTimeFromNs(stat_ns)},
+      {"open", MeasuredTimeFromNs(open_ns)},     {"readdir", MeasuredTimeFromNs(readdir_ns)},
+      {"rename", MeasuredTimeFromNs(rename_ns)}, {"fsync", MeasuredTimeFromNs(fsync_ns)},
+      {"unlink", MeasuredTimeFromNs(unlink_ns)}};
   return Status::Ok();
 }
 
@@ -496,8 +497,9 @@ Result<Calibration> RunActiveCalibration(const ActiveOptions& options) {
                         FormatBytes(static_cast<double>(options.size_bytes)) +
                         " within its share of --time");
   if (!ctx.direct)
-    out.notes.push_back("active: the filesystem refused O_DIRECT: data service times went "
-                        "through the page cache (reads after POSIX_FADV_DONTNEED)");
+    out.notes.push_back(
+        "active: the filesystem refused O_DIRECT: data service times went "
+        "through the page cache (reads after POSIX_FADV_DONTNEED)");
   if (out.read_parallelism && out.read_parallelism->lower_bound)
     out.notes.push_back("active: reads never saturated up to concurrency " +
                         std::to_string(options.max_concurrency) +

@@ -32,12 +32,12 @@
 namespace sfsg {
 
 struct ActiveOptions {
-  std::string target;                      // an existing directory on the storage to measure
+  std::string target;                         // an existing directory on the storage to measure
   uint64_t size_bytes = uint64_t{256} << 20;  // the data file (the scratch space used)
-  double time_s = 60;                      // all phases together (the fill may cut it short)
-  uint32_t max_concurrency = 32;           // deepest rung of the ladders
-  uint64_t seed = 1;                       // offsets of random requests, bytes written
-  const std::atomic<bool>* stop = nullptr;  // set -> stop, clean up, return kInterrupted
+  double time_s = 60;                         // all phases together (the fill may cut it short)
+  uint32_t max_concurrency = 32;              // deepest rung of the ladders
+  uint64_t seed = 1;                          // offsets of random requests, bytes written
+  const std::atomic<bool>* stop = nullptr;    // set -> stop, clean up, return kInterrupted
 };
 
 // Extra room the calibration needs beyond size_bytes (metadata files, the fsync file).

@@ -23,7 +23,8 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr const char* kUsage =
-    "usage: sfsg-calibrate --target DIR [--size 256M] [--time 60s] [--max-concurrency 32] -o MODEL.json\n"
+    "usage: sfsg-calibrate --target DIR [--size 256M] [--time 60s] [--max-concurrency 32] -o "
+    "MODEL.json\n"
     "       sfsg-calibrate --passive USAGE.csv -o MODEL.json\n"
     "       sfsg-calibrate --fio FIO.json -o MODEL.json\n"
     "       sfsg-calibrate --check MODEL.json\n"
@@ -52,8 +53,8 @@ int Run(int argc, char** argv) {
   uint64_t seed = 1;
   bool quiet = false;
   po::options_description options("options");
-  options.add_options()("help,h", "this help")(
-      "target", po::value(&target), "directory on the storage to calibrate actively")(
+  options.add_options()("help,h", "this help")("target", po::value(&target),
+                                               "directory on the storage to calibrate actively")(
       "passive", po::value(&passive), "usage CSV with the diskstats counters to fit")(
       "fio", po::value(&fio), "fio --output-format=json+ results to import")(
       "check", po::value(&check), "validate a device model and print its summary")(
@@ -72,8 +73,8 @@ int Run(int argc, char** argv) {
   }
   const int modes = !target.empty() + !passive.empty() + !fio.empty() + !check.empty();
   if (modes != 1)
-    return Fail(sfsg::Error::Usage(
-        "give exactly one of --target, --passive, --fio, --check (see --help)"));
+    return Fail(
+        sfsg::Error::Usage("give exactly one of --target, --passive, --fio, --check (see --help)"));
   if (!check.empty()) {
     auto model = sfsg::ReadDeviceModel(check);
     if (!model) return Fail(model.error());
@@ -112,7 +113,8 @@ int Run(int argc, char** argv) {
   auto model = sfsg::ToDeviceModel(*calibration);
   if (!model) return Fail(model.error());
   if (sfsg::Status st = sfsg::WriteDeviceModel(*model, output); !st) return Fail(st.error());
-  if (!quiet) std::cout << sfsg::CalibrationSummary(*calibration, *model) << "wrote " << output << "\n";
+  if (!quiet)
+    std::cout << sfsg::CalibrationSummary(*calibration, *model) << "wrote " << output << "\n";
   return 0;
 }
 

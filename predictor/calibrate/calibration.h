@@ -29,7 +29,7 @@ struct MeasuredTime {
 };
 
 // The quantiles an active calibration keeps from its histograms.
-inline constexpr double kServiceQuantiles[] = {0.01, 0.05, 0.10, 0.25, 0.50, 0.75,
+inline constexpr double kServiceQuantiles[] = {0.01, 0.05, 0.10, 0.25,  0.50, 0.75,
                                                0.90, 0.95, 0.99, 0.999, 1.0};
 
 // REQUIRES: latencies in nanoseconds.
@@ -86,9 +86,9 @@ struct CacheMeasurement {
   std::optional<MeasuredTime> uncached_read;  // the same reads bypassing it (O_DIRECT)
   std::optional<MeasuredTime> cached_write;   // 4 KiB buffered writes (into the cache)
   uint64_t dirty_limit_bytes = 0;             // vm.dirty_bytes or dirty_ratio x available
-  uint64_t mem_total_bytes = 0;              // /proc/meminfo MemTotal
-  uint64_t mem_available_bytes = 0;          // /proc/meminfo MemAvailable: what can cache
-  uint64_t cached_bytes = 0;                 // /proc/meminfo Cached at calibration time
+  uint64_t mem_total_bytes = 0;               // /proc/meminfo MemTotal
+  uint64_t mem_available_bytes = 0;           // /proc/meminfo MemAvailable: what can cache
+  uint64_t cached_bytes = 0;                  // /proc/meminfo Cached at calibration time
 };
 
 struct Calibration {
@@ -97,7 +97,7 @@ struct Calibration {
   std::string filesystem;  // e.g. "ext4" (active), "" when unknown
   std::string device;      // e.g. "/dev/loop0" (active: the mount's source), "" when unknown
   double created_unix = 0;
-  double duration_s = 0;  // active: wall time measured; passive: span of the history
+  double duration_s = 0;   // active: wall time measured; passive: span of the history
   bool direct_io = false;  // active: O_DIRECT bypassed the page cache
   std::vector<OpClass> classes;
   std::vector<MetaClass> metadata;
@@ -109,7 +109,7 @@ struct Calibration {
   // Passive: the load range the fit saw (the model covers only it).
   double observed_queue_min = 0, observed_queue_max = 0;
   double observed_ops_per_s_max = 0;
-  double read_fraction = 0;  // of requests; 0 when unknown
+  double read_fraction = 0;        // of requests; 0 when unknown
   std::vector<std::string> notes;  // one sentence each: what is missing or approximate
 };
 

@@ -16,7 +16,9 @@ namespace {
 struct JobKey {
   uint64_t group;
   std::string name;
-  bool operator<(const JobKey& o) const { return std::tie(group, name) < std::tie(o.group, o.name); }
+  bool operator<(const JobKey& o) const {
+    return std::tie(group, name) < std::tie(o.group, o.name);
+  }
 };
 
 // An option of a job ("job options"), else of the global section; "" when neither sets it.
@@ -97,7 +99,8 @@ Result<Calibration> CalibrationFromFio(const Json& fio, const std::string& name)
   auto timestamp = JsonNumber(fio, "timestamp", name);
   out.created_unix = timestamp ? *timestamp : static_cast<double>(std::time(nullptr));
   if (!timestamp)
-    out.notes.push_back("fio: the results carry no \"timestamp\": the model's date is the import's");
+    out.notes.push_back(
+        "fio: the results carry no \"timestamp\": the model's date is the import's");
   std::map<LadderKey, ConcurrencyLadder> ladders;
   std::map<LadderKey, std::pair<uint32_t, OpClass>> lowest;  // class at its lowest depth
   std::vector<std::string> buffered;
@@ -107,13 +110,13 @@ Result<Calibration> CalibrationFromFio(const Json& fio, const std::string& name)
     const std::string where = name + "." + list_key + "[" + std::to_string(idx.front()) + "]";
     auto rw = OptionText(first, global, "rw", where);
     if (!rw) return rw.error();
-    if (rw->empty()) rw = std::string("read");  // fio's default
+    if (rw->empty()) rw = std::string("read");                 // fio's default
     const std::string pattern = rw->substr(0, rw->find(':'));  // "randread:8" -> randread
     static const std::map<std::string, std::tuple<bool, bool, bool>> kRw = {
         // rw -> reads, writes, sequential
-        {"read", {true, false, true}},       {"write", {false, true, true}},
-        {"randread", {true, false, false}},  {"randwrite", {false, true, false}},
-        {"rw", {true, true, true}},          {"readwrite", {true, true, true}},
+        {"read", {true, false, true}},      {"write", {false, true, true}},
+        {"randread", {true, false, false}}, {"randwrite", {false, true, false}},
+        {"rw", {true, true, true}},         {"readwrite", {true, true, true}},
         {"randrw", {true, true, false}}};
     const auto rw_it = kRw.find(pattern);
     if (rw_it == kRw.end())
@@ -208,14 +211,17 @@ Result<Calibration> CalibrationFromFio(const Json& fio, const std::string& name)
     (std::string(dir) == "read" ? out.read_parallelism : out.write_parallelism) = *fit;
   }
   if (!out.read_parallelism && !out.write_parallelism)
-    out.notes.push_back("fio: no class was run at two or more depths: the parallelism is not "
-                        "known (run the same job at iodepth 1, 4, 16, 32)");
+    out.notes.push_back(
+        "fio: no class was run at two or more depths: the parallelism is not "
+        "known (run the same job at iodepth 1, 4, 16, 32)");
   if (!buffered.empty()) {
     std::string list;
     for (const std::string& b : buffered) list += (list.empty() ? "" : ", ") + b;
-    out.notes.push_back("fio: job(s) " + list + " ran with direct=0: their times include the page cache");
+    out.notes.push_back("fio: job(s) " + list +
+                        " ran with direct=0: their times include the page cache");
   }
-  out.notes.push_back("fio: no metadata operations and no page-cache figures (fio measures data I/O)");
+  out.notes.push_back(
+      "fio: no metadata operations and no page-cache figures (fio measures data I/O)");
   return out;
 }
 

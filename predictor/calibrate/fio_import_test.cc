@@ -6,8 +6,8 @@ namespace sfsg {
 namespace {
 
 // One fio json+ job: `rw` at iodepth `depth` with 4 KiB blocks; clat bins given in ns.
-Json Job(const std::string& name, const std::string& rw, int depth, double iops,
-         const Json& bins, uint64_t n, double mean_ns) {
+Json Job(const std::string& name, const std::string& rw, int depth, double iops, const Json& bins,
+         uint64_t n, double mean_ns) {
   const bool write = rw.find("write") != std::string::npos;
   Json dir = {{"total_ios", n},
               {"io_bytes", n * 4096},
@@ -29,7 +29,8 @@ Json Job(const std::string& name, const std::string& rw, int depth, double iops,
 Json KnownBins() { return {{"100000", 500}, {"200000", 450}, {"1000000", 50}}; }
 
 TEST(FioImport, RecoversLatencyQuantilesFromJsonPlusBins) {
-  Json fio = {{"fio version", "fio-3.33"}, {"timestamp", 1700000000},
+  Json fio = {{"fio version", "fio-3.33"},
+              {"timestamp", 1700000000},
               {"jobs", {Job("qd1", "randread", 1, 5000, KnownBins(), 1000, 185000)}}};
   auto cal = CalibrationFromFio(fio, "run.json");
   ASSERT_TRUE(cal.ok()) << cal.error().message;
@@ -52,8 +53,8 @@ TEST(FioImport, ALadderOfDepthsGivesTheParallelism) {
   const int depths[] = {1, 2, 4, 8, 16, 32};
   for (int d : depths) {
     const double iops = std::min(d, 6) / 200e-6;
-    jobs.push_back(Job("qd" + std::to_string(d), "randread", d, iops,
-                       {{"200000", 1000}}, 1000, 200000.0 * d / std::min(d, 6)));
+    jobs.push_back(Job("qd" + std::to_string(d), "randread", d, iops, {{"200000", 1000}}, 1000,
+                       200000.0 * d / std::min(d, 6)));
   }
   Json fio = {{"jobs", jobs}};
   auto cal = CalibrationFromFio(fio, "ladder.json");

@@ -71,7 +71,8 @@ const ConcurrencyLadder* ConcurrencySource(const Calibration& cal) {
 Status FillData(const Calibration& cal, DeviceModel& model, std::vector<std::string>& notes) {
   std::map<std::pair<std::string, bool>, std::vector<const OpClass*>> by;
   for (const OpClass& c : cal.classes) by[{c.op, c.sequential}].push_back(&c);
-  if (by.empty()) return Error::BadInput(cal.target + ": the calibration measured no read or write");
+  if (by.empty())
+    return Error::BadInput(cal.target + ": the calibration measured no read or write");
   struct Slot {
     SizeCurve* curve;
     std::string op;
@@ -125,10 +126,9 @@ void FillConcurrency(const Calibration& cal, DeviceModel& model, std::vector<std
     const double servers = peaked ? *usl->n_star : max_n;
     model.servers = static_cast<uint32_t>(std::max(1.0, std::round(servers)));
     notes.push_back("concurrency: USL fit of " + ladder->op + " " +
-                    FormatBytes(static_cast<double>(ladder->request_bytes)) +
-                    " (sigma " + Fixed(usl->sigma, 4) + ", kappa " + Fixed(usl->kappa, 6) +
-                    ", R^2 " + Fixed(usl->r_squared, 3) + "); servers " +
-                    std::to_string(model.servers) +
+                    FormatBytes(static_cast<double>(ladder->request_bytes)) + " (sigma " +
+                    Fixed(usl->sigma, 4) + ", kappa " + Fixed(usl->kappa, 6) + ", R^2 " +
+                    Fixed(usl->r_squared, 3) + "); servers " + std::to_string(model.servers) +
                     (peaked ? " (the USL peak)" : " (the deepest level measured: a lower bound)"));
     return;
   }
@@ -180,8 +180,8 @@ Result<DeviceModel> ToDeviceModel(const Calibration& cal) {
   p.target_path = cal.target;
   p.filesystem_type = cal.filesystem;
   p.device = cal.device;
-  p.ops_per_s_max = std::max({cal.read_ops_per_s_max,
-                              cal.write_ops_per_s_max, cal.observed_ops_per_s_max});
+  p.ops_per_s_max =
+      std::max({cal.read_ops_per_s_max, cal.write_ops_per_s_max, cal.observed_ops_per_s_max});
   uint64_t lo = UINT64_MAX, hi = 0;
   for (const OpClass& c : cal.classes) {
     lo = std::min(lo, c.request_bytes);
@@ -190,8 +190,8 @@ Result<DeviceModel> ToDeviceModel(const Calibration& cal) {
   p.request_bytes_min = lo == UINT64_MAX ? 0 : lo;
   p.request_bytes_max = hi;
   for (const std::string& n : notes) p.notes += (p.notes.empty() ? "" : "; ") + n;
-  model.name = cal.mode + " " + (cal.filesystem.empty() ? "" : cal.filesystem + " ") +
-               cal.target + (p.created_utc.empty() ? "" : " " + p.created_utc.substr(0, 10));
+  model.name = cal.mode + " " + (cal.filesystem.empty() ? "" : cal.filesystem + " ") + cal.target +
+               (p.created_utc.empty() ? "" : " " + p.created_utc.substr(0, 10));
   if (Status st = ValidateDeviceModel(model, cal.target + " (calibrated model)"); !st)
     return Error::Internal(st.error().message);
   return model;
@@ -205,8 +205,8 @@ std::string CalibrationSummary(const Calibration& cal, const DeviceModel& model)
   for (const OpClass& c : cal.classes)
     out << "  " << c.op << " " << FormatBytes(static_cast<double>(c.request_bytes))
         << (c.sequential ? " seq " : " rand") << "  p50 " << Fixed(c.service.QuantileUs(0.5), 1)
-        << " us  p99 " << Fixed(c.service.QuantileUs(0.99), 1) << " us  "
-        << Fixed(c.ops_per_s, 0) << " ops/s\n";
+        << " us  p99 " << Fixed(c.service.QuantileUs(0.99), 1) << " us  " << Fixed(c.ops_per_s, 0)
+        << " ops/s\n";
   for (const MetaClass& m : cal.metadata)
     out << "  " << m.op << "  p50 " << Fixed(m.service.QuantileUs(0.5), 1) << " us  p99 "
         << Fixed(m.service.QuantileUs(0.99), 1) << " us\n";
@@ -234,14 +234,13 @@ std::string ModelSummary(const DeviceModel& model) {
       << ", coherency " << Fixed(model.concurrency.coherency, 6) << "; covers concurrency "
       << p.concurrency_min << ".." << p.concurrency_max << "\n";
   out << "  4 KiB random read mean " << Fixed(model.data.read_random.TimeAtUs(4096, 0.5), 1)
-      << " us (median), write " << Fixed(model.data.write_random.TimeAtUs(4096, 0.5), 1)
-      << " us\n";
+      << " us (median), write " << Fixed(model.data.write_random.TimeAtUs(4096, 0.5), 1) << " us\n";
   if (model.caps.read_bytes_per_s > 0 || model.caps.write_bytes_per_s > 0)
     out << "  ceilings: read " << FormatBytes(model.caps.read_bytes_per_s) << "/s, write "
         << FormatBytes(model.caps.write_bytes_per_s) << "/s\n";
   if (model.cache.size_bytes > 0)
-    out << "  page cache " << FormatBytes(static_cast<double>(model.cache.size_bytes))
-        << ", hit " << Fixed(model.cache.read_hit.TimeAtUs(4096, 0.5), 1) << " us\n";
+    out << "  page cache " << FormatBytes(static_cast<double>(model.cache.size_bytes)) << ", hit "
+        << Fixed(model.cache.read_hit.TimeAtUs(4096, 0.5), 1) << " us\n";
   const DeviceValidation& v = model.validation;
   if (v.throughput_error || v.p99_error || v.usl_peak_error) {
     auto pct = [](const std::optional<double>& e) {

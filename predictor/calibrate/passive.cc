@@ -39,8 +39,8 @@ Result<Calibration> FitPassive(const UsageTable& table) {
     for (size_t i = 0; i < n; ++i) {
       const double v = (*values)[i];
       if (std::isfinite(v) && v < 0)
-        return Error::BadInput(src + ": line " + std::to_string(i + 2) + ", column " + name +
-                               ": " + Fixed(v, 3) + " is negative (a cumulative counter)");
+        return Error::BadInput(src + ": line " + std::to_string(i + 2) + ", column " + name + ": " +
+                               Fixed(v, 3) + " is negative (a cumulative counter)");
     }
   }
 
@@ -62,8 +62,10 @@ Result<Calibration> FitPassive(const UsageTable& table) {
     bool usable = true, reset = false;
     for (const auto& [name, values] : col) {
       const double a = (*values)[i - 1], b = (*values)[i];
-      if (!std::isfinite(a) || !std::isfinite(b)) usable = false;
-      else if (b < a) reset = true;
+      if (!std::isfinite(a) || !std::isfinite(b))
+        usable = false;
+      else if (b < a)
+        reset = true;
       d[name] = b - a;
     }
     if (reset) ++resets;
@@ -95,9 +97,8 @@ Result<Calibration> FitPassive(const UsageTable& table) {
         read_ns.Add(static_cast<uint64_t>(std::llround(d["read_time_ms"] / d["read_ops"] * 1e6)),
                     static_cast<uint64_t>(std::llround(d["read_ops"])));
       if (d["write_ops"] > 0)
-        write_ns.Add(
-            static_cast<uint64_t>(std::llround(d["write_time_ms"] / d["write_ops"] * 1e6)),
-            static_cast<uint64_t>(std::llround(d["write_ops"])));
+        write_ns.Add(static_cast<uint64_t>(std::llround(d["write_time_ms"] / d["write_ops"] * 1e6)),
+                     static_cast<uint64_t>(std::llround(d["write_ops"])));
     }
   }
   if (busy < 3)
@@ -105,7 +106,8 @@ Result<Calibration> FitPassive(const UsageTable& table) {
                            " interval(s) with I/O in the counters read_ops/write_ops; a passive "
                            "fit needs at least 3");
   if (ladder.points.size() < 2)
-    return Error::BadInput(src + ": column io_weighted_ms never grows while I/O happens; the "
+    return Error::BadInput(src +
+                           ": column io_weighted_ms never grows while I/O happens; the "
                            "queue depth cannot be measured");
   if (!std::isfinite(out.observed_queue_min)) out.observed_queue_min = 0;
   out.duration_s = last_t - first_t;
@@ -123,20 +125,22 @@ Result<Calibration> FitPassive(const UsageTable& table) {
     return MeasuredTime{0, fit->service_time_us, {{0.5, fit->service_time_us}}};
   };
   if (read_ops > 0) {
-    OpClass c{"read", static_cast<uint64_t>(std::llround(read_bytes / read_ops)), false,
-              service_of(read_ns), read_x_max, out.read_bytes_per_s_max};
+    OpClass c{"read",     static_cast<uint64_t>(std::llround(read_bytes / read_ops)),
+              false,      service_of(read_ns),
+              read_x_max, out.read_bytes_per_s_max};
     out.classes.push_back(c);
   }
   if (write_ops > 0) {
-    OpClass c{"write", static_cast<uint64_t>(std::llround(write_bytes / write_ops)), false,
-              service_of(write_ns), write_x_max, out.write_bytes_per_s_max};
+    OpClass c{"write",     static_cast<uint64_t>(std::llround(write_bytes / write_ops)),
+              false,       service_of(write_ns),
+              write_x_max, out.write_bytes_per_s_max};
     out.classes.push_back(c);
   }
-  out.notes.push_back(
-      "passive: fitted from " + std::to_string(busy) + " metered intervals with I/O; the model "
-      "covers only the observed load (mean queue " + Fixed(out.observed_queue_min, 2) + " to " +
-      Fixed(out.observed_queue_max, 2) + ", at most " + Fixed(out.observed_ops_per_s_max, 0) +
-      " requests/s)");
+  out.notes.push_back("passive: fitted from " + std::to_string(busy) +
+                      " metered intervals with I/O; the model "
+                      "covers only the observed load (mean queue " +
+                      Fixed(out.observed_queue_min, 2) + " to " + Fixed(out.observed_queue_max, 2) +
+                      ", at most " + Fixed(out.observed_ops_per_s_max, 0) + " requests/s)");
   out.notes.push_back(
       "passive: service-time spread is that of interval means (diskstats keep no per-request "
       "times); request sizes are means; sequential and random are not told apart");
@@ -148,8 +152,9 @@ Result<Calibration> FitPassive(const UsageTable& table) {
                         Fixed(out.observed_queue_max, 2) +
                         "): parallelism is a lower bound and the peak is not known");
   if (read_ns.count() == 0 && write_ns.count() == 0)
-    out.notes.push_back("passive: no interval with a mean queue below 1.5: the service "
-                        "times are the fitted mean S of the c-server model");
+    out.notes.push_back(
+        "passive: no interval with a mean queue below 1.5: the service "
+        "times are the fitted mean S of the c-server model");
   if (resets > 0)
     out.notes.push_back("passive: " + std::to_string(resets) +
                         " counter reset(s) skipped (a reboot or a device change)");

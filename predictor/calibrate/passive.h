@@ -28,9 +28,9 @@
 namespace sfsg {
 
 // The columns a passive fit needs.
-inline constexpr const char* kDiskstatsColumns[] = {
-    "read_ops",     "write_ops",     "read_bytes", "write_bytes",
-    "read_time_ms", "write_time_ms", "io_time_ms", "io_weighted_ms"};
+inline constexpr const char* kDiskstatsColumns[] = {"read_ops",    "write_ops",     "read_bytes",
+                                                    "write_bytes", "read_time_ms",  "write_time_ms",
+                                                    "io_time_ms",  "io_weighted_ms"};
 
 // Errors (kBadInput, naming the source and the field): a missing column (with a hint that
 // sfsg-meter writes them), fewer than 3 intervals with I/O, negative cells.

@@ -89,9 +89,9 @@ class Transcript {
     struct stat st;
     if (::lstat(path.c_str(), &st) != 0) return ErrnoName(errno);
     char text[256];
-    std::snprintf(text, sizeof(text), "%s %04o nlink=%ju uid=%u gid=%u rdev=%u:%u", TypeName(st.st_mode),
-                  st.st_mode & 07777, static_cast<uintmax_t>(st.st_nlink), st.st_uid, st.st_gid,
-                  major(st.st_rdev), minor(st.st_rdev));
+    std::snprintf(text, sizeof(text), "%s %04o nlink=%ju uid=%u gid=%u rdev=%u:%u",
+                  TypeName(st.st_mode), st.st_mode & 07777, static_cast<uintmax_t>(st.st_nlink),
+                  st.st_uid, st.st_gid, major(st.st_rdev), minor(st.st_rdev));
     std::string out = text;
     if (!S_ISDIR(st.st_mode)) out += " size=" + std::to_string(st.st_size);
     const auto it = seen_.find(st.st_ino);
@@ -157,7 +157,8 @@ int Remove(const std::string& path) {
 }
 
 int Rename2(const std::string& from, const std::string& to, unsigned flags) {
-  return static_cast<int>(::syscall(SYS_renameat2, AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), flags));
+  return static_cast<int>(
+      ::syscall(SYS_renameat2, AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), flags));
 }
 
 // The operations every type goes through.
@@ -187,7 +188,7 @@ void Walk(Transcript& t, const std::string& root, const std::string& type) {
   {
     const timespec times[2] = {{1000000000, 123456789}, {1100000000, 987654321}};
     const int rc = ::utimensat(AT_FDCWD, a.c_str(), times, AT_SYMLINK_NOFOLLOW);
-    struct stat st{};
+    struct stat st {};
     ::lstat(a.c_str(), &st);
     step("utimensat explicit", rc, a);
     t.Line(type + " utimensat values",
@@ -251,9 +252,8 @@ void Specific(Transcript& t, const std::string& root) {
   std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", sock.c_str());
   const int bound = ::bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
   t.Line("sock bind", Outcome(bound));
-  t.Line("sock bind again",
-         Outcome(::bind(::socket(AF_UNIX, SOCK_STREAM, 0), reinterpret_cast<sockaddr*>(&addr),
-                        sizeof(addr))));
+  t.Line("sock bind again", Outcome(::bind(::socket(AF_UNIX, SOCK_STREAM, 0),
+                                           reinterpret_cast<sockaddr*>(&addr), sizeof(addr))));
   t.Line("sock listen", Outcome(::listen(s, 1)));
   const int client = ::socket(AF_UNIX, SOCK_STREAM, 0);
   t.Line("sock connect",
@@ -293,9 +293,9 @@ void Specific(Transcript& t, const std::string& root) {
     if (::read(pipe_fds[0], &e, sizeof(e)) != sizeof(e)) e = -1;
     ::close(pipe_fds[0]);
     ::waitpid(pid, nullptr, 0);
-    t.Line(std::string("as uid 65534 make ") + type,
-           (e < 0 ? std::string("no answer") : ErrnoName(e)) + " | " +
-               t.Look(open_dir + "/" + type));
+    t.Line(
+        std::string("as uid 65534 make ") + type,
+        (e < 0 ? std::string("no answer") : ErrnoName(e)) + " | " + t.Look(open_dir + "/" + type));
   }
 }
 

@@ -89,8 +89,8 @@ class Fsx {
     if (!CheckAll()) return 1;
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("sfsg_fsx: %ld operations on %s, seed %" PRIu64 ", 0 differences, %.2f s:",
-                o_.ops, o_.path.c_str(), o_.seed, seconds);
+    std::printf("sfsg_fsx: %ld operations on %s, seed %" PRIu64 ", 0 differences, %.2f s:", o_.ops,
+                o_.path.c_str(), o_.seed, seconds);
     for (int i = 0; i < kOps; ++i) std::printf(" %s %ld", kOpNames[i], counts_[i]);
     std::printf("\n");
     for (int fd : fds_) ::close(fd);
@@ -202,8 +202,8 @@ class Fsx {
     const size_t start = off / page_ * page_, map_len = off + len - start;
     void* map = ::mmap(nullptr, map_len, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(start));
     if (map == MAP_FAILED) return Fail("mmap(PROT_READ, MAP_SHARED)", errno);
-    const bool ok = Compare(static_cast<const unsigned char*>(map) + (off - start), off, len,
-                            "mapped read");
+    const bool ok =
+        Compare(static_cast<const unsigned char*>(map) + (off - start), off, len, "mapped read");
     ::munmap(map, map_len);
     return ok;
   }
@@ -214,7 +214,8 @@ class Fsx {
     const auto tag = static_cast<unsigned char>(step_ * 7);
     const uint64_t salt = rng_.Next();
     for (size_t k = 0; k < len; ++k)
-      buf_[k] = static_cast<unsigned char>(tag ^ (k % 251) ^ static_cast<unsigned char>(salt >> (k % 8 * 8)));
+      buf_[k] = static_cast<unsigned char>(tag ^ (k % 251) ^
+                                           static_cast<unsigned char>(salt >> (k % 8 * 8)));
   }
 
   bool DoWrite(int fd, size_t off, size_t len) {
@@ -238,8 +239,8 @@ class Fsx {
       model_.resize(off + len, 0);
     }
     const size_t start = off / page_ * page_, map_len = off + len - start;
-    void* map = ::mmap(nullptr, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-                       static_cast<off_t>(start));
+    void* map =
+        ::mmap(nullptr, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, static_cast<off_t>(start));
     if (map == MAP_FAILED) return Fail("mmap(PROT_READ|PROT_WRITE, MAP_SHARED)", errno);
     std::memcpy(static_cast<unsigned char*>(map) + (off - start), buf_.data(), len);
     std::memcpy(&model_[off], buf_.data(), len);
@@ -297,8 +298,8 @@ class Fsx {
 
   void Log(Op op, size_t a, size_t b, const char* note = "") {
     char line[160];
-    std::snprintf(line, sizeof(line), "%8ld %-9s %8zu %8zu  size %zu %s", step_, kOpNames[op], a,
-                  b, model_.size(), note);
+    std::snprintf(line, sizeof(line), "%8ld %-9s %8zu %8zu  size %zu %s", step_, kOpNames[op], a, b,
+                  model_.size(), note);
     history_.emplace_back(line);
     if (history_.size() > 40) history_.pop_front();
   }

@@ -27,7 +27,6 @@
 
 #include "tests/stress/probe.h"
 
-
 namespace {
 
 using sfsg_probe::ErrnoName;
