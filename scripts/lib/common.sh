@@ -7,7 +7,7 @@ SFSG_BUILD=${SFSG_BUILD:-$SFSG_ROOT/build}
 SFSG_PACKAGES=(cmake ninja-build g++ pkg-config libfuse3-dev fuse3 libxxhash-dev
   libboost-program-options-dev libspdlog-dev libeigen3-dev libgtest-dev libgmock-dev
   libbenchmark-dev nlohmann-json3-dev libzstd-dev zstd libcpp-httplib-dev fio jq python3 e2fsprogs
-  util-linux curl)
+  util-linux curl ccache)
 
 # What scripts/test needs on top: real stress clients, a browser for the report test,
 # xfsprogs for scripts/bench-device's xfs target, and the Prometheus servers
@@ -36,9 +36,13 @@ sfsg_install_deps() {
 sfsg_build() {
   local werror=OFF
   [ -n "${CI:-}" ] && werror=ON
-  # ccache, when present, lets several checkouts of the tree share compiled objects.
+  # ccache lets several checkouts of the tree share compiled objects: with paths relative
+  # to the checkout, scripts/quickstart-check's fresh clone reuses this build's objects.
   local launcher=()
-  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  if command -v ccache >/dev/null; then
+    launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$SFSG_ROOT} CCACHE_NOHASHDIR=1
+  fi
   cmake -S "$SFSG_ROOT" -B "$SFSG_BUILD" -G Ninja -DSFSG_WERROR=$werror "${launcher[@]}" "$@" \
     >/dev/null
   ninja -C "$SFSG_BUILD" ${SFSG_JOBS:+-j$SFSG_JOBS} | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
