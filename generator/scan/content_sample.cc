@@ -49,7 +49,8 @@ ssize_t ReadPrefix(const std::string& path, std::vector<std::byte>& buffer, uint
 }  // namespace
 
 std::vector<PlannedRead> PlanSample(const std::vector<std::vector<SampleCandidate>>& candidates,
-                                    uint64_t max_files, uint64_t max_bytes, uint64_t file_bytes) {
+                                    uint64_t max_files, uint64_t max_bytes, uint64_t file_bytes,
+                                    uint64_t max_file_bytes) {
   // Water-filling: visit classes from the fewest candidates up, each taking an equal
   // share of what is left.
   std::vector<size_t> order(candidates.size());
@@ -75,6 +76,22 @@ std::vector<PlannedRead> PlanSample(const std::vector<std::vector<SampleCandidat
       plan.push_back({&file, c, bytes, 0.0});
       budget -= bytes;
     }
+  }
+  // Leftover budget lengthens the cut prefixes, up to whole files of max_file_bytes:
+  // a big file's ratio is then measured on all of it, not guessed from its head (html,
+  // manuals and logs compress better whole). Water-filling again: the shortest needs
+  // are met whole, the rest share what is left equally.
+  std::vector<size_t> cut;
+  auto need = [&](size_t i) {
+    return std::min(plan[i].file->size, std::max(max_file_bytes, file_bytes)) - plan[i].bytes;
+  };
+  for (size_t i = 0; i < plan.size(); ++i)
+    if (need(i) > 0) cut.push_back(i);
+  std::stable_sort(cut.begin(), cut.end(), [&](size_t a, size_t b) { return need(a) < need(b); });
+  for (size_t k = 0; k < cut.size() && budget > 0; ++k) {
+    const uint64_t more = std::min<uint64_t>(need(cut[k]), budget / (cut.size() - k));
+    plan[cut[k]].bytes += more;
+    budget -= more;
   }
   // Priority sampling's estimate: each read file stands for max(size, tau) bytes.
   std::vector<size_t> taken(candidates.size(), 0);

@@ -4,7 +4,8 @@
 // equally among the classes (a class with fewer candidates gives its leftover to the
 // others), and the byte budget is spent round-robin across the classes, so a class of
 // huge files cannot starve the rest. Each sampled file contributes its first
-// `file_bytes` bytes. The plan is a pure function of the candidates (deterministic);
+// `file_bytes` bytes, then the budget left lengthens the cut ones (whole files up to
+// `max_file_bytes`). The plan is a pure function of the candidates (deterministic);
 // the reading runs on `threads` threads, each with its own ContentMeter.
 #pragma once
 
@@ -28,9 +29,14 @@ struct PlannedRead {
   double weight_bytes = 0;
 };
 
+// Plans at most max_files reads of at most max_bytes in all: first each planned file's
+// first `file_bytes` bytes, round-robin across the classes; then what is left of
+// max_bytes lengthens the cut prefixes, up to max_file_bytes each (whole files when they
+// fit), the shortest needs first and the rest equally.
 // REQUIRES: candidates[c] sorted by rank (as FillProfileFromStats returns them).
 std::vector<PlannedRead> PlanSample(const std::vector<std::vector<SampleCandidate>>& candidates,
-                                    uint64_t max_files, uint64_t max_bytes, uint64_t file_bytes);
+                                    uint64_t max_files, uint64_t max_bytes, uint64_t file_bytes,
+                                    uint64_t max_file_bytes);
 
 struct SampleOutcome {
   ContentMeter meter;  // keyed by class_keys[class_index]

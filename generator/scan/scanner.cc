@@ -19,6 +19,10 @@
 namespace sfsg {
 namespace {
 
+// The longest read of one sampled file (what is left of the byte budget after the
+// first prefixes lengthens them up to this).
+constexpr uint64_t kMaxSampleFileBytes = uint64_t{64} << 20;
+
 bool KeepableExtensionChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '+' || c == '-';
 }
@@ -91,7 +95,7 @@ Result<Profile> ScanTree(const std::string& path, const ScanOptions& options) {
           ? options.sample_file_bytes
           : std::clamp<uint64_t>(
                 2 * options.sample_bytes / std::max<uint64_t>(1, options.sample_files), 128 << 10,
-                64 << 20);
+                kMaxSampleFileBytes);
 
   const auto wall_start = std::chrono::system_clock::now();
   const auto start = std::chrono::steady_clock::now();
@@ -119,7 +123,8 @@ Result<Profile> ScanTree(const std::string& path, const ScanOptions& options) {
     std::vector<std::string> keys;
     for (const ExtensionStats& e : profile.extensions) keys.push_back(e.ext);
     const auto plan =
-        scan::PlanSample(candidates, options.sample_files, options.sample_bytes, file_bytes);
+        scan::PlanSample(candidates, options.sample_files, options.sample_bytes, file_bytes,
+                         options.sample_file_bytes > 0 ? file_bytes : kMaxSampleFileBytes);
     const scan::SampleOutcome outcome =
         scan::MeasureSample(plan, keys, threads, options.progress, options.progress_interval_s);
     if (outcome.meter.total().files > 0) {

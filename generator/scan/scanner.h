@@ -49,7 +49,8 @@ struct ScanOptions {
   uint64_t sample_files = 2000;
   uint64_t sample_bytes = uint64_t{256} << 20;
   // Bytes read from the start of one sampled file; 0 = derived from the two above
-  // (2 x sample_bytes / sample_files, clamped to [128 KiB, 64 MiB]).
+  // (2 x sample_bytes / sample_files, clamped to [128 KiB, 64 MiB]), and then the
+  // budget those reads leave lengthens the cut ones, up to 64 MiB each.
   uint64_t sample_file_bytes = 0;
   size_t top_extensions = 32;  // K; the rest pooled as "*"
   // Called about every progress_interval_s, and once at the end of each phase.

@@ -329,14 +329,14 @@ TEST(ContentSample, SharesAreEqualAndTheByteBudgetGoesRoundRobin) {
   }
   for (uint64_t i = 0; i < 5; ++i) classes[1].push_back({i, 10, "b"});
   // Count only: the short class gives its leftover to the others.
-  auto plan = scan::PlanSample(classes, 100, UINT64_MAX, 4096);
+  auto plan = scan::PlanSample(classes, 100, UINT64_MAX, 4096, 4096);
   std::vector<int> per_class(3, 0);
   for (const auto& r : plan) ++per_class[r.class_index];
   EXPECT_EQ(per_class, (std::vector<int>{47, 5, 48}));
   EXPECT_EQ(plan[0].bytes, 1000u);  // whole small files,
   EXPECT_EQ(plan[2].bytes, 4096u);  // prefixes of big ones
   // Bytes: round robin, so the class of big files cannot take the whole budget.
-  plan = scan::PlanSample(classes, 100, 20000, 4096);
+  plan = scan::PlanSample(classes, 100, 20000, 4096, 4096);
   per_class.assign(3, 0);
   uint64_t bytes = 0;
   for (const auto& r : plan) {
@@ -345,6 +345,30 @@ TEST(ContentSample, SharesAreEqualAndTheByteBudgetGoesRoundRobin) {
   }
   EXPECT_EQ(bytes, 20000u);
   EXPECT_EQ(per_class, (std::vector<int>{4, 4, 4}));
+}
+
+TEST(ContentSample, TheLeftoverBudgetLengthensCutPrefixes) {
+  // One class: files of 10 KiB, 100 KiB and 1 MiB, first cut at 4 KiB. With a budget of
+  // 250 KiB the two smaller files are read whole (the shortest needs first, each within
+  // its equal share) and the big one gets the rest; with 200 KiB the two bigger ones
+  // share equally; unbounded, the big one stops at max_file_bytes.
+  std::vector<std::vector<scan::SampleCandidate>> classes(1);
+  classes[0] = {{1, 10 << 10, "a"}, {2, 1 << 20, "b"}, {3, 100 << 10, "c"}};
+  auto plan = scan::PlanSample(classes, 3, 250 << 10, 4096, 512 << 10);
+  ASSERT_EQ(plan.size(), 3u);
+  EXPECT_EQ(plan[0].bytes, 10u << 10);
+  EXPECT_EQ(plan[2].bytes, 100u << 10);
+  EXPECT_EQ(plan[1].bytes, 140u << 10);
+  plan = scan::PlanSample(classes, 3, 200 << 10, 4096, 512 << 10);
+  EXPECT_EQ(plan[0].bytes, 10u << 10);
+  EXPECT_EQ(plan[1].bytes, 95u << 10);
+  EXPECT_EQ(plan[2].bytes, 95u << 10);
+  plan = scan::PlanSample(classes, 3, UINT64_MAX, 4096, 512 << 10);
+  EXPECT_EQ(plan[1].bytes, 512u << 10);
+  // max_file_bytes no larger than file_bytes: prefixes stay as they were cut.
+  plan = scan::PlanSample(classes, 3, UINT64_MAX, 4096, 4096);
+  EXPECT_EQ(plan[0].bytes, 4096u);
+  EXPECT_EQ(plan[1].bytes, 4096u);
 }
 
 TEST(ContentSample, BigFilesAreDrawnFirstAndWeighedByThePriorityThreshold) {
@@ -360,7 +384,7 @@ TEST(ContentSample, BigFilesAreDrawnFirstAndWeighedByThePriorityThreshold) {
   }
   std::sort(classes[0].begin(), classes[0].end());
   classes[1].push_back({scan::SampleRank(uint64_t{1} << 62, 500), 500, "b"});
-  const auto plan = scan::PlanSample(classes, 4, UINT64_MAX, 1 << 20);
+  const auto plan = scan::PlanSample(classes, 4, UINT64_MAX, 1 << 20, 1 << 20);
   ASSERT_EQ(plan.size(), 4u);  // three of class 0, the only file of class 1
   const double tau = scan::SamplePriority(classes[0][3].hash);
   for (const auto& r : plan) {
