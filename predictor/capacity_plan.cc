@@ -149,18 +149,26 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
     ObjectivePlan o;
     o.objective = objective;
     o.fit = *fit;
-    o.objective_ops_per_s = fit->ThroughputAt(objective.latency_us);
+    o.fitted_ops_per_s = fit->ThroughputAt(objective.latency_us);
+    o.objective_ops_per_s = o.fitted_ops_per_s;
     o.measured_ops_per_s = MeasuredThroughputWithin(*points, objective.latency_us);
-    // A ladder that never came near the objective says little about where it breaks:
-    // the queueing fit's extrapolation is not trusted beyond twice what was measured.
+    // A ladder that never came near the objective says little about where it breaks: the
+    // queueing fit is not trusted beyond the largest throughput measured, nor beyond the
+    // USL peak.
     double largest = 0;
     for (const LatencyPoint& point : *points) largest = std::max(largest, point.throughput);
-    constexpr double kMaxExtrapolation = 2.0;
-    if (largest > 0 && o.objective_ops_per_s > kMaxExtrapolation * largest) {
-      o.objective_ops_per_s = kMaxExtrapolation * largest;
+    double cap = largest;
+    std::string basis = "the largest measured";
+    if (p.usl && p.usl->x_max && (!(cap > 0) || *p.usl->x_max < cap))
+      cap = *p.usl->x_max, basis = "the USL peak";
+    if (cap > 0 && o.fitted_ops_per_s > cap) {
+      o.objective_ops_per_s = cap;
+      o.beyond_measured_range = true;
       plan.warnings.push_back("latency: the " + objective.quantile +
-                              " objective was not approached by the ladder; its throughput is "
-                              "capped at twice the largest measured");
+                              Printf(" objective is met up to %.0f ops/s by the fit, beyond the "
+                                     "range measured; capped at %.0f ops/s (",
+                                     o.fitted_ops_per_s, cap) +
+                              basis + ")");
     }
     for (const std::string& w : fit->warnings) plan.warnings.push_back("latency: " + w);
     if (o.objective_ops_per_s == 0) {
@@ -188,8 +196,10 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
     p.threshold_ops_per_s = p.sustainable_ops_per_s * (1 - in.buffer);
     p.threshold = TimeToThreshold(*demand, p.threshold_ops_per_s);
     p.recommended_ops_per_s = p.peak_at_horizon.upper95 / (1 - in.buffer);
-    if (p.sustainable_ops_per_s > 0)
+    if (p.sustainable_ops_per_s > 0) {
       p.headroom = 1 - p.peak_at_horizon.expected / p.sustainable_ops_per_s;
+      p.headroom_now = 1 - demand->last_value / p.sustainable_ops_per_s;
+    }
     p.demand = std::move(*demand);
   }
   return p;

@@ -29,18 +29,24 @@
 //                        "threshold_reached": CROSSING | null}
 //     },
 //     "performance": null | {
-//       "usl": null | {"sigma", "kappa", "lambda", "sigma_stderr", "kappa_stderr",
-//                      "lambda_stderr": number, "n_star", "x_max": number | null,
-//                      "r_squared": number, "points": number, "warnings": [string]},
+//       "usl": null | {"sigma", "kappa", "lambda": number, "sigma_stderr",
+//                      "kappa_stderr", "lambda_stderr", "n_star", "x_max": number | null,
+//                      "r_squared": number | null, "points": number,
+//                      "residual_dof": number, "warnings": [string]},
+//                     (the stderr fields and r_squared are null when residual_dof is 0)
 //       "latency": [{"quantile": string, "objective_us": number, "base_us": number,
-//                    "saturation_ops_per_s": number, "objective_ops_per_s": number,
+//                    "saturation_ops_per_s": number, "fitted_ops_per_s": number,
+//                    "objective_ops_per_s": number (fitted, capped at the largest
+//                    measured and the USL peak), "beyond_measured_range": bool,
 //                    "measured_ops_per_s": number, "warnings": [string]}],
 //       "max_measured_ops_per_s": number,
 //       "sustainable_ops_per_s": number, "sustainable_basis": string,
 //       "demand": null | {"current_ops_per_s": number, "peak_at_horizon": BAND,
 //                         "threshold_ops_per_s": number (sustainable x (1 - buffer)),
 //                         "threshold_reached": CROSSING, "forecast": FORECAST},
-//       "recommended_ops_per_s": number | null, "headroom": number | null,
+//       "recommended_ops_per_s": number | null,
+//       "headroom": number | null (1 - the horizon's expected peak / sustainable),
+//       "headroom_now": number | null (1 - the last demand / sustainable),
 //       "device": {"model": null | {"name", "mode", "created_utc", "target",
 //                                   "filesystem", "device": string,
 //                                   "validation": null | {"throughput_error",
@@ -68,6 +74,8 @@
 //                                        "mase", "smape", "coverage80", "coverage95":
 //                                        number | null}]},
 //               "low_confidence": bool,
+//               "bands_identified": bool (false: no error was measured; the bands
+//                                         have zero width and mean nothing),
 //               "path": [{"time_unix": number, BAND fields}] (at most 100, to the horizon)}
 #pragma once
 
@@ -144,8 +152,12 @@ struct StoragePlan {
 struct ObjectivePlan {
   Objective objective;
   LatencyFit fit;
-  double objective_ops_per_s = 0;  // fitted throughput at the objective
-  double measured_ops_per_s = 0;   // largest measured throughput that met it
+  double fitted_ops_per_s = 0;  // the latency fit's throughput at the objective, as fitted
+  // What the plan and the alerts use: fitted_ops_per_s, capped at the largest measured
+  // throughput and at the USL peak (a fit says nothing beyond what was measured).
+  double objective_ops_per_s = 0;
+  bool beyond_measured_range = false;  // the cap applied
+  double measured_ops_per_s = 0;       // largest measured throughput that met it
 };
 
 struct PerformancePlan {
@@ -160,7 +172,9 @@ struct PerformancePlan {
   Band peak_at_horizon;
   double threshold_ops_per_s = 0;
   Crossing threshold;
-  std::optional<double> recommended_ops_per_s, headroom;
+  std::optional<double> recommended_ops_per_s;
+  // 1 - demand / sustainable: at the horizon's expected peak, and at today's load.
+  std::optional<double> headroom, headroom_now;
   std::optional<DeviceBasis> device;  // see PlanInputs::device
 };
 

@@ -87,6 +87,10 @@ TEST(CapacityPlanTest, JoinsStorageAndPerformanceIntoOnePlan) {
   EXPECT_EQ(p.demand->seasonality.name, "daily");
   EXPECT_GT(p.peak_at_horizon.expected, 500);  // 300 + 2 x 150 days + the daily peak
   ASSERT_TRUE(p.recommended_ops_per_s.has_value());
+  // Headroom at today's load and at the horizon's peak are two figures.
+  ASSERT_TRUE(p.headroom_now.has_value() && p.headroom.has_value());
+  EXPECT_NEAR(*p.headroom_now, 1 - p.demand->last_value / p.sustainable_ops_per_s, 1e-12);
+  EXPECT_GT(*p.headroom_now, *p.headroom);
 
   auto json = PlanToJson(*plan);
   ASSERT_TRUE(json.ok());
@@ -132,6 +136,26 @@ TEST(CapacityPlanTest, DatesTheThresholdAndSizesTheCapacity) {
   // Capacity for the 95% peak at day 150 with 20% free.
   EXPECT_NEAR(s.recommended_capacity_bytes, (3e11 + 1.0737e10 * 150) / 0.8, 0.05e12);
   EXPECT_FALSE(plan->performance.has_value());
+}
+
+TEST(CapacityPlanTest, ZeroWidthBandsAreReportedAsNotIdentified) {
+  PlanInputs in;
+  in.usage = UsageTable();
+  in.usage->source = "line.csv";
+  for (int i = 0; i < 30; ++i) {
+    in.usage->time_s.push_back(1.7e9 + kDay * i);
+    in.usage->columns["used_bytes"].push_back(1e12 + 1e10 * i);
+  }
+  in.capacity_bytes = 2e12;
+  in.horizon_s = 30 * kDay;
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_FALSE(plan->storage->forecast.bands_identified);
+  const std::string table = PlanToTable(*plan);
+  EXPECT_NE(table.find("n/a (no error measured)"), std::string::npos) << table;
+  auto json = PlanToJson(*plan);
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ((*json)["storage"]["forecast"]["bands_identified"], false);
 }
 
 TEST(CapacityPlanTest, BadInputsGiveClearErrors) {
@@ -183,6 +207,29 @@ TEST(CapacityPlanTest, ThinCurveIsLabelledLowConfidence) {
   EXPECT_TRUE((*json)["storage"].is_null());
   EXPECT_TRUE((*json)["performance"]["demand"].is_null());
   EXPECT_EQ(json->dump().find("NaN"), std::string::npos);
+  // Three levels for three parameters: no residual degrees of freedom, so the standard
+  // errors and R^2 are n/a (null), not "+- 0" and 1.000.
+  const Json& usl = (*json)["performance"]["usl"];
+  EXPECT_EQ(usl["residual_dof"], 0);
+  EXPECT_TRUE(usl["r_squared"].is_null());
+  EXPECT_TRUE(usl["sigma_stderr"].is_null());
+  const std::string table = PlanToTable(*plan);
+  EXPECT_NE(table.find("R^2 n/a"), std::string::npos) << table;
+  EXPECT_EQ(table.find("+- 0"), std::string::npos) << table;
+  // The ladder peaked near 2 ms p99: a 50 ms objective is fitted far beyond it, and the
+  // plan uses no more than the largest throughput measured.
+  const ObjectivePlan& o = plan->performance->objectives[0];
+  double largest = 0;
+  for (const UslPoint& point : plan->performance->usl_points)
+    largest = std::max(largest, point.throughput);
+  EXPECT_TRUE(o.beyond_measured_range);
+  EXPECT_GT(o.fitted_ops_per_s, largest);
+  EXPECT_LE(o.objective_ops_per_s, largest);
+  EXPECT_LE(plan->performance->sustainable_ops_per_s, largest);
+  const Json& latency = (*json)["performance"]["latency"][0];
+  EXPECT_EQ(latency["beyond_measured_range"], true);
+  EXPECT_GT(latency["fitted_ops_per_s"].get<double>(), latency["objective_ops_per_s"].get<double>());
+  EXPECT_NE(table.find("capped"), std::string::npos) << table;
 }
 
 }  // namespace

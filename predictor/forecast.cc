@@ -487,6 +487,7 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   for (const LevelShift& s : shifts)
     if (s.kind != ShiftKind::kRetention) step_variance += s.size_stderr * s.size_stderr;
   r.intervals.extra_sigma = std::sqrt(step_variance);
+  r.bands_identified = IntervalScale(r.intervals, 1) > 0;
   Project(adjusted, options, setup.model, r);
   r.origin_s = r.grid.start_s + step * static_cast<double>(n - 1);
   r.last_value = raw.back();

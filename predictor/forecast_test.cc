@@ -234,5 +234,20 @@ TEST(ForecastTest, ShortOrFlatHistoryGivesLowConfidenceButFiniteOutput) {
   EXPECT_TRUE(TimeToThreshold(*forecast, 1e9).already);
 }
 
+TEST(ForecastTest, AnExactLineHasBandsThatAreNotIdentified) {
+  std::vector<double> line;
+  for (int i = 0; i < 30; ++i) line.push_back(1e12 + 1e9 * i);
+  ForecastOptions options;
+  options.horizon_s = 10 * kDay;
+  auto exact = ForecastSeries(testing::MakeSeries("used_bytes", 0, kDay, line), options);
+  ASSERT_TRUE(exact.ok()) << exact.error().message;
+  EXPECT_FALSE(exact->bands_identified);
+  // One noisy point is an error to measure: the bands are identified.
+  line[20] += 3e8;
+  auto noisy = ForecastSeries(testing::MakeSeries("used_bytes", 0, kDay, line), options);
+  ASSERT_TRUE(noisy.ok());
+  EXPECT_TRUE(noisy->bands_identified);
+}
+
 }  // namespace
 }  // namespace sfsg

@@ -89,6 +89,7 @@ Json ForecastToJson(const ForecastResult& f) {
         {"combined", std::move(combined)},
         {"models", std::move(models)}}},
       {"low_confidence", f.low_confidence},
+      {"bands_identified", f.bands_identified},
       {"path", std::move(path)}};
 }
 
@@ -133,6 +134,7 @@ Json PerformanceJson(const PerformancePlan& p) {
            {"x_max", Num(u.x_max)},
            {"r_squared", Num(u.r_squared)},
            {"points", u.points},
+           {"residual_dof", u.residual_dof},
            {"warnings", u.warnings}};
   }
   Json latency = Json::array();
@@ -141,7 +143,9 @@ Json PerformanceJson(const PerformancePlan& p) {
                        {"objective_us", Num(o.objective.latency_us)},
                        {"base_us", Num(o.fit.base_us)},
                        {"saturation_ops_per_s", Num(o.fit.saturation_ops_per_s)},
+                       {"fitted_ops_per_s", Num(o.fitted_ops_per_s)},
                        {"objective_ops_per_s", Num(o.objective_ops_per_s)},
+                       {"beyond_measured_range", o.beyond_measured_range},
                        {"measured_ops_per_s", Num(o.measured_ops_per_s)},
                        {"warnings", o.fit.warnings}});
   Json demand = nullptr;
@@ -160,7 +164,8 @@ Json PerformanceJson(const PerformancePlan& p) {
           {"demand", std::move(demand)},
           {"recommended_ops_per_s", Num(p.recommended_ops_per_s)},
           {"device", DeviceBasisJson(p.device)},
-          {"headroom", Num(p.headroom)}};
+          {"headroom", Num(p.headroom)},
+          {"headroom_now", Num(p.headroom_now)}};
 }
 
 // Prometheus text: one HELP/TYPE block per metric name, samples under it.

@@ -47,9 +47,14 @@ std::string When(const std::optional<double>& t, double origin_s) {
   return Date(*t) + Format(" (%.1f d)", (*t - origin_s) / kDay);
 }
 
-std::string CrossingText(const Crossing& c, double origin_s) {
+constexpr const char* kNoBands = "n/a (no error measured)";
+
+std::string CrossingText(const Crossing& c, double origin_s, bool bands_identified) {
   if (c.already) return "already reached";
   if (!c.earliest_s && !c.expected_s && !c.latest_s) return "not within the search limit";
+  if (!bands_identified)
+    return "expected " + When(c.expected_s, origin_s) + "\n" + std::string(27, ' ') + "bands " +
+           kNoBands;
   auto days = [&](const std::optional<double>& t) {
     return t ? Format("%.1f", (*t - origin_s) / kDay) : std::string("-");
   };
@@ -151,12 +156,15 @@ std::string StorageSection(const StoragePlan& s, double buffer) {
   const std::vector<std::string> b =
       DistinctBytes({s.current_bytes, s.threshold_bytes, h.expected, s.capacity_bytes});
   // Dates first: they are the decision; sizes after.
-  out += Row("threshold reached", CrossingText(s.threshold, f.origin_s));
+  out += Row("threshold reached", CrossingText(s.threshold, f.origin_s, f.bands_identified));
   out += Row("used now", b[0] + " of " + b[3] + " capacity (" + s.capacity_source + ")");
   out += Row(Format("threshold (%.0f%% full)", 100 * (1 - buffer)).c_str(), b[1]);
-  out += Row("at horizon", b[2] + "  (80%: " + FormatBytes(h.lower80) + " .. " +
-                               FormatBytes(h.upper80) + ", 95%: " + FormatBytes(h.lower95) +
-                               " .. " + FormatBytes(h.upper95) + ")");
+  out += Row("at horizon", b[2] + (f.bands_identified
+                                        ? "  (80%: " + FormatBytes(h.lower80) + " .. " +
+                                              FormatBytes(h.upper80) + ", 95%: " +
+                                              FormatBytes(h.lower95) + " .. " +
+                                              FormatBytes(h.upper95) + ")"
+                                        : std::string("  (bands ") + kNoBands + ")"));
   out += Row("recommended capacity",
              FormatBytes(s.recommended_capacity_bytes) +
                  (s.additional_bytes >= 0 ? "  (add " + FormatBytes(s.additional_bytes) + ")"
@@ -168,7 +176,8 @@ std::string StorageSection(const StoragePlan& s, double buffer) {
                          FormatCount(s.files->At(s.files->origin_s + s.files->horizon_s).expected) +
                          " at horizon");
     if (s.capacity_files)
-      out += Row("inodes exhausted", CrossingText(s.files_threshold, s.files->origin_s) +
+      out += Row("inodes exhausted", CrossingText(s.files_threshold, s.files->origin_s,
+                                                      s.files->bands_identified) +
                                          Format("\n%27s(%s inodes, threshold %s)", "",
                                                 FormatCount(*s.capacity_files).c_str(),
                                                 FormatCount(s.files_threshold_count).c_str()));
@@ -181,18 +190,30 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
   out += Row("basis", DeviceBasisStatement(p.device));
   if (p.usl) {
     const UslFit& u = *p.usl;
-    out += Row("USL",
-               Format("sigma %.4g +- %.2g, kappa %.3g +- %.2g, lambda %.4g +- %.2g ops/s", u.sigma,
-                      u.sigma_stderr, u.kappa, u.kappa_stderr, u.lambda, u.lambda_stderr));
+    // No residual degrees of freedom: the errors and R^2 are not identified.
+    auto pm = [](const std::optional<double>& se) {
+      return se ? Format(" +- %.2g", *se) : std::string(" (se n/a)");
+    };
+    out += Row("USL", Format("sigma %.4g", u.sigma) + pm(u.sigma_stderr) +
+                          Format(", kappa %.3g", u.kappa) + pm(u.kappa_stderr) +
+                          Format(", lambda %.4g", u.lambda) + pm(u.lambda_stderr) + " ops/s");
     std::string peak = u.x_max ? Rate(*u.x_max) : std::string("unbounded");
     if (u.n_star) peak += Format(" at N* = %.1f", *u.n_star);
-    out += Row("USL peak", peak + Format("  (R^2 %.3f, %zu points)", u.r_squared, u.points));
+    const std::string r2 = u.r_squared ? Format("R^2 %.3f", *u.r_squared)
+                                       : Format("R^2 n/a: %d residual degrees of freedom",
+                                                u.residual_dof);
+    out += Row("USL peak", peak + "  (" + r2 + Format(", %zu points)", u.points));
   }
   for (const ObjectivePlan& o : p.objectives) {
     const std::string label =
         o.objective.quantile + " <= " + Format("%.3g ms", o.objective.latency_us / 1000);
-    out += Row(label.c_str(), "up to " + Rate(o.objective_ops_per_s) + " (fitted; measured " +
-                                  Rate(o.measured_ops_per_s) + ")");
+    out += Row(label.c_str(),
+               "up to " + Rate(o.objective_ops_per_s) +
+                   (o.beyond_measured_range
+                        ? " (capped: the fit says " + Rate(o.fitted_ops_per_s) +
+                              ", beyond the range measured; measured "
+                        : std::string(" (fitted; measured ")) +
+                   Rate(o.measured_ops_per_s) + ")");
   }
   out += Row("sustainable", Rate(p.sustainable_ops_per_s) + " (" + p.sustainable_basis + ")");
   if (p.demand) {
@@ -200,10 +221,13 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
     out += Row("demand now",
                Rate(p.demand->last_value) +
                    Format(" (model %s)", std::string(ModelName(p.demand->model)).c_str()));
+    if (p.headroom_now) out += Row("headroom now", Format("%.0f%%", 100 * *p.headroom_now));
     out += Row("demand peak to horizon",
-               Rate(peak.expected) + "  (95%: up to " + Rate(peak.upper95) + ")");
+               Rate(peak.expected) + (p.demand->bands_identified
+                                          ? "  (95%: up to " + Rate(peak.upper95) + ")"
+                                          : std::string("  (bands ") + kNoBands + ")"));
     out += Row(Format("demand reaches %.0f%%", 100 * (1 - buffer)).c_str(),
-               CrossingText(p.threshold, p.demand->origin_s));
+               CrossingText(p.threshold, p.demand->origin_s, p.demand->bands_identified));
     out +=
         Row("recommended throughput",
             Rate(*p.recommended_ops_per_s) +

@@ -218,8 +218,9 @@ std::string UslChart(const PerformancePlan& p) {
       "Throughput against concurrency (Universal Scalability Law)",
       [](double n) { return Format("N=%.0f", n); },
       [](double x) { return FormatCount(x) + " ops/s"; },
-      Format("measured (dots), USL fit (line): sigma %.4g, kappa %.3g, lambda %.4g, R^2 %.3f",
-             u.sigma, u.kappa, u.lambda, u.r_squared));
+      Format("measured (dots), USL fit (line): sigma %.4g, kappa %.3g, lambda %.4g, ", u.sigma,
+             u.kappa, u.lambda) +
+          (u.r_squared ? Format("R^2 %.3f", *u.r_squared) : std::string("R^2 n/a")));
 }
 
 std::string LatencyChart(const PerformancePlan& p) {

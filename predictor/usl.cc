@@ -15,6 +15,7 @@ struct Candidate {
   double lambda = 0, sigma = 0, kappa = 0;
   double lambda_se = 0, sigma_se = 0, kappa_se = 0;
   double sse = std::numeric_limits<double>::infinity();
+  int parameters = 0;  // free ones
 };
 
 // Fits with sigma and/or kappa pinned at zero when the flags say so.
@@ -61,6 +62,7 @@ std::optional<Candidate> FitPinned(std::span<const UslPoint> points, const Candi
   unpack(solved->x, c.lambda, c.sigma, c.kappa);
   if (c.sigma < 0 || c.kappa < 0 || !(c.lambda > 0)) return std::nullopt;
   c.sse = solved->sse;
+  c.parameters = p;
   if (solved->covariance_ok) {
     int k = 0;
     c.lambda_se = std::sqrt(std::max(0.0, solved->covariance(k, k)));
@@ -146,11 +148,14 @@ Result<UslFit> FitUsl(std::span<const UslPoint> points) {
 
   UslFit fit;
   fit.lambda = best->lambda, fit.sigma = best->sigma, fit.kappa = best->kappa;
-  fit.lambda_stderr = best->lambda_se, fit.sigma_stderr = best->sigma_se;
-  fit.kappa_stderr = best->kappa_se;
+  fit.points = points.size();
+  fit.residual_dof = static_cast<int>(points.size()) - best->parameters;
+  if (fit.residual_dof > 0) {
+    fit.lambda_stderr = best->lambda_se, fit.sigma_stderr = best->sigma_se;
+    fit.kappa_stderr = best->kappa_se;
+  }
   fit.sigma_at_bound = fit.sigma == 0;
   fit.kappa_at_bound = fit.kappa == 0;
-  fit.points = points.size();
   for (const UslPoint& p : points)
     fit.max_concurrency = std::max(fit.max_concurrency, p.concurrency);
   if (fit.kappa > 0 && fit.sigma < 1) {
@@ -164,7 +169,7 @@ Result<UslFit> FitUsl(std::span<const UslPoint> points) {
   mean /= static_cast<double>(points.size());
   double total = 0;
   for (const UslPoint& p : points) total += (p.throughput - mean) * (p.throughput - mean);
-  fit.r_squared = total > 0 ? std::max(0.0, 1 - best->sse / total) : 0;
+  if (fit.residual_dof > 0) fit.r_squared = total > 0 ? std::max(0.0, 1 - best->sse / total) : 0;
 
   auto& w = fit.warnings;
   if (points.size() < 6)
@@ -178,11 +183,15 @@ Result<UslFit> FitUsl(std::span<const UslPoint> points) {
         Format("the ladder stops at N = %g, below the fitted peak N* = %.1f: "
                "kappa and X_max are extrapolated",
                fit.max_concurrency, *fit.n_star));
-  if (!fit.sigma_at_bound && fit.sigma_stderr > fit.sigma)
+  if (fit.residual_dof <= 0)
+    w.push_back("as many points as parameters: the fit passes through every point; its "
+                "standard errors and R^2 are not identified");
+  if (!fit.sigma_at_bound && fit.sigma_stderr && *fit.sigma_stderr > fit.sigma)
     w.push_back("sigma is within one standard error of 0");
-  if (!fit.kappa_at_bound && fit.kappa_stderr > fit.kappa)
+  if (!fit.kappa_at_bound && fit.kappa_stderr && *fit.kappa_stderr > fit.kappa)
     w.push_back("kappa is within one standard error of 0");
-  if (fit.r_squared < 0.9) w.push_back(Format("poor fit: R^2 = %.2f", fit.r_squared));
+  if (fit.r_squared && *fit.r_squared < 0.9)
+    w.push_back(Format("poor fit: R^2 = %.2f", *fit.r_squared));
   return fit;
 }
 

@@ -30,13 +30,16 @@ struct UslPoint {
 
 struct UslFit {
   double sigma = 0, kappa = 0, lambda = 0;
-  // Standard errors; 0 for a parameter pinned at its bound or when undetermined.
-  double sigma_stderr = 0, kappa_stderr = 0, lambda_stderr = 0;
+  // Standard errors; 0 for a parameter pinned at its bound or when undetermined; unset
+  // (with r_squared) when the fit has no residual degrees of freedom (as many points as
+  // free parameters: the curve passes through every point and says nothing of its error).
+  std::optional<double> sigma_stderr, kappa_stderr, lambda_stderr;
   bool sigma_at_bound = false, kappa_at_bound = false;
   std::optional<double> n_star;  // unset when kappa == 0 (no retrograde region)
   std::optional<double> x_max;   // unset when sigma == kappa == 0 (linear scaling)
-  double r_squared = 0;
+  std::optional<double> r_squared;
   size_t points = 0;
+  int residual_dof = 0;  // points - free parameters (lambda and the unpinned sigma, kappa)
   double max_concurrency = 0;         // largest N measured
   std::vector<std::string> warnings;  // weak-data diagnostics, each a sentence
 

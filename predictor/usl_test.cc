@@ -43,15 +43,18 @@ TEST(UslTest, FitsGuntherCiscoBenchmarkToPublishedParameters) {
   EXPECT_NEAR(*fit->n_star, 35.57, 0.05);  // the book quotes it rounded down, 35
   ASSERT_TRUE(fit->x_max.has_value());
   EXPECT_NEAR(*fit->x_max, 12341, 12341 * 1e-3);
-  EXPECT_GT(fit->r_squared, 0.99);
+  ASSERT_TRUE(fit->r_squared.has_value());
+  EXPECT_GT(*fit->r_squared, 0.99);
+  EXPECT_EQ(fit->residual_dof, 29);
+  ASSERT_TRUE(fit->sigma_stderr && fit->kappa_stderr && fit->lambda_stderr);
   std::printf(
       "cisco: sigma %.8f (+-%.2g) kappa %.6e (+-%.2g) lambda %.4f (+-%.3g) N* %.2f X_max %.1f\n",
-      fit->sigma, fit->sigma_stderr, fit->kappa, fit->kappa_stderr, fit->lambda, fit->lambda_stderr,
-      *fit->n_star, *fit->x_max);
-  EXPECT_GT(fit->sigma_stderr, 0);
-  EXPECT_LT(fit->sigma_stderr, fit->sigma / 3);
-  EXPECT_GT(fit->kappa_stderr, 0);
-  EXPECT_LT(fit->lambda_stderr, fit->lambda / 20);
+      fit->sigma, *fit->sigma_stderr, fit->kappa, *fit->kappa_stderr, fit->lambda,
+      *fit->lambda_stderr, *fit->n_star, *fit->x_max);
+  EXPECT_GT(*fit->sigma_stderr, 0);
+  EXPECT_LT(*fit->sigma_stderr, fit->sigma / 3);
+  EXPECT_GT(*fit->kappa_stderr, 0);
+  EXPECT_LT(*fit->lambda_stderr, fit->lambda / 20);
   // The ladder stops at 32 < N* = 35: the fit says kappa is extrapolated.
   bool warned = false;
   for (const std::string& w : fit->warnings) warned |= w.find("extrapolated") != w.npos;
@@ -102,6 +105,30 @@ TEST(UslTest, RejectsCurvesThatCannotDetermineThreeParameters) {
   EXPECT_FALSE(FitUsl(negative).ok());
   const std::vector<UslPoint> zero_n = {{0, 100}, {2, 150}, {4, 300}};
   EXPECT_FALSE(FitUsl(zero_n).ok());
+}
+
+TEST(UslTest, ThreePointsForThreeParametersLeaveErrorsAndRSquaredUnidentified) {
+  UslFit truth;
+  truth.sigma = 0.05, truth.kappa = 0.002, truth.lambda = 1000;
+  std::vector<UslPoint> points;
+  for (double n : {1.0, 8.0, 32.0}) points.push_back({n, truth.Throughput(n)});
+  auto fit = FitUsl(points);
+  ASSERT_TRUE(fit.ok()) << fit.error().message;
+  EXPECT_EQ(fit->residual_dof, 0);
+  EXPECT_FALSE(fit->r_squared.has_value());
+  EXPECT_FALSE(fit->sigma_stderr.has_value());
+  EXPECT_FALSE(fit->kappa_stderr.has_value());
+  EXPECT_FALSE(fit->lambda_stderr.has_value());
+  bool warned = false;
+  for (const std::string& w : fit->warnings) warned |= w.find("not identified") != w.npos;
+  EXPECT_TRUE(warned);
+  // A fourth point gives one residual degree of freedom: both are reported.
+  points.push_back({16, truth.Throughput(16) * 1.01});
+  fit = FitUsl(points);
+  ASSERT_TRUE(fit.ok());
+  EXPECT_EQ(fit->residual_dof, 1);
+  EXPECT_TRUE(fit->r_squared.has_value());
+  EXPECT_TRUE(fit->sigma_stderr.has_value());
 }
 
 TEST(UslTest, WarnsWhenNoPointIsNearOneWorker) {

@@ -128,7 +128,7 @@ void FillConcurrency(const Calibration& cal, DeviceModel& model, std::vector<std
     notes.push_back("concurrency: USL fit of " + ladder->op + " " +
                     FormatBytes(static_cast<double>(ladder->request_bytes)) + " (sigma " +
                     Fixed(usl->sigma, 4) + ", kappa " + Fixed(usl->kappa, 6) + ", R^2 " +
-                    Fixed(usl->r_squared, 3) + "); servers " + std::to_string(model.servers) +
+                    (usl->r_squared ? Fixed(*usl->r_squared, 3) : std::string("n/a")) + "); servers " + std::to_string(model.servers) +
                     (peaked ? " (the USL peak)" : " (the deepest level measured: a lower bound)"));
     return;
   }
