@@ -8,7 +8,9 @@
 // rename (plain, onto another link of itself, across directories, RENAME_NOREPLACE,
 // RENAME_EXCHANGE with a regular file), truncate, open, unlink or rmdir, each followed by
 // the attributes it should have changed. Then type-specific checks (data through a FIFO,
-// connect to the socket) and mknod as an unprivileged user.
+// connect to the socket) and mknod as an unprivileged user. Then, per type, another user
+// (uid 65534) against root's object in a sticky directory and against its own, and what
+// a setgid directory passes on.
 //
 // A transcript line is "step: outcome", where outcome is OK or an errno name followed by
 // normalised attributes: type, permission bits, link count, owner, device number, size
@@ -23,6 +25,7 @@
 //   each non-directory), for a remount check.
 // Exit status: 0 (a transcript was printed), 2 bad usage or DIR unusable.
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/fs.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -232,6 +235,92 @@ void Walk(Transcript& t, const std::string& root, const std::string& type) {
   look("parent at end", d);
 }
 
+// Runs `op` in a child as uid/gid 65534 (nobody) and returns its errno (0: it succeeded;
+// -1: no answer from the child).
+template <typename Op>
+int AsNobody(Op op) {
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) return -1;
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(pipe_fds[0]);
+    int e = 0;
+    if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) {
+      e = errno;
+    } else if (op() != 0) {
+      e = errno;
+    }
+    (void)!::write(pipe_fds[1], &e, sizeof(e));
+    _exit(0);
+  }
+  ::close(pipe_fds[1]);
+  int e = -1;
+  if (::read(pipe_fds[0], &e, sizeof(e)) != sizeof(e)) e = -1;
+  ::close(pipe_fds[0]);
+  ::waitpid(pid, nullptr, 0);
+  return e;
+}
+
+// The permission checks, per type: another user against root's object in a sticky,
+// world-writable directory (refused), against an object of its own (allowed, but for
+// giving it away), and group inheritance from a setgid directory.
+void OtherUser(Transcript& t, const std::string& root, const std::string& type) {
+  const std::string d = root + "/shared-" + type, mine = d + "/root", theirs = d + "/nobody";
+  ::mkdir(d.c_str(), 0777);
+  ::chmod(d.c_str(), 01777);
+  const auto as_nobody = [&](const std::string& name, int e, const std::string& look) {
+    t.Line(type + " as uid 65534: " + name,
+           (e < 0 ? std::string("no answer") : ErrnoName(e)) + " | " + t.Look(look));
+    Tick();
+  };
+  const timespec times[2] = {{1000000000, 5}, {1000000000, 7}};
+  const std::string made = Outcome(Make(type, mine, 0644));  // before the Look below
+  t.Line(type + " root makes in sticky dir", made + " | " + t.Look(mine));
+  as_nobody("chmod 0666", AsNobody([&] {
+    return ::fchmodat(AT_FDCWD, mine.c_str(), 0666, AT_SYMLINK_NOFOLLOW); }), mine);
+  as_nobody("chown 65534:65534", AsNobody([&] { return ::lchown(mine.c_str(), 65534, 65534); }),
+            mine);
+  as_nobody("utimensat explicit",
+            AsNobody([&] { return ::utimensat(AT_FDCWD, mine.c_str(), times, AT_SYMLINK_NOFOLLOW); }),
+            mine);
+  as_nobody("utimensat NULL",
+            AsNobody([&] { return ::utimensat(AT_FDCWD, mine.c_str(), nullptr, AT_SYMLINK_NOFOLLOW); }),
+            mine);
+  as_nobody("link", AsNobody([&] { return ::link(mine.c_str(), (d + "/root-link").c_str()); }), mine);
+  as_nobody("rename", AsNobody([&] { return ::rename(mine.c_str(), (d + "/moved").c_str()); }), mine);
+  as_nobody("remove", AsNobody([&] { return Remove(mine); }), mine);
+  as_nobody("open for writing", AsNobody([&] {
+    const int fd = ::open(mine.c_str(), O_WRONLY | O_NONBLOCK | O_NOFOLLOW);
+    if (fd >= 0) ::close(fd);
+    return fd < 0 ? -1 : 0; }), mine);
+  if (type == "chr" || type == "blk") return;  // another user cannot make one (Specific)
+  as_nobody("make own", AsNobody([&] { return Make(type, theirs, 0644); }), theirs);
+  as_nobody("chmod own 0600", AsNobody([&] {
+    return ::fchmodat(AT_FDCWD, theirs.c_str(), 0600, AT_SYMLINK_NOFOLLOW); }), theirs);
+  as_nobody("give own away (chown 0)", AsNobody([&] { return ::lchown(theirs.c_str(), 0, static_cast<gid_t>(-1)); }),
+            theirs);
+  as_nobody("utimensat own explicit",
+            AsNobody([&] { return ::utimensat(AT_FDCWD, theirs.c_str(), times, AT_SYMLINK_NOFOLLOW); }),
+            theirs);
+  as_nobody("rename own", AsNobody([&] { return ::rename(theirs.c_str(), (d + "/n2").c_str()); }),
+            d + "/n2");
+  as_nobody("remove own", AsNobody([&] { return Remove(d + "/n2"); }), d + "/n2");
+  // A setgid directory of group 5678: what is made in it takes that group (a directory
+  // also the setgid bit), whoever makes it.
+  const std::string g = root + "/setgid-" + type;
+  ::mkdir(g.c_str(), 0777);
+  ::chown(g.c_str(), 0, 5678);
+  ::chmod(g.c_str(), 02777);
+  const std::string made_in_g = Outcome(Make(type, g + "/root", 0755));
+  t.Line(type + " root makes in setgid dir", made_in_g + " | " + t.Look(g + "/root"));
+  as_nobody("make in setgid dir", AsNobody([&] { return Make(type, g + "/nobody", 0755); }),
+            g + "/nobody");
+  // Its group is one the user is not in: the setgid bit is dropped, the rest applied.
+  as_nobody("chmod 2750 outside its group", AsNobody([&] {
+    return ::fchmodat(AT_FDCWD, (g + "/nobody").c_str(), 02750, AT_SYMLINK_NOFOLLOW); }),
+            g + "/nobody");
+}
+
 // Data through a FIFO and a connection to a bound socket: the kernel serves both, the
 // filesystem only keeps the node.
 void Specific(Transcript& t, const std::string& root) {
@@ -330,7 +419,10 @@ int main(int argc, char** argv) {
   ::umask(022);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   Transcript t;
-  for (const char* type : {"reg", "dir", "lnk", "fifo", "sock", "chr", "blk"}) Walk(t, root, type);
+  for (const char* type : {"reg", "dir", "lnk", "fifo", "sock", "chr", "blk"}) {
+    Walk(t, root, type);
+    OtherUser(t, root, type);
+  }
   Specific(t, root);
   if (argc == 3) Keep(root);
   return 0;

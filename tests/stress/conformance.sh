@@ -4,7 +4,9 @@
 # transcripts compared line by line (sfsg_conformance: chmod, chown, utimensat, link,
 # rename and renameat2 flags, truncate, open, unlink/rmdir, link counts, which times
 # moved, data through a FIFO, connect to a socket, mknod as another user and with bad
-# types). dir mode then remounts and checks every type and link came back.
+# types; per type, another user against root's object in a sticky directory and against
+# its own, and setgid-directory inheritance). dir mode then remounts and checks every type
+# and link came back.
 # Usage: conformance.sh BUILD_DIR MODE   (MODE: memory | dir | discard)
 # Needs root (a tmpfs mount, device nodes, a second user); exits 77 (skipped) otherwise.
 set -euo pipefail
