@@ -29,6 +29,7 @@
 #include "fuse/mount_options.h"
 #include "fuse/shadow_fs.h"
 #include "generator/shadow_recipe.h"
+#include "generator/util/command_line.h"
 #include "generator/util/units.h"
 #include "generator/util/version.h"
 #include "predictor/series.h"
@@ -36,10 +37,7 @@
 namespace sfsg {
 namespace {
 
-int Fail(const Error& e) {
-  std::fprintf(stderr, "sfsg-mount: %s\n", e.message.c_str());
-  return e.exit_code();
-}
+int Fail(const Error& e) { return ReportFailure("sfsg-mount", e); }
 
 // `path` made absolute against `base` (the daemon runs in /, so a relative path given
 // on the command line must not be resolved later).
@@ -518,11 +516,7 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
   return rc;
 }
 
-}  // namespace
-}  // namespace sfsg
-
-int main(int argc, char** argv) {
-  using namespace sfsg;
+int Main(int argc, char** argv) {
   std::string help;
   auto options = ParseMountOptions(argc, argv, &help);
   if (!options) return Fail(options.error());
@@ -574,4 +568,11 @@ int main(int argc, char** argv) {
                              .dump());
   (*fs)->board().Publish("recipe", ShadowRecipeToJson(RecipeOf(*options)).dump());
   return Serve(*options, **fs, std::move(*plan), *log, *device);
+}
+
+}  // namespace
+}  // namespace sfsg
+
+int main(int argc, char** argv) {
+  return sfsg::GuardedMain("sfsg-mount", [&] { return sfsg::Main(argc, argv); });
 }

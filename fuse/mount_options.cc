@@ -11,6 +11,7 @@
 #include "fuse/config.h"
 #include "fuse/forecaster/hooks.h"
 #include "fuse/metrics_server.h"
+#include "generator/util/command_line.h"
 #include "generator/util/json_io.h"
 #include "generator/util/option_error.h"
 #include "generator/util/status_macros.h"
@@ -338,19 +339,8 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
       args.push_back(a);
     }
   }
-  po::options_description hidden;
-  hidden.add_options()("positional", po::value<std::vector<std::string>>(), "");
-  po::options_description all;
-  all.add(visible).add(hidden);
-  po::positional_options_description positional;
-  positional.add("positional", 2);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return Error::Usage(OptionErrorText(e) + " (see sfsg-mount --help)");
-  }
+  SFSG_ASSIGN_OR_RETURN(po::variables_map vm,
+                        ParseCommandLine(args, visible, "see sfsg-mount --help", "positional", 2));
   if (!out.config_file.empty()) {
     // ReadTextFile: a FIFO nobody writes to reads as empty and /dev/zero stops at the
     // limit, where an ifstream would wait or read forever.
@@ -368,14 +358,11 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
     }
   }
   out.effective_config = DescribeOptions(visible, vm);
-  std::ostringstream help;
-  help << visible;
-  *help_text = help.str();
+  *help_text = HelpText(visible);
   out.help = vm.count("help");
   out.version = vm.count("version");
   if (out.help || out.version) return out;
-  const auto pos = vm.count("positional") ? vm["positional"].as<std::vector<std::string>>()
-                                          : std::vector<std::string>{};
+  const std::vector<std::string> pos = PositionalArgs(vm, "positional");
   if (pos.empty() && !out.print_config)
     return Error::Usage("missing MOUNTPOINT (see sfsg-mount --help)");
   if (pos.size() == 2) {

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <limits>
 
+#include "generator/util/strings.h"
 #include "generator/util/units.h"
 
 namespace sfsg {
@@ -52,32 +53,6 @@ std::string Cost(const VolumeResult& v) {
   if (p.purchase_bytes > 0 && p.purchase_cost) return Fixed(*p.purchase_cost, 2);
   if (p.reclaimable_bytes > 0 && p.reclaimable_value) return "-" + Fixed(*p.reclaimable_value, 2);
   return "-";
-}
-
-std::string HtmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 std::string LabelValue(const std::string& s) {

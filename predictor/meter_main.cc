@@ -12,7 +12,7 @@
 #include <iostream>
 #include <string>
 
-#include "generator/util/option_error.h"
+#include "generator/util/command_line.h"
 #include "generator/util/units.h"
 #include "predictor/meter.h"
 
@@ -29,10 +29,7 @@ constexpr const char* kUsage =
 volatile sig_atomic_t g_stop = 0;
 void OnSignal(int) { g_stop = 1; }
 
-int Fail(const sfsg::Error& error) {
-  std::fprintf(stderr, "sfsg-meter: %s\n", error.message.c_str());
-  return error.exit_code();
-}
+int Fail(const sfsg::Error& error) { return sfsg::ReportFailure("sfsg-meter", error); }
 
 // Sleeps until an absolute CLOCK_MONOTONIC deadline; returns early on a stop signal.
 void SleepUntil(const timespec& deadline) {
@@ -71,19 +68,13 @@ int Run(int argc, char** argv) {
       "count,n", po::value(&count), "stop after N samples (default: until SIGINT/SIGTERM)")(
       "out,o", po::value(&out), "CSV to append to (default -: standard output)")(
       "quiet,q", po::bool_switch(&quiet), "do not report the device found");
-  po::options_description hidden;
-  hidden.add_options()("path", po::value(&path));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("path", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
+  auto vm = sfsg::ParseCommandLine(sfsg::CommandArgs(argc, argv), options, "see --help", "path", 1);
+  if (!vm) return Fail(vm.error());
+  if (vm->count("help")) {
     std::cout << kUsage << options;
     return 0;
   }
+  for (const std::string& given : sfsg::PositionalArgs(*vm, "path")) path = given;
   if (path.empty()) return Fail(sfsg::Error::Usage("give the PATH to meter (see --help)"));
   auto interval = sfsg::ParseDurationSeconds(interval_text, "--interval");
   if (!interval) return Fail(interval.error());
@@ -144,13 +135,5 @@ int Run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return Run(argc, argv);
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "sfsg-meter: %s (see --help)\n", sfsg::OptionErrorText(e).c_str());
-    return static_cast<int>(sfsg::ErrorCode::kUsage);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "sfsg-meter: internal error: %s\n", e.what());
-    return static_cast<int>(sfsg::ErrorCode::kInternal);
-  }
+  return sfsg::GuardedMain("sfsg-meter", [&] { return Run(argc, argv); });
 }

@@ -1,11 +1,11 @@
 // The human-readable rendering of a CapacityPlan.
 #include <algorithm>
 #include <cmath>
-#include <vector>
-#include <cstdarg>
 #include <cstdio>
 #include <ctime>
+#include <vector>
 
+#include "generator/util/strings.h"
 #include "generator/util/units.h"
 #include "predictor/capacity_plan.h"
 #include "predictor/config.h"
@@ -14,16 +14,6 @@ namespace sfsg {
 namespace {
 
 constexpr double kDay = config::kDaySeconds;
-
-std::string Format(const char* format, ...) __attribute__((format(printf, 1, 2)));
-std::string Format(const char* format, ...) {
-  char buf[512];
-  va_list args;
-  va_start(args, format);
-  std::vsnprintf(buf, sizeof(buf), format, args);
-  va_end(args);
-  return buf;
-}
 
 std::string Date(double unix_s) {
   if (!std::isfinite(unix_s)) return "-";
@@ -36,15 +26,17 @@ std::string Date(double unix_s) {
 }
 
 std::string Step(double seconds) {
-  if (seconds >= kDay && std::fmod(seconds, kDay) == 0) return Format("%.0fd", seconds / kDay);
-  if (seconds >= 3600 && std::fmod(seconds, 3600) == 0) return Format("%.0fh", seconds / 3600);
-  if (seconds >= 60 && std::fmod(seconds, 60) == 0) return Format("%.0fm", seconds / 60);
-  return Format("%.0fs", seconds);
+  if (seconds >= kDay && std::fmod(seconds, kDay) == 0)
+    return StringPrintf("%.0fd", seconds / kDay);
+  if (seconds >= 3600 && std::fmod(seconds, 3600) == 0)
+    return StringPrintf("%.0fh", seconds / 3600);
+  if (seconds >= 60 && std::fmod(seconds, 60) == 0) return StringPrintf("%.0fm", seconds / 60);
+  return StringPrintf("%.0fs", seconds);
 }
 
 std::string When(const std::optional<double>& t, double origin_s) {
   if (!t) return "not within the search limit";
-  return Date(*t) + Format(" (%.1f d)", (*t - origin_s) / kDay);
+  return Date(*t) + StringPrintf(" (%.1f d)", (*t - origin_s) / kDay);
 }
 
 constexpr const char* kNoBands = "n/a (no error measured)";
@@ -56,7 +48,7 @@ std::string CrossingText(const Crossing& c, double origin_s, bool bands_identifi
     return "expected " + When(c.expected_s, origin_s) + "\n" + std::string(27, ' ') + "bands " +
            kNoBands;
   auto days = [&](const std::optional<double>& t) {
-    return t ? Format("%.1f", (*t - origin_s) / kDay) : std::string("-");
+    return t ? StringPrintf("%.1f", (*t - origin_s) / kDay) : std::string("-");
   };
   return "expected " + When(c.expected_s, origin_s) + "\n" + std::string(27, ' ') + "80% band " +
          days(c.earliest80_s) + " .. " + days(c.latest80_s) + " d, 95% band " + days(c.earliest_s) +
@@ -79,7 +71,7 @@ std::vector<std::string> DistinctBytes(const std::vector<double>& values) {
     out.clear();
     bool distinct = true;
     for (size_t i = 0; i < values.size(); ++i) {
-      out.push_back(Format("%.*f %s", decimals, values[i] / scale, kUnits[unit]));
+      out.push_back(StringPrintf("%.*f %s", decimals, values[i] / scale, kUnits[unit]));
       for (size_t j = 0; j < i; ++j)
         if (out[j] == out[i] && values[j] != values[i]) distinct = false;
     }
@@ -98,53 +90,55 @@ std::string EventsText(const ForecastResult& f) {
     declared += e.declared;
   }
   std::string out;
-  if (modelled > 0) out += Format(", %zu level steps modelled", modelled);
-  if (retention > 0) out += Format(", %zu retention drops kept", retention);
-  if (declared > 0) out += Format(" (%zu declared)", declared);
+  if (modelled > 0) out += StringPrintf(", %zu level steps modelled", modelled);
+  if (retention > 0) out += StringPrintf(", %zu retention drops kept", retention);
+  if (declared > 0) out += StringPrintf(" (%zu declared)", declared);
   return out;
 }
 
 std::string ChoiceNote(const ForecastResult& f) {
   const BacktestSummary& b = f.backtest;
   if (b.folds < 3) return "lowest backtest MASE; too few folds to score the choice";
-  std::string out = Format("lowest MASE at %.1f d ahead; the choice scored out of sample: %.3f",
-                           b.lead_s / kDay, b.selection_mase);
-  out += Format(", best baseline %s %.3f", std::string(ModelName(b.best_baseline)).c_str(),
-                b.best_baseline_mase);
+  std::string out =
+      StringPrintf("lowest MASE at %.1f d ahead; the choice scored out of sample: %.3f",
+                   b.lead_s / kDay, b.selection_mase);
+  out += StringPrintf(", best baseline %s %.3f", std::string(ModelName(b.best_baseline)).c_str(),
+                      b.best_baseline_mase);
   if (IsBaseline(f.model) && b.selection_mase > b.best_baseline_mase)
     out += "; the baseline is used";
   return out;
 }
 
 std::string Row(const char* label, const std::string& value) {
-  return Format("  %-24s %s\n", label, value.c_str());
+  return StringPrintf("  %-24s %s\n", label, value.c_str());
 }
 
-std::string Rate(double ops) { return Format("%.0f ops/s", ops); }
+std::string Rate(double ops) { return StringPrintf("%.0f ops/s", ops); }
 
 std::string ForecastHeading(const char* title, const ForecastResult& f) {
-  return Format("%s (%s; model %s, seasonality %s, %zu points at %s%s)\n", title, f.column.c_str(),
-                std::string(ModelName(f.model)).c_str(), f.seasonality.name.c_str(),
-                f.grid.values.size(), Step(f.grid.step_s).c_str(), EventsText(f).c_str());
+  return StringPrintf("%s (%s; model %s, seasonality %s, %zu points at %s%s)\n", title,
+                      f.column.c_str(), std::string(ModelName(f.model)).c_str(),
+                      f.seasonality.name.c_str(), f.grid.values.size(), Step(f.grid.step_s).c_str(),
+                      EventsText(f).c_str());
 }
 
 std::string BacktestTable(const ForecastResult& f) {
-  std::string out = Format(
+  std::string out = StringPrintf(
       "  backtest: %zu folds, %zu steps (%.1f d) ahead; the scores and coverage are for "
       "those lead times%s\n",
       f.backtest.folds, f.backtest.horizon_steps, f.backtest.lead_s / kDay,
       f.backtest.lead_s + 1 < f.horizon_s
-          ? Format(", not the %.0f d horizon", f.horizon_s / kDay).c_str()
+          ? StringPrintf(", not the %.0f d horizon", f.horizon_s / kDay).c_str()
           : "");
   out += "    model            MASE    sMAPE  cover80  cover95\n";
   for (const ModelScore& s : f.backtest.scores) {
     const std::string name = std::string(ModelName(s.model)) + (s.model == f.model ? " *" : "");
     if (!s.applies) {
-      out += Format("    %-15s  n/a\n", name.c_str());
+      out += StringPrintf("    %-15s  n/a\n", name.c_str());
       continue;
     }
-    out += Format("    %-15s %6.3f %7.1f%% %7.1f%% %7.1f%%\n", name.c_str(), s.mase, s.smape,
-                  100 * s.coverage80, 100 * s.coverage95);
+    out += StringPrintf("    %-15s %6.3f %7.1f%% %7.1f%% %7.1f%%\n", name.c_str(), s.mase, s.smape,
+                        100 * s.coverage80, 100 * s.coverage95);
   }
   return out;
 }
@@ -158,7 +152,7 @@ std::string StorageSection(const StoragePlan& s, double buffer) {
   // Dates first: they are the decision; sizes after.
   out += Row("threshold reached", CrossingText(s.threshold, f.origin_s, f.bands_identified));
   out += Row("used now", b[0] + " of " + b[3] + " capacity (" + s.capacity_source + ")");
-  out += Row(Format("threshold (%.0f%% full)", 100 * (1 - buffer)).c_str(), b[1]);
+  out += Row(StringPrintf("threshold (%.0f%% full)", 100 * (1 - buffer)).c_str(), b[1]);
   out += Row("at horizon", b[2] + (f.bands_identified
                                         ? "  (80%: " + FormatBytes(h.lower80) + " .. " +
                                               FormatBytes(h.upper80) + ", 95%: " +
@@ -176,11 +170,11 @@ std::string StorageSection(const StoragePlan& s, double buffer) {
                          FormatCount(s.files->At(s.files->origin_s + s.files->horizon_s).expected) +
                          " at horizon");
     if (s.capacity_files)
-      out += Row("inodes exhausted", CrossingText(s.files_threshold, s.files->origin_s,
-                                                      s.files->bands_identified) +
-                                         Format("\n%27s(%s inodes, threshold %s)", "",
-                                                FormatCount(*s.capacity_files).c_str(),
-                                                FormatCount(s.files_threshold_count).c_str()));
+      out += Row("inodes exhausted",
+                 CrossingText(s.files_threshold, s.files->origin_s, s.files->bands_identified) +
+                     StringPrintf("\n%27s(%s inodes, threshold %s)", "",
+                                  FormatCount(*s.capacity_files).c_str(),
+                                  FormatCount(s.files_threshold_count).c_str()));
   }
   return out + BacktestTable(f);
 }
@@ -192,21 +186,21 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
     const UslFit& u = *p.usl;
     // No residual degrees of freedom: the errors and R^2 are not identified.
     auto pm = [](const std::optional<double>& se) {
-      return se ? Format(" +- %.2g", *se) : std::string(" (se n/a)");
+      return se ? StringPrintf(" +- %.2g", *se) : std::string(" (se n/a)");
     };
-    out += Row("USL", Format("sigma %.4g", u.sigma) + pm(u.sigma_stderr) +
-                          Format(", kappa %.3g", u.kappa) + pm(u.kappa_stderr) +
-                          Format(", lambda %.4g", u.lambda) + pm(u.lambda_stderr) + " ops/s");
+    out += Row("USL", StringPrintf("sigma %.4g", u.sigma) + pm(u.sigma_stderr) +
+                          StringPrintf(", kappa %.3g", u.kappa) + pm(u.kappa_stderr) +
+                          StringPrintf(", lambda %.4g", u.lambda) + pm(u.lambda_stderr) + " ops/s");
     std::string peak = u.x_max ? Rate(*u.x_max) : std::string("unbounded");
-    if (u.n_star) peak += Format(" at N* = %.1f", *u.n_star);
-    const std::string r2 = u.r_squared ? Format("R^2 %.3f", *u.r_squared)
-                                       : Format("R^2 n/a: %d residual degrees of freedom",
-                                                u.residual_dof);
-    out += Row("USL peak", peak + "  (" + r2 + Format(", %zu points)", u.points));
+    if (u.n_star) peak += StringPrintf(" at N* = %.1f", *u.n_star);
+    const std::string r2 =
+        u.r_squared ? StringPrintf("R^2 %.3f", *u.r_squared)
+                    : StringPrintf("R^2 n/a: %d residual degrees of freedom", u.residual_dof);
+    out += Row("USL peak", peak + "  (" + r2 + StringPrintf(", %zu points)", u.points));
   }
   for (const ObjectivePlan& o : p.objectives) {
     const std::string label =
-        o.objective.quantile + " <= " + Format("%.3g ms", o.objective.latency_us / 1000);
+        o.objective.quantile + " <= " + StringPrintf("%.3g ms", o.objective.latency_us / 1000);
     out += Row(label.c_str(),
                "up to " + Rate(o.objective_ops_per_s) +
                    (o.beyond_measured_range
@@ -220,19 +214,19 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
     const Band& peak = p.peak_at_horizon;
     out += Row("demand now",
                Rate(p.demand->last_value) +
-                   Format(" (model %s)", std::string(ModelName(p.demand->model)).c_str()));
-    if (p.headroom_now) out += Row("headroom now", Format("%.0f%%", 100 * *p.headroom_now));
+                   StringPrintf(" (model %s)", std::string(ModelName(p.demand->model)).c_str()));
+    if (p.headroom_now) out += Row("headroom now", StringPrintf("%.0f%%", 100 * *p.headroom_now));
     out += Row("demand peak to horizon",
                Rate(peak.expected) + (p.demand->bands_identified
                                           ? "  (95%: up to " + Rate(peak.upper95) + ")"
                                           : std::string("  (bands ") + kNoBands + ")"));
-    out += Row(Format("demand reaches %.0f%%", 100 * (1 - buffer)).c_str(),
+    out += Row(StringPrintf("demand reaches %.0f%%", 100 * (1 - buffer)).c_str(),
                CrossingText(p.threshold, p.demand->origin_s, p.demand->bands_identified));
-    out +=
-        Row("recommended throughput",
-            Rate(*p.recommended_ops_per_s) +
-                (p.headroom ? Format("  (headroom at the horizon's peak %.0f%%)", 100 * *p.headroom)
-                            : ""));
+    out += Row("recommended throughput",
+               Rate(*p.recommended_ops_per_s) +
+                   (p.headroom ? StringPrintf("  (headroom at the horizon's peak %.0f%%)",
+                                              100 * *p.headroom)
+                               : ""));
     out += BacktestTable(*p.demand);
   } else {
     out += Row("demand", "no read_ops/write_ops series given");
@@ -244,8 +238,8 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
 
 std::string PlanToTable(const CapacityPlan& plan) {
   std::string out =
-      Format("sfsg capacity plan: horizon %.1f days, buffer %.0f%%, last sample %s\n",
-             plan.horizon_s / kDay, 100 * plan.buffer, Date(plan.origin_unix).c_str());
+      StringPrintf("sfsg capacity plan: horizon %.1f days, buffer %.0f%%, last sample %s\n",
+                   plan.horizon_s / kDay, 100 * plan.buffer, Date(plan.origin_unix).c_str());
   if (plan.low_confidence) out += "LOW CONFIDENCE: the data is thin; see the warnings\n";
   if (plan.storage) out += "\n" + StorageSection(*plan.storage, plan.buffer);
   if (plan.performance) out += "\n" + PerformanceSection(*plan.performance, plan.buffer);
@@ -261,11 +255,11 @@ std::string PlanToTable(const CapacityPlan& plan) {
 namespace sfsg {
 
 std::string BacktestReport(const ForecastResult& f, std::string_view source) {
-  std::string out = Format("backtest of '%s' in %.*s\n", f.column.c_str(),
-                           static_cast<int>(source.size()), source.data());
-  out += Format("  %zu points at a %s step (%zu filled), seasonality %s, %zu level shifts\n",
-                f.grid.values.size(), Step(f.grid.step_s).c_str(), f.grid.filled,
-                f.seasonality.name.c_str(), f.level_shifts.size());
+  std::string out = StringPrintf("backtest of '%s' in %.*s\n", f.column.c_str(),
+                                 static_cast<int>(source.size()), source.data());
+  out += StringPrintf("  %zu points at a %s step (%zu filled), seasonality %s, %zu level shifts\n",
+                      f.grid.values.size(), Step(f.grid.step_s).c_str(), f.grid.filled,
+                      f.seasonality.name.c_str(), f.level_shifts.size());
   out += BacktestTable(f);
   const ModelScore *chosen = nullptr, *linear = nullptr, *naive = nullptr;
   for (const ModelScore& s : f.backtest.scores) {
@@ -273,16 +267,17 @@ std::string BacktestReport(const ForecastResult& f, std::string_view source) {
     if (s.model == ModelKind::kPredictLinear && s.applies) linear = &s;
     if (s.model == ModelKind::kSeasonalNaive && s.applies) naive = &s;
   }
-  out +=
-      Format("chosen: %s (%s)\n", std::string(ModelName(f.model)).c_str(), ChoiceNote(f).c_str());
+  out += StringPrintf("chosen: %s (%s)\n", std::string(ModelName(f.model)).c_str(),
+                      ChoiceNote(f).c_str());
   auto compare = [&](const ModelScore* other, const char* name) {
     if (!chosen || !other || !(other->mase > 0)) return;
     const double change = 100 * (1 - chosen->mase / other->mase);
-    const std::string verdict = std::fabs(change) < 0.5 ? std::string("the same")
-                                                        : Format("%.0f%% %s", std::fabs(change),
-                                                                 change > 0 ? "lower" : "higher");
-    out += Format("  vs %s: MASE %.3f against %.3f (%s)\n", name, chosen->mase, other->mase,
-                  verdict.c_str());
+    const std::string verdict =
+        std::fabs(change) < 0.5
+            ? std::string("the same")
+            : StringPrintf("%.0f%% %s", std::fabs(change), change > 0 ? "lower" : "higher");
+    out += StringPrintf("  vs %s: MASE %.3f against %.3f (%s)\n", name, chosen->mase, other->mase,
+                        verdict.c_str());
   };
   compare(linear, "predict_linear's method");
   compare(naive, "seasonal naive");

@@ -5,14 +5,13 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
-#include <new>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "generator/perf_curve.h"
 #include "generator/util/json_io.h"
-#include "generator/util/option_error.h"
+#include "generator/util/command_line.h"
 #include "generator/util/units.h"
 #include "generator/util/version.h"
 #include "predictor/capacity_plan.h"
@@ -47,14 +46,13 @@ constexpr const char* kBacktestHelp =
 // bounded so that the models' memory stays bounded too.
 constexpr uint64_t kMaxPointsLimit = 10000000;
 
-int Fail(const Error& error) {
-  std::fprintf(stderr, "sfsg-predict: %s\n", error.message.c_str());
-  return error.exit_code();
-}
+int Fail(const Error& error) { return ReportFailure("sfsg-predict", error); }
 
-// Thrown (and caught in main) for a positional argument no command takes.
-struct UnexpectedArgument {
-  std::string argument;
+// Thrown for a positional argument no command takes: an option error, so GuardedMain
+// reports it as a usage error.
+struct UnexpectedArgument : po::error {
+  explicit UnexpectedArgument(const std::string& argument)
+      : po::error("unexpected argument '" + argument + "'") {}
 };
 
 // Numbers are kept as text and checked in ToForecastOptions: Boost reads "-1" into an
@@ -119,14 +117,6 @@ Result<ForecastOptions> ToForecastOptions(const CommonOptions& c) {
   return f;
 }
 
-// A write error on stdout (a full disk, a closed pipe) is an error, not a silent
-// success.
-Status FlushStdout() {
-  if (!std::cout.flush() || std::fflush(stdout) != 0 || std::ferror(stdout))
-    return Error::Io("stdout: write error");
-  return Status::Ok();
-}
-
 Status Emit(const std::string& text, const std::string& path) {
   if (path.empty() || path == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);
@@ -135,48 +125,49 @@ Status Emit(const std::string& text, const std::string& path) {
   return WriteFileAtomic(path, text);
 }
 
-// Options parsed from `args`: `positional` names the positional arguments a command
-// takes; any other (a mistyped command, a stray word) is refused, never ignored.
+// Options parsed from `args`: the first positional argument goes to the option named
+// `positional` (none when nullptr); any other (a mistyped command, a stray word) is
+// refused, never ignored.
 void ParseArgs(const std::vector<std::string>& args, const po::options_description& options,
-               po::positional_options_description positional, po::variables_map& vm) {
+               const char* positional, po::variables_map& vm) {
   po::options_description all;
   all.add(options).add_options()("unexpected-argument",
                                  po::value<std::vector<std::string>>()->composing());
-  positional.add("unexpected-argument", -1);
+  po::positional_options_description order;
+  if (positional) {
+    all.add_options()(positional, po::value<std::string>());
+    order.add(positional, 1);
+  }
+  order.add("unexpected-argument", -1);
   // Stored here: the parsed options point into `all`.
   const po::parsed_options parsed =
-      po::command_line_parser(args).options(all).positional(positional).run();
+      po::command_line_parser(args).options(all).positional(order).run();
   for (const po::option& o : parsed.options)
     if (o.string_key == "unexpected-argument" && !o.value.empty())
-      throw UnexpectedArgument{o.value.front()};
+      throw UnexpectedArgument(o.value.front());
   po::store(parsed, vm);
 }
 
 // Exit status after printing help: 0, or 3 when stdout cannot take it.
 int HelpWritten() {
-  Status s = FlushStdout();
-  return s ? 0 : Fail(s.error());
+  Status flushed = FlushStdout();
+  return flushed ? 0 : Fail(flushed.error());
 }
 
 int BacktestCommand(const std::vector<std::string>& args) {
   CommonOptions common;
   common.horizon = "1d";
-  std::string column, series_path;
+  std::string column;
   bool json = false;
   po::options_description options("backtest options");
   options.add_options()("help,h", "this help")(
       "column", po::value(&column), "column to backtest (default used_bytes, or the only column)")(
       "json", po::bool_switch(&json), "print the FORECAST JSON with the column and warnings");
   AddCommon(options, common);
-  po::options_description hidden;
-  hidden.add_options()("series", po::value(&series_path));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("series", 1);
   po::variables_map vm;
-  ParseArgs(args, all, positional, vm);
+  ParseArgs(args, options, "series", vm);
   po::notify(vm);
+  const std::string series_path = vm.count("series") ? vm["series"].as<std::string>() : "";
   if (vm.count("help")) {
     std::cout << kUsage << options;
     return HelpWritten();
@@ -410,7 +401,7 @@ int PlanCommand(const std::vector<std::string>& args) {
   AddSourceAndProcurement(options, source_options, procurement_text);
   AddCommon(options, common);
   po::variables_map vm;
-  ParseArgs(args, options, po::positional_options_description(), vm);
+  ParseArgs(args, options, nullptr, vm);
   po::notify(vm);
   if (vm.count("help")) {
     std::cout << kUsage << options << kBacktestHelp;
@@ -508,27 +499,13 @@ int PlanCommand(const std::vector<std::string>& args) {
 }  // namespace sfsg
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  try {
+  std::vector<std::string> args = sfsg::CommandArgs(argc, argv);
+  return sfsg::GuardedMain("sfsg-predict", [&] {
     if (!args.empty() && args[0] == "backtest") {
       args.erase(args.begin());
       return sfsg::BacktestCommand(args);
     }
     if (!args.empty() && args[0] == "plan") args.erase(args.begin());
     return sfsg::PlanCommand(args);
-  } catch (const sfsg::UnexpectedArgument& e) {
-    std::fprintf(stderr, "sfsg-predict: unexpected argument '%s' (see --help)\n",
-                 e.argument.c_str());
-    return static_cast<int>(sfsg::ErrorCode::kUsage);
-  } catch (const po::error& e) {
-    // One line: the usage text is a --help away.
-    std::fprintf(stderr, "sfsg-predict: %s (see --help)\n", sfsg::OptionErrorText(e).c_str());
-    return static_cast<int>(sfsg::ErrorCode::kUsage);
-  } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "sfsg-predict: out of memory\n");
-    return static_cast<int>(sfsg::ErrorCode::kInternal);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "sfsg-predict: internal error: %s\n", e.what());
-    return static_cast<int>(sfsg::ErrorCode::kInternal);
-  }
+  });
 }

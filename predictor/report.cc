@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdarg>
 #include <cstdio>
 #include <ctime>
 #include <functional>
 
+#include "generator/util/strings.h"
 #include "generator/util/units.h"
 #include "predictor/config.h"
 
@@ -14,39 +14,6 @@ namespace sfsg {
 namespace {
 
 constexpr double kDay = config::kDaySeconds;
-
-std::string Format(const char* format, ...) __attribute__((format(printf, 1, 2)));
-std::string Format(const char* format, ...) {
-  char buf[1024];
-  va_list args;
-  va_start(args, format);
-  std::vsnprintf(buf, sizeof(buf), format, args);
-  va_end(args);
-  return buf;
-}
-
-std::string Escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string Date(double unix_s, const char* format = "%Y-%m-%d") {
   const std::time_t t = static_cast<std::time_t>(std::floor(unix_s));
@@ -81,7 +48,7 @@ class Chart {
   void Line(const std::vector<std::pair<double, double>>& points, const char* style) {
     if (points.empty()) return;
     body_ += "<polyline fill=\"none\" style=\"" + std::string(style) + "\" points=\"";
-    for (const auto& [x, y] : points) body_ += Format("%.1f,%.1f ", X(x), Y(y));
+    for (const auto& [x, y] : points) body_ += StringPrintf("%.1f,%.1f ", X(x), Y(y));
     body_ += "\"/>\n";
   }
   // The area between two curves sampled at the same x.
@@ -89,53 +56,54 @@ class Chart {
             const std::vector<double>& hi, const char* fill) {
     if (xs.empty()) return;
     body_ += "<polygon style=\"stroke:none;fill:" + std::string(fill) + "\" points=\"";
-    for (size_t i = 0; i < xs.size(); ++i) body_ += Format("%.1f,%.1f ", X(xs[i]), Y(hi[i]));
-    for (size_t i = xs.size(); i-- > 0;) body_ += Format("%.1f,%.1f ", X(xs[i]), Y(lo[i]));
+    for (size_t i = 0; i < xs.size(); ++i) body_ += StringPrintf("%.1f,%.1f ", X(xs[i]), Y(hi[i]));
+    for (size_t i = xs.size(); i-- > 0;) body_ += StringPrintf("%.1f,%.1f ", X(xs[i]), Y(lo[i]));
     body_ += "\"/>\n";
   }
   void HLine(double y, const char* style, const std::string& label) {
-    body_ += Format("<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" style=\"%s\"/>", kLeft,
-                    kWidth - kRight, Y(y), Y(y), style);
-    body_ += Format("<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#555\">%s</text>\n",
-                    kWidth - kRight - 4, Y(y) - 4, Escape(label).c_str());
+    body_ += StringPrintf("<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" style=\"%s\"/>", kLeft,
+                          kWidth - kRight, Y(y), Y(y), style);
+    body_ += StringPrintf("<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#555\">%s</text>\n",
+                          kWidth - kRight - 4, Y(y) - 4, HtmlEscape(label).c_str());
   }
   void VLine(double x, const char* style, const std::string& label) {
-    body_ += Format("<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" style=\"%s\"/>", X(x), X(x),
-                    kTop, kHeight - kBottom, style);
-    body_ += Format("<text x=\"%.1f\" y=\"%d\" fill=\"#555\">%s</text>\n", X(x) + 4, kTop + 12,
-                    Escape(label).c_str());
+    body_ += StringPrintf("<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" style=\"%s\"/>", X(x),
+                          X(x), kTop, kHeight - kBottom, style);
+    body_ += StringPrintf("<text x=\"%.1f\" y=\"%d\" fill=\"#555\">%s</text>\n", X(x) + 4,
+                          kTop + 12, HtmlEscape(label).c_str());
   }
   void Dot(double x, double y, const char* fill) {
-    body_ += Format("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>\n", X(x), Y(y), fill);
+    body_ +=
+        StringPrintf("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>\n", X(x), Y(y), fill);
   }
   std::string Render(const std::string& title, const Label& x_label, const Label& y_label,
                      const std::string& legend) const {
-    std::string svg = Format(
+    std::string svg = StringPrintf(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" "
         "height=\"%d\" font-family=\"sans-serif\" font-size=\"11\" role=\"img\"><title>%s</title>\n"
         "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n",
-        kWidth, kHeight, kWidth, kHeight, Escape(title).c_str(), kWidth, kHeight);
+        kWidth, kHeight, kWidth, kHeight, HtmlEscape(title).c_str(), kWidth, kHeight);
     for (int i = 0; i <= 4; ++i) {
       const double fy = y0_ + (y1_ - y0_) * i / 4.0;
       const double y = log_y_ ? std::pow(10, fy) : fy;
       const double py = Y(y);
-      svg += Format("<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e6e6e6\"/>", kLeft,
-                    kWidth - kRight, py, py);
-      svg += Format("<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", kLeft - 6, py + 4,
-                    Escape(y_label(y)).c_str());
+      svg += StringPrintf("<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e6e6e6\"/>",
+                          kLeft, kWidth - kRight, py, py);
+      svg += StringPrintf("<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", kLeft - 6,
+                          py + 4, HtmlEscape(y_label(y)).c_str());
       const double x = x0_ + (x1_ - x0_) * i / 4.0;
-      svg += Format("<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%s</text>\n", X(x),
-                    kHeight - kBottom + 18,
-                    i == 0   ? "start"
-                    : i == 4 ? "end"
-                             : "middle",
-                    Escape(x_label(x)).c_str());
+      svg += StringPrintf("<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%s</text>\n", X(x),
+                          kHeight - kBottom + 18,
+                          i == 0   ? "start"
+                          : i == 4 ? "end"
+                                   : "middle",
+                          HtmlEscape(x_label(x)).c_str());
     }
-    svg += Format("<text x=\"%d\" y=\"16\" font-weight=\"bold\">%s</text>\n", kLeft,
-                  Escape(title).c_str());
-    svg += Format("<text x=\"%d\" y=\"%d\" fill=\"#555\">%s</text>\n", kLeft, kHeight - 6,
-                  Escape(legend).c_str());
-    svg += Format(
+    svg += StringPrintf("<text x=\"%d\" y=\"16\" font-weight=\"bold\">%s</text>\n", kLeft,
+                        HtmlEscape(title).c_str());
+    svg += StringPrintf("<text x=\"%d\" y=\"%d\" fill=\"#555\">%s</text>\n", kLeft, kHeight - 6,
+                        HtmlEscape(legend).c_str());
+    svg += StringPrintf(
         "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#bbb\"/>\n",
         kLeft, kTop, kWidth - kLeft - kRight, kHeight - kTop - kBottom);
     return svg + body_ + "</svg>\n";
@@ -190,10 +158,11 @@ std::string ForecastChart(const ForecastResult& f, const std::string& title, con
   const Label x_label = [span](double t) {
     return Date(t, span > 3 * kDay ? "%Y-%m-%d" : "%m-%d %H:%M");
   };
-  return chart.Render(title, x_label, y_label,
-                      Format("history (black), expected (dashed blue, model %s), 80%% and 95%% "
-                             "bands (shaded)",
-                             std::string(ModelName(f.model)).c_str()));
+  return chart.Render(
+      title, x_label, y_label,
+      StringPrintf("history (black), expected (dashed blue, model %s), 80%% and 95%% "
+                   "bands (shaded)",
+                   std::string(ModelName(f.model)).c_str()));
 }
 
 std::string UslChart(const PerformancePlan& p) {
@@ -211,16 +180,18 @@ std::string UslChart(const PerformancePlan& p) {
   chart.Line(curve, "stroke:#1a5fb4;stroke-width:2");
   for (const UslPoint& point : p.usl_points) chart.Dot(point.concurrency, point.throughput, "#222");
   if (u.x_max)
-    chart.HLine(*u.x_max, "stroke:#555;stroke-dasharray:4 3", Format("X_max %.0f ops/s", *u.x_max));
+    chart.HLine(*u.x_max, "stroke:#555;stroke-dasharray:4 3",
+                StringPrintf("X_max %.0f ops/s", *u.x_max));
   if (u.n_star)
-    chart.VLine(*u.n_star, "stroke:#555;stroke-dasharray:4 3", Format("N* = %.1f", *u.n_star));
+    chart.VLine(*u.n_star, "stroke:#555;stroke-dasharray:4 3",
+                StringPrintf("N* = %.1f", *u.n_star));
   return chart.Render(
       "Throughput against concurrency (Universal Scalability Law)",
-      [](double n) { return Format("N=%.0f", n); },
+      [](double n) { return StringPrintf("N=%.0f", n); },
       [](double x) { return FormatCount(x) + " ops/s"; },
-      Format("measured (dots), USL fit (line): sigma %.4g, kappa %.3g, lambda %.4g, ", u.sigma,
-             u.kappa, u.lambda) +
-          (u.r_squared ? Format("R^2 %.3f", *u.r_squared) : std::string("R^2 n/a")));
+      StringPrintf("measured (dots), USL fit (line): sigma %.4g, kappa %.3g, lambda %.4g, ",
+                   u.sigma, u.kappa, u.lambda) +
+          (u.r_squared ? StringPrintf("R^2 %.3f", *u.r_squared) : std::string("R^2 n/a")));
 }
 
 std::string LatencyChart(const PerformancePlan& p) {
@@ -243,30 +214,32 @@ std::string LatencyChart(const PerformancePlan& p) {
     }
     chart.Line(curve, "stroke:#1a5fb4;stroke-width:2");
     chart.HLine(o.objective.latency_us, "stroke:#c01c28;stroke-dasharray:5 3",
-                Format("%s objective %.3g ms", o.objective.quantile.c_str(),
-                       o.objective.latency_us / 1000));
+                StringPrintf("%s objective %.3g ms", o.objective.quantile.c_str(),
+                             o.objective.latency_us / 1000));
     if (o.objective_ops_per_s > 0)
       chart.VLine(o.objective_ops_per_s, "stroke:#c01c28;stroke-dasharray:2 3",
-                  Format("%.0f ops/s", o.objective_ops_per_s));
+                  StringPrintf("%.0f ops/s", o.objective_ops_per_s));
   }
   for (const LatencyPoint& point : p.p99_points)
     if (point.latency_us > 0) chart.Dot(point.throughput, point.latency_us, "#222");
   return chart.Render(
       "p99 latency against throughput", [](double x) { return FormatCount(x) + " ops/s"; },
-      [](double us) { return us >= 1000 ? Format("%.3g ms", us / 1000) : Format("%.3g us", us); },
+      [](double us) {
+        return us >= 1000 ? StringPrintf("%.3g ms", us / 1000) : StringPrintf("%.3g us", us);
+      },
       "measured p99 (dots), queueing fit R0 + W rho/(1 - rho) per objective (line)");
 }
 
 std::string Card(const std::string& label, const std::string& value, const std::string& note) {
-  return "<div class=\"card\"><div class=\"label\">" + Escape(label) +
-         "</div><div class=\"value\">" + Escape(value) + "</div><div class=\"note\">" +
-         Escape(note) + "</div></div>\n";
+  return "<div class=\"card\"><div class=\"label\">" + HtmlEscape(label) +
+         "</div><div class=\"value\">" + HtmlEscape(value) + "</div><div class=\"note\">" +
+         HtmlEscape(note) + "</div></div>\n";
 }
 
 std::string WhenText(const Crossing& c, double origin_s) {
   if (c.already) return "already";
   if (!c.expected_s) return "not within the search limit";
-  return Date(*c.expected_s) + Format(" (%.0f days)", (*c.expected_s - origin_s) / kDay);
+  return Date(*c.expected_s) + StringPrintf(" (%.0f days)", (*c.expected_s - origin_s) / kDay);
 }
 
 std::string RangeText(const Crossing& c) {
@@ -293,10 +266,10 @@ std::string PlanToHtml(const CapacityPlan& plan) {
       "pre{background:#fff;border:1px solid #ddd;padding:10px;border-radius:6px;overflow-x:auto}\n"
       "</style></head><body>\n";
   html += "<h1>sfsg capacity plan</h1>\n<p>" +
-          Escape(Format("Horizon %.0f days, buffer %.0f%%, last sample %s, made %s.",
-                        plan.horizon_s / kDay, 100 * plan.buffer,
-                        Date(plan.origin_unix, "%Y-%m-%d %H:%M UTC").c_str(),
-                        Date(plan.created_unix, "%Y-%m-%d %H:%M UTC").c_str())) +
+          HtmlEscape(StringPrintf("Horizon %.0f days, buffer %.0f%%, last sample %s, made %s.",
+                                  plan.horizon_s / kDay, 100 * plan.buffer,
+                                  Date(plan.origin_unix, "%Y-%m-%d %H:%M UTC").c_str(),
+                                  Date(plan.created_unix, "%Y-%m-%d %H:%M UTC").c_str())) +
           "</p>\n";
   if (plan.low_confidence)
     html +=
@@ -305,7 +278,7 @@ std::string PlanToHtml(const CapacityPlan& plan) {
   // What the performance figures stand on, before any of them is read.
   if (const auto& p = plan.performance)
     html += std::string(p->device ? "<p class=\"basis\">" : "<p class=\"warn basis\">") +
-            Escape("Performance basis: " + DeviceBasisStatement(p->device) + ".") + "</p>\n";
+            HtmlEscape("Performance basis: " + DeviceBasisStatement(p->device) + ".") + "</p>\n";
   html += "<div class=\"cards\">\n";
   if (const auto& s = plan.storage) {
     html += Card("storage threshold reached", WhenText(s->threshold, s->forecast.origin_s),
@@ -314,15 +287,16 @@ std::string PlanToHtml(const CapacityPlan& plan) {
         Card("recommended capacity", FormatBytes(s->recommended_capacity_bytes),
              "now " + FormatBytes(s->capacity_bytes) + ", add " + FormatBytes(s->additional_bytes));
     html += Card("used now", FormatBytes(s->current_bytes),
-                 Format("%.0f%% of capacity", 100 * s->current_bytes / s->capacity_bytes));
+                 StringPrintf("%.0f%% of capacity", 100 * s->current_bytes / s->capacity_bytes));
   }
   if (const auto& p = plan.performance) {
     html += Card(p->device ? "sustainable throughput (device model)"
                            : "sustainable throughput (the shadow's own)",
-                 Format("%.0f ops/s", p->sustainable_ops_per_s), p->sustainable_basis);
+                 StringPrintf("%.0f ops/s", p->sustainable_ops_per_s), p->sustainable_basis);
     if (p->demand) {
-      html += Card("peak demand to horizon", Format("%.0f ops/s", p->peak_at_horizon.expected),
-                   Format("95%% up to %.0f ops/s", p->peak_at_horizon.upper95));
+      html +=
+          Card("peak demand to horizon", StringPrintf("%.0f ops/s", p->peak_at_horizon.expected),
+               StringPrintf("95%% up to %.0f ops/s", p->peak_at_horizon.upper95));
       html += Card("demand reaches the limit", WhenText(p->threshold, p->demand->origin_s),
                    RangeText(p->threshold));
     }
@@ -332,7 +306,7 @@ std::string PlanToHtml(const CapacityPlan& plan) {
     html += "<h2>Storage</h2>\n";
     html += ForecastChart(
         s->forecast, "Used bytes: history and forecast", [](double b) { return FormatBytes(b); },
-        s->threshold_bytes, Format("threshold (%.0f%% of capacity)", 100 * (1 - plan.buffer)),
+        s->threshold_bytes, StringPrintf("threshold (%.0f%% of capacity)", 100 * (1 - plan.buffer)),
         s->capacity_bytes, "capacity");
   }
   if (const auto& p = plan.performance) {
@@ -341,11 +315,12 @@ std::string PlanToHtml(const CapacityPlan& plan) {
       html += ForecastChart(
           *p->demand, "Demand (read + write ops/s): history and forecast",
           [](double x) { return FormatCount(x) + " ops/s"; }, p->threshold_ops_per_s,
-          Format("sustainable x %.2f", 1 - plan.buffer), p->sustainable_ops_per_s, "sustainable");
+          StringPrintf("sustainable x %.2f", 1 - plan.buffer), p->sustainable_ops_per_s,
+          "sustainable");
     if (p->usl) html += UslChart(*p);
     html += LatencyChart(*p);
   }
-  html += "<h2>Plan</h2>\n<pre>" + Escape(PlanToTable(plan)) + "</pre>\n";
+  html += "<h2>Plan</h2>\n<pre>" + HtmlEscape(PlanToTable(plan)) + "</pre>\n";
   html +=
       "<p class=\"note\">Made by sfsg-predict. Bands are empirical: calibrated on rolling-origin "
       "backtests of the chosen model.</p>\n</body></html>\n";

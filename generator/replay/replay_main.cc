@@ -20,7 +20,7 @@
 #include "generator/replay/replay.h"
 #include "generator/shadow_recipe.h"
 #include "generator/util/json_io.h"
-#include "generator/util/option_error.h"
+#include "generator/util/command_line.h"
 #include "generator/util/status_macros.h"
 #include "generator/util/units.h"
 
@@ -67,10 +67,7 @@ void DieOfStopSignal() {
   std::raise(g_signal);
 }
 
-int Fail(const Error& e) {
-  std::fprintf(stderr, "sfsg-replay: %s\n", e.message.c_str());
-  return e.exit_code();
-}
+int Fail(const Error& e) { return ReportFailure("sfsg-replay", e); }
 
 // Limits of the numeric options (the man page lists them).
 constexpr uint64_t kMaxConcurrency = 4096;  // workers of a ladder step or the open-loop pool
@@ -182,13 +179,9 @@ Result<CliOptions> Parse(int argc, char** argv, std::string* help) {
       "fio-group-by", po::value(&o.fio_group),
       "import one step per 'group' (default: jobs that ran together) or 'job'")(
       "quiet,q", po::bool_switch(&o.quiet), "no progress on stderr");
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(visible).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return Error::Usage(OptionErrorText(e) + " (see sfsg-replay --help)");
-  }
+  auto parsed = ParseCommandLine(CommandArgs(argc, argv), visible, "see sfsg-replay --help");
+  if (!parsed) return parsed.error();
+  const po::variables_map& vm = *parsed;
   o.ladder_given = vm.count("ladder");
   o.rates_given = vm.count("rates");
   // Checked here whatever the mode, so a bad number is never silently ignored.
@@ -213,9 +206,7 @@ Result<CliOptions> Parse(int argc, char** argv, std::string* help) {
   for (const auto& n : numbers)
     if (vm.count(n.what + 2))
       if (auto v = ParseInRange(n.text, n.what, n.min, n.max); !v) return v.error();
-  std::ostringstream text;
-  text << visible;
-  *help = text.str();
+  *help = HelpText(visible);
   o.help = vm.count("help");
   return o;
 }
@@ -298,12 +289,10 @@ void ShowProgress(const ReplayProgress& p) {
   std::fflush(stderr);
 }
 
-// Exit code after writing to stdout: a full disk or a closed pipe is an error, not a
-// silent success.
-int FlushStdout() {
-  if (!std::cout.flush() || std::fflush(stdout) != 0 || std::ferror(stdout))
-    return Fail(Error::Io("stdout: write error"));
-  return 0;
+// Exit code after writing to stdout: 0, or the write error (FlushStdout).
+int Flushed() {
+  Status flushed = FlushStdout();
+  return flushed ? 0 : Fail(flushed.error());
 }
 
 int Output(const PerfCurve& curve, const std::string& out) {
@@ -311,13 +300,13 @@ int Output(const PerfCurve& curve, const std::string& out) {
   if (out == "-") {
     std::fputs(table.c_str(), stderr);
     std::cout << PerfCurveToJson(curve).dump(1) << "\n";
-    return FlushStdout();
+    return Flushed();
   }
   std::fputs(table.c_str(), stdout);
   if (!out.empty()) {
     if (Status s = SavePerfCurve(curve, out); !s) return Fail(s.error());
   }
-  return FlushStdout();
+  return Flushed();
 }
 
 // --emit-fio: writes the job file and returns the exit code.
@@ -349,7 +338,7 @@ int EmitFio(const CliOptions& o, const Namespace* ns, const Workload& workload) 
     std::fprintf(stderr, "sfsg-replay: warning: %s\n", job->warning.c_str());
   if (o.emit_fio == "-") {
     std::fputs(job->text.c_str(), stdout);
-    return FlushStdout();
+    return Flushed();
   } else if (Status s = WriteFileAtomic(o.emit_fio, job->text); !s) {
     return Fail(s.error());
   }
@@ -418,7 +407,7 @@ int Main(int argc, char** argv) {
   const CliOptions& o = *parsed;
   if (o.help) {
     std::fputs(help.c_str(), stdout);
-    return FlushStdout();
+    return Flushed();
   }
   // A measurement can take hours: the file it goes to is checked first, not lost after.
   if (!o.out.empty() && o.out != "-")
@@ -483,4 +472,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace sfsg
 
-int main(int argc, char** argv) { return sfsg::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return sfsg::GuardedMain("sfsg-replay", [&] { return sfsg::Main(argc, argv); });
+}

@@ -3,12 +3,11 @@
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "generator/scan/compare.h"
-#include "generator/util/option_error.h"
+#include "generator/util/command_line.h"
 #include "generator/util/units.h"
 
 namespace sfsg {
@@ -42,26 +41,13 @@ Result<CompareCommand> ParseArgs(int argc, char** argv, std::string* help_text) 
       "max-compression", po::value(&compression)->default_value(compression),
       "compression ratio: relative difference")(
       "max-dedup", po::value(&dedup)->default_value(dedup), "dedup ratio: relative difference");
-  po::options_description hidden;
-  hidden.add_options()("profile", po::value<std::vector<std::string>>(), "");
-  po::options_description all;
-  all.add(visible).add(hidden);
-  po::positional_options_description positional;
-  positional.add("profile", -1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return Error::Usage(OptionErrorText(e) + " (see sfsg-compare --help)");
-  }
-  std::ostringstream help;
-  help << visible;
-  *help_text = help.str();
-  out.help = vm.count("help") > 0;
+  auto vm =
+      ParseCommandLine(CommandArgs(argc, argv), visible, "see sfsg-compare --help", "profile");
+  if (!vm) return vm.error();
+  *help_text = HelpText(visible);
+  out.help = vm->count("help") > 0;
   if (out.help) return out;
-  const auto files = vm.count("profile") ? vm["profile"].as<std::vector<std::string>>()
-                                         : std::vector<std::string>{};
+  const std::vector<std::string> files = PositionalArgs(*vm, "profile");
   if (files.size() != 2)
     return Error::Usage("needs two profiles, A.json and B.json, got " +
                         std::to_string(files.size()) + " (see sfsg-compare --help)");
@@ -84,10 +70,7 @@ Result<CompareCommand> ParseArgs(int argc, char** argv, std::string* help_text) 
   return out;
 }
 
-int Fail(const Error& e) {
-  std::fprintf(stderr, "sfsg-compare: %s\n", e.message.c_str());
-  return e.exit_code();
-}
+int Fail(const Error& e) { return ReportFailure("sfsg-compare", e); }
 
 int Main(int argc, char** argv) {
   std::string help;
@@ -111,11 +94,13 @@ int Main(int argc, char** argv) {
     std::cout << "A: " << command->a << "\nB: " << command->b << "\n" << c.ToText();
   }
   // A verdict nobody could read is no verdict: a full disk or closed pipe is an error.
-  if (!std::cout.flush()) return Fail(Error::Io("stdout: write error"));
+  if (Status flushed = FlushStdout(); !flushed) return Fail(flushed.error());
   return c.within() ? 0 : static_cast<int>(ErrorCode::kToleranceExceeded);
 }
 
 }  // namespace
 }  // namespace sfsg
 
-int main(int argc, char** argv) { return sfsg::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return sfsg::GuardedMain("sfsg-compare", [&] { return sfsg::Main(argc, argv); });
+}

@@ -13,7 +13,7 @@
 
 #include "generator/scan/scanner.h"
 #include "generator/util/json_io.h"
-#include "generator/util/option_error.h"
+#include "generator/util/command_line.h"
 #include "generator/util/units.h"
 
 namespace sfsg {
@@ -54,26 +54,13 @@ Result<ScanCommand> ParseArgs(int argc, char** argv, std::string* help_text) {
       "content sample: at most this many bytes read")(
       "top-extensions", po::value(&top)->default_value(32),
       "extensions kept by name (the rest pooled as *)");
-  po::options_description hidden;
-  hidden.add_options()("path", po::value<std::vector<std::string>>(), "");
-  po::options_description all;
-  all.add(visible).add(hidden);
-  po::positional_options_description positional;
-  positional.add("path", -1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return Error::Usage(OptionErrorText(e) + " (see sfsg-scan --help)");
-  }
-  std::ostringstream help;
-  help << visible;
-  *help_text = help.str();
+  auto parsed = ParseCommandLine(CommandArgs(argc, argv), visible, "see sfsg-scan --help", "path");
+  if (!parsed) return parsed.error();
+  const po::variables_map& vm = *parsed;
+  *help_text = HelpText(visible);
   out.help = vm.count("help") > 0;
   if (out.help) return out;
-  const auto paths =
-      vm.count("path") ? vm["path"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const std::vector<std::string> paths = PositionalArgs(vm, "path");
   if (paths.empty()) return Error::Usage("missing PATH (see sfsg-scan --help)");
   if (paths.size() > 1) return Error::Usage("one PATH only, got '" + paths[1] + "' too");
   out.path = paths[0];
@@ -185,10 +172,7 @@ Status WriteProfile(const Profile& profile, const std::string& path) {
   return Status::Ok();
 }
 
-int Fail(const Error& e) {
-  std::fprintf(stderr, "sfsg-scan: %s\n", e.message.c_str());
-  return e.exit_code();
-}
+int Fail(const Error& e) { return ReportFailure("sfsg-scan", e); }
 
 int Main(int argc, char** argv) {
   std::string help;
@@ -211,7 +195,7 @@ int Main(int argc, char** argv) {
   if (!profile) return Fail(profile.error());
   if (c.output == "-") {
     std::cout << ProfileToJson(*profile).dump(1) << "\n";
-    if (!std::cout.flush()) return Fail(Error::Io("stdout: write error"));
+    if (Status flushed = FlushStdout(); !flushed) return Fail(flushed.error());
     return 0;
   }
   if (auto status = WriteProfile(*profile, c.output); !status) return Fail(status.error());
@@ -222,4 +206,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace sfsg
 
-int main(int argc, char** argv) { return sfsg::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return sfsg::GuardedMain("sfsg-scan", [&] { return sfsg::Main(argc, argv); });
+}

@@ -6,14 +6,56 @@
 #include <cstdlib>
 #include <set>
 
+#include "generator/util/command_line.h"
 #include "generator/util/hash.h"
 #include "generator/util/json_io.h"
 #include "generator/util/log_histogram.h"
 #include "generator/util/mountinfo.h"
+#include "generator/util/strings.h"
 #include "generator/util/units.h"
 
 namespace sfsg {
 namespace {
+
+TEST(Strings, PrintfTakesAnyLength) {
+  EXPECT_EQ(StringPrintf("%d-%s", 42, "x"), "42-x");
+  const std::string long_text(5000, 'a');
+  EXPECT_EQ(StringPrintf("%s!", long_text.c_str()), long_text + "!");
+  EXPECT_EQ(StringPrintf("%s", ""), "");
+}
+
+TEST(Strings, HtmlEscapeCoversTheFiveSpecials) {
+  EXPECT_EQ(HtmlEscape("<a href=\"x\">Tom & Jerry's</a>"),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
+}
+
+TEST(CommandLine, CollectsPositionalsAndNamesBadOptions) {
+  namespace po = boost::program_options;
+  po::options_description options("options");
+  std::string out;
+  options.add_options()("out,o", po::value(&out), "where");
+  auto vm = ParseCommandLine({"a", "-o", "x", "b"}, options, "see cmd --help", "path");
+  ASSERT_TRUE(vm) << vm.error().message;
+  EXPECT_EQ(out, "x");
+  EXPECT_EQ(PositionalArgs(*vm, "path"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(PositionalArgs(*vm, "other").empty());
+  auto bad = ParseCommandLine({"--nope"}, options, "see cmd --help");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kUsage);
+  EXPECT_NE(bad.error().message.find("nope"), std::string::npos);
+  EXPECT_NE(bad.error().message.find("(see cmd --help)"), std::string::npos);
+  EXPECT_FALSE(ParseCommandLine({"a", "b"}, options, "h", "path", 1));
+  EXPECT_FALSE(ParseCommandLine({"a"}, options, "h"));
+}
+
+TEST(CommandLine, GuardedMainTurnsExceptionsIntoExitCodes) {
+  EXPECT_EQ(GuardedMain("cmd", [] { return 7; }), 7);
+  EXPECT_EQ(GuardedMain("cmd", []() -> int { throw std::runtime_error("boom"); }),
+            static_cast<int>(ErrorCode::kInternal));
+  EXPECT_EQ(GuardedMain("cmd", []() -> int { throw boost::program_options::error("bad"); }),
+            static_cast<int>(ErrorCode::kUsage));
+  EXPECT_EQ(ReportFailure("cmd", Error::Io("x")), static_cast<int>(ErrorCode::kIo));
+}
 
 TEST(Units, ParsesBinarySizes) {
   EXPECT_EQ(*ParseBytes("4096", "x"), 4096u);

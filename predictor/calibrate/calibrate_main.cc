@@ -10,7 +10,7 @@
 
 #include "generator/device/device_model.h"
 #include "generator/util/json_io.h"
-#include "generator/util/option_error.h"
+#include "generator/util/command_line.h"
 #include "generator/util/units.h"
 #include "predictor/calibrate/active.h"
 #include "predictor/calibrate/fio_import.h"
@@ -43,8 +43,7 @@ int Fail(const sfsg::Error& error) {
     std::fprintf(stderr, "sfsg-calibrate: interrupted; the scratch directory was removed\n");
     return sfsg::kInterruptedExit;
   }
-  std::fprintf(stderr, "sfsg-calibrate: %s\n", error.message.c_str());
-  return error.exit_code();
+  return sfsg::ReportFailure("sfsg-calibrate", error);
 }
 
 int Run(int argc, char** argv) {
@@ -64,10 +63,9 @@ int Run(int argc, char** argv) {
       "max-concurrency", po::value(&max_concurrency), "active: deepest ladder rung (default 32)")(
       "seed", po::value(&seed), "active: seed of random offsets and written bytes (default 1)")(
       "quiet,q", po::bool_switch(&quiet), "do not print the summary");
-  po::variables_map vm;
-  po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
+  auto vm = sfsg::ParseCommandLine(sfsg::CommandArgs(argc, argv), options, "see --help");
+  if (!vm) return Fail(vm.error());
+  if (vm->count("help")) {
     std::cout << kUsage << options;
     return 0;
   }
@@ -121,13 +119,5 @@ int Run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return Run(argc, argv);
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "sfsg-calibrate: %s (see --help)\n", sfsg::OptionErrorText(e).c_str());
-    return static_cast<int>(sfsg::ErrorCode::kUsage);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "sfsg-calibrate: internal error: %s\n", e.what());
-    return static_cast<int>(sfsg::ErrorCode::kInternal);
-  }
+  return sfsg::GuardedMain("sfsg-calibrate", [&] { return Run(argc, argv); });
 }
