@@ -582,7 +582,7 @@ Result<PerfCurve> ImportFioJson(const Json& fio, std::string_view source_name,
   }
 }
 
-Result<PerfCurve> LoadFioJson(const std::string& path, FioGrouping grouping) {
+Result<Json> ReadFioJsonDocument(const std::string& path) {
   auto text = ReadTextFile(path);
   if (!text) return text.error();
   // fio --client prints "<host> ..." lines before the JSON document: start at the first
@@ -592,9 +592,12 @@ Result<PerfCurve> LoadFioJson(const std::string& path, FioGrouping grouping) {
     return Error::BadInput(path + ": no JSON object (is it fio --output-format=json+ output?)");
   if ((*text)[start] == '\n') ++start;
   const size_t end = text->rfind('}');
-  auto json = ParseJsonText(std::string_view(*text).substr(start, end + 1 - start), path);
-  if (!json) return json.error();
-  return ImportFioJson(*json, path, grouping);
+  return ParseJsonText(std::string_view(*text).substr(start, end + 1 - start), path);
+}
+
+Result<PerfCurve> LoadFioJson(const std::string& path, FioGrouping grouping) {
+  return ReadFioOutput<PerfCurve>(
+      path, [&](const Json& fio) { return ImportFioJsonUnchecked(fio, path, grouping); });
 }
 
 }  // namespace sfsg

@@ -63,11 +63,34 @@ inline constexpr size_t kFioMaxFilenameValue = 4000;
 
 enum class FioGrouping { kJob, kGroup };
 
+// fio's output file parsed, the text lines fio --client prints before the JSON skipped.
+// Errors: kIo (unreadable), kBadInput (no JSON object, malformed JSON).
+Result<Json> ReadFioJsonDocument(const std::string& path);
+
 // `fio` is the parsed output. Errors (kBadInput, naming the source and job): no jobs, a
 // job without its fields, negative numbers, no I/O at all.
 Result<PerfCurve> ImportFioJson(const Json& fio, std::string_view source_name,
                                 FioGrouping grouping);
 // Reads fio's output file, skipping the text lines fio --client prints before the JSON.
 Result<PerfCurve> LoadFioJson(const std::string& path, FioGrouping grouping);
+
+// The one reader of fio's output files (LoadFioJson and the device calibration use it):
+// the file at `path` parsed, the text lines fio --client prints before the JSON skipped,
+// then `import` applied to the document (with `path` as its name). A field of a type
+// `import` did not expect (Json::exception) is kBadInput "PATH: unexpected fio JSON: a
+// field of an unexpected type". Errors: kIo (unreadable), kBadInput (no JSON object,
+// malformed JSON), or what `import` returns.
+template <typename T, typename Import>
+Result<T> ReadFioOutput(const std::string& path, Import import) {
+  auto json = ReadFioJsonDocument(path);
+  if (!json) return json.error();
+  try {
+    return import(*json);
+  } catch (const Json::exception&) {
+    // Every field is type-checked on the way; this is a last guard, and the library's
+    // text (which names no field) is not shown.
+    return Error::BadInput(path + ": unexpected fio JSON: a field of an unexpected type");
+  }
+}
 
 }  // namespace sfsg

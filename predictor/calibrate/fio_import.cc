@@ -226,20 +226,8 @@ Result<Calibration> CalibrationFromFio(const Json& fio, const std::string& name)
 }
 
 Result<Calibration> LoadFioCalibration(const std::string& path) {
-  auto text = ReadTextFile(path);
-  if (!text) return text.error();
-  size_t start = text->rfind('{', 0) == 0 ? 0 : text->find("\n{");
-  if (start == std::string::npos)
-    return Error::BadInput(path + ": no JSON object (is it fio --output-format=json+ output?)");
-  if ((*text)[start] == '\n') ++start;
-  const size_t end = text->rfind('}');
-  auto json = ParseJsonText(std::string_view(*text).substr(start, end + 1 - start), path);
-  if (!json) return json.error();
-  try {
-    return CalibrationFromFio(*json, path);
-  } catch (const Json::exception&) {
-    return Error::BadInput(path + ": unexpected fio JSON: a field of an unexpected type");
-  }
+  return ReadFioOutput<Calibration>(path,
+                                    [&](const Json& fio) { return CalibrationFromFio(fio, path); });
 }
 
 }  // namespace sfsg
