@@ -99,9 +99,46 @@ struct FileBlocks {
   bool TakeReserved(uint64_t block) { return reserved.Remove(block, block + 1) != 0; }
 };
 
-class MemoryStore final : public BlockStore {
+// What MemoryStore and DirStore share: the index of each inode's stored and reserved
+// blocks (`files_`, under `mutex_`) and the bytes they take against the limit.
+template <typename Stored>
+class IndexedStore : public BlockStore {
  public:
-  explicit MemoryStore(uint64_t limit) : limit_(limit) {}
+  explicit IndexedStore(uint64_t limit) : limit_(limit) {}
+
+  uint64_t BlocksOf(uint64_t ino) const override {
+    std::shared_lock lock(mutex_);
+    const auto file = files_.find(ino);
+    return file == files_.end() ? 0 : file->second.count();
+  }
+  uint64_t bytes_used() const override {
+    std::shared_lock lock(mutex_);
+    return used_;
+  }
+  uint64_t limit_bytes() const override { return limit_; }
+
+ protected:
+  using File = FileBlocks<Stored>;
+
+  // Forgets the blocks [first_block, end_block) of ino in the index and frees their
+  // bytes; returns the inode's entry (nullptr when it has none). REQUIRES: mutex_ held
+  // exclusively.
+  File* DropLocked(uint64_t ino, uint64_t first_block, uint64_t end_block) {
+    const auto file = files_.find(ino);
+    if (file == files_.end()) return nullptr;
+    used_ -= file->second.Drop(first_block, end_block) * kBlockBytes;
+    return &file->second;
+  }
+
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<uint64_t, File> files_;  // ino -> blocks stored and reserved
+  uint64_t used_ = 0;
+  const uint64_t limit_;
+};
+
+class MemoryStore final : public IndexedStore<std::map<uint64_t, std::unique_ptr<Block>>> {
+ public:
+  explicit MemoryStore(uint64_t limit) : IndexedStore(limit) {}
 
   int Get(uint64_t ino, uint64_t block, std::byte* out) const override {
     std::shared_lock lock(mutex_);
@@ -147,35 +184,15 @@ class MemoryStore final : public BlockStore {
 
   void DropRange(uint64_t ino, uint64_t first_block, uint64_t end_block) override {
     std::unique_lock lock(mutex_);
-    const auto file = files_.find(ino);
-    if (file == files_.end()) return;
-    used_ -= file->second.Drop(first_block, end_block) * kBlockBytes;
-    if (file->second.count() == 0) files_.erase(file);
+    if (const File* file = DropLocked(ino, first_block, end_block); file && file->count() == 0)
+      files_.erase(ino);
   }
 
   int Sync(uint64_t) override { return 0; }
   void Adopt(uint64_t, uint64_t) override {}
   void AdoptReservation(uint64_t, uint64_t, uint64_t) override {}
-  uint64_t BlocksOf(uint64_t ino) const override {
-    std::shared_lock lock(mutex_);
-    const auto file = files_.find(ino);
-    return file == files_.end() ? 0 : file->second.count();
-  }
-  uint64_t bytes_used() const override {
-    std::shared_lock lock(mutex_);
-    return used_;
-  }
-
-  uint64_t limit_bytes() const override { return limit_; }
   bool keeps_data() const override { return true; }
   std::string kind() const override { return "memory"; }
-
- private:
-  using File = FileBlocks<std::map<uint64_t, std::unique_ptr<Block>>>;
-  mutable std::shared_mutex mutex_;
-  std::unordered_map<uint64_t, File> files_;
-  uint64_t used_ = 0;
-  const uint64_t limit_;
 };
 
 // Blocks live at their own offset in a sparse file per inode; which blocks exist is
@@ -186,9 +203,9 @@ class MemoryStore final : public BlockStore {
 // data files' descriptors live in a small LRU cache. A descriptor is leased for the
 // length of one pread/pwrite/fdatasync and only idle ones are closed; every lease is
 // taken under `mutex_` (shared or exclusive), so under the exclusive lock none is out.
-class DirStore final : public BlockStore {
+class DirStore final : public IndexedStore<std::set<uint64_t>> {
  public:
-  DirStore(std::string data_dir, uint64_t limit) : dir_(std::move(data_dir)), limit_(limit) {
+  DirStore(std::string data_dir, uint64_t limit) : IndexedStore(limit), dir_(std::move(data_dir)) {
     struct rlimit rl;
     size_t cap = 256;
     // Leave most of the process's descriptors to FUSE, the journal and the forecaster.
@@ -263,14 +280,12 @@ class DirStore final : public BlockStore {
 
   void DropRange(uint64_t ino, uint64_t first_block, uint64_t end_block) override {
     std::unique_lock lock(mutex_);
-    const auto it = files_.find(ino);
-    if (it == files_.end()) return;
-    used_ -= it->second.Drop(first_block, end_block) * kBlockBytes;
+    if (!DropLocked(ino, first_block, end_block)) return;
     const std::string path = PathOf(ino);
     if (first_block == 0 && end_block == RangeSet::kNoEnd) {
       CloseIdle(ino);
       ::unlink(path.c_str());
-      files_.erase(it);
+      files_.erase(ino);
     } else if (end_block == RangeSet::kNoEnd) {
       (void)::truncate(path.c_str(), static_cast<off_t>(first_block * kBlockBytes));
     } else if (first_block < end_block) {
@@ -316,20 +331,7 @@ class DirStore final : public BlockStore {
 
   void ForgetRange(uint64_t ino, uint64_t first_block, uint64_t end_block) override {
     std::unique_lock lock(mutex_);
-    const auto it = files_.find(ino);
-    if (it == files_.end()) return;
-    used_ -= it->second.Drop(first_block, end_block) * kBlockBytes;
-  }
-
-  uint64_t BlocksOf(uint64_t ino) const override {
-    std::shared_lock lock(mutex_);
-    const auto it = files_.find(ino);
-    return it == files_.end() ? 0 : it->second.count();
-  }
-
-  uint64_t bytes_used() const override {
-    std::shared_lock lock(mutex_);
-    return used_;
+    DropLocked(ino, first_block, end_block);
   }
   Status CheckReplayed() const override {
     std::shared_lock lock(mutex_);
@@ -344,7 +346,6 @@ class DirStore final : public BlockStore {
     }
     return Status::Ok();
   }
-  uint64_t limit_bytes() const override { return limit_; }
   bool keeps_data() const override { return true; }
   std::string kind() const override { return "dir"; }
 
@@ -425,10 +426,6 @@ class DirStore final : public BlockStore {
     return -EIO;
   }
 
-  using File = FileBlocks<std::set<uint64_t>>;
-  mutable std::shared_mutex mutex_;
-  std::unordered_map<uint64_t, File> files_;  // ino -> blocks stored and reserved
-  uint64_t used_ = 0;
   mutable std::mutex fd_mutex_;
   mutable std::unordered_map<uint64_t, OpenFile> fds_;
   mutable std::list<uint64_t> lru_;  // most recently used first
@@ -448,7 +445,6 @@ class DirStore final : public BlockStore {
   mutable std::unordered_set<uint64_t> lost_;  // data files found removed under the mount
   mutable std::atomic<bool> any_lost_{false};
   const std::string dir_;
-  const uint64_t limit_;
 };
 
 }  // namespace

@@ -117,6 +117,16 @@ double BlendShare(uint64_t key, double base, double w) {
   return (1.0 - w) * base + w * LeftShare(key, base, kCascadeGamma);
 }
 
+// The units the node [lo, hi) of a cascade gives its left half [lo, mid), out of its
+// `units`: the halves' share of the n directories (in blocks of `block`) blended by w
+// with the node's hashed draw.
+uint64_t LeftUnits(uint64_t seed, uint64_t tag, uint32_t level, uint64_t n, uint64_t block,
+                   uint64_t lo, uint64_t mid, uint64_t hi, uint64_t units, double w) {
+  const auto dirs = [&](uint64_t a, uint64_t b) { return std::min(b * block, n) - a * block; };
+  const double base = static_cast<double>(dirs(lo, mid)) / static_cast<double>(dirs(lo, hi));
+  return TakeShare(units, BlendShare(HashWords(seed, tag, level, lo, hi), base, w));
+}
+
 // The key of block b's draws (distinct from the cascade's keys, which hash lo < hi).
 uint64_t BlockKey(uint64_t seed, uint64_t tag, uint32_t level, uint64_t block) {
   return HashWords(seed, tag ^ kDrawTag, level, block);
@@ -220,8 +230,7 @@ void ProbeCounts(uint64_t seed, uint64_t tag, uint32_t level, uint64_t n, uint64
     return;
   }
   const uint64_t mid = lo + (hi - lo) / 2;
-  const double base = static_cast<double>(dirs(lo, mid)) / static_cast<double>(dirs(lo, hi));
-  const uint64_t left = TakeShare(budget, BlendShare(HashWords(seed, tag, level, lo, hi), base, w));
+  const uint64_t left = LeftUnits(seed, tag, level, n, block, lo, mid, hi, budget, w);
   ProbeCounts(seed, tag, level, n, block, draw, lo, mid, left, w, counts);
   ProbeCounts(seed, tag, level, n, block, draw, mid, hi, budget - left, w, counts);
 }
@@ -359,29 +368,32 @@ void Tree::InitSharing(Sharing& s, uint64_t tag, uint32_t level, uint64_t budget
 // Both descents below walk the cascade over the blocks of a sharing: the node over
 // blocks [lo, hi) gives its left half a share of its units (median: the left half's
 // share of the directories), then the block's draws are fitted to the block's units.
-size_t Tree::BlockShares(const Sharing& s, uint64_t b, uint64_t* block_offset,
-                         uint64_t* values) const {
-  const auto dirs = [&](uint64_t x, uint64_t y) {
-    return std::min(y * s.block, s.n) - x * s.block;
-  };
+template <typename GoLeft>
+uint64_t Tree::Descend(const Sharing& s, Share* share, GoLeft go_left) const {
   uint64_t lo = 0, hi = (s.n + s.block - 1) / s.block;
-  Share share{0, s.budget};
+  *share = Share{0, s.budget};
   while (hi - lo > 1) {
     const uint64_t mid = lo + (hi - lo) / 2;
-    const uint64_t key = HashWords(seed_, s.tag, s.level, lo, hi);
-    const double base = static_cast<double>(dirs(lo, mid)) / static_cast<double>(dirs(lo, hi));
-    const uint64_t left = TakeShare(share.count, BlendShare(key, base, s.blend));
-    if (b < mid) {
+    const uint64_t left =
+        LeftUnits(seed_, s.tag, s.level, s.n, s.block, lo, mid, hi, share->count, s.blend);
+    if (go_left(mid, *share, left)) {
       hi = mid;
-      share.count = left;
+      share->count = left;
     } else {
       lo = mid;
-      share.offset += left;
-      share.count -= left;
+      share->offset += left;
+      share->count -= left;
     }
   }
+  return lo;
+}
+
+size_t Tree::BlockShares(const Sharing& s, uint64_t b, uint64_t* block_offset,
+                         uint64_t* values) const {
+  Share share;
+  Descend(s, &share, [b](uint64_t mid, const Share&, uint64_t) { return b < mid; });
   *block_offset = share.offset;
-  const size_t size = dirs(b, b + 1);
+  const size_t size = std::min((b + 1) * s.block, s.n) - b * s.block;
   if (s.block == 1) {
     values[0] = share.count;
   } else {
@@ -444,31 +456,16 @@ Tree::Share Tree::NextShare(const Sharing& s, uint64_t k, uint64_t* values, uint
 }
 
 uint64_t Tree::HolderOf(const Sharing& s, uint64_t unit, Share* share) const {
-  const auto dirs = [&](uint64_t a, uint64_t b) {
-    return std::min(b * s.block, s.n) - a * s.block;
-  };
-  uint64_t lo = 0, hi = (s.n + s.block - 1) / s.block;
-  Share found{0, s.budget};
-  while (hi - lo > 1) {
-    const uint64_t mid = lo + (hi - lo) / 2;
-    const uint64_t key = HashWords(seed_, s.tag, s.level, lo, hi);
-    const double base = static_cast<double>(dirs(lo, mid)) / static_cast<double>(dirs(lo, hi));
-    const uint64_t left = TakeShare(found.count, BlendShare(key, base, s.blend));
-    if (unit < found.offset + left) {
-      hi = mid;
-      found.count = left;
-    } else {
-      lo = mid;
-      found.offset += left;
-      found.count -= left;
-    }
-  }
+  Share found;
+  const uint64_t lo = Descend(s, &found, [unit](uint64_t, const Share& at, uint64_t left) {
+    return unit < at.offset + left;
+  });
   if (s.block == 1) {
     *share = found;
     return lo;
   }
   uint64_t values[kBlockDirs];
-  const size_t size = dirs(lo, lo + 1);
+  const size_t size = std::min((lo + 1) * s.block, s.n) - lo * s.block;
   BlockCounts(s.draw, BlockKey(seed_, s.tag, s.level, lo), found.count, values, size);
   size_t j = 0;
   while (j + 1 < size && unit >= found.offset + values[j]) found.offset += values[j++];

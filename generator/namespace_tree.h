@@ -126,6 +126,11 @@ class Tree {
   // The units of every directory of block b (returns how many directories it holds)
   // and the units before the block.
   size_t BlockShares(const Sharing& s, uint64_t b, uint64_t* block_offset, uint64_t* values) const;
+  // Walks the cascade of `s` from the top to one block and returns it, `share` ending as
+  // the block's units: at each node [lo, hi) `go_left(mid, share so far, units of the
+  // left half)` says whether the walk takes [lo, mid).
+  template <typename GoLeft>
+  uint64_t Descend(const Sharing& s, Share* share, GoLeft go_left) const;
   Share ShareOf(const Sharing& s, uint64_t k) const;
   // ShareOf for increasing k, reusing the block in `values` while k stays in it.
   Share NextShare(const Sharing& s, uint64_t k, uint64_t* values, uint64_t* at,

@@ -395,12 +395,7 @@ Result<PerfCurve> ReplayIolog(const Iolog& log, const IologReplayOptions& option
     if (auto after = SampleProcess(::getpid()))
       step.replayer = {::getpid(), CpuPercent(*self_before, *after), after->rss_bytes};
 
-  PerfCurve curve;
-  curve.source = "sfsg-replay";
-  curve.target = options.target;
-  timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  curve.created_unix = static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9;
+  PerfCurve curve = ReplayCurve(options.target);
   curve.workload =
       "iolog " + (options.source.empty() ? std::string("trace") : options.source) +
       (options.timed ? " (timed)" : " (as fast as possible)") +

@@ -351,12 +351,7 @@ Result<PerfCurve> RunLadder(const ReplayOptions& options, const ProgressFn& prog
     ladder.assign(std::begin(config::kLadder), std::end(config::kLadder));
   run.step_count = ladder.size() + options.rates.size();
 
-  PerfCurve curve;
-  curve.source = "sfsg-replay";
-  curve.target = options.target;
-  timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  curve.created_unix = static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9;
+  PerfCurve curve = ReplayCurve(options.target);
   curve.workload = DescribeWorkload(options.workload);
   for (size_t i = 0; i < ladder.size() + options.rates.size() && !run.Cancelled(); ++i) {
     auto step =

@@ -1,6 +1,7 @@
 #include "generator/replay/step_stats.h"
 
 #include <cstdio>
+#include <ctime>
 
 #include "generator/replay/replay.h"
 #include "generator/util/units.h"
@@ -100,6 +101,16 @@ std::string FormatCurveTable(const PerfCurve& curve) {
     out += line;
   }
   return out;
+}
+
+PerfCurve ReplayCurve(const std::string& target) {
+  PerfCurve curve;
+  curve.source = "sfsg-replay";
+  curve.target = target;
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  curve.created_unix = static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9;
+  return curve;
 }
 
 }  // namespace sfsg

@@ -20,4 +20,7 @@ OpStats OpStatsFrom(const LogHistogram& ns, uint64_t errors, uint64_t bytes, dou
 // merges them all, the misses counted as errors.
 CurveStep StepFromTally(const OpTally& tally, double duration_s);
 
+// An empty curve of sfsg-replay's measuring `target`, stamped with the wall clock.
+PerfCurve ReplayCurve(const std::string& target);
+
 }  // namespace sfsg

@@ -37,18 +37,11 @@
 #include <string>
 #include <vector>
 
+#include "tests/stress/probe.h"
+
 namespace {
 
-struct Rng {  // splitmix64
-  uint64_t state;
-  uint64_t Next() {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  uint64_t Below(uint64_t n) { return n == 0 ? 0 : Next() % n; }
-};
+using sfsg_probe::Rng;
 
 enum Op { kRead, kWrite, kMapRead, kMapWrite, kTruncate, kPunch, kFallocate, kSync, kReopen, kOps };
 constexpr const char* kOpNames[kOps] = {"read",  "write",     "mapread", "mapwrite", "truncate",

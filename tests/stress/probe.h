@@ -26,7 +26,7 @@ struct Rng {
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
   }
-  uint64_t Below(uint64_t n) { return Next() % n; }
+  uint64_t Below(uint64_t n) { return n == 0 ? 0 : Next() % n; }  // 0 for n = 0
 };
 
 // Each returns the process exit status: 0 success, 1 a failure found.
