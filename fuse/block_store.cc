@@ -117,8 +117,27 @@ class IndexedStore : public BlockStore {
   }
   uint64_t limit_bytes() const override { return limit_; }
 
+  int Reserve(uint64_t ino, uint64_t first_block, uint64_t end_block) final {
+    std::unique_lock lock(mutex_);
+    if (first_block >= end_block) return 0;
+    File& file = files_[ino];
+    const uint64_t fresh = file.Unallocated(first_block, end_block);
+    if (fresh == 0) return 0;
+    if (OverLimit(limit_, used_, fresh)) {
+      if (file.count() == 0) files_.erase(ino);
+      return -ENOSPC;
+    }
+    if (const int error = ReserveBacking(ino, first_block, end_block); error != 0) return error;
+    used_ += file.AddReservation(first_block, end_block) * kBlockBytes;
+    return 0;
+  }
+
  protected:
   using File = FileBlocks<Stored>;
+
+  // What a reservation that fits the limit takes besides the index (the dir store
+  // allocates the disk): 0, or a negative errno. REQUIRES: mutex_ held exclusively.
+  virtual int ReserveBacking(uint64_t ino, uint64_t first_block, uint64_t end_block) = 0;
 
   // Forgets the blocks [first_block, end_block) of ino in the index and frees their
   // bytes; returns the inode's entry (nullptr when it has none). REQUIRES: mutex_ held
@@ -169,18 +188,7 @@ class MemoryStore final : public IndexedStore<std::map<uint64_t, std::unique_ptr
     return 0;
   }
 
-  int Reserve(uint64_t ino, uint64_t first_block, uint64_t end_block) override {
-    std::unique_lock lock(mutex_);
-    if (first_block >= end_block) return 0;
-    File& file = files_[ino];
-    const uint64_t fresh = file.Unallocated(first_block, end_block);
-    if (OverLimit(limit_, used_, fresh)) {
-      if (file.count() == 0) files_.erase(ino);
-      return -ENOSPC;
-    }
-    used_ += file.AddReservation(first_block, end_block) * kBlockBytes;
-    return 0;
-  }
+  int ReserveBacking(uint64_t, uint64_t, uint64_t) override { return 0; }
 
   void DropRange(uint64_t ino, uint64_t first_block, uint64_t end_block) override {
     std::unique_lock lock(mutex_);
@@ -257,13 +265,7 @@ class DirStore final : public IndexedStore<std::set<uint64_t>> {
 
   // The disk under PATH is reserved too (fallocate of the data file), so a full disk
   // cannot fail a write into the range later either.
-  int Reserve(uint64_t ino, uint64_t first_block, uint64_t end_block) override {
-    std::unique_lock lock(mutex_);
-    if (first_block >= end_block) return 0;
-    File& file = files_[ino];
-    const uint64_t fresh = file.Unallocated(first_block, end_block);
-    if (fresh == 0) return 0;
-    if (OverLimit(limit_, used_, fresh)) return -ENOSPC;
+  int ReserveBacking(uint64_t ino, uint64_t first_block, uint64_t end_block) override {
     if (end_block - first_block >
         static_cast<uint64_t>(std::numeric_limits<off_t>::max()) / kBlockBytes)
       return -EFBIG;
@@ -274,7 +276,6 @@ class DirStore final : public IndexedStore<std::set<uint64_t>> {
       if (errno == ENOSPC || errno == EDQUOT || errno == EFBIG) return -ENOSPC;
       if (errno != EOPNOTSUPP) return Failed("cannot reserve space in " + PathOf(ino));
     }
-    used_ += file.AddReservation(first_block, end_block) * kBlockBytes;
     return 0;
   }
 

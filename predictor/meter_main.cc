@@ -63,16 +63,16 @@ int Run(int argc, char** argv) {
   uint64_t count = 0;
   bool quiet = false;
   po::options_description options("options");
-  options.add_options()("help,h", "this help")("interval,i", po::value(&interval_text),
-                                               "time between samples (default 10s)")(
+  options.add_options()("help,h", "this help")(
+      "interval,i", po::value(&interval_text),
+      sfsg::WithDefault("time between samples", interval_text).c_str())(
       "count,n", po::value(&count), "stop after N samples (default: until SIGINT/SIGTERM)")(
       "out,o", po::value(&out), "CSV to append to (default -: standard output)")(
       "quiet,q", po::bool_switch(&quiet), "do not report the device found");
   auto vm = sfsg::ParseCommandLine(sfsg::CommandArgs(argc, argv), options, "see --help", "path", 1);
   if (!vm) return Fail(vm.error());
   if (vm->count("help")) {
-    std::cout << kUsage << options;
-    return 0;
+    return sfsg::WriteStdoutExit("sfsg-meter", kUsage + sfsg::HelpText(options));
   }
   for (const std::string& given : sfsg::PositionalArgs(*vm, "path")) path = given;
   if (path.empty()) return Fail(sfsg::Error::Usage("give the PATH to meter (see --help)"));

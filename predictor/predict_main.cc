@@ -69,15 +69,16 @@ struct CommonOptions {
 
 void AddCommon(po::options_description& d, CommonOptions& c) {
   d.add_options()("horizon", po::value(&c.horizon), "planning horizon (90d, 12w, 1y)")(
-      "folds", po::value(&c.folds), "backtest origins (default 10)")(
+      "folds", po::value(&c.folds), WithDefault("backtest origins", c.folds).c_str())(
       "max-points", po::value(&c.max_points),
-      "aggregate longer series to this many points (default 10000; 0: never)")(
+      WithDefault("aggregate longer series to this many points (0: never)", c.max_points).c_str())(
       "level-shifts", po::value(&c.level_shifts),
       "auto|on|off: find imports, clean-ups, migrations and retention (default auto: for "
       "used_bytes, files, capacity_bytes)")(
       "event", po::value(&c.events)->composing(),
       "DATE=KIND: a known step in level (KIND import, migration, cleanup or retention); "
-      "repeatable")("seed", po::value(&c.seed), "seed for sampled estimators (default 1)")(
+      "repeatable")("seed", po::value(&c.seed),
+                    WithDefault("seed for sampled estimators", c.seed).c_str())(
       "output,o", po::value(&c.output), "write the output to FILE instead of stdout");
 }
 
@@ -149,10 +150,7 @@ void ParseArgs(const std::vector<std::string>& args, const po::options_descripti
 }
 
 // Exit status after printing help: 0, or 3 when stdout cannot take it.
-int HelpWritten() {
-  Status flushed = FlushStdout();
-  return flushed ? 0 : Fail(flushed.error());
-}
+int HelpWritten() { return FlushStdoutExit("sfsg-predict"); }
 
 int BacktestCommand(const std::vector<std::string>& args) {
   CommonOptions common;
@@ -391,7 +389,7 @@ int PlanCommand(const std::vector<std::string>& args) {
       "curve,c", po::value(&curve_path), "performance curve JSON (sfsg-replay, fio import)")(
       "device", po::value(&device_path),
       "device model the curve's shadow was timed by (sfsg-mount --device); named in the plan")(
-      "buffer,b", po::value(&buffer), "free fraction to keep (default 20%)")(
+      "buffer,b", po::value(&buffer), WithDefault("free fraction to keep", buffer).c_str())(
       "slo", po::value(&slos)->composing(),
       "latency objective QUANTILE=LATENCY, e.g. p99=20ms (repeatable; none by default)")(
       "capacity", po::value(&capacity), "capacity in bytes (default: the series' capacity_bytes)")(

@@ -466,15 +466,11 @@ namespace {
 Result<PerfCurve> ImportFioJsonUnchecked(const Json& fio, std::string_view source_name,
                                          FioGrouping grouping) {
   const std::string name(source_name);
-  if (!fio.is_object()) return Error::BadInput(name + ": fio output must be a JSON object");
-  const bool client = fio.contains("client_stats");
-  const char* list_key = client ? "client_stats" : "jobs";
-  auto jobs = JsonArray(fio, list_key, name);
-  if (!jobs) return jobs.error();
-  const auto global_it = fio.find("global options");
-  if (global_it != fio.end() && !global_it->is_object())
-    return Error::BadInput(name + ".global options: expected an object");
-  const Json global = global_it != fio.end() ? *global_it : Json::object();
+  auto document = ReadFioDocument(fio, name);
+  if (!document) return document.error();
+  const bool client = document->client;
+  const std::string& list_key = document->list_key;
+  const Json& global = document->global;
   // Each entry's host, group and name, and how many entries share them.
   struct Entry {
     std::string where, step, job;
@@ -482,25 +478,22 @@ Result<PerfCurve> ImportFioJsonUnchecked(const Json& fio, std::string_view sourc
   std::vector<Entry> entries;
   std::map<std::string, uint64_t> reports;
   std::set<std::string> hosts;
-  for (size_t i = 0; i < (*jobs)->size(); ++i) {
-    const Json& job = (**jobs)[i];
-    const std::string where = name + "." + list_key + "[" + std::to_string(i) + "]";
-    if (!job.is_object()) return Error::BadInput(where + ": a job must be an object");
-    auto jobname = JsonString(job, "jobname", where);
-    if (!jobname) return jobname.error();
-    if (*jobname == "All clients") {  // fio's own sum of the hosts: we merge exactly
+  for (size_t i = 0; i < document->entries->size(); ++i) {
+    const Json& job = (*document->entries)[i];
+    auto entry = ReadFioEntry(*document, i, name);
+    if (!entry) return entry.error();
+    if (entry->all_clients()) {  // fio's own sum of the hosts: we merge exactly
       entries.push_back({});
       continue;
     }
-    auto groupid = JsonUint(job, "groupid", where);
-    if (!groupid) return groupid.error();
     const std::string host = client ? (job.contains("hostname") ? job["hostname"].dump() : "") +
                                           ":" + (job.contains("port") ? job["port"].dump() : "0")
                                     : "";
     if (client) hosts.insert(host);
-    const std::string group = "group " + std::to_string(*groupid);
-    const std::string step = grouping == FioGrouping::kGroup ? group : group + " job " + *jobname;
-    entries.push_back({where, step, host + " " + group + " " + *jobname});
+    const std::string group = "group " + std::to_string(entry->groupid);
+    const std::string step =
+        grouping == FioGrouping::kGroup ? group : group + " job " + entry->jobname;
+    entries.push_back({entry->where, step, host + " " + group + " " + entry->jobname});
     ++reports[entries.back().job];
   }
   std::vector<std::string> order;
@@ -509,7 +502,8 @@ Result<PerfCurve> ImportFioJsonUnchecked(const Json& fio, std::string_view sourc
     const Entry& e = entries[i];
     if (e.where.empty()) continue;
     if (!steps.count(e.step)) order.push_back(e.step);
-    if (auto st = AddEntry((**jobs)[i], global, e.where, reports[e.job], steps[e.step]); !st)
+    if (auto st = AddEntry((*document->entries)[i], global, e.where, reports[e.job], steps[e.step]);
+        !st)
       return st.error();
   }
   if (order.empty()) return Error::BadInput(name + "." + list_key + ": no jobs");
@@ -580,6 +574,36 @@ Result<PerfCurve> ImportFioJson(const Json& fio, std::string_view source_name,
     return Error::BadInput(std::string(source_name) +
                            ": unexpected fio JSON: a field of an unexpected type");
   }
+}
+
+Result<FioDocument> ReadFioDocument(const Json& fio, const std::string& name) {
+  if (!fio.is_object()) return Error::BadInput(name + ": fio output must be a JSON object");
+  FioDocument document;
+  document.client = fio.contains("client_stats");
+  document.list_key = document.client ? "client_stats" : "jobs";
+  auto entries = JsonArray(fio, document.list_key, name);
+  if (!entries) return entries.error();
+  document.entries = *entries;
+  const auto global = fio.find("global options");
+  if (global != fio.end() && !global->is_object())
+    return Error::BadInput(name + ".global options: expected an object");
+  document.global = global != fio.end() ? *global : Json::object();
+  return document;
+}
+
+Result<FioEntry> ReadFioEntry(const FioDocument& document, size_t i, const std::string& name) {
+  const Json& job = (*document.entries)[i];
+  FioEntry entry;
+  entry.where = name + "." + document.list_key + "[" + std::to_string(i) + "]";
+  if (!job.is_object()) return Error::BadInput(entry.where + ": a job must be an object");
+  auto jobname = JsonString(job, "jobname", entry.where);
+  if (!jobname) return jobname.error();
+  entry.jobname = *jobname;
+  if (entry.all_clients()) return entry;
+  auto groupid = JsonUint(job, "groupid", entry.where);
+  if (!groupid) return groupid.error();
+  entry.groupid = *groupid;
+  return entry;
 }
 
 Result<Json> ReadFioJsonDocument(const std::string& path) {

@@ -63,6 +63,30 @@ inline constexpr size_t kFioMaxFilenameValue = 4000;
 
 enum class FioGrouping { kJob, kGroup };
 
+// The parts of fio's output document both importers read: its entries ("client_stats"
+// with fio --client, else "jobs"; `entries` points into the document) and its "global
+// options" ({} when absent).
+struct FioDocument {
+  const Json* entries = nullptr;
+  std::string list_key;  // "client_stats" or "jobs"
+  bool client = false;   // from fio --client: entries name their host
+  Json global;
+};
+// Errors (kBadInput naming `name` and the field): not an object, no entry array, global
+// options not an object.
+Result<FioDocument> ReadFioDocument(const Json& fio, const std::string& name);
+
+// Entry i of a document: where it is for messages ("NAME.jobs[3]"), its job name and
+// its group (not read, 0, for fio's "All clients" sum). Errors (kBadInput): not an
+// object, no jobname or groupid.
+struct FioEntry {
+  std::string where;
+  std::string jobname;
+  uint64_t groupid = 0;
+  bool all_clients() const { return jobname == "All clients"; }
+};
+Result<FioEntry> ReadFioEntry(const FioDocument& document, size_t i, const std::string& name);
+
 // fio's output file parsed, the text lines fio --client prints before the JSON skipped.
 // Errors: kIo (unreadable), kBadInput (no JSON object, malformed JSON).
 Result<Json> ReadFioJsonDocument(const std::string& path);

@@ -138,6 +138,10 @@ Result<std::vector<double>> ParseList(const std::string& text, const char* what)
 
 Result<CliOptions> Parse(int argc, char** argv, std::string* help) {
   CliOptions o;
+  // What a run takes when an option is absent: the help says the same.
+  const ReplayOptions run;
+  const FioJobOptions job;
+  const auto number = [](uint64_t value) { return std::to_string(value); };
   po::options_description visible(
       "Usage: sfsg-replay --target DIR [options]\n"
       "       sfsg-replay --target DIR --iolog TRACE [--timed]\n"
@@ -151,29 +155,37 @@ Result<CliOptions> Parse(int argc, char** argv, std::string* help) {
       "seed,s", po::value(&o.seed), "seed the shadow was mounted with")(
       "scale", po::value(&o.scale), "scale the shadow was mounted with")(
       "files", po::value(&o.files),
-      "shadow: its --files; plain directory: files to lay out (default 16)")(
-      "dirs", po::value(&o.dirs), "the shadow's --dirs")(
+      WithDefault("shadow: its --files; plain directory: files to lay out",
+                  number(run.layout_files))
+          .c_str())("dirs", po::value(&o.dirs), "the shadow's --dirs")(
       "file-size", po::value(&o.file_size), "plain directory: size of each laid-out file (1M)")(
       "workload", po::value(&o.workload), "workload JSON (default: the built-in one)")(
       "ladder", po::value(&o.ladder), "closed-loop concurrency steps, e.g. 1,2,4,8")(
       "max-concurrency", po::value(&o.max_concurrency),
-      "ladder 1,2,4..N when --ladder is absent; open-loop worker pool (default 64)")(
-      "rates", po::value(&o.rates), "open-loop steps in ops/s, e.g. 100,200,400")(
-      "step", po::value(&o.step), "measured length of each step (default 5s)")(
-      "warmup", po::value(&o.warmup), "discarded start of each step (default 1s)")(
+      WithDefault("ladder 1,2,4..N when --ladder is absent; open-loop worker pool",
+                  number(run.max_concurrency))
+          .c_str())("rates", po::value(&o.rates), "open-loop steps in ops/s, e.g. 100,200,400")(
+      "step", po::value(&o.step), WithDefault("measured length of each step", o.step).c_str())(
+      "warmup", po::value(&o.warmup),
+      WithDefault("discarded start of each step", o.warmup).c_str())(
       "hot-files", po::value(&o.hot_files), "load only the K most popular regular files")(
-      "keep-open", po::value(&o.keep_open), "descriptors each worker keeps open (default 0)")(
+      "keep-open", po::value(&o.keep_open),
+      WithDefault("descriptors each worker keeps open", number(run.keep_open)).c_str())(
       "iolog", po::value(&o.iolog), "replay a fio iolog (version 2 or 3)")(
       "timed", po::bool_switch(&o.timed), "replay the iolog with its timing")(
       "fs-pid", po::value(&o.fs_pid), "PID of the filesystem process to measure")(
       "out,o", po::value(&o.out), "write the curve JSON here ('-': stdout)")(
       "emit-fio", po::value(&o.emit_fio), "write the workload as a fio job file ('-': stdout)")(
-      "fio-files", po::value(&o.fio_files), "files the fio job lists (default 64)")(
+      "fio-files", po::value(&o.fio_files),
+      WithDefault("files the fio job lists", number(job.files)).c_str())(
       "fio-directory", po::value(&o.fio_directory),
       "directory= of the fio job (default: --target; '.': none, fio's working directory)")(
-      "fio-runtime", po::value(&o.fio_runtime), "runtime of the fio job (default 60s)")(
-      "fio-numjobs", po::value(&o.fio_numjobs), "numjobs of the fio job (default 1)")(
-      "fio-iodepth", po::value(&o.fio_iodepth), "iodepth of the fio job (default 1)")(
+      "fio-runtime", po::value(&o.fio_runtime),
+      WithDefault("runtime of the fio job", o.fio_runtime).c_str())(
+      "fio-numjobs", po::value(&o.fio_numjobs),
+      WithDefault("numjobs of the fio job", number(job.numjobs)).c_str())(
+      "fio-iodepth", po::value(&o.fio_iodepth),
+      WithDefault("iodepth of the fio job", number(job.iodepth)).c_str())(
       "fio-no-rate", po::bool_switch(&o.fio_no_rate), "no rate_iops: fio runs flat out")(
       "import-fio", po::value(&o.import_fio), "fio --output-format=json(+) results to import")(
       "fio-group-by", po::value(&o.fio_group),
@@ -290,10 +302,7 @@ void ShowProgress(const ReplayProgress& p) {
 }
 
 // Exit code after writing to stdout: 0, or the write error (FlushStdout).
-int Flushed() {
-  Status flushed = FlushStdout();
-  return flushed ? 0 : Fail(flushed.error());
-}
+int Flushed() { return FlushStdoutExit("sfsg-replay"); }
 
 int Output(const PerfCurve& curve, const std::string& out) {
   const std::string table = FormatCurveTable(curve);
@@ -316,19 +325,22 @@ int EmitFio(const CliOptions& o, const Namespace* ns, const Workload& workload) 
         Error::Usage("--emit-fio: needs a shadow: a --target mounted by sfsg-mount, "
                      "or --profile/--seed/--scale"));
   FioJobOptions fo;
+  const FioJobOptions defaults;
   fo.directory =
       o.fio_directory.empty() ? o.target : (o.fio_directory == "." ? "" : o.fio_directory);
-  auto files = OptionalInRange(o.fio_files, "--fio-files", 1, kMaxFioFiles, 64);
+  auto files = OptionalInRange(o.fio_files, "--fio-files", 1, kMaxFioFiles, defaults.files);
   if (!files) return Fail(files.error());
   fo.files = *files;
   fo.seed = ns->seed();
   auto runtime = ParseDurationSeconds(o.fio_runtime, "--fio-runtime");
   if (!runtime) return Fail(runtime.error());
   fo.runtime_s = *runtime;
-  auto numjobs = OptionalInRange(o.fio_numjobs, "--fio-numjobs", 1, kMaxFioNumjobs, 1);
+  auto numjobs =
+      OptionalInRange(o.fio_numjobs, "--fio-numjobs", 1, kMaxFioNumjobs, defaults.numjobs);
   if (!numjobs) return Fail(numjobs.error());
   fo.numjobs = static_cast<uint32_t>(*numjobs);
-  auto iodepth = OptionalInRange(o.fio_iodepth, "--fio-iodepth", 1, kMaxFioIodepth, 1);
+  auto iodepth =
+      OptionalInRange(o.fio_iodepth, "--fio-iodepth", 1, kMaxFioIodepth, defaults.iodepth);
   if (!iodepth) return Fail(iodepth.error());
   fo.iodepth = static_cast<uint32_t>(*iodepth);
   fo.rate_limited = !o.fio_no_rate;
@@ -353,10 +365,10 @@ Result<ReplayOptions> LadderOptions(const CliOptions& o, const Namespace* ns,
   ro.workload = workload;
   ro.shadow = ns;
   ro.seed = ns ? ns->seed() : 1;
-  auto hot_files = OptionalInRange(o.hot_files, "--hot-files", 0, UINT64_MAX, 0);
+  auto hot_files = OptionalInRange(o.hot_files, "--hot-files", 0, UINT64_MAX, ro.hot_files);
   if (!hot_files) return hot_files.error();
   ro.hot_files = *hot_files;
-  auto keep_open = OptionalInRange(o.keep_open, "--keep-open", 0, kMaxKeepOpen, 0);
+  auto keep_open = OptionalInRange(o.keep_open, "--keep-open", 0, kMaxKeepOpen, ro.keep_open);
   if (!keep_open) return keep_open.error();
   ro.keep_open = static_cast<uint32_t>(*keep_open);
   ro.fs_pid = fs_pid;
@@ -406,8 +418,7 @@ int Main(int argc, char** argv) {
   if (!parsed) return Fail(parsed.error());
   const CliOptions& o = *parsed;
   if (o.help) {
-    std::fputs(help.c_str(), stdout);
-    return Flushed();
+    return WriteStdoutExit("sfsg-replay", help);
   }
   // A measurement can take hours: the file it goes to is checked first, not lost after.
   if (!o.out.empty() && o.out != "-")

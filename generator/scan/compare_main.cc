@@ -76,10 +76,7 @@ int Main(int argc, char** argv) {
   std::string help;
   auto command = ParseArgs(argc, argv, &help);
   if (!command) return Fail(command.error());
-  if (command->help) {
-    std::cout << help;
-    return 0;
-  }
+  if (command->help) return WriteStdoutExit("sfsg-compare", help);
   auto a = LoadProfile(command->a);
   if (!a) return Fail(a.error());
   auto b = LoadProfile(command->b);

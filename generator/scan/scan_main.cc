@@ -178,10 +178,7 @@ int Main(int argc, char** argv) {
   std::string help;
   auto command = ParseArgs(argc, argv, &help);
   if (!command) return Fail(command.error());
-  if (command->help) {
-    std::cout << help;
-    return 0;
-  }
+  if (command->help) return WriteStdoutExit("sfsg-scan", help);
   ScanCommand& c = *command;
   if (c.json_progress) {
     c.scan.progress = PrintJsonProgress;

@@ -40,6 +40,10 @@ std::vector<std::string> PositionalArgs(const po::variables_map& vm, const char*
   return vm.count(name) ? vm[name].as<std::vector<std::string>>() : std::vector<std::string>{};
 }
 
+std::string WithDefault(std::string_view description, std::string_view value) {
+  return std::string(description) + " (default " + std::string(value) + ")";
+}
+
 std::string HelpText(const po::options_description& options) {
   std::ostringstream text;
   text << options;
@@ -56,6 +60,16 @@ Status FlushStdout() {
   if (!std::cout.flush() || std::fflush(stdout) != 0 || std::ferror(stdout))
     return Error::Io("stdout: write error");
   return Status::Ok();
+}
+
+int FlushStdoutExit(std::string_view command) {
+  Status flushed = FlushStdout();
+  return flushed ? 0 : ReportFailure(command, flushed.error());
+}
+
+int WriteStdoutExit(std::string_view command, std::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return FlushStdoutExit(command);
 }
 
 int GuardedMain(std::string_view command, const std::function<int()>& body) {

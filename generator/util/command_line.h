@@ -32,6 +32,10 @@ Result<boost::program_options::variables_map> ParseCommandLine(
 std::vector<std::string> PositionalArgs(const boost::program_options::variables_map& vm,
                                         const char* name);
 
+// "DESCRIPTION (default VALUE)": a --help line that shows the value the command takes,
+// given from the same constant or variable the command uses.
+std::string WithDefault(std::string_view description, std::string_view value);
+
 // The text --help prints for `options`.
 std::string HelpText(const boost::program_options::options_description& options);
 
@@ -41,6 +45,12 @@ int ReportFailure(std::string_view command, const Error& error);
 // Flushes stdout: a full disk or a closed pipe is an error (kIo, "stdout: write
 // error"), not a silent success.
 Status FlushStdout();
+
+// FlushStdout as an exit code: 0, or its error reported (ReportFailure).
+int FlushStdoutExit(std::string_view command);
+
+// Writes `text` (a --help, a document) to stdout; returns FlushStdoutExit's code.
+int WriteStdoutExit(std::string_view command, std::string_view text);
 
 // Runs a command's body and returns its exit code. What it throws ends in one line on
 // stderr: a Boost option error "COMMAND: TEXT (see --help)" (kUsage), std::bad_alloc

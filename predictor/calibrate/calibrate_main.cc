@@ -58,16 +58,19 @@ int Run(int argc, char** argv) {
       "fio", po::value(&fio), "fio --output-format=json+ results to import")(
       "check", po::value(&check), "validate a device model and print its summary")(
       "output,o", po::value(&output), "device model to write (required)")(
-      "size", po::value(&size_text), "active: scratch data file size (default 256M)")(
-      "time", po::value(&time_text), "active: time for all phases (default 60s)")(
-      "max-concurrency", po::value(&max_concurrency), "active: deepest ladder rung (default 32)")(
-      "seed", po::value(&seed), "active: seed of random offsets and written bytes (default 1)")(
-      "quiet,q", po::bool_switch(&quiet), "do not print the summary");
+      "size", po::value(&size_text),
+      sfsg::WithDefault("active: scratch data file size", size_text).c_str())(
+      "time", po::value(&time_text),
+      sfsg::WithDefault("active: time for all phases", time_text).c_str())(
+      "max-concurrency", po::value(&max_concurrency),
+      sfsg::WithDefault("active: deepest ladder rung", std::to_string(max_concurrency)).c_str())(
+      "seed", po::value(&seed),
+      sfsg::WithDefault("active: seed of random offsets and written bytes", std::to_string(seed))
+          .c_str())("quiet,q", po::bool_switch(&quiet), "do not print the summary");
   auto vm = sfsg::ParseCommandLine(sfsg::CommandArgs(argc, argv), options, "see --help");
   if (!vm) return Fail(vm.error());
   if (vm->count("help")) {
-    std::cout << kUsage << options;
-    return 0;
+    return sfsg::WriteStdoutExit("sfsg-calibrate", kUsage + sfsg::HelpText(options));
   }
   const int modes = !target.empty() + !passive.empty() + !fio.empty() + !check.empty();
   if (modes != 1)

@@ -65,32 +65,23 @@ struct LadderKey {
 }  // namespace
 
 Result<Calibration> CalibrationFromFio(const Json& fio, const std::string& name) {
-  if (!fio.is_object()) return Error::BadInput(name + ": fio output must be a JSON object");
-  const char* list_key = fio.contains("client_stats") ? "client_stats" : "jobs";
-  auto jobs = JsonArray(fio, list_key, name);
-  if (!jobs) return jobs.error();
-  const auto global_it = fio.find("global options");
-  if (global_it != fio.end() && !global_it->is_object())
-    return Error::BadInput(name + ".global options: expected an object");
-  const Json global = global_it != fio.end() ? *global_it : Json::object();
+  auto document = ReadFioDocument(fio, name);
+  if (!document) return document.error();
+  const Json* jobs = document->entries;
+  const Json& global = document->global;
 
   // Entries by job, in order of first appearance.
   std::vector<JobKey> order;
   std::map<JobKey, std::vector<size_t>> entries;
-  for (size_t i = 0; i < (*jobs)->size(); ++i) {
-    const Json& job = (**jobs)[i];
-    const std::string where = name + "." + list_key + "[" + std::to_string(i) + "]";
-    if (!job.is_object()) return Error::BadInput(where + ": a job must be an object");
-    auto jobname = JsonString(job, "jobname", where);
-    if (!jobname) return jobname.error();
-    if (*jobname == "All clients") continue;
-    auto group = JsonUint(job, "groupid", where);
-    if (!group) return group.error();
-    const JobKey key{*group, *jobname};
+  for (size_t i = 0; i < jobs->size(); ++i) {
+    auto entry = ReadFioEntry(*document, i, name);
+    if (!entry) return entry.error();
+    if (entry->all_clients()) continue;
+    const JobKey key{entry->groupid, entry->jobname};
     if (!entries.count(key)) order.push_back(key);
     entries[key].push_back(i);
   }
-  if (order.empty()) return Error::BadInput(name + "." + list_key + ": no jobs");
+  if (order.empty()) return Error::BadInput(name + "." + document->list_key + ": no jobs");
 
   Calibration out;
   out.mode = "fio";
@@ -106,8 +97,9 @@ Result<Calibration> CalibrationFromFio(const Json& fio, const std::string& name)
   std::vector<std::string> buffered;
   for (const JobKey& key : order) {
     const std::vector<size_t>& idx = entries[key];
-    const Json& first = (**jobs)[idx.front()];
-    const std::string where = name + "." + list_key + "[" + std::to_string(idx.front()) + "]";
+    const Json& first = (*jobs)[idx.front()];
+    const std::string where =
+        name + "." + document->list_key + "[" + std::to_string(idx.front()) + "]";
     auto rw = OptionText(first, global, "rw", where);
     if (!rw) return rw.error();
     if (rw->empty()) rw = std::string("read");                 // fio's default
@@ -149,7 +141,7 @@ Result<Calibration> CalibrationFromFio(const Json& fio, const std::string& name)
     Json mini = Json::object();
     mini["global options"] = global;
     mini["jobs"] = Json::array();
-    for (size_t i : idx) mini["jobs"].push_back((**jobs)[i]);
+    for (size_t i : idx) mini["jobs"].push_back((*jobs)[i]);
     auto curve = ImportFioJson(mini, name + " (job " + key.name + ")", FioGrouping::kJob);
     if (!curve) return curve.error();
     const CurveStep& step = curve->steps.front();
