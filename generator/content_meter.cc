@@ -118,16 +118,18 @@ void ContentMeter::AddFile(const std::string& key, std::span<const std::byte> da
   }
 }
 
+ContentMeasure& ContentMeasure::operator+=(const ContentMeasure& other) {
+  files += other.files;
+  bytes += other.bytes;
+  read_bytes += other.read_bytes;
+  compressed_bytes += other.compressed_bytes;
+  chunks += other.chunks;
+  zero_chunks += other.zero_chunks;
+  return *this;
+}
+
 void ContentMeter::Merge(ContentMeter&& other) {
-  for (const auto& [key, theirs] : other.impl_->by_key) {
-    ContentMeasure& mine = impl_->by_key[key];
-    mine.files += theirs.files;
-    mine.bytes += theirs.bytes;
-    mine.read_bytes += theirs.read_bytes;
-    mine.compressed_bytes += theirs.compressed_bytes;
-    mine.chunks += theirs.chunks;
-    mine.zero_chunks += theirs.zero_chunks;
-  }
+  for (const auto& [key, theirs] : other.impl_->by_key) impl_->by_key[key] += theirs;
   impl_->distinct.InsertAll(other.impl_->distinct);
   other.impl_ = std::make_unique<Impl>();
 }
@@ -136,14 +138,7 @@ const std::map<std::string, ContentMeasure>& ContentMeter::by_key() const { retu
 
 ContentMeasure ContentMeter::total() const {
   ContentMeasure t;
-  for (const auto& [key, m] : impl_->by_key) {
-    t.files += m.files;
-    t.bytes += m.bytes;
-    t.read_bytes += m.read_bytes;
-    t.compressed_bytes += m.compressed_bytes;
-    t.chunks += m.chunks;
-    t.zero_chunks += m.zero_chunks;
-  }
+  for (const auto& [key, m] : impl_->by_key) t += m;
   return t;
 }
 

@@ -31,6 +31,7 @@ struct ContentMeasure {
   uint64_t chunks = 0;
   uint64_t zero_chunks = 0;
   double compression_ratio() const;  // 1 when nothing was measured
+  ContentMeasure& operator+=(const ContentMeasure& other);  // adds every count
 };
 
 class ContentMeter {

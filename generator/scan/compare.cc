@@ -49,14 +49,14 @@ double TotalVariation(const std::map<K, double>& a, const std::map<K, double>& b
   return d / 2;
 }
 
-std::map<size_t, double> FromVector(const std::vector<uint64_t>& v) {
+std::map<size_t, double> AsMap(const std::vector<uint64_t>& v) {
   std::map<size_t, double> m;
   for (size_t i = 0; i < v.size(); ++i)
     if (v[i]) m[i] = static_cast<double>(v[i]);
   return m;
 }
 
-std::map<uint64_t, double> FromSparse(const SparseHistogram& h) {
+std::map<uint64_t, double> AsMap(const SparseHistogram& h) {
   std::map<uint64_t, double> m;
   for (const auto& [value, count] : h.bins) m[value] += static_cast<double>(count);
   return m;
@@ -131,22 +131,15 @@ Comparison CompareProfiles(const Profile& a, const Profile& b, const CompareTole
   Comparison c;
   c.distances.push_back(
       {"size_ks", KsDistance(a.sizes.log2_counts, b.sizes.log2_counts), t.max_ks});
-  c.distances.push_back(
-      {"dirs_by_depth",
-       TotalVariation(FromVector(a.shape.dirs_by_depth), FromVector(b.shape.dirs_by_depth)),
-       t.max_depth});
-  c.distances.push_back(
-      {"files_by_depth",
-       TotalVariation(FromVector(a.shape.files_by_depth), FromVector(b.shape.files_by_depth)),
-       t.max_depth});
-  c.distances.push_back(
-      {"files_per_dir",
-       TotalVariation(FromSparse(a.shape.files_per_dir), FromSparse(b.shape.files_per_dir)),
-       t.max_fanout});
-  c.distances.push_back(
-      {"subdirs_per_dir",
-       TotalVariation(FromSparse(a.shape.subdirs_per_dir), FromSparse(b.shape.subdirs_per_dir)),
-       t.max_fanout});
+  // A shape histogram (a member of ShapeStats): its total variation between the two.
+  const auto shape = [&](const char* name, auto ShapeStats::*field, double limit) {
+    c.distances.push_back(
+        {name, TotalVariation(AsMap(a.shape.*field), AsMap(b.shape.*field)), limit});
+  };
+  shape("dirs_by_depth", &ShapeStats::dirs_by_depth, t.max_depth);
+  shape("files_by_depth", &ShapeStats::files_by_depth, t.max_depth);
+  shape("files_per_dir", &ShapeStats::files_per_dir, t.max_fanout);
+  shape("subdirs_per_dir", &ShapeStats::subdirs_per_dir, t.max_fanout);
   c.distances.push_back({"extension_share", ExtensionShareDistance(a, b), t.max_ext});
   const bool sampled = a.content.sampled_files > 0 && b.content.sampled_files > 0;
   c.distances.push_back(Relative("compression", a.content.compression_ratio,

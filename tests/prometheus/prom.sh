@@ -48,10 +48,17 @@ start() {
   PIDS+=($!)
 }
 
-# start_prometheus CONFIG TSDB: sets PROM (its URL) once it is ready.
+# start_prometheus JOB PORT: Prometheus on $T/tsdb scraping 127.0.0.1:PORT every second
+# as job JOB; sets PROM (its URL) once it is ready.
 start_prometheus() {
+  cat >"$T/prometheus.yml" <<YML
+global: {scrape_interval: 1s, scrape_timeout: 1s}
+scrape_configs:
+  - job_name: $1
+    static_configs: [{targets: ['127.0.0.1:$2']}]
+YML
   local port; port=$(free_port)
-  start prometheus prometheus --config.file="$1" --storage.tsdb.path="$2" \
+  start prometheus prometheus --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/tsdb" \
     --storage.tsdb.retention.time=10y --web.listen-address="127.0.0.1:$port"
   PROM=http://127.0.0.1:$port
   wait_for 30 curl -sf "$PROM/-/ready" || fail "prometheus did not become ready"
@@ -79,13 +86,7 @@ case_live_source() {
     --collector.disable-defaults --collector.filesystem --collector.diskstats \
     --collector.filesystem.mount-points-exclude='^/(proc|sys|dev)($|/)' \
     --collector.filesystem.fs-types-exclude='^(proc|sysfs|cgroup2?|devpts|mqueue|nsfs|binfmt_misc|fusectl|fuse\..*)$'
-  cat >"$T/prometheus.yml" <<YML
-global: {scrape_interval: 1s, scrape_timeout: 1s}
-scrape_configs:
-  - job_name: live
-    static_configs: [{targets: ['127.0.0.1:$node_port']}]
-YML
-  start_prometheus "$T/prometheus.yml" "$T/tsdb"
+  start_prometheus live "$node_port"
 
   note "live /srv and /data against the same history as CSV"
   local v
@@ -191,13 +192,7 @@ YML
   start alertmanager prometheus-alertmanager --config.file="$T/alertmanager.yml" \
     --storage.path="$T/am" --web.listen-address="127.0.0.1:$am_port" --cluster.listen-address=
   local AM=http://127.0.0.1:$am_port
-  cat >"$T/prometheus.yml" <<YML
-global: {scrape_interval: 1s, scrape_timeout: 1s}
-scrape_configs:
-  - job_name: sfsg
-    static_configs: [{targets: ['127.0.0.1:$metrics_port']}]
-YML
-  start_prometheus "$T/prometheus.yml" "$T/tsdb"
+  start_prometheus sfsg "$metrics_port"
   wait_for 30 curl -sf "$AM/-/ready" || fail "alertmanager did not become ready"
 
   # Used at 55% of a 1 TB volume, growing 1%/day (75% now): the 80% threshold in about 5 days,

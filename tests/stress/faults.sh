@@ -135,6 +135,20 @@ fault_enospc() {
   umount "$tmpfs"
 }
 
+# Runs the probe's writesync (open, write, fsync) and prints its answer, logged after NOTE.
+writesync_noted() {
+  local note=$1 out
+  shift
+  out=$("$PROBE" writesync "$@")
+  stress_log "$note: $out"
+  echo "$out"
+}
+
+# 1 when the daemon's log has an error, a failure or a warning after line $1, else 0.
+logged_error_since() {
+  [ "$(tail -n +$(($1 + 1)) "$STRESS_LOG" | grep -ciE 'error|fail|warn')" -gt 0 ] && echo 1 || echo 0
+}
+
 fault_scratch() {
   local mnt overlay synthetic sum out
   mnt=$(stress_mkmnt)
@@ -147,11 +161,9 @@ fault_scratch() {
   local lines_before
   lines_before=$(wc -l <"$STRESS_LOG")
   rm -rf "$overlay"
-  out=$("$PROBE" writesync "$mnt/new" data)
-  stress_log "scratch removed: new file: $out"
+  out=$(writesync_noted "scratch removed: new file" "$mnt/new" data)
   expect "vanish: new file write fails" "(write|fsync|open):(EIO|ENOENT|ENOSPC|EROFS)" "$out"
-  out=$("$PROBE" writesync "$mnt/before" two)
-  stress_log "scratch removed: fsync of a file written before: $out"
+  out=$(writesync_noted "scratch removed: fsync of a file written before" "$mnt/before" two)
   # Every change fails once the journal is gone (here at open: the mount refuses
   # a write it could not make durable), never a false OK.
   expect "vanish: no false fsync on an old file" "(open|write|fsync):(EIO|ENOENT|ENOSPC|EROFS)" "$out"
@@ -162,8 +174,7 @@ fault_scratch() {
   expect "vanish: mount alive" 1 "$(alive "$mnt")"
   expect "vanish: synthetic reads" "$sum" "$(md5sum <"$synthetic")"
   expect "vanish: listing" 1 "$([ "$(ls "$mnt" | wc -l)" -gt 0 ] && echo 1 || echo 0)"
-  expect "vanish: an error is logged" 1 \
-    "$([ "$(tail -n +$((lines_before + 1)) "$STRESS_LOG" | grep -ciE 'error|fail|warn')" -gt 0 ] && echo 1 || echo 0)"
+  expect "vanish: an error is logged" 1 "$(logged_error_since "$lines_before")"
   stress_unmount "$mnt" || expect "vanish: clean unmount" ok failed
 
   # Read-only: root ignores permission bits, so the daemon runs as root without
@@ -176,16 +187,14 @@ fault_scratch() {
   expect "read-only: write before" OK "$("$PROBE" writesync "$mnt/before" one)"
   lines_before=$(wc -l <"$STRESS_LOG")
   chmod -R a-w "$overlay"
-  out=$("$PROBE" writesync "$mnt/new" data)
-  stress_log "scratch read-only: new file: $out"
+  out=$(writesync_noted "scratch read-only: new file" "$mnt/new" data)
   expect "read-only: new file refused" "(open|write|fsync):(EIO|EROFS|EACCES)" "$out"
-  out=$("$PROBE" writesync "$mnt/before" two)
-  stress_log "scratch read-only: file opened before (its descriptors stay writable): $out"
+  out=$(writesync_noted "scratch read-only: file opened before (its descriptors stay writable)" \
+    "$mnt/before" two)
   expect "read-only: old file" "OK|(write|fsync):(EIO|EROFS|EACCES)" "$out"
   expect "read-only: mount alive" 1 "$(alive "$mnt")"
   expect "read-only: synthetic reads" 1 "$(cat "$synthetic" >/dev/null && echo 1 || echo 0)"
-  expect "read-only: an error is logged" 1 \
-    "$([ "$(tail -n +$((lines_before + 1)) "$STRESS_LOG" | grep -ciE 'error|fail|warn')" -gt 0 ] && echo 1 || echo 0)"
+  expect "read-only: an error is logged" 1 "$(logged_error_since "$lines_before")"
   chmod -R u+w "$overlay"
   expect "read-only: writable again" OK "$("$PROBE" writesync "$mnt/again" three)"
   local listing
