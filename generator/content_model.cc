@@ -25,12 +25,20 @@ namespace {
 // dedup engine can exploit (this is not for secrecy). One instruction per round where
 // the CPU has AES (two blocks at once with VAES), so the fill is bound by stores.
 constexpr uint64_t kKeyMul = 0x9E3779B97F4A7C15ull;
-// Text-like literals: the low 5 bits of a random byte plus kPrintableBase, 32 printable
-// symbols ('@'..'_'). Five bits rather than six: after an entropy coder they keep 0.64 of
-// their bytes, and so does real text (lz4 -1, which codes no entropy, keeps 1.47-1.56 x
-// what zstd -3 keeps of html, markdown, JavaScript), so lz4 follows zstd.
-constexpr uint8_t kPrintableMask = 0x1F;
-constexpr uint8_t kPrintableBase = 0x40;
+// Text-like literals, in each 16-byte block: byte 0 the low 6 bits of a random byte
+// plus 0x3F (64 printable symbols, '?'..'~'), bytes 1-12 the low 5 bits plus 0x40 (32
+// symbols, '@'..'_'), and bytes 13-15 a copy of bytes 5-7. After an entropy coder the
+// symbols keep about 0.65 of their bytes, and so does real text: lz4 -1, which codes no
+// entropy, keeps 1.47-1.56 x what zstd -3 keeps of html, markdown and JavaScript. The
+// 3-byte copy 8 bytes back is a match for deflate (3-byte matches) and nothing for zstd
+// (5 at levels 1-3, 4 for a repeat offset) or lz4 (4): gzip -6 beats zstd -3 on real
+// text by 2-7% (it takes the short matches of words), and on these bytes by 5-8%.
+constexpr uint8_t kPrintableMask[16] = {0x3F, 0x1F, 0x1F, 0x1F, 0x1F, 0x1F, 0x1F, 0x1F,
+                                        0x1F, 0x1F, 0x1F, 0x1F, 0x1F, 0x1F, 0x1F, 0x1F};
+constexpr uint8_t kPrintableBase[16] = {0x3F, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40,
+                                        0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40};
+// Where each byte of a printable block comes from (a byte shuffle).
+constexpr uint8_t kPrintableFrom[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 5, 6, 7};
 
 // The AES S-box, computed (FIPS-197 5.1.1: the multiplicative inverse in GF(2^8), then
 // the affine map): 3 generates the field's multiplicative group, so walking p = 3^i
@@ -127,8 +135,12 @@ void RandomWordsPortable(uint64_t key, std::byte* out, size_t count, bool printa
     AesRoundColumns(col, round_key);
     uint8_t block[16];
     StoreColumns(col, block);
-    if (printable)
-      for (uint8_t& b : block) b = static_cast<uint8_t>((b & kPrintableMask) + kPrintableBase);
+    if (printable) {
+      uint8_t mapped[16];
+      for (int i = 0; i < 16; ++i)
+        mapped[i] = static_cast<uint8_t>((block[i] & kPrintableMask[i]) + kPrintableBase[i]);
+      for (int i = 0; i < 16; ++i) block[i] = mapped[kPrintableFrom[i]];
+    }
     StoreBlock(out + 16 * j, block, 2 * j + 1 < count ? 16 : 8);
   }
 }
@@ -140,18 +152,21 @@ namespace {
 #if defined(__x86_64__)
 
 // Block j of the run: two AESENC of (key, j).
-__attribute__((target("aes,sse2"), always_inline)) inline __m128i AesBlock(uint64_t key, uint64_t j,
-                                                                           __m128i round_key,
-                                                                           bool printable) {
+__attribute__((target("aes,ssse3"), always_inline)) inline __m128i AesBlock(uint64_t key,
+                                                                            uint64_t j,
+                                                                            __m128i round_key,
+                                                                            bool printable) {
   const __m128i c = _mm_set_epi64x(static_cast<long long>(j), static_cast<long long>(key));
   const __m128i b = _mm_aesenc_si128(_mm_aesenc_si128(c, round_key), round_key);
   if (!printable) return b;
-  return _mm_add_epi8(_mm_and_si128(b, _mm_set1_epi8(kPrintableMask)),
-                      _mm_set1_epi8(kPrintableBase));
+  const __m128i mask = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kPrintableMask));
+  const __m128i base = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kPrintableBase));
+  const __m128i from = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kPrintableFrom));
+  return _mm_shuffle_epi8(_mm_add_epi8(_mm_and_si128(b, mask), base), from);
 }
 
 // Blocks j onwards of a run of `count` words, one at a time (the last may be half).
-__attribute__((target("aes,sse2"), always_inline)) inline void AesTail(
+__attribute__((target("aes,ssse3"), always_inline)) inline void AesTail(
     uint64_t key, size_t j, size_t count, __m128i round_key, bool printable, std::byte* out) {
   for (; 2 * j < count; ++j) {
     const __m128i b = AesBlock(key, j, round_key, printable);
@@ -160,8 +175,8 @@ __attribute__((target("aes,sse2"), always_inline)) inline void AesTail(
 }
 
 // The same bytes a block at a time with AES-NI, four blocks in flight.
-__attribute__((target("aes,sse2"))) void RandomWordsAesni(uint64_t key, std::byte* out,
-                                                          size_t count, bool printable) {
+__attribute__((target("aes,ssse3"))) void RandomWordsAesni(uint64_t key, std::byte* out,
+                                                           size_t count, bool printable) {
   const __m128i round_key = _mm_set1_epi64x(static_cast<long long>(key * kKeyMul));
   const size_t blocks = count / 2;
   size_t j = 0;
@@ -184,8 +199,13 @@ __attribute__((target("avx2,aes,vaes"), always_inline)) inline __m256i AesBlocks
                                                                                  bool printable) {
   const __m256i b = _mm256_aesenc_epi128(_mm256_aesenc_epi128(counters, round_key), round_key);
   if (!printable) return b;
-  return _mm256_add_epi8(_mm256_and_si256(b, _mm256_set1_epi8(kPrintableMask)),
-                         _mm256_set1_epi8(kPrintableBase));
+  const __m256i mask = _mm256_broadcastsi128_si256(
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(kPrintableMask)));
+  const __m256i base = _mm256_broadcastsi128_si256(
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(kPrintableBase)));
+  const __m256i from = _mm256_broadcastsi128_si256(
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(kPrintableFrom)));
+  return _mm256_shuffle_epi8(_mm256_add_epi8(_mm256_and_si256(b, mask), base), from);
 }
 
 // The same bytes two blocks per instruction with VAES, four blocks per step.
@@ -226,7 +246,8 @@ SFSG_TARGET_AES inline uint8x16_t AesBlock(uint64_t key, uint64_t j, uint8x16_t 
   const uint8x16_t once = vaesmcq_u8(vaeseq_u8(c, vdupq_n_u8(0)));
   const uint8x16_t b = veorq_u8(vaesmcq_u8(vaeseq_u8(once, round_key)), round_key);
   if (!printable) return b;
-  return vaddq_u8(vandq_u8(b, vdupq_n_u8(kPrintableMask)), vdupq_n_u8(kPrintableBase));
+  return vqtbl1q_u8(vaddq_u8(vandq_u8(b, vld1q_u8(kPrintableMask)), vld1q_u8(kPrintableBase)),
+                    vld1q_u8(kPrintableFrom));
 }
 
 // The same bytes as the portable path, four blocks in flight.
@@ -260,7 +281,7 @@ namespace internal {
 std::span<const RandomWordsPath> RandomWordsPaths() {
 #if defined(__x86_64__)
   // clang's __builtin_cpu_supports does not know "vaes": CPUID leaf 7, ECX bit 9.
-  static const bool aes = __builtin_cpu_supports("aes");
+  static const bool aes = __builtin_cpu_supports("aes") && __builtin_cpu_supports("ssse3");
   static const bool vaes = [] {
     unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
     return __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) != 0 && (ecx & (1u << 9)) != 0 && aes &&
@@ -299,12 +320,12 @@ constexpr uint64_t kZeroTag = 0x2e80;
 // cost being the eight segments' matches (fitted over ratios 1.2-40, 2026-12-04).
 constexpr double kBinaryBlockCost = 23.0;
 constexpr double kTextBlockCost = 18.0;
-constexpr double kTextEntropy = 0.628;  // 5-bit symbols, after zstd's Huffman stage
+constexpr double kTextEntropy = 0.653;  // kPrintableMask's symbols, after zstd's Huffman stage
 // Dedup pool per class; the sample size the dedup ratio is solved for (blocks).
 constexpr double kDedupSampleBlocks = 65536;
 
-// Random bytes, or with `printable` each byte mapped to 0x40..0x5F ('@'..'_'): 32
-// printable symbols, the low 5 bits of the random byte plus 0x40.
+// Random bytes, or with `printable` printable symbols (kPrintableMask: 6 bits at byte 0
+// of each 16, 5 at the others, bytes 13-15 a copy of bytes 5-7).
 void RandomWords(uint64_t key, std::byte* out, size_t count, bool printable) {
   static const internal::RandomWordsFn fastest = internal::FastestRandomWordsPath().fill;
   fastest(key, out, count, printable);

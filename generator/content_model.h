@@ -9,12 +9,13 @@
 // Content is made in 4 KiB blocks. A block is either drawn from a small shared pool
 // (with the class's dedup probability) or unique to (file, block). Inside a block the
 // class sets the compressibility: each of its eight 512-byte segments is a run of fresh
-// random bytes (full-entropy for binary classes, a 32-symbol alphabet for text-like
-// ones) followed by repetitions of it, the runs' length chosen so zstd, compressing a
-// whole file, reaches the profile's measured ratio (a file's every prefix, and so a
-// small file, compresses like the class, as real files mostly do). Random bytes are two
-// AES rounds over a per-block counter (no hashing per word): one instruction per 16
-// bytes and round on CPUs with AES, so the incompressible class runs at store speed.
+// random bytes (full-entropy for binary classes; for text-like ones printable symbols
+// of 5 and 6 bits with a 3-byte copy in every 16 bytes) followed by repetitions of it,
+// the runs' length chosen so zstd, compressing a whole file, reaches the profile's
+// measured ratio (a file's every prefix, and so a small file, compresses like the
+// class, as real files mostly do). Random bytes are two AES rounds over a per-block
+// counter (no hashing per word): one instruction per 16 bytes and round on CPUs with
+// AES, so the incompressible class runs at store speed.
 //
 // Thread-safety: immutable after construction; Fill is thread-safe.
 #pragma once
@@ -35,7 +36,7 @@ struct ContentClass {
   std::string name;              // the extension it came from, or "default"
   double compression_ratio = 1;  // target: logical / zstd bytes
   double dedup_ratio = 1;        // target: 4 KiB chunks / distinct chunks
-  bool text_like = false;        // literal bytes from a 32-symbol printable alphabet
+  bool text_like = false;        // literal bytes printable (see RandomWordsPortable)
   // Derived parameters (set by the constructor):
   uint32_t literal_bytes = 4096;  // fresh random bytes per 4 KiB block (a multiple of 8)
   uint64_t dedup_threshold = 0;   // a block is pooled when hash < threshold (of 2^64)
@@ -51,8 +52,9 @@ class ContentModel {
   // Which generator made the bytes: raised whenever a change gives a file other bytes
   // (dir-mode overlays record it, so one written under another generator is refused).
   // 1: multiply-based words; 2: two AES rounds per 16 bytes (2026-11-26); 3: eight
-  // 512-byte segments per block, each a literal run and its repeats (2026-12-04).
-  static constexpr int kGeneratorVersion = 3;
+  // 512-byte segments per block, each a literal run and its repeats (2026-12-04); 4: text
+  // literals with a 6-bit byte and a 3-byte copy in every 16 bytes (2026-12-05).
+  static constexpr int kGeneratorVersion = 4;
 
   // Class 0 is "default" (the profile's overall ratio); class i + 1 is
   // profile.extensions[i] (its measured ratio, or the overall one when not sampled).
@@ -83,8 +85,9 @@ ContentClass MakeContentClass(std::string name, double compression_ratio, double
 
 namespace internal {
 // The block generator's code paths; they must produce identical bytes (tested). Each
-// writes 8 * `count` random bytes to `out` (any alignment); with `printable`, each
-// byte's low 5 bits plus 0x40.
+// writes 8 * `count` random bytes to `out` (any alignment); with `printable`, in each
+// 16-byte block byte 0's low 6 bits plus 0x3F, bytes 1-12 their low 5 bits plus 0x40,
+// and bytes 13-15 a copy of bytes 5-7.
 using RandomWordsFn = void (*)(uint64_t key, std::byte* out, size_t count, bool printable);
 void RandomWordsPortable(uint64_t key, std::byte* out, size_t count, bool printable);
 struct RandomWordsPath {
