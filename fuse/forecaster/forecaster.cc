@@ -17,6 +17,7 @@
 
 #include "fuse/forecaster/alertmanager.h"
 #include "fuse/forecaster/hooks.h"
+#include "fuse/forecaster/ladder_process.h"
 #include "fuse/forecaster/private_view.h"
 #include "fuse/forecaster/prometheus_watch.h"
 #include "generator/replay/replay.h"
@@ -266,28 +267,33 @@ Status Forecaster::Adjust() {
 
 Status Forecaster::RunLoadLadder() {
   if (!config_.run_ladder || config_.mountpoint.empty()) return Status::Ok();
-  ReplayOptions options;
+  LadderProcessOptions options;
+  options.replay_binary = config_.replay_binary;
   options.target = config_.mountpoint;
   options.workload = config_.workload;
-  options.shadow = &fs_.ns();  // the synthetic tree the ladder picks its files from
   options.ladder = config_.ladder;
   options.step_s = config_.step_s;
   options.warmup_s = config_.warmup_s;
-  options.fs_pid = ::getpid();
+  options.fs_pid = ::getpid();  // this process serves the mount; the child is the replayer
+  options.work_dir = config_.state_dir;
   options.cancel = &cancel_;
-  // In a private view of the mounts (see private_view.h): the ladder's open files never
-  // make the user's `fusermount3 -u` fail, and an unmount during it stops the forecaster.
-  Result<PerfCurve> curve = Error::Io("the load ladder did not run");
-  const PrivateViewRun run = RunInPrivateView(
-      config_.mountpoint, [&] { curve = RunLadder(options, nullptr); },
-      [this] {
-        spdlog::info("forecaster: {} was unmounted: the load ladder stops", config_.mountpoint);
-        RequestStop();
-      });
+  // The child runs in a private view of the mounts (see private_view.h): its open files
+  // never make the user's `fusermount3 -u` fail, and an unmount during it stops it.
+  PrivateViewRun run;
+  auto curve = RunLadderProcess(options, [&](const std::function<void()>& spawn) {
+    run = RunInPrivateView(config_.mountpoint, spawn, [this] {
+      spdlog::info("forecaster: {} was unmounted: the load ladder stops", config_.mountpoint);
+      RequestStop();
+    });
+  });
   spdlog::debug("forecaster: the load ladder ran {}",
                 run.isolated ? "in a private view of the mounts" : "among the daemon's own mounts");
   if (run.unmounted) return Status::Ok();  // cut short on purpose: nothing to keep
   if (!curve) return curve.error();
+  if (!curve->steps.empty())
+    spdlog::info("forecaster: load ladder: filesystem {:.0f}% CPU, replayer {:.0f}% CPU at c={}",
+                 curve->steps.back().filesystem.cpu_percent,
+                 curve->steps.back().replayer.cpu_percent, curve->steps.back().concurrency);
   if (!curve_path_.empty())
     if (auto saved = SavePerfCurve(*curve, curve_path_); !saved) return saved;
   fs_.board().Publish("curve", PerfCurveToJson(*curve).dump(1) + "\n");

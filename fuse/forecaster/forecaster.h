@@ -11,7 +11,9 @@
 //     it (Namespace::Rescale: existing entries keep names and content); the kernel is
 //     told what changed. The workload is re-fitted to the usage rates when the series
 //     has operation columns, and scaled to the horizon's demand.
-//  3. Load ladder: the replayer's ladder runs against the mount itself (STATE/curve.json).
+//  3. Load ladder: sfsg-replay runs the ladder against the mount itself as a child
+//     process (ladder_process.h), so the curve (STATE/curve.json) has the filesystem's
+//     CPU apart from the load generator's.
 //  4. Predict: the capacity plan from the usage series and the curve.
 //  5. Publish: /.sfsg/forecast, /.sfsg/curve, /.sfsg/alerts, gauges in /.sfsg/metrics.
 //  6. Alert and scale: AlertEngine rules; each transition is logged, appended to
@@ -66,6 +68,7 @@ struct ForecasterConfig {
   bool adjust = true;      // re-scale the shadow to the horizon
   bool run_ladder = true;  // run the load ladder each round
   std::vector<uint32_t> ladder{std::begin(config::kLadder), std::end(config::kLadder)};
+  std::string replay_binary;  // the sfsg-replay the ladder runs; "": beside this program
   double step_s = config::kLadderStepSeconds, warmup_s = config::kLadderWarmupSeconds;
   Workload workload = DefaultWorkload();
   // Alert thresholds (a negative value disables the rule).

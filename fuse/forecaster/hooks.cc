@@ -12,6 +12,24 @@
 extern char** environ;
 
 namespace sfsg {
+namespace {
+
+// Stops the process group `pid` leads: SIGTERM, then SIGKILL after `grace_s` (at once
+// when 0), and reaps the leader into *status.
+void StopGroup(pid_t pid, double grace_s, int* status) {
+  if (grace_s > 0) {
+    ::kill(-pid, SIGTERM);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(grace_s);
+    while (std::chrono::steady_clock::now() < until) {
+      if (::waitpid(pid, status, WNOHANG) == pid) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  ::kill(-pid, SIGKILL);
+  ::waitpid(pid, status, 0);
+}
+
+}  // namespace
 
 Result<std::vector<std::string>> SplitCommand(std::string_view text) {
   std::vector<std::string> argv;
@@ -52,7 +70,18 @@ Result<std::vector<std::string>> SplitCommand(std::string_view text) {
 Result<HookResult> RunHook(const std::vector<std::string>& argv,
                            const std::map<std::string, std::string>& env, double timeout_s,
                            const std::string& working_dir) {
-  if (argv.empty()) return Error::Usage("hook: empty command");
+  ChildRun run;
+  run.env = env;
+  run.timeout_s = timeout_s;
+  run.working_dir = working_dir;
+  return RunChild(argv, run);
+}
+
+Result<HookResult> RunChild(const std::vector<std::string>& argv, const ChildRun& run) {
+  const std::map<std::string, std::string>& env = run.env;
+  const std::string& working_dir = run.working_dir;
+  const std::string& what = run.what;
+  if (argv.empty()) return Error::Usage(what + ": empty command");
   // Everything the child needs is built before fork: after it, only async-signal-safe
   // calls (the daemon is multithreaded).
   std::vector<std::string> env_strings;
@@ -82,8 +111,10 @@ Result<HookResult> RunHook(const std::vector<std::string>& argv,
   }
   if (pid == 0) {
     ::setpgid(0, 0);
-    const int null_fd = ::open("/dev/null", O_RDONLY);
-    if (null_fd >= 0) ::dup2(null_fd, 0);
+    const int in_fd = run.stdin_fd >= 0 ? run.stdin_fd : ::open("/dev/null", O_RDONLY);
+    if (in_fd >= 0) ::dup2(in_fd, 0);
+    if (run.stdout_fd >= 0) ::dup2(run.stdout_fd, 1);
+    if (run.stderr_fd >= 0) ::dup2(run.stderr_fd, 2);
     // {stage, errno}: 1 the chdir failed, 2 the exec did.
     int failure[2] = {1, 0};
     if (working_dir.empty() || ::chdir(working_dir.c_str()) == 0) {
@@ -107,10 +138,12 @@ Result<HookResult> RunHook(const std::vector<std::string>& argv,
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (done < 0 && errno != EINTR) return Error::Io(std::string("waitpid: ") + strerror(errno));
-    if (elapsed > timeout_s) {
-      ::kill(-pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      result.timed_out = true;
+    const bool timed_out = run.timeout_s > 0 && elapsed > run.timeout_s;
+    const bool cancelled = run.cancel != nullptr && run.cancel->load();
+    if (timed_out || cancelled) {
+      result.timed_out = timed_out;
+      result.cancelled = cancelled && !timed_out;
+      StopGroup(pid, run.term_grace_s, &status);
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -118,14 +151,14 @@ Result<HookResult> RunHook(const std::vector<std::string>& argv,
   result.duration_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (exec_failed && failure[0] == 1)
-    return Error::Io("hook " + argv[0] + ": cannot change to its working directory " + working_dir +
+    return Error::Io(what + " " + argv[0] + ": cannot change to its working directory " + working_dir +
                      ": " + strerror(failure[1]));
   if (exec_failed) {
     std::string where;
     if (argv[0].find('/') != std::string::npos && argv[0][0] != '/')
       where = " (relative to " +
               (working_dir.empty() ? std::string("the working directory") : working_dir) + ")";
-    return Error::Io("hook " + argv[0] + where + ": cannot run: " + strerror(failure[1]));
+    return Error::Io(what + " " + argv[0] + where + ": cannot run: " + strerror(failure[1]));
   }
   result.exit_status = WIFEXITED(status)     ? WEXITSTATUS(status)
                        : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
