@@ -35,6 +35,11 @@ void DeviceGate::Defer(uint64_t due_ns, std::unique_ptr<PendingReply> reply) {
   timer_.Schedule(due_ns, std::move(reply));
 }
 
+DeviceCounters DeviceGate::counters() const {
+  std::lock_guard lock(mutex_);
+  return emulator_.counters();
+}
+
 std::string DeviceGate::PrometheusText() const {
   DeviceCounters c;
   uint32_t busy;

@@ -48,6 +48,7 @@ class DeviceGate {
   void Stop() { timer_.Stop(); }
 
   const DeviceModel& model() const { return emulator_.model(); }
+  DeviceCounters counters() const;
   // The Prometheus text of the gauges (also what is published to the board).
   std::string PrometheusText() const;
 

@@ -20,6 +20,7 @@ namespace sfsg {
 namespace {
 
 ServeState& State(fuse_req_t req) { return *static_cast<ServeState*>(fuse_req_userdata(req)); }
+DeviceGate* Gate(fuse_req_t req) { return State(req).device.load(std::memory_order_acquire); }
 
 uint64_t NowNs() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -63,7 +64,7 @@ void Guard(fuse_req_t req, const char* what, F&& body) {
 // without a device, here and now. `reply` owns what it sends.
 template <typename Reply>
 void ReplyTimed(fuse_req_t req, const Timed& t, const DeviceRequest& io, Reply&& reply) {
-  ReplyAt(State(req).device, t.start_ns(), io, std::forward<Reply>(reply));
+  ReplyAt(Gate(req), t.start_ns(), io, std::forward<Reply>(reply));
 }
 
 void ReplyErrTimed(fuse_req_t req, const Timed& t, const DeviceRequest& io, int err) {
@@ -359,7 +360,7 @@ void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file
         DataIo(false, ino, static_cast<uint64_t>(offset), size, fi != nullptr ? fi->flags : 0);
     if (t.Error(rc) != 0) return ReplyErrTimed(req, t, io, -rc);
     State(req).fs->metrics().AddBytesRead(done);
-    ReplyBufAt(State(req).device, t.start_ns(), io, req,
+    ReplyBufAt(Gate(req), t.start_ns(), io, req,
                reinterpret_cast<const char*>(buffer.data()), done);
   });
 }
@@ -451,7 +452,7 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, bo
       });
   const DeviceRequest io = MetadataIo(MetadataOp::kReaddir);
   if (t.Error(rc) != 0) return ReplyErrTimed(req, t, io, -rc);
-  ReplyBufAt(State(req).device, t.start_ns(), io, req, buffer.data(), used);
+  ReplyBufAt(Gate(req), t.start_ns(), io, req, buffer.data(), used);
 }
 
 void OpReaddir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info*) {

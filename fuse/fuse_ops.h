@@ -71,7 +71,8 @@ struct ServeState {
   HandleTable handles;
   DirectIoMmap direct_io_mmap;  // what INIT said about shared maps of direct_io files
   // --device: replies at the emulated device's time (fuse/device_gate.h); null: at once.
-  DeviceGate* device = nullptr;
+  // Atomic: the forecaster may install a gate while the session runs (a passive model).
+  std::atomic<DeviceGate*> device{nullptr};
 };
 
 fuse_lowlevel_ops MakeOperations();

@@ -398,20 +398,32 @@ Result<std::optional<DeviceModel>> LoadDevice(const MountOptions& o, const std::
   return std::optional<DeviceModel>(std::move(*scaled));
 }
 
-// What /.sfsg/status says of the emulated device.
-Json DeviceStatus(const MountOptions& o, const DeviceModel& m) {
-  const DeviceScale& s = o.device_scale;
-  return {{"model", o.device_path},
+// What /.sfsg/status says of the emulated device: the model's file, what it is (mode,
+// date, target) and the what-if scaling.
+Json DeviceStatus(const std::string& path, const DeviceScale& s, const DeviceModel& m) {
+  return {{"model", path},
           {"name", m.name},
           {"servers", m.servers},
           {"cache_bytes", m.cache.size_bytes},
           {"mode", m.provenance.mode},
           {"created_utc", m.provenance.created_utc},
+          {"target", m.provenance.target_path},
+          {"device", m.provenance.device},
           {"scale",
            {{"parallelism", s.parallelism},
             {"bandwidth", s.bandwidth},
             {"iops", s.iops},
             {"cache_bytes", s.cache_bytes ? Json(*s.cache_bytes) : Json()}}}};
+}
+
+// The mount's own part of /.sfsg/status.
+void PublishStatusExtra(ShadowFs& fs, const std::string& state_dir, const std::string& log,
+                        Json device) {
+  fs.board().Publish("status_extra",
+                     Json{{"state_dir", state_dir.empty() ? Json() : Json(state_dir)},
+                          {"log", log},
+                          {"device", std::move(device)}}
+                         .dump());
 }
 
 int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> plan,
@@ -441,6 +453,11 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
   fuse_session* se = WithStderrCaptured(
       [&] { return fuse_session_new(&args, &ops, sizeof(ops), &state); }, &libfuse_said);
   std::unique_ptr<Forecaster> forecaster;
+  // The gates the mount has answered through: --device's, then each passive model the
+  // forecaster installs (an old gate lives on: replies may still wait in its timer).
+  std::vector<std::unique_ptr<DeviceGate>> gates;
+  std::mutex gates_mutex;
+  bool gates_stopped = false;  // the session loop ended: no more gates
   std::mutex session_mutex;
   bool session_alive = true;
   if (se == nullptr) {
@@ -469,20 +486,36 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
       if (plan) {
         spdlog::info("sfsg-mount: forecaster every {}s{}", plan->config.interval_s,
                      plan->config.state_dir.empty() ? "" : ", state in " + plan->config.state_dir);
+        DeviceControl control;
+        control.install = [&](const DeviceModel& model) {
+          std::lock_guard lock(gates_mutex);
+          if (gates_stopped) return;
+          gates.push_back(std::make_unique<DeviceGate>(model, o.seed, &fs.board()));
+          state.device.store(gates.back().get(), std::memory_order_release);
+          const std::string where = plan->config.state_dir + "/device-passive.json";
+          PublishStatusExtra(fs, plan->config.state_dir, log.where,
+                             DeviceStatus(where, DeviceScale{}, model));
+        };
+        control.requests_served = [&]() -> uint64_t {
+          std::lock_guard lock(gates_mutex);
+          return gates.empty() ? 0 : gates.back()->counters().device_requests;
+        };
         forecaster = std::make_unique<Forecaster>(
-            plan->config, fs, [se, &fs, &session_mutex, &session_alive](const RescaleChange& c) {
+            plan->config, fs,
+            [se, &fs, &session_mutex, &session_alive](const RescaleChange& c) {
               std::lock_guard lock(session_mutex);
               if (session_alive) InvalidateRescale(se, fs, c);
-            });
-        forecaster->Start();
+            },
+            control);
       }
-      std::unique_ptr<DeviceGate> gate;
       if (device) {
-        gate = std::make_unique<DeviceGate>(*device, o.seed, &fs.board());
-        state.device = gate.get();
+        std::lock_guard lock(gates_mutex);
+        gates.push_back(std::make_unique<DeviceGate>(*device, o.seed, &fs.board()));
+        state.device.store(gates.back().get(), std::memory_order_release);
         spdlog::info("sfsg-mount: answering at the times of device model {} ({} servers)",
                      o.device_path, device->servers);
       }
+      if (forecaster) forecaster->Start();
       if (metrics_server) {
         metrics_server->Start();
         spdlog::info("sfsg-mount: serving /metrics on {}", o.metrics_listen);
@@ -493,7 +526,13 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
       // 0: unmounted; > 0: the signal that stopped the session (a clean stop); < 0: -errno.
       rc = fuse_session_loop_mt(se, config) < 0 ? static_cast<int>(ErrorCode::kIo) : 0;
       fuse_loop_cfg_destroy(config);
-      if (gate) gate->Stop();  // the replies still waiting go now, before the session ends
+      {
+        // The forecaster installs no gate from here on: it is stopped first.
+        if (forecaster) forecaster->RequestStop();
+        std::lock_guard lock(gates_mutex);
+        gates_stopped = true;
+        for (auto& gate : gates) gate->Stop();  // the replies still waiting go now
+      }
       // Stop in an order that cannot hang: no new round, no more kernel notifications,
       // unmount, and close the session (which fails any request the forecaster still has in
       // flight) before waiting for the forecaster thread.
@@ -554,18 +593,19 @@ int Main(int argc, char** argv) {
   auto plan = PrepareForecaster(*options, base);
   if (!plan) return Fail(plan.error());
   // The forecaster's ladder runs on this device-timed mount: its plan names the model.
-  if (*plan && *device) (*plan)->config.device = DeviceBasisFromModel(**device);
+  if (*plan && *device) {
+    (*plan)->config.device = DeviceBasisFromModel(**device);
+    (*plan)->config.device_model = **device;
+  }
   const std::string state_dir = *plan ? (*plan)->config.state_dir : "";
   auto log = SetUpLog(*options, base, state_dir);
   if (!log) {
     if (*plan && (*plan)->made_state_dir) ::rmdir(state_dir.c_str());
     return Fail(log.error());
   }
-  (*fs)->board().Publish("status_extra",
-                         Json{{"state_dir", state_dir.empty() ? Json() : Json(state_dir)},
-                              {"log", log->where},
-                              {"device", *device ? DeviceStatus(*options, **device) : Json()}}
-                             .dump());
+  PublishStatusExtra(**fs, state_dir, log->where,
+                     *device ? DeviceStatus(options->device_path, options->device_scale, **device)
+                             : Json());
   (*fs)->board().Publish("recipe", ShadowRecipeToJson(RecipeOf(*options)).dump());
   return Serve(*options, **fs, std::move(*plan), *log, *device);
 }

@@ -188,6 +188,18 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
   if (in.usage && (in.usage->columns.count("read_ops") || in.usage->columns.count("write_ops"))) {
     auto series = ExtractSeries(*in.usage, "ops");
     if (!series) return series.error();
+    const std::optional<double>& per_op = in.device_requests_per_op;
+    if (per_op && *per_op > 0 && std::isfinite(*per_op)) {
+      for (double& v : series->values) v /= *per_op;  // device requests -> file operations
+      p.unit.demand = "file operations/s";
+      p.unit.device_requests_per_op = *per_op;
+      p.unit.comparable = true;
+    } else {
+      plan.warnings.push_back(
+          "demand counts the device's requests (diskstats), the curve file operations: not "
+          "the same unit (a device-timed shadow measures the ratio: sfsg-mount --device, or "
+          "a passive model from --watch)");
+    }
     auto demand = ForecastSeries(*series, options);
     if (!demand) return demand.error();
     Absorb(plan, *demand);

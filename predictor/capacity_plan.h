@@ -53,7 +53,10 @@
 //                                     "p99_error", "usl_peak_error": number | null,
 //                                     "validated_utc": string}},
 //                  "statement": string (which model, or that the figures are the
-//                                       shadow's own and describe no real device)}
+//                                       shadow's own and describe no real device),
+//                  "unit": {"curve": string, "demand": string,
+//                           "device_requests_per_file_op": number | null,
+//                           "comparable": bool}}
 //     }
 //   }
 //   BAND     = {"expected", "lower80", "upper80", "lower95", "upper95": number}
@@ -126,6 +129,20 @@ struct PlanInputs {
   // The device model the curve's shadow was timed by (sfsg-mount --device); none: the
   // curve is the shadow's own speed, and the plan says so.
   std::optional<DeviceBasis> device;
+  // Device requests per file operation, measured on the device-timed shadow during the
+  // ladder. The usage series' read_ops/write_ops count the device's requests
+  // (diskstats) while the curve counts file operations: with this ratio the demand is
+  // divided by it, so demand and capacity are compared in file operations/s. None: the
+  // two stay in their own units and the plan says they are not comparable.
+  std::optional<double> device_requests_per_op;
+};
+
+// In which units a plan compares demand with capacity ("performance.device.unit").
+struct DemandUnit {
+  std::string curve = "file operations/s";
+  std::string demand = "device requests/s";  // after conversion, when converted
+  std::optional<double> device_requests_per_op;
+  bool comparable = false;
 };
 
 struct StoragePlan {
@@ -176,6 +193,7 @@ struct PerformancePlan {
   // 1 - demand / sustainable: at the horizon's expected peak, and at today's load.
   std::optional<double> headroom, headroom_now;
   std::optional<DeviceBasis> device;  // see PlanInputs::device
+  DemandUnit unit;                    // see PlanInputs::device_requests_per_op
 };
 
 struct CapacityPlan {

@@ -232,6 +232,50 @@ TEST(CapacityPlanTest, ThinCurveIsLabelledLowConfidence) {
   EXPECT_NE(table.find("capped"), std::string::npos) << table;
 }
 
+TEST(CapacityPlanTest, DemandInDeviceRequestsIsConvertedToFileOperations) {
+  PlanInputs in;
+  in.usage = MakeUsage();
+  in.curve = MakeCurve({1, 2, 4, 8, 16});
+  in.horizon_s = 30 * kDay;
+  auto raw = MakeCapacityPlan(in);
+  ASSERT_TRUE(raw.ok()) << raw.error().message;
+  EXPECT_FALSE(raw->performance->unit.comparable);
+  auto raw_json = PlanToJson(*raw);
+  ASSERT_TRUE(raw_json.ok());
+  EXPECT_EQ((*raw_json)["performance"]["device"]["unit"]["comparable"], false);
+  EXPECT_TRUE((*raw_json)["performance"]["device"]["unit"]["device_requests_per_file_op"].is_null());
+  EXPECT_NE(PlanToTable(*raw).find("not comparable"), std::string::npos);
+
+  in.device_requests_per_op = 2.0;  // each file operation cost two device requests
+  auto converted = MakeCapacityPlan(in);
+  ASSERT_TRUE(converted.ok()) << converted.error().message;
+  const PerformancePlan& p = *converted->performance;
+  EXPECT_TRUE(p.unit.comparable);
+  EXPECT_EQ(p.unit.demand, "file operations/s");
+  EXPECT_NEAR(p.demand->grid.values.back(), raw->performance->demand->grid.values.back() / 2,
+              1e-9 * raw->performance->demand->grid.values.back());
+  EXPECT_LT(p.peak_at_horizon.expected, raw->performance->peak_at_horizon.expected);
+  auto json = PlanToJson(*converted);
+  ASSERT_TRUE(json.ok());
+  EXPECT_DOUBLE_EQ(
+      (*json)["performance"]["device"]["unit"]["device_requests_per_file_op"].get<double>(), 2.0);
+}
+
+TEST(CapacityPlanTest, APassiveModelSaysItCoversOnlyTheLoadObserved) {
+  DeviceModel model;
+  model.name = "passive /srv";
+  model.provenance.mode = "passive";
+  model.provenance.target_path = "/srv";
+  model.provenance.ops_per_s_max = 850;
+  model.provenance.concurrency_max = 3;
+  const std::string statement = DeviceBasisStatement(DeviceBasisFromModel(model));
+  EXPECT_NE(statement.find("covers only the load observed"), std::string::npos) << statement;
+  EXPECT_NE(statement.find("850 requests/s"), std::string::npos) << statement;
+  const Json json = DeviceBasisJson(DeviceBasisFromModel(model));
+  EXPECT_DOUBLE_EQ(json["model"]["covers"]["ops_per_s_max"].get<double>(), 850);
+  EXPECT_EQ(json["model"]["covers"]["concurrency_max"], 3);
+}
+
 }  // namespace
 }  // namespace sfsg
 

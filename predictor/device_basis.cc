@@ -33,6 +33,8 @@ DeviceBasis DeviceBasisFromModel(const DeviceModel& model) {
   b.p99_error = model.validation.p99_error;
   b.usl_peak_error = model.validation.usl_peak_error;
   b.validated_utc = model.validation.validated_utc;
+  b.covered_ops_per_s_max = model.provenance.ops_per_s_max;
+  b.covered_concurrency_max = model.provenance.concurrency_max;
   return b;
 }
 
@@ -54,6 +56,14 @@ std::string DeviceBasisStatement(const std::optional<DeviceBasis>& basis) {
            " of the real device";
   else
     out += "not validated: its error against the real device is unknown (scripts/bench-device)";
+  if (b.mode == "passive") {
+    char range[160];
+    std::snprintf(range, sizeof(range),
+                  "; fitted passively from the device's counters, it covers only the load "
+                  "observed (up to %.0f requests/s, a mean queue up to %u)",
+                  b.covered_ops_per_s_max, b.covered_concurrency_max);
+    out += range;
+  }
   return out;
 }
 
@@ -73,7 +83,13 @@ Json DeviceBasisJson(const std::optional<DeviceBasis>& basis) {
              {"target", b.target},
              {"filesystem", b.filesystem},
              {"device", b.device},
-             {"validation", std::move(validation)}};
+             {"validation", std::move(validation)},
+             {"covers",
+              {{"ops_per_s_max", b.covered_ops_per_s_max > 0 ? Json(b.covered_ops_per_s_max)
+                                                              : Json(nullptr)},
+               {"concurrency_max", b.covered_concurrency_max > 0
+                                       ? Json(b.covered_concurrency_max)
+                                       : Json(nullptr)}}}};
   }
   return {{"model", std::move(model)}, {"statement", DeviceBasisStatement(basis)}};
 }

@@ -26,6 +26,10 @@ struct DeviceBasis {
   // Worst errors against the real target (fractions), unset when not validated.
   std::optional<double> throughput_error, p99_error, usl_peak_error;
   std::string validated_utc;
+  // The load the calibration saw (provenance): a passive model covers only this range.
+  // 0: unknown.
+  double covered_ops_per_s_max = 0;
+  uint32_t covered_concurrency_max = 0;
 };
 
 DeviceBasis DeviceBasisFromModel(const DeviceModel& model);
@@ -36,7 +40,8 @@ DeviceBasis DeviceBasisFromModel(const DeviceModel& model);
 std::string DeviceBasisStatement(const std::optional<DeviceBasis>& basis);
 
 // {"model": null | {name, mode, created_utc, target, filesystem, device, validation:
-// null | {throughput_error, p99_error, usl_peak_error, validated_utc}},
+// null | {throughput_error, p99_error, usl_peak_error, validated_utc},
+// covers: {ops_per_s_max, concurrency_max: number | null}},
 //  "statement": string}
 Json DeviceBasisJson(const std::optional<DeviceBasis>& basis);
 

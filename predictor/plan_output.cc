@@ -120,6 +120,15 @@ Json StorageJson(const StoragePlan& s) {
           {"files", std::move(files)}};
 }
 
+// performance.device: the model (DeviceBasisJson) and the units demand is compared in.
+Json DeviceUnitJson(Json device, const DemandUnit& unit) {
+  device["unit"] = {{"curve", unit.curve},
+                    {"demand", unit.demand},
+                    {"device_requests_per_file_op", Num(unit.device_requests_per_op)},
+                    {"comparable", unit.comparable}};
+  return device;
+}
+
 Json PerformanceJson(const PerformancePlan& p) {
   Json usl = nullptr;
   if (p.usl) {
@@ -163,7 +172,7 @@ Json PerformanceJson(const PerformancePlan& p) {
           {"sustainable_basis", p.sustainable_basis},
           {"demand", std::move(demand)},
           {"recommended_ops_per_s", Num(p.recommended_ops_per_s)},
-          {"device", DeviceBasisJson(p.device)},
+          {"device", DeviceUnitJson(DeviceBasisJson(p.device), p.unit)},
           {"headroom", Num(p.headroom)},
           {"headroom_now", Num(p.headroom_now)}};
 }

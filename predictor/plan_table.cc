@@ -182,6 +182,13 @@ std::string StorageSection(const StoragePlan& s, double buffer) {
 std::string PerformanceSection(const PerformancePlan& p, double buffer) {
   std::string out = "Performance\n";
   out += Row("basis", DeviceBasisStatement(p.device));
+  if (p.demand)
+    out +=
+        Row("units", p.unit.comparable
+                         ? StringPrintf("demand in %s (device requests / %.3g per file operation)",
+                                        p.unit.demand.c_str(), *p.unit.device_requests_per_op)
+                         : "demand in " + p.unit.demand + ", the curve in " + p.unit.curve +
+                               ": not comparable");
   if (p.usl) {
     const UslFit& u = *p.usl;
     // No residual degrees of freedom: the errors and R^2 are not identified.

@@ -21,6 +21,8 @@
 #include "fuse/forecaster/private_view.h"
 #include "fuse/forecaster/prometheus_watch.h"
 #include "generator/replay/replay.h"
+#include "predictor/calibrate/model_writer.h"
+#include "predictor/calibrate/passive.h"
 #include "predictor/capacity_plan.h"
 #include "predictor/meter.h"
 #include "predictor/series.h"
@@ -145,10 +147,13 @@ bool IsDirectory(const std::string& path) {
 
 }  // namespace
 
-Forecaster::Forecaster(ForecasterConfig config, ShadowFs& fs, Invalidate invalidate)
+Forecaster::Forecaster(ForecasterConfig config, ShadowFs& fs, Invalidate invalidate,
+                       DeviceControl device)
     : config_(std::move(config)),
       fs_(fs),
       invalidate_(std::move(invalidate)),
+      device_control_(std::move(device)),
+      device_given_(config_.device.has_value()),
       alerts_(MakeRules(config_), config_.hysteresis, config_.cooldown_s),
       curve_path_(config_.state_dir.empty() ? "" : config_.state_dir + "/curve.json") {
   fs_.board().Publish("alerts", alerts_.ToJson().dump(1) + "\n");
@@ -265,6 +270,40 @@ Status Forecaster::Adjust() {
   return Status::Ok();
 }
 
+Status Forecaster::FitPassiveModel() {
+  if (device_given_ || !config_.passive_model || !device_control_.install) return Status::Ok();
+  if (!IsDirectory(config_.watch)) return Status::Ok();  // no device of ours to read
+  auto table = LoadUsageTable(UsagePath());
+  if (!table) return table.error();
+  for (const char* column : kDiskstatsColumns)
+    if (!table->columns.count(column)) return Status::Ok();  // not a block device
+  auto calibration = FitPassive(*table);
+  Result<DeviceModel> model =
+      calibration ? ToDeviceModel(*calibration) : Result<DeviceModel>(calibration.error());
+  if (!model) {
+    // Too little history yet, or no I/O: said once, the figures stay the shadow's own.
+    if (model.error().message != passive_last_error_)
+      spdlog::info("forecaster: no passive device model yet: {}", model.error().message);
+    passive_last_error_ = model.error().message;
+    return Status::Ok();
+  }
+  passive_last_error_.clear();
+  const std::string json = DeviceModelToJson(*model).dump();
+  if (json == passive_installed_) return Status::Ok();
+  if (!config_.state_dir.empty())
+    if (Status saved = WriteDeviceModel(*model, config_.state_dir + "/device-passive.json"); !saved)
+      spdlog::warn("forecaster: {}", saved.error().message);
+  device_control_.install(*model);
+  passive_installed_ = json;
+  config_.device = DeviceBasisFromModel(*model);
+  config_.device_model = *model;
+  spdlog::info("forecaster: the shadow is timed by a passive model of {} ({} servers; up to "
+               "{:.0f} requests/s observed)",
+               model->provenance.device.empty() ? config_.watch : model->provenance.device,
+               model->servers, model->provenance.ops_per_s_max);
+  return Status::Ok();
+}
+
 Status Forecaster::RunLoadLadder() {
   if (!config_.run_ladder || config_.mountpoint.empty()) return Status::Ok();
   LadderProcessOptions options;
@@ -280,6 +319,8 @@ Status Forecaster::RunLoadLadder() {
   // The child runs in a private view of the mounts (see private_view.h): its open files
   // never make the user's `fusermount3 -u` fail, and an unmount during it stops it.
   PrivateViewRun run;
+  const bool counting = config_.device.has_value() && device_control_.requests_served;
+  const uint64_t served_before = counting ? device_control_.requests_served() : 0;
   auto curve = RunLadderProcess(options, [&](const std::function<void()>& spawn) {
     run = RunInPrivateView(config_.mountpoint, spawn, [this] {
       spdlog::info("forecaster: {} was unmounted: the load ladder stops", config_.mountpoint);
@@ -290,6 +331,17 @@ Status Forecaster::RunLoadLadder() {
                 run.isolated ? "in a private view of the mounts" : "among the daemon's own mounts");
   if (run.unmounted) return Status::Ok();  // cut short on purpose: nothing to keep
   if (!curve) return curve.error();
+  // Device requests per file operation: what the emulated device served during the
+  // ladder over the ladder's operations (the curve counts the measured part of each
+  // step; the warm-up's operations are added in proportion).
+  device_requests_per_op_.reset();
+  if (counting) {
+    const uint64_t served = device_control_.requests_served() - served_before;
+    double ops = 0;
+    for (const CurveStep& step : curve->steps) ops += static_cast<double>(step.total.ops);
+    if (config_.step_s > 0) ops *= (config_.step_s + config_.warmup_s) / config_.step_s;
+    if (ops > 0 && served > 0) device_requests_per_op_ = static_cast<double>(served) / ops;
+  }
   if (!curve->steps.empty())
     spdlog::info("forecaster: load ladder: filesystem {:.0f}% CPU, replayer {:.0f}% CPU at c={}",
                  curve->steps.back().filesystem.cpu_percent,
@@ -329,6 +381,7 @@ Status Forecaster::PredictOnce() {
   inputs.objectives = {Objective{config_.slo_quantile, config_.slo_us}};
   inputs.created_unix = NowUnix();
   inputs.device = config_.device;
+  inputs.device_requests_per_op = device_requests_per_op_;
   // Without --source-capacity, the series' capacity_bytes column (see Meter()).
   if (config_.capacity_bytes > 0)
     inputs.capacity_bytes = static_cast<double>(config_.capacity_bytes);
@@ -423,8 +476,8 @@ void Forecaster::AlertAndScale(const std::map<std::string, double>& figures,
 Status Forecaster::RunOnce() {
   Status status = Status::Ok();
   const bool watching = !config_.watch.empty();
-  for (auto step : {&Forecaster::Meter, &Forecaster::Adjust, &Forecaster::RunLoadLadder,
-                    &Forecaster::Predict}) {
+  for (auto step : {&Forecaster::Meter, &Forecaster::Adjust, &Forecaster::FitPassiveModel,
+                    &Forecaster::RunLoadLadder, &Forecaster::Predict}) {
     if (!watching && step != &Forecaster::RunLoadLadder) continue;
     {
       std::lock_guard lock(mutex_);

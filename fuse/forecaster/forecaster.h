@@ -11,9 +11,17 @@
 //     it (Namespace::Rescale: existing entries keep names and content); the kernel is
 //     told what changed. The workload is re-fitted to the usage rates when the series
 //     has operation columns, and scaled to the horizon's demand.
+//     Passive model: with no --device and a watched device whose diskstats the series
+//     holds, a passive device model is fitted from them (predictor/calibrate/passive.h)
+//     and the mount timed by it (STATE/device-passive.json); the plan says it covers
+//     only the load observed. Until the history allows a fit, the figures stay the
+//     shadow's own.
 //  3. Load ladder: sfsg-replay runs the ladder against the mount itself as a child
 //     process (ladder_process.h), so the curve (STATE/curve.json) has the filesystem's
 //     CPU apart from the load generator's.
+//     With a device model, the device requests served per file operation of the ladder
+//     are counted, so the plan compares the demand (diskstats: device requests) with
+//     the curve (file operations) in one unit.
 //  4. Predict: the capacity plan from the usage series and the curve.
 //  5. Publish: /.sfsg/forecast, /.sfsg/curve, /.sfsg/alerts, gauges in /.sfsg/metrics.
 //  6. Alert and scale: AlertEngine rules; each transition is logged, appended to
@@ -65,6 +73,10 @@ struct ForecasterConfig {
   // measures the modelled device, and the plan, /.sfsg/forecast and the report name the
   // model and its validation error. None: they say the figures are the shadow's own.
   std::optional<DeviceBasis> device;
+  std::optional<DeviceModel> device_model;  // that model (as scaled), for the candidates
+  // Without --device: fit a passive model from the watched device's diskstats each
+  // round and time the shadow by it (see Forecaster::FitPassiveModel).
+  bool passive_model = true;
   bool adjust = true;      // re-scale the shadow to the horizon
   bool run_ladder = true;  // run the load ladder each round
   std::vector<uint32_t> ladder{std::begin(config::kLadder), std::end(config::kLadder)};
@@ -97,11 +109,21 @@ struct ForecasterConfig {
 
 class AlertmanagerSink;
 
+// What the forecaster may ask of the mount's device emulation (sfsg-mount wires it to
+// its DeviceGate); either may be empty.
+struct DeviceControl {
+  // Times the mount's replies by `model` from now on (a passive model).
+  std::function<void(const DeviceModel& model)> install;
+  // Requests the emulated device has served so far (those that occupied a server).
+  std::function<uint64_t()> requests_served;
+};
+
 class Forecaster {
  public:
   using Invalidate = std::function<void(const RescaleChange&)>;
   // `invalidate` tells the kernel about a re-scale (may be empty in tests).
-  Forecaster(ForecasterConfig config, ShadowFs& fs, Invalidate invalidate);
+  Forecaster(ForecasterConfig config, ShadowFs& fs, Invalidate invalidate,
+             DeviceControl device = {});
   ~Forecaster();
   Forecaster(const Forecaster&) = delete;
   Forecaster& operator=(const Forecaster&) = delete;
@@ -117,6 +139,7 @@ class Forecaster {
  private:
   Status Meter();
   Status Adjust();
+  Status FitPassiveModel();
   Status RunLoadLadder();
   Status Predict();
   Status PredictOnce();
@@ -127,6 +150,11 @@ class Forecaster {
   ForecasterConfig config_;
   ShadowFs& fs_;
   Invalidate invalidate_;
+  DeviceControl device_control_;
+  bool device_given_ = false;       // --device: no passive model replaces it
+  std::string passive_installed_;   // the passive model in force (its JSON), "" none
+  std::string passive_last_error_;  // logged once until it changes
+  std::optional<double> device_requests_per_op_;  // measured during the last ladder
   AlertEngine alerts_;
   std::unique_ptr<AlertmanagerSink> alertmanager_;  // with config.alertmanager
   std::string curve_path_;

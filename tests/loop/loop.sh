@@ -77,6 +77,53 @@ case_grow_alert_hook() {
   grep -q '^sfsg_forecast_' "$mnt/.sfsg/metrics" || fail "/.sfsg/metrics has no forecast gauges"
 }
 
+case_passive_model() {
+  # No --device, a watched tree on a real block device: once the metered diskstats allow
+  # a fit, the forecaster times the shadow by a passive model of that device, /.sfsg/status
+  # names it, and the plan compares demand and capacity in file operations/s.
+  [ "$(id -u)" = 0 ] || skip "needs root (loop devices, mount)"
+  command -v losetup >/dev/null || skip "no losetup"
+  trap 'rc=$?; set +e; [ -n "${WRITER:-}" ] && kill "$WRITER" 2>/dev/null; cleanup_loopdev; (exit $rc); cleanup' EXIT
+  local img=$T/source.img mnt state
+  truncate -s 64M "$img"
+  mkfs.ext4 -q "$img"
+  LOOPDEV=$(losetup -f --show "$img") || skip "no free loop device"
+  SRC_MNT=$T/source
+  mkdir -p "$SRC_MNT"
+  mount "$LOOPDEV" "$SRC_MNT"
+  mkdir -p "$SRC_MNT/data"
+  head -c 4M /dev/urandom > "$SRC_MNT/data/base.bin"
+  # Device I/O in every interval (O_DIRECT: past the page cache), bounded in time.
+  ( for i in $(seq 1 300); do
+      dd if=/dev/urandom of="$SRC_MNT/data/w.bin" bs=64k count=8 oflag=direct conv=notrunc 2>/dev/null
+      dd if="$SRC_MNT/data/base.bin" of=/dev/null bs=4k count=64 skip=$((i % 900)) iflag=direct 2>/dev/null
+      sleep 0.1
+    done ) &
+  WRITER=$!
+  mnt=$(new_mountpoint shadow)
+  state=$T/state
+  mount_shadow "$mnt" --files 2000 --watch "$SRC_MNT/data" --interval 0.5s --horizon 1d \
+    --ladder 1 --step 0.2s --warmup 0.1s --state-dir "$state"
+  wait_until 90 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); \
+assert (d.get('device') or {}).get('mode') == 'passive'" "$mnt/.sfsg/status" 2>/dev/null ||
+    fail "no passive model in /.sfsg/status: $(cat "$mnt/.sfsg/status")"
+  test -s "$state/device-passive.json" || fail "the passive model was not kept in the state directory"
+  wait_until 60 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); \
+assert d['performance']['device']['model']['mode']=='passive'; \
+assert d['performance']['device']['unit']['comparable']" "$mnt/.sfsg/forecast" 2>/dev/null ||
+    fail "the plan does not rest on the passive model in one unit: $(head -c 3000 "$mnt/.sfsg/forecast")"
+  python3 - "$mnt/.sfsg/forecast" <<'PY' || fail "passive plan content"
+import json, sys
+d = json.load(open(sys.argv[1]))
+dev = d["performance"]["device"]
+assert "covers only the load observed" in dev["statement"], dev["statement"]
+assert dev["model"]["covers"]["ops_per_s_max"] > 0, dev
+unit = dev["unit"]
+assert unit["demand"] == "file operations/s" and unit["device_requests_per_file_op"] > 0, unit
+PY
+  python3 "$SCHEMA_CHECK" "$mnt/.sfsg/forecast" || fail "/.sfsg/forecast breaks its schema"
+}
+
 case_rescale_keeps_files() {
   # Files that exist before a re-scale keep their names and bytes after it.
   local mnt state
