@@ -222,6 +222,8 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
   std::string watch, interval, rounds, horizon, buffer, slo, source_capacity, ladder, step;
   std::string warmup, days_to_full, headroom, hysteresis, cooldown, on_alert, on_scale,
       hook_timeout, days_bound;
+  std::vector<std::string> probes;
+  std::string probe_window;
   bool no_adjust = false, no_stress = false, no_slo_alert = false;
   bool load_ladder = false, no_load_ladder = false;  // aliases of --replay, --no-stress
   po::options_description visible(
@@ -311,11 +313,20 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
       "alertmanager", po::value(&out.forecaster.alertmanager),
       "push alerts (firing and resolved) to this Alertmanager (http://HOST:9093)")(
       "metrics-listen", po::value(&out.metrics_listen),
-      "serve /.sfsg/metrics over HTTP at ADDRESS:PORT/metrics (e.g. 127.0.0.1:9105)");
+      "serve /.sfsg/metrics over HTTP at ADDRESS:PORT/metrics (e.g. 127.0.0.1:9105)")(
+      "probe", po::value(&probes)->composing(),
+      "time this command (argv, no shell) in the mount each round: its duration at the "
+      "horizon (repeatable)")(
+      "probe-window", po::value(&probe_window),
+      "the time a probe must fit in (e.g. 4h): an alert fires when it does not");
   visible.add(forecaster_options);
   std::string device_scale, device_cache;
+  bool no_passive_model = false;
   po::options_description device_options("Device emulation (see sfsg-mount(8), DEVICE MODEL)");
   device_options.add_options()(
+      "no-passive-model", po::bool_switch(&no_passive_model),
+      "without --device: keep the shadow's own speed (no passive model of the watched "
+      "device)")(
       "device", po::value(&out.device_path),
       "answer every request at the time this device model (sfsg-device JSON) gives")(
       "device-scale", po::value(&device_scale),
@@ -425,6 +436,21 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
                                  no_adjust, no_stress || no_load_ladder, no_slo_alert, out);
       !parsed)
     return parsed.error();
+  out.forecaster.passive_model = !no_passive_model;
+  for (const std::string& text : probes) {
+    auto argv = SplitCommand(text);
+    if (!argv) return Error::Usage("--probe: " + argv.error().message);
+    out.forecaster.probes.push_back(*argv);
+  }
+  if (!probe_window.empty()) {
+    SFSG_ASSIGN_OR_RETURN(out.forecaster.probe_window_s,
+                          ParseDurationSeconds(probe_window, "--probe-window"));
+    if (!(out.forecaster.probe_window_s > 0))
+      return Error::Usage("--probe-window: must be positive");
+    if (probes.empty()) return Error::Usage("--probe-window: needs --probe COMMAND");
+  }
+  if (!probes.empty() && !out.watch && !out.replay)
+    return Error::Usage("--probe: needs --watch or --replay (the forecaster runs probes)");
   return out;
 }
 

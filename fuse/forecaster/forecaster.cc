@@ -1,10 +1,12 @@
 #include "fuse/forecaster/forecaster.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -21,6 +23,7 @@
 #include "fuse/forecaster/private_view.h"
 #include "fuse/forecaster/prometheus_watch.h"
 #include "generator/replay/replay.h"
+#include "predictor/calibrate/candidates.h"
 #include "predictor/calibrate/model_writer.h"
 #include "predictor/calibrate/passive.h"
 #include "predictor/capacity_plan.h"
@@ -45,6 +48,9 @@ std::vector<AlertRule> MakeRules(const ForecasterConfig& c) {
   if (c.alert_slo)
     rules.push_back({"latency_objective", "slo_ratio_at_peak", false, 1.0,
                      "latency at the horizon's peak demand breaks the objective (ratio)"});
+  if (!c.probes.empty() && c.probe_window_s > 0)
+    rules.push_back({"probe_window", "probe_window_ratio", false, 1.0,
+                     "a probe's duration at the horizon exceeds its window (ratio)"});
   const double headroom = c.alert_headroom < -1 ? c.buffer : c.alert_headroom;
   if (headroom >= 0)
     rules.push_back({"throughput_headroom", "throughput_headroom", true, headroom,
@@ -352,6 +358,100 @@ Status Forecaster::RunLoadLadder() {
   return Status::Ok();
 }
 
+namespace {
+
+// "5 h 10 min", "3 min 20 s", "12.5 s".
+std::string HumanDuration(double s) {
+  char text[64];
+  if (s >= 3600)
+    std::snprintf(text, sizeof text, "%.0f h %.0f min", std::floor(s / 3600),
+                  std::floor(std::fmod(s, 3600) / 60));
+  else if (s >= 60)
+    std::snprintf(text, sizeof text, "%.0f min %.0f s", std::floor(s / 60), std::fmod(s, 60));
+  else
+    std::snprintf(text, sizeof text, "%.3g s", s);
+  return text;
+}
+
+std::string JoinArgv(const std::vector<std::string>& argv) {
+  std::string text;
+  for (const std::string& a : argv) text += (text.empty() ? "" : " ") + a;
+  return text;
+}
+
+}  // namespace
+
+Status Forecaster::RunProbes() {
+  if (config_.probes.empty() || config_.mountpoint.empty()) return Status::Ok();
+  Json results = Json::array();
+  const bool at_horizon = config_.adjust && !config_.watch.empty();
+  for (const std::vector<std::string>& argv : config_.probes) {
+    ChildRun run;
+    run.what = "probe";
+    run.working_dir = config_.mountpoint;
+    run.cancel = &cancel_;
+    run.term_grace_s = 5;
+    run.timeout_s = config_.probe_window_s > 0 ? 2 * config_.probe_window_s : 3600;
+    const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    run.stdout_fd = null_fd;  // a probe's output is not the daemon's log
+    Result<HookResult> result = Error::Io("probe: did not start");
+    const PrivateViewRun view = RunInPrivateView(
+        config_.mountpoint, [&] { result = RunChild(argv, run); }, [this] { RequestStop(); });
+    if (null_fd >= 0) ::close(null_fd);
+    if (view.unmounted) return Status::Ok();
+    const std::string command = JoinArgv(argv);
+    if (!result) {
+      spdlog::warn("forecaster: {}", result.error().message);
+      results.push_back({{"command", command}, {"error", result.error().message}});
+      continue;
+    }
+    if (result->cancelled) return Status::Ok();
+    const double window = config_.probe_window_s;
+    std::string statement = "'" + command + "' takes " +
+                            (result->timed_out ? "more than " : "") +
+                            HumanDuration(result->duration_s) +
+                            (at_horizon ? " at the horizon" : " on the shadow as mounted");
+    if (window > 0) statement += "; the window is " + HumanDuration(window);
+    if (result->exit_status != 0 && !result->timed_out)
+      statement += " (it exited " + std::to_string(result->exit_status) + ")";
+    spdlog::info("forecaster: probe: {}", statement);
+    results.push_back({{"command", command},
+                       {"duration_s", result->duration_s},
+                       {"timed_out", result->timed_out},
+                       {"exit_status", result->exit_status},
+                       {"at_horizon", at_horizon},
+                       {"shadow_scale", fs_.ns().scale()},
+                       {"window_s", window > 0 ? Json(window) : Json()},
+                       {"fits_window", window > 0 ? Json(!result->timed_out &&
+                                                         result->duration_s <= window)
+                                                  : Json()},
+                       {"statement", statement}});
+  }
+  probe_results_ = std::move(results);
+  return Status::Ok();
+}
+
+// The candidate device configurations at the horizon's peak (null with the reason when
+// they cannot be evaluated: no device model, no demand series).
+Json Forecaster::DeviceCandidatesJson(const CapacityPlan& plan, const UsageTable& usage) const {
+  auto none = [](const std::string& reason) { return Json{{"status", "none"}, {"reason", reason}}; };
+  if (!config_.device_model) return none("no device model (sfsg-mount --device, or a passive one)");
+  if (!plan.performance || !plan.performance->demand)
+    return none("no demand series (read_ops, write_ops) to size the device for");
+  // The demand's peak in device requests/s (the plan may have converted it).
+  double peak = plan.performance->peak_at_horizon.expected;
+  if (plan.performance->unit.comparable && plan.performance->unit.device_requests_per_op)
+    peak *= *plan.performance->unit.device_requests_per_op;
+  if (!(peak > 0)) return none("no demand at the horizon's peak");
+  auto load = DeviceLoadFromUsage(usage, peak);
+  if (!load) return none(load.error().message);
+  auto candidates = PlanDeviceCandidates(*config_.device_model,
+                                         DefaultCandidates(*config_.device_model), *load,
+                                         Objective{config_.slo_quantile, config_.slo_us});
+  if (!candidates) return none(candidates.error().message);
+  return CandidatePlanToJson(*candidates);
+}
+
 // Until a plan has been made, /.sfsg/forecast says why there is none (the error of the
 // last attempt); after one, a failed round keeps the last plan (the warning is logged).
 Status Forecaster::Predict() {
@@ -370,7 +470,7 @@ Status Forecaster::PredictOnce() {
   PlanInputs inputs;
   auto usage = LoadUsageTable(UsagePath());
   if (!usage) return usage.error();
-  inputs.usage = std::move(*usage);
+  inputs.usage = *usage;
   if (!curve_path_.empty() && ::access(curve_path_.c_str(), R_OK) == 0) {
     auto curve = LoadPerfCurve(curve_path_);
     if (!curve) return curve.error();
@@ -396,13 +496,21 @@ Status Forecaster::PredictOnce() {
                      {"shadow_layers", fs_.ns().layer_count()},
                      {"shadow_entries", fs_.ns().entry_count()},
                      {"workload", DescribeWorkload(config_.workload)}};
+  (*json)["device_candidates"] = DeviceCandidatesJson(*plan, *usage);
+  (*json)["probes"] = probe_results_;
   const std::string text = json->dump(1) + "\n";
   fs_.board().Publish("forecast", text);
   forecast_published_ = true;
   fs_.board().Publish("metrics_extra", PlanToPrometheus(*plan));
   if (auto saved = WriteFileAtomic(config_.state_dir + "/forecast.json", text); !saved)
     spdlog::warn("forecaster: {}", saved.error().message);
-  AlertAndScale(AlertFigures(*plan, config_.alert_days_bound), *plan);
+  std::map<std::string, double> figures = AlertFigures(*plan, config_.alert_days_bound);
+  double worst = -1;  // the longest probe over its window
+  for (const Json& p : probe_results_)
+    if (p.contains("duration_s") && p["window_s"].is_number())
+      worst = std::max(worst, p["duration_s"].get<double>() / p["window_s"].get<double>());
+  if (worst >= 0) figures["probe_window_ratio"] = worst;
+  AlertAndScale(figures, *plan);
   return Status::Ok();
 }
 
@@ -477,8 +585,9 @@ Status Forecaster::RunOnce() {
   Status status = Status::Ok();
   const bool watching = !config_.watch.empty();
   for (auto step : {&Forecaster::Meter, &Forecaster::Adjust, &Forecaster::FitPassiveModel,
-                    &Forecaster::RunLoadLadder, &Forecaster::Predict}) {
-    if (!watching && step != &Forecaster::RunLoadLadder) continue;
+                    &Forecaster::RunLoadLadder, &Forecaster::RunProbes, &Forecaster::Predict}) {
+    if (!watching && step != &Forecaster::RunLoadLadder && step != &Forecaster::RunProbes)
+      continue;
     {
       std::lock_guard lock(mutex_);
       if (stopping_) break;

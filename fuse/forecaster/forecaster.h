@@ -22,7 +22,11 @@
 //     With a device model, the device requests served per file operation of the ladder
 //     are counted, so the plan compares the demand (diskstats: device requests) with
 //     the curve (file operations) in one unit.
-//  4. Predict: the capacity plan from the usage series and the curve.
+//     Probes (--probe): each user command is timed in the mount, in the same private
+//     view, its duration the forecast for the horizon (plan "probes").
+//  4. Predict: the capacity plan from the usage series and the curve. With a device
+//     model and a demand series, the candidate device configurations are evaluated at
+//     the horizon's peak (plan "device_candidates", predictor/calibrate/candidates.h).
 //  5. Publish: /.sfsg/forecast, /.sfsg/curve, /.sfsg/alerts, gauges in /.sfsg/metrics.
 //  6. Alert and scale: AlertEngine rules; each transition is logged, appended to
 //     STATE/alerts.jsonl, and runs the --on-alert hook; a firing alert with a
@@ -92,6 +96,13 @@ struct ForecasterConfig {
   bool alert_slo = true;       // latency at the horizon's peak demand above the objective
   double hysteresis = config::kAlertHysteresis, cooldown_s = config::kAlertCooldownSeconds;
   std::vector<std::string> on_alert, on_scale;  // argument vectors; empty: none
+  // User probes: commands (argument vectors) timed each round in the mount, after the
+  // ladder, against the horizon-scaled, device-timed shadow; their durations are the
+  // forecast of how long they take at the horizon. probe_window_s > 0: the time they
+  // must fit in (an alert fires when one does not); a probe is stopped after twice the
+  // window (one hour without a window).
+  std::vector<std::vector<std::string>> probes;
+  double probe_window_s = 0;
   std::string scale_mode = "dry-run";           // or "execute"
   double hook_timeout_s = config::kHookTimeoutSeconds;
   // What rebuilds the shadow as mounted; each re-scale that changes the layers is added
@@ -141,8 +152,10 @@ class Forecaster {
   Status Adjust();
   Status FitPassiveModel();
   Status RunLoadLadder();
+  Status RunProbes();
   Status Predict();
   Status PredictOnce();
+  Json DeviceCandidatesJson(const CapacityPlan& plan, const UsageTable& usage) const;
   bool forecast_published_ = false;  // a plan is on /.sfsg/forecast (else its reason is)
   void AlertAndScale(const std::map<std::string, double>& figures, const CapacityPlan& plan);
   std::string UsagePath() const;
@@ -155,6 +168,7 @@ class Forecaster {
   std::string passive_installed_;   // the passive model in force (its JSON), "" none
   std::string passive_last_error_;  // logged once until it changes
   std::optional<double> device_requests_per_op_;  // measured during the last ladder
+  Json probe_results_ = Json::array();            // the last round's probes
   AlertEngine alerts_;
   std::unique_ptr<AlertmanagerSink> alertmanager_;  // with config.alertmanager
   std::string curve_path_;

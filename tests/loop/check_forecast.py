@@ -93,6 +93,29 @@ def main(path):
         need(perf, "latency", (list,), "$.performance")
         need(perf, "sustainable_ops_per_s", NUM, "$.performance")
         need(perf, "headroom", NUM, "$.performance", nullable=True)
+        device = need(perf, "device", (dict,), "$.performance")
+        if device:
+            need(device, "statement", (str,), "$.performance.device")
+            unit = need(device, "unit", (dict,), "$.performance.device")
+            if unit:
+                need(unit, "comparable", (bool,), "$.performance.device.unit")
+                need(unit, "device_requests_per_file_op", NUM, "$.performance.device.unit",
+                     nullable=True)
+    cands = need(doc, "device_candidates", (dict,), "$")
+    if cands and "candidates" in cands:
+        need(cands, "recommended", (str,), "$.device_candidates", nullable=True)
+        need(cands, "statement", (str,), "$.device_candidates")
+        for i, c in enumerate(need(cands, "candidates", (list,), "$.device_candidates") or []):
+            for k in ("size", "latency_us", "mean_us", "served_per_s"):
+                need(c, k, NUM, f"$.device_candidates.candidates[{i}]")
+            need(c, "meets", (bool,), f"$.device_candidates.candidates[{i}]")
+    elif cands:
+        need(cands, "reason", (str,), "$.device_candidates")
+    for i, p in enumerate(need(doc, "probes", (list,), "$") or []):
+        need(p, "command", (str,), f"$.probes[{i}]")
+        if "error" not in p:
+            need(p, "duration_s", NUM, f"$.probes[{i}]")
+            need(p, "statement", (str,), f"$.probes[{i}]")
     loop = need(doc, "loop", (dict,), "$")
     if loop:
         for k in ("round", "last_run_unix", "shadow_scale", "shadow_layers", "shadow_entries"):

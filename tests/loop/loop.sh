@@ -124,6 +124,68 @@ PY
   python3 "$SCHEMA_CHECK" "$mnt/.sfsg/forecast" || fail "/.sfsg/forecast breaks its schema"
 }
 
+case_probes_and_candidates() {
+  # A device-timed shadow with a demand series: the plan has the candidate device
+  # configurations at the horizon and the user's probe timed in the mount; the curve
+  # has the filesystem's CPU apart from the replayer's (another process).
+  local mnt state now i
+  mnt=$(new_mountpoint shadow)
+  state=$T/state
+  local bucket='[{"size_bytes": 4096, "service": {"kind": "constant", "us": 500}}]'
+  cat >"$T/model.json" <<EOF
+{"format": "sfsg-device", "version": 1, "name": "test 500us x2", "servers": 2,
+ "data": {"read": {"sequential": $bucket, "random": $bucket},
+          "write": {"sequential": $bucket, "random": $bucket}}}
+EOF
+  now=$(date +%s)
+  {
+    echo "timestamp,used_bytes,files,read_ops,write_ops,read_bytes,write_bytes"
+    for i in $(seq 0 120); do
+      echo "$((now - (120 - i) * 60)),$((900000 + i * 2000)),$((1000 + i)),$((i * 6000)),$((i * 3000)),$((i * 6000 * 4096)),$((i * 3000 * 8192))"
+    done
+  } >"$T/usage.csv"
+  mount_shadow "$mnt" --files 500 --bytes 8M --device "$T/model.json" --watch "$T/usage.csv" \
+    --interval 1h --horizon 1d --ladder 1,2 --step 0.3s --warmup 0.1s --state-dir "$state" \
+    --probe "find . -type f" --probe-window 1h
+  wait_until 90 grep -q '"probes"' "$mnt/.sfsg/forecast" ||
+    fail "no plan with probes: $(head -c 2000 "$mnt/.sfsg/forecast")"
+  python3 - "$mnt/.sfsg/forecast" "$mnt/.sfsg/curve" "$mnt/.sfsg/status" <<'PY' || fail "plan content"
+import json, sys
+d = json.load(open(sys.argv[1]))
+probes = d["probes"]
+assert len(probes) == 1, probes
+p = probes[0]
+assert p["command"] == "find . -type f" and p["exit_status"] == 0, p
+assert p["duration_s"] > 0 and p["window_s"] == 3600 and p["fits_window"] is True, p
+assert "window is 1 h" in p["statement"], p
+c = d["device_candidates"]
+names = [x["name"] for x in c["candidates"]]
+assert names[0] == "today" and "parallelism x2" in names, c
+assert c["load"]["requests_per_s"] > 0 and abs(c["load"]["read_fraction"] - 2 / 3) < 0.01, c["load"]
+assert c["recommended"] is None or c["recommended"] in names, c
+assert c["statement"], c
+assert d["performance"]["device"]["unit"]["comparable"] is True, d["performance"]["device"]
+curve = json.load(open(sys.argv[2]))
+for step in curve["steps"]:
+    assert step["filesystem"]["pid"] > 0 and step["replayer"]["pid"] > 0, step
+    assert step["filesystem"]["pid"] != step["replayer"]["pid"], "the ladder ran in the daemon"
+status = json.load(open(sys.argv[3]))
+assert status["device"]["mode"] == "manual" and "target" in status["device"], status["device"]
+PY
+  python3 "$SCHEMA_CHECK" "$mnt/.sfsg/forecast" || fail "/.sfsg/forecast breaks its schema"
+  # Bad probe options: usage errors before mounting.
+  local other rc=0
+  other=$(new_mountpoint other)
+  MOUNTS+=("$other")
+  "$SFSG_MOUNT" --files 10 --probe "ls" "$other" 2>"$T/err" || rc=$?
+  [ "$rc" = 2 ] && grep -q "needs --watch or --replay" "$T/err" ||
+    fail "--probe alone: exit $rc $(cat "$T/err")"
+  rc=0
+  "$SFSG_MOUNT" --files 10 --replay --probe-window 1h "$other" 2>"$T/err" || rc=$?
+  [ "$rc" = 2 ] && grep -q "needs --probe" "$T/err" ||
+    fail "--probe-window alone: exit $rc $(cat "$T/err")"
+}
+
 case_rescale_keeps_files() {
   # Files that exist before a re-scale keep their names and bytes after it.
   local mnt state
