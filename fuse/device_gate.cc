@@ -11,10 +11,12 @@ namespace {
 constexpr uint64_t kPublishEveryNs = 200'000'000;
 }  // namespace
 
-DeviceGate::DeviceGate(DeviceModel model, uint64_t seed, ControlBoard* board)
+DeviceGate::DeviceGate(DeviceModel model, uint64_t seed, ControlBoard* board, uint64_t floor_ns)
     : start_ns_(SteadyNowNs()),
       board_(board),
-      emulator_(std::move(model), seed),
+      floor_ns_(floor_ns),
+      seed_(seed),
+      emulator_(std::make_unique<DeviceEmulator>(std::move(model), seed)),
       timer_(kPublishEveryNs, [this] { Publish(); }) {}
 
 DeviceGate::~DeviceGate() { timer_.Stop(); }
@@ -25,9 +27,10 @@ uint64_t DeviceGate::DueNs(uint64_t arrival_ns, const DeviceRequest& io) {
   double completion_us;
   {
     std::lock_guard lock(mutex_);
-    completion_us = emulator_.Submit(r).completion_us;
+    completion_us = emulator_->Submit(r).completion_us;
   }
-  return start_ns_ + static_cast<uint64_t>(completion_us * 1e3);
+  const uint64_t due = start_ns_ + static_cast<uint64_t>(completion_us * 1e3);
+  return due > floor_ns_ ? due - floor_ns_ : 0;
 }
 
 void DeviceGate::Defer(uint64_t due_ns, std::unique_ptr<PendingReply> reply) {
@@ -35,18 +38,39 @@ void DeviceGate::Defer(uint64_t due_ns, std::unique_ptr<PendingReply> reply) {
   timer_.Schedule(due_ns, std::move(reply));
 }
 
+namespace {
+DeviceCounters Sum(DeviceCounters a, const DeviceCounters& b) {
+  a.requests += b.requests;
+  a.device_requests += b.device_requests;
+  a.read_cache_hits += b.read_cache_hits;
+  a.read_cache_misses += b.read_cache_misses;
+  a.capped += b.capped;
+  a.writeback_waits += b.writeback_waits;
+  a.queue_us_total += b.queue_us_total;
+  a.service_us_total += b.service_us_total;
+  return a;
+}
+}  // namespace
+
+void DeviceGate::Replace(DeviceModel model) {
+  auto fresh = std::make_unique<DeviceEmulator>(std::move(model), seed_);
+  std::lock_guard lock(mutex_);
+  earlier_ = Sum(earlier_, emulator_->counters());
+  emulator_ = std::move(fresh);
+}
+
 DeviceCounters DeviceGate::counters() const {
   std::lock_guard lock(mutex_);
-  return emulator_.counters();
+  return Sum(earlier_, emulator_->counters());
 }
 
 std::string DeviceGate::PrometheusText() const {
-  DeviceCounters c;
-  uint32_t busy;
+  DeviceCounters c = counters();
+  uint32_t busy, servers;
   {
     std::lock_guard lock(mutex_);
-    c = emulator_.counters();
-    busy = emulator_.BusyServers(static_cast<double>(SteadyNowNs() - start_ns_) / 1e3);
+    busy = emulator_->BusyServers(static_cast<double>(SteadyNowNs() - start_ns_) / 1e3);
+    servers = emulator_->model().servers;
   }
   const uint64_t looked_up = c.read_cache_hits + c.read_cache_misses;
   const double hit_ratio =
@@ -95,7 +119,7 @@ std::string DeviceGate::PrometheusText() const {
       "oversleep).\n"
       "# TYPE sfsg_device_timer_early_seconds gauge\nsfsg_device_timer_early_seconds %.9f\n",
       c.requests, deferred_.load(std::memory_order_relaxed), late_.load(std::memory_order_relaxed),
-      timer_.pending(), busy, model().servers, hit_ratio, c.read_cache_hits, c.read_cache_misses,
+      timer_.pending(), busy, servers, hit_ratio, c.read_cache_hits, c.read_cache_misses,
       c.device_requests, c.capped, c.queue_us_total / 1e6, c.service_us_total / 1e6,
       static_cast<double>(timer_.oversleep_ns()) / 1e9);
   return text;

@@ -9,6 +9,15 @@
 // once. The time the handler spent is thus subtracted from the model's: the client sees
 // the model's time, not the model's time plus sfsg's.
 //
+// What the handler cannot see is the rest of the request path: the kernel's queueing,
+// the round trip to the daemon and back, the reply's way to the client. `floor_ns`
+// (sfsg-mount --device-floor, measured on the same machine with a zero-time model) is
+// that time: each reply is due floor_ns before the model's completion, so a request
+// whose model time exceeds the floor reaches the client at about the model's time; one
+// whose model time is below it goes at once and takes the floor (a device faster than
+// the shadow's own request path cannot be emulated). The emulator's queue is not
+// changed: it still serves each request for the model's time.
+//
 // Thread-safe: handlers call Due/Defer from any worker thread (the emulator is behind
 // one mutex, held for the model's arithmetic only). The gate publishes its gauges to the
 // control board ("metrics_device", shown in /.sfsg/metrics) every 200 ms.
@@ -34,7 +43,7 @@ class ControlBoard;
 class DeviceGate {
  public:
   // `board` may be null (no gauges published); it must outlive the gate.
-  DeviceGate(DeviceModel model, uint64_t seed, ControlBoard* board);
+  DeviceGate(DeviceModel model, uint64_t seed, ControlBoard* board, uint64_t floor_ns = 0);
   ~DeviceGate();
   DeviceGate(const DeviceGate&) = delete;
   DeviceGate& operator=(const DeviceGate&) = delete;
@@ -47,8 +56,10 @@ class DeviceGate {
   // Sends every deferred reply now and stops the timer (see ReplyTimer::Stop).
   void Stop() { timer_.Stop(); }
 
-  const DeviceModel& model() const { return emulator_.model(); }
-  DeviceCounters counters() const;
+  // Replaces the model (a passive model refitted): requests from now on are timed by it,
+  // on a fresh emulator with the same seed; replies already deferred keep their times.
+  void Replace(DeviceModel model);
+  DeviceCounters counters() const;  // summed over the models the gate has had
   // The Prometheus text of the gauges (also what is published to the board).
   std::string PrometheusText() const;
 
@@ -57,8 +68,11 @@ class DeviceGate {
 
   const uint64_t start_ns_;
   ControlBoard* board_;
-  mutable std::mutex mutex_;  // guards emulator_
-  DeviceEmulator emulator_;
+  const uint64_t floor_ns_;
+  const uint64_t seed_;
+  mutable std::mutex mutex_;  // guards emulator_ and earlier_
+  std::unique_ptr<DeviceEmulator> emulator_;
+  DeviceCounters earlier_;  // the counters of the emulators Replace() retired
   std::atomic<uint64_t> deferred_{0}, late_{0};
   ReplyTimer timer_;  // last: its thread calls Publish
 };

@@ -400,8 +400,10 @@ Result<std::optional<DeviceModel>> LoadDevice(const MountOptions& o, const std::
 
 // What /.sfsg/status says of the emulated device: the model's file, what it is (mode,
 // date, target) and the what-if scaling.
-Json DeviceStatus(const std::string& path, const DeviceScale& s, const DeviceModel& m) {
+Json DeviceStatus(const std::string& path, const DeviceScale& s, const DeviceModel& m,
+                  double floor_s) {
   return {{"model", path},
+          {"floor_us", floor_s * 1e6},
           {"name", m.name},
           {"servers", m.servers},
           {"cache_bytes", m.cache.size_bytes},
@@ -414,6 +416,10 @@ Json DeviceStatus(const std::string& path, const DeviceScale& s, const DeviceMod
             {"bandwidth", s.bandwidth},
             {"iops", s.iops},
             {"cache_bytes", s.cache_bytes ? Json(*s.cache_bytes) : Json()}}}};
+}
+
+uint64_t FloorNs(const MountOptions& o) {
+  return static_cast<uint64_t>(std::llround(o.device_floor_s * 1e9));
 }
 
 // The mount's own part of /.sfsg/status.
@@ -453,8 +459,8 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
   fuse_session* se = WithStderrCaptured(
       [&] { return fuse_session_new(&args, &ops, sizeof(ops), &state); }, &libfuse_said);
   std::unique_ptr<Forecaster> forecaster;
-  // The gates the mount has answered through: --device's, then each passive model the
-  // forecaster installs (an old gate lives on: replies may still wait in its timer).
+  // The gate the mount answers through: --device's, or the one the forecaster installs
+  // for a passive model (then refitted in place). A vector: empty when there is none.
   std::vector<std::unique_ptr<DeviceGate>> gates;
   std::mutex gates_mutex;
   bool gates_stopped = false;  // the session loop ended: no more gates
@@ -490,11 +496,15 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
         control.install = [&](const DeviceModel& model) {
           std::lock_guard lock(gates_mutex);
           if (gates_stopped) return;
-          gates.push_back(std::make_unique<DeviceGate>(model, o.seed, &fs.board()));
-          state.device.store(gates.back().get(), std::memory_order_release);
+          if (gates.empty()) {
+            gates.push_back(std::make_unique<DeviceGate>(model, o.seed, &fs.board(), FloorNs(o)));
+            state.device.store(gates.back().get(), std::memory_order_release);
+          } else {
+            gates.back()->Replace(model);  // a refitted passive model
+          }
           const std::string where = plan->config.state_dir + "/device-passive.json";
           PublishStatusExtra(fs, plan->config.state_dir, log.where,
-                             DeviceStatus(where, DeviceScale{}, model));
+                             DeviceStatus(where, DeviceScale{}, model, o.device_floor_s));
         };
         control.requests_served = [&]() -> uint64_t {
           std::lock_guard lock(gates_mutex);
@@ -510,7 +520,7 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
       }
       if (device) {
         std::lock_guard lock(gates_mutex);
-        gates.push_back(std::make_unique<DeviceGate>(*device, o.seed, &fs.board()));
+        gates.push_back(std::make_unique<DeviceGate>(*device, o.seed, &fs.board(), FloorNs(o)));
         state.device.store(gates.back().get(), std::memory_order_release);
         spdlog::info("sfsg-mount: answering at the times of device model {} ({} servers)",
                      o.device_path, device->servers);
@@ -604,7 +614,8 @@ int Main(int argc, char** argv) {
     return Fail(log.error());
   }
   PublishStatusExtra(**fs, state_dir, log->where,
-                     *device ? DeviceStatus(options->device_path, options->device_scale, **device)
+                     *device ? DeviceStatus(options->device_path, options->device_scale, **device,
+                                            options->device_floor_s)
                              : Json());
   (*fs)->board().Publish("recipe", ShadowRecipeToJson(RecipeOf(*options)).dump());
   return Serve(*options, **fs, std::move(*plan), *log, *device);

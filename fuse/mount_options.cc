@@ -320,7 +320,7 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
       "probe-window", po::value(&probe_window),
       "the time a probe must fit in (e.g. 4h): an alert fires when it does not");
   visible.add(forecaster_options);
-  std::string device_scale, device_cache;
+  std::string device_scale, device_cache, device_floor;
   bool no_passive_model = false;
   po::options_description device_options("Device emulation (see sfsg-mount(8), DEVICE MODEL)");
   device_options.add_options()(
@@ -332,7 +332,10 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
       "device-scale", po::value(&device_scale),
       "what-if: scale the model, e.g. parallelism=2,bandwidth=1.5,iops=2")(
       "device-cache", po::value(&device_cache),
-      "what-if: the model's page cache size (e.g. 64G; 0: no cache)");
+      "what-if: the model's page cache size (e.g. 64G; 0: no cache)")(
+      "device-floor", po::value(&device_floor),
+      "the shadow's own time per request (e.g. 40us, measured with a zero-time model): "
+      "subtracted from each model time above it");
   visible.add(device_options);
   // -o LIST, -oLIST, --option LIST, --option=LIST: mount-helper style, split here.
   const std::set<std::string> own_keys = DashOKeys(visible);
@@ -419,6 +422,11 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
     auto v = ParseBytes(device_cache, "--device-cache");
     if (!v) return v.error();
     out.device_scale.cache_bytes = *v;
+  }
+  if (!device_floor.empty()) {
+    SFSG_ASSIGN_OR_RETURN(out.device_floor_s, ParseDurationSeconds(device_floor, "--device-floor"));
+    if (!(out.device_floor_s >= 0) || out.device_floor_s > 1)
+      return Error::Usage("--device-floor: '" + device_floor + "' is not in [0, 1s]");
   }
   if (out.device_path.empty() && (!device_scale.empty() || !device_cache.empty()))
     return Error::Usage(std::string(device_scale.empty() ? "--device-cache" : "--device-scale") +

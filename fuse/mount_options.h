@@ -45,6 +45,9 @@ struct MountOptions {
   // --device MODEL.json: answer at the model's times ("" : as fast as the shadow can).
   std::string device_path;
   DeviceScale device_scale;  // --device-scale and --device-cache (what-ifs)
+  // --device-floor: the shadow's own request path, subtracted from each model time that
+  // exceeds it (see fuse/device_gate.h). 0: none.
+  double device_floor_s = 0;
 };
 
 // Parses argv (including "-o a=b,c" in the mount-helper style) and the --config file

@@ -299,12 +299,14 @@ Status Forecaster::FitPassiveModel() {
   if (!config_.state_dir.empty())
     if (Status saved = WriteDeviceModel(*model, config_.state_dir + "/device-passive.json"); !saved)
       spdlog::warn("forecaster: {}", saved.error().message);
+  const bool first = passive_installed_.empty();
   device_control_.install(*model);
   passive_installed_ = json;
   config_.device = DeviceBasisFromModel(*model);
   config_.device_model = *model;
-  spdlog::info("forecaster: the shadow is timed by a passive model of {} ({} servers; up to "
-               "{:.0f} requests/s observed)",
+  spdlog::log(first ? spdlog::level::info : spdlog::level::debug,
+              "forecaster: the shadow is timed by a passive model of {} (servers: {}; up to "
+              "{:.0f} requests/s observed)",
                model->provenance.device.empty() ? config_.watch : model->provenance.device,
                model->servers, model->provenance.ops_per_s_max);
   return Status::Ok();
@@ -363,7 +365,9 @@ namespace {
 // "5 h 10 min", "3 min 20 s", "12.5 s".
 std::string HumanDuration(double s) {
   char text[64];
-  if (s >= 3600)
+  if (s >= 3600 && std::fmod(s, 3600) < 60)
+    std::snprintf(text, sizeof text, "%.0f h", std::floor(s / 3600));
+  else if (s >= 3600)
     std::snprintf(text, sizeof text, "%.0f h %.0f min", std::floor(s / 3600),
                   std::floor(std::fmod(s, 3600) / 60));
   else if (s >= 60)

@@ -94,7 +94,7 @@ case_passive_model() {
   mkdir -p "$SRC_MNT/data"
   head -c 4M /dev/urandom > "$SRC_MNT/data/base.bin"
   # Device I/O in every interval (O_DIRECT: past the page cache), bounded in time.
-  ( for i in $(seq 1 300); do
+  ( for i in $(seq 1 400); do
       dd if=/dev/urandom of="$SRC_MNT/data/w.bin" bs=64k count=8 oflag=direct conv=notrunc 2>/dev/null
       dd if="$SRC_MNT/data/base.bin" of=/dev/null bs=4k count=64 skip=$((i % 900)) iflag=direct 2>/dev/null
       sleep 0.1
@@ -102,9 +102,9 @@ case_passive_model() {
   WRITER=$!
   mnt=$(new_mountpoint shadow)
   state=$T/state
-  mount_shadow "$mnt" --files 2000 --watch "$SRC_MNT/data" --interval 0.5s --horizon 1d \
-    --ladder 1 --step 0.2s --warmup 0.1s --state-dir "$state"
-  wait_until 90 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); \
+  mount_shadow "$mnt" --files 2000 --watch "$SRC_MNT/data" --interval 0.3s --horizon 1d \
+    --ladder 1,2 --step 0.2s --warmup 0.1s --state-dir "$state"
+  wait_until 80 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); \
 assert (d.get('device') or {}).get('mode') == 'passive'" "$mnt/.sfsg/status" 2>/dev/null ||
     fail "no passive model in /.sfsg/status: $(cat "$mnt/.sfsg/status")"
   test -s "$state/device-passive.json" || fail "the passive model was not kept in the state directory"
@@ -145,7 +145,8 @@ EOF
     done
   } >"$T/usage.csv"
   mount_shadow "$mnt" --files 500 --bytes 8M --device "$T/model.json" --watch "$T/usage.csv" \
-    --interval 1h --horizon 1d --ladder 1,2 --step 0.3s --warmup 0.1s --state-dir "$state" \
+    --interval 1h --horizon 1d --source-capacity 1G --ladder 1,2 --step 0.3s --warmup 0.1s \
+    --state-dir "$state" \
     --probe "find . -type f" --probe-window 1h
   wait_until 90 grep -q '"probes"' "$mnt/.sfsg/forecast" ||
     fail "no plan with probes: $(head -c 2000 "$mnt/.sfsg/forecast")"
