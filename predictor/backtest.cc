@@ -130,14 +130,21 @@ std::vector<ModelErrors> RunBacktest(std::span<const double> y, const BacktestSe
     e.applies = !origins.empty() && ModelApplies(kind, origins.front(), setup.model);
     out.push_back(std::move(e));
   }
-  for (size_t origin : origins) {
-    const std::span<const double> seen = y.first(origin);
-    // The intervention model: the lasting steps before the origin taken out.
+  // The intervention model at an origin: the lasting steps before it taken out.
+  const auto training = [&](size_t origin) {
     std::vector<LevelShift> known;
     for (const LevelShift& s : setup.shifts)
       if (s.index < origin) known.push_back(s);
-    const std::vector<double> train = RemoveLevelShifts(seen, known);
-    const double scale = MaseScale(train, setup.model.season);
+    return RemoveLevelShifts(y.first(origin), known);
+  };
+  // One MASE scale for the whole backtest (that of the longest training window): every
+  // fold and every model is scaled alike, so a fold's weight in a mean does not depend on
+  // how noisy its own training window happened to be.
+  const double scale =
+      origins.empty() ? 1 : MaseScale(training(origins.back()), setup.model.season);
+  for (size_t origin : origins) {
+    const std::span<const double> seen = y.first(origin);
+    const std::vector<double> train = training(origin);
     const std::span<const double> actual = y.subspan(origin, setup.horizon);
     for (ModelErrors& e : out) {
       if (!e.applies) continue;

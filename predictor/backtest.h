@@ -5,7 +5,8 @@
 // and compares its next `horizon` forecasts with the series as observed
 // (Tashman, "Out-of-sample tests of forecasting accuracy", IJF 2000). Errors are scored
 // with MASE, scaled by the in-sample mean absolute error of the seasonal naive forecast
-// (Hyndman & Koehler, IJF 2006), and sMAPE.
+// (Hyndman & Koehler, IJF 2006) on the longest training window (one scale for every fold
+// and model), and sMAPE.
 //
 // Intervals: the root-mean-square error at each lead time h, smoothed over neighbouring
 // lead times and made non-decreasing, is the scale sigma(h); beyond the backtest's lead
@@ -54,7 +55,7 @@ struct ModelErrors {
   std::vector<std::vector<double>> actual;  // [fold][h]
   std::vector<size_t> origins;              // [fold]
   std::vector<double> mase;                 // per fold
-  std::vector<double> scale;                // per fold: the MASE denominator
+  std::vector<double> scale;                // per fold: the MASE denominator (one value)
   std::vector<double> smape;                // per fold, percent
 };
 

@@ -71,7 +71,10 @@
 //               "backtest": {"folds": number, "horizon_steps": number,
 //                            "lead_days": number, "selection_mase": number | null,
 //                            "best_baseline": string, "best_baseline_mase": number,
-//                            "combined": [string],
+//                            "combined": [string] (the mean of these),
+//                            "shrink_weight": number (0, 0.25, 0.5, 0.75),
+//                            "shrink_toward": string | null (the baseline the
+//                                             model's forecast is shrunk toward),
 //                            "models": [{"model": string, "candidate": bool,
 //                                        "baseline": bool,
 //                                        "mase", "smape", "coverage80", "coverage95":

@@ -139,11 +139,37 @@ BacktestSetup MakeSetup(const ForecastOptions& options, size_t n, double step, s
   return setup;
 }
 
-// The median of the three best candidates (by mean MASE), scored on the same folds.
+// The weighted mean of some models' forecasts, scored on the same folds: with weights
+// summing to 1, actual - sum w f = sum w (actual - f), so the errors mix alike.
+ModelErrors Blend(const std::vector<ModelErrors>& errors, ModelKind kind,
+                  const std::vector<std::pair<size_t, double>>& parts) {
+  ModelErrors out;
+  out.model = kind;
+  const ModelErrors& first = errors[parts.front().first];
+  out.applies = true;
+  out.origins = first.origins;
+  out.actual = first.actual;
+  out.scale = first.scale;
+  for (size_t k = 0; k < first.errors.size(); ++k) {
+    std::vector<double> e(first.errors[k].size(), 0.0);
+    double abs_sum = 0, smape_sum = 0;
+    for (size_t h = 0; h < e.size(); ++h) {
+      for (const auto& [i, w] : parts) e[h] += w * errors[i].errors[k][h];
+      abs_sum += std::fabs(e[h]);
+      const double forecast = first.actual[k][h] - e[h];
+      const double denominator = std::fabs(first.actual[k][h]) + std::fabs(forecast);
+      smape_sum += denominator > 0 ? 2 * std::fabs(e[h]) / denominator : 0;
+    }
+    out.mase.push_back(abs_sum / static_cast<double>(e.size()) / first.scale[k]);
+    out.smape.push_back(100 * smape_sum / static_cast<double>(e.size()));
+    out.errors.push_back(std::move(e));
+  }
+  return out;
+}
+
+// The mean of the three best candidates (by mean MASE), scored on the same folds.
 ModelErrors Combine(const std::vector<ModelErrors>& errors, const ForecastResult& r,
                     std::vector<ModelKind>& members) {
-  ModelErrors out;
-  out.model = ModelKind::kCombination;
   std::vector<size_t> order;
   for (size_t i = 0; i < errors.size(); ++i) {
     const ModelScore& s = r.backtest.scores[i];
@@ -152,32 +178,19 @@ ModelErrors Combine(const std::vector<ModelErrors>& errors, const ForecastResult
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return r.backtest.scores[a].mase < r.backtest.scores[b].mase;
   });
-  if (order.size() < 3) return out;
+  if (order.size() < 3) {
+    ModelErrors out;
+    out.model = ModelKind::kCombination;
+    return out;
+  }
   order.resize(3);
   members.clear();
-  for (size_t i : order) members.push_back(errors[i].model);
-  const ModelErrors& first = errors[order[0]];
-  out.applies = true;
-  out.origins = first.origins;
-  out.actual = first.actual;
-  out.scale = first.scale;
-  for (size_t k = 0; k < first.errors.size(); ++k) {
-    std::vector<double> e(first.errors[k].size());
-    double abs_sum = 0, smape_sum = 0;
-    for (size_t h = 0; h < e.size(); ++h) {
-      double f[3];
-      for (size_t m = 0; m < 3; ++m) f[m] = first.actual[k][h] - errors[order[m]].errors[k][h];
-      std::sort(f, f + 3);
-      e[h] = first.actual[k][h] - f[1];
-      abs_sum += std::fabs(e[h]);
-      const double denominator = std::fabs(first.actual[k][h]) + std::fabs(f[1]);
-      smape_sum += denominator > 0 ? 2 * std::fabs(e[h]) / denominator : 0;
-    }
-    out.mase.push_back(abs_sum / static_cast<double>(e.size()) / first.scale[k]);
-    out.smape.push_back(100 * smape_sum / static_cast<double>(e.size()));
-    out.errors.push_back(std::move(e));
+  std::vector<std::pair<size_t, double>> parts;
+  for (size_t i : order) {
+    members.push_back(errors[i].model);
+    parts.emplace_back(i, 1.0 / 3);
   }
-  return out;
+  return Blend(errors, ModelKind::kCombination, parts);
 }
 
 // The candidate with the lowest mean MASE over the folds `use` accepts; ties go to the
@@ -204,25 +217,49 @@ int BestCandidate(const std::vector<ModelErrors>& errors, const ForecastResult& 
   return chosen;
 }
 
-// The chosen model (or the median of the combined ones) refitted on the whole history.
+// The chosen model (or the mean of the combined ones) refitted on the whole history.
 std::vector<double> FitPath(ModelKind kind, const std::vector<double>& adjusted,
                             const std::vector<double>& raw, size_t steps,
-                            const ModelOptions& model_options, ForecastResult& r) {
-  if (kind == ModelKind::kPredictLinear)
-    return FitAndForecast(kind, raw, steps, model_options, &r.fit);
+                            const ModelOptions& model_options,
+                            const std::vector<ModelKind>& combined, ModelFit* fit) {
+  if (kind == ModelKind::kPredictLinear) return FitAndForecast(kind, raw, steps, model_options, fit);
   if (kind != ModelKind::kCombination)
-    return FitAndForecast(kind, adjusted, steps, model_options, &r.fit);
-  std::vector<std::vector<double>> paths;
-  for (ModelKind m : r.backtest.combined)
-    paths.push_back(FitPath(m, adjusted, raw, steps, model_options, r));
-  r.fit = ModelFit();
-  std::vector<double> out(steps);
-  for (size_t h = 0; h < steps; ++h) {
-    double f[3] = {paths[0][h], paths[1][h], paths[2][h]};
-    std::sort(f, f + 3);
-    out[h] = f[1];
+    return FitAndForecast(kind, adjusted, steps, model_options, fit);
+  std::vector<double> out(steps, 0.0);
+  for (ModelKind m : combined) {
+    const std::vector<double> path = FitPath(m, adjusted, raw, steps, model_options, {}, nullptr);
+    for (size_t h = 0; h < steps; ++h) out[h] += path[h] / static_cast<double>(combined.size());
   }
+  if (fit) *fit = ModelFit();
   return out;
+}
+
+// The shrinkage toward the baseline: the weight in kShrinkWeights whose blend
+// (1 - w) chosen + w baseline has the lowest mean MASE over the folds `use` accepts
+// (ties to the smaller weight).
+constexpr double kShrinkWeights[] = {0, 0.25, 0.5, 0.75};
+
+double FoldBlendMase(const ModelErrors& a, const ModelErrors& b, double w, size_t k) {
+  double sum = 0;
+  for (size_t h = 0; h < a.errors[k].size(); ++h)
+    sum += std::fabs((1 - w) * a.errors[k][h] + w * b.errors[k][h]);
+  return sum / static_cast<double>(a.errors[k].size()) / a.scale[k];
+}
+
+template <typename Accept>
+double ShrinkWeight(const ModelErrors& chosen, const ModelErrors& baseline, const Accept& use) {
+  if (&chosen == &baseline) return 0;
+  double best_w = 0, best = 0;
+  bool first = true;
+  for (double w : kShrinkWeights) {
+    double sum = 0, count = 0;
+    for (size_t k = 0; k < chosen.errors.size(); ++k)
+      if (use(k)) sum += FoldBlendMase(chosen, baseline, w, k), count += 1;
+    if (count == 0) return 0;
+    if (first || sum / count < best * (1 - 1e-9)) best = sum / count, best_w = w;
+    first = false;
+  }
+  return best_w;
 }
 
 // Bands when no backtest fold could score the model: the in-sample spread of one-step
@@ -263,7 +300,14 @@ void Project(const std::vector<double>& adjusted, const ForecastOptions& options
   const size_t steps = std::clamp<size_t>(static_cast<size_t>(std::ceil(search_s / step)),
                                           horizon_steps, std::max(horizon_steps, kMaxPathSteps));
   const std::vector<double>& raw = r.grid.values;
-  const std::vector<double> expected = FitPath(r.model, adjusted, raw, steps, model_options, r);
+  std::vector<double> expected =
+      FitPath(r.model, adjusted, raw, steps, model_options, r.backtest.combined, &r.fit);
+  const double w = r.backtest.shrink_weight;
+  if (w > 0) {
+    const std::vector<double> toward = FitPath(r.backtest.shrink_toward, adjusted, raw, steps,
+                                               model_options, r.backtest.combined, nullptr);
+    for (size_t h = 0; h < steps; ++h) expected[h] = (1 - w) * expected[h] + w * toward[h];
+  }
   const bool non_negative = *std::min_element(raw.begin(), raw.end()) >= 0;
   auto floor_at_zero = [&](double v) { return non_negative ? std::max(v, 0.0) : v; };
   r.path.resize(steps);
@@ -449,7 +493,11 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
     r.backtest.best_baseline_mase = r.backtest.scores[baseline].mase;
   }
   const int fallback = BestCandidate(ordered, r, all, Pool::kCandidateBaselines);
-  // The choice judged out of sample: fold k by the choice on the folds apart from it.
+  // The chosen forecast shrunk toward the best simple baseline by the weight that scores
+  // best on the folds (0 when the baseline is itself chosen).
+  double weight = fallback >= 0 ? ShrinkWeight(ordered[chosen], ordered[fallback], all) : 0;
+  // The choice judged out of sample: fold k by the choice (model, baseline, weight) made
+  // on the folds apart from it.
   const ModelErrors& reference = ordered[chosen];
   const size_t folds = reference.mase.size();
   if (folds >= 3) {
@@ -459,19 +507,34 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
         const size_t a = reference.origins[j], b = reference.origins[k];
         return j != k && (a > b ? a - b : b - a) >= setup.horizon;
       };
+      auto other = [&](size_t j) { return j != k; };
       bool any = false;
       for (size_t j = 0; j < folds; ++j) any |= apart(j);
-      const int pick = any ? BestCandidate(ordered, r, apart)
-                           : BestCandidate(ordered, r, [&](size_t j) { return j != k; });
-      sum += ordered[pick >= 0 ? pick : chosen].mase[k];
+      int pick = any ? BestCandidate(ordered, r, apart) : BestCandidate(ordered, r, other);
+      if (pick < 0) pick = chosen;
+      const int base = any ? BestCandidate(ordered, r, apart, Pool::kCandidateBaselines)
+                           : BestCandidate(ordered, r, other, Pool::kCandidateBaselines);
+      const double w =
+          base < 0 ? 0
+          : any    ? ShrinkWeight(ordered[pick], ordered[base], apart)
+                   : ShrinkWeight(ordered[pick], ordered[base], other);
+      sum += base < 0 ? ordered[pick].mase[k]
+                      : FoldBlendMase(ordered[pick], ordered[base], w, k);
     }
     r.backtest.selection_mase = sum / static_cast<double>(folds);
     // A choice that loses to the simple baseline out of sample is not trusted.
     if (fallback >= 0 && r.backtest.selection_mase > r.backtest.scores[fallback].mase)
-      chosen = fallback;
+      chosen = fallback, weight = 0;
   }
   r.model = ordered[chosen].model;
-  r.intervals = CalibrateIntervals(ordered[chosen]);
+  if (weight > 0 && fallback >= 0) {
+    r.backtest.shrink_weight = weight;
+    r.backtest.shrink_toward = ordered[fallback].model;
+    r.intervals = CalibrateIntervals(
+        Blend(ordered, r.model, {{chosen, 1 - weight}, {fallback, weight}}));
+  } else {
+    r.intervals = CalibrateIntervals(ordered[chosen]);
+  }
   if (r.intervals.scale.empty()) {
     r.intervals = FallbackIntervals(adjusted);
     if (r.backtest.folds == 0 || r.intervals.scale.empty()) r.low_confidence = true;

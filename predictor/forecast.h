@@ -10,14 +10,17 @@
 //   3. daily or weekly seasonality is detected (DetectSeasonality);
 //   4. every model is backtested on the series as observed, at lead times up to the
 //      planning horizon (or a third of the history when that is shorter), on origins
-//      spread over the whole history (RunBacktest); the median of the three best
-//      candidates is scored as one more; the candidate with the lowest mean MASE is
-//      chosen. The choice itself is scored out of sample (each fold judged by a choice
-//      made on the folds that do not overlap it): when that scores worse than the best
-//      simple baseline among the candidates (drift, naive, seasonal naive,
-//      predict_linear), that baseline is chosen instead;
-//   5. the chosen model is refitted on the whole history and projected to the search
-//      limit, with bands from its backtest errors (CalibrateIntervals).
+//      spread over the whole history (RunBacktest), with one MASE scale for every fold
+//      and model; the mean of the three best candidates is scored as one more; the
+//      candidate with the lowest mean MASE is chosen, then shrunk toward the best simple
+//      baseline among the candidates (drift, naive, seasonal naive, predict_linear) by
+//      the weight of 0, 1/4, 1/2 or 3/4 that scores best. The choice itself (model,
+//      baseline and weight) is scored out of sample (each fold judged by a choice made
+//      on the folds that do not overlap it): when that scores worse than the best
+//      baseline, that baseline is chosen instead, unshrunk;
+//   5. the chosen model (and the baseline, by its weight) is refitted on the whole
+//      history and projected to the search limit, with bands from the blend's backtest
+//      errors (CalibrateIntervals).
 // The lead time scored does not depend on --horizon once the horizon exceeds a third of
 // the history, so neither does the model nor the fill date.
 // Results carry warnings and a low_confidence flag instead of failing when the data is
@@ -92,7 +95,11 @@ struct BacktestSummary {
   double selection_mase = 0;
   ModelKind best_baseline = ModelKind::kDrift;
   double best_baseline_mase = 0;
-  std::vector<ModelKind> combined;  // the models kCombination takes the median of
+  std::vector<ModelKind> combined;  // the models kCombination takes the mean of
+  // The forecast is (1 - shrink_weight) x the chosen model + shrink_weight x this
+  // baseline; the weight (0, 1/4, 1/2 or 3/4) is the one that scores best on the folds.
+  double shrink_weight = 0;
+  ModelKind shrink_toward = ModelKind::kDrift;
 };
 
 // A forecast value with its bands.

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "predictor/backtest.h"
 #include "predictor/test_support.h"
 
 namespace sfsg {
@@ -247,6 +248,73 @@ TEST(ForecastTest, AnExactLineHasBandsThatAreNotIdentified) {
   auto noisy = ForecastSeries(testing::MakeSeries("used_bytes", 0, kDay, line), options);
   ASSERT_TRUE(noisy.ok());
   EXPECT_TRUE(noisy->bands_identified);
+}
+
+TEST(BacktestTest, EveryFoldAndModelShareOneMaseScale) {
+  testing::Gaussian noise(11);
+  std::vector<double> y;
+  double level = 100;
+  for (int i = 0; i < 200; ++i) y.push_back(level += 1 + (i < 100 ? 0.1 : 5) * noise.Next());
+  BacktestSetup setup;
+  setup.horizon = 10;
+  setup.folds = 8;
+  const ModelKind models[] = {ModelKind::kDrift, ModelKind::kNaive, ModelKind::kTheta};
+  const std::vector<ModelErrors> errors = RunBacktest(y, setup, models);
+  ASSERT_EQ(errors.size(), 3u);
+  const double scale = errors[0].scale.at(0);
+  EXPECT_GT(scale, 0);
+  for (const ModelErrors& e : errors) {
+    ASSERT_EQ(e.scale.size(), 8u);
+    for (double s : e.scale) EXPECT_EQ(s, scale);
+  }
+}
+
+// The forecast is the chosen model shrunk toward the best baseline by a weight of 0, 1/4,
+// 1/2 or 3/4, and a combination is the mean of its members: rebuilt here from the
+// models' own forecasts on the same history.
+TEST(ForecastTest, TheForecastIsTheChosenModelShrunkTowardTheBestBaseline) {
+  size_t shrunk = 0;
+  for (uint64_t seed = 1; seed <= 8; ++seed) {
+    testing::Gaussian noise(seed);
+    std::vector<double> y;
+    // Growth that slows (saturating toward 1000): a recent slope overshoots, the last
+    // value undershoots; neither has it right.
+    for (int i = 0; i < 120; ++i) y.push_back(1000 * (1 - std::exp(-i / 60.0)) + 2 * noise.Next());
+    ForecastOptions options;
+    options.horizon_s = 15 * kDay;
+    options.search_s = 15 * kDay;
+    options.candidates = {ModelKind::kNaive, ModelKind::kRecentLinear};
+    auto f = ForecastSeries(testing::MakeSeries("value", 0, kDay, y), options);
+    ASSERT_TRUE(f.ok()) << f.error().message;
+    const double w = f->backtest.shrink_weight;
+    EXPECT_TRUE(w == 0 || w == 0.25 || w == 0.5 || w == 0.75) << w;
+    shrunk += w > 0;
+    ModelOptions mo;
+    mo.season = f->seasonality.period;
+    mo.step_s = f->grid.step_s;
+    const size_t steps = f->path.size();
+    auto path = [&](ModelKind kind) {
+      if (kind != ModelKind::kCombination)
+        return FitAndForecast(kind, f->grid.values, steps, mo);
+      std::vector<double> mean(steps, 0.0);
+      for (ModelKind m : f->backtest.combined) {
+        const std::vector<double> p = FitAndForecast(m, f->grid.values, steps, mo);
+        for (size_t h = 0; h < steps; ++h) mean[h] += p[h] / 3;
+      }
+      return mean;
+    };
+    const std::vector<double> chosen = path(f->model);
+    const std::vector<double> toward = path(f->backtest.shrink_toward);
+    for (size_t h = 0; h < steps; ++h) {
+      const double expected = std::max(0.0, (1 - w) * chosen[h] + w * toward[h]);
+      EXPECT_NEAR(f->path[h].expected, expected, 1e-9 * std::fabs(expected) + 1e-9)
+          << "seed " << seed << " h " << h;
+    }
+    if (w > 0) {
+      EXPECT_EQ(f->backtest.shrink_toward, ModelKind::kNaive);  // the only baseline
+    }
+  }
+  EXPECT_GT(shrunk, 0u);
 }
 
 }  // namespace

@@ -37,7 +37,7 @@ enum class ModelKind {
   kEts,            // exponential smoothing, trend none / additive / damped, by AICc
   kHoltWinters,    // level + trend + additive season exponential smoothing
   kDailyWeekly,    // last level + hour-of-day and day-of-week profiles together
-  kCombination,    // median of the three best candidates' forecasts (see forecast.h)
+  kCombination,    // mean of the three best candidates' forecasts (see forecast.h)
   kPredictLinear,  // Prometheus predict_linear: least squares over a trailing window
 };
 

@@ -87,6 +87,10 @@ Json ForecastToJson(const ForecastResult& f) {
         {"best_baseline", std::string(ModelName(f.backtest.best_baseline))},
         {"best_baseline_mase", Num(f.backtest.best_baseline_mase)},
         {"combined", std::move(combined)},
+        {"shrink_weight", Num(f.backtest.shrink_weight)},
+        {"shrink_toward", f.backtest.shrink_weight > 0
+                              ? Json(std::string(ModelName(f.backtest.shrink_toward)))
+                              : Json(nullptr)},
         {"models", std::move(models)}}},
       {"low_confidence", f.low_confidence},
       {"bands_identified", f.bands_identified},

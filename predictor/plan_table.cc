@@ -115,11 +115,23 @@ std::string Row(const char* label, const std::string& value) {
 
 std::string Rate(double ops) { return StringPrintf("%.0f ops/s", ops); }
 
+// "theta", or "theta 3/4 + drift 1/4" when the forecast is shrunk toward a baseline.
+std::string ModelText(const ForecastResult& f) {
+  const std::string name(ModelName(f.model));
+  const double w = f.backtest.shrink_weight;
+  if (!(w > 0)) return name;
+  auto quarters = [](double v) {
+    const int q = static_cast<int>(std::lround(4 * v));
+    return q == 2 ? std::string("1/2") : StringPrintf("%d/4", q);
+  };
+  return name + " " + quarters(1 - w) + " + " + std::string(ModelName(f.backtest.shrink_toward)) +
+         " " + quarters(w);
+}
+
 std::string ForecastHeading(const char* title, const ForecastResult& f) {
-  return StringPrintf("%s (%s; model %s, seasonality %s, %zu points at %s%s)\n", title,
-                      f.column.c_str(), std::string(ModelName(f.model)).c_str(),
-                      f.seasonality.name.c_str(), f.grid.values.size(), Step(f.grid.step_s).c_str(),
-                      EventsText(f).c_str());
+  return StringPrintf("%s (%s; model %s, seasonality %s, %zu points at %s%s)\n", title, f.column.c_str(),
+                ModelText(f).c_str(), f.seasonality.name.c_str(), f.grid.values.size(),
+                Step(f.grid.step_s).c_str(), EventsText(f).c_str());
 }
 
 std::string BacktestTable(const ForecastResult& f) {
@@ -221,7 +233,7 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
     const Band& peak = p.peak_at_horizon;
     out += Row("demand now",
                Rate(p.demand->last_value) +
-                   StringPrintf(" (model %s)", std::string(ModelName(p.demand->model)).c_str()));
+                   StringPrintf(" (model %s)", ModelText(*p.demand).c_str()));
     if (p.headroom_now) out += Row("headroom now", StringPrintf("%.0f%%", 100 * *p.headroom_now));
     out += Row("demand peak to horizon",
                Rate(peak.expected) + (p.demand->bands_identified
@@ -274,8 +286,7 @@ std::string BacktestReport(const ForecastResult& f, std::string_view source) {
     if (s.model == ModelKind::kPredictLinear && s.applies) linear = &s;
     if (s.model == ModelKind::kSeasonalNaive && s.applies) naive = &s;
   }
-  out += StringPrintf("chosen: %s (%s)\n", std::string(ModelName(f.model)).c_str(),
-                      ChoiceNote(f).c_str());
+  out += StringPrintf("chosen: %s (%s)\n", ModelText(f).c_str(), ChoiceNote(f).c_str());
   auto compare = [&](const ModelScore* other, const char* name) {
     if (!chosen || !other || !(other->mase > 0)) return;
     const double change = 100 * (1 - chosen->mase / other->mase);
