@@ -419,9 +419,7 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
   if (!device_scale.empty())
     if (auto st = ParseDeviceScale(device_scale, out.device_scale); !st) return st.error();
   if (!device_cache.empty()) {
-    auto v = ParseBytes(device_cache, "--device-cache");
-    if (!v) return v.error();
-    out.device_scale.cache_bytes = *v;
+    SFSG_ASSIGN_OR_RETURN(out.device_scale.cache_bytes, ParseBytes(device_cache, "--device-cache"));
   }
   if (!device_floor.empty()) {
     SFSG_ASSIGN_OR_RETURN(out.device_floor_s, ParseDurationSeconds(device_floor, "--device-floor"));

@@ -10,8 +10,9 @@
 #include <vector>
 
 #include "generator/perf_curve.h"
-#include "generator/util/json_io.h"
 #include "generator/util/command_line.h"
+#include "generator/util/json_io.h"
+#include "generator/util/status_macros.h"
 #include "generator/util/units.h"
 #include "generator/util/version.h"
 #include "predictor/capacity_plan.h"
@@ -107,9 +108,7 @@ Result<ForecastOptions> ToForecastOptions(const CommonOptions& c) {
     f.level_shifts = LevelShiftMode::kOff;
   else
     return Error::Usage("--level-shifts: use auto, on or off");
-  auto seed = ParseCount(c.seed, "--seed");
-  if (!seed) return seed.error();
-  f.seed = *seed;
+  SFSG_ASSIGN_OR_RETURN(f.seed, ParseCount(c.seed, "--seed"));
   for (const std::string& text : c.events) {
     auto event = ParseEvent(text);
     if (!event) return event.error();
@@ -230,9 +229,7 @@ void AddSourceAndProcurement(po::options_description& d, SourceOptions& s, Procu
 Result<ProcurementOptions> ToProcurement(const ProcurementText& t) {
   ProcurementOptions o;
   if (!t.lead_time.empty()) {
-    auto s = ParseDurationSeconds(t.lead_time, "--lead-time");
-    if (!s) return s.error();
-    o.lead_time_s = *s;
+    SFSG_ASSIGN_OR_RETURN(o.lead_time_s, ParseDurationSeconds(t.lead_time, "--lead-time"));
   }
   if (!t.increment.empty()) {
     auto b = ParseBytes(t.increment, "--increment");
@@ -241,9 +238,7 @@ Result<ProcurementOptions> ToProcurement(const ProcurementText& t) {
     o.increment_bytes = static_cast<double>(*b);
   }
   if (!t.cost_per_tib.empty()) {
-    auto c = ParsePositiveNumber(t.cost_per_tib, "--cost-per-tib");
-    if (!c) return c.error();
-    o.cost_per_tib = *c;
+    SFSG_ASSIGN_OR_RETURN(o.cost_per_tib, ParsePositiveNumber(t.cost_per_tib, "--cost-per-tib"));
   }
   return o;
 }
@@ -252,18 +247,14 @@ Result<ProcurementOptions> ToProcurement(const ProcurementText& t) {
 Result<PrometheusSource> ToPrometheusSource(const std::string& url, const SourceOptions& s,
                                             const ForecastOptions& forecast) {
   PrometheusSource source;
-  auto endpoint = ParseHttpEndpoint(url, "--usage");
-  if (!endpoint) return endpoint.error();
-  source.endpoint = *endpoint;
+  SFSG_ASSIGN_OR_RETURN(source.endpoint, ParseHttpEndpoint(url, "--usage"));
   for (const std::string& text : s.selectors) {
     auto selector = ParsePromSelector(text);
     if (!selector) return selector.error();
     source.selectors.push_back(*selector);
   }
   if (!s.bearer_token_file.empty()) {
-    auto token = ReadBearerTokenFile(s.bearer_token_file);
-    if (!token) return token.error();
-    source.http.auth.bearer_token = *token;
+    SFSG_ASSIGN_OR_RETURN(source.http.auth.bearer_token, ReadBearerTokenFile(s.bearer_token_file));
   }
   if (!s.basic_auth_file.empty()) {
     auto auth = ReadBasicAuthFile(s.basic_auth_file);

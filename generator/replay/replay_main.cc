@@ -365,31 +365,22 @@ Result<ReplayOptions> LadderOptions(const CliOptions& o, const Namespace* ns,
   ro.workload = workload;
   ro.shadow = ns;
   ro.seed = ns ? ns->seed() : 1;
-  auto hot_files = OptionalInRange(o.hot_files, "--hot-files", 0, UINT64_MAX, ro.hot_files);
-  if (!hot_files) return hot_files.error();
-  ro.hot_files = *hot_files;
+  SFSG_ASSIGN_OR_RETURN(ro.hot_files,
+                        OptionalInRange(o.hot_files, "--hot-files", 0, UINT64_MAX, ro.hot_files));
   auto keep_open = OptionalInRange(o.keep_open, "--keep-open", 0, kMaxKeepOpen, ro.keep_open);
   if (!keep_open) return keep_open.error();
   ro.keep_open = static_cast<uint32_t>(*keep_open);
   ro.fs_pid = fs_pid;
   if (!ns) {
     if (!o.files.empty()) {
-      auto v = ParseCount(o.files, "--files");
-      if (!v) return v.error();
-      ro.layout_files = *v;
+      SFSG_ASSIGN_OR_RETURN(ro.layout_files, ParseCount(o.files, "--files"));
     }
     if (!o.file_size.empty()) {
-      auto v = ParseBytes(o.file_size, "--file-size");
-      if (!v) return v.error();
-      ro.layout_file_bytes = *v;
+      SFSG_ASSIGN_OR_RETURN(ro.layout_file_bytes, ParseBytes(o.file_size, "--file-size"));
     }
   }
-  auto step = ParseDurationSeconds(o.step, "--step");
-  if (!step) return step.error();
-  ro.step_s = *step;
-  auto warmup = ParseDurationSeconds(o.warmup, "--warmup");
-  if (!warmup) return warmup.error();
-  ro.warmup_s = *warmup;
+  SFSG_ASSIGN_OR_RETURN(ro.step_s, ParseDurationSeconds(o.step, "--step"));
+  SFSG_ASSIGN_OR_RETURN(ro.warmup_s, ParseDurationSeconds(o.warmup, "--warmup"));
   auto max_concurrency =
       OptionalInRange(o.max_concurrency, "--max-concurrency", 1, kMaxConcurrency, 0);
   if (!max_concurrency) return max_concurrency.error();
@@ -405,9 +396,7 @@ Result<ReplayOptions> LadderOptions(const CliOptions& o, const Namespace* ns,
     ro.ladder.push_back(static_cast<uint32_t>(*max_concurrency));
   }
   if (o.rates_given) {
-    auto list = ParseList(o.rates, "--rates");
-    if (!list) return list.error();
-    ro.rates = *list;
+    SFSG_ASSIGN_OR_RETURN(ro.rates, ParseList(o.rates, "--rates"));
   }
   return ro;
 }
