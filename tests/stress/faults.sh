@@ -34,6 +34,19 @@ wait_unmounted() {
   echo 0
 }
 
+# expect_survived LABEL MNT LOG: after a remount, every write LOG acknowledged reads back
+# under MNT/ack and the tree at MNT is consistent (a failure's first lines go to stderr).
+expect_survived() {
+  local label=$1 mnt=$2 log=$3 out
+  out=$("$PROBE" ackverify "$mnt/ack" "$log" 2>&1) || true
+  stress_log "$label: $(tail -1 <<<"$out")"
+  expect "$label: acknowledged bytes after remount" ".*, 0 failures" "$(tail -1 <<<"$out")"
+  [[ "$out" == *", 0 failures" ]] || head -5 <<<"$out" >&2
+  out=$("$PROBE" consistency "$mnt" 2>&1) || true
+  expect "$label: tree consistent after remount" ".*, 0 failures" "$(tail -1 <<<"$out")"
+  [[ "$out" == *", 0 failures" ]] || head -5 <<<"$out" >&2
+}
+
 fault_kill9() {
   local mnt overlay log round pid i pids
   mnt=$(stress_mkmnt)
@@ -46,13 +59,7 @@ fault_kill9() {
       { expect "kill9 round $round: mount (replay)" ok "failed: $(tail -2 "$STRESS_LOG")"; return; }
     pid=${STRESS_PID[$mnt]}
     if [ "$round" -gt 1 ]; then
-      out=$("$PROBE" ackverify "$mnt/ack" "$log" 2>&1) || true
-      stress_log "round $round before writing: $(tail -1 <<<"$out")"
-      expect "kill9 round $round: acknowledged bytes after remount" ".*, 0 failures" "$(tail -1 <<<"$out")"
-      [[ "$out" == *", 0 failures" ]] || head -5 <<<"$out" >&2
-      out=$("$PROBE" consistency "$mnt" 2>&1) || true
-      expect "kill9 round $round: tree consistent after remount" ".*, 0 failures" "$(tail -1 <<<"$out")"
-      [[ "$out" == *", 0 failures" ]] || head -5 <<<"$out" >&2
+      expect_survived "kill9 round $round" "$mnt" "$log"
       [ -d "$mnt/ack" ] && mv "$mnt/ack" "$mnt/ack-round$round"
       : >"$log"
     fi
@@ -76,13 +83,7 @@ fault_kill9() {
   done
   stress_mount "$mnt" --files 500 --seed 3 --writes "dir:$overlay" ||
     { expect "kill9: final remount" ok failed; return; }
-  out=$("$PROBE" ackverify "$mnt/ack" "$log" 2>&1) || true
-  stress_log "final: $(tail -1 <<<"$out")"
-  expect "kill9 final: acknowledged bytes after remount" ".*, 0 failures" "$(tail -1 <<<"$out")"
-  [[ "$out" == *", 0 failures" ]] || head -5 <<<"$out" >&2
-  out=$("$PROBE" consistency "$mnt" 2>&1) || true
-  expect "kill9 final: tree consistent" ".*, 0 failures" "$(tail -1 <<<"$out")"
-  [[ "$out" == *", 0 failures" ]] || head -5 <<<"$out" >&2
+  expect_survived "kill9 final" "$mnt" "$log"
   grep -i torn "$STRESS_LOG" | tail -3 >&2 || true
   stress_unmount "$mnt" || expect "kill9: clean unmount" ok failed
 }
