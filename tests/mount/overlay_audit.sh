@@ -16,6 +16,15 @@ pick() {
 
 need() { command -v "$1" >/dev/null || skip "$1 is not installed"; }
 
+# mount_pair WRITES: the shadow at a new mountpoint $m with writes=WRITES and, to compare
+# against, the same shadow untouched at a new $ref (both variables are the caller's).
+mount_pair() {
+  m=$(new_mountpoint m)
+  ref=$(new_mountpoint ref)
+  mount_shadow "$ref" -o "$OPTS"
+  mount_shadow "$m" -o "$OPTS,writes=$1"
+}
+
 # zeros_at FILE OFFSET LENGTH: true when LENGTH bytes of FILE from OFFSET are zeros.
 zeros_at() {
   cmp -s <(tail -c +$(($2 + 1)) "$1" | head -c "$3") <(head -c "$3" /dev/zero)
@@ -24,10 +33,7 @@ zeros_at() {
 case_punch_discard() {
   need fallocate
   local m ref s
-  m=$(new_mountpoint m)
-  ref=$(new_mountpoint ref)
-  mount_shadow "$m" -o "$OPTS,writes=discard"
-  mount_shadow "$ref" -o "$OPTS"
+  mount_pair discard
   s=$(pick "$m" -type f -size +16k)
   fallocate -p -o 4096 -l 4096 "$m/$s" || fail "punch hole in discard mode"
   # discard reads a written range back as the synthetic content: nothing may change.
@@ -61,11 +67,8 @@ case_punch_memory() {
 case_punch_dir_remount() {
   need fallocate
   local m o ref s
-  m=$(new_mountpoint m)
   o=$(new_mountpoint overlay)
-  ref=$(new_mountpoint ref)
-  mount_shadow "$ref" -o "$OPTS"
-  mount_shadow "$m" -o "$OPTS,writes=dir:$o"
+  mount_pair "dir:$o"
   s=$(pick "$m" -type f -size +64k)
   fallocate -p -o 5000 -l 20000 "$m/$s" || fail "punch in dir mode"
   sync "$m/$s"
@@ -85,10 +88,7 @@ fill() {
 
 case_truncate_full() {
   local m s ref
-  m=$(new_mountpoint m)
-  ref=$(new_mountpoint ref)
-  mount_shadow "$ref" -o "$OPTS"
-  mount_shadow "$m" -o "$OPTS,writes=memory:1M"
+  mount_pair memory:1M
   fill "$m"
   s=$(pick "$m" -type f -size +16k)
   truncate -s 100 "$m/$s" || fail "truncate -s 100 with the overlay full"
