@@ -49,19 +49,27 @@ ssize_t ReadPrefix(const std::string& path, std::vector<std::byte>& buffer, uint
 }  // namespace
 
 std::vector<PlannedRead> PlanSample(const std::vector<std::vector<SampleCandidate>>& candidates,
-                                    uint64_t max_files, uint64_t max_bytes, uint64_t file_bytes,
-                                    uint64_t max_file_bytes) {
+                                    size_t sketch_capacity, uint64_t max_files, uint64_t max_bytes,
+                                    uint64_t file_bytes, uint64_t max_file_bytes) {
+  // A class whose sketch is full may stand for more files: its last candidate stays
+  // unread, its priority the threshold tau the read files are weighed by. Reading it
+  // too left tau unknown, taken as 0, so every file stood for its own size only: a
+  // size-biased sample (big generated headers made /usr/include's .hpp 14.8, not 6.3).
+  auto readable = [&](size_t c) {
+    const uint64_t n = candidates[c].size();
+    return sketch_capacity > 0 && n >= sketch_capacity ? n - 1 : n;
+  };
   // Water-filling: visit classes from the fewest candidates up, each taking an equal
   // share of what is left.
   std::vector<size_t> order(candidates.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return candidates[a].size() < candidates[b].size(); });
+                   [&](size_t a, size_t b) { return readable(a) < readable(b); });
   std::vector<uint64_t> quota(candidates.size(), 0);
   uint64_t left = max_files;
   for (size_t i = 0; i < order.size(); ++i) {
     const uint64_t share = left / (order.size() - i);
-    quota[order[i]] = std::min<uint64_t>(candidates[order[i]].size(), share);
+    quota[order[i]] = std::min<uint64_t>(readable(order[i]), share);
     left -= quota[order[i]];
   }
   // Round-robin across classes, spending the byte budget.

@@ -33,10 +33,13 @@ struct PlannedRead {
 // first `file_bytes` bytes, round-robin across the classes; then what is left of
 // max_bytes lengthens the cut prefixes, up to max_file_bytes each (whole files when they
 // fit), the shortest needs first and the rest equally.
+// sketch_capacity: the most candidates the walk kept per class (0: no bound); a class
+// with that many may have more files, so its last candidate is never read, its
+// priority being the weighing threshold.
 // REQUIRES: candidates[c] sorted by rank (as FillProfileFromStats returns them).
 std::vector<PlannedRead> PlanSample(const std::vector<std::vector<SampleCandidate>>& candidates,
-                                    uint64_t max_files, uint64_t max_bytes, uint64_t file_bytes,
-                                    uint64_t max_file_bytes);
+                                    size_t sketch_capacity, uint64_t max_files, uint64_t max_bytes,
+                                    uint64_t file_bytes, uint64_t max_file_bytes);
 
 struct SampleOutcome {
   ContentMeter meter;  // keyed by class_keys[class_index]

@@ -122,9 +122,9 @@ Result<Profile> ScanTree(const std::string& path, const ScanOptions& options) {
   if (sampling) {
     std::vector<std::string> keys;
     for (const ExtensionStats& e : profile.extensions) keys.push_back(e.ext);
-    const auto plan =
-        scan::PlanSample(candidates, options.sample_files, options.sample_bytes, file_bytes,
-                         options.sample_file_bytes > 0 ? file_bytes : kMaxSampleFileBytes);
+    const auto plan = scan::PlanSample(
+        candidates, walk.sample_capacity, options.sample_files, options.sample_bytes, file_bytes,
+        options.sample_file_bytes > 0 ? file_bytes : kMaxSampleFileBytes);
     const scan::SampleOutcome outcome =
         scan::MeasureSample(plan, keys, threads, options.progress, options.progress_interval_s);
     if (outcome.meter.total().files > 0) {

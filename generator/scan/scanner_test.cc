@@ -329,14 +329,14 @@ TEST(ContentSample, SharesAreEqualAndTheByteBudgetGoesRoundRobin) {
   }
   for (uint64_t i = 0; i < 5; ++i) classes[1].push_back({i, 10, "b"});
   // Count only: the short class gives its leftover to the others.
-  auto plan = scan::PlanSample(classes, 100, UINT64_MAX, 4096, 4096);
+  auto plan = scan::PlanSample(classes, 0, 100, UINT64_MAX, 4096, 4096);
   std::vector<int> per_class(3, 0);
   for (const auto& r : plan) ++per_class[r.class_index];
   EXPECT_EQ(per_class, (std::vector<int>{47, 5, 48}));
   EXPECT_EQ(plan[0].bytes, 1000u);  // whole small files,
   EXPECT_EQ(plan[2].bytes, 4096u);  // prefixes of big ones
   // Bytes: round robin, so the class of big files cannot take the whole budget.
-  plan = scan::PlanSample(classes, 100, 20000, 4096, 4096);
+  plan = scan::PlanSample(classes, 0, 100, 20000, 4096, 4096);
   per_class.assign(3, 0);
   uint64_t bytes = 0;
   for (const auto& r : plan) {
@@ -347,6 +347,21 @@ TEST(ContentSample, SharesAreEqualAndTheByteBudgetGoesRoundRobin) {
   EXPECT_EQ(per_class, (std::vector<int>{4, 4, 4}));
 }
 
+TEST(ContentSample, ASketchOfMoreFilesKeepsItsLastCandidateAsTheThreshold) {
+  // A full sketch of ten candidates: nine are read, and weighed by the tenth's
+  // priority; were all ten read, nothing would say what the files left out weigh.
+  std::vector<std::vector<scan::SampleCandidate>> classes(1);
+  for (uint64_t i = 0; i < 10; ++i)
+    classes[0].push_back({scan::SampleRank((i + 1) << 58, 1000), 1000, "a"});
+  auto plan = scan::PlanSample(classes, 10, 50, UINT64_MAX, 4096, 4096);
+  ASSERT_EQ(plan.size(), 9u);
+  for (const auto& r : plan)
+    EXPECT_DOUBLE_EQ(r.weight_bytes, scan::SamplePriority(classes[0][9].hash));
+  plan = scan::PlanSample(classes, 11, 50, UINT64_MAX, 4096, 4096);  // all the files
+  ASSERT_EQ(plan.size(), 10u);
+  EXPECT_DOUBLE_EQ(plan[0].weight_bytes, 1000.0);
+}
+
 TEST(ContentSample, TheLeftoverBudgetLengthensCutPrefixes) {
   // One class: files of 10 KiB, 100 KiB and 1 MiB, first cut at 4 KiB. With a budget of
   // 250 KiB the two smaller files are read whole (the shortest needs first, each within
@@ -354,19 +369,19 @@ TEST(ContentSample, TheLeftoverBudgetLengthensCutPrefixes) {
   // share equally; unbounded, the big one stops at max_file_bytes.
   std::vector<std::vector<scan::SampleCandidate>> classes(1);
   classes[0] = {{1, 10 << 10, "a"}, {2, 1 << 20, "b"}, {3, 100 << 10, "c"}};
-  auto plan = scan::PlanSample(classes, 3, 250 << 10, 4096, 512 << 10);
+  auto plan = scan::PlanSample(classes, 0, 3, 250 << 10, 4096, 512 << 10);
   ASSERT_EQ(plan.size(), 3u);
   EXPECT_EQ(plan[0].bytes, 10u << 10);
   EXPECT_EQ(plan[2].bytes, 100u << 10);
   EXPECT_EQ(plan[1].bytes, 140u << 10);
-  plan = scan::PlanSample(classes, 3, 200 << 10, 4096, 512 << 10);
+  plan = scan::PlanSample(classes, 0, 3, 200 << 10, 4096, 512 << 10);
   EXPECT_EQ(plan[0].bytes, 10u << 10);
   EXPECT_EQ(plan[1].bytes, 95u << 10);
   EXPECT_EQ(plan[2].bytes, 95u << 10);
-  plan = scan::PlanSample(classes, 3, UINT64_MAX, 4096, 512 << 10);
+  plan = scan::PlanSample(classes, 0, 3, UINT64_MAX, 4096, 512 << 10);
   EXPECT_EQ(plan[1].bytes, 512u << 10);
   // max_file_bytes no larger than file_bytes: prefixes stay as they were cut.
-  plan = scan::PlanSample(classes, 3, UINT64_MAX, 4096, 4096);
+  plan = scan::PlanSample(classes, 0, 3, UINT64_MAX, 4096, 4096);
   EXPECT_EQ(plan[0].bytes, 4096u);
   EXPECT_EQ(plan[1].bytes, 4096u);
 }
@@ -384,7 +399,7 @@ TEST(ContentSample, BigFilesAreDrawnFirstAndWeighedByThePriorityThreshold) {
   }
   std::sort(classes[0].begin(), classes[0].end());
   classes[1].push_back({scan::SampleRank(uint64_t{1} << 62, 500), 500, "b"});
-  const auto plan = scan::PlanSample(classes, 4, UINT64_MAX, 1 << 20, 1 << 20);
+  const auto plan = scan::PlanSample(classes, 0, 4, UINT64_MAX, 1 << 20, 1 << 20);
   ASSERT_EQ(plan.size(), 4u);  // three of class 0, the only file of class 1
   const double tau = scan::SamplePriority(classes[0][3].hash);
   for (const auto& r : plan) {
