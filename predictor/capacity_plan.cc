@@ -206,9 +206,11 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
     const double end = demand->origin_s + in.horizon_s;
     p.peak_at_horizon = demand->PeakUntil(end);
     p.threshold_ops_per_s = p.sustainable_ops_per_s * (1 - in.buffer);
-    p.threshold = TimeToThreshold(*demand, p.threshold_ops_per_s);
     p.recommended_ops_per_s = p.peak_at_horizon.upper95 / (1 - in.buffer);
-    if (p.sustainable_ops_per_s > 0) {
+    // Demand and the curve in different units: no headroom and no crossing, rather than
+    // device requests divided by file operations.
+    if (p.unit.comparable) p.threshold = TimeToThreshold(*demand, p.threshold_ops_per_s);
+    if (p.unit.comparable && p.sustainable_ops_per_s > 0) {
       p.headroom = 1 - p.peak_at_horizon.expected / p.sustainable_ops_per_s;
       p.headroom_now = 1 - demand->last_value / p.sustainable_ops_per_s;
     }

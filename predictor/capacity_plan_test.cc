@@ -65,6 +65,7 @@ TEST(CapacityPlanTest, JoinsStorageAndPerformanceIntoOnePlan) {
   in.buffer = 0.2;
   in.objectives = {*ParseObjective("p99=20ms")};
   in.created_unix = 1.8e9;
+  in.device_requests_per_op = 1.0;  // demand and curve in one unit
   auto plan = MakeCapacityPlan(in);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   ASSERT_TRUE(plan->storage.has_value());
@@ -245,6 +246,14 @@ TEST(CapacityPlanTest, DemandInDeviceRequestsIsConvertedToFileOperations) {
   EXPECT_EQ((*raw_json)["performance"]["device"]["unit"]["comparable"], false);
   EXPECT_TRUE((*raw_json)["performance"]["device"]["unit"]["device_requests_per_file_op"].is_null());
   EXPECT_NE(PlanToTable(*raw).find("not comparable"), std::string::npos);
+  // Device requests are never divided by file operations: no headroom, no crossing.
+  EXPECT_FALSE(raw->performance->headroom);
+  EXPECT_FALSE(raw->performance->headroom_now);
+  EXPECT_TRUE((*raw_json)["performance"]["demand"]["threshold_reached"].is_null());
+  EXPECT_NE(PlanToTable(*raw).find("demand reaches 80%       n/a (demand and the curve are in "
+                                   "different units)"),
+            std::string::npos)
+      << PlanToTable(*raw);
 
   in.device_requests_per_op = 2.0;  // each file operation cost two device requests
   auto converted = MakeCapacityPlan(in);

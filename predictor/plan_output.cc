@@ -166,7 +166,9 @@ Json PerformanceJson(const PerformancePlan& p) {
     demand = {{"current_ops_per_s", Num(p.demand->last_value)},
               {"peak_at_horizon", BandJson(p.peak_at_horizon)},
               {"threshold_ops_per_s", Num(p.threshold_ops_per_s)},
-              {"threshold_reached", CrossingJson(p.threshold, p.demand->origin_s)},
+              {"threshold_reached", p.unit.comparable
+                                        ? CrossingJson(p.threshold, p.demand->origin_s)
+                                        : Json(nullptr)},  // units differ: not computed
               {"forecast", ForecastToJson(*p.demand)}};
   }
   return {{"usl", std::move(usl)},
@@ -301,9 +303,10 @@ std::string PlanToPrometheus(const CapacityPlan& plan) {
     if (p->demand) {
       e.Band("demand_peak_ops_per_second", "Peak forecast demand until the horizon.",
              p->peak_at_horizon);
-      e.Crossing("demand_threshold_seconds",
-                 "Seconds until demand reaches sustainable throughput times (1 - buffer).",
-                 p->threshold, p->demand->origin_s);
+      if (p->unit.comparable)
+        e.Crossing("demand_threshold_seconds",
+                   "Seconds until demand reaches sustainable throughput times (1 - buffer).",
+                   p->threshold, p->demand->origin_s);
       e.Gauge("recommended_throughput_ops_per_second", "Throughput keeping the buffer.");
       e.Sample(*p->recommended_ops_per_s);
       if (p->headroom) {

@@ -231,16 +231,24 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
   out += Row("sustainable", Rate(p.sustainable_ops_per_s) + " (" + p.sustainable_basis + ")");
   if (p.demand) {
     const Band& peak = p.peak_at_horizon;
+    // Demand in its own unit: file operations when the model maps it, else device requests.
+    const auto Rate = [&p](double v) {
+      return StringPrintf(p.unit.comparable ? "%.0f ops/s" : "%.0f device requests/s", v);
+    };
+    constexpr const char* kOtherUnits = "n/a (demand and the curve are in different units)";
     out += Row("demand now",
                Rate(p.demand->last_value) +
                    StringPrintf(" (model %s)", ModelText(*p.demand).c_str()));
     if (p.headroom_now) out += Row("headroom now", StringPrintf("%.0f%%", 100 * *p.headroom_now));
+    if (!p.unit.comparable) out += Row("headroom now", kOtherUnits);
     out += Row("demand peak to horizon",
                Rate(peak.expected) + (p.demand->bands_identified
                                           ? "  (95%: up to " + Rate(peak.upper95) + ")"
                                           : std::string("  (bands ") + kNoBands + ")"));
     out += Row(StringPrintf("demand reaches %.0f%%", 100 * (1 - buffer)).c_str(),
-               CrossingText(p.threshold, p.demand->origin_s, p.demand->bands_identified));
+               p.unit.comparable
+                   ? CrossingText(p.threshold, p.demand->origin_s, p.demand->bands_identified)
+                   : std::string(kOtherUnits));
     out += Row("recommended throughput",
                Rate(*p.recommended_ops_per_s) +
                    (p.headroom ? StringPrintf("  (headroom at the horizon's peak %.0f%%)",
