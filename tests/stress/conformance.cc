@@ -363,25 +363,7 @@ void Specific(Transcript& t, const std::string& root) {
   ::mkdir(open_dir.c_str(), 0777);
   ::chmod(open_dir.c_str(), 0777);
   for (const char* type : {"fifo", "sock", "chr", "blk"}) {
-    int pipe_fds[2];
-    if (::pipe(pipe_fds) != 0) return;
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      ::close(pipe_fds[0]);
-      int e = 0;
-      if (::setgid(65534) != 0 || ::setuid(65534) != 0) {
-        e = errno;
-      } else if (Make(type, open_dir + "/" + type, 0644) != 0) {
-        e = errno;
-      }
-      (void)!::write(pipe_fds[1], &e, sizeof(e));
-      _exit(0);
-    }
-    ::close(pipe_fds[1]);
-    int e = -1;
-    if (::read(pipe_fds[0], &e, sizeof(e)) != sizeof(e)) e = -1;
-    ::close(pipe_fds[0]);
-    ::waitpid(pid, nullptr, 0);
+    const int e = AsNobody([&] { return Make(type, open_dir + "/" + type, 0644); });
     t.Line(
         std::string("as uid 65534 make ") + type,
         (e < 0 ? std::string("no answer") : ErrnoName(e)) + " | " + t.Look(open_dir + "/" + type));
