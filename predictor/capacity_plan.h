@@ -70,6 +70,7 @@
 //                                 "modelled": bool, "declared": bool}],
 //               "backtest": {"folds": number, "horizon_steps": number,
 //                            "lead_days": number, "selection_mase": number | null,
+//                            "baseline_selection_mase": number | null,
 //                            "best_baseline": string, "best_baseline_mase": number,
 //                            "combined": [string] (the mean of these),
 //                            "shrink_weight": number (0, 0.25, 0.5, 0.75),

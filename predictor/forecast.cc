@@ -501,7 +501,7 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   const ModelErrors& reference = ordered[chosen];
   const size_t folds = reference.mase.size();
   if (folds >= 3) {
-    double sum = 0;
+    double sum = 0, base_sum = 0;
     for (size_t k = 0; k < folds; ++k) {
       auto apart = [&](size_t j) {
         const size_t a = reference.origins[j], b = reference.origins[k];
@@ -520,10 +520,13 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
                    : ShrinkWeight(ordered[pick], ordered[base], other);
       sum += base < 0 ? ordered[pick].mase[k]
                       : FoldBlendMase(ordered[pick], ordered[base], w, k);
+      base_sum += ordered[base >= 0 ? base : pick].mase[k];
     }
     r.backtest.selection_mase = sum / static_cast<double>(folds);
-    // A choice that loses to the simple baseline out of sample is not trusted.
-    if (fallback >= 0 && r.backtest.selection_mase > r.backtest.scores[fallback].mase)
+    r.backtest.baseline_selection_mase = base_sum / static_cast<double>(folds);
+    // A choice that loses out of sample to the baseline chosen the same way (on the folds
+    // apart from each one) is not trusted.
+    if (fallback >= 0 && r.backtest.selection_mase > r.backtest.baseline_selection_mase)
       chosen = fallback, weight = 0;
   }
   r.model = ordered[chosen].model;

@@ -17,7 +17,7 @@
 //      the weight of 0, 1/4, 1/2 or 3/4 that scores best. The choice itself (model,
 //      baseline and weight) is scored out of sample (each fold judged by a choice made
 //      on the folds that do not overlap it): when that scores worse than the best
-//      baseline, that baseline is chosen instead, unshrunk;
+//      baseline chosen the same way, the best baseline is chosen instead, unshrunk;
 //   5. the chosen model (and the baseline, by its weight) is refitted on the whole
 //      history and projected to the search limit, with bands from the blend's backtest
 //      errors (CalibrateIntervals).
@@ -93,6 +93,9 @@ struct BacktestSummary {
   // Out of sample, on the same folds: the model choice itself (nested; 0 with fewer than
   // 3 folds) and the best simple baseline.
   double selection_mase = 0;
+  // The best baseline chosen the same way (nested, out of sample): when selection_mase is
+  // above it, that baseline is used instead.
+  double baseline_selection_mase = 0;
   ModelKind best_baseline = ModelKind::kDrift;
   double best_baseline_mase = 0;
   std::vector<ModelKind> combined;  // the models kCombination takes the mean of

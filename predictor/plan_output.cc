@@ -84,6 +84,8 @@ Json ForecastToJson(const ForecastResult& f) {
         {"horizon_steps", f.backtest.horizon_steps},
         {"lead_days", Num(f.backtest.lead_s / kDay)},
         {"selection_mase", f.backtest.folds >= 3 ? Num(f.backtest.selection_mase) : Json(nullptr)},
+        {"baseline_selection_mase",
+         f.backtest.folds >= 3 ? Num(f.backtest.baseline_selection_mase) : Json(nullptr)},
         {"best_baseline", std::string(ModelName(f.backtest.best_baseline))},
         {"best_baseline_mase", Num(f.backtest.best_baseline_mase)},
         {"combined", std::move(combined)},

@@ -104,7 +104,8 @@ std::string ChoiceNote(const ForecastResult& f) {
                    b.lead_s / kDay, b.selection_mase);
   out += StringPrintf(", best baseline %s %.3f", std::string(ModelName(b.best_baseline)).c_str(),
                       b.best_baseline_mase);
-  if (IsBaseline(f.model) && b.selection_mase > b.best_baseline_mase)
+  out += StringPrintf(" (chosen out of sample: %.3f)", b.baseline_selection_mase);
+  if (IsBaseline(f.model) && b.selection_mase > b.baseline_selection_mase)
     out += "; the baseline is used";
   return out;
 }
