@@ -11,13 +11,8 @@
 namespace sfsg {
 
 ControlBoard::ControlBoard() {
-  // Until the predictor publishes, say so in valid JSON.
-  files_["forecast"] = Json{{"format", "sfsg-forecast"},
-                            {"version", 1},
-                            {"status", "no-forecast"},
-                            {"reason", "no forecast has been made by this mount yet"}}
-                           .dump(1) +
-                       "\n";
+  // Until the forecaster publishes, say so in valid JSON (sfsg-mount then says why).
+  PublishNoForecast("no forecast has been made by this mount yet");
   // The fields the loop publishes after a round, empty (AlertEngine::ToJson).
   files_["alerts"] = Json{{"format", "sfsg-alerts"},
                           {"version", 1},
@@ -42,6 +37,15 @@ ControlBoard::ControlBoard() {
 void ControlBoard::Publish(const std::string& name, std::string text) {
   std::unique_lock lock(mutex_);
   files_[name] = std::move(text);
+}
+
+void ControlBoard::PublishNoForecast(const std::string& reason) {
+  Publish("forecast", Json{{"format", "sfsg-forecast"},
+                           {"version", 1},
+                           {"status", "no-forecast"},
+                           {"reason", reason}}
+                              .dump(1) +
+                          "\n");
 }
 
 std::string ControlBoard::Get(const std::string& name) const {

@@ -525,6 +525,14 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
         spdlog::info("sfsg-mount: answering at the times of device model {} ({} servers)",
                      o.device_path, device->servers);
       }
+      if (forecaster && !plan->config.watch.empty())
+        fs.board().PublishNoForecast(
+            "the forecaster's first round is running (started " + FormatUtc(std::time(nullptr)) +
+            "): it meters, re-scales, runs the load ladder, then predicts");
+      else
+        fs.board().PublishNoForecast(
+            "this mount has no usage history to forecast from: mount with --watch DIR|CSV|URL "
+            "to forecast (--replay alone runs only the load ladder)");
       if (forecaster) forecaster->Start();
       if (metrics_server) {
         metrics_server->Start();

@@ -57,6 +57,8 @@ class ControlBoard {
  public:
   ControlBoard();
   void Publish(const std::string& name, std::string text);
+  // /.sfsg/forecast while there is no plan: {"status": "no-forecast", "reason": reason}.
+  void PublishNoForecast(const std::string& reason);
   std::string Get(const std::string& name) const;
 
  private:

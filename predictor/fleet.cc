@@ -18,12 +18,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 std::string Date(const std::optional<double>& unix_s) {
   if (!unix_s || !std::isfinite(*unix_s)) return "-";
-  const std::time_t t = static_cast<std::time_t>(std::floor(*unix_s));
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
-  return buf;
+  return FormatUtc(*unix_s, "%Y-%m-%d");
 }
 
 std::string Fixed(double v, int digits) {

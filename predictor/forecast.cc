@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "generator/util/units.h"
+
 namespace sfsg {
 namespace {
 
@@ -371,14 +373,7 @@ std::vector<LevelShift> FindShifts(const std::vector<double>& raw, const Regular
   return shifts;
 }
 
-std::string DateOf(double unix_s) {
-  const time_t t = static_cast<time_t>(unix_s);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M", &tm);
-  return buf;
-}
+std::string DateOf(double unix_s) { return FormatUtc(unix_s, "%Y-%m-%d %H:%M"); }
 
 }  // namespace
 

@@ -15,15 +15,7 @@ namespace {
 
 constexpr double kDay = config::kDaySeconds;
 
-std::string Date(double unix_s) {
-  if (!std::isfinite(unix_s)) return "-";
-  const std::time_t t = static_cast<std::time_t>(std::floor(unix_s));
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
-}
+std::string Date(double unix_s) { return FormatUtc(unix_s); }
 
 std::string Step(double seconds) {
   if (seconds >= kDay && std::fmod(seconds, kDay) == 0)

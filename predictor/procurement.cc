@@ -17,14 +17,7 @@ Json Num(const std::optional<double>& v) {
   return v && std::isfinite(*v) ? Json(*v) : Json(nullptr);
 }
 
-std::string Date(double unix_s) {
-  const std::time_t t = static_cast<std::time_t>(std::floor(unix_s));
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
-  return buf;
-}
+std::string Date(double unix_s) { return FormatUtc(unix_s, "%Y-%m-%d"); }
 
 std::string Money(double v) {
   char buf[64];

@@ -460,13 +460,7 @@ Json Forecaster::DeviceCandidatesJson(const CapacityPlan& plan, const UsageTable
 // last attempt); after one, a failed round keeps the last plan (the warning is logged).
 Status Forecaster::Predict() {
   Status s = PredictOnce();
-  if (!s && !forecast_published_)
-    fs_.board().Publish("forecast", Json{{"format", "sfsg-forecast"},
-                                         {"version", 1},
-                                         {"status", "no-forecast"},
-                                         {"reason", s.error().message}}
-                                            .dump(1) +
-                                        "\n");
+  if (!s && !forecast_published_) fs_.board().PublishNoForecast(s.error().message);
   return s;
 }
 

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <string>
 
 namespace sfsg {
@@ -162,6 +163,15 @@ std::string FormatCount(double count) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), unit == 0 ? "%.0f%s" : "%.1f%s", count, kUnits[unit]);
   return buf;
+}
+
+std::string FormatUtc(double unix_s, const char* format) {
+  if (!std::isfinite(unix_s)) return "-";
+  const std::time_t t = static_cast<std::time_t>(std::floor(unix_s));
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  return std::strftime(buf, sizeof(buf), format, &tm) ? buf : "-";
 }
 
 }  // namespace sfsg

@@ -30,5 +30,8 @@ Result<double> ParsePositiveNumber(std::string_view text, std::string_view what)
 std::string FormatBytes(double bytes);
 // 1500000 -> "1.5M"; for human tables only.
 std::string FormatCount(double count);
+// A Unix time as UTC through strftime's `format` (floored to the second); "-" when it is
+// not finite.
+std::string FormatUtc(double unix_s, const char* format = "%Y-%m-%d %H:%M UTC");
 
 }  // namespace sfsg

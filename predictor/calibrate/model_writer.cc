@@ -21,14 +21,7 @@ std::string Fixed(double v, int digits) {
   return buf;
 }
 
-std::string IsoUtc(double unix_s) {
-  const std::time_t t = static_cast<std::time_t>(unix_s);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string IsoUtc(double unix_s) { return FormatUtc(unix_s, "%Y-%m-%dT%H:%M:%SZ"); }
 
 // A measured distribution as the model's inverse CDF: quantile points with q strictly
 // increasing and times made non-decreasing; a single point is a constant.

@@ -304,6 +304,8 @@ assert steps[0]["filesystem"]["pid"] > 0, "the mount's own process was not measu
 PY
   # No forecast without --watch: the loop only stresses.
   grep -q '"no-forecast"' "$mnt/.sfsg/forecast" || fail "a forecast appeared without --watch"
+  grep -q 'runs only the load ladder' "$mnt/.sfsg/forecast" ||
+    fail "/.sfsg/forecast does not say why: $(cat "$mnt/.sfsg/forecast")"
 }
 
 has_scratch() { compgen -G "$1/.sfsg-replay-*" >/dev/null; }

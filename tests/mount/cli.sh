@@ -158,8 +158,12 @@ case_kill9() {
   [ -n "$pid" ] || fail "no daemon for $m"
   kill -KILL "$pid"
   wait_until 20 pid_gone "$pid" || fail "daemon survived SIGKILL"
-  # auto_unmount: fusermount3's watcher unmounts when the daemon dies.
-  wait_until 20 not_mounted "$m" || fail "a dead mount stayed on $m after kill -9"
+  # auto_unmount: fusermount3's watcher unmounts once the daemon's last thread has exited
+  # (the leader shows as a zombie before that). A loaded machine can take a while: these
+  # waits are safety nets, and what they print says where it stuck if it ever does.
+  wait_until 60 threads_gone "$pid" || fail "threads of $pid left after SIGKILL: $(thread_states "$pid")"
+  wait_until 60 not_mounted "$m" ||
+    fail "a dead mount stayed on $m after kill -9; fusermount3: $(procs_on_arg_like fusermount3)"
   ls "$m" >/dev/null || fail "$m unusable after kill -9"
   wait_until 20 no_procs_on "$m" || fail "processes left: $(procs_on "$m")"
   # The mountpoint can be mounted again.

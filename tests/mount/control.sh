@@ -18,6 +18,8 @@ case_control_json() {
   expect_eq "$(json_field "$m/.sfsg/status" .overlay.kind)" memory "status overlay kind"
   expect_eq "$(json_field "$m/.sfsg/profile" .format)" sfsg-profile "profile format"
   expect_eq "$(json_field "$m/.sfsg/forecast" .status)" no-forecast "forecast before the predictor ran"
+  json_field "$m/.sfsg/forecast" .reason | grep -q "no usage history to forecast from" ||
+    fail "/.sfsg/forecast does not say why there is no forecast: $(cat "$m/.sfsg/forecast")"
   expect_eq "$(json_field "$m/.sfsg/alerts" '.alerts | length')" 0 "alerts before the predictor ran"
   # The profile served is a profile sfsg-mount accepts: mount it elsewhere.
   cp "$m/.sfsg/profile" "$T/profile.json"

@@ -91,6 +91,34 @@ pid_gone() {
 }
 not_mounted() { ! is_mounted "$1"; }
 
+# threads_gone PID: every thread of PID has exited (zombies count as exited).
+threads_gone() {
+  local stat
+  for stat in /proc/"$1"/task/*/stat; do
+    [ -e "$stat" ] || continue
+    [ "$(sed 's/.*) //' "$stat" 2>/dev/null | cut -d' ' -f1)" = Z ] || return 1
+  done
+  return 0
+}
+
+# thread_states PID: "TID:STATE:WCHAN" for each thread of PID still there.
+thread_states() {
+  local task
+  for task in /proc/"$1"/task/*; do
+    [ -d "$task" ] || continue
+    printf '%s:%s:%s ' "${task##*/}" "$(sed 's/.*) //' "$task/stat" 2>/dev/null | cut -d' ' -f1)" \
+      "$(cat "$task/wchan" 2>/dev/null)"
+  done
+}
+
+# procs_on_arg_like WORD: "PID ARGS" of every process whose command line contains WORD.
+procs_on_arg_like() {
+  local file
+  for file in $(grep -lzF -- "$1" /proc/[0-9]*/cmdline 2>/dev/null); do
+    printf '[%s] ' "$(tr '\0' ' ' <"$file" 2>/dev/null)"
+  done
+}
+
 # new_mountpoint NAME: creates $T/NAME and prints it.
 new_mountpoint() {
   mkdir -p "$T/$1"
