@@ -14,6 +14,18 @@ cleanup_loopdev() {
   [ -n "$LOOPDEV" ] && losetup -d "$LOOPDEV" 2>/dev/null || true
 }
 
+# mount_loop_ext4 SIZE: an ext4 image of SIZE on a loop device, mounted on $SRC_MNT
+# ($T/source); cleanup_loopdev undoes it. Skips when no loop device is free.
+mount_loop_ext4() {
+  local img=$T/source.img
+  truncate -s "$1" "$img"
+  mkfs.ext4 -q "$img"
+  LOOPDEV=$(losetup -f --show "$img") || skip "no free loop device"
+  SRC_MNT=$T/source
+  mkdir -p "$SRC_MNT"
+  mount "$LOOPDEV" "$SRC_MNT"
+}
+
 json_field() {  # json_field FILE PYTHON-EXPRESSION-ON-d
   python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
 }
@@ -24,12 +36,7 @@ case_grow_alert_hook() {
   [ -x "$SFSG_BIN/sfsg-scan" ] || skip "sfsg-scan not built"
   trap 'rc=$?; set +e; cleanup_loopdev; (exit $rc); cleanup' EXIT
   local img=$T/source.img mnt state
-  truncate -s 32M "$img"
-  mkfs.ext4 -q "$img"
-  LOOPDEV=$(losetup -f --show "$img") || skip "no free loop device"
-  SRC_MNT=$T/source
-  mkdir -p "$SRC_MNT"
-  mount "$LOOPDEV" "$SRC_MNT"
+  mount_loop_ext4 32M
   mkdir -p "$SRC_MNT/data/a" "$SRC_MNT/data/b"
   for i in $(seq 1 40); do head -c $((i * 1000)) /dev/urandom > "$SRC_MNT/data/a/f$i.bin"; done
   "$SFSG_BIN/sfsg-scan" --quiet "$SRC_MNT/data" -o "$T/profile.json"
@@ -84,13 +91,8 @@ case_passive_model() {
   [ "$(id -u)" = 0 ] || skip "needs root (loop devices, mount)"
   command -v losetup >/dev/null || skip "no losetup"
   trap 'rc=$?; set +e; [ -n "${WRITER:-}" ] && kill "$WRITER" 2>/dev/null; cleanup_loopdev; (exit $rc); cleanup' EXIT
-  local img=$T/source.img mnt state
-  truncate -s 64M "$img"
-  mkfs.ext4 -q "$img"
-  LOOPDEV=$(losetup -f --show "$img") || skip "no free loop device"
-  SRC_MNT=$T/source
-  mkdir -p "$SRC_MNT"
-  mount "$LOOPDEV" "$SRC_MNT"
+  local mnt state
+  mount_loop_ext4 64M
   mkdir -p "$SRC_MNT/data"
   head -c 4M /dev/urandom > "$SRC_MNT/data/base.bin"
   # Device I/O in every interval (O_DIRECT: past the page cache), bounded in time.
