@@ -125,7 +125,7 @@ Status ReadMix(const Json& json, const std::string& where, OperationMix& mix) {
   const char* names[] = {"read", "write", "create", "unlink", "stat", "readdir"};
   double sum = 0;
   for (int i = 0; i < 6; ++i) {
-    if (auto st = ReadNumber(json, names[i], where, 0, 1, *fields[i]); !st) return st;
+    SFSG_RETURN_IF_ERROR(ReadNumber(json, names[i], where, 0, 1, *fields[i]));
     sum += *fields[i];
   }
   if (std::abs(sum - 1.0) > 0.01)

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "generator/device/normal_quantile.h"
+#include "generator/util/status_macros.h"
 #include "generator/util/units.h"
 
 namespace sfsg {
@@ -128,8 +129,8 @@ Status ValidateServiceTime(const ServiceTime& s, const std::string& f) {
     case ServiceTime::Kind::kConstant:
       return CheckNonNegative(s.constant_us, f + ".us", "time");
     case ServiceTime::Kind::kLognormal:
-      if (auto st = CheckNonNegative(s.median_us, f + ".median_us", "time"); !st) return st;
-      if (auto st = CheckNonNegative(s.sigma, f + ".sigma", "sigma"); !st) return st;
+      SFSG_RETURN_IF_ERROR(CheckNonNegative(s.median_us, f + ".median_us", "time"));
+      SFSG_RETURN_IF_ERROR(CheckNonNegative(s.sigma, f + ".sigma", "sigma"));
       // exp(sigma * 8.3) at the extreme draw must stay finite and sane (a day at most).
       if (s.sigma > 10) return Error::BadInput(f + ".sigma: " + Num(s.sigma) + " is above 10");
       return Status::Ok();
@@ -144,7 +145,7 @@ Status ValidateServiceTime(const ServiceTime& s, const std::string& f) {
           return Error::BadInput(f + ".q" + at + ": " + Num(q) + " is outside [0, 1]");
         if (i > 0 && !(q > s.quantile_q[i - 1]))
           return Error::BadInput(f + ".q" + at + ": not strictly increasing");
-        if (auto st = CheckNonNegative(s.quantile_us[i], f + ".us" + at, "time"); !st) return st;
+        SFSG_RETURN_IF_ERROR(CheckNonNegative(s.quantile_us[i], f + ".us" + at, "time"));
         if (i > 0 && s.quantile_us[i] < s.quantile_us[i - 1])
           return Error::BadInput(f + ".us" + at + ": decreasing time");
       }
@@ -161,7 +162,7 @@ Status ValidateCurve(const SizeCurve& c, const std::string& f) {
     if (c.buckets[i].size_bytes == 0) return Error::BadInput(at + ".size_bytes: zero");
     if (i > 0 && c.buckets[i].size_bytes <= c.buckets[i - 1].size_bytes)
       return Error::BadInput(at + ".size_bytes: not strictly ascending");
-    if (auto st = ValidateServiceTime(c.buckets[i].service, at + ".service"); !st) return st;
+    SFSG_RETURN_IF_ERROR(ValidateServiceTime(c.buckets[i].service, at + ".service"));
   }
   return Status::Ok();
 }
@@ -189,36 +190,31 @@ Status ValidateDeviceModel(const DeviceModel& m, std::string_view where) {
       {&m.data.read_random, ".data.read.random"},
       {&m.data.write_sequential, ".data.write.sequential"},
       {&m.data.write_random, ".data.write.random"}};
-  for (const auto& [curve, name] : curves)
-    if (auto st = ValidateCurve(*curve, w + name); !st) return st;
+  for (const auto& [curve, name] : curves) SFSG_RETURN_IF_ERROR(ValidateCurve(*curve, w + name));
   for (int i = 0; i < kMetadataOpCount; ++i) {
     const auto& s = m.metadata.ops[i];
     const std::string f = w + ".metadata." + std::string(MetadataOpName(MetadataOp(i)));
-    if (s)
-      if (auto st = ValidateServiceTime(*s, f); !st) return st;
+    if (s) SFSG_RETURN_IF_ERROR(ValidateServiceTime(*s, f));
   }
   const std::pair<double, const char*> caps[] = {
       {m.caps.read_bytes_per_s, ".caps.read_bytes_per_s"},
       {m.caps.write_bytes_per_s, ".caps.write_bytes_per_s"},
       {m.caps.read_ops_per_s, ".caps.read_ops_per_s"},
       {m.caps.write_ops_per_s, ".caps.write_ops_per_s"}};
-  for (const auto& [v, name] : caps)
-    if (auto st = CheckNonNegative(v, w + name, "ceiling"); !st) return st;
+  for (const auto& [v, name] : caps) SFSG_RETURN_IF_ERROR(CheckNonNegative(v, w + name, "ceiling"));
   if (!(m.caps.burst_s > 0) || !std::isfinite(m.caps.burst_s))
     return Error::BadInput(w + ".caps.burst_s: " + Num(m.caps.burst_s) + " is not > 0");
   if (m.cache.block_bytes == 0) return Error::BadInput(w + ".cache.block_bytes: zero");
   if (m.cache.size_bytes > 0)
-    if (auto st = ValidateCurve(m.cache.read_hit, w + ".cache.read_hit"); !st) return st;
+    SFSG_RETURN_IF_ERROR(ValidateCurve(m.cache.read_hit, w + ".cache.read_hit"));
   if (m.cache.dirty_limit_bytes > 0)
-    if (auto st = ValidateCurve(m.cache.write_hit, w + ".cache.write_hit"); !st) return st;
+    SFSG_RETURN_IF_ERROR(ValidateCurve(m.cache.write_hit, w + ".cache.write_hit"));
   static const std::set<std::string> kModes = {"active", "passive", "fio", "manual"};
   if (!kModes.count(m.provenance.mode))
     return Error::BadInput(w + ".provenance.mode: '" + m.provenance.mode +
                            "' is not active, passive, fio or manual");
-  if (auto st = CheckNonNegative(m.provenance.ops_per_s_max, w + ".provenance.load.ops_per_s_max",
-                                 "rate");
-      !st)
-    return st;
+  SFSG_RETURN_IF_ERROR(
+      CheckNonNegative(m.provenance.ops_per_s_max, w + ".provenance.load.ops_per_s_max", "rate"));
   if (m.provenance.concurrency_max > 0 &&
       m.provenance.concurrency_min > m.provenance.concurrency_max)
     return Error::BadInput(w + ".provenance.load.concurrency_min: above concurrency_max");
@@ -226,8 +222,7 @@ Status ValidateDeviceModel(const DeviceModel& m, std::string_view where) {
           ValidateOptionalRatio(m.validation.throughput_error, w + ".validation.throughput_error");
       !st)
     return st;
-  if (auto st = ValidateOptionalRatio(m.validation.p99_error, w + ".validation.p99_error"); !st)
-    return st;
+  SFSG_RETURN_IF_ERROR(ValidateOptionalRatio(m.validation.p99_error, w + ".validation.p99_error"));
   if (auto st =
           ValidateOptionalRatio(m.validation.usl_peak_error, w + ".validation.usl_peak_error");
       !st)

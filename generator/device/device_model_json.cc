@@ -4,6 +4,8 @@
 #include <initializer_list>
 
 #include "generator/device/device_model.h"
+#include "generator/util/json_format.h"
+#include "generator/util/status_macros.h"
 
 namespace sfsg {
 
@@ -127,7 +129,7 @@ Status Opt(const Json& o, std::string_view key, const std::string& w, uint64_t& 
 }
 Status Opt(const Json& o, std::string_view key, const std::string& w, uint32_t& out) {
   uint64_t wide = out;
-  if (auto st = Opt(o, key, w, wide); !st) return st;
+  SFSG_RETURN_IF_ERROR(Opt(o, key, w, wide));
   if (wide > UINT32_MAX)
     return Error::BadInput(w + "." + std::string(key) + ": " + std::to_string(wide) +
                            " is too large");
@@ -147,7 +149,7 @@ Status Opt(const Json& o, std::string_view key, const std::string& w, std::optio
     return Status::Ok();
   }
   double v = 0;
-  if (auto st = Opt(o, key, w, v); !st) return st;
+  SFSG_RETURN_IF_ERROR(Opt(o, key, w, v));
   out = v;
   return Status::Ok();
 }
@@ -173,13 +175,13 @@ Result<ServiceTime> ServiceTimeFromJson(const Json& o, const std::string& w) {
   auto kind = JsonString(o, "kind", w);
   if (!kind) return kind.error();
   if (*kind == "constant") {
-    if (auto st = OnlyKeys(o, w, {"kind", "us"}); !st) return st.error();
+    SFSG_RETURN_IF_ERROR(OnlyKeys(o, w, {"kind", "us"}));
     auto us = JsonNumber(o, "us", w);
     if (!us) return us.error();
     return ServiceTime::Constant(*us);
   }
   if (*kind == "lognormal") {
-    if (auto st = OnlyKeys(o, w, {"kind", "median_us", "sigma"}); !st) return st.error();
+    SFSG_RETURN_IF_ERROR(OnlyKeys(o, w, {"kind", "median_us", "sigma"}));
     auto median = JsonNumber(o, "median_us", w);
     if (!median) return median.error();
     auto sigma = JsonNumber(o, "sigma", w);
@@ -187,7 +189,7 @@ Result<ServiceTime> ServiceTimeFromJson(const Json& o, const std::string& w) {
     return ServiceTime::Lognormal(*median, *sigma);
   }
   if (*kind == "quantiles") {
-    if (auto st = OnlyKeys(o, w, {"kind", "q", "us"}); !st) return st.error();
+    SFSG_RETURN_IF_ERROR(OnlyKeys(o, w, {"kind", "q", "us"}));
     auto q = NumberArray(o, "q", w);
     if (!q) return q.error();
     auto us = NumberArray(o, "us", w);
@@ -204,7 +206,7 @@ Result<SizeCurve> CurveFromJson(const Json& o, std::string_view key, const std::
   for (size_t i = 0; i < (*a)->size(); ++i) {
     const Json& b = (**a)[i];
     const std::string f = w + "." + std::string(key) + "[" + std::to_string(i) + "]";
-    if (auto st = OnlyKeys(b, f, {"size_bytes", "service"}); !st) return st.error();
+    SFSG_RETURN_IF_ERROR(OnlyKeys(b, f, {"size_bytes", "service"}));
     auto size = JsonUint(b, "size_bytes", f);
     if (!size) return size.error();
     auto service = JsonObject(b, "service", f);
@@ -221,7 +223,7 @@ Status DirectionFromJson(const Json& data, std::string_view key, const std::stri
   auto dir = JsonObject(data, key, w);
   if (!dir) return dir.error();
   const std::string f = w + "." + std::string(key);
-  if (auto st = OnlyKeys(**dir, f, {"sequential", "random"}); !st) return st;
+  SFSG_RETURN_IF_ERROR(OnlyKeys(**dir, f, {"sequential", "random"}));
   auto seq = CurveFromJson(**dir, "sequential", f);
   if (!seq) return seq.error();
   auto rnd = CurveFromJson(**dir, "random", f);
@@ -249,28 +251,24 @@ Status MetadataFromJson(const Json& o, const std::string& w, MetadataModel& out)
 }
 
 Status CapsFromJson(const Json& o, const std::string& w, DeviceCaps& c) {
-  if (auto st = OnlyKeys(o, w,
-                         {"read_bytes_per_s", "write_bytes_per_s", "read_ops_per_s",
-                          "write_ops_per_s", "burst_s"});
-      !st)
-    return st;
+  SFSG_RETURN_IF_ERROR(OnlyKeys(
+      o, w,
+      {"read_bytes_per_s", "write_bytes_per_s", "read_ops_per_s", "write_ops_per_s", "burst_s"}));
   for (auto [key, field] :
        {std::pair{"read_bytes_per_s", &c.read_bytes_per_s},
         std::pair{"write_bytes_per_s", &c.write_bytes_per_s},
         std::pair{"read_ops_per_s", &c.read_ops_per_s},
         std::pair{"write_ops_per_s", &c.write_ops_per_s}, std::pair{"burst_s", &c.burst_s}})
-    if (auto st = Opt(o, key, w, *field); !st) return st;
+    SFSG_RETURN_IF_ERROR(Opt(o, key, w, *field));
   return Status::Ok();
 }
 
 Status CacheFromJson(const Json& o, const std::string& w, PageCacheModel& c) {
-  if (auto st = OnlyKeys(
-          o, w, {"size_bytes", "block_bytes", "dirty_limit_bytes", "read_hit", "write_hit"});
-      !st)
-    return st;
-  if (auto st = Opt(o, "size_bytes", w, c.size_bytes); !st) return st;
-  if (auto st = Opt(o, "block_bytes", w, c.block_bytes); !st) return st;
-  if (auto st = Opt(o, "dirty_limit_bytes", w, c.dirty_limit_bytes); !st) return st;
+  SFSG_RETURN_IF_ERROR(
+      OnlyKeys(o, w, {"size_bytes", "block_bytes", "dirty_limit_bytes", "read_hit", "write_hit"}));
+  SFSG_RETURN_IF_ERROR(Opt(o, "size_bytes", w, c.size_bytes));
+  SFSG_RETURN_IF_ERROR(Opt(o, "block_bytes", w, c.block_bytes));
+  SFSG_RETURN_IF_ERROR(Opt(o, "dirty_limit_bytes", w, c.dirty_limit_bytes));
   for (auto [key, curve] :
        {std::pair{"read_hit", &c.read_hit}, std::pair{"write_hit", &c.write_hit}}) {
     if (!Has(o, key)) continue;
@@ -282,46 +280,41 @@ Status CacheFromJson(const Json& o, const std::string& w, PageCacheModel& c) {
 }
 
 Status ProvenanceFromJson(const Json& o, const std::string& w, DeviceProvenance& p) {
-  if (auto st = OnlyKeys(o, w, {"mode", "created_utc", "tool", "target", "load", "notes"}); !st)
-    return st;
+  SFSG_RETURN_IF_ERROR(OnlyKeys(o, w, {"mode", "created_utc", "tool", "target", "load", "notes"}));
   for (auto [key, field] : {std::pair{"mode", &p.mode}, std::pair{"created_utc", &p.created_utc},
                             std::pair{"tool", &p.tool}, std::pair{"notes", &p.notes}})
-    if (auto st = Opt(o, key, w, *field); !st) return st;
+    SFSG_RETURN_IF_ERROR(Opt(o, key, w, *field));
   if (Has(o, "target")) {
     const Json& t = o.at("target");
     const std::string f = w + ".target";
-    if (auto st = OnlyKeys(t, f, {"path", "filesystem_type", "device"}); !st) return st;
+    SFSG_RETURN_IF_ERROR(OnlyKeys(t, f, {"path", "filesystem_type", "device"}));
     for (auto [key, field] :
          {std::pair{"path", &p.target_path}, std::pair{"filesystem_type", &p.filesystem_type},
           std::pair{"device", &p.device}})
-      if (auto st = Opt(t, key, f, *field); !st) return st;
+      SFSG_RETURN_IF_ERROR(Opt(t, key, f, *field));
   }
   if (Has(o, "load")) {
     const Json& l = o.at("load");
     const std::string f = w + ".load";
-    if (auto st = OnlyKeys(l, f,
-                           {"concurrency_min", "concurrency_max", "ops_per_s_max",
-                            "request_bytes_min", "request_bytes_max"});
-        !st)
-      return st;
-    if (auto st = Opt(l, "concurrency_min", f, p.concurrency_min); !st) return st;
-    if (auto st = Opt(l, "concurrency_max", f, p.concurrency_max); !st) return st;
-    if (auto st = Opt(l, "ops_per_s_max", f, p.ops_per_s_max); !st) return st;
-    if (auto st = Opt(l, "request_bytes_min", f, p.request_bytes_min); !st) return st;
-    if (auto st = Opt(l, "request_bytes_max", f, p.request_bytes_max); !st) return st;
+    SFSG_RETURN_IF_ERROR(OnlyKeys(l, f,
+                                  {"concurrency_min", "concurrency_max", "ops_per_s_max",
+                                   "request_bytes_min", "request_bytes_max"}));
+    SFSG_RETURN_IF_ERROR(Opt(l, "concurrency_min", f, p.concurrency_min));
+    SFSG_RETURN_IF_ERROR(Opt(l, "concurrency_max", f, p.concurrency_max));
+    SFSG_RETURN_IF_ERROR(Opt(l, "ops_per_s_max", f, p.ops_per_s_max));
+    SFSG_RETURN_IF_ERROR(Opt(l, "request_bytes_min", f, p.request_bytes_min));
+    SFSG_RETURN_IF_ERROR(Opt(l, "request_bytes_max", f, p.request_bytes_max));
   }
   return Status::Ok();
 }
 
 Status ValidationFromJson(const Json& o, const std::string& w, DeviceValidation& v) {
-  if (auto st = OnlyKeys(
-          o, w, {"throughput_error", "p99_error", "usl_peak_error", "workloads", "validated_utc"});
-      !st)
-    return st;
-  if (auto st = Opt(o, "throughput_error", w, v.throughput_error); !st) return st;
-  if (auto st = Opt(o, "p99_error", w, v.p99_error); !st) return st;
-  if (auto st = Opt(o, "usl_peak_error", w, v.usl_peak_error); !st) return st;
-  if (auto st = Opt(o, "workloads", w, v.workloads); !st) return st;
+  SFSG_RETURN_IF_ERROR(OnlyKeys(
+      o, w, {"throughput_error", "p99_error", "usl_peak_error", "workloads", "validated_utc"}));
+  SFSG_RETURN_IF_ERROR(Opt(o, "throughput_error", w, v.throughput_error));
+  SFSG_RETURN_IF_ERROR(Opt(o, "p99_error", w, v.p99_error));
+  SFSG_RETURN_IF_ERROR(Opt(o, "usl_peak_error", w, v.usl_peak_error));
+  SFSG_RETURN_IF_ERROR(Opt(o, "workloads", w, v.workloads));
   return Opt(o, "validated_utc", w, v.validated_utc);
 }
 
@@ -329,24 +322,13 @@ Status ValidationFromJson(const Json& o, const std::string& w, DeviceValidation&
 
 Result<DeviceModel> DeviceModelFromJson(const Json& json, std::string_view source_name) {
   const std::string w(source_name);
-  if (!json.is_object()) return Error::BadInput(w + ": a device model must be a JSON object");
-  auto format = JsonString(json, "format", w);
-  if (!format) return format.error();
-  if (*format != kDeviceFormat)
-    return Error::BadInput(w + ".format: '" + *format + "' is not '" + kDeviceFormat + "'");
-  if (!json.contains("version")) return Error::BadInput(w + ".version: missing field");
-  if (const Json& version = json.at("version");
-      !version.is_number_integer() || version.get<int64_t>() != kDeviceVersion) {
-    return Error::BadInput(w + ".version: " + version.dump() + " is not " +
-                           std::to_string(kDeviceVersion));
-  }
-  if (auto st = OnlyKeys(json, w,
-                         {"format", "version", "name", "servers", "concurrency", "data", "metadata",
-                          "caps", "cache", "provenance", "validation"});
-      !st)
-    return st.error();
+  SFSG_RETURN_IF_ERROR(
+      CheckFormatVersion(json, kDeviceFormat, kDeviceVersion, "a device model", w));
+  SFSG_RETURN_IF_ERROR(OnlyKeys(json, w,
+                                {"format", "version", "name", "servers", "concurrency", "data",
+                                 "metadata", "caps", "cache", "provenance", "validation"}));
   DeviceModel m;
-  if (auto st = Opt(json, "name", w, m.name); !st) return st.error();
+  SFSG_RETURN_IF_ERROR(Opt(json, "name", w, m.name));
   auto servers = JsonUint(json, "servers", w);
   if (!servers) return servers.error();
   if (*servers > 1000000)
@@ -355,35 +337,29 @@ Result<DeviceModel> DeviceModelFromJson(const Json& json, std::string_view sourc
   if (Has(json, "concurrency")) {
     const Json& c = json.at("concurrency");
     const std::string f = w + ".concurrency";
-    if (auto st = OnlyKeys(c, f, {"contention", "coherency"}); !st) return st.error();
-    if (auto st = Opt(c, "contention", f, m.concurrency.contention); !st) return st.error();
-    if (auto st = Opt(c, "coherency", f, m.concurrency.coherency); !st) return st.error();
+    SFSG_RETURN_IF_ERROR(OnlyKeys(c, f, {"contention", "coherency"}));
+    SFSG_RETURN_IF_ERROR(Opt(c, "contention", f, m.concurrency.contention));
+    SFSG_RETURN_IF_ERROR(Opt(c, "coherency", f, m.concurrency.coherency));
   }
   auto data = JsonObject(json, "data", w);
   if (!data) return data.error();
-  if (auto st = OnlyKeys(**data, w + ".data", {"read", "write"}); !st) return st.error();
-  if (auto st = DirectionFromJson(**data, "read", w + ".data", m.data.read_sequential,
-                                  m.data.read_random);
-      !st)
-    return st.error();
-  if (auto st = DirectionFromJson(**data, "write", w + ".data", m.data.write_sequential,
-                                  m.data.write_random);
-      !st)
-    return st.error();
+  SFSG_RETURN_IF_ERROR(OnlyKeys(**data, w + ".data", {"read", "write"}));
+  SFSG_RETURN_IF_ERROR(
+      DirectionFromJson(**data, "read", w + ".data", m.data.read_sequential, m.data.read_random));
+  SFSG_RETURN_IF_ERROR(DirectionFromJson(**data, "write", w + ".data", m.data.write_sequential,
+                                         m.data.write_random));
   if (Has(json, "metadata"))
-    if (auto st = MetadataFromJson(json.at("metadata"), w + ".metadata", m.metadata); !st)
-      return st.error();
-  if (Has(json, "caps"))
-    if (auto st = CapsFromJson(json.at("caps"), w + ".caps", m.caps); !st) return st.error();
+    SFSG_RETURN_IF_ERROR(MetadataFromJson(json.at("metadata"), w + ".metadata", m.metadata));
+  if (Has(json, "caps")) SFSG_RETURN_IF_ERROR(CapsFromJson(json.at("caps"), w + ".caps", m.caps));
   if (Has(json, "cache"))
-    if (auto st = CacheFromJson(json.at("cache"), w + ".cache", m.cache); !st) return st.error();
+    SFSG_RETURN_IF_ERROR(CacheFromJson(json.at("cache"), w + ".cache", m.cache));
   if (Has(json, "provenance"))
-    if (auto st = ProvenanceFromJson(json.at("provenance"), w + ".provenance", m.provenance); !st)
-      return st.error();
+    SFSG_RETURN_IF_ERROR(
+        ProvenanceFromJson(json.at("provenance"), w + ".provenance", m.provenance));
   if (Has(json, "validation"))
-    if (auto st = ValidationFromJson(json.at("validation"), w + ".validation", m.validation); !st)
-      return st.error();
-  if (auto st = ValidateDeviceModel(m, w); !st) return st.error();
+    SFSG_RETURN_IF_ERROR(
+        ValidationFromJson(json.at("validation"), w + ".validation", m.validation));
+  SFSG_RETURN_IF_ERROR(ValidateDeviceModel(m, w));
   return m;
 }
 
@@ -394,7 +370,7 @@ Result<DeviceModel> ReadDeviceModel(const std::string& path) {
 }
 
 Status WriteDeviceModel(const DeviceModel& model, const std::string& path) {
-  if (auto st = ValidateDeviceModel(model, path); !st) return st;
+  SFSG_RETURN_IF_ERROR(ValidateDeviceModel(model, path));
   return WriteFileAtomic(path, DeviceModelToJson(model).dump(1) + "\n");
 }
 

@@ -118,13 +118,16 @@ TEST(DeviceModel, MinimalHandWrittenModelReads) {
   EXPECT_EQ(m->provenance.mode, "manual");
 }
 
-TEST(DeviceModel, WrongFormatOrVersionIsBadInputNamingTheField) {
+TEST(DeviceModel, WrongFormatIsBadInputAndAnotherVersionUnsupported) {
   Json j = SimpleJson();
   j["format"] = "sfsg-curve";
   EXPECT_NE(ErrorOf(j).find("m.json.format"), std::string::npos);
   j = SimpleJson();
   j["version"] = 2;
-  EXPECT_NE(ErrorOf(j).find("m.json.version"), std::string::npos);
+  auto newer = DeviceModelFromJson(j, "m.json");
+  ASSERT_FALSE(newer);
+  EXPECT_EQ(newer.error().code, ErrorCode::kUnsupported);
+  EXPECT_NE(newer.error().message.find("m.json.version: 2 is not supported"), std::string::npos);
   j = SimpleJson();
   j.erase("version");
   EXPECT_NE(ErrorOf(j).find("m.json.version: missing"), std::string::npos);

@@ -166,7 +166,7 @@ case_device_bad_models() {
   expect_refused 4 "format.json.format" --device "$T/format.json"
   write_model "$T/version.json" 100 1
   sed -i 's/"version": 1/"version": 2/' "$T/version.json"
-  expect_refused 4 "version.json.version" --device "$T/version.json"
+  expect_refused 5 "version.json.version: 2 is not supported" --device "$T/version.json"
   echo '{"format": "sfsg-device", ' >"$T/broken.json"
   expect_refused 4 "broken.json" --device "$T/broken.json"
   expect_refused 3 "missing.json" --device "$T/missing.json"
