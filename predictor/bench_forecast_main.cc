@@ -1,7 +1,7 @@
 // sfsg-bench-forecast: how sfsg's forecast compares with the best simple baseline on the
 // same rolling origins (scripts/bench-forecast runs it; not a test, not installed).
 //
-//   sfsg-bench-forecast [--origins N] [--only SUBSTRING] [--verbose] NAB_DIR
+//   sfsg-bench-forecast [--origins N] [--only SUBSTRING] [--verbose] [--diagnose] NAB_DIR
 //
 // Cases: every NAB CSV in NAB_DIR as it is (native step) and as its cumulative sum (a
 // growth series, hourly for 1 and 7 days ahead, daily for 30 and 90), plus the constructed
@@ -102,6 +102,7 @@ std::vector<double> Baseline(const std::string& kind, const std::vector<double>&
 }
 
 bool verbose = false;  // --verbose: the model chosen at each origin, to stderr
+bool diagnose = false;  // --diagnose: also each model's own error at each origin
 
 struct Outcome {
   double ratio = 0, cover80 = 0, cover95 = 0;
@@ -150,6 +151,38 @@ bool RunCase(const Grid& g, double horizon_days, size_t origins_wanted, Outcome&
       points += 1;
     }
     sfsg += err / static_cast<double>(h) / scale;
+    if (diagnose) {
+      std::fprintf(stderr, "    backtest:");
+      for (const ModelScore& sc : f->backtest.scores)
+        if (sc.applies)
+          std::fprintf(stderr, " %s %.3f", std::string(ModelName(sc.model)).c_str(), sc.mase);
+      std::fprintf(stderr, " combined:");
+      for (ModelKind m : f->backtest.combined)
+        std::fprintf(stderr, " %s", std::string(ModelName(m)).c_str());
+      std::fprintf(stderr, "\n    origin %zu sfsg %.3f |", o, err / static_cast<double>(h) / scale);
+      for (ModelKind m : kAllModels) {
+        if (m == ModelKind::kCombination) continue;
+        ForecastOptions one = options;
+        one.candidates = {m};
+        auto fm = ForecastSeries(ToSeries(g, o), one);
+        if (!fm.ok() || fm->model != m) continue;
+        double em = 0;
+        for (size_t i = 0; i < h; ++i)
+          em += std::fabs(g.y[o + i] -
+                          fm->At(g.start + g.step * static_cast<double>(o + i)).expected);
+        std::fprintf(stderr, " %s %.3f", std::string(ModelName(m)).c_str(),
+                     em / static_cast<double>(h) / scale);
+      }
+      std::fprintf(stderr, " |");
+      for (const char* kind : kBaselines) {
+        const std::vector<double> p = Baseline(kind, g.y, o, h, g.step);
+        if (p.empty()) continue;
+        double e = 0;
+        for (size_t i = 0; i < h; ++i) e += std::fabs(g.y[o + i] - p[i]);
+        std::fprintf(stderr, " b:%s %.3f", kind, e / static_cast<double>(h) / scale);
+      }
+      std::fprintf(stderr, "\n");
+    }
     for (const char* kind : kBaselines) {
       const std::vector<double> p = Baseline(kind, g.y, o, h, g.step);
       if (p.empty()) continue;
@@ -206,10 +239,13 @@ int Main(int argc, char** argv) {
       only = argv[++i];
     } else if (std::strcmp(argv[i], "--verbose") == 0) {
       verbose = true;
+    } else if (std::strcmp(argv[i], "--diagnose") == 0) {
+      verbose = diagnose = true;
     } else if (argv[i][0] == '-') {
       std::fprintf(
           stderr,
-          "usage: sfsg-bench-forecast [--origins N] [--only SUBSTRING] [--verbose] NAB_DIR\n");
+          "usage: sfsg-bench-forecast [--origins N] [--only SUBSTRING] [--verbose] [--diagnose] "
+          "NAB_DIR\n");
       return 2;
     } else {
       dir = argv[i];
