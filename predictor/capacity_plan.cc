@@ -22,6 +22,11 @@ void Absorb(CapacityPlan& plan, const ForecastResult& f) {
   plan.warnings.insert(plan.warnings.end(), f.warnings.begin(), f.warnings.end());
 }
 
+// The usage series counts operations (read_ops, write_ops): demand to plan for.
+bool HasDemand(const PlanInputs& in) {
+  return in.usage && (in.usage->columns.count("read_ops") || in.usage->columns.count("write_ops"));
+}
+
 std::optional<double> LastCapacity(const UsageTable& usage) {
   auto it = usage.columns.find("capacity_bytes");
   if (it == usage.columns.end()) return std::nullopt;
@@ -185,7 +190,7 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
                            " steps) supports neither a USL fit nor a latency objective");
   SetSustainable(p, plan);
 
-  if (in.usage && (in.usage->columns.count("read_ops") || in.usage->columns.count("write_ops"))) {
+  if (HasDemand(in)) {
     auto series = ExtractSeries(*in.usage, "ops");
     if (!series) return series.error();
     const std::optional<double>& per_op = in.device_requests_per_op;
@@ -219,7 +224,56 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
   return p;
 }
 
+// The candidate device configurations at the horizon's expected peak demand, in device
+// requests/s: the demand series counts them (a plan that converted the demand into file
+// operations is converted back). Without a curve the demand is forecast here, for the
+// candidates alone, and `origin_s` is set to its last sample. Never fails the plan:
+// whatever stops the candidates is their reason.
+DeviceCandidates PlanCandidates(const PlanInputs& in, const ForecastOptions& options,
+                                const CapacityPlan& plan, double* origin_s) {
+  DeviceCandidates out;
+  if (!in.device_model) {
+    out.reason = "no device model (sfsg-predict --device; sfsg-mount --device, or a passive one)";
+    return out;
+  }
+  out.basis = in.device ? *in.device : DeviceBasisFromModel(*in.device_model);
+  if (in.objectives.empty()) {
+    out.reason = "no latency objective to hold the candidates to (--slo)";
+    return out;
+  }
+  if (!HasDemand(in)) {
+    out.reason = "no demand series (read_ops, write_ops) to size the device for";
+    return out;
+  }
+  double peak = 0;
+  if (plan.performance && plan.performance->demand) {
+    const PerformancePlan& p = *plan.performance;
+    peak = p.peak_at_horizon.expected;
+    if (p.unit.comparable && p.unit.device_requests_per_op) peak *= *p.unit.device_requests_per_op;
+  } else {
+    auto series = ExtractSeries(*in.usage, "ops");
+    if (!series) return out.reason = series.error().message, out;
+    auto demand = ForecastSeries(*series, options);
+    if (!demand) return out.reason = demand.error().message, out;
+    peak = demand->PeakUntil(demand->origin_s + in.horizon_s).expected;
+    *origin_s = demand->origin_s;
+  }
+  if (!(peak > 0)) return out.reason = "no demand at the horizon's peak", out;
+  auto load = DeviceLoadFromUsage(*in.usage, peak);
+  if (!load) return out.reason = load.error().message, out;
+  auto evaluated = PlanDeviceCandidates(*in.device_model, DefaultCandidates(*in.device_model),
+                                        *load, in.objectives.front(), in.forecast.seed);
+  if (!evaluated) return out.reason = evaluated.error().message, out;
+  out.evaluated = std::move(*evaluated);
+  return out;
+}
+
 }  // namespace
+
+std::string CandidatesBasisStatement(const DeviceCandidates& candidates) {
+  return candidates.basis ? "the candidates scale " + DeviceModelStatement(*candidates.basis)
+                          : "no device model";
+}
 
 Result<double> ParseCapacity(std::string_view text, std::string_view what, std::string* how) {
   std::string t(text);
@@ -245,25 +299,6 @@ Result<double> ParseCapacity(std::string_view text, std::string_view what, std::
   return static_cast<double>(*bytes);
 }
 
-Result<Objective> ParseObjective(std::string_view text) {
-  const size_t eq = text.find('=');
-  if (eq == std::string_view::npos)
-    return Error::Usage("objective '" + std::string(text) +
-                        "': expected QUANTILE=LATENCY, e.g. p99=20ms");
-  Objective o;
-  o.quantile = std::string(text.substr(0, eq));
-  if (o.quantile != "mean" && o.quantile != "p50" && o.quantile != "p90" && o.quantile != "p99" &&
-      o.quantile != "p999")
-    return Error::Usage("objective '" + std::string(text) + "': unknown quantile '" + o.quantile +
-                        "' (use mean, p50, p90, p99, p999)");
-  auto latency = ParseDurationSeconds(text.substr(eq + 1), "objective " + o.quantile);
-  if (!latency) return latency.error();
-  if (!(*latency > 0))
-    return Error::Usage("objective '" + std::string(text) + "': the latency must be positive");
-  o.latency_us = *latency * 1e6;
-  return o;
-}
-
 Result<CapacityPlan> MakeCapacityPlan(const PlanInputs& in) {
   if (!in.usage && !in.curve)
     return Error::Usage("nothing to plan: give a usage series, a performance curve or both");
@@ -286,18 +321,24 @@ Result<CapacityPlan> MakeCapacityPlan(const PlanInputs& in) {
     auto performance = PlanPerformance(in, options, plan);
     if (!performance) return performance.error();
     plan.performance = std::move(*performance);
-  } else if (!in.objectives.empty()) {
-    plan.warnings.push_back("latency objectives need a performance curve (--curve)");
   }
-  if (in.usage && !plan.storage && !(plan.performance && plan.performance->demand))
+  double candidates_origin_s = 0;
+  plan.device_candidates = PlanCandidates(in, options, plan, &candidates_origin_s);
+  if (!in.curve && !in.objectives.empty() && !plan.device_candidates.evaluated)
+    plan.warnings.push_back(
+        "latency objectives need a performance curve (--curve) or a device model (--device)");
+  if (in.usage && !plan.storage && !(plan.performance && plan.performance->demand) &&
+      !plan.device_candidates.evaluated)
     return Error::BadInput(in.usage->source +
                            ": no used_bytes, read_ops or write_ops column to plan from");
   if (plan.storage)
     plan.origin_unix = plan.storage->forecast.origin_s;
   else if (plan.performance && plan.performance->demand)
     plan.origin_unix = plan.performance->demand->origin_s;
-  else
+  else if (in.curve)
     plan.origin_unix = in.curve->created_unix;
+  else
+    plan.origin_unix = candidates_origin_s;
   return plan;
 }
 

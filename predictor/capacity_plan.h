@@ -57,8 +57,12 @@
 //                  "unit": {"curve": string, "demand": string,
 //                           "device_requests_per_file_op": number | null,
 //                           "comparable": bool}}
-//     }
+//     },
+//     "device_candidates": {"status": "none", "reason": string}
+//                        | {"status": "evaluated", "basis": DEVICE (the model scaled),
+//                           CandidatePlanToJson's fields (candidates.h)}
 //   }
+//   DEVICE   = DeviceBasisJson (device_basis.h): {"model": ..., "statement": string}
 //   BAND     = {"expected", "lower80", "upper80", "lower95", "upper95": number}
 //   CROSSING = {"already": bool, "earliest_unix", "expected_unix", "latest_unix",
 //               "earliest_days", "expected_days", "latest_days",
@@ -94,9 +98,11 @@
 #include "generator/perf_curve.h"
 #include "generator/util/json_io.h"
 #include "generator/util/status.h"
+#include "predictor/candidates.h"
 #include "predictor/device_basis.h"
 #include "predictor/forecast.h"
 #include "predictor/latency_fit.h"
+#include "predictor/objective.h"
 #include "predictor/series.h"
 #include "predictor/usl.h"
 #include "predictor/config.h"
@@ -105,14 +111,6 @@ namespace sfsg {
 
 inline constexpr const char* kForecastFormat = "sfsg-forecast";
 inline constexpr int kForecastVersion = 1;
-
-// A latency objective: "p99=20ms" means the 99th percentile stays at or under 20 ms.
-struct Objective {
-  std::string quantile = config::kObjectiveQuantile;  // mean, p50, p90, p99, p999
-  double latency_us = 0;
-};
-// Errors: kUsage naming the text (unknown quantile, unknown unit, non-positive latency).
-Result<Objective> ParseObjective(std::string_view text);
 
 // A capacity as typed: "2PB", "500GB", "1.5TB" are decimal (SI: 10^15, 10^9, 10^12, as
 // drives are sold); "2PiB", "2P", "500G" are binary (2^50, ...), as fio reads them; a bare
@@ -133,6 +131,10 @@ struct PlanInputs {
   // The device model the curve's shadow was timed by (sfsg-mount --device); none: the
   // curve is the shadow's own speed, and the plan says so.
   std::optional<DeviceBasis> device;
+  // That model itself: with a demand series (diskstats) and an objective, the plan
+  // evaluates the candidate device configurations at the horizon's peak (candidates.h)
+  // against the first objective. None: no candidates, and the plan says why.
+  std::optional<DeviceModel> device_model;
   // Device requests per file operation, measured on the device-timed shadow during the
   // ladder. The usage series' read_ops/write_ops count the device's requests
   // (diskstats) while the curve counts file operations: with this ratio the demand is
@@ -200,6 +202,16 @@ struct PerformancePlan {
   DemandUnit unit;                    // see PlanInputs::device_requests_per_op
 };
 
+// The candidate device configurations at the horizon's peak (PlanInputs::device_model).
+struct DeviceCandidates {
+  std::optional<CandidatePlan> evaluated;  // none: `reason` says why
+  std::string reason;
+  std::optional<DeviceBasis> basis;  // the model the candidates scale
+};
+
+// "candidates scale device model '...' (...); validated ..." (or "not validated").
+std::string CandidatesBasisStatement(const DeviceCandidates& candidates);
+
 struct CapacityPlan {
   double created_unix = 0;
   double origin_unix = 0;
@@ -208,6 +220,7 @@ struct CapacityPlan {
   std::vector<Objective> objectives;
   std::optional<StoragePlan> storage;
   std::optional<PerformancePlan> performance;
+  DeviceCandidates device_candidates;
   bool low_confidence = false;
   std::vector<std::string> warnings;
 };

@@ -342,3 +342,74 @@ TEST(CapacityPlanTest, WithADeviceModelThePlanNamesItAndItsValidationError) {
 
 }  // namespace
 }  // namespace sfsg
+
+namespace sfsg {
+namespace {
+
+// Every 4 KiB request takes 2 ms on one server: saturated near 500 requests/s.
+DeviceModel SlowDevice() {
+  DeviceModel m;
+  m.name = "slow disk";
+  m.provenance.mode = "active";
+  m.provenance.target_path = "/srv";
+  m.servers = 1;
+  SizeCurve flat;
+  flat.buckets.push_back({4096, ServiceTime::Constant(2000)});
+  m.data.read_sequential = m.data.read_random = flat;
+  m.data.write_sequential = m.data.write_random = flat;
+  return m;
+}
+
+TEST(CapacityPlanTest, ADeviceModelSizesCandidateDevicesAtTheHorizonsPeak) {
+  PlanInputs in;
+  in.usage = MakeUsage();  // ~300-600 device requests/s at the horizon
+  for (const char* direction : {"read", "write"})
+    for (double ops : in.usage->columns[std::string(direction) + "_ops"])
+      in.usage->columns[std::string(direction) + "_bytes"].push_back(4096 * ops);
+  in.horizon_s = 90 * kDay;
+  in.objectives = {*ParseObjective("p99=50ms")};
+  in.device_model = SlowDevice();
+  in.device = DeviceBasisFromModel(*in.device_model);
+  auto plan = MakeCapacityPlan(in);  // no curve: the candidates need none
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const DeviceCandidates& c = plan->device_candidates;
+  ASSERT_TRUE(c.evaluated) << c.reason;
+  EXPECT_GT(c.evaluated->load.requests_per_s, 400);
+  EXPECT_TRUE(c.evaluated->results.front().saturated);  // today's one server
+  ASSERT_TRUE(c.evaluated->recommended);
+  EXPECT_NE(c.evaluated->results[*c.evaluated->recommended].candidate.name, "today");
+  auto json = PlanToJson(*plan);
+  ASSERT_TRUE(json.ok());
+  const Json& j = (*json)["device_candidates"];
+  EXPECT_EQ(j["status"], "evaluated");
+  EXPECT_EQ(j["basis"]["model"]["name"], "slow disk");
+  EXPECT_NE(j["basis"]["statement"].get<std::string>().find("not validated"), std::string::npos);
+  const std::string table = PlanToTable(*plan);
+  EXPECT_NE(table.find("Device candidates at the horizon's peak"), std::string::npos) << table;
+  EXPECT_NE(table.find("(recommended)"), std::string::npos) << table;
+  EXPECT_NE(table.find("device model 'slow disk'"), std::string::npos) << table;
+  const std::string html = PlanToHtml(*plan);
+  EXPECT_NE(html.find("<table class=\"candidates\">"), std::string::npos);
+  EXPECT_NE(html.find("not validated"), std::string::npos);
+}
+
+TEST(CapacityPlanTest, DeviceCandidatesSayWhyNoneWereEvaluated) {
+  PlanInputs in;
+  in.usage = MakeUsage();
+  in.curve = MakeCurve({1, 2, 4, 8, 16});
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_FALSE(plan->device_candidates.evaluated);
+  EXPECT_NE(plan->device_candidates.reason.find("no device model"), std::string::npos);
+  in.device_model = SlowDevice();  // a model but no objective
+  plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_NE(plan->device_candidates.reason.find("--slo"), std::string::npos);
+  auto json = PlanToJson(*plan);
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ((*json)["device_candidates"]["status"], "none");
+  EXPECT_NE(PlanToTable(*plan).find("no latency objective"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sfsg

@@ -42,12 +42,15 @@ std::string DeviceBasisStatement(const std::optional<DeviceBasis>& basis) {
   if (!basis)
     return "no device model: the performance figures are the shadow's own (a FUSE daemon "
            "serving from memory) and describe no real device";
-  const DeviceBasis& b = *basis;
+  return "performance figures from a shadow timed by " + DeviceModelStatement(*basis);
+}
+
+std::string DeviceModelStatement(const DeviceBasis& b) {
   std::string where = b.target;
   if (!b.filesystem.empty())
     where += " (" + b.filesystem + (b.device.empty() ? "" : " on " + b.device) + ")";
-  std::string out = "performance figures from a shadow timed by device model '" + b.name + "' (" +
-                    b.mode + " calibration of " + where +
+  std::string out = "device model '" + b.name + "' (" + b.mode + " calibration" +
+                    (where.empty() ? "" : " of " + where) +
                     (b.created_utc.empty() ? "" : ", " + b.created_utc) + "); ";
   if (Validated(b))
     out += "validated" + (b.validated_utc.empty() ? "" : " " + b.validated_utc) +

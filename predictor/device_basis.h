@@ -38,6 +38,8 @@ DeviceBasis DeviceBasisFromModel(const DeviceModel& model);
 // and describe no real device. With one: which model, and its validation error or that
 // it has none.
 std::string DeviceBasisStatement(const std::optional<DeviceBasis>& basis);
+// The model alone: its name, calibration, and validation error or that it has none.
+std::string DeviceModelStatement(const DeviceBasis& basis);
 
 // {"model": null | {name, mode, created_utc, target, filesystem, device, validation:
 // null | {throughput_error, p99_error, usl_peak_error, validated_utc},

@@ -185,6 +185,15 @@ Json PerformanceJson(const PerformancePlan& p) {
           {"headroom_now", Num(p.headroom_now)}};
 }
 
+Json DeviceCandidatesJson(const DeviceCandidates& c) {
+  if (!c.evaluated) return {{"status", "none"}, {"reason", c.reason}};
+  Json json = CandidatePlanToJson(*c.evaluated);
+  json["status"] = "evaluated";
+  json["basis"] = DeviceBasisJson(c.basis);
+  json["basis"]["statement"] = CandidatesBasisStatement(c);
+  return json;
+}
+
 // Prometheus text: one HELP/TYPE block per metric name, samples under it.
 class Exposition {
  public:
@@ -244,7 +253,8 @@ Result<Json> PlanToJson(const CapacityPlan& plan) {
       {"low_confidence", plan.low_confidence},
       {"warnings", plan.warnings},
       {"storage", plan.storage ? StorageJson(*plan.storage) : Json(nullptr)},
-      {"performance", plan.performance ? PerformanceJson(*plan.performance) : Json(nullptr)}};
+      {"performance", plan.performance ? PerformanceJson(*plan.performance) : Json(nullptr)},
+      {"device_candidates", DeviceCandidatesJson(plan.device_candidates)}};
   return json;
 }
 

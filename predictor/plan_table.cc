@@ -254,6 +254,29 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
   return out;
 }
 
+// One row per candidate: the objective's quantile it gives at the horizon's peak.
+std::string CandidatesSection(const DeviceCandidates& c) {
+  std::string out = "Device candidates at the horizon's peak\n";
+  if (!c.evaluated) return out + Row("none", c.reason);
+  const CandidatePlan& plan = *c.evaluated;
+  out += Row("basis", CandidatesBasisStatement(c));
+  const DeviceLoad& l = plan.load;
+  out += Row("load", StringPrintf("%.0f device requests/s, %.0f%% reads, ", l.requests_per_s,
+                                  100 * l.read_fraction) +
+                         FormatBytes(static_cast<double>(l.read_bytes)) + " reads, " +
+                         FormatBytes(static_cast<double>(l.write_bytes)) + " writes");
+  for (size_t i = 0; i < plan.results.size(); ++i) {
+    const CandidateResult& r = plan.results[i];
+    const std::string verdict = r.saturated ? "saturated" : r.meets ? "meets" : "misses";
+    out += Row(r.candidate.name.c_str(),
+               StringPrintf("%s %s%.3g ms, mean %.3g ms, served %.0f/s: ",
+                            plan.objective.quantile.c_str(), r.saturated ? ">= " : "",
+                            r.latency_us / 1e3, r.mean_us / 1e3, r.served_per_s) +
+                   verdict + (plan.recommended == i ? " (recommended)" : ""));
+  }
+  return out + Row("verdict", plan.statement);
+}
+
 }  // namespace
 
 std::string PlanToTable(const CapacityPlan& plan) {
@@ -263,6 +286,8 @@ std::string PlanToTable(const CapacityPlan& plan) {
   if (plan.low_confidence) out += "LOW CONFIDENCE: the data is thin; see the warnings\n";
   if (plan.storage) out += "\n" + StorageSection(*plan.storage, plan.buffer);
   if (plan.performance) out += "\n" + PerformanceSection(*plan.performance, plan.buffer);
+  if (plan.device_candidates.evaluated || plan.device_candidates.basis)
+    out += "\n" + CandidatesSection(plan.device_candidates);
   if (!plan.warnings.empty()) {
     out += "\nWarnings\n";
     for (const std::string& w : plan.warnings) out += "  - " + w + "\n";

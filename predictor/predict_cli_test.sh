@@ -231,6 +231,43 @@ expect 4 "$meter" / --count 1 --out "$work/other.csv"
 expect 3 "$meter" "$work/does/not/exist" --count 1
 expect 2 "$meter" / --interval 1parsec
 
+# Device candidates: a calibrated model and the diskstats demand size the device at the
+# horizon's peak, with no curve; text, JSON and the HTML report carry them and their basis.
+bucket='[{"size_bytes": 4096, "service": {"kind": "constant", "us": 2000}}]'
+cat >"$work/model.json" <<EOF
+{"format": "sfsg-device", "version": 1, "name": "slow 2ms x1", "servers": 1,
+ "data": {"read": {"sequential": $bucket, "random": $bucket},
+          "write": {"sequential": $bucket, "random": $bucket}}}
+EOF
+expect 0 "$predict" --usage "$work/usage.csv" --device "$work/model.json" --slo p99=50ms \
+  --horizon 90d --report "$work/candidates.html"
+contains "Device candidates at the horizon's peak"
+contains "the candidates scale device model 'slow 2ms x1'"
+contains "today .*saturated"
+contains "(recommended)"
+grep -q '<table class="candidates">' "$work/candidates.html" || fail "no candidates in the report"
+grep -q "not validated" "$work/candidates.html" || fail "the report hides the model's validation"
+expect 0 "$predict" --usage "$work/usage.csv" --device "$work/model.json" --slo p99=50ms \
+  --horizon 90d --json
+python3 - "$work/out" <<'PY' || fail "device_candidates JSON"
+import json, sys
+c = json.load(open(sys.argv[1]))["device_candidates"]
+assert c["status"] == "evaluated" and c["basis"]["model"]["name"] == "slow 2ms x1", c
+assert c["candidates"][0]["name"] == "today" and c["candidates"][0]["saturated"], c
+assert c["recommended"] not in (None, "today"), c
+PY
+# A model without an objective: no candidates, and the plan says why.
+expect 0 "$predict" --usage "$work/usage.csv" --device "$work/model.json" --horizon 90d --json
+grep -q '"reason": "no latency objective' "$work/out" || fail "no reason for no candidates"
+# Bad models: the file and field named, exit 4 (3 when unreadable).
+printf '{"format": "sfsg-device", "version": 1, "servers": 0}' >"$work/bad-model.json"
+expect 4 "$predict" --usage "$work/usage.csv" --device "$work/bad-model.json" --slo p99=50ms
+contains "bad-model.json" err
+printf '{"format": "other"}' >"$work/other-model.json"
+expect 4 "$predict" --usage "$work/usage.csv" --device "$work/other-model.json"
+contains "format" err
+expect 3 "$predict" --usage "$work/usage.csv" --device "$work/no-such-model.json"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures failures" >&2
   exit 1

@@ -379,7 +379,9 @@ int PlanCommand(const std::vector<std::string>& args) {
       "(repeatable; several volumes give a fleet table)")(
       "curve,c", po::value(&curve_path), "performance curve JSON (sfsg-replay, fio import)")(
       "device", po::value(&device_path),
-      "device model the curve's shadow was timed by (sfsg-mount --device); named in the plan")(
+      "device model (sfsg-calibrate) the curve's shadow was timed by (sfsg-mount --device): "
+      "named in the plan; with a read_ops/write_ops series and --slo, the plan also sizes "
+      "candidate devices at the horizon's peak (no --curve needed)")(
       "buffer,b", po::value(&buffer), WithDefault("free fraction to keep", buffer).c_str())(
       "slo", po::value(&slos)->composing(),
       "latency objective QUANTILE=LATENCY, e.g. p99=20ms (repeatable; none by default)")(
@@ -437,11 +439,10 @@ int PlanCommand(const std::vector<std::string>& args) {
     in.curve = std::move(*curve);
   }
   if (!device_path.empty()) {
-    if (curve_path.empty())
-      return Fail(Error::Usage("--device: names the model of a performance curve; give --curve"));
     auto model = ReadDeviceModel(device_path);
     if (!model) return Fail(model.error());
     in.device = DeviceBasisFromModel(*model);
+    in.device_model = std::move(*model);
   }
   auto volumes = LoadVolumes(usage_paths, source_options, *forecast_options);
   if (!volumes) return Fail(volumes.error());

@@ -247,6 +247,38 @@ std::string RangeText(const Crossing& c) {
   return "95% range " + one(c.earliest_s) + " .. " + one(c.latest_s);
 }
 
+// The candidate device configurations: what the model scaled gives at the horizon's peak,
+// the basis first (which model, its validation), the verdict last.
+std::string CandidatesHtml(const DeviceCandidates& c) {
+  std::string html = "<h2>Device candidates at the horizon</h2>\n";
+  if (!c.evaluated) return html + "<p class=\"note\">" + HtmlEscape("None: " + c.reason) + ".</p>\n";
+  const CandidatePlan& plan = *c.evaluated;
+  html += std::string(c.basis && c.basis->throughput_error ? "<p class=\"basis\">"
+                                                           : "<p class=\"warn basis\">") +
+          HtmlEscape("Basis: " + CandidatesBasisStatement(c) + ".") + "</p>\n";
+  html += "<p>" +
+          HtmlEscape(StringPrintf("Load: %.0f device requests/s at the horizon's peak, %.0f%% "
+                                  "reads; objective %s <= %.3g ms.",
+                                  plan.load.requests_per_s, 100 * plan.load.read_fraction,
+                                  plan.objective.quantile.c_str(),
+                                  plan.objective.latency_us / 1e3)) +
+          "</p>\n<table class=\"candidates\"><tr><th>candidate</th><th>" +
+          HtmlEscape(plan.objective.quantile) +
+          "</th><th>mean</th><th>served/s</th><th>verdict</th></tr>\n";
+  for (size_t i = 0; i < plan.results.size(); ++i) {
+    const CandidateResult& r = plan.results[i];
+    const std::string verdict = std::string(r.saturated ? "saturated" : r.meets ? "meets" : "misses") +
+                                (plan.recommended == i ? " (recommended)" : "");
+    html += std::string(plan.recommended == i ? "<tr class=\"recommended\">" : "<tr>") + "<td>" +
+            HtmlEscape(r.candidate.name) + "</td><td>" +
+            StringPrintf("%s%.3g ms", r.saturated ? "&ge; " : "", r.latency_us / 1e3) +
+            "</td><td>" + StringPrintf("%.3g ms", r.mean_us / 1e3) + "</td><td>" +
+            StringPrintf("%.0f", r.served_per_s) + "</td><td>" + HtmlEscape(verdict) +
+            "</td></tr>\n";
+  }
+  return html + "</table>\n<p><strong>" + HtmlEscape(plan.statement) + ".</strong></p>\n";
+}
+
 }  // namespace
 
 std::string PlanToHtml(const CapacityPlan& plan) {
@@ -263,6 +295,8 @@ std::string PlanToHtml(const CapacityPlan& plan) {
       "svg{background:#fff;border:1px solid #ddd;border-radius:6px;margin:6px "
       "0;max-width:100%;height:auto}\n"
       "svg text{font:11px sans-serif;fill:#333}\n"
+      "table.candidates{border-collapse:collapse;background:#fff}.candidates td,.candidates "
+      "th{border:1px solid #ddd;padding:4px 10px;text-align:left}.recommended{background:#e8f5e9}\n"
       "pre{background:#fff;border:1px solid #ddd;padding:10px;border-radius:6px;overflow-x:auto}\n"
       "</style></head><body>\n";
   html += "<h1>sfsg capacity plan</h1>\n<p>" +
@@ -301,6 +335,10 @@ std::string PlanToHtml(const CapacityPlan& plan) {
                    RangeText(p->threshold));
     }
   }
+  if (const auto& c = plan.device_candidates.evaluated)
+    html += Card("device at the horizon",
+                 c->recommended ? c->results[*c->recommended].candidate.name : "none meets",
+                 c->objective.quantile + StringPrintf(" <= %.3g ms", c->objective.latency_us / 1e3));
   html += "</div>\n";
   if (const auto& s = plan.storage) {
     html += "<h2>Storage</h2>\n";
@@ -320,6 +358,8 @@ std::string PlanToHtml(const CapacityPlan& plan) {
     if (p->usl) html += UslChart(*p);
     html += LatencyChart(*p);
   }
+  if (plan.device_candidates.evaluated || plan.device_candidates.basis)
+    html += CandidatesHtml(plan.device_candidates);
   html += "<h2>Plan</h2>\n<pre>" + HtmlEscape(PlanToTable(plan)) + "</pre>\n";
   html +=
       "<p class=\"note\">Made by sfsg-predict. Bands are empirical: calibrated on rolling-origin "

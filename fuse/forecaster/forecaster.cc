@@ -23,7 +23,6 @@
 #include "fuse/forecaster/private_view.h"
 #include "fuse/forecaster/prometheus_watch.h"
 #include "generator/replay/replay.h"
-#include "predictor/calibrate/candidates.h"
 #include "predictor/calibrate/model_writer.h"
 #include "predictor/calibrate/passive.h"
 #include "predictor/capacity_plan.h"
@@ -435,27 +434,6 @@ Status Forecaster::RunProbes() {
   return Status::Ok();
 }
 
-// The candidate device configurations at the horizon's peak (null with the reason when
-// they cannot be evaluated: no device model, no demand series).
-Json Forecaster::DeviceCandidatesJson(const CapacityPlan& plan, const UsageTable& usage) const {
-  auto none = [](const std::string& reason) { return Json{{"status", "none"}, {"reason", reason}}; };
-  if (!config_.device_model) return none("no device model (sfsg-mount --device, or a passive one)");
-  if (!plan.performance || !plan.performance->demand)
-    return none("no demand series (read_ops, write_ops) to size the device for");
-  // The demand's peak in device requests/s (the plan may have converted it).
-  double peak = plan.performance->peak_at_horizon.expected;
-  if (plan.performance->unit.comparable && plan.performance->unit.device_requests_per_op)
-    peak *= *plan.performance->unit.device_requests_per_op;
-  if (!(peak > 0)) return none("no demand at the horizon's peak");
-  auto load = DeviceLoadFromUsage(usage, peak);
-  if (!load) return none(load.error().message);
-  auto candidates = PlanDeviceCandidates(*config_.device_model,
-                                         DefaultCandidates(*config_.device_model), *load,
-                                         Objective{config_.slo_quantile, config_.slo_us});
-  if (!candidates) return none(candidates.error().message);
-  return CandidatePlanToJson(*candidates);
-}
-
 // Until a plan has been made, /.sfsg/forecast says why there is none (the error of the
 // last attempt); after one, a failed round keeps the last plan (the warning is logged).
 Status Forecaster::Predict() {
@@ -479,6 +457,7 @@ Status Forecaster::PredictOnce() {
   inputs.objectives = {Objective{config_.slo_quantile, config_.slo_us}};
   inputs.created_unix = NowUnix();
   inputs.device = config_.device;
+  inputs.device_model = config_.device_model;
   inputs.device_requests_per_op = device_requests_per_op_;
   // Without --source-capacity, the series' capacity_bytes column (see Meter()).
   if (config_.capacity_bytes > 0)
@@ -494,7 +473,6 @@ Status Forecaster::PredictOnce() {
                      {"shadow_layers", fs_.ns().layer_count()},
                      {"shadow_entries", fs_.ns().entry_count()},
                      {"workload", DescribeWorkload(config_.workload)}};
-  (*json)["device_candidates"] = DeviceCandidatesJson(*plan, *usage);
   (*json)["probes"] = probe_results_;
   const std::string text = json->dump(1) + "\n";
   fs_.board().Publish("forecast", text);

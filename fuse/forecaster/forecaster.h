@@ -26,7 +26,7 @@
 //     view, its duration the forecast for the horizon (plan "probes").
 //  4. Predict: the capacity plan from the usage series and the curve. With a device
 //     model and a demand series, the candidate device configurations are evaluated at
-//     the horizon's peak (plan "device_candidates", predictor/calibrate/candidates.h).
+//     the horizon's peak (plan "device_candidates", predictor/candidates.h).
 //  5. Publish: /.sfsg/forecast, /.sfsg/curve, /.sfsg/alerts, gauges in /.sfsg/metrics.
 //  6. Alert and scale: AlertEngine rules; each transition is logged, appended to
 //     STATE/alerts.jsonl, and runs the --on-alert hook; a firing alert with a
@@ -155,7 +155,6 @@ class Forecaster {
   Status RunProbes();
   Status Predict();
   Status PredictOnce();
-  Json DeviceCandidatesJson(const CapacityPlan& plan, const UsageTable& usage) const;
   bool forecast_published_ = false;  // a plan is on /.sfsg/forecast (else its reason is)
   void AlertAndScale(const std::map<std::string, double>& figures, const CapacityPlan& plan);
   std::string UsagePath() const;

@@ -1,4 +1,4 @@
-#include "predictor/calibrate/candidates.h"
+#include "predictor/candidates.h"
 
 #include <algorithm>
 #include <cmath>

@@ -31,7 +31,7 @@
 #include "generator/device/device_model.h"
 #include "generator/util/json_io.h"
 #include "generator/util/status.h"
-#include "predictor/capacity_plan.h"
+#include "predictor/objective.h"
 #include "predictor/series.h"
 
 namespace sfsg {

@@ -1,6 +1,6 @@
 // Device candidates on constructed models: deterministic (seeded emulator runs), no
 // clocks.
-#include "predictor/calibrate/candidates.h"
+#include "predictor/candidates.h"
 
 #include <gtest/gtest.h>
 
