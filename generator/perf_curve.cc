@@ -85,10 +85,14 @@ Json PerfCurveToJson(const PerfCurve& curve) {
                      {"filesystem", ProcessToJson(s.filesystem)},
                      {"replayer", ProcessToJson(s.replayer)}});
   }
-  return {
+  Json json = {
       {"format", kCurveFormat}, {"version", kCurveVersion},           {"source", curve.source},
       {"target", curve.target}, {"created_unix", curve.created_unix}, {"workload", curve.workload},
       {"steps", steps}};
+  if (curve.device_requests_per_op > 0)
+    json["device"] = {{"model", curve.device_model},
+                      {"requests_per_file_op", curve.device_requests_per_op}};
+  return json;
 }
 
 Result<PerfCurve> PerfCurveFromJson(const Json& json, std::string_view source_name) {
@@ -110,6 +114,18 @@ Result<PerfCurve> PerfCurveFromJson(const Json& json, std::string_view source_na
     curve.workload = *w;
   else
     return w.error();
+  if (json.contains("device")) {
+    auto device = JsonObject(json, "device", name);
+    if (!device) return device.error();
+    auto model = JsonString(**device, "model", name + ".device");
+    if (!model) return model.error();
+    auto per_op = JsonNumber(**device, "requests_per_file_op", name + ".device");
+    if (!per_op) return per_op.error();
+    if (!(*per_op > 0) || !std::isfinite(*per_op))
+      return Error::BadInput(name + ".device.requests_per_file_op: must be a positive number");
+    curve.device_model = *model;
+    curve.device_requests_per_op = *per_op;
+  }
   auto steps = JsonArray(json, "steps", name);
   if (!steps) return steps.error();
   for (size_t i = 0; i < (*steps)->size(); ++i) {

@@ -56,6 +56,13 @@ struct PerfCurve {
   double created_unix = 0;
   std::string workload;  // a short description of what was run
   std::vector<CurveStep> steps;
+  // Measured on a shadow timed by a device model (sfsg-mount --device, or a passive one):
+  // that model's name and the device requests it served per file operation over the
+  // ladder, so a planner can map diskstats demand onto this curve. 0: not measured.
+  // In the file: "device": {"model": string, "requests_per_file_op": number > 0}, absent
+  // when not measured.
+  std::string device_model;
+  double device_requests_per_op = 0;
 };
 
 Json PerfCurveToJson(const PerfCurve& curve);

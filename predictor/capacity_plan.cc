@@ -129,6 +129,40 @@ void SetSustainable(PerformancePlan& p, CapacityPlan& plan) {
   }
 }
 
+// How diskstats demand (device requests) maps onto the curve's file operations: the
+// ratio given, else the one the curve's ladder measured on a device-timed shadow.
+void MapDemandUnit(const PlanInputs& in, DemandUnit& unit, CapacityPlan& plan) {
+  const PerfCurve& curve = *in.curve;
+  const std::optional<double>& given = in.device_requests_per_op;
+  if (given && *given > 0 && std::isfinite(*given)) {
+    unit.mapping = "given";
+    unit.device_requests_per_op = *given;
+    unit.mapping_statement =
+        Printf("%.3g device requests per file operation, as given", *given);
+  } else if (curve.device_requests_per_op > 0) {
+    unit.mapping = "measured";
+    unit.device_requests_per_op = curve.device_requests_per_op;
+    unit.mapping_statement =
+        Printf("%.3g device requests per file operation, measured by the curve's load ladder",
+               curve.device_requests_per_op) +
+        " on a shadow timed by device model '" + curve.device_model + "'";
+    if (in.device && in.device->name != curve.device_model)
+      plan.warnings.push_back("the curve was measured on a shadow timed by device model '" +
+                              curve.device_model + "', not by '" + in.device->name +
+                              "' (--device): its ratio of device requests maps the demand");
+  } else {
+    unit.mapping_statement =
+        "none: demand counts the device's requests (diskstats), the curve file operations";
+    plan.warnings.push_back(
+        "demand counts the device's requests (diskstats), the curve file operations: not "
+        "the same unit (give --requests-per-op, or a curve from a device-timed shadow: "
+        "sfsg-mount --device, or a passive model from --watch)");
+    return;
+  }
+  unit.demand = "file operations/s";
+  unit.comparable = true;
+}
+
 Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOptions& options,
                                         CapacityPlan& plan) {
   const PerfCurve& curve = *in.curve;
@@ -193,18 +227,9 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
   if (HasDemand(in)) {
     auto series = ExtractSeries(*in.usage, "ops");
     if (!series) return series.error();
-    const std::optional<double>& per_op = in.device_requests_per_op;
-    if (per_op && *per_op > 0 && std::isfinite(*per_op)) {
-      for (double& v : series->values) v /= *per_op;  // device requests -> file operations
-      p.unit.demand = "file operations/s";
-      p.unit.device_requests_per_op = *per_op;
-      p.unit.comparable = true;
-    } else {
-      plan.warnings.push_back(
-          "demand counts the device's requests (diskstats), the curve file operations: not "
-          "the same unit (a device-timed shadow measures the ratio: sfsg-mount --device, or "
-          "a passive model from --watch)");
-    }
+    MapDemandUnit(in, p.unit, plan);
+    if (p.unit.comparable)  // device requests -> file operations
+      for (double& v : series->values) v /= *p.unit.device_requests_per_op;
     auto demand = ForecastSeries(*series, options);
     if (!demand) return demand.error();
     Absorb(plan, *demand);

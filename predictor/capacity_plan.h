@@ -56,7 +56,9 @@
 //                                       shadow's own and describe no real device),
 //                  "unit": {"curve": string, "demand": string,
 //                           "device_requests_per_file_op": number | null,
-//                           "comparable": bool}}
+//                           "comparable": bool,
+//                           "mapping": "given" | "measured" | "none",
+//                           "mapping_statement": string}}
 //     },
 //     "device_candidates": {"status": "none", "reason": string}
 //                        | {"status": "evaluated", "basis": DEVICE (the model scaled),
@@ -135,11 +137,12 @@ struct PlanInputs {
   // evaluates the candidate device configurations at the horizon's peak (candidates.h)
   // against the first objective. None: no candidates, and the plan says why.
   std::optional<DeviceModel> device_model;
-  // Device requests per file operation, measured on the device-timed shadow during the
-  // ladder. The usage series' read_ops/write_ops count the device's requests
-  // (diskstats) while the curve counts file operations: with this ratio the demand is
-  // divided by it, so demand and capacity are compared in file operations/s. None: the
-  // two stay in their own units and the plan says they are not comparable.
+  // Device requests per file operation, as given (sfsg-predict --requests-per-op). The
+  // usage series' read_ops/write_ops count the device's requests (diskstats) while the
+  // curve counts file operations: demand is divided by this ratio, so demand and
+  // capacity are compared in file operations/s. None: the curve's own measured ratio
+  // (PerfCurve::device_requests_per_op, from a device-timed shadow's ladder); neither:
+  // the two stay in their own units and the plan says they are not comparable.
   std::optional<double> device_requests_per_op;
 };
 
@@ -149,6 +152,10 @@ struct DemandUnit {
   std::string demand = "device requests/s";  // after conversion, when converted
   std::optional<double> device_requests_per_op;
   bool comparable = false;
+  // Where the ratio came from: "given" (an option), "measured" (the curve's ladder on a
+  // device-timed shadow) or "none"; and that in a sentence for the reader.
+  std::string mapping = "none";
+  std::string mapping_statement;
 };
 
 struct StoragePlan {

@@ -413,3 +413,63 @@ TEST(CapacityPlanTest, DeviceCandidatesSayWhyNoneWereEvaluated) {
 
 }  // namespace
 }  // namespace sfsg
+
+namespace sfsg {
+namespace {
+
+TEST(CapacityPlanTest, DemandIsMappedByTheRatioTheCurvesLadderMeasured) {
+  PlanInputs in;
+  in.usage = MakeUsage();
+  in.curve = MakeCurve({1, 2, 4, 8, 16});
+  in.curve->device_model = "disk";
+  in.curve->device_requests_per_op = 2.0;
+  in.horizon_s = 30 * kDay;
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const DemandUnit& unit = plan->performance->unit;
+  EXPECT_TRUE(unit.comparable);
+  EXPECT_EQ(unit.mapping, "measured");
+  EXPECT_DOUBLE_EQ(*unit.device_requests_per_op, 2.0);
+  EXPECT_NE(unit.mapping_statement.find("device model 'disk'"), std::string::npos);
+  EXPECT_TRUE(plan->performance->headroom);  // one unit: headroom and crossing computed
+  EXPECT_NE(PlanToTable(*plan).find("measured by the curve's load ladder"), std::string::npos);
+  // A ratio given overrides the curve's.
+  in.device_requests_per_op = 4.0;
+  plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_EQ(plan->performance->unit.mapping, "given");
+  EXPECT_DOUBLE_EQ(*plan->performance->unit.device_requests_per_op, 4.0);
+  auto json = PlanToJson(*plan);
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ((*json)["performance"]["device"]["unit"]["mapping"], "given");
+  // Another model named than the one the curve was timed by: said.
+  in.device_requests_per_op.reset();
+  DeviceModel other;
+  other.name = "other disk";
+  in.device = DeviceBasisFromModel(other);
+  plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  bool warned = false;
+  for (const std::string& w : plan->warnings) warned |= w.find("'other disk'") != std::string::npos;
+  EXPECT_TRUE(warned);
+}
+
+TEST(CapacityPlanTest, TheCurvesDeviceRatioSurvivesItsFileAndBadOnesAreRefused) {
+  PerfCurve curve = MakeCurve({1, 2});
+  curve.device_model = "disk";
+  curve.device_requests_per_op = 1.5;
+  Json json = PerfCurveToJson(curve);
+  auto back = PerfCurveFromJson(json, "c.json");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->device_model, "disk");
+  EXPECT_DOUBLE_EQ(back->device_requests_per_op, 1.5);
+  EXPECT_FALSE(PerfCurveToJson(MakeCurve({1})).contains("device"));  // not measured: absent
+  json["device"]["requests_per_file_op"] = -1;
+  auto bad = PerfCurveFromJson(json, "c.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kBadInput);
+  EXPECT_NE(bad.error().message.find("c.json.device.requests_per_file_op"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sfsg

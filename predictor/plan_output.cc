@@ -131,7 +131,9 @@ Json DeviceUnitJson(Json device, const DemandUnit& unit) {
   device["unit"] = {{"curve", unit.curve},
                     {"demand", unit.demand},
                     {"device_requests_per_file_op", Num(unit.device_requests_per_op)},
-                    {"comparable", unit.comparable}};
+                    {"comparable", unit.comparable},
+                    {"mapping", unit.mapping},
+                    {"mapping_statement", unit.mapping_statement}};
   return device;
 }
 

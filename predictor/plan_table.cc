@@ -190,8 +190,7 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
   if (p.demand)
     out +=
         Row("units", p.unit.comparable
-                         ? StringPrintf("demand in %s (device requests / %.3g per file operation)",
-                                        p.unit.demand.c_str(), *p.unit.device_requests_per_op)
+                         ? "demand in " + p.unit.demand + " (" + p.unit.mapping_statement + ")"
                          : "demand in " + p.unit.demand + ", the curve in " + p.unit.curve +
                                ": not comparable");
   if (p.usl) {

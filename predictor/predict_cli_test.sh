@@ -268,6 +268,47 @@ expect 4 "$predict" --usage "$work/usage.csv" --device "$work/other-model.json"
 contains "format" err
 expect 3 "$predict" --usage "$work/usage.csv" --device "$work/no-such-model.json"
 
+# Demand in device requests mapped onto the curve's file operations: a ratio given, or the
+# one a device-timed shadow's ladder measured and stored in the curve; the plan says which.
+curve=$source_dir/predictor/testdata/curve.json
+expect 0 "$predict" --usage "$work/usage.csv" --curve "$curve" --horizon 90d --json
+grep -q '"mapping": "none"' "$work/out" || fail "an unmapped plan should say mapping none"
+expect 0 "$predict" --usage "$work/usage.csv" --curve "$curve" --horizon 90d --requests-per-op 2
+contains "demand in file operations/s (2 device requests per file operation, as given)"
+contains "headroom now"
+python3 - "$curve" "$work/timed-curve.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["device"] = {"model": "slow 2ms x1", "requests_per_file_op": 1.5}
+json.dump(c, open(sys.argv[2], "w"))
+PY
+expect 0 "$predict" --usage "$work/usage.csv" --curve "$work/timed-curve.json" \
+  --device "$work/model.json" --horizon 90d --json
+python3 - "$work/out" <<'PY' || fail "measured mapping JSON"
+import json, sys
+p = json.load(open(sys.argv[1]))["performance"]
+u = p["device"]["unit"]
+assert u["mapping"] == "measured" and u["device_requests_per_file_op"] == 1.5, u
+assert u["comparable"] is True and "slow 2ms x1" in u["mapping_statement"], u
+assert p["headroom"] is not None and p["demand"]["threshold_reached"] is not None, p
+PY
+expect 0 "$predict" --usage "$work/usage.csv" --curve "$work/timed-curve.json" --horizon 90d \
+  --report "$work/mapped.html"
+grep -q "measured by the curve" "$work/mapped.html" || fail "the report hides the mapping"
+expect 2 "$predict" --usage "$work/usage.csv" --requests-per-op 2
+contains "give --curve" err
+expect 2 "$predict" --usage "$work/usage.csv" --curve "$curve" --requests-per-op 0
+contains "--requests-per-op" err
+expect 2 "$predict" --usage "$work/usage.csv" --curve "$curve" --requests-per-op lots
+python3 - "$curve" "$work/bad-curve.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["device"] = {"model": "x", "requests_per_file_op": 0}
+json.dump(c, open(sys.argv[2], "w"))
+PY
+expect 4 "$predict" --usage "$work/usage.csv" --curve "$work/bad-curve.json"
+contains "device.requests_per_file_op" err
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures failures" >&2
   exit 1

@@ -368,7 +368,7 @@ int PlanCommand(const std::vector<std::string>& args) {
   SourceOptions source_options;
   ProcurementText procurement_text;
   std::vector<std::string> usage_paths;
-  std::string curve_path, device_path, capacity, report_path,
+  std::string curve_path, device_path, requests_per_op, capacity, report_path,
       buffer = std::to_string(static_cast<int>(sfsg::config::kBuffer * 100)) + "%";
   std::vector<std::string> slos;
   bool json = false, prometheus = false;
@@ -382,6 +382,10 @@ int PlanCommand(const std::vector<std::string>& args) {
       "device model (sfsg-calibrate) the curve's shadow was timed by (sfsg-mount --device): "
       "named in the plan; with a read_ops/write_ops series and --slo, the plan also sizes "
       "candidate devices at the horizon's peak (no --curve needed)")(
+      "requests-per-op", po::value(&requests_per_op),
+      "device requests per file operation: maps the diskstats demand onto the curve's file "
+      "operations (default: the ratio a device-timed shadow's ladder measured, when the "
+      "curve carries one; none: the two are not compared)")(
       "buffer,b", po::value(&buffer), WithDefault("free fraction to keep", buffer).c_str())(
       "slo", po::value(&slos)->composing(),
       "latency objective QUANTILE=LATENCY, e.g. p99=20ms (repeatable; none by default)")(
@@ -437,6 +441,18 @@ int PlanCommand(const std::vector<std::string>& args) {
     auto curve = LoadPerfCurve(curve_path);
     if (!curve) return Fail(curve.error());
     in.curve = std::move(*curve);
+  }
+  if (!requests_per_op.empty()) {
+    if (curve_path.empty())
+      return Fail(Error::Usage(
+          "--requests-per-op: maps demand onto a performance curve's file operations; give "
+          "--curve"));
+    auto ratio = ParsePositiveNumber(requests_per_op, "--requests-per-op");
+    if (!ratio) return Fail(ratio.error());
+    if (!std::isfinite(*ratio) || *ratio > 1e6)
+      return Fail(Error::Usage("--requests-per-op: '" + requests_per_op +
+                               "' is out of range (use a positive number up to 1e6)"));
+    in.device_requests_per_op = *ratio;
   }
   if (!device_path.empty()) {
     auto model = ReadDeviceModel(device_path);

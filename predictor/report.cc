@@ -328,11 +328,18 @@ std::string PlanToHtml(const CapacityPlan& plan) {
                            : "sustainable throughput (the shadow's own)",
                  StringPrintf("%.0f ops/s", p->sustainable_ops_per_s), p->sustainable_basis);
     if (p->demand) {
-      html +=
-          Card("peak demand to horizon", StringPrintf("%.0f ops/s", p->peak_at_horizon.expected),
-               StringPrintf("95%% up to %.0f ops/s", p->peak_at_horizon.upper95));
-      html += Card("demand reaches the limit", WhenText(p->threshold, p->demand->origin_s),
-                   RangeText(p->threshold));
+      // Demand in file operations when mapped (the mapping named), else in device requests.
+      const char* unit = p->unit.comparable ? "ops/s" : "device requests/s";
+      html += Card("peak demand to horizon",
+                   StringPrintf("%.0f %s", p->peak_at_horizon.expected, unit),
+                   StringPrintf("95%% up to %.0f %s; ", p->peak_at_horizon.upper95, unit) +
+                       p->unit.mapping_statement);
+      if (p->unit.comparable)
+        html += Card("demand reaches the limit", WhenText(p->threshold, p->demand->origin_s),
+                     RangeText(p->threshold));
+      else
+        html += Card("demand reaches the limit", "n/a",
+                     "demand and the curve are in different units");
     }
   }
   if (const auto& c = plan.device_candidates.evaluated)
@@ -349,12 +356,16 @@ std::string PlanToHtml(const CapacityPlan& plan) {
   }
   if (const auto& p = plan.performance) {
     html += "<h2>Performance</h2>\n";
-    if (p->demand)
+    if (p->demand && p->unit.comparable)
       html += ForecastChart(
-          *p->demand, "Demand (read + write ops/s): history and forecast",
+          *p->demand, "Demand (file operations/s, mapped from device requests): history and forecast",
           [](double x) { return FormatCount(x) + " ops/s"; }, p->threshold_ops_per_s,
           StringPrintf("sustainable x %.2f", 1 - plan.buffer), p->sustainable_ops_per_s,
           "sustainable");
+    else if (p->demand)  // no limit line: the curve's throughput is in another unit
+      html += ForecastChart(
+          *p->demand, "Demand (device requests/s): history and forecast",
+          [](double x) { return FormatCount(x) + " req/s"; }, 0, "", 0, "");
     if (p->usl) html += UslChart(*p);
     html += LatencyChart(*p);
   }

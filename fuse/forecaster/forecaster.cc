@@ -341,13 +341,17 @@ Status Forecaster::RunLoadLadder() {
   // Device requests per file operation: what the emulated device served during the
   // ladder over the ladder's operations (the curve counts the measured part of each
   // step; the warm-up's operations are added in proportion).
-  device_requests_per_op_.reset();
+  // The curve carries it (and the model's name), so a plan made from the saved curve
+  // later, by this loop or by sfsg-predict, maps the diskstats demand the same way.
   if (counting) {
     const uint64_t served = device_control_.requests_served() - served_before;
     double ops = 0;
     for (const CurveStep& step : curve->steps) ops += static_cast<double>(step.total.ops);
     if (config_.step_s > 0) ops *= (config_.step_s + config_.warmup_s) / config_.step_s;
-    if (ops > 0 && served > 0) device_requests_per_op_ = static_cast<double>(served) / ops;
+    if (ops > 0 && served > 0) {
+      curve->device_requests_per_op = static_cast<double>(served) / ops;
+      curve->device_model = config_.device->name;
+    }
   }
   if (!curve->steps.empty())
     spdlog::info("forecaster: load ladder: filesystem {:.0f}% CPU, replayer {:.0f}% CPU at c={}",
@@ -458,7 +462,6 @@ Status Forecaster::PredictOnce() {
   inputs.created_unix = NowUnix();
   inputs.device = config_.device;
   inputs.device_model = config_.device_model;
-  inputs.device_requests_per_op = device_requests_per_op_;
   // Without --source-capacity, the series' capacity_bytes column (see Meter()).
   if (config_.capacity_bytes > 0)
     inputs.capacity_bytes = static_cast<double>(config_.capacity_bytes);

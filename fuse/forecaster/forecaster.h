@@ -166,7 +166,6 @@ class Forecaster {
   bool device_given_ = false;       // --device: no passive model replaces it
   std::string passive_installed_;   // the passive model in force (its JSON), "" none
   std::string passive_last_error_;  // logged once until it changes
-  std::optional<double> device_requests_per_op_;  // measured during the last ladder
   Json probe_results_ = Json::array();            // the last round's probes
   AlertEngine alerts_;
   std::unique_ptr<AlertmanagerSink> alertmanager_;  // with config.alertmanager

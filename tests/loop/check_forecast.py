@@ -101,7 +101,11 @@ def main(path):
                 need(unit, "comparable", (bool,), "$.performance.device.unit")
                 need(unit, "device_requests_per_file_op", NUM, "$.performance.device.unit",
                      nullable=True)
+                need(unit, "mapping", (str,), "$.performance.device.unit")
+                need(unit, "mapping_statement", (str,), "$.performance.device.unit")
     cands = need(doc, "device_candidates", (dict,), "$")
+    if cands:
+        need(cands, "status", (str,), "$.device_candidates")
     if cands and "candidates" in cands:
         need(cands, "recommended", (str,), "$.device_candidates", nullable=True)
         need(cands, "statement", (str,), "$.device_candidates")

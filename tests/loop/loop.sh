@@ -168,7 +168,12 @@ assert c["load"]["requests_per_s"] > 0 and abs(c["load"]["read_fraction"] - 2 / 
 assert c["recommended"] is None or c["recommended"] in names, c
 assert c["statement"], c
 assert d["performance"]["device"]["unit"]["comparable"] is True, d["performance"]["device"]
+assert d["performance"]["device"]["unit"]["mapping"] == "measured", d["performance"]["device"]
+assert d["device_candidates"]["status"] == "evaluated", d["device_candidates"]
+assert d["device_candidates"]["basis"]["model"]["name"] == "test 500us x2", d["device_candidates"]
 curve = json.load(open(sys.argv[2]))
+assert curve["device"]["model"] == "test 500us x2", curve.get("device")
+assert curve["device"]["requests_per_file_op"] > 0, curve["device"]
 for step in curve["steps"]:
     assert step["filesystem"]["pid"] > 0 and step["replayer"]["pid"] > 0, step
     assert step["filesystem"]["pid"] != step["replayer"]["pid"], "the ladder ran in the daemon"
