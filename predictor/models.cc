@@ -102,6 +102,39 @@ std::vector<double> LineForecast(const Line& line, const std::vector<double>& se
   return out;
 }
 
+// Where the growth rate last changed: the break b in [n/10, 2n/3] minimising the summed
+// squared residuals of separate lines over [0, b) and [b, n) (two-segment least squares,
+// O(n) from prefix sums); n - n/3 when n < 20 (the recent third).
+size_t TrendBreak(std::span<const double> y) {
+  const size_t n = y.size();
+  if (n < 20) return n - n / 3;
+  // The sums run on the residuals from the whole history's line about the middle index
+  // (a line less a line is a line, so the segments' fits are unchanged), which keeps
+  // byte-sized values from cancelling.
+  const Line whole = FitLine(y);
+  std::vector<double> s1(n + 1, 0), sx(n + 1, 0), sxx(n + 1, 0), sy(n + 1, 0), sxy(n + 1, 0),
+      syy(n + 1, 0);
+  for (size_t i = 0; i < n; ++i) {
+    const double x = static_cast<double>(i) - static_cast<double>(n) / 2;
+    const double r = y[i] - (whole.intercept + whole.slope * static_cast<double>(i));
+    s1[i + 1] = s1[i] + 1, sx[i + 1] = sx[i] + x, sxx[i + 1] = sxx[i] + x * x;
+    sy[i + 1] = sy[i] + r, sxy[i + 1] = sxy[i] + x * r, syy[i + 1] = syy[i] + r * r;
+  }
+  auto sse = [&](size_t a, size_t b) {
+    const double c = s1[b] - s1[a], x = sx[b] - sx[a], xx = sxx[b] - sxx[a];
+    const double yy = sy[b] - sy[a], xy = sxy[b] - sxy[a], y2 = syy[b] - syy[a];
+    const double vxx = xx - x * x / c, vxy = xy - x * yy / c, vyy = y2 - yy * yy / c;
+    return vxx > 0 ? std::max(0.0, vyy - vxy * vxy / vxx) : std::max(0.0, vyy);
+  };
+  size_t best = 0;
+  double best_sse = sse(0, n);
+  for (size_t b = n / 10; b <= 2 * n / 3; ++b) {
+    const double v = sse(0, b) + sse(b, n);
+    if (v < best_sse) best_sse = v, best = b;
+  }
+  return best;
+}
+
 std::vector<double> RegressionForecast(ModelKind kind, std::span<const double> y, size_t steps,
                                        const ModelOptions& options, ModelFit* fit) {
   const size_t n = y.size();
@@ -434,7 +467,8 @@ std::vector<double> FitAndForecast(ModelKind kind, std::span<const double> train
       return std::vector<double>(steps, train[n - 1]);
     }
     case ModelKind::kRecentLinear: {
-      const size_t window = std::max<size_t>(3, n / 3);
+      // The history since the growth rate last changed (at least the recent third).
+      const size_t window = std::max<size_t>(3, n - TrendBreak(train));
       const Line line = FitLine(train.last(window), n - window);
       std::vector<double> out(steps);
       for (size_t h = 0; h < steps; ++h)

@@ -30,7 +30,8 @@ enum class ModelKind {
   kLinear,         // least-squares line over the whole history (+ seasonal indices),
                    // moved by the median residual of the last k = clamp(n/10, 3, season or 24)
                    // points: the forecast starts from the recent level
-  kRecentLinear,   // least-squares slope over the recent third, from the last point
+  kRecentLinear,   // least-squares slope since the growth rate last changed (a two-segment
+                   // fit's break, so over at least the recent third), from the last point
   kTheilSen,       // median of pairwise slopes (+ seasonal indices): robust to bursts;
                    // from the recent level as kLinear
   kTheta,          // Theta method: exponential smoothing plus half the line's slope
