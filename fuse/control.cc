@@ -39,13 +39,11 @@ void ControlBoard::Publish(const std::string& name, std::string text) {
   files_[name] = std::move(text);
 }
 
-void ControlBoard::PublishNoForecast(const std::string& reason) {
-  Publish("forecast", Json{{"format", "sfsg-forecast"},
-                           {"version", 1},
-                           {"status", "no-forecast"},
-                           {"reason", reason}}
-                              .dump(1) +
-                          "\n");
+void ControlBoard::PublishNoForecast(const std::string& reason, const Json& probes) {
+  Json doc = {{"format", "sfsg-forecast"}, {"version", 1}, {"status", "no-forecast"},
+              {"reason", reason}};
+  if (probes.is_array()) doc["probes"] = probes;
+  Publish("forecast", doc.dump(1) + "\n");
 }
 
 std::string ControlBoard::Get(const std::string& name) const {

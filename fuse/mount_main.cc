@@ -530,9 +530,7 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
             "the forecaster's first round is running (started " + FormatUtc(std::time(nullptr)) +
             "): it meters, re-scales, runs the load ladder, then predicts");
       else
-        fs.board().PublishNoForecast(
-            "this mount has no usage history to forecast from: mount with --watch DIR|CSV|URL "
-            "to forecast (--replay alone runs only the load ladder)");
+        fs.board().PublishNoForecast(kNoUsageHistory);
       if (forecaster) forecaster->Start();
       if (metrics_server) {
         metrics_server->Start();

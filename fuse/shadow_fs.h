@@ -57,8 +57,10 @@ class ControlBoard {
  public:
   ControlBoard();
   void Publish(const std::string& name, std::string text);
-  // /.sfsg/forecast while there is no plan: {"status": "no-forecast", "reason": reason}.
-  void PublishNoForecast(const std::string& reason);
+  // /.sfsg/forecast while there is no plan: {"status": "no-forecast", "reason": reason},
+  // with "probes" when `probes` is an array (a mount that times probes but has no usage
+  // history to plan from).
+  void PublishNoForecast(const std::string& reason, const Json& probes = nullptr);
   std::string Get(const std::string& name) const;
 
  private:

@@ -421,6 +421,9 @@ Status Forecaster::RunProbes() {
     if (window > 0) statement += "; the window is " + HumanDuration(window);
     if (result->exit_status != 0 && !result->timed_out)
       statement += " (it exited " + std::to_string(result->exit_status) + ")";
+    // Whose time it is: a device model's (named), or the shadow's own.
+    statement += config_.device ? "; timed by device model '" + config_.device->name + "'"
+                                : "; at the shadow's own speed, which describes no real device";
     spdlog::info("forecaster: probe: {}", statement);
     results.push_back({{"command", command},
                        {"duration_s", result->duration_s},
@@ -432,9 +435,12 @@ Status Forecaster::RunProbes() {
                        {"fits_window", window > 0 ? Json(!result->timed_out &&
                                                          result->duration_s <= window)
                                                   : Json()},
+                       {"basis", DeviceBasisJson(config_.device)},
                        {"statement", statement}});
   }
   probe_results_ = std::move(results);
+  // No --watch: no plan will carry them, so the no-forecast document does.
+  if (config_.watch.empty()) fs_.board().PublishNoForecast(kNoUsageHistory, probe_results_);
   return Status::Ok();
 }
 

@@ -23,7 +23,9 @@
 //     are counted, so the plan compares the demand (diskstats: device requests) with
 //     the curve (file operations) in one unit.
 //     Probes (--probe): each user command is timed in the mount, in the same private
-//     view, its duration the forecast for the horizon (plan "probes").
+//     view, its duration the forecast for the horizon (plan "probes"). Without --watch
+//     there is no plan and no horizon: the probes are timed on the shadow as mounted and
+//     published in /.sfsg/forecast's no-forecast document.
 //  4. Predict: the capacity plan from the usage series and the curve. With a device
 //     model and a demand series, the candidate device configurations are evaluated at
 //     the horizon's peak (plan "device_candidates", predictor/candidates.h).
@@ -61,6 +63,11 @@
 #include "predictor/device_basis.h"
 
 namespace sfsg {
+
+// /.sfsg/forecast's reason when the mount has no --watch (so nothing to plan from).
+inline constexpr const char* kNoUsageHistory =
+    "this mount has no usage history to forecast from: mount with --watch DIR|CSV|URL "
+    "to forecast (--replay alone runs only the load ladder and the probes)";
 
 struct ForecasterConfig {
   std::string watch;       // directory to meter, a usage series file, or a Prometheus URL

@@ -68,10 +68,32 @@ def forecast(obj, where):
         band(p, f"{where}.path[{i}]")
 
 
+def probes(doc):
+    for i, p in enumerate(need(doc, "probes", (list,), "$") or []):
+        need(p, "command", (str,), f"$.probes[{i}]")
+        if "error" not in p:
+            need(p, "duration_s", NUM, f"$.probes[{i}]")
+            need(p, "statement", (str,), f"$.probes[{i}]")
+            basis = need(p, "basis", (dict,), f"$.probes[{i}]")
+            if basis:
+                need(basis, "statement", (str,), f"$.probes[{i}].basis")
+
+
+def report(path):
+    for p in problems:
+        print(f"{path}: {p}")
+    return 1 if problems else 0
+
+
 def main(path):
     doc = json.load(open(path))
     if doc.get("format") != "sfsg-forecast" or doc.get("version") != 1:
         problems.append("format/version: not sfsg-forecast v1")
+    if doc.get("status") == "no-forecast":  # no plan: why, and the probes if any were run
+        need(doc, "reason", (str,), "$")
+        if "probes" in doc:
+            probes(doc)
+        return report(path)
     for k in ("created_unix", "origin_unix", "horizon_s", "horizon_days", "buffer"):
         need(doc, k, NUM, "$")
     for i, o in enumerate(need(doc, "objectives", (list,), "$") or []):
@@ -115,11 +137,7 @@ def main(path):
             need(c, "meets", (bool,), f"$.device_candidates.candidates[{i}]")
     elif cands:
         need(cands, "reason", (str,), "$.device_candidates")
-    for i, p in enumerate(need(doc, "probes", (list,), "$") or []):
-        need(p, "command", (str,), f"$.probes[{i}]")
-        if "error" not in p:
-            need(p, "duration_s", NUM, f"$.probes[{i}]")
-            need(p, "statement", (str,), f"$.probes[{i}]")
+    probes(doc)
     loop = need(doc, "loop", (dict,), "$")
     if loop:
         for k in ("round", "last_run_unix", "shadow_scale", "shadow_layers", "shadow_entries"):
@@ -127,9 +145,7 @@ def main(path):
     text = open(path).read()
     if "NaN" in text or "Infinity" in text:
         problems.append("$: NaN or Infinity in the text")
-    for p in problems:
-        print(f"{path}: {p}")
-    return 1 if problems else 0
+    return report(path)
 
 
 if __name__ == "__main__":

@@ -315,6 +315,33 @@ PY
     fail "/.sfsg/forecast does not say why: $(cat "$mnt/.sfsg/forecast")"
 }
 
+case_probes_without_watch() {
+  # --replay without --watch: no plan, but the probes are timed on the device-timed shadow
+  # as mounted and /.sfsg/forecast carries them, saying whose time it is.
+  local mnt bucket='[{"size_bytes": 4096, "service": {"kind": "constant", "us": 300}}]'
+  cat >"$T/model.json" <<EOF
+{"format": "sfsg-device", "version": 1, "name": "probe disk", "servers": 1,
+ "data": {"read": {"sequential": $bucket, "random": $bucket},
+          "write": {"sequential": $bucket, "random": $bucket}}}
+EOF
+  mnt=$(new_mountpoint shadow)
+  mount_shadow "$mnt" --files 300 --device "$T/model.json" --replay --interval 1h \
+    --ladder 1 --step 0.2s --warmup 0.1s --state-dir "$T/state" --probe "find . -type f"
+  wait_until 60 grep -q '"probes"' "$mnt/.sfsg/forecast" ||
+    fail "no probes without --watch: $(head -c 2000 "$mnt/.sfsg/forecast")"
+  python3 - "$mnt/.sfsg/forecast" <<'PY' || fail "probe content"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"] == "no-forecast" and "usage history" in d["reason"], d
+p = d["probes"][0]
+assert p["command"] == "find . -type f" and p["exit_status"] == 0 and p["duration_s"] > 0, p
+assert p["at_horizon"] is False and "on the shadow as mounted" in p["statement"], p
+assert "device model 'probe disk'" in p["statement"], p
+assert p["basis"]["model"]["name"] == "probe disk", p["basis"]
+PY
+  python3 "$SCHEMA_CHECK" "$mnt/.sfsg/forecast" || fail "/.sfsg/forecast breaks its schema"
+}
+
 has_scratch() { compgen -G "$1/.sfsg-replay-*" >/dev/null; }
 
 case_unmount_during_ladder() {
