@@ -152,20 +152,21 @@ std::string StorageSection(const StoragePlan& s, double buffer) {
   const ForecastResult& f = s.forecast;
   const Band& h = s.at_horizon;
   std::string out = ForecastHeading("Storage", f);
+  // One precision for every size the decision compares (the bands and the recommendation
+  // too: "1.6 PiB .. 1.6 PiB" beside a threshold of 1.600 PiB says nothing).
   const std::vector<std::string> b =
-      DistinctBytes({s.current_bytes, s.threshold_bytes, h.expected, s.capacity_bytes});
+      DistinctBytes({s.current_bytes, s.threshold_bytes, h.expected, s.capacity_bytes,
+                     h.lower80, h.upper80, h.lower95, h.upper95, s.recommended_capacity_bytes});
   // Dates first: they are the decision; sizes after.
   out += Row("threshold reached", CrossingText(s.threshold, f.origin_s, f.bands_identified));
   out += Row("used now", b[0] + " of " + b[3] + " capacity (" + s.capacity_source + ")");
   out += Row(StringPrintf("threshold (%.0f%% full)", 100 * (1 - buffer)).c_str(), b[1]);
   out += Row("at horizon", b[2] + (f.bands_identified
-                                        ? "  (80%: " + FormatBytes(h.lower80) + " .. " +
-                                              FormatBytes(h.upper80) + ", 95%: " +
-                                              FormatBytes(h.lower95) + " .. " +
-                                              FormatBytes(h.upper95) + ")"
+                                        ? "  (80%: " + b[4] + " .. " + b[5] + ", 95%: " +
+                                              b[6] + " .. " + b[7] + ")"
                                         : std::string("  (bands ") + kNoBands + ")"));
   out += Row("recommended capacity",
-             FormatBytes(s.recommended_capacity_bytes) +
+             b[8] +
                  (s.additional_bytes >= 0 ? "  (add " + FormatBytes(s.additional_bytes) + ")"
                                           : "  (" + FormatBytes(-s.additional_bytes) +
                                                 " more than needed to the horizon)"));

@@ -40,6 +40,10 @@ contains "threshold reached"
 contains "Performance"
 contains "p99 <= 20 ms"
 contains "recommended capacity"
+# The bands at the horizon are printed with the digits that tell their bounds apart (they
+# differ by well under 0.1 TiB here).
+band=$(grep -E '^  at horizon' "$work/out" | grep -oE '80%: [^,]*')
+[ "${band% .. *}" != "80%: ${band#* .. }" ] || fail "the 80% band prints as '$band'"
 no_nan "$work/out"
 [ -s "$work/report.html" ] || fail "no HTML report"
 grep -c "<svg" "$work/report.html" | grep -q 4 || fail "the report should hold 4 charts"
