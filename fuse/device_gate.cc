@@ -11,10 +11,37 @@ namespace {
 constexpr uint64_t kPublishEveryNs = 200'000'000;
 }  // namespace
 
-DeviceGate::DeviceGate(DeviceModel model, uint64_t seed, ControlBoard* board, uint64_t floor_ns)
+RequestFloor RequestFloor::Uniform(uint64_t ns) {
+  RequestFloor f;
+  f.read_ns = f.write_ns = ns;
+  f.metadata_ns.fill(ns);
+  return f;
+}
+
+uint64_t RequestFloor::For(const DeviceRequest& io) const {
+  switch (io.kind) {
+    case DeviceRequest::Kind::kRead:
+      return read_ns;
+    case DeviceRequest::Kind::kWrite:
+      return write_ns;
+    case DeviceRequest::Kind::kMetadata:
+      return metadata_ns[static_cast<int>(io.op)];
+    case DeviceRequest::Kind::kNone:
+      break;
+  }
+  return 0;
+}
+
+bool RequestFloor::IsUniform() const {
+  for (uint64_t ns : metadata_ns)
+    if (ns != read_ns) return false;
+  return write_ns == read_ns;
+}
+
+DeviceGate::DeviceGate(DeviceModel model, uint64_t seed, ControlBoard* board, RequestFloor floor)
     : start_ns_(SteadyNowNs()),
       board_(board),
-      floor_ns_(floor_ns),
+      floor_(floor),
       seed_(seed),
       emulator_(std::make_unique<DeviceEmulator>(std::move(model), seed)),
       timer_(kPublishEveryNs, [this] { Publish(); }) {}
@@ -30,7 +57,8 @@ uint64_t DeviceGate::DueNs(uint64_t arrival_ns, const DeviceRequest& io) {
     completion_us = emulator_->Submit(r).completion_us;
   }
   const uint64_t due = start_ns_ + static_cast<uint64_t>(completion_us * 1e3);
-  return due > floor_ns_ ? due - floor_ns_ : 0;
+  const uint64_t floor_ns = floor_.For(io);
+  return due > floor_ns ? due - floor_ns : 0;
 }
 
 void DeviceGate::Defer(uint64_t due_ns, std::unique_ptr<PendingReply> reply) {

@@ -10,13 +10,14 @@
 // the model's time, not the model's time plus sfsg's.
 //
 // What the handler cannot see is the rest of the request path: the kernel's queueing,
-// the round trip to the daemon and back, the reply's way to the client. `floor_ns`
+// the round trip to the daemon and back, the reply's way to the client. The floor
 // (sfsg-mount --device-floor, measured on the same machine with a zero-time model) is
-// that time: each reply is due floor_ns before the model's completion, so a request
-// whose model time exceeds the floor reaches the client at about the model's time; one
-// whose model time is below it goes at once and takes the floor (a device faster than
-// the shadow's own request path cannot be emulated). The emulator's queue is not
-// changed: it still serves each request for the model's time.
+// that time, per operation class (a read carries its bytes back, a stat does not): each
+// reply is due its class's floor before the model's completion, so a request whose
+// model time exceeds the floor reaches the client at about the model's time; one whose
+// model time is below it goes at once and takes the floor (a device faster than the
+// shadow's own request path cannot be emulated). The emulator's queue is not changed:
+// it still serves each request for the model's time.
 //
 // Thread-safe: handlers call Due/Defer from any worker thread (the emulator is behind
 // one mutex, held for the model's arithmetic only). The gate publishes its gauges to the
@@ -26,6 +27,7 @@
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -40,10 +42,22 @@ namespace sfsg {
 
 class ControlBoard;
 
+// The shadow's own request path per operation class, in nanoseconds: data reads, data
+// writes, and each metadata operation (MetadataOp). Plain value; For() is O(1).
+struct RequestFloor {
+  uint64_t read_ns = 0;
+  uint64_t write_ns = 0;
+  std::array<uint64_t, kMetadataOpCount> metadata_ns{};
+
+  static RequestFloor Uniform(uint64_t ns);
+  uint64_t For(const DeviceRequest& io) const;
+  bool IsUniform() const;
+};
+
 class DeviceGate {
  public:
   // `board` may be null (no gauges published); it must outlive the gate.
-  DeviceGate(DeviceModel model, uint64_t seed, ControlBoard* board, uint64_t floor_ns = 0);
+  DeviceGate(DeviceModel model, uint64_t seed, ControlBoard* board, RequestFloor floor = {});
   ~DeviceGate();
   DeviceGate(const DeviceGate&) = delete;
   DeviceGate& operator=(const DeviceGate&) = delete;
@@ -68,7 +82,7 @@ class DeviceGate {
 
   const uint64_t start_ns_;
   ControlBoard* board_;
-  const uint64_t floor_ns_;
+  const RequestFloor floor_;
   const uint64_t seed_;
   mutable std::mutex mutex_;  // guards emulator_ and earlier_
   std::unique_ptr<DeviceEmulator> emulator_;

@@ -15,13 +15,19 @@ DeviceModel OneMillisecond() {
   return m;
 }
 
-// How long after its arrival a lone 4 KiB read is due, in ns (negative: before it).
-int64_t DueAfterArrival(uint64_t floor_ns) {
-  DeviceGate gate(OneMillisecond(), 1, nullptr, floor_ns);
+// How long after its arrival a lone request (default: a 4 KiB read) is due, in ns
+// (negative: before it).
+int64_t DueAfterArrival(RequestFloor floor, const DeviceRequest& io) {
+  DeviceModel model = OneMillisecond();
+  model.metadata.Get(MetadataOp::kStat) = ServiceTime::Constant(1000);
+  DeviceGate gate(model, 1, nullptr, floor);
   const uint64_t arrival = SteadyNowNs();
-  const uint64_t due = gate.DueNs(arrival, DataIo(false, 7, 0, 4096, 0));
+  const uint64_t due = gate.DueNs(arrival, io);
   gate.Stop();
   return static_cast<int64_t>(due) - static_cast<int64_t>(arrival);
+}
+int64_t DueAfterArrival(uint64_t floor_ns) {
+  return DueAfterArrival(RequestFloor::Uniform(floor_ns), DataIo(false, 7, 0, 4096, 0));
 }
 
 TEST(DeviceGate, DueAtTheModelsTimeWithoutAFloor) {
@@ -34,6 +40,19 @@ TEST(DeviceGate, TheFloorIsSubtractedFromTheModelsTime) {
 
 TEST(DeviceGate, AModelFasterThanTheFloorIsDueAtOnce) {
   EXPECT_LE(DueAfterArrival(5'000'000), 0);
+}
+
+TEST(DeviceGate, EachOperationClassHasItsOwnFloor) {
+  RequestFloor floor;
+  floor.read_ns = 300'000;
+  floor.write_ns = 400'000;
+  floor.metadata_ns[static_cast<int>(MetadataOp::kStat)] = 100'000;
+  EXPECT_NEAR(DueAfterArrival(floor, DataIo(false, 7, 0, 4096, 0)), 700'000, 2'000);
+  EXPECT_NEAR(DueAfterArrival(floor, DataIo(true, 7, 0, 4096, 0)), 600'000, 2'000);
+  EXPECT_NEAR(DueAfterArrival(floor, MetadataIo(MetadataOp::kStat)), 900'000, 2'000);
+  EXPECT_FALSE(floor.IsUniform());
+  EXPECT_TRUE(RequestFloor::Uniform(5).IsUniform());
+  EXPECT_EQ(RequestFloor::Uniform(5).For(NoDeviceIo()), 0u);
 }
 
 }  // namespace

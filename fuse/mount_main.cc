@@ -401,9 +401,13 @@ Result<std::optional<DeviceModel>> LoadDevice(const MountOptions& o, const std::
 // What /.sfsg/status says of the emulated device: the model's file, what it is (mode,
 // date, target) and the what-if scaling.
 Json DeviceStatus(const std::string& path, const DeviceScale& s, const DeviceModel& m,
-                  double floor_s) {
+                  const RequestFloor& floor) {
+  Json by_class = {{"read", floor.read_ns / 1e3}, {"write", floor.write_ns / 1e3}};
+  for (int i = 0; i < kMetadataOpCount; ++i)
+    by_class[std::string(MetadataOpName(static_cast<MetadataOp>(i)))] = floor.metadata_ns[i] / 1e3;
   return {{"model", path},
-          {"floor_us", floor_s * 1e6},
+          {"floor_us", floor.read_ns / 1e3},  // the read floor (all when uniform)
+          {"floor_us_by_class", std::move(by_class)},
           {"name", m.name},
           {"servers", m.servers},
           {"cache_bytes", m.cache.size_bytes},
@@ -418,9 +422,6 @@ Json DeviceStatus(const std::string& path, const DeviceScale& s, const DeviceMod
             {"cache_bytes", s.cache_bytes ? Json(*s.cache_bytes) : Json()}}}};
 }
 
-uint64_t FloorNs(const MountOptions& o) {
-  return static_cast<uint64_t>(std::llround(o.device_floor_s * 1e9));
-}
 
 // The mount's own part of /.sfsg/status.
 void PublishStatusExtra(ShadowFs& fs, const std::string& state_dir, const std::string& log,
@@ -497,14 +498,14 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
           std::lock_guard lock(gates_mutex);
           if (gates_stopped) return;
           if (gates.empty()) {
-            gates.push_back(std::make_unique<DeviceGate>(model, o.seed, &fs.board(), FloorNs(o)));
+            gates.push_back(std::make_unique<DeviceGate>(model, o.seed, &fs.board(), o.device_floor));
             state.device.store(gates.back().get(), std::memory_order_release);
           } else {
             gates.back()->Replace(model);  // a refitted passive model
           }
           const std::string where = plan->config.state_dir + "/device-passive.json";
           PublishStatusExtra(fs, plan->config.state_dir, log.where,
-                             DeviceStatus(where, DeviceScale{}, model, o.device_floor_s));
+                             DeviceStatus(where, DeviceScale{}, model, o.device_floor));
         };
         control.requests_served = [&]() -> uint64_t {
           std::lock_guard lock(gates_mutex);
@@ -520,7 +521,7 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
       }
       if (device) {
         std::lock_guard lock(gates_mutex);
-        gates.push_back(std::make_unique<DeviceGate>(*device, o.seed, &fs.board(), FloorNs(o)));
+        gates.push_back(std::make_unique<DeviceGate>(*device, o.seed, &fs.board(), o.device_floor));
         state.device.store(gates.back().get(), std::memory_order_release);
         spdlog::info("sfsg-mount: answering at the times of device model {} ({} servers)",
                      o.device_path, device->servers);
@@ -621,7 +622,7 @@ int Main(int argc, char** argv) {
   }
   PublishStatusExtra(**fs, state_dir, log->where,
                      *device ? DeviceStatus(options->device_path, options->device_scale, **device,
-                                            options->device_floor_s)
+                                            options->device_floor)
                              : Json());
   (*fs)->board().Publish("recipe", ShadowRecipeToJson(RecipeOf(*options)).dump());
   return Serve(*options, **fs, std::move(*plan), *log, *device);

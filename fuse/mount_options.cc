@@ -43,6 +43,48 @@ std::set<std::string> DashOKeys(const po::options_description& options) {
   return keys;
 }
 
+// --device-floor: "40us" (every class), or classes with their own, "40us:stat=25us"
+// (':' or ',' between items; ':' survives -o lists). Classes: read, write, metadata (every
+// metadata operation), create, unlink, stat, readdir, fsync, rename, open. A bare
+// duration sets every class first, then "metadata", then the single classes, whatever
+// their order; each at most once, each in [0, 1s].
+Result<RequestFloor> ParseDeviceFloor(const std::string& text) {
+  RequestFloor floor;
+  std::map<std::string, uint64_t> given;  // class ("" for the bare duration) -> ns
+  std::string item;
+  std::stringstream ss(text);
+  while (std::getline(ss, item, text.find(':') != std::string::npos ? ':' : ',')) {
+    const auto eq = item.find('=');
+    const std::string name = eq == std::string::npos ? "" : item.substr(0, eq);
+    const std::string value = eq == std::string::npos ? item : item.substr(eq + 1);
+    bool known = name.empty() || name == "read" || name == "write" || name == "metadata";
+    for (int i = 0; i < kMetadataOpCount; ++i)
+      known |= name == MetadataOpName(static_cast<MetadataOp>(i));
+    if (!known)
+      return Error::Usage("--device-floor: unknown class '" + name +
+                          "' (use read, write, metadata, create, unlink, stat, readdir, fsync, "
+                          "rename, open)");
+    if (given.count(name))
+      return Error::Usage("--device-floor: '" + (name.empty() ? "a bare duration" : name) +
+                          "' is given twice in '" + text + "'");
+    auto seconds = ParseDurationSeconds(value, "--device-floor " + (name.empty() ? "" : name));
+    if (!seconds) return seconds.error();
+    if (!(*seconds >= 0) || *seconds > 1)
+      return Error::Usage("--device-floor: '" + item + "' is not in [0, 1s]");
+    given[name] = static_cast<uint64_t>(std::llround(*seconds * 1e9));
+  }
+  if (given.empty()) return Error::Usage("--device-floor: empty");
+  if (given.count("")) floor = RequestFloor::Uniform(given[""]);
+  if (given.count("metadata")) floor.metadata_ns.fill(given["metadata"]);
+  if (given.count("read")) floor.read_ns = given["read"];
+  if (given.count("write")) floor.write_ns = given["write"];
+  for (int i = 0; i < kMetadataOpCount; ++i) {
+    const std::string name(MetadataOpName(static_cast<MetadataOp>(i)));
+    if (given.count(name)) floor.metadata_ns[i] = given[name];
+  }
+  return floor;
+}
+
 void SplitDashO(const std::string& list, const std::set<std::string>& own_keys,
                 std::vector<std::string>& args, MountOptions& out) {
   std::stringstream ss(list);
@@ -334,8 +376,10 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
       "device-cache", po::value(&device_cache),
       "what-if: the model's page cache size (e.g. 64G; 0: no cache)")(
       "device-floor", po::value(&device_floor),
-      "the shadow's own time per request (e.g. 40us, measured with a zero-time model): "
-      "subtracted from each model time above it");
+      "the shadow's own time per request, measured with a zero-time model: subtracted "
+      "from each model time above it; one for all (40us) or per class "
+      "(40us:write=55us:stat=25us; read, write, metadata, create, unlink, stat, readdir, "
+      "fsync, rename, open)");
   visible.add(device_options);
   // -o LIST, -oLIST, --option LIST, --option=LIST: mount-helper style, split here.
   const std::set<std::string> own_keys = DashOKeys(visible);
@@ -422,9 +466,7 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
     SFSG_ASSIGN_OR_RETURN(out.device_scale.cache_bytes, ParseBytes(device_cache, "--device-cache"));
   }
   if (!device_floor.empty()) {
-    SFSG_ASSIGN_OR_RETURN(out.device_floor_s, ParseDurationSeconds(device_floor, "--device-floor"));
-    if (!(out.device_floor_s >= 0) || out.device_floor_s > 1)
-      return Error::Usage("--device-floor: '" + device_floor + "' is not in [0, 1s]");
+    SFSG_ASSIGN_OR_RETURN(out.device_floor, ParseDeviceFloor(device_floor));
   }
   if (out.device_path.empty() && (!device_scale.empty() || !device_cache.empty()))
     return Error::Usage(std::string(device_scale.empty() ? "--device-cache" : "--device-scale") +

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "fuse/config.h"
+#include "fuse/device_gate.h"
 #include "fuse/forecaster/forecaster.h"
 #include "generator/device/device_model.h"
 #include "generator/util/status.h"
@@ -45,9 +46,9 @@ struct MountOptions {
   // --device MODEL.json: answer at the model's times ("" : as fast as the shadow can).
   std::string device_path;
   DeviceScale device_scale;  // --device-scale and --device-cache (what-ifs)
-  // --device-floor: the shadow's own request path, subtracted from each model time that
-  // exceeds it (see fuse/device_gate.h). 0: none.
-  double device_floor_s = 0;
+  // --device-floor: the shadow's own request path per operation class, subtracted from
+  // each model time that exceeds it (see fuse/device_gate.h). All 0: none.
+  RequestFloor device_floor;
 };
 
 // Parses argv (including "-o a=b,c" in the mount-helper style) and the --config file

@@ -176,6 +176,29 @@ case_device_bad_models() {
   expect_refused 2 "--device-scale" --device-scale parallelism=2
   expect_refused 2 "--device-cache" --device "$T/good.json" --device-cache 1G
   expect_refused 4 "zero.json" -o "device=$T/zero.json"
+  expect_refused 2 "--device-floor: unknown class 'seek'" --device "$T/good.json" \
+    --device-floor 40us:seek=1us
+  expect_refused 2 "is not in [0, 1s]" --device "$T/good.json" --device-floor stat=2s
+  expect_refused 2 "'read' is given twice" --device "$T/good.json" \
+    --device-floor read=1us,read=2us
 }
+
+# --device-floor per operation class: the status shows each class's floor, -o keeps the
+# ':' list whole, and a bare duration is the default the classes override.
+case_device_floor_per_class() {
+  local m
+  write_model "$T/model.json" 200 1
+  m=$(new_mountpoint m)
+  mount_shadow "$m" -o "$OPTS,device-floor=40us:write=55us:metadata=20us:stat=25us" \
+    --device "$T/model.json"
+  python3 - "$m/.sfsg/status" <<'PY' || fail "floor_us_by_class: $(cat "$m/.sfsg/status")"
+import json, sys
+f = json.load(open(sys.argv[1]))["device"]["floor_us_by_class"]
+assert (f["read"], f["write"], f["stat"], f["create"], f["readdir"]) == (40, 55, 25, 20, 20), f
+PY
+  expect_eq "$(json_field "$m/.sfsg/status" .device.floor_us)" 40 "status device.floor_us"
+  head -c 65536 "$m/$(largest_file "$m")" >/dev/null || fail "reads through a per-class floor"
+}
+
 
 run_case "$@"
