@@ -6,9 +6,11 @@
 #include <atomic>
 #include <boost/program_options.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -231,6 +233,47 @@ int64_t ShadowPid(const std::string& target) {
   if (!status || status->value("format", "") != "sfsg-status") return 0;
   if (!status->contains("pid") || !(*status)["pid"].is_number_integer()) return 0;
   return (*status)["pid"].get<int64_t>();
+}
+
+// What a device-timed shadow's emulator has served: its model's name and the requests
+// that occupied the emulated device (sfsg_device_ops_total in /.sfsg/metrics, the count
+// the forecaster's ladder uses). None: the target is not a shadow timed by a model.
+struct DeviceCount {
+  std::string model;
+  uint64_t requests = 0;
+};
+
+std::optional<DeviceCount> ShadowDeviceCount(const std::string& target) {
+  if (target.empty()) return std::nullopt;
+  auto status = LoadJsonFile(target + "/.sfsg/status");
+  if (!status || status->value("format", "") != "sfsg-status") return std::nullopt;
+  const Json device = status->value("device", Json());
+  if (!device.is_object() || !device.contains("name") || !device["name"].is_string())
+    return std::nullopt;
+  auto metrics = ReadTextFile(target + "/.sfsg/metrics");
+  if (!metrics) return std::nullopt;
+  constexpr std::string_view kCounter = "\nsfsg_device_ops_total ";
+  const size_t at = metrics->find(kCounter);
+  if (at == std::string::npos) return std::nullopt;
+  DeviceCount count{device["name"].get<std::string>(), 0};
+  count.requests = std::strtoull(metrics->c_str() + at + kCounter.size(), nullptr, 10);
+  return count;
+}
+
+// Device requests per file operation over a ladder (the warm-up's operations added in
+// proportion to the measured part's), stored in the curve so sfsg-predict can map
+// diskstats demand onto it. The gauges are published every 200 ms: the count is read
+// again after a wait so the ladder's last requests are in it.
+void StampDeviceRatio(const DeviceCount& before, const ReplayOptions& ro, PerfCurve& curve) {
+  ::usleep(300'000);
+  const std::optional<DeviceCount> after = ShadowDeviceCount(ro.target);
+  if (!after || after->requests <= before.requests) return;
+  double ops = 0;
+  for (const CurveStep& step : curve.steps) ops += static_cast<double>(step.total.ops);
+  if (ro.step_s > 0) ops *= (ro.step_s + ro.warmup_s) / ro.step_s;
+  if (!(ops > 0)) return;
+  curve.device_model = before.model;
+  curve.device_requests_per_op = static_cast<double>(after->requests - before.requests) / ops;
 }
 
 // A shadow the forecaster re-scaled: rebuilt from its recipe (the options it was
@@ -462,10 +505,12 @@ int Main(int argc, char** argv) {
   if (!ro) return Fail(ro.error());
   ro->cancel = &g_cancel;
   CatchStopSignals();
+  const std::optional<DeviceCount> device_before = ShadowDeviceCount(o.target);
   auto curve = RunLadder(*ro, progress);
   if (progress_on) std::fputs("\r\033[K", stderr);
   DieOfStopSignal();
   if (!curve) return Fail(curve.error());
+  if (device_before) StampDeviceRatio(*device_before, *ro, *curve);
   return Output(*curve, o.out);
 }
 

@@ -201,4 +201,49 @@ PY
 }
 
 
+# sfsg-replay against a device-timed shadow: the curve carries the device requests per
+# file operation its ladder caused, and sfsg-predict maps diskstats demand with it.
+case_device_replay_curve_maps_demand() {
+  local m now i
+  [ -x "${SFSG_BIN:-}/sfsg-replay" ] && [ -x "$SFSG_BIN/sfsg-predict" ] ||
+    { echo "sfsg-replay or sfsg-predict not built"; exit 77; }
+  write_model "$T/model.json" 100 4
+  m=$(new_mountpoint m)
+  mount_shadow "$m" -o "$OPTS" --device "$T/model.json"
+  "$SFSG_BIN/sfsg-replay" --quiet --target "$m" --ladder 1,2 --step 0.5s --warmup 0.1s \
+    -o "$T/curve.json" >/dev/null || fail "sfsg-replay against the device-timed shadow"
+  python3 - "$T/curve.json" <<'PY' || fail "curve device: $(jq -c .device "$T/curve.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))["device"]
+assert d["model"] == "test 100us x4" and 0 < d["requests_per_file_op"] < 100, d
+PY
+  now=$(date +%s)
+  {
+    echo "timestamp,used_bytes,capacity_bytes,read_ops,write_ops,read_bytes,write_bytes"
+    for i in $(seq 0 200); do
+      echo "$((now - (200 - i) * 600)),$((1000000 + i * 1000)),100000000,$((i * 60000)),$((i * 30000)),$((i * 60000 * 4096)),$((i * 30000 * 4096))"
+    done
+  } >"$T/usage.csv"
+  "$SFSG_BIN/sfsg-predict" --usage "$T/usage.csv" --curve "$T/curve.json" \
+    --device "$T/model.json" --slo p99=20ms --horizon 7d --json >"$T/plan.json" ||
+    fail "sfsg-predict on the replayed curve"
+  python3 - "$T/plan.json" <<'PY' || fail "plan unit: $(jq -c .performance.device.unit "$T/plan.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+u = d["performance"]["device"]["unit"]
+assert u["mapping"] == "measured" and u["comparable"] is True, u
+assert "test 100us x4" in u["mapping_statement"], u
+# One unit: the date demand reaches the limit is computed (the limit itself depends on
+# this machine's speed, so it is not checked).
+assert d["performance"]["demand"]["threshold_reached"] is not None, d["performance"]["demand"]
+assert d["device_candidates"]["status"] == "evaluated", d["device_candidates"]
+PY
+  # A plain shadow: no device, so the curve carries none.
+  unmount_shadow "$m"
+  mount_shadow "$m" -o "$OPTS"
+  "$SFSG_BIN/sfsg-replay" --quiet --target "$m" --ladder 1 --step 0.3s --warmup 0.1s \
+    -o "$T/plain.json" >/dev/null || fail "sfsg-replay against a plain shadow"
+  [ "$(jq -r .device "$T/plain.json")" = null ] || fail "a plain shadow's curve has a device"
+}
+
 run_case "$@"
