@@ -198,6 +198,16 @@ Result<CandidatePlan> PlanDeviceCandidates(const DeviceModel& model,
   const std::string goal = objective.quantile + " <= " + Round(objective.latency_us / 1e3, "%.3g") + " ms";
   if (!plan.recommended) {
     plan.statement = "no candidate keeps " + goal + " at the horizon's peak of " + at;
+    // Unsaturated everywhere: the time is the service time itself, not queueing, and
+    // none of these dimensions shortens it (a faster device would: calibrate one).
+    bool any_saturated = false;
+    for (const CandidateResult& r : plan.results) any_saturated |= r.saturated;
+    if (!any_saturated)
+      plan.statement += "; none is saturated: the device's own service time keeps it above "
+                        "the objective (" + objective.quantile + " " +
+                        Round(plan.results.front().latency_us / 1e3, "%.3g") +
+                        " ms today), which more parallelism, bandwidth or IOPS does not "
+                        "shorten";
   } else {
     const CandidateResult& r = plan.results[*plan.recommended];
     plan.statement = (r.candidate.name == "today" ? std::string("today's device keeps ")

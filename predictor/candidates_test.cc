@@ -108,6 +108,9 @@ TEST(DeviceCandidates, NoneMeetsAnObjectiveBelowTheServiceTime) {
   ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_FALSE(plan->recommended);
   EXPECT_NE(plan->statement.find("no candidate"), std::string::npos) << plan->statement;
+  EXPECT_NE(plan->statement.find("none is saturated: the device's own service time"),
+            std::string::npos)
+      << plan->statement;
   EXPECT_TRUE(CandidatePlanToJson(*plan)["recommended"].is_null());
 }
 

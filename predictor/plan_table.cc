@@ -268,11 +268,12 @@ std::string CandidatesSection(const DeviceCandidates& c) {
   for (size_t i = 0; i < plan.results.size(); ++i) {
     const CandidateResult& r = plan.results[i];
     const std::string verdict = r.saturated ? "saturated" : r.meets ? "meets" : "misses";
-    out += Row(r.candidate.name.c_str(),
-               StringPrintf("%s %s%.3g ms, mean %.3g ms, served %.0f/s: ",
+    // Names run longer than the other sections' labels ("parallelism x2 + bandwidth x2").
+    out += StringPrintf("  %-30s ", r.candidate.name.c_str()) +
+           (StringPrintf("%s %s%.3g ms, mean %.3g ms, served %.0f/s: ",
                             plan.objective.quantile.c_str(), r.saturated ? ">= " : "",
                             r.latency_us / 1e3, r.mean_us / 1e3, r.served_per_s) +
-                   verdict + (plan.recommended == i ? " (recommended)" : ""));
+            verdict + (plan.recommended == i ? " (recommended)" : "") + "\n");
   }
   return out + Row("verdict", plan.statement);
 }
