@@ -535,6 +535,21 @@ case_alerts_before_loop() {
     "evaluated alerts carry the time"
 }
 
+case_objective_failing_at_every_load() {
+  # A latency objective no load meets (1 us) fires latency_objective whatever the demand
+  # (here none is metered at all).
+  local mnt state
+  mnt=$(new_mountpoint shadow)
+  state=$T/state
+  write_usage "$T/usage.csv" 50
+  mount_shadow "$mnt" --files 1000 --watch "$T/usage.csv" --source-capacity 1000000 \
+    --interval 1h --rounds 1 --no-adjust --ladder 1,2 --step 0.3s --warmup 0.1s \
+    --slo p99=1us --state-dir "$state"
+  wait_until 90 grep -q '"evaluated"' "$mnt/.sfsg/alerts" || fail "never evaluated: $(cat "$mnt/.sfsg/alerts")"
+  json_field "$mnt/.sfsg/alerts" "d['firing']" | grep -q latency_objective ||
+    fail "an objective met at no load did not fire: $(cat "$mnt/.sfsg/alerts")"
+}
+
 case_dash_o_keys() {
   # Every long option works in -o (and its long form --option), as key[=value].
   "$SFSG_MOUNT" -o log-level=debug,watch=/tmp,rounds=3,no_stress,log_file=/tmp/x.log \
