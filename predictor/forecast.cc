@@ -548,7 +548,11 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   for (const LevelShift& s : shifts)
     if (s.kind != ShiftKind::kRetention) step_variance += s.size_stderr * s.size_stderr;
   r.intervals.extra_sigma = std::sqrt(step_variance);
-  r.bands_identified = IntervalScale(r.intervals, 1) > 0;
+  // Errors at the rounding level of the values (an exact line less a modelled step leaves
+  // ~1e-16 of them) measure nothing: such bands are not identified either.
+  double magnitude = 0;
+  for (double v : raw) magnitude = std::max(magnitude, std::fabs(v));
+  r.bands_identified = IntervalScale(r.intervals, setup.horizon) > 1e-9 * magnitude;
   Project(adjusted, options, setup.model, r);
   r.origin_s = r.grid.start_s + step * static_cast<double>(n - 1);
   r.last_value = raw.back();

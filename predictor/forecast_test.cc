@@ -251,6 +251,18 @@ TEST(ForecastTest, AnExactLineHasBandsThatAreNotIdentified) {
   EXPECT_TRUE(noisy->bands_identified);
 }
 
+TEST(ForecastTest, AnExactLineWithAnImportHasBandsThatAreNotIdentified) {
+  // Modelling the step leaves errors of rounding size only (1e-10 of the values).
+  std::vector<double> line;
+  for (int i = 0; i < 60; ++i) line.push_back(1e6 + 5000 * i + (i >= 45 ? 2e5 : 0));
+  ForecastOptions options;
+  options.horizon_s = 90 * kDay;
+  auto f = ForecastSeries(testing::MakeSeries("files", 0, kDay, line), options);
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  ASSERT_EQ(f->level_shifts.size(), 1u);
+  EXPECT_FALSE(f->bands_identified);
+}
+
 TEST(BacktestTest, EveryFoldAndModelShareOneMaseScale) {
   testing::Gaussian noise(11);
   std::vector<double> y;
