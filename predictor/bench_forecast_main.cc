@@ -173,23 +173,22 @@ bool RunCase(const Grid& g, double horizon_days, size_t origins_wanted, Outcome&
         std::fprintf(stderr, " %s %.3f", std::string(ModelName(m)).c_str(),
                      em / static_cast<double>(h) / scale);
       }
-      std::fprintf(stderr, " |");
-      for (const char* kind : kBaselines) {
-        const std::vector<double> p = Baseline(kind, g.y, o, h, g.step);
-        if (p.empty()) continue;
-        double e = 0;
-        for (size_t i = 0; i < h; ++i) e += std::fabs(g.y[o + i] - p[i]);
-        std::fprintf(stderr, " b:%s %.3f", kind, e / static_cast<double>(h) / scale);
-      }
-      std::fprintf(stderr, "\n");
     }
+    // Each baseline's MASE at this origin (absent when it does not apply).
+    std::map<std::string, double> here;
     for (const char* kind : kBaselines) {
       const std::vector<double> p = Baseline(kind, g.y, o, h, g.step);
       if (p.empty()) continue;
       double e = 0;
       for (size_t i = 0; i < h; ++i) e += std::fabs(g.y[o + i] - p[i]);
-      mase[kind] += e / static_cast<double>(h) / scale;
+      here[kind] = e / static_cast<double>(h) / scale;
+      mase[kind] += here[kind];
       used[kind] += 1;
+    }
+    if (diagnose) {
+      std::fprintf(stderr, " |");
+      for (const auto& [kind, value] : here) std::fprintf(stderr, " b:%s %.3f", kind.c_str(), value);
+      std::fprintf(stderr, "\n");
     }
   }
   std::string best;
