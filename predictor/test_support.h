@@ -41,8 +41,10 @@ inline Series MakeSeries(std::string name, double start_s, double step_s,
   return s;
 }
 
+#ifdef SFSG_SOURCE_DIR  // predictor/CMakeLists.txt defines it for the tests that need it
 inline std::string SourcePath(const std::string& relative) {
   return std::string(SFSG_SOURCE_DIR) + "/" + relative;
 }
+#endif
 
 }  // namespace sfsg::testing

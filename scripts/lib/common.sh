@@ -33,18 +33,25 @@ sfsg_install_deps() {
     "${missing[@]}" >/dev/null
 }
 
+# sfsg_ccache: sets SFSG_LAUNCHER to the cmake option that compiles through ccache (empty
+# without ccache) and exports its settings. With paths relative to the checkout, several
+# checkouts share compiled objects (scripts/quickstart-check's fresh clone reuses this
+# build's); the sloppiness lets ccache cache the files compiled with the precompiled
+# headers (SFSG_PCH in CMakeLists.txt), which it otherwise compiles every time.
+sfsg_ccache() {
+  SFSG_LAUNCHER=()
+  command -v ccache >/dev/null || return 0
+  SFSG_LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$SFSG_ROOT} CCACHE_NOHASHDIR=1
+  export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime}
+}
+
 sfsg_build() {
   local werror=OFF
   [ -n "${CI:-}" ] && werror=ON
-  # ccache lets several checkouts of the tree share compiled objects: with paths relative
-  # to the checkout, scripts/quickstart-check's fresh clone reuses this build's objects.
-  local launcher=()
-  if command -v ccache >/dev/null; then
-    launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-    export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$SFSG_ROOT} CCACHE_NOHASHDIR=1
-  fi
-  cmake -S "$SFSG_ROOT" -B "$SFSG_BUILD" -G Ninja -DSFSG_WERROR=$werror "${launcher[@]}" "$@" \
-    >/dev/null
+  sfsg_ccache
+  cmake -S "$SFSG_ROOT" -B "$SFSG_BUILD" -G Ninja -DSFSG_WERROR=$werror "${SFSG_LAUNCHER[@]}" \
+    "$@" >/dev/null
   ninja -C "$SFSG_BUILD" ${SFSG_JOBS:+-j$SFSG_JOBS} | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
   # ninja's status lines are noise; its exit status is what counts.
   ninja -C "$SFSG_BUILD" >/dev/null
