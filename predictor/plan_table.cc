@@ -161,10 +161,14 @@ std::string StorageSection(const StoragePlan& s, double buffer) {
   out += Row("threshold reached", CrossingText(s.threshold, f.origin_s, f.bands_identified));
   out += Row("used now", b[0] + " of " + b[3] + " capacity (" + s.capacity_source + ")");
   out += Row(StringPrintf("threshold (%.0f%% full)", 100 * (1 - buffer)).c_str(), b[1]);
-  out += Row("at horizon", b[2] + (f.bands_identified
-                                        ? "  (80%: " + b[4] + " .. " + b[5] + ", 95%: " +
-                                              b[6] + " .. " + b[7] + ")"
-                                        : std::string("  (bands ") + kNoBands + ")"));
+  // (StringPrintf, not a chain of + on temporaries: GCC 12 with the precompiled headers
+  // reports a false -Warray-bounds inside std::string for that chain.)
+  const std::string bands =
+      f.bands_identified
+          ? StringPrintf("  (80%%: %s .. %s, 95%%: %s .. %s)", b[4].c_str(), b[5].c_str(),
+                         b[6].c_str(), b[7].c_str())
+          : StringPrintf("  (bands %s)", kNoBands);
+  out += Row("at horizon", b[2] + bands);
   out += Row("recommended capacity",
              b[8] +
                  (s.additional_bytes >= 0 ? "  (add " + FormatBytes(s.additional_bytes) + ")"
