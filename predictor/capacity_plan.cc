@@ -168,6 +168,12 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
   const PerfCurve& curve = *in.curve;
   PerformancePlan p;
   p.device = in.device;
+  // A ladder run on a device-timed shadow now records its model; one that records none
+  // ran on a plain shadow (or predates the record): the model named is then on trust.
+  if (in.device && curve.source == "sfsg-replay" && curve.device_model.empty())
+    plan.warnings.push_back("the curve records no device model (sfsg-replay on a plain "
+                            "shadow, or an older curve): that it was timed by '" +
+                            in.device->name + "' (--device) is taken on trust");
   for (const CurveStep& step : curve.steps)
     p.max_measured_ops_per_s = std::max(p.max_measured_ops_per_s, step.total.ops_per_s);
   p.usl_points = UslPointsFromCurve(curve);

@@ -452,6 +452,15 @@ TEST(CapacityPlanTest, DemandIsMappedByTheRatioTheCurvesLadderMeasured) {
   bool warned = false;
   for (const std::string& w : plan->warnings) warned |= w.find("'other disk'") != std::string::npos;
   EXPECT_TRUE(warned);
+  // A replayed curve that records no model: the one named is taken on trust, and said so.
+  in.curve->source = "sfsg-replay";
+  in.curve->device_model.clear();
+  in.curve->device_requests_per_op = 0;
+  plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  warned = false;
+  for (const std::string& w : plan->warnings) warned |= w.find("taken on trust") != std::string::npos;
+  EXPECT_TRUE(warned);
 }
 
 TEST(CapacityPlanTest, TheCurvesDeviceRatioSurvivesItsFileAndBadOnesAreRefused) {
