@@ -40,8 +40,8 @@ void ControlBoard::Publish(const std::string& name, std::string text) {
 }
 
 void ControlBoard::PublishNoForecast(const std::string& reason, const Json& probes) {
-  Json doc = {{"format", "sfsg-forecast"}, {"version", 1}, {"status", "no-forecast"},
-              {"reason", reason}};
+  Json doc = {
+      {"format", "sfsg-forecast"}, {"version", 1}, {"status", "no-forecast"}, {"reason", reason}};
   if (probes.is_array()) doc["probes"] = probes;
   Publish("forecast", doc.dump(1) + "\n");
 }

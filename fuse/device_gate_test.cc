@@ -38,9 +38,7 @@ TEST(DeviceGate, TheFloorIsSubtractedFromTheModelsTime) {
   EXPECT_NEAR(DueAfterArrival(300'000), 700'000, 2'000);
 }
 
-TEST(DeviceGate, AModelFasterThanTheFloorIsDueAtOnce) {
-  EXPECT_LE(DueAfterArrival(5'000'000), 0);
-}
+TEST(DeviceGate, AModelFasterThanTheFloorIsDueAtOnce) { EXPECT_LE(DueAfterArrival(5'000'000), 0); }
 
 TEST(DeviceGate, EachOperationClassHasItsOwnFloor) {
   RequestFloor floor;

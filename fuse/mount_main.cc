@@ -21,10 +21,9 @@
 #include <vector>
 
 #include "fuse/device_gate.h"
-#include "fuse/fuse_ops.h"
 #include "fuse/forecaster/forecaster.h"
-#include "fuse/fuse_ops.h"
 #include "fuse/forecaster/prometheus_watch.h"
+#include "fuse/fuse_ops.h"
 #include "fuse/metrics_server.h"
 #include "fuse/mount_options.h"
 #include "fuse/shadow_fs.h"
@@ -422,7 +421,6 @@ Json DeviceStatus(const std::string& path, const DeviceScale& s, const DeviceMod
             {"cache_bytes", s.cache_bytes ? Json(*s.cache_bytes) : Json()}}}};
 }
 
-
 // The mount's own part of /.sfsg/status.
 void PublishStatusExtra(ShadowFs& fs, const std::string& state_dir, const std::string& log,
                         Json device) {
@@ -498,7 +496,8 @@ int Serve(const MountOptions& o, ShadowFs& fs, std::optional<ForecasterPlan> pla
           std::lock_guard lock(gates_mutex);
           if (gates_stopped) return;
           if (gates.empty()) {
-            gates.push_back(std::make_unique<DeviceGate>(model, o.seed, &fs.board(), o.device_floor));
+            gates.push_back(
+                std::make_unique<DeviceGate>(model, o.seed, &fs.board(), o.device_floor));
             state.device.store(gates.back().get(), std::memory_order_release);
           } else {
             gates.back()->Replace(model);  // a refitted passive model

@@ -368,9 +368,8 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
   device_options.add_options()(
       "no-passive-model", po::bool_switch(&no_passive_model),
       "without --device: keep the shadow's own speed (no passive model of the watched "
-      "device)")(
-      "device", po::value(&out.device_path),
-      "answer every request at the time this device model (sfsg-device JSON) gives")(
+      "device)")("device", po::value(&out.device_path),
+                 "answer every request at the time this device model (sfsg-device JSON) gives")(
       "device-scale", po::value(&device_scale),
       "what-if: scale the model, e.g. parallelism=2,bandwidth=1.5,iops=2")(
       "device-cache", po::value(&device_cache),

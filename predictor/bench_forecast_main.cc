@@ -101,7 +101,7 @@ std::vector<double> Baseline(const std::string& kind, const std::vector<double>&
   return out;
 }
 
-bool verbose = false;  // --verbose: the model chosen at each origin, to stderr
+bool verbose = false;   // --verbose: the model chosen at each origin, to stderr
 bool diagnose = false;  // --diagnose: also each model's own error at each origin
 
 struct Outcome {
@@ -187,7 +187,8 @@ bool RunCase(const Grid& g, double horizon_days, size_t origins_wanted, Outcome&
     }
     if (diagnose) {
       std::fprintf(stderr, " |");
-      for (const auto& [kind, value] : here) std::fprintf(stderr, " b:%s %.3f", kind.c_str(), value);
+      for (const auto& [kind, value] : here)
+        std::fprintf(stderr, " b:%s %.3f", kind.c_str(), value);
       std::fprintf(stderr, "\n");
     }
   }

@@ -6,23 +6,10 @@
 
 #include <cmath>
 
+#include "generator/device/device_model_testing.h"
+
 namespace sfsg {
 namespace {
-
-SizeCurve Flat(double us) {
-  SizeCurve c;
-  c.buckets.push_back({4096, ServiceTime::Constant(us)});
-  return c;
-}
-
-// Every 4 KiB request takes `us` on `servers` servers; no ceilings, no cache.
-DeviceModel ConstantModel(double us, uint32_t servers) {
-  DeviceModel m;
-  m.servers = servers;
-  m.data.read_sequential = m.data.read_random = Flat(us);
-  m.data.write_sequential = m.data.write_random = Flat(us);
-  return m;
-}
 
 DeviceLoad Load(double per_s) {
   DeviceLoad l;
@@ -125,8 +112,7 @@ TEST(DeviceCandidates, SameSeedSameFigures) {
 
 TEST(DeviceCandidates, BadInputIsAUsageError) {
   const DeviceModel m = ConstantModel(1000, 1);
-  EXPECT_EQ(PlanDeviceCandidates(m, {}, Load(100), {"p99", 1000}).error().code,
-            ErrorCode::kUsage);
+  EXPECT_EQ(PlanDeviceCandidates(m, {}, Load(100), {"p99", 1000}).error().code, ErrorCode::kUsage);
   EXPECT_EQ(PlanDeviceCandidates(m, DefaultCandidates(m), Load(0), {"p99", 1000}).error().code,
             ErrorCode::kUsage);
   EXPECT_EQ(PlanDeviceCandidates(m, DefaultCandidates(m), Load(10), {"p77", 1000}).error().code,

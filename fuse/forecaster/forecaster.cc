@@ -306,8 +306,8 @@ Status Forecaster::FitPassiveModel() {
   spdlog::log(first ? spdlog::level::info : spdlog::level::debug,
               "forecaster: the shadow is timed by a passive model of {} (servers: {}; up to "
               "{:.0f} requests/s observed)",
-               model->provenance.device.empty() ? config_.watch : model->provenance.device,
-               model->servers, model->provenance.ops_per_s_max);
+              model->provenance.device.empty() ? config_.watch : model->provenance.device,
+              model->servers, model->provenance.ops_per_s_max);
   return Status::Ok();
 }
 
@@ -414,8 +414,7 @@ Status Forecaster::RunProbes() {
     }
     if (result->cancelled) return Status::Ok();
     const double window = config_.probe_window_s;
-    std::string statement = "'" + command + "' takes " +
-                            (result->timed_out ? "more than " : "") +
+    std::string statement = "'" + command + "' takes " + (result->timed_out ? "more than " : "") +
                             HumanDuration(result->duration_s) +
                             (at_horizon ? " at the horizon" : " on the shadow as mounted");
     if (window > 0) statement += "; the window is " + HumanDuration(window);
@@ -425,18 +424,18 @@ Status Forecaster::RunProbes() {
     statement += config_.device ? "; timed by device model '" + config_.device->name + "'"
                                 : "; at the shadow's own speed, which describes no real device";
     spdlog::info("forecaster: probe: {}", statement);
-    results.push_back({{"command", command},
-                       {"duration_s", result->duration_s},
-                       {"timed_out", result->timed_out},
-                       {"exit_status", result->exit_status},
-                       {"at_horizon", at_horizon},
-                       {"shadow_scale", fs_.ns().scale()},
-                       {"window_s", window > 0 ? Json(window) : Json()},
-                       {"fits_window", window > 0 ? Json(!result->timed_out &&
-                                                         result->duration_s <= window)
-                                                  : Json()},
-                       {"basis", DeviceBasisJson(config_.device)},
-                       {"statement", statement}});
+    results.push_back(
+        {{"command", command},
+         {"duration_s", result->duration_s},
+         {"timed_out", result->timed_out},
+         {"exit_status", result->exit_status},
+         {"at_horizon", at_horizon},
+         {"shadow_scale", fs_.ns().scale()},
+         {"window_s", window > 0 ? Json(window) : Json()},
+         {"fits_window",
+          window > 0 ? Json(!result->timed_out && result->duration_s <= window) : Json()},
+         {"basis", DeviceBasisJson(config_.device)},
+         {"statement", statement}});
   }
   probe_results_ = std::move(results);
   // No --watch: no plan will carry them, so the no-forecast document does.
@@ -571,8 +570,7 @@ Status Forecaster::RunOnce() {
   const bool watching = !config_.watch.empty();
   for (auto step : {&Forecaster::Meter, &Forecaster::Adjust, &Forecaster::FitPassiveModel,
                     &Forecaster::RunLoadLadder, &Forecaster::RunProbes, &Forecaster::Predict}) {
-    if (!watching && step != &Forecaster::RunLoadLadder && step != &Forecaster::RunProbes)
-      continue;
+    if (!watching && step != &Forecaster::RunLoadLadder && step != &Forecaster::RunProbes) continue;
     {
       std::lock_guard lock(mutex_);
       if (stopping_) break;

@@ -110,7 +110,7 @@ struct ForecasterConfig {
   // window (one hour without a window).
   std::vector<std::vector<std::string>> probes;
   double probe_window_s = 0;
-  std::string scale_mode = "dry-run";           // or "execute"
+  std::string scale_mode = "dry-run";  // or "execute"
   double hook_timeout_s = config::kHookTimeoutSeconds;
   // What rebuilds the shadow as mounted; each re-scale that changes the layers is added
   // to it and published in /.sfsg/status (sfsg-replay rebuilds the namespace from it).
@@ -170,10 +170,10 @@ class Forecaster {
   ShadowFs& fs_;
   Invalidate invalidate_;
   DeviceControl device_control_;
-  bool device_given_ = false;       // --device: no passive model replaces it
-  std::string passive_installed_;   // the passive model in force (its JSON), "" none
-  std::string passive_last_error_;  // logged once until it changes
-  Json probe_results_ = Json::array();            // the last round's probes
+  bool device_given_ = false;           // --device: no passive model replaces it
+  std::string passive_installed_;       // the passive model in force (its JSON), "" none
+  std::string passive_last_error_;      // logged once until it changes
+  Json probe_results_ = Json::array();  // the last round's probes
   AlertEngine alerts_;
   std::unique_ptr<AlertmanagerSink> alertmanager_;  // with config.alertmanager
   std::string curve_path_;

@@ -7,25 +7,11 @@
 #include <functional>
 #include <queue>
 
+#include "generator/device/device_model_testing.h"
 #include "generator/util/hash.h"
 
 namespace sfsg {
 namespace {
-
-SizeCurve Flat(double us) {
-  SizeCurve c;
-  c.buckets.push_back({4096, ServiceTime::Constant(us)});
-  return c;
-}
-
-// Every data request takes `us` (4 KiB or less), on `servers` servers; no cache, no caps.
-DeviceModel ConstantModel(double us, uint32_t servers) {
-  DeviceModel m;
-  m.servers = servers;
-  m.data.read_sequential = m.data.read_random = Flat(us);
-  m.data.write_sequential = m.data.write_random = Flat(us);
-  return m;
-}
 
 DeviceRequest ReadAt(double arrival_us, uint64_t file = 1, uint64_t offset = 0,
                      uint64_t size = 4096) {

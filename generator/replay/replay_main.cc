@@ -6,8 +6,8 @@
 #include <atomic>
 #include <boost/program_options.hpp>
 #include <csignal>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -21,8 +21,8 @@
 #include "generator/replay/iolog.h"
 #include "generator/replay/replay.h"
 #include "generator/shadow_recipe.h"
-#include "generator/util/json_io.h"
 #include "generator/util/command_line.h"
+#include "generator/util/json_io.h"
 #include "generator/util/status_macros.h"
 #include "generator/util/units.h"
 
