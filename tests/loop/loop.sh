@@ -133,12 +133,7 @@ case_probes_and_candidates() {
   local mnt state now i
   mnt=$(new_mountpoint shadow)
   state=$T/state
-  local bucket='[{"size_bytes": 4096, "service": {"kind": "constant", "us": 500}}]'
-  cat >"$T/model.json" <<EOF
-{"format": "sfsg-device", "version": 1, "name": "test 500us x2", "servers": 2,
- "data": {"read": {"sequential": $bucket, "random": $bucket},
-          "write": {"sequential": $bucket, "random": $bucket}}}
-EOF
+  write_model "$T/model.json" 500 2
   now=$(date +%s)
   {
     echo "timestamp,used_bytes,files,read_ops,write_ops,read_bytes,write_bytes"

@@ -9,18 +9,6 @@ source "$(dirname "$0")/lib.sh"
 
 OPTS=seed=42,files=200,bytes=2G
 
-# write_model FILE SERVICE_US SERVERS [EXTRA_JSON_FIELDS]: a hand-written model where
-# every data request of 4 KiB takes SERVICE_US on SERVERS servers.
-write_model() {
-  local file=$1 us=$2 servers=$3 extra=${4:-}
-  local bucket="[{\"size_bytes\": 4096, \"service\": {\"kind\": \"constant\", \"us\": $us}}]"
-  cat >"$file" <<EOF
-{"format": "sfsg-device", "version": 1, "name": "test ${us}us x$servers", "servers": $servers,
- "data": {"read": {"sequential": $bucket, "random": $bucket},
-          "write": {"sequential": $bucket, "random": $bucket}}$extra}
-EOF
-}
-
 largest_file() {
   (cd "$1" && find . -path ./.sfsg -prune -o -type f -printf '%s %p\n') |
     sort -n | tail -n 1 | cut -d' ' -f2-

@@ -119,6 +119,18 @@ procs_on_arg_like() {
   done
 }
 
+# write_model FILE SERVICE_US SERVERS [EXTRA_JSON_FIELDS]: a hand-written model where
+# every data request of 4 KiB takes SERVICE_US on SERVERS servers.
+write_model() {
+  local file=$1 us=$2 servers=$3 extra=${4:-}
+  local bucket="[{\"size_bytes\": 4096, \"service\": {\"kind\": \"constant\", \"us\": $us}}]"
+  cat >"$file" <<EOF
+{"format": "sfsg-device", "version": 1, "name": "test ${us}us x$servers", "servers": $servers,
+ "data": {"read": {"sequential": $bucket, "random": $bucket},
+          "write": {"sequential": $bucket, "random": $bucket}}$extra}
+EOF
+}
+
 # new_mountpoint NAME: creates $T/NAME and prints it.
 new_mountpoint() {
   mkdir -p "$T/$1"
