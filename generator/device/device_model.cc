@@ -79,8 +79,9 @@ double SizeCurve::TimeAtUs(uint64_t size_bytes, double u) const {
   if (size_bytes <= first.size_bytes) return first.service.TimeAtUs(u);
   const SizeBucket& last = buckets.back();
   if (size_bytes >= last.size_bytes)
-    return last.service.TimeAtUs(u) * static_cast<double>(size_bytes) /
-           static_cast<double>(last.size_bytes);
+    return last.service.TimeAtUs(u) +
+           last.service.TimeAtUs(0.5) *
+               (static_cast<double>(size_bytes) / static_cast<double>(last.size_bytes) - 1);
   const auto it =
       std::upper_bound(buckets.begin(), buckets.end(), size_bytes,
                        [](uint64_t s, const SizeBucket& b) { return s < b.size_bytes; });

@@ -76,7 +76,9 @@ struct SizeBucket {
 // Service times of one data direction and pattern: buckets in strictly ascending
 // size_bytes, at least one. A request of size s takes, at the same probability u: the first
 // bucket's time below the first size, the linear interpolation in s between two buckets,
-// and the last bucket's time * s / last size above the last (transfer-bound).
+// and above the last size L the last bucket's time plus (s / L - 1) times its median
+// (transfer-bound: the extra bytes move at the median rate, while a request's stall, the
+// tail, is drawn once; scaling the tail by s / L made one 64 KiB stall a 6-second read).
 struct SizeCurve {
   std::vector<SizeBucket> buckets;
   // REQUIRES: valid (ValidateDeviceModel passed). Pure, O(log buckets).

@@ -243,6 +243,15 @@ TEST(SizeCurve, InterpolatesBetweenBucketsAndScalesAboveTheLast) {
   EXPECT_EQ(c.TimeAtUs(131072, 0.5), 800);
 }
 
+TEST(SizeCurve, AboveTheLastBucketTheTailIsDrawnOnceAndTheBytesAtTheMedian) {
+  SizeCurve c;
+  // 4 KiB: 10 us at the median, a 50 ms stall at the top.
+  c.buckets = {{4096, ServiceTime::Quantiles({0, 0.5, 1}, {5, 10, 50000})}};
+  EXPECT_NEAR(c.TimeAtUs(65536, 0.5), 160, 1e-9);          // 16 x the median
+  EXPECT_NEAR(c.TimeAtUs(65536, 1.0), 50000 + 150, 1e-9);  // one stall, not 16
+  EXPECT_NEAR(c.TimeAtUs(65536, 0.0), 5 + 150, 1e-9);
+}
+
 TEST(ConcurrencyModel, UslSlowdown) {
   const ConcurrencyModel c{0.1, 0.01};
   EXPECT_EQ(c.Slowdown(1), 1);

@@ -21,6 +21,7 @@
 
 #include "generator/util/hash.h"
 #include "generator/util/mountinfo.h"
+#include "generator/util/status_macros.h"
 #include "generator/util/units.h"
 #include "predictor/calibrate/parallelism_fit.h"
 
@@ -372,13 +373,28 @@ Status MeasureMetadata(const Context& ctx, const std::string& scratch, Calibrati
 
 uint64_t DirtyLimit(uint64_t available_bytes);
 
+// Times `bytes`-sized requests of `fd` over `cached` (reads, or writes) for `seconds`.
+Result<MeasuredTime> TimeCached(const Context& cached, int fd, bool write, uint64_t bytes,
+                                double seconds, uint64_t salt) {
+  RunResult run = RunData(cached, fd, write, bytes, false, 1, seconds, salt);
+  if (cached.Stopped()) return Error::Internal("interrupted");
+  if (!run.error.empty()) return Error::Io(run.error);
+  return MeasuredTimeFromNs(run.latency_ns);
+}
+
 Status MeasureCache(const Context& ctx, Calibration& out) {
   ReadMemInfo("/proc/meminfo", out.cache);
-  // A region small enough to stay cached: at most 64 MiB and a quarter of free memory.
+  // In a memory cgroup the page cache this process can hold is bounded by the cgroup's limit.
+  out.cache.cgroup_limit_bytes = ReadCgroupMemoryLimit("/proc/self/cgroup", "/sys/fs/cgroup");
+  if (out.cache.cgroup_limit_bytes > 0 &&
+      (out.cache.mem_available_bytes == 0 ||
+       out.cache.cgroup_limit_bytes < out.cache.mem_available_bytes))
+    out.cache.mem_available_bytes = out.cache.cgroup_limit_bytes;
+  // A region small enough to stay cached: at most 64 MiB and a quarter of what can cache.
   uint64_t region = std::min<uint64_t>(ctx.file_bytes, uint64_t{64} << 20);
   if (out.cache.mem_available_bytes > 0)
     region = std::min(region, out.cache.mem_available_bytes / 4);
-  region = std::max<uint64_t>(kAlign, region / kAlign * kAlign);
+  region = std::max<uint64_t>(kLargeCacheRequestBytes, region / kAlign * kAlign);
   AlignedBuffer buf = Aligned(1 << 20, 7);
   for (uint64_t off = 0; off < region; off += 1 << 20) {  // warm the cache, untimed
     if (ctx.Stopped()) return Error::Internal("interrupted");
@@ -389,21 +405,21 @@ Status MeasureCache(const Context& ctx, Calibration& out) {
   const double slice = ctx.options.time_s * kCacheShare / 2;
   Context cached = ctx;
   cached.file_bytes = region;
-  RunResult hot = RunData(cached, ctx.buffered_fd, false, 4096, false, 1, slice, 300);
-  if (ctx.Stopped()) return Error::Internal("interrupted");
-  if (!hot.error.empty()) return Error::Io(hot.error);
-  out.cache.cached_read = MeasuredTimeFromNs(hot.latency_ns);
+  SFSG_ASSIGN_OR_RETURN(out.cache.cached_read,
+                        TimeCached(cached, ctx.buffered_fd, false, 4096, slice / 2, 300));
+  SFSG_ASSIGN_OR_RETURN(
+      out.cache.cached_read_large,
+      TimeCached(cached, ctx.buffered_fd, false, kLargeCacheRequestBytes, slice / 2, 303));
   // Buffered writes land in the cache (until the dirty limit): time them apart.
-  RunResult buffered_write = RunData(cached, ctx.buffered_fd, true, 4096, false, 1, slice / 2, 302);
-  if (ctx.Stopped()) return Error::Internal("interrupted");
-  if (!buffered_write.error.empty()) return Error::Io(buffered_write.error);
-  out.cache.cached_write = MeasuredTimeFromNs(buffered_write.latency_ns);
+  SFSG_ASSIGN_OR_RETURN(out.cache.cached_write,
+                        TimeCached(cached, ctx.buffered_fd, true, 4096, slice / 4, 302));
+  SFSG_ASSIGN_OR_RETURN(
+      out.cache.cached_write_large,
+      TimeCached(cached, ctx.buffered_fd, true, kLargeCacheRequestBytes, slice / 4, 304));
   out.cache.dirty_limit_bytes = DirtyLimit(out.cache.mem_available_bytes);
   if (ctx.direct) {
-    RunResult cold = RunData(cached, ctx.direct_fd, false, 4096, false, 1, slice / 2, 301);
-    if (ctx.Stopped()) return Error::Internal("interrupted");
-    if (!cold.error.empty()) return Error::Io(cold.error);
-    out.cache.uncached_read = MeasuredTimeFromNs(cold.latency_ns);
+    SFSG_ASSIGN_OR_RETURN(out.cache.uncached_read,
+                          TimeCached(cached, ctx.direct_fd, false, 4096, slice / 2, 301));
   }
   return Status::Ok();
 }
@@ -455,6 +471,42 @@ bool ReadMemInfo(const std::string& path, CacheMeasurement& cache) {
     if (key == "Cached:") cache.cached_bytes = kib * 1024;
   }
   return true;
+}
+
+uint64_t ReadCgroupMemoryLimit(const std::string& proc_cgroup, const std::string& cgroup_root) {
+  std::ifstream in(proc_cgroup);
+  std::string line;
+  uint64_t limit = 0;
+  auto read_number = [](const std::string& path) -> uint64_t {
+    std::ifstream f(path);
+    std::string word;
+    if (!(f >> word) || word == "max") return 0;
+    try {
+      return std::stoull(word);
+    } catch (const std::exception&) {
+      return 0;
+    }
+  };
+  auto keep = [&limit](uint64_t v) {
+    // v1 writes "no limit" as a page-rounded 2^63 - 1.
+    if (v > 0 && v < (uint64_t{1} << 62) && (limit == 0 || v < limit)) limit = v;
+  };
+  while (std::getline(in, line)) {  // "ID:CONTROLLERS:PATH"
+    const size_t a = line.find(':');
+    const size_t b = a == std::string::npos ? a : line.find(':', a + 1);
+    if (b == std::string::npos) continue;
+    const std::string controllers = line.substr(a + 1, b - a - 1);
+    const std::string path = line.substr(b + 1);
+    if (controllers.empty()) {  // the unified (v2) hierarchy
+      keep(read_number(cgroup_root + path + "/memory.max"));
+      continue;
+    }
+    std::istringstream list(controllers);
+    for (std::string c; std::getline(list, c, ',');)
+      if (c == "memory")
+        keep(read_number(cgroup_root + "/memory" + path + "/memory.limit_in_bytes"));
+  }
+  return limit;
 }
 
 Result<Calibration> RunActiveCalibration(const ActiveOptions& options) {

@@ -11,9 +11,9 @@
 //     `max_concurrency` (psync threads, one request each), fitted to the device's
 //     effective parallelism (parallelism_fit.h), and the bandwidth and IOPS ceilings;
 //   - metadata: create, stat, open, readdir, rename, fsync (of a 4 KiB write), unlink;
-//   - the page cache apart from the device: 4 KiB reads of data just read through the
-//     cache against the same reads with O_DIRECT, and the memory available to cache
-//     (/proc/meminfo).
+//   - the page cache apart from the device: 4 KiB and 1 MiB reads and buffered writes of
+//     data just read through the cache, 4 KiB reads of it with O_DIRECT, and the memory
+//     available to cache (/proc/meminfo, bounded by the caller's memory cgroup).
 // The scratch directory is removed before returning, on success and on every error,
 // including an interruption through `stop` (a flag a signal handler sets: the phases
 // poll it between requests). Before creating anything the target's free space
@@ -56,5 +56,10 @@ inline constexpr int kInterruptedExit = 130;
 // Reads MemTotal, MemAvailable and Cached from a /proc/meminfo-format file into `cache`;
 // false when the file cannot be read.
 bool ReadMemInfo(const std::string& path, CacheMeasurement& cache);
+
+// The memory limit of the calling process's cgroup (v2 memory.max, v1
+// memory.limit_in_bytes) read through `proc_cgroup` (/proc/self/cgroup) under
+// `cgroup_root` (/sys/fs/cgroup); the smallest when both are set; 0 when there is none.
+uint64_t ReadCgroupMemoryLimit(const std::string& proc_cgroup, const std::string& cgroup_root);
 
 }  // namespace sfsg

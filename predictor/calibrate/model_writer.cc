@@ -121,7 +121,8 @@ void FillConcurrency(const Calibration& cal, DeviceModel& model, std::vector<std
     notes.push_back("concurrency: USL fit of " + ladder->op + " " +
                     FormatBytes(static_cast<double>(ladder->request_bytes)) + " (sigma " +
                     Fixed(usl->sigma, 4) + ", kappa " + Fixed(usl->kappa, 6) + ", R^2 " +
-                    (usl->r_squared ? Fixed(*usl->r_squared, 3) : std::string("n/a")) + "); servers " + std::to_string(model.servers) +
+                    (usl->r_squared ? Fixed(*usl->r_squared, 3) : std::string("n/a")) +
+                    "); servers " + std::to_string(model.servers) +
                     (peaked ? " (the USL peak)" : " (the deepest level measured: a lower bound)"));
     return;
   }
@@ -158,8 +159,14 @@ Result<DeviceModel> ToDeviceModel(const Calibration& cal) {
     if (cal.cache.cached_read && cal.cache.mem_available_bytes > 0) {
       model.cache.size_bytes = cal.cache.mem_available_bytes;
       model.cache.read_hit.buckets.push_back({4096, ToServiceTime(*cal.cache.cached_read)});
+      if (cal.cache.cached_read_large)
+        model.cache.read_hit.buckets.push_back(
+            {kLargeCacheRequestBytes, ToServiceTime(*cal.cache.cached_read_large)});
       if (cal.cache.cached_write && cal.cache.dirty_limit_bytes > 0) {
         model.cache.write_hit.buckets.push_back({4096, ToServiceTime(*cal.cache.cached_write)});
+        if (cal.cache.cached_write_large)
+          model.cache.write_hit.buckets.push_back(
+              {kLargeCacheRequestBytes, ToServiceTime(*cal.cache.cached_write_large)});
         model.cache.dirty_limit_bytes = cal.cache.dirty_limit_bytes;
       }
     }

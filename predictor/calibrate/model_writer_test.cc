@@ -36,6 +36,7 @@ Calibration ActiveLike() {
   cal.ladders.push_back(ladder);
   cal.read_bytes_per_s_max = 500e6;
   cal.cache.cached_read = Flat(3);
+  cal.cache.cached_read_large = Flat(60);
   cal.cache.mem_available_bytes = uint64_t{1} << 30;
   cal.notes.push_back("a note");
   return cal;
@@ -59,6 +60,9 @@ TEST(ModelWriter, MapsAnActiveCalibrationToAValidModel) {
   ASSERT_TRUE(model->metadata.Get(MetadataOp::kStat));
   EXPECT_FALSE(model->metadata.Get(MetadataOp::kRename));
   EXPECT_EQ(model->cache.size_bytes, uint64_t{1} << 30);
+  // Hits at 4 KiB and 1 MiB: a 256 KiB hit lies between, not 64 x the 4 KiB call.
+  ASSERT_EQ(model->cache.read_hit.buckets.size(), 2u);
+  EXPECT_NEAR(model->cache.read_hit.TimeAtUs(262144, 0.5), 3 + (60 - 3) * 0.25, 1.0);
   EXPECT_DOUBLE_EQ(model->caps.read_bytes_per_s, 500e6);
   EXPECT_EQ(model->provenance.mode, "active");
   EXPECT_EQ(model->provenance.created_utc, "2025-12-04T16:00:00Z");
