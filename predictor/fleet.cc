@@ -66,20 +66,36 @@ std::string LabelValue(const std::string& s) {
 // One row of figures, shared by the text table and the HTML page.
 struct Row {
   std::string volume, used, capacity, used_pct, threshold, days, order_by, recommended, action,
-      cost, model, note;
+      cost, model, device, note;
   bool overdue = false;
 };
+
+// Every column in order, the note last.
+std::vector<const std::string*> Cells(const Row& r) {
+  return {&r.volume,      &r.used,   &r.capacity, &r.used_pct, &r.threshold, &r.days, &r.order_by,
+          &r.recommended, &r.action, &r.cost,     &r.model,    &r.device,    &r.note};
+}
+
+// The smallest device configuration that keeps the objective at the horizon's peak
+// ("today", "parallelism x2"), "none meets", or "-" without candidates.
+std::string DeviceCell(const DeviceCandidates& c) {
+  if (!c.evaluated) return "-";
+  if (!c.evaluated->recommended) return "none meets";
+  return c.evaluated->results[*c.evaluated->recommended].candidate.name;
+}
 
 Row MakeRow(const VolumeResult& v, const ProcurementOptions& o) {
   Row r;
   r.volume = v.name;
   r.used = r.capacity = r.used_pct = r.threshold = r.order_by = r.recommended = r.model = "-";
+  r.device = "-";
   r.days = "-";
   r.action = r.cost = "-";
   if (v.error) {
     r.note = "error: " + v.error->message;
     return r;
   }
+  r.device = DeviceCell(v.plan->device_candidates);
   if (!v.plan || !v.plan->storage) {
     r.note = "no storage series (used_bytes)";
     return r;
@@ -156,12 +172,12 @@ std::string FleetToTable(const Fleet& fleet) {
   std::vector<Row> rows;
   for (const VolumeResult& v : fleet.volumes) rows.push_back(MakeRow(v, fleet.procurement));
   const Row header = {"VOLUME",      "USED",   "CAPACITY", "USED%", "THRESHOLD", "DAYS", "ORDER BY",
-                      "RECOMMENDED", "ACTION", "COST",     "MODEL", "",          false};
-  size_t widths[11] = {};
+                      "RECOMMENDED", "ACTION", "COST",     "MODEL", "DEVICE",    "",     false};
+  std::vector<size_t> widths(Cells(header).size());
   auto cells = [](const Row& r) {
-    return std::vector<const std::string*>{&r.volume,    &r.used, &r.capacity, &r.used_pct,
-                                           &r.threshold, &r.days, &r.order_by, &r.recommended,
-                                           &r.action,    &r.cost, &r.model};
+    auto c = Cells(r);
+    c.pop_back();  // the note follows the columns
+    return c;
   };
   for (const Row* r : {&header}) {
     auto c = cells(*r);
@@ -257,7 +273,8 @@ std::string FleetToHtml(const Fleet& fleet) {
   out +=
       "<table id=\"fleet\"><thead><tr><th>volume</th><th>used</th><th>capacity</th>"
       "<th>used %</th><th>threshold (expected)</th><th>days</th><th>order by</th>"
-      "<th>recommended</th><th>action</th><th>cost</th><th>model</th><th>note</th>"
+      "<th>recommended</th><th>action</th><th>cost</th><th>model</th><th>device</th>"
+      "<th>note</th>"
       "</tr></thead><tbody>\n";
   bool first = true;
   for (const VolumeResult& v : fleet.volumes) {
@@ -266,10 +283,7 @@ std::string FleetToHtml(const Fleet& fleet) {
     if (r.overdue) cls += cls.empty() ? "overdue" : " overdue";
     first = false;
     out += "<tr class=\"volume" + (cls.empty() ? "" : " " + cls) + "\">";
-    for (const std::string* c :
-         {&r.volume, &r.used, &r.capacity, &r.used_pct, &r.threshold, &r.days, &r.order_by,
-          &r.recommended, &r.action, &r.cost, &r.model, &r.note})
-      out += "<td>" + HtmlEscape(*c) + "</td>";
+    for (const std::string* c : Cells(r)) out += "<td>" + HtmlEscape(*c) + "</td>";
     out += "</tr>\n";
   }
   out +=

@@ -136,5 +136,32 @@ TEST(FleetTest, VolumesAreRankedWorstFirst) {
             std::string::npos);
 }
 
+TEST(FleetTest, TheDeviceColumnNamesTheSmallestCandidateThatKeepsTheObjective) {
+  Fleet fleet;
+  auto add = [&](const char* name, std::optional<size_t> recommended, bool evaluated) {
+    VolumeResult v;
+    v.name = name;
+    v.plan = MakePlan(100, 10 * kTiB, 12 * kTiB);
+    if (evaluated) {
+      CandidatePlan c;
+      for (const char* n : {"today", "parallelism x2"})
+        c.results.push_back({{n, {}, 1}, 0, 0, 0, false, false});
+      c.recommended = recommended;
+      v.plan->device_candidates.evaluated = c;
+    }
+    fleet.volumes.push_back(std::move(v));
+  };
+  add("/a", 1, true);
+  add("/b", std::nullopt, true);
+  add("/c", std::nullopt, false);
+  const std::string table = FleetToTable(fleet);
+  EXPECT_NE(table.find("DEVICE"), std::string::npos) << table;
+  EXPECT_NE(table.find("parallelism x2"), std::string::npos) << table;
+  EXPECT_NE(table.find("none meets"), std::string::npos) << table;
+  const std::string html = FleetToHtml(fleet);
+  EXPECT_NE(html.find("<th>device</th>"), std::string::npos);
+  EXPECT_NE(html.find("<td>parallelism x2</td>"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sfsg
