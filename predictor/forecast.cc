@@ -135,6 +135,10 @@ BacktestSetup MakeSetup(const ForecastOptions& options, size_t n, double step, s
       std::max<size_t>(2, options.linear_window_s > 0
                               ? static_cast<size_t>(std::llround(options.linear_window_s / step))
                               : setup.horizon);
+  // A lead shorter than the horizon cannot validate recent_linear's window (the segment
+  // since the last break) that far ahead: its slope then rests on at least the horizon's
+  // worth of history, as predict_linear(v[h], h) extrapolates h from a window of h.
+  if (setup.horizon < horizon_steps) setup.model.min_recent_window = horizon_steps;
   setup.min_train =
       std::max<size_t>({std::min<size_t>(10, n / 2), n / 5, period > 1 ? 2 * period + 2 : 0});
   if (setup.min_train + setup.horizon > n) setup.min_train = std::min<size_t>(10, n / 2);
@@ -224,7 +228,8 @@ std::vector<double> FitPath(ModelKind kind, const std::vector<double>& adjusted,
                             const std::vector<double>& raw, size_t steps,
                             const ModelOptions& model_options,
                             const std::vector<ModelKind>& combined, ModelFit* fit) {
-  if (kind == ModelKind::kPredictLinear) return FitAndForecast(kind, raw, steps, model_options, fit);
+  if (kind == ModelKind::kPredictLinear)
+    return FitAndForecast(kind, raw, steps, model_options, fit);
   if (kind != ModelKind::kCombination)
     return FitAndForecast(kind, adjusted, steps, model_options, fit);
   std::vector<double> out(steps, 0.0);
@@ -509,12 +514,10 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
       if (pick < 0) pick = chosen;
       const int base = any ? BestCandidate(ordered, r, apart, Pool::kCandidateBaselines)
                            : BestCandidate(ordered, r, other, Pool::kCandidateBaselines);
-      const double w =
-          base < 0 ? 0
-          : any    ? ShrinkWeight(ordered[pick], ordered[base], apart)
-                   : ShrinkWeight(ordered[pick], ordered[base], other);
-      sum += base < 0 ? ordered[pick].mase[k]
-                      : FoldBlendMase(ordered[pick], ordered[base], w, k);
+      const double w = base < 0 ? 0
+                       : any    ? ShrinkWeight(ordered[pick], ordered[base], apart)
+                                : ShrinkWeight(ordered[pick], ordered[base], other);
+      sum += base < 0 ? ordered[pick].mase[k] : FoldBlendMase(ordered[pick], ordered[base], w, k);
       base_sum += ordered[base >= 0 ? base : pick].mase[k];
     }
     r.backtest.selection_mase = sum / static_cast<double>(folds);
@@ -528,8 +531,8 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   if (weight > 0 && fallback >= 0) {
     r.backtest.shrink_weight = weight;
     r.backtest.shrink_toward = ordered[fallback].model;
-    r.intervals = CalibrateIntervals(
-        Blend(ordered, r.model, {{chosen, 1 - weight}, {fallback, weight}}));
+    r.intervals =
+        CalibrateIntervals(Blend(ordered, r.model, {{chosen, 1 - weight}, {fallback, weight}}));
   } else {
     r.intervals = CalibrateIntervals(ordered[chosen]);
   }

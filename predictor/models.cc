@@ -467,8 +467,10 @@ std::vector<double> FitAndForecast(ModelKind kind, std::span<const double> train
       return std::vector<double>(steps, train[n - 1]);
     }
     case ModelKind::kRecentLinear: {
-      // The history since the growth rate last changed (at least the recent third).
-      const size_t window = std::max<size_t>(3, n - TrendBreak(train));
+      // The history since the growth rate last changed (at least the recent third and
+      // min_recent_window).
+      const size_t window =
+          std::max<size_t>({3, n - TrendBreak(train), std::min(options.min_recent_window, n)});
       const Line line = FitLine(train.last(window), n - window);
       std::vector<double> out(steps);
       for (size_t h = 0; h < steps; ++h)

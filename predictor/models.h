@@ -31,7 +31,8 @@ enum class ModelKind {
                    // moved by the median residual of the last k = clamp(n/10, 3, season or 24)
                    // points: the forecast starts from the recent level
   kRecentLinear,   // least-squares slope since the growth rate last changed (a two-segment
-                   // fit's break, so over at least the recent third), from the last point
+                   // fit's break, so over at least the recent third; over at least
+                   // min_recent_window), from the last point
   kTheilSen,       // median of pairwise slopes (+ seasonal indices): robust to bursts;
                    // from the recent level as kLinear
   kTheta,          // Theta method: exponential smoothing plus half the line's slope
@@ -62,6 +63,9 @@ struct ModelOptions {
   size_t linear_window = 0;  // predict_linear's window in steps; 0 = whole training set
   double step_s = 0;         // the grid step (kDailyWeekly needs whole steps per day)
   uint64_t seed = 1;         // Theil–Sen pair sampling
+  // recent_linear fits over at least this many steps (at most the training set): the
+  // planning horizon when the backtest cannot score that far ahead (see forecast.h).
+  size_t min_recent_window = 0;
 };
 
 // What a fit found, for reports. Unused fields stay 0.
