@@ -9,7 +9,9 @@
 //      modelled as interventions (a step that persists), retention stays in the series;
 //   3. daily or weekly seasonality is detected (DetectSeasonality);
 //   4. every model is backtested on the series as observed, at lead times up to the
-//      planning horizon (or a third of the history when that is shorter), on origins
+//      planning horizon (or a third of the history when that is shorter; recent_linear's
+//      slope then rests on at least the horizon's worth of history, since a lead that
+//      short cannot validate a shorter window), on origins
 //      spread over the whole history (RunBacktest), with one MASE scale for every fold
 //      and model; the mean of the three best candidates is scored as one more; the
 //      candidate with the lowest mean MASE is chosen, then shrunk toward the best simple
@@ -22,7 +24,8 @@
 //      history and projected to the search limit, with bands from the blend's backtest
 //      errors (CalibrateIntervals).
 // The lead time scored does not depend on --horizon once the horizon exceeds a third of
-// the history, so neither does the model nor the fill date.
+// the history, nor recent_linear's window once it exceeds the whole history, so from there
+// on neither does the model nor the fill date.
 // Results carry warnings and a low_confidence flag instead of failing when the data is
 // thin (few points or folds, many filled points, a horizon far beyond the history, a step
 // in level too recent to measure); only an unusable series (fewer than 10 grid points) is
