@@ -115,12 +115,16 @@ Band ForecastResult::PeakUntil(double time_s) const {
 
 namespace {
 
+// The planning horizon in grid steps (at least 1).
+size_t HorizonSteps(double horizon_s, double step) {
+  return std::max<size_t>(1, static_cast<size_t>(std::ceil(horizon_s / step - 1e-9)));
+}
+
 // The backtest's shape: lead times scored, folds, the training minimum for the season.
 // The lead time is the planning horizon, or a third of the history when that is shorter.
 BacktestSetup MakeSetup(const ForecastOptions& options, size_t n, double step, size_t period,
                         const std::vector<LevelShift>& shifts) {
-  const size_t horizon_steps =
-      std::max<size_t>(1, static_cast<size_t>(std::ceil(options.horizon_s / step - 1e-9)));
+  const size_t horizon_steps = HorizonSteps(options.horizon_s, step);
   BacktestSetup setup;
   setup.horizon = options.backtest_horizon_s > 0
                       ? static_cast<size_t>(std::ceil(options.backtest_horizon_s / step))
@@ -173,13 +177,18 @@ ModelErrors Blend(const std::vector<ModelErrors>& errors, ModelKind kind,
   return out;
 }
 
-// The mean of the three best candidates (by mean MASE), scored on the same folds.
+// The mean of the three best candidates (by mean MASE), scored on the same folds. When the
+// lead scored is shorter than the horizon (lead_short), predict_linear, whose window is
+// that lead, is left out of the mean: a line over less than the horizon, extrapolated
+// over the whole horizon, untested that far ahead (it stays a candidate on its own).
 ModelErrors Combine(const std::vector<ModelErrors>& errors, const ForecastResult& r,
-                    std::vector<ModelKind>& members) {
+                    bool lead_short, std::vector<ModelKind>& members) {
   std::vector<size_t> order;
   for (size_t i = 0; i < errors.size(); ++i) {
     const ModelScore& s = r.backtest.scores[i];
-    if (s.applies && s.candidate && s.model != ModelKind::kCombination) order.push_back(i);
+    if (s.applies && s.candidate && s.model != ModelKind::kCombination &&
+        !(lead_short && s.model == ModelKind::kPredictLinear))
+      order.push_back(i);
   }
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return r.backtest.scores[a].mase < r.backtest.scores[b].mase;
@@ -299,8 +308,7 @@ IntervalModel FallbackIntervals(const std::vector<double>& y) {
 void Project(const std::vector<double>& adjusted, const ForecastOptions& options,
              const ModelOptions& model_options, ForecastResult& r) {
   const double step = r.grid.step_s;
-  const size_t horizon_steps =
-      std::max<size_t>(1, static_cast<size_t>(std::ceil(options.horizon_s / step - 1e-9)));
+  const size_t horizon_steps = HorizonSteps(options.horizon_s, step);
   double search_s =
       options.search_s > 0 ? options.search_s : std::max(4 * options.horizon_s, kYear);
   search_s = std::max(search_s, options.horizon_s);
@@ -476,9 +484,10 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
       if (e.model == m) ordered.push_back(std::move(e));
   }
   Summarize(ordered, options, setup.horizon, stepped, r);
+  const bool lead_short = setup.horizon < HorizonSteps(options.horizon_s, step);
   for (size_t i = 0; i < ordered.size(); ++i)
     if (ordered[i].model == ModelKind::kCombination) {
-      ordered[i] = Combine(ordered, r, r.backtest.combined);
+      ordered[i] = Combine(ordered, r, lead_short, r.backtest.combined);
       if (!ordered[i].applies) r.backtest.combined.clear();
     }
   Summarize(ordered, options, setup.horizon, stepped, r);
