@@ -13,7 +13,8 @@
 //      slope then rests on at least the horizon's worth of history, since a lead that
 //      short cannot validate a shorter window), on origins
 //      spread over the whole history (RunBacktest), with one MASE scale for every fold
-//      and model; the mean of the three best candidates is scored as one more; the
+//      and model; the mean of the three best candidates (without predict_linear when the
+//      lead is shorter than the horizon) is scored as one more; the
 //      candidate with the lowest mean MASE is chosen, then shrunk toward the best simple
 //      baseline among the candidates (drift, naive, seasonal naive, predict_linear) by
 //      the weight of 0, 1/4, 1/2 or 3/4 that scores best. The choice itself (model,
@@ -43,10 +44,10 @@
 
 #include "generator/util/status.h"
 #include "predictor/backtest.h"
+#include "predictor/config.h"
 #include "predictor/decompose.h"
 #include "predictor/models.h"
 #include "predictor/series.h"
-#include "predictor/config.h"
 
 namespace sfsg {
 
