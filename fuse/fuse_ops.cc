@@ -363,8 +363,8 @@ void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file
         DataIo(false, ino, static_cast<uint64_t>(offset), size, fi != nullptr ? fi->flags : 0);
     if (t.Error(rc) != 0) return ReplyErrTimed(req, t, io, -rc);
     State(req).fs->metrics().AddBytesRead(done);
-    ReplyBufAt(Gate(req), t.start_ns(), io, req,
-               reinterpret_cast<const char*>(buffer.data()), done);
+    ReplyBufAt(Gate(req), t.start_ns(), io, req, reinterpret_cast<const char*>(buffer.data()),
+               done);
   });
 }
 
@@ -419,7 +419,14 @@ void OpOpendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     const DeviceRequest io = MetadataIo(MetadataOp::kOpen);
     if (t.Error(rc) != 0) return ReplyErrTimed(req, t, io, -rc);
     if (!S_ISDIR(st.st_mode)) return ReplyErrTimed(req, t, io, ENOTDIR);
-    fi->cache_readdir = 0;
+    // The kernel keeps a listing it has read to the end and serves the next opendir's
+    // from it (two readdirplus round trips fewer, one of them only to hear "end").
+    // Every change of a listing reaches the kernel as a create, mkdir, mknod, symlink,
+    // link, unlink, rmdir or rename in that directory, which drops the copy; a re-scale
+    // invalidates the root it changes. --timeout 0 (no kernel caching) keeps it off.
+    const bool cache = State(req).options.entry_timeout_s > 0;
+    fi->cache_readdir = cache;
+    fi->keep_cache = cache;
     ReplyTimed(req, t, io, [req, info = *fi] { fuse_reply_open(req, &info); });
   });
 }

@@ -312,4 +312,58 @@ case_discard() {
     fail "written bytes not metered"
 }
 
+# readdir_count MNT: readdir requests the shadow has served so far.
+readdir_count() {
+  awk '$1 == "sfsg_operations_total{op=\"readdir\"}" { print $2 }' "$1/.sfsg/metrics"
+}
+
+# A listing read to its end is kept by the kernel (cache_readdir): the next listing of
+# the unchanged directory costs the shadow no readdir request, and every kind of change
+# made through the mount shows in the next listing. With --timeout 0 nothing is kept.
+case_listing_cache() {
+  local m d other
+  m=$(new_mountpoint m)
+  mount_shadow "$m" -o "$OPTS"
+  # A directory with files in it, and one neither above nor below it.
+  d=$(dirname "$(pick "$m" -type f -path './*/*')")
+  other=$(cd "$m" && find . -path ./.sfsg -prune -o -type d ! -path . -print |
+    awk -v d="$d" 'index(d "/", $0 "/") != 1 && index($0 "/", d "/") != 1' | awk 'NR == 1')
+  [ "$d" != . ] && [ -n "$other" ] || fail "no two directories to list ($d, $other)"
+  ls -A "$m/$d" >"$T/first"
+  local served
+  served=$(readdir_count "$m")
+  ls -A "$m/$d" >"$T/second"
+  cmp -s "$T/first" "$T/second" || fail "a second listing of $d differs from the first"
+  expect_eq "$(readdir_count "$m")" "$served" "readdir requests for a second, cached listing"
+  # Each change below follows a listing that the kernel now keeps.
+  local victim
+  victim=$(ls -A "$m/$d" | grep -v '^\.' | awk 'NR == 1')
+  [ -n "$victim" ] || fail "$d is empty"
+  touch "$m/$d/created"
+  listed created "$m/$d" || fail "a created file is not listed after a cached listing"
+  mkdir "$m/$d/made-dir"
+  listed made-dir "$m/$d" || fail "a new directory is not listed"
+  ln -s created "$m/$d/a-link"
+  listed a-link "$m/$d" || fail "a new symlink is not listed"
+  mkfifo "$m/$d/a-fifo"
+  listed a-fifo "$m/$d" || fail "a new FIFO is not listed"
+  ls -A "$m/$other" >/dev/null
+  ln "$m/$d/created" "$m/$other/hard-link"
+  listed hard-link "$m/$other" || fail "a new hard link is not listed"
+  mv "$m/$d/created" "$m/$other/moved-here"
+  listed created "$m/$d" && fail "a file renamed away is still listed in its old directory"
+  listed moved-here "$m/$other" || fail "a renamed file is not listed in its new directory"
+  rm -r "$m/$d/$victim"
+  listed "$victim" "$m/$d" && fail "a removed synthetic entry is still listed"
+  rmdir "$m/$d/made-dir"
+  listed made-dir "$m/$d" && fail "a removed directory is still listed"
+  unmount_shadow "$m"
+  # No kernel caching asked for: every listing reaches the shadow.
+  mount_shadow "$m" -o "$OPTS,timeout=0"
+  ls -A "$m/$d" >/dev/null
+  served=$(readdir_count "$m")
+  ls -A "$m/$d" >/dev/null
+  [ "$(readdir_count "$m")" -gt "$served" ] || fail "--timeout 0: a second listing was cached"
+}
+
 run_case "$@"
