@@ -263,6 +263,46 @@ class DirStore final : public IndexedStore<std::set<uint64_t>> {
     return 0;
   }
 
+  // Blocks within the limit, in order (fresh ones count against it unless reserved),
+  // then one pwrite for them all; a short write keeps the whole blocks it wrote.
+  int PutRun(uint64_t ino, uint64_t first_block, uint64_t count, const std::byte* data,
+             uint64_t* stored) override {
+    *stored = 0;
+    std::unique_lock lock(mutex_);
+    File& file = files_[ino];
+    uint64_t fit = 0, fresh = 0;
+    for (; fit < count; ++fit) {
+      const uint64_t block = first_block + fit;
+      if (file.stored.count(block) || file.reserved.Contains(block)) continue;
+      if (OverLimit(limit_, used_, fresh + 1)) break;
+      ++fresh;
+    }
+    int rc = fit < count ? -ENOSPC : 0;
+    uint64_t written = 0;  // bytes
+    if (fit > 0) {
+      Lease fd(this, ino, /*create=*/true);
+      if (fd.fd < 0) return Failed("cannot open " + PathOf(ino));
+      const uint64_t bytes = fit * kBlockBytes;
+      while (written < bytes) {
+        const ssize_t n = ::pwrite(fd.fd, data + written, bytes - written,
+                                   static_cast<off_t>(first_block * kBlockBytes + written));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+          rc = n < 0 && (errno == ENOSPC || errno == EDQUOT)
+                   ? -ENOSPC
+                   : Failed("cannot write " + PathOf(ino));
+          break;
+        }
+        written += static_cast<uint64_t>(n);
+      }
+    }
+    for (; *stored < written / kBlockBytes; ++*stored) {
+      const uint64_t block = first_block + *stored;
+      if (file.stored.insert(block).second && !file.TakeReserved(block)) used_ += kBlockBytes;
+    }
+    return rc;
+  }
+
   // The disk under PATH is reserved too (fallocate of the data file), so a full disk
   // cannot fail a write into the range later either.
   int ReserveBacking(uint64_t ino, uint64_t first_block, uint64_t end_block) override {

@@ -20,8 +20,8 @@
 #include <memory>
 #include <string>
 
-#include "generator/util/status.h"
 #include "generator/config.h"
+#include "generator/util/status.h"
 
 namespace sfsg {
 
@@ -59,6 +59,16 @@ class BlockStore {
   // Stores a whole block. 0, or -ENOSPC past the limit (never for a block already
   // stored or reserved), or -EIO.
   virtual int Put(uint64_t ino, uint64_t block, const std::byte* data) = 0;
+  // Stores `count` whole blocks from `first_block` on (count x kBlockBytes of `data`),
+  // as that many Put() calls would, in order: on an error the first *stored blocks are
+  // stored and the rest are not. dir mode writes them with one system call.
+  virtual int PutRun(uint64_t ino, uint64_t first_block, uint64_t count, const std::byte* data,
+                     uint64_t* stored) {
+    for (*stored = 0; *stored < count; ++*stored)
+      if (const int rc = Put(ino, first_block + *stored, data + *stored * kBlockBytes); rc != 0)
+        return rc;
+    return 0;
+  }
   // Reserves the blocks [first_block, end_block) of ino that are neither stored nor
   // reserved (fallocate), all or none: 0, or -ENOSPC when they do not fit (dir mode: the
   // limit or the disk under PATH), or -EIO. Get() still answers 0 for a reserved block.

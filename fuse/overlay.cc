@@ -259,6 +259,16 @@ Json Rewrite(const Json& j, const Leaf& leaf) {
   return out;
 }
 
+// Whether j holds a string that is not valid UTF-8 (names and link targets rarely do: a
+// line without one is written as it is, with no rewritten copy).
+bool HasNonUtf8(const Json& j) {
+  if (j.is_string()) return !IsUtf8(j.get_ref<const std::string&>());
+  if (!j.is_object() && !j.is_array()) return false;
+  for (const Json& v : j)
+    if (HasNonUtf8(v)) return true;
+  return false;
+}
+
 Json EncodeBytes(const Json& j) {
   return Rewrite(j, [](const Json& v) -> std::optional<Json> {
     if (!v.is_string() || IsUtf8(v.get_ref<const std::string&>())) return std::nullopt;
@@ -346,6 +356,7 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& dir, const Jso
         0)
       return Error::Io(path + ": cannot trim a torn line: " + std::strerror(errno));
   }
+  journal->end_ = ::lseek(journal->fd_, 0, SEEK_END);
   if (!have_header) {
     const Json header = {{"format", "sfsg-overlay"}, {"version", 1}, {"identity", identity}};
     if (journal->Append(header) != 0) return Error::Io(path + ": cannot write the header");
@@ -365,21 +376,27 @@ Journal::~Journal() {
 // where a failed line is cut back to: a full disk must not leave half a record that
 // later lines would follow (a remount would then refuse the journal as corrupt).
 int Journal::Append(const Json& records) {
-  const std::string line = EncodeBytes(records).dump() + "\n";
-  const off_t before = ::lseek(fd_, 0, SEEK_END);
+  std::string line = HasNonUtf8(records) ? EncodeBytes(records).dump() : records.dump();
+  line += '\n';
+  // The end is known from the last append (no lseek per line) unless a cut failed.
+  const off_t before = end_ >= 0 ? end_ : ::lseek(fd_, 0, SEEK_END);
   size_t done = 0;
   while (done < line.size()) {
     const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       const int rc = errno == ENOSPC || errno == EDQUOT ? -ENOSPC : -EIO;
-      if (done > 0 && (before < 0 || ::ftruncate(fd_, before) != 0) &&
-          !failure_logged_.exchange(true, std::memory_order_relaxed))
-        spdlog::error("overlay: cannot cut a partial journal line: {}", std::strerror(errno));
+      end_ = before;
+      if (done > 0 && (before < 0 || ::ftruncate(fd_, before) != 0)) {
+        end_ = -1;
+        if (!failure_logged_.exchange(true, std::memory_order_relaxed))
+          spdlog::error("overlay: cannot cut a partial journal line: {}", std::strerror(errno));
+      }
       return rc;
     }
     done += static_cast<size_t>(n);
   }
+  end_ = before < 0 ? -1 : before + static_cast<off_t>(line.size());
   return 0;
 }
 

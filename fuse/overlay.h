@@ -97,6 +97,7 @@ class Journal {
 
  private:
   int fd_ = -1;
+  off_t end_ = -1;  // the journal's size after the last append (-1: unknown, ask lseek)
   std::atomic<bool> failure_logged_{false};  // a journal failure was logged once
   std::atomic<bool> lost_{false};            // the journal was found removed
   std::vector<Json> replayed_;

@@ -234,6 +234,33 @@ TEST(OverlaySpace, FallocateReservationSurvivesADirRemount) {
   EXPECT_EQ(0, Write(*fs, ino, 0, std::string(800 * 1024, 'r')));
 }
 
+// A write of many whole blocks (one system call in dir mode) stores what a block-by-block
+// write would: reserved blocks take no new space, the blocks within the limit are kept
+// in order, the write is short at the limit, and all of it is back after a remount.
+TEST(OverlaySpace, MultiBlockWriteAtTheLimitKeepsThePrefixThatFits) {
+  OverlayDir dir;
+  uint64_t ino = 0;
+  std::string text(64 * 4096, '\0');
+  for (size_t i = 0; i < text.size(); ++i) text[i] = static_cast<char>('a' + (i / 4096) % 26);
+  {
+    auto fs = dir.Mount(40 * 4096);
+    ino = NewFile(*fs, "w");
+    ASSERT_EQ(0, fs->Fallocate(ino, FALLOC_FL_KEEP_SIZE, 8 * 4096, 16 * 4096));  // 8..23
+    size_t done = 0;
+    ASSERT_EQ(0, fs->Write(ino, 4096, {reinterpret_cast<const std::byte*>(text.data()), 63 * 4096},
+                           &done));
+    // 40 blocks of space, 16 reserved (8..23): 24 fresh ones fit, 1..7 and 24..40.
+    EXPECT_EQ(done, 40u * 4096);
+    EXPECT_EQ(fs->overlay_bytes(), 40u * 4096);
+    EXPECT_EQ(Attr(*fs, ino).st_size, 41 * 4096);
+    EXPECT_EQ(Read(*fs, ino, 4096, 40 * 4096), text.substr(0, 40 * 4096));
+    ASSERT_EQ(0, fs->Fsync(ino));
+  }
+  auto fs = dir.Mount(40 * 4096);
+  EXPECT_EQ(ReadAll(*fs, ino), std::string(4096, '\0') + text.substr(0, 40 * 4096));
+  EXPECT_EQ(fs->overlay_bytes(), 40u * 4096);
+}
+
 TEST(OverlaySpace, StBlocksCountWhatIsStored) {
   auto fs = MakeFs(MakeMemoryStore(0));
   const uint64_t sparse = NewFile(*fs, "sparse");

@@ -415,5 +415,43 @@ TEST(ShadowFs, ACreateWhoseJournalLineFailsLeavesNoEntry) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(ShadowFs, AJournalLineCutShortIsCutBackAndLaterLinesFollowWhole) {
+  // The disk fills in the middle of a line (RLIMIT_FSIZE a few bytes past the end): the
+  // half line is cut off, so the next line starts where the failed one did and a remount
+  // replays the journal (a half line before others would be refused as corrupt).
+  const std::string dir = FreshDir("journal-cut");
+  {
+    auto store = MakeDirStore(dir, 0);
+    ASSERT_TRUE(store.ok());
+    auto fs = MakeFs(std::move(*store), dir);
+    struct stat st;
+    ASSERT_EQ(0, fs->Create(Namespace::kRootIno, "kept", 0644, kUser, &st));
+    const auto size = std::filesystem::file_size(dir + "/journal.jsonl");
+    struct rlimit before;
+    ASSERT_EQ(0, ::getrlimit(RLIMIT_FSIZE, &before));
+    const auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit cap = before;
+    cap.rlim_cur = size + 16;
+    ASSERT_EQ(0, ::setrlimit(RLIMIT_FSIZE, &cap));
+    const int failed = fs->Create(Namespace::kRootIno, "failed", 0644, kUser, &st);
+    ::setrlimit(RLIMIT_FSIZE, &before);
+    ::signal(SIGXFSZ, old_handler);
+    EXPECT_LT(failed, 0);
+    EXPECT_EQ(std::filesystem::file_size(dir + "/journal.jsonl"), size);
+    ASSERT_EQ(0, fs->Create(Namespace::kRootIno, "after", 0644, kUser, &st));
+    fs->Release(st.st_ino);
+  }
+  auto store = MakeDirStore(dir, 0);
+  ASSERT_TRUE(store.ok());
+  auto fs = MakeFs(std::move(*store), dir);
+  ASSERT_NE(fs, nullptr);
+  struct stat st;
+  EXPECT_EQ(0, fs->Lookup(Namespace::kRootIno, "kept", &st));
+  EXPECT_EQ(0, fs->Lookup(Namespace::kRootIno, "after", &st));
+  EXPECT_EQ(-ENOENT, fs->Lookup(Namespace::kRootIno, "failed", &st));
+  fs.reset();
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace sfsg

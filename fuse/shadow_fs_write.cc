@@ -521,12 +521,19 @@ int ShadowFs::Write(uint64_t ino, uint64_t offset, std::span<const std::byte> da
       const size_t within = at % kBlock;
       const size_t take = std::min<size_t>(kBlock - within, data.size() - *done);
       const std::byte* source = data.data() + *done;
-      if (take != kBlock) {
-        if ((rc = ReadBlock(ino, *node, index, scratch)) != 0) break;
-        std::memcpy(scratch + within, source, take);
-        source = scratch;
+      if (take == kBlock) {
+        // Whole blocks up to the next partial one go to the store in one run.
+        const uint64_t run = (data.size() - *done) / kBlock;
+        uint64_t stored = 0;
+        rc = store_->PutRun(ino, index, run, source, &stored);
+        for (uint64_t i = 0; i < stored; ++i) blocks.push_back(index + i);
+        *done += stored * kBlock;
+        if (rc != 0) break;
+        continue;
       }
-      if ((rc = store_->Put(ino, index, source)) != 0) break;
+      if ((rc = ReadBlock(ino, *node, index, scratch)) != 0) break;
+      std::memcpy(scratch + within, source, take);
+      if ((rc = store_->Put(ino, index, scratch)) != 0) break;
       blocks.push_back(index);
       *done += take;
     }
