@@ -373,30 +373,53 @@ TEST(ShadowFs, JournalOfAnotherVersionIsUnsupportedAndBlankLinesAreFine) {
   std::filesystem::remove_all(dir);
 }
 
+// A shadow over the dir overlay `dir` (a remount when it holds a journal).
+std::unique_ptr<ShadowFs> MountDir(const std::string& dir) {
+  auto store = MakeDirStore(dir, 0);
+  EXPECT_TRUE(store.ok());
+  return store.ok() ? MakeFs(std::move(*store), dir) : nullptr;
+}
+
+// A full disk for this process while in scope: RLIMIT_FSIZE at `bytes`, which fails a
+// write past it with EFBIG once SIGXFSZ is ignored (a write across it is cut short).
+class FileSizeCap {
+ public:
+  explicit FileSizeCap(uint64_t bytes) : old_handler_(::signal(SIGXFSZ, SIG_IGN)) {
+    EXPECT_EQ(0, ::getrlimit(RLIMIT_FSIZE, &before_));
+    struct rlimit cap = before_;
+    cap.rlim_cur = bytes;
+    EXPECT_EQ(0, ::setrlimit(RLIMIT_FSIZE, &cap));
+  }
+  ~FileSizeCap() {
+    ::setrlimit(RLIMIT_FSIZE, &before_);
+    ::signal(SIGXFSZ, old_handler_);
+  }
+  FileSizeCap(const FileSizeCap&) = delete;
+  FileSizeCap& operator=(const FileSizeCap&) = delete;
+
+ private:
+  struct rlimit before_ {};
+  sighandler_t old_handler_;
+};
+
 TEST(ShadowFs, ACreateWhoseJournalLineFailsLeavesNoEntry) {
   // A journal that cannot grow (a full disk; here RLIMIT_FSIZE, which fails the write with
   // EFBIG once SIGXFSZ is ignored): the failed create, mkdir, symlink and link must not
-  // be listed afterwards.
+  // be listed afterwards, nor a line cut short be left in the journal.
   const std::string dir = FreshDir("journal-full");
-  auto store = MakeDirStore(dir, 0);
-  ASSERT_TRUE(store.ok());
-  auto fs = MakeFs(std::move(*store), dir);
+  auto fs = MountDir(dir);
+  ASSERT_NE(fs, nullptr);
   struct stat kept;
   ASSERT_EQ(0, fs->Create(Namespace::kRootIno, "kept", 0644, kUser, &kept));
-  const auto size = std::filesystem::file_size(dir + "/journal.jsonl");
-  struct rlimit before;
-  ASSERT_EQ(0, ::getrlimit(RLIMIT_FSIZE, &before));
-  const auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
-  struct rlimit cap = before;
-  cap.rlim_cur = size;
-  ASSERT_EQ(0, ::setrlimit(RLIMIT_FSIZE, &cap));
   struct stat st;
-  const int create = fs->Create(Namespace::kRootIno, "after.txt", 0644, kUser, &st);
-  const int mkdir = fs->Mkdir(Namespace::kRootIno, "after-dir", 0755, kUser, &st);
-  const int symlink = fs->Symlink(Namespace::kRootIno, "after-link", "kept", kUser, &st);
-  const int link = fs->Link(kept.st_ino, Namespace::kRootIno, "after-hard", &st);
-  ::setrlimit(RLIMIT_FSIZE, &before);
-  ::signal(SIGXFSZ, old_handler);
+  int create = 0, mkdir = 0, symlink = 0, link = 0;
+  {
+    const FileSizeCap full(std::filesystem::file_size(dir + "/journal.jsonl"));
+    create = fs->Create(Namespace::kRootIno, "after.txt", 0644, kUser, &st);
+    mkdir = fs->Mkdir(Namespace::kRootIno, "after-dir", 0755, kUser, &st);
+    symlink = fs->Symlink(Namespace::kRootIno, "after-link", "kept", kUser, &st);
+    link = fs->Link(kept.st_ino, Namespace::kRootIno, "after-hard", &st);
+  }
   EXPECT_LT(create, 0);
   EXPECT_LT(mkdir, 0);
   EXPECT_LT(symlink, 0);
@@ -411,44 +434,22 @@ TEST(ShadowFs, ACreateWhoseJournalLineFailsLeavesNoEntry) {
   // With room again, the same names can be created.
   EXPECT_EQ(0, fs->Create(Namespace::kRootIno, "after.txt", 0644, kUser, &st));
   EXPECT_EQ(0, fs->Mkdir(Namespace::kRootIno, "after-dir", 0755, kUser, &st));
-  fs.reset();
-  std::filesystem::remove_all(dir);
-}
-
-TEST(ShadowFs, AJournalLineCutShortIsCutBackAndLaterLinesFollowWhole) {
-  // The disk fills in the middle of a line (RLIMIT_FSIZE a few bytes past the end): the
-  // half line is cut off, so the next line starts where the failed one did and a remount
-  // replays the journal (a half line before others would be refused as corrupt).
-  const std::string dir = FreshDir("journal-cut");
+  // The disk full in the middle of a line: the half line is cut off, so the next line
+  // starts where it did and a remount replays the journal (a half line followed by
+  // others would be refused as corrupt).
+  const auto size = std::filesystem::file_size(dir + "/journal.jsonl");
   {
-    auto store = MakeDirStore(dir, 0);
-    ASSERT_TRUE(store.ok());
-    auto fs = MakeFs(std::move(*store), dir);
-    struct stat st;
-    ASSERT_EQ(0, fs->Create(Namespace::kRootIno, "kept", 0644, kUser, &st));
-    const auto size = std::filesystem::file_size(dir + "/journal.jsonl");
-    struct rlimit before;
-    ASSERT_EQ(0, ::getrlimit(RLIMIT_FSIZE, &before));
-    const auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
-    struct rlimit cap = before;
-    cap.rlim_cur = size + 16;
-    ASSERT_EQ(0, ::setrlimit(RLIMIT_FSIZE, &cap));
-    const int failed = fs->Create(Namespace::kRootIno, "failed", 0644, kUser, &st);
-    ::setrlimit(RLIMIT_FSIZE, &before);
-    ::signal(SIGXFSZ, old_handler);
-    EXPECT_LT(failed, 0);
-    EXPECT_EQ(std::filesystem::file_size(dir + "/journal.jsonl"), size);
-    ASSERT_EQ(0, fs->Create(Namespace::kRootIno, "after", 0644, kUser, &st));
-    fs->Release(st.st_ino);
+    const FileSizeCap full(size + 16);
+    EXPECT_LT(fs->Create(Namespace::kRootIno, "cut", 0644, kUser, &st), 0);
   }
-  auto store = MakeDirStore(dir, 0);
-  ASSERT_TRUE(store.ok());
-  auto fs = MakeFs(std::move(*store), dir);
+  EXPECT_EQ(std::filesystem::file_size(dir + "/journal.jsonl"), size);
+  ASSERT_EQ(0, fs->Create(Namespace::kRootIno, "after-cut", 0644, kUser, &st));
+  fs.reset();
+  fs = MountDir(dir);
   ASSERT_NE(fs, nullptr);
-  struct stat st;
-  EXPECT_EQ(0, fs->Lookup(Namespace::kRootIno, "kept", &st));
-  EXPECT_EQ(0, fs->Lookup(Namespace::kRootIno, "after", &st));
-  EXPECT_EQ(-ENOENT, fs->Lookup(Namespace::kRootIno, "failed", &st));
+  EXPECT_EQ(0, fs->Lookup(Namespace::kRootIno, "after.txt", &st));
+  EXPECT_EQ(0, fs->Lookup(Namespace::kRootIno, "after-cut", &st));
+  EXPECT_EQ(-ENOENT, fs->Lookup(Namespace::kRootIno, "cut", &st));
   fs.reset();
   std::filesystem::remove_all(dir);
 }
