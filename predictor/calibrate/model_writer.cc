@@ -134,6 +134,38 @@ void FillConcurrency(const Calibration& cal, DeviceModel& model, std::vector<std
                   " levels, too few for a USL fit); servers " + std::to_string(model.servers));
 }
 
+// A class measured at one request in flight faster than an IOPS ceiling the ladders found
+// (a throttle) waited at that ceiling now and then: its distribution jumps from the
+// device's times to the throttle's waits (e.g. 1 ms at q 0.99, 85 ms at q 0.995). The
+// emulator already makes requests wait at the ceiling, so those waits are cut from the
+// tail (clamped to the last time before a jump of 10x or more, above the median, to at
+// least 10 gaps between requests at the ceiling) lest they be charged twice.
+void ClampCeilingWaits(SizeCurve& curve, double ops_cap, const std::string& what,
+                       std::vector<std::string>& notes) {
+  constexpr double kJump = 10;
+  if (ops_cap <= 0) return;
+  for (SizeBucket& b : curve.buckets) {
+    ServiceTime& t = b.service;
+    if (t.kind != ServiceTime::Kind::kQuantiles) continue;
+    const double median = t.TimeAtUs(0.5);
+    if (median <= 0 || 1e6 / median <= ops_cap) continue;  // slower than the ceiling
+    for (size_t i = 1; i < t.quantile_q.size(); ++i) {
+      // A wait for the ceiling: a jump, to at least kJump gaps between requests at the ceiling.
+      if (t.quantile_q[i] <= 0.5 || t.quantile_us[i] < kJump * t.quantile_us[i - 1] ||
+          t.quantile_us[i] < kJump * 1e6 / ops_cap)
+        continue;
+      const double keep = t.quantile_us[i - 1];
+      notes.push_back(what + " " + FormatBytes(static_cast<double>(b.size_bytes)) +
+                      ": ran at one request in flight above the " + Fixed(ops_cap, 0) +
+                      "/s ceiling; its waits above q " + Fixed(t.quantile_q[i - 1], 4) +
+                      " (up to " + Fixed(t.quantile_us.back() / 1000, 1) +
+                      " ms) left to the ceiling");
+      std::fill(t.quantile_us.begin() + static_cast<long>(i), t.quantile_us.end(), keep);
+      break;
+    }
+  }
+}
+
 }  // namespace
 
 Result<DeviceModel> ToDeviceModel(const Calibration& cal) {
@@ -156,6 +188,12 @@ Result<DeviceModel> ToDeviceModel(const Calibration& cal) {
       model.caps.read_ops_per_s = cal.read_ops_per_s_max;
     if (cal.write_parallelism && !cal.write_parallelism->lower_bound)
       model.caps.write_ops_per_s = cal.write_ops_per_s_max;
+    ClampCeilingWaits(model.data.read_random, model.caps.read_ops_per_s, "read random", notes);
+    ClampCeilingWaits(model.data.read_sequential, model.caps.read_ops_per_s, "read sequential",
+                      notes);
+    ClampCeilingWaits(model.data.write_random, model.caps.write_ops_per_s, "write random", notes);
+    ClampCeilingWaits(model.data.write_sequential, model.caps.write_ops_per_s, "write sequential",
+                      notes);
     if (cal.cache.cached_read && cal.cache.mem_available_bytes > 0) {
       model.cache.size_bytes = cal.cache.mem_available_bytes;
       model.cache.read_hit.buckets.push_back({4096, ToServiceTime(*cal.cache.cached_read)});

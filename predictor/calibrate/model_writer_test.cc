@@ -72,6 +72,34 @@ TEST(ModelWriter, MapsAnActiveCalibrationToAValidModel) {
   EXPECT_NE(ModelSummary(*model).find("not validated"), std::string::npos);
 }
 
+TEST(ModelWriter, WaitsAtAThrottlesCeilingAreLeftToTheCeiling) {
+  Calibration cal = ActiveLike();
+  // 4 KiB random reads at 60 us alone (16k/s) under a 1500/s throttle: 0.8% of them waited
+  // 85 ms for the throttle's next slice.
+  MeasuredTime t;
+  t.samples = 10000;
+  t.quantiles_us = {{0.5, 60}, {0.99, 900}, {0.995, 85000}, {1.0, 93000}};
+  cal.classes[0].service = t;
+  cal.read_parallelism = ParallelismEstimate{4, 60, 1500, false, 0.01, 6};
+  cal.read_ops_per_s_max = 1500;
+  auto model = ToDeviceModel(cal);
+  ASSERT_TRUE(model.ok()) << model.error().message;
+  const SizeBucket& b = model->data.read_random.buckets[0];
+  EXPECT_EQ(b.size_bytes, 4096u);
+  EXPECT_NEAR(b.service.TimeAtUs(0.999), 900, 1e-9);
+  EXPECT_NEAR(b.service.TimeAtUs(0.5), 60, 1e-9);
+  EXPECT_EQ(model->caps.read_ops_per_s, 1500);
+  EXPECT_NE(model->provenance.notes.find("left to the ceiling"), std::string::npos);
+  // The 64 KiB class (116 us alone: 8.6k/s) has no jump: untouched.
+  EXPECT_NEAR(model->data.read_random.buckets[1].service.TimeAtUs(1.0), 116 * 5, 1e-9);
+
+  // Without a ceiling the same waits are the device's own tail.
+  cal.read_parallelism->lower_bound = true;
+  auto free = ToDeviceModel(cal);
+  ASSERT_TRUE(free.ok());
+  EXPECT_NEAR(free->data.read_random.buckets[0].service.TimeAtUs(1.0), 93000, 1e-9);
+}
+
 TEST(ModelWriter, ALadderThatNeverPeaksGivesItsDeepestLevel) {
   Calibration cal = ActiveLike();
   for (ConcurrencyPoint& p : cal.ladders[0].points) p.ops_per_s = 10000 * p.concurrency;
