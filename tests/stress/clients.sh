@@ -94,7 +94,10 @@ run_dbench() {
   stress_log "dbench $mode: rc $rc, $ops operations, $(grep -o 'Throughput [0-9.]* MB/sec' <<<"$out")"
   TOTAL_OPS=$((TOTAL_OPS + ops))
   expect "dbench $mode: exit status" 0 "$rc"
-  expect "dbench $mode: no errors" 0 "$(grep -ciE '^ *\[?[0-9]*\]? *ERROR|failed' <<<"$out" || true)"
+  local errors
+  errors=$(grep -iE '^ *\[?[0-9]*\]? *ERROR|failed' <<<"$out" || true)
+  expect "dbench $mode: no errors" 0 "$(grep -c . <<<"$errors" || true)"
+  [ -z "$errors" ] || head -10 <<<"$errors" >&2
   [ "$rc" -eq 0 ] || tail -5 <<<"$out" >&2
   after_client "dbench $mode" "$mnt"
   stress_unmount "$mnt" || expect "dbench $mode: clean unmount" ok failed
