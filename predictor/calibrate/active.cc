@@ -32,12 +32,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Shares of the time budget, in the order the phases run.
-constexpr double kFillShare = 0.15;    // the most the data file's fill may take
-constexpr double kClassShare = 0.30;   // 12 data classes at one request in flight
-constexpr double kLadderShare = 0.35;  // the concurrency ladders
-constexpr double kMetaShare = 0.12;    // metadata operations
-constexpr double kCacheShare = 0.08;   // the page cache
-constexpr uint64_t kAlign = 4096;      // O_DIRECT buffer and offset alignment
+constexpr double kFillShare = 0.15;     // the most the data file's fill may take
+constexpr double kClassShare = 0.25;    // 12 data classes at one request in flight
+constexpr double kLadderShare = 0.28;   // the concurrency ladders
+constexpr double kCeilingShare = 0.12;  // 4 KiB and 1 MiB, read and write, at the deepest rung
+constexpr double kMetaShare = 0.12;     // metadata operations
+constexpr double kCacheShare = 0.08;    // the page cache
+constexpr uint64_t kAlign = 4096;       // O_DIRECT buffer and offset alignment
 constexpr uint64_t kMaxMetaFiles = 20000;
 constexpr uint64_t kRequestSizes[] = {4096, 64 << 10, 1 << 20};
 
@@ -108,7 +109,8 @@ struct RunResult {
   LogHistogram latency_ns;
   double elapsed_s = 0;
   uint64_t ops = 0;
-  std::string error;  // the first failed request, "" when none
+  double sustained_ops_per_s = 0;  // SustainedRate after the run's first fifth
+  std::string error;               // the first failed request, "" when none
 };
 
 // `threads` workers issue `bytes` requests on fd until the deadline, one in flight each:
@@ -118,6 +120,7 @@ RunResult RunData(const Context& ctx, int fd, bool write, uint64_t bytes, bool s
   RunResult out;
   const uint64_t slots = std::max<uint64_t>(1, ctx.file_bytes / bytes);
   std::vector<LogHistogram> hist(threads);
+  std::vector<std::vector<int64_t>> done(threads);
   std::vector<std::string> errors(threads);
   // The clock starts once every worker has its buffer: `go` publishes the deadline.
   std::latch ready(threads + 1), go(1);
@@ -144,6 +147,7 @@ RunResult RunData(const Context& ctx, int fd, bool write, uint64_t bytes, bool s
             break;
           }
           hist[t].Add(static_cast<uint64_t>(t1 - t0));
+          done[t].push_back(t1);
         }
       });
     }
@@ -152,12 +156,17 @@ RunResult RunData(const Context& ctx, int fd, bool write, uint64_t bytes, bool s
     deadline_ns = start_ns + static_cast<int64_t>(seconds * 1e9);
     go.count_down();
   }
-  out.elapsed_s = static_cast<double>(NowNs() - start_ns) / 1e9;
+  const int64_t end_ns = NowNs();
+  out.elapsed_s = static_cast<double>(end_ns - start_ns) / 1e9;
+  std::vector<int64_t> all;
   for (uint32_t t = 0; t < threads; ++t) {
     out.latency_ns.Merge(hist[t]);
     if (out.error.empty()) out.error = errors[t];
+    all.insert(all.end(), done[t].begin(), done[t].end());
   }
   out.ops = out.latency_ns.count();
+  const double mean = out.elapsed_s > 0 ? static_cast<double>(out.ops) / out.elapsed_s : 0;
+  out.sustained_ops_per_s = SustainedRate(all, start_ns + (end_ns - start_ns) / 5, mean);
   return out;
 }
 
@@ -218,7 +227,7 @@ Status MeasureClasses(const Context& ctx, Calibration& out) {
         if (!r.error.empty()) return Error::Io(r.error);
         OpClass c{write ? "write" : "read",         bytes, sequential,
                   MeasuredTimeFromNs(r.latency_ns), 0,     0};
-        c.ops_per_s = static_cast<double>(r.ops) / r.elapsed_s;
+        c.ops_per_s = r.sustained_ops_per_s;
         c.bytes_per_s = c.ops_per_s * static_cast<double>(bytes);
         out.classes.push_back(c);
       }
@@ -258,13 +267,9 @@ Status MeasureLadders(const Context& ctx, Calibration& out) {
       if (ctx.Stopped()) return Error::Internal("interrupted");
       if (!r.error.empty()) return Error::Io(r.error);
       if (r.ops == 0) continue;
-      const double x = static_cast<double>(r.ops) / r.elapsed_s;
+      const double x = r.sustained_ops_per_s;
       ladder.points.push_back({static_cast<double>(depth), x, r.latency_ns.mean() / 1e3,
                                r.latency_ns.Quantile(0.99) / 1e3});
-      double& ops_max = p.write ? out.write_ops_per_s_max : out.read_ops_per_s_max;
-      double& bw_max = p.write ? out.write_bytes_per_s_max : out.read_bytes_per_s_max;
-      ops_max = std::max(ops_max, x);
-      bw_max = std::max(bw_max, x * static_cast<double>(p.bytes));
     }
     if (p.bytes == 4096 && ladder.points.size() >= 2) {
       auto fit = FitParallelism(ladder.points, ctx.options.target + ": 4 KiB random " + ladder.op);
@@ -272,7 +277,31 @@ Status MeasureLadders(const Context& ctx, Calibration& out) {
     }
     out.ladders.push_back(std::move(ladder));
   }
-  for (const OpClass& c : out.classes) {  // the one-deep classes count for the ceilings too
+  return Status::Ok();
+}
+
+// The bandwidth and IOPS ceilings: 4 KiB and 1 MiB random reads and writes at the deepest
+// rung, each run long enough that a throttle's slices average out (a ladder's rung is
+// too short for that: its rates scatter by a third around a 1500 IOPS throttle's), at the
+// rate it settled at. The one-deep classes count for the bandwidth ceilings too (a
+// device whose bandwidth peaks with one sequential stream).
+Status MeasureCeilings(const Context& ctx, Calibration& out) {
+  const double slice = ctx.options.time_s * kCeilingShare / 4;
+  uint64_t salt = 300;
+  for (const bool write : {false, true}) {
+    for (const uint64_t bytes : {uint64_t{4096}, uint64_t{1} << 20}) {
+      DropCache(ctx);
+      RunResult r = RunData(ctx, ctx.direct_fd, write, bytes, false, ctx.options.max_concurrency,
+                            slice, ++salt);
+      if (ctx.Stopped()) return Error::Internal("interrupted");
+      if (!r.error.empty()) return Error::Io(r.error);
+      double& ops_max = write ? out.write_ops_per_s_max : out.read_ops_per_s_max;
+      double& bw_max = write ? out.write_bytes_per_s_max : out.read_bytes_per_s_max;
+      ops_max = std::max(ops_max, r.sustained_ops_per_s);
+      bw_max = std::max(bw_max, r.sustained_ops_per_s * static_cast<double>(bytes));
+    }
+  }
+  for (const OpClass& c : out.classes) {
     double& bw_max = c.op == "write" ? out.write_bytes_per_s_max : out.read_bytes_per_s_max;
     bw_max = std::max(bw_max, c.bytes_per_s);
   }
@@ -451,6 +480,7 @@ Status Measure(Context& ctx, const std::string& scratch, Calibration& out) {
   if (Status st = FillDataFile(ctx); !st) return st;
   if (Status st = MeasureClasses(ctx, out); !st) return st;
   if (Status st = MeasureLadders(ctx, out); !st) return st;
+  if (Status st = MeasureCeilings(ctx, out); !st) return st;
   if (Status st = MeasureMetadata(ctx, scratch, out); !st) return st;
   return MeasureCache(ctx, out);
 }
@@ -561,6 +591,27 @@ Result<Calibration> RunActiveCalibration(const ActiveOptions& options) {
                         std::to_string(options.max_concurrency) +
                         ": the write parallelism is a lower bound");
   return out;
+}
+
+double SustainedRate(std::vector<int64_t>& done_ns, int64_t from_ns, double fallback) {
+  std::sort(done_ns.begin(), done_ns.end());
+  const auto first = std::lower_bound(done_ns.begin(), done_ns.end(), from_ns);
+  const size_t n = static_cast<size_t>(done_ns.end() - first);
+  if (n < 20) return fallback;
+  double mean_t = 0, mean_i = 0;
+  for (size_t i = 0; i < n; ++i) {
+    mean_t += static_cast<double>(first[i] - from_ns);
+    mean_i += static_cast<double>(i);
+  }
+  mean_t /= static_cast<double>(n);
+  mean_i /= static_cast<double>(n);
+  double cov = 0, var = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double dt = static_cast<double>(first[i] - from_ns) - mean_t;
+    cov += dt * (static_cast<double>(i) - mean_i);
+    var += dt * dt;
+  }
+  return var > 0 ? cov / var * 1e9 : fallback;
 }
 
 }  // namespace sfsg

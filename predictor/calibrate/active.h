@@ -9,7 +9,9 @@
 //     is measured, not the page cache; without it the notes say so);
 //   - ladders of 4 KiB and 1 MiB random reads and writes at concurrency 1, 2, 4, ... up to
 //     `max_concurrency` (psync threads, one request each), fitted to the device's
-//     effective parallelism (parallelism_fit.h), and the bandwidth and IOPS ceilings;
+//     effective parallelism (parallelism_fit.h);
+//   - the bandwidth and IOPS ceilings: longer runs of 4 KiB and 1 MiB random reads and
+//     writes at `max_concurrency`, each at the rate it settled at (SustainedRate below);
 //   - metadata: create, stat, open, readdir, rename, fsync (of a 4 KiB write), unlink;
 //   - the page cache apart from the device: 4 KiB and 1 MiB reads and buffered writes of
 //     data just read through the cache, 4 KiB reads of it with O_DIRECT, and the memory
@@ -25,6 +27,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "generator/util/status.h"
 #include "predictor/calibrate/calibration.h"
@@ -61,5 +64,13 @@ bool ReadMemInfo(const std::string& path, CacheMeasurement& cache);
 // memory.limit_in_bytes) read through `proc_cgroup` (/proc/self/cgroup) under
 // `cgroup_root` (/sys/fs/cgroup); the smallest when both are set; 0 when there is none.
 uint64_t ReadCgroupMemoryLimit(const std::string& proc_cgroup, const std::string& cgroup_root);
+
+// The rate at which requests completed from `from_ns` on, per second: the least-squares
+// slope of the completion count against time over the completion times at or after
+// `from_ns` (`done_ns` is sorted in place); `fallback` when fewer than 20 are there. A
+// throttle that admits a slice's worth of requests at once when a run starts (the
+// kernel's blk-throttle does) makes count / duration of a short run overstate the rate
+// it keeps; the slope after the start does not.
+double SustainedRate(std::vector<int64_t>& done_ns, int64_t from_ns, double fallback);
 
 }  // namespace sfsg
