@@ -30,8 +30,30 @@ DeviceEmulator::DeviceEmulator(DeviceModel model, uint64_t seed)
   write_ops_.rate = model_.caps.write_ops_per_s;
 }
 
-double DeviceEmulator::Bucket::Admit(double at_us, double amount, double burst_s) {
+double DeviceEmulator::Bucket::Admit(double at_us, double amount, double burst_s, double slice_s) {
   if (rate <= 0) return at_us;
+  if (slice_s > 0) {
+    const double slice_us = slice_s * 1e6;
+    const double budget = rate * slice_s;
+    if (at_us >= slice_start_us + slice_us) {
+      // The slices gone by spent their allowance on what was admitted in them; what is
+      // left over (a backlog) moves on to the current slice. Without a backlog the next
+      // slice starts now.
+      const double gone = std::floor((at_us - slice_start_us) / slice_us);
+      const double left = used - gone * budget;
+      if (left <= 0) {
+        slice_start_us = at_us;
+        used = 0;
+      } else {
+        slice_start_us += gone * slice_us;
+        used = left;
+      }
+    }
+    used += amount;
+    // The slice whose allowance covers this request: the current one is slice 1.
+    const double slice = std::max(1.0, std::ceil(used / budget - 1e-9));
+    return std::max(at_us, slice_start_us + (slice - 1) * slice_us);
+  }
   const double increment_us = amount / rate * 1e6;
   // GCRA (ITU-T I.371): conforming when tat - burst <= t; a later request is delayed.
   const double start = std::max(at_us, tat_us - burst_s * 1e6);
@@ -61,10 +83,11 @@ DeviceCompletion DeviceEmulator::Serve(double at_us, double service_us, bool wri
                                        bool data) {
   double admit = at_us;
   if (data) {
-    const double burst = model_.caps.burst_s;
+    const double burst = model_.caps.burst_s, slice = model_.caps.slice_s;
     Bucket& b = write ? write_bytes_ : read_bytes_;
     Bucket& o = write ? write_ops_ : read_ops_;
-    admit = std::max(b.Admit(at_us, static_cast<double>(bytes), burst), o.Admit(at_us, 1, burst));
+    admit = std::max(b.Admit(at_us, static_cast<double>(bytes), burst, slice),
+                     o.Admit(at_us, 1, burst, slice));
     if (admit > at_us) ++counters_.capped;
   }
   std::pop_heap(free_at_us_.begin(), free_at_us_.end(), std::greater<>());

@@ -91,11 +91,14 @@ class DeviceEmulator {
   uint32_t BusyServers(double now_us) const;
 
  private:
-  // A GCRA token bucket: Admit returns the earliest time >= at when `amount` may pass.
+  // A ceiling: Admit returns the earliest time >= at when `amount` may pass. A GCRA token
+  // bucket (slice_s = 0), or slices of a throttle (DeviceCaps).
   struct Bucket {
-    double rate = 0;  // per second; 0 = no ceiling
-    double tat_us = 0;
-    double Admit(double at_us, double amount, double burst_s);
+    double rate = 0;                 // per second; 0 = no ceiling
+    double tat_us = 0;               // GCRA: the theoretical arrival time
+    double slice_start_us = -1e300;  // slices: the current slice's start
+    double used = 0;                 // slices: admitted since slice_start_us
+    double Admit(double at_us, double amount, double burst_s, double slice_s);
   };
 
   double Draw(uint64_t salt) const;

@@ -119,6 +119,32 @@ TEST(DeviceEmulator, IopsAndBandwidthCeilings) {
   EXPECT_NEAR(last / 1e6, 99 * 1048576 / 100e6 - 0.01, 1e-9);
 }
 
+TEST(DeviceEmulator, ThrottleSlicesAdmitTheirAllowanceAtOnce) {
+  DeviceModel m = ConstantModel(0, 64);
+  m.caps.read_ops_per_s = 1000;
+  m.caps.slice_s = 0.1;  // 100 requests per slice
+  DeviceEmulator e(m, 1);
+  std::vector<double> done;
+  for (int i = 0; i < 1000; ++i) done.push_back(e.Submit(ReadAt(0, 1, i * 8192ull)).completion_us);
+  // The first slice's 100 at once, then 100 at the start of each next slice.
+  EXPECT_EQ(done[99], 0);
+  EXPECT_EQ(done[100], 100000);
+  EXPECT_EQ(done[199], 100000);
+  EXPECT_EQ(done[999], 900000);
+  // A backlog carries over: one more at 0.95 s waits for the slice at 1 s...
+  EXPECT_EQ(e.Submit(ReadAt(950000, 1, 1 << 30)).completion_us, 1000000);
+  // ...while after an idle spell past the slice's end a new slice starts on arrival.
+  EXPECT_EQ(e.Submit(ReadAt(2000050, 1, 2ull << 30)).completion_us, 2000050);
+  for (int i = 0; i < 99; ++i) e.Submit(ReadAt(2000060, 1, (3ull << 30) + i * 8192ull));
+  EXPECT_EQ(e.Submit(ReadAt(2000070, 1, 4ull << 30)).completion_us, 2100050);
+
+  // The same ceiling without slices spaces the backlog evenly (GCRA).
+  m.caps.slice_s = 0;
+  DeviceEmulator smooth(m, 1);
+  for (int i = 0; i < 100; ++i) smooth.Submit(ReadAt(0, 1, i * 8192ull));
+  EXPECT_EQ(smooth.Submit(ReadAt(0, 1, 1 << 30)).completion_us, 90000);
+}
+
 TEST(DeviceEmulator, SequentialAndRandomCurvesAndSizes) {
   DeviceModel m = ConstantModel(100, 1);
   m.data.read_sequential = Flat(10);

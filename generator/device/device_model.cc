@@ -205,6 +205,9 @@ Status ValidateDeviceModel(const DeviceModel& m, std::string_view where) {
   for (const auto& [v, name] : caps) SFSG_RETURN_IF_ERROR(CheckNonNegative(v, w + name, "ceiling"));
   if (!(m.caps.burst_s > 0) || !std::isfinite(m.caps.burst_s))
     return Error::BadInput(w + ".caps.burst_s: " + Num(m.caps.burst_s) + " is not > 0");
+  if (!(m.caps.slice_s >= 0 && m.caps.slice_s <= 10))
+    return Error::BadInput(w + ".caps.slice_s: " + Num(m.caps.slice_s) +
+                           " is not a time from 0 to 10 s");
   if (m.cache.block_bytes == 0) return Error::BadInput(w + ".cache.block_bytes: zero");
   if (m.cache.size_bytes > 0)
     SFSG_RETURN_IF_ERROR(ValidateCurve(m.cache.read_hit, w + ".cache.read_hit"));

@@ -117,14 +117,19 @@ struct ConcurrencyModel {
   double Slowdown(uint32_t in_service) const;
 };
 
-// Ceilings; 0 = none. Token buckets of depth rate * burst_s (a burst of up to burst_s
-// seconds' worth passes at once). Valid: all >= 0, burst_s > 0.
+// Ceilings; 0 = none. With slice_s = 0, token buckets of depth rate * burst_s (a burst of
+// up to burst_s seconds' worth passes at once, the rest is spaced evenly). With slice_s
+// > 0, the ceilings admit in slices as the kernel's blk-throttle does: each slice of
+// slice_s seconds lets rate * slice_s through at once and the rest wait for the next
+// slice; a slice starts when a request finds the ceiling idle and the last slice over.
+// Valid: all >= 0, burst_s > 0, slice_s <= 10.
 struct DeviceCaps {
   double read_bytes_per_s = 0;
   double write_bytes_per_s = 0;
   double read_ops_per_s = 0;
   double write_ops_per_s = 0;
   double burst_s = 0.01;
+  double slice_s = 0;
 };
 
 // The page cache the device's host has for it. Reads of cached blocks take read_hit times

@@ -43,7 +43,7 @@ Json DeviceModelToJson(const DeviceModel& m) {
       metadata[std::string(MetadataOpName(MetadataOp(i)))] = ServiceTimeToJson(*m.metadata.ops[i]);
   const DeviceProvenance& p = m.provenance;
   const DeviceValidation& v = m.validation;
-  return {
+  Json out = {
       {"format", kDeviceFormat},
       {"version", kDeviceVersion},
       {"name", m.name},
@@ -89,6 +89,8 @@ Json DeviceModelToJson(const DeviceModel& m) {
         {"usl_peak_error", OptionalToJson(v.usl_peak_error)},
         {"workloads", v.workloads},
         {"validated_utc", v.validated_utc}}}};
+  if (m.caps.slice_s > 0) out["caps"]["slice_s"] = m.caps.slice_s;  // smooth ceilings: absent
+  return out;
 }
 
 // ---- JSON: reader ---------------------------------------------------------------------
@@ -251,14 +253,14 @@ Status MetadataFromJson(const Json& o, const std::string& w, MetadataModel& out)
 }
 
 Status CapsFromJson(const Json& o, const std::string& w, DeviceCaps& c) {
-  SFSG_RETURN_IF_ERROR(OnlyKeys(
-      o, w,
-      {"read_bytes_per_s", "write_bytes_per_s", "read_ops_per_s", "write_ops_per_s", "burst_s"}));
-  for (auto [key, field] :
-       {std::pair{"read_bytes_per_s", &c.read_bytes_per_s},
-        std::pair{"write_bytes_per_s", &c.write_bytes_per_s},
-        std::pair{"read_ops_per_s", &c.read_ops_per_s},
-        std::pair{"write_ops_per_s", &c.write_ops_per_s}, std::pair{"burst_s", &c.burst_s}})
+  SFSG_RETURN_IF_ERROR(OnlyKeys(o, w,
+                                {"read_bytes_per_s", "write_bytes_per_s", "read_ops_per_s",
+                                 "write_ops_per_s", "burst_s", "slice_s"}));
+  for (auto [key, field] : {std::pair{"read_bytes_per_s", &c.read_bytes_per_s},
+                            std::pair{"write_bytes_per_s", &c.write_bytes_per_s},
+                            std::pair{"read_ops_per_s", &c.read_ops_per_s},
+                            std::pair{"write_ops_per_s", &c.write_ops_per_s},
+                            std::pair{"burst_s", &c.burst_s}, std::pair{"slice_s", &c.slice_s}})
     SFSG_RETURN_IF_ERROR(Opt(o, key, w, *field));
   return Status::Ok();
 }

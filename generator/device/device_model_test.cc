@@ -38,7 +38,7 @@ DeviceModel FullModel() {
       {1 << 20, ServiceTime::Constant(3000)}};
   m.metadata.Get(MetadataOp::kStat) = ServiceTime::Constant(20);
   m.metadata.Get(MetadataOp::kFsync) = ServiceTime::Lognormal(1500, 0.5);
-  m.caps = {500e6, 300e6, 40000, 20000, 0.02};
+  m.caps = {500e6, 300e6, 40000, 20000, 0.02, 0.1};
   m.cache.size_bytes = uint64_t{8} << 30;
   m.cache.block_bytes = 4096;
   m.cache.read_hit = OneBucket(2);
@@ -84,6 +84,7 @@ TEST(DeviceModel, RoundTripKeepsEveryField) {
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(DeviceModelToJson(*back), j);
   EXPECT_EQ(back->servers, 4u);
+  EXPECT_EQ(back->caps.slice_s, 0.1);
   EXPECT_EQ(back->data.read_random.buckets[1].service.kind, ServiceTime::Kind::kQuantiles);
   EXPECT_FALSE(back->metadata.Get(MetadataOp::kCreate).has_value());
   ASSERT_TRUE(back->metadata.Get(MetadataOp::kStat).has_value());
@@ -190,6 +191,10 @@ TEST(DeviceModel, ImpossibleNumbersAreRefused) {
   j = SimpleJson();
   j["caps"]["burst_s"] = 0;
   EXPECT_NE(ErrorOf(j).find("m.json.caps.burst_s"), std::string::npos);
+  j = SimpleJson();
+  j["caps"]["slice_s"] = -1;
+  EXPECT_NE(ErrorOf(j).find("m.json.caps.slice_s: -1 is not a time from 0 to 10 s"),
+            std::string::npos);
   j = SimpleJson();
   j["cache"]["size_bytes"] = 1 << 30;
   j["cache"]["read_hit"] = Json::array();

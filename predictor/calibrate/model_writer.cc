@@ -140,10 +140,14 @@ void FillConcurrency(const Calibration& cal, DeviceModel& model, std::vector<std
 // emulator already makes requests wait at the ceiling, so those waits are cut from the
 // tail (clamped to the last time before a jump of 10x or more, above the median, to at
 // least 10 gaps between requests at the ceiling) lest they be charged twice.
-void ClampCeilingWaits(SizeCurve& curve, double ops_cap, const std::string& what,
-                       std::vector<std::string>& notes) {
+// Returns the throttle's slice those waits show, in us (0 when none): at one request in
+// flight a slice's allowance passes at the device's pace, then the rest of the slice is
+// a wait, so slice = longest wait / (1 - ceiling x median time).
+double ClampCeilingWaits(SizeCurve& curve, double ops_cap, const std::string& what,
+                         std::vector<std::string>& notes) {
   constexpr double kJump = 10;
-  if (ops_cap <= 0) return;
+  double slice_us = 0;
+  if (ops_cap <= 0) return 0;
   for (SizeBucket& b : curve.buckets) {
     ServiceTime& t = b.service;
     if (t.kind != ServiceTime::Kind::kQuantiles) continue;
@@ -160,10 +164,13 @@ void ClampCeilingWaits(SizeCurve& curve, double ops_cap, const std::string& what
                       "/s ceiling; its waits above q " + Fixed(t.quantile_q[i - 1], 4) +
                       " (up to " + Fixed(t.quantile_us.back() / 1000, 1) +
                       " ms) left to the ceiling");
+      const double busy = std::min(0.9, ops_cap * median / 1e6);
+      slice_us = std::max(slice_us, t.quantile_us.back() / (1 - busy));
       std::fill(t.quantile_us.begin() + static_cast<long>(i), t.quantile_us.end(), keep);
       break;
     }
   }
+  return slice_us;
 }
 
 }  // namespace
@@ -188,12 +195,20 @@ Result<DeviceModel> ToDeviceModel(const Calibration& cal) {
       model.caps.read_ops_per_s = cal.read_ops_per_s_max;
     if (cal.write_parallelism && !cal.write_parallelism->lower_bound)
       model.caps.write_ops_per_s = cal.write_ops_per_s_max;
-    ClampCeilingWaits(model.data.read_random, model.caps.read_ops_per_s, "read random", notes);
-    ClampCeilingWaits(model.data.read_sequential, model.caps.read_ops_per_s, "read sequential",
-                      notes);
-    ClampCeilingWaits(model.data.write_random, model.caps.write_ops_per_s, "write random", notes);
-    ClampCeilingWaits(model.data.write_sequential, model.caps.write_ops_per_s, "write sequential",
-                      notes);
+    const double slice_us = std::max(
+        {ClampCeilingWaits(model.data.read_random, model.caps.read_ops_per_s, "read random", notes),
+         ClampCeilingWaits(model.data.read_sequential, model.caps.read_ops_per_s, "read sequential",
+                           notes),
+         ClampCeilingWaits(model.data.write_random, model.caps.write_ops_per_s, "write random",
+                           notes),
+         ClampCeilingWaits(model.data.write_sequential, model.caps.write_ops_per_s,
+                           "write sequential", notes)});
+    if (slice_us > 0) {  // a throttle: its ceilings admit in slices (DeviceCaps)
+      model.caps.slice_s = std::clamp(slice_us / 1e6, 0.001, 1.0);
+      notes.push_back("ceilings: admitted in slices of " + Fixed(model.caps.slice_s * 1e3, 0) +
+                      " ms, as a throttle's (the longest wait at a ceiling at one request in "
+                      "flight)");
+    }
     if (cal.cache.cached_read && cal.cache.mem_available_bytes > 0) {
       model.cache.size_bytes = cal.cache.mem_available_bytes;
       model.cache.read_hit.buckets.push_back({4096, ToServiceTime(*cal.cache.cached_read)});

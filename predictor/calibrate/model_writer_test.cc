@@ -92,12 +92,16 @@ TEST(ModelWriter, WaitsAtAThrottlesCeilingAreLeftToTheCeiling) {
   EXPECT_NE(model->provenance.notes.find("left to the ceiling"), std::string::npos);
   // The 64 KiB class (116 us alone: 8.6k/s) has no jump: untouched.
   EXPECT_NEAR(model->data.read_random.buckets[1].service.TimeAtUs(1.0), 116 * 5, 1e-9);
+  // The waits show the throttle's slice: 93 ms / (1 - 1500/s x 60 us) = 102 ms.
+  EXPECT_NEAR(model->caps.slice_s, 0.093 / (1 - 1500 * 60e-6), 1e-9);
+  EXPECT_NE(model->provenance.notes.find("slices of 102 ms"), std::string::npos);
 
   // Without a ceiling the same waits are the device's own tail.
   cal.read_parallelism->lower_bound = true;
   auto free = ToDeviceModel(cal);
   ASSERT_TRUE(free.ok());
   EXPECT_NEAR(free->data.read_random.buckets[0].service.TimeAtUs(1.0), 93000, 1e-9);
+  EXPECT_EQ(free->caps.slice_s, 0);
 }
 
 TEST(ModelWriter, ALadderThatNeverPeaksGivesItsDeepestLevel) {
