@@ -160,16 +160,16 @@ std::string MeterCsvRow(const MeterSample& s, bool legacy) {
     put(",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, s.disk->read_ops, s.disk->write_ops,
         s.disk->read_bytes, s.disk->write_bytes);
   else
-    put(",,,,");
+    put("%s", ",,,,");
   if (!legacy) {
     put(",%" PRIu64, s.capacity_files);
     if (s.disk)
       put(",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, s.disk->read_time_ms,
           s.disk->write_time_ms, s.disk->io_time_ms, s.disk->io_weighted_ms);
     else
-      put(",,,,");
+      put("%s", ",,,,");
   }
-  put("\n");
+  put("%s", "\n");
   return buf;
 }
 
