@@ -140,14 +140,13 @@ void FillConcurrency(const Calibration& cal, DeviceModel& model, std::vector<std
 // emulator already makes requests wait at the ceiling, so those waits are cut from the
 // tail (clamped to the last time before a jump of 10x or more, above the median, to at
 // least 10 gaps between requests at the ceiling) lest they be charged twice.
-// Returns the throttle's slice those waits show, in us (0 when none): at one request in
+// Adds to `slices_us` the throttle's slice each clamped class shows: at one request in
 // flight a slice's allowance passes at the device's pace, then the rest of the slice is
 // a wait, so slice = longest wait / (1 - ceiling x median time).
-double ClampCeilingWaits(SizeCurve& curve, double ops_cap, const std::string& what,
-                         std::vector<std::string>& notes) {
+void ClampCeilingWaits(SizeCurve& curve, double ops_cap, const std::string& what,
+                       std::vector<std::string>& notes, std::vector<double>& slices_us) {
   constexpr double kJump = 10;
-  double slice_us = 0;
-  if (ops_cap <= 0) return 0;
+  if (ops_cap <= 0) return;
   for (SizeBucket& b : curve.buckets) {
     ServiceTime& t = b.service;
     if (t.kind != ServiceTime::Kind::kQuantiles) continue;
@@ -165,12 +164,11 @@ double ClampCeilingWaits(SizeCurve& curve, double ops_cap, const std::string& wh
                       " (up to " + Fixed(t.quantile_us.back() / 1000, 1) +
                       " ms) left to the ceiling");
       const double busy = std::min(0.9, ops_cap * median / 1e6);
-      slice_us = std::max(slice_us, t.quantile_us.back() / (1 - busy));
+      slices_us.push_back(t.quantile_us.back() / (1 - busy));
       std::fill(t.quantile_us.begin() + static_cast<long>(i), t.quantile_us.end(), keep);
       break;
     }
   }
-  return slice_us;
 }
 
 }  // namespace
@@ -195,19 +193,25 @@ Result<DeviceModel> ToDeviceModel(const Calibration& cal) {
       model.caps.read_ops_per_s = cal.read_ops_per_s_max;
     if (cal.write_parallelism && !cal.write_parallelism->lower_bound)
       model.caps.write_ops_per_s = cal.write_ops_per_s_max;
-    const double slice_us = std::max(
-        {ClampCeilingWaits(model.data.read_random, model.caps.read_ops_per_s, "read random", notes),
-         ClampCeilingWaits(model.data.read_sequential, model.caps.read_ops_per_s, "read sequential",
-                           notes),
-         ClampCeilingWaits(model.data.write_random, model.caps.write_ops_per_s, "write random",
-                           notes),
-         ClampCeilingWaits(model.data.write_sequential, model.caps.write_ops_per_s,
-                           "write sequential", notes)});
-    if (slice_us > 0) {  // a throttle: its ceilings admit in slices (DeviceCaps)
-      model.caps.slice_s = std::clamp(slice_us / 1e6, 0.001, 1.0);
+    std::vector<double> slices_us;
+    ClampCeilingWaits(model.data.read_random, model.caps.read_ops_per_s, "read random", notes,
+                      slices_us);
+    ClampCeilingWaits(model.data.read_sequential, model.caps.read_ops_per_s, "read sequential",
+                      notes, slices_us);
+    ClampCeilingWaits(model.data.write_random, model.caps.write_ops_per_s, "write random", notes,
+                      slices_us);
+    ClampCeilingWaits(model.data.write_sequential, model.caps.write_ops_per_s, "write sequential",
+                      notes, slices_us);
+    if (!slices_us.empty()) {  // a throttle: its ceilings admit in slices (DeviceCaps)
+      // The median over the classes: one class's longest wait may span two slices.
+      std::sort(slices_us.begin(), slices_us.end());
+      const size_t n = slices_us.size();
+      const double median = (slices_us[(n - 1) / 2] + slices_us[n / 2]) / 2;
+      model.caps.slice_s = std::clamp(median / 1e6, 0.001, 1.0);
       notes.push_back("ceilings: admitted in slices of " + Fixed(model.caps.slice_s * 1e3, 0) +
-                      " ms, as a throttle's (the longest wait at a ceiling at one request in "
-                      "flight)");
+                      " ms, as a throttle's (from the longest wait at a ceiling at one request "
+                      "in flight, the median over " +
+                      std::to_string(n) + " classes)");
     }
     if (cal.cache.cached_read && cal.cache.mem_available_bytes > 0) {
       model.cache.size_bytes = cal.cache.mem_available_bytes;
