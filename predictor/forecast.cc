@@ -208,8 +208,15 @@ ModelErrors Combine(const std::vector<ModelErrors>& errors, const ForecastResult
   return Blend(errors, ModelKind::kCombination, parts);
 }
 
-// The candidate with the lowest mean MASE over the folds `use` accepts; ties go to the
-// simpler model (listed first). -1 when none.
+// Fewer fitted parameters first: the last value, then the value a season earlier, then
+// the line through the first and last points; the rest in kAllModels order.
+int Parameters(ModelKind kind) {
+  return kind == ModelKind::kNaive ? 0 : kind == ModelKind::kSeasonalNaive ? 1 : 2;
+}
+
+// The candidate with the lowest mean MASE over the folds `use` accepts; ties (equal to
+// within rounding, e.g. drift and naive on a history that ends where it starts) go to the
+// model with fewer parameters, then to the one listed first. -1 when none.
 enum class Pool { kCandidates, kBaselines, kCandidateBaselines };
 template <typename Accept>
 int BestCandidate(const std::vector<ModelErrors>& errors, const ForecastResult& r,
@@ -227,7 +234,9 @@ int BestCandidate(const std::vector<ModelErrors>& errors, const ForecastResult& 
       if (use(k)) sum += errors[i].mase[k], count += 1;
     if (count == 0) continue;
     const double mase = sum / count;
-    if (chosen < 0 || mase < best) chosen = static_cast<int>(i), best = mase;
+    const bool tie = chosen >= 0 && std::fabs(mase - best) <= 1e-9 * std::fabs(best);
+    if (chosen < 0 || (tie ? Parameters(s.model) < Parameters(errors[chosen].model) : mase < best))
+      chosen = static_cast<int>(i), best = tie ? best : mase;
   }
   return chosen;
 }

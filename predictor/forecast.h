@@ -15,8 +15,9 @@
 //      spread over the whole history (RunBacktest), with one MASE scale for every fold
 //      and model; the mean of the three best candidates (without predict_linear when the
 //      lead is shorter than the horizon) is scored as one more; the
-//      candidate with the lowest mean MASE is chosen, then shrunk toward the best simple
-//      baseline among the candidates (drift, naive, seasonal naive, predict_linear) by
+//      candidate with the lowest mean MASE is chosen (of equal ones, the one with fewer
+//      parameters: naive, seasonal naive, drift, then the rest in order), then shrunk
+//      toward the best simple baseline among the candidates (drift, naive, seasonal naive, predict_linear) by
 //      the weight of 0, 1/4, 1/2 or 3/4 that scores best. The choice itself (model,
 //      baseline and weight) is scored out of sample (each fold judged by a choice made
 //      on the folds that do not overlap it): when that scores worse than the best

@@ -236,6 +236,31 @@ TEST(ForecastTest, ShortOrFlatHistoryGivesLowConfidenceButFiniteOutput) {
   EXPECT_TRUE(TimeToThreshold(*forecast, 1e9).already);
 }
 
+// Models the backtest cannot tell apart go to the one with fewer parameters: idle until
+// the last point, every training window is flat, so drift (a slope of 0 in each) and naive
+// score alike, and the forecast stays at the last value instead of drawing the line from
+// the first point to it.
+TEST(ForecastTest, ATieInTheBacktestGoesToTheModelWithFewerParameters) {
+  std::vector<double> y(60, 100.0);
+  y.back() = 130;
+  ForecastOptions options;
+  options.horizon_s = 10 * kDay;
+  options.search_s = 10 * kDay;
+  options.candidates = {ModelKind::kDrift, ModelKind::kNaive};
+  auto f = ForecastSeries(testing::MakeSeries("value", 0, kDay, y), options);
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  ASSERT_GE(f->backtest.folds, 3u);
+  const ModelScore& drift = f->backtest.scores[0];
+  const ModelScore& naive = f->backtest.scores[1];
+  ASSERT_EQ(drift.model, ModelKind::kDrift);
+  ASSERT_EQ(naive.model, ModelKind::kNaive);
+  EXPECT_EQ(drift.mase, naive.mase);
+  EXPECT_EQ(f->model, ModelKind::kNaive);
+  EXPECT_EQ(f->backtest.best_baseline, ModelKind::kNaive);
+  EXPECT_EQ(f->backtest.shrink_weight, 0);
+  for (const Band& b : f->path) EXPECT_DOUBLE_EQ(b.expected, 130);
+}
+
 TEST(ForecastTest, AnExactLineHasBandsThatAreNotIdentified) {
   std::vector<double> line;
   for (int i = 0; i < 30; ++i) line.push_back(1e12 + 1e9 * i);
@@ -312,8 +337,7 @@ TEST(ForecastTest, TheForecastIsTheChosenModelShrunkTowardTheBestBaseline) {
     mo.step_s = f->grid.step_s;
     const size_t steps = f->path.size();
     auto path = [&](ModelKind kind) {
-      if (kind != ModelKind::kCombination)
-        return FitAndForecast(kind, f->grid.values, steps, mo);
+      if (kind != ModelKind::kCombination) return FitAndForecast(kind, f->grid.values, steps, mo);
       std::vector<double> mean(steps, 0.0);
       for (ModelKind m : f->backtest.combined) {
         const std::vector<double> p = FitAndForecast(m, f->grid.values, steps, mo);
