@@ -574,7 +574,14 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   double magnitude = 0;
   for (double v : raw) magnitude = std::max(magnitude, std::fabs(v));
   r.bands_identified = IntervalScale(r.intervals, setup.horizon) > 1e-9 * magnitude;
-  Project(adjusted, options, setup.model, r);
+  // predict_linear is Prometheus' predict_linear(v[h], h), a line over as long a window
+  // as it extrapolates: the backtest scores it with h the lead it can test, the forecast
+  // applies it with h the horizon (at most the history).
+  ModelOptions projected = setup.model;
+  if (options.linear_window_s <= 0)
+    projected.linear_window =
+        std::max(projected.linear_window, std::min(HorizonSteps(options.horizon_s, step), n));
+  Project(adjusted, options, projected, r);
   r.origin_s = r.grid.start_s + step * static_cast<double>(n - 1);
   r.last_value = raw.back();
   AddConfidenceWarnings(options, r);

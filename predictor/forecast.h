@@ -17,14 +17,15 @@
 //      lead is shorter than the horizon) is scored as one more; the
 //      candidate with the lowest mean MASE is chosen (of equal ones, the one with fewer
 //      parameters: naive, seasonal naive, drift, then the rest in order), then shrunk
-//      toward the best simple baseline among the candidates (drift, naive, seasonal naive, predict_linear) by
-//      the weight of 0, 1/4, 1/2 or 3/4 that scores best. The choice itself (model,
-//      baseline and weight) is scored out of sample (each fold judged by a choice made
-//      on the folds that do not overlap it): when that scores worse than the best
-//      baseline chosen the same way, the best baseline is chosen instead, unshrunk;
+//      toward the best simple baseline among the candidates (drift, naive, seasonal naive,
+//      predict_linear) by the weight of 0, 1/4, 1/2 or 3/4 that scores best. The choice itself
+//      (model, baseline and weight) is scored out of sample (each fold judged by a choice made on
+//      the folds that do not overlap it): when that scores worse than the best baseline chosen the
+//      same way, the best baseline is chosen instead, unshrunk;
 //   5. the chosen model (and the baseline, by its weight) is refitted on the whole
-//      history and projected to the search limit, with bands from the blend's backtest
-//      errors (CalibrateIntervals).
+//      history (predict_linear on the horizon's worth of it, as the backtest fits it on
+//      the lead's) and projected to the search limit, with bands from the blend's
+//      backtest errors (CalibrateIntervals).
 // The lead time scored does not depend on --horizon once the horizon exceeds a third of
 // the history, nor recent_linear's window once it exceeds the whole history, so from there
 // on neither does the model nor the fill date.
@@ -71,7 +72,9 @@ struct ForecastOptions {
   size_t folds = 10;    // backtest origins (fewer when the series is short)
   double backtest_horizon_s = 0;  // lead time scored per fold; 0: min(horizon, history / 3)
   size_t max_points = 10000;      // grid size before aggregation; 0: never aggregate
-  double linear_window_s = 0;     // predict_linear's window; 0: the backtest horizon
+  // predict_linear's window; 0: as long as the lead scored in the backtest, and as the
+  // horizon (at most the history) in the forecast, as predict_linear(v[h], h) for each
+  double linear_window_s = 0;
   LevelShiftMode level_shifts = LevelShiftMode::kAuto;
   std::vector<DeclaredEvent> events;  // honoured in every mode
   uint64_t seed = 1;

@@ -261,6 +261,33 @@ TEST(ForecastTest, ATieInTheBacktestGoesToTheModelWithFewerParameters) {
   for (const Band& b : f->path) EXPECT_DOUBLE_EQ(b.expected, 130);
 }
 
+// predict_linear is predict_linear(v[h], h) at every h: with 30 days of history for 20
+// ahead the backtest scores 10 days ahead with a 10-day window, and the forecast is the
+// line over the last 20 days, not over the last 10.
+TEST(ForecastTest, PredictLinearForecastsTheHorizonFromAWindowAsLong) {
+  testing::Gaussian noise(3);
+  std::vector<double> y;
+  for (int i = 0; i < 30; ++i)
+    y.push_back(1000 + 5 * i + (i >= 20 ? 8 * (i - 20) : 0) + noise.Next());
+  ForecastOptions options;
+  options.horizon_s = 20 * kDay;
+  options.search_s = 20 * kDay;
+  options.candidates = {ModelKind::kPredictLinear};
+  auto f = ForecastSeries(testing::MakeSeries("value", 0, kDay, y), options);
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  ASSERT_EQ(f->model, ModelKind::kPredictLinear);
+  EXPECT_EQ(f->backtest.horizon_steps, 10u);
+  ModelOptions mo;
+  mo.linear_window = 20;
+  const std::vector<double> horizon = FitAndForecast(ModelKind::kPredictLinear, y, 20, mo);
+  mo.linear_window = 10;
+  const std::vector<double> lead = FitAndForecast(ModelKind::kPredictLinear, y, 20, mo);
+  ASSERT_EQ(f->path.size(), 20u);
+  for (size_t h = 0; h < 20; ++h)
+    EXPECT_NEAR(f->path[h].expected, horizon[h], 1e-9 * horizon[h]) << h;
+  EXPECT_GT(std::fabs(lead.back() - horizon.back()), 10);
+}
+
 TEST(ForecastTest, AnExactLineHasBandsThatAreNotIdentified) {
   std::vector<double> line;
   for (int i = 0; i < 30; ++i) line.push_back(1e12 + 1e9 * i);
