@@ -133,12 +133,13 @@ bool RunCase(const Grid& g, double horizon_days, size_t origins_wanted, Outcome&
     }
     if (verbose)
       std::fprintf(stderr,
-                   "  %s %.0fd origin %zu: %s, %.2f toward %s (lead %zu, selection %.3f, "
-                   "baseline %s %.3f)\n",
+                   "  %s %.0fd origin %zu: %s, %.2f toward %s (lead %zu, selection %.4f "
+                   "against %.4f, baseline %s %.3f)\n",
                    g.name.c_str(), horizon_days, o, std::string(ModelName(f->model)).c_str(),
                    f->backtest.shrink_weight,
                    std::string(ModelName(f->backtest.shrink_toward)).c_str(),
                    f->backtest.horizon_steps, f->backtest.selection_mase,
+                   f->backtest.baseline_selection_mase,
                    std::string(ModelName(f->backtest.best_baseline)).c_str(),
                    f->backtest.best_baseline_mase);
     double err = 0;
