@@ -18,6 +18,16 @@ double TrueUsage(double t_s) {
   return 1e12 + 2e10 * t_s / kDay + 5e9 * std::sin(2 * M_PI * t_s / kDay);
 }
 
+// A daily series forecast `days` ahead (and searched no further) by these candidates only.
+Result<ForecastResult> ForecastDaily(const std::vector<double>& y, double days,
+                                     std::vector<ModelKind> candidates) {
+  ForecastOptions options;
+  options.horizon_s = days * kDay;
+  options.search_s = days * kDay;
+  options.candidates = std::move(candidates);
+  return ForecastSeries(testing::MakeSeries("value", 0, kDay, y), options);
+}
+
 TEST(ForecastTest, RecoversTimeToThresholdOfLinearSeasonalNoisySeriesWithinFivePercent) {
   for (uint64_t seed = 1; seed <= 3; ++seed) {
     testing::Gaussian noise(seed);
@@ -243,11 +253,7 @@ TEST(ForecastTest, ShortOrFlatHistoryGivesLowConfidenceButFiniteOutput) {
 TEST(ForecastTest, ATieInTheBacktestGoesToTheModelWithFewerParameters) {
   std::vector<double> y(60, 100.0);
   y.back() = 130;
-  ForecastOptions options;
-  options.horizon_s = 10 * kDay;
-  options.search_s = 10 * kDay;
-  options.candidates = {ModelKind::kDrift, ModelKind::kNaive};
-  auto f = ForecastSeries(testing::MakeSeries("value", 0, kDay, y), options);
+  auto f = ForecastDaily(y, 10, {ModelKind::kDrift, ModelKind::kNaive});
   ASSERT_TRUE(f.ok()) << f.error().message;
   ASSERT_GE(f->backtest.folds, 3u);
   const ModelScore& drift = f->backtest.scores[0];
@@ -269,11 +275,7 @@ TEST(ForecastTest, PredictLinearForecastsTheHorizonFromAWindowAsLong) {
   std::vector<double> y;
   for (int i = 0; i < 30; ++i)
     y.push_back(1000 + 5 * i + (i >= 20 ? 8 * (i - 20) : 0) + noise.Next());
-  ForecastOptions options;
-  options.horizon_s = 20 * kDay;
-  options.search_s = 20 * kDay;
-  options.candidates = {ModelKind::kPredictLinear};
-  auto f = ForecastSeries(testing::MakeSeries("value", 0, kDay, y), options);
+  auto f = ForecastDaily(y, 20, {ModelKind::kPredictLinear});
   ASSERT_TRUE(f.ok()) << f.error().message;
   ASSERT_EQ(f->model, ModelKind::kPredictLinear);
   EXPECT_EQ(f->backtest.horizon_steps, 10u);
@@ -345,11 +347,7 @@ TEST(ForecastTest, TheForecastIsTheChosenModelShrunkTowardTheBestBaseline) {
     // Growth that slows (saturating toward 1000): a recent slope overshoots, the last
     // value undershoots; neither has it right.
     for (int i = 0; i < 120; ++i) y.push_back(1000 * (1 - std::exp(-i / 60.0)) + 2 * noise.Next());
-    ForecastOptions options;
-    options.horizon_s = 15 * kDay;
-    options.search_s = 15 * kDay;
-    options.candidates = {ModelKind::kNaive, ModelKind::kRecentLinear};
-    auto f = ForecastSeries(testing::MakeSeries("value", 0, kDay, y), options);
+    auto f = ForecastDaily(y, 15, {ModelKind::kNaive, ModelKind::kRecentLinear});
     ASSERT_TRUE(f.ok()) << f.error().message;
     const double w = f->backtest.shrink_weight;
     // A choice that loses out of sample to the baseline chosen the same way is not used.
