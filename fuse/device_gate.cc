@@ -1,5 +1,6 @@
 #include "fuse/device_gate.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 
@@ -57,6 +58,8 @@ uint64_t DeviceGate::DueNs(uint64_t arrival_ns, const DeviceRequest& io) {
     completion_us = emulator_->Submit(r).completion_us;
   }
   const uint64_t due = start_ns_ + static_cast<uint64_t>(completion_us * 1e3);
+  const uint64_t arrived = std::max(arrival_ns, start_ns_);
+  if (due > arrived) model_ns_.fetch_add(due - arrived, std::memory_order_relaxed);
   const uint64_t floor_ns = floor_.For(io);
   return due > floor_ns ? due - floor_ns : 0;
 }
@@ -143,12 +146,16 @@ std::string DeviceGate::PrometheusText() const {
       "# HELP sfsg_device_service_seconds_total Emulated service time.\n"
       "# TYPE sfsg_device_service_seconds_total counter\nsfsg_device_service_seconds_total "
       "%.6f\n"
+      "# HELP sfsg_device_model_seconds_total The model's response times summed (what the "
+      "emulated device charged, queueing included).\n"
+      "# TYPE sfsg_device_model_seconds_total counter\nsfsg_device_model_seconds_total %.6f\n"
       "# HELP sfsg_device_timer_early_seconds How early the timer thread wakes (its measured "
       "oversleep).\n"
       "# TYPE sfsg_device_timer_early_seconds gauge\nsfsg_device_timer_early_seconds %.9f\n",
       c.requests, deferred_.load(std::memory_order_relaxed), late_.load(std::memory_order_relaxed),
       timer_.pending(), busy, servers, hit_ratio, c.read_cache_hits, c.read_cache_misses,
       c.device_requests, c.capped, c.queue_us_total / 1e6, c.service_us_total / 1e6,
+      static_cast<double>(model_ns_.load(std::memory_order_relaxed)) / 1e9,
       static_cast<double>(timer_.oversleep_ns()) / 1e9);
   return text;
 }

@@ -88,6 +88,10 @@ class DeviceGate {
   std::unique_ptr<DeviceEmulator> emulator_;
   DeviceCounters earlier_;  // the counters of the emulators Replace() retired
   std::atomic<uint64_t> deferred_{0}, late_{0};
+  // The model's response times summed (completion - arrival, before the floor): what
+  // the emulated device charged. A replayer compares it with the time its calls took to
+  // tell a rung the model timed from one the shadow's own request path did.
+  std::atomic<uint64_t> model_ns_{0};
   ReplyTimer timer_;  // last: its thread calls Publish
 };
 

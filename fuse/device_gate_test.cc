@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <string>
+
 namespace sfsg {
 namespace {
 
@@ -51,6 +54,21 @@ TEST(DeviceGate, EachOperationClassHasItsOwnFloor) {
   EXPECT_FALSE(floor.IsUniform());
   EXPECT_TRUE(RequestFloor::Uniform(5).IsUniform());
   EXPECT_EQ(RequestFloor::Uniform(5).For(NoDeviceIo()), 0u);
+}
+
+// The model's response times are summed as charged (queueing included, before the
+// floor), so a replayer can compare them with the time its calls took.
+TEST(DeviceGate, SumsTheModelsResponseTimes) {
+  DeviceGate gate(OneMillisecond(), 1, nullptr, RequestFloor::Uniform(300'000));
+  const uint64_t arrival = SteadyNowNs();
+  // Two random reads at once on one server: 1 ms, then 1 ms queued + 1 ms served.
+  gate.DueNs(arrival, DataIo(false, 7, 0, 4096, O_DIRECT));
+  gate.DueNs(arrival, DataIo(false, 8, 1 << 20, 4096, O_DIRECT));
+  gate.Stop();
+  const std::string text = gate.PrometheusText();
+  const size_t at = text.find("\nsfsg_device_model_seconds_total ");
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_NEAR(std::strtod(text.c_str() + at + 34, nullptr), 0.003, 0.000'01);
 }
 
 }  // namespace

@@ -71,6 +71,12 @@ Status ReadProcess(const Json& j, const std::string& where, ProcessUsage& p) {
 
 }  // namespace
 
+std::optional<double> DeviceModelShare(const CurveStep& step) {
+  const double calls_s = static_cast<double>(step.total.ops) * step.total.latency.mean_us / 1e6;
+  if (!step.device_model_s || !(calls_s > 0)) return std::nullopt;
+  return *step.device_model_s / calls_s;
+}
+
 Json PerfCurveToJson(const PerfCurve& curve) {
   Json steps = Json::array();
   for (const CurveStep& s : curve.steps) {
@@ -84,6 +90,9 @@ Json PerfCurveToJson(const PerfCurve& curve) {
                      {"per_op", per_op},
                      {"filesystem", ProcessToJson(s.filesystem)},
                      {"replayer", ProcessToJson(s.replayer)}});
+    if (s.device_model_s && s.device_model_share)
+      steps.back()["device"] = {{"model_seconds", *s.device_model_s},
+                                {"model_share", *s.device_model_share}};
   }
   Json json = {
       {"format", kCurveFormat}, {"version", kCurveVersion},           {"source", curve.source},
@@ -163,6 +172,18 @@ Result<PerfCurve> PerfCurveFromJson(const Json& json, std::string_view source_na
       auto p = JsonObject(j, key, where);
       if (!p) return p.error();
       if (auto st = ReadProcess(**p, where + "." + key, *target); !st) return st.error();
+    }
+    if (j.contains("device")) {
+      auto device = JsonObject(j, "device", where);
+      if (!device) return device.error();
+      for (auto [key, target] : {std::pair{"model_seconds", &s.device_model_s},
+                                 std::pair{"model_share", &s.device_model_share}}) {
+        auto v = JsonNumber(**device, key, where + ".device");
+        if (!v) return v.error();
+        if (!(*v >= 0) || !std::isfinite(*v))
+          return Error::BadInput(where + ".device." + key + ": must be a number >= 0");
+        *target = *v;
+      }
     }
     curve.steps.push_back(std::move(s));
   }

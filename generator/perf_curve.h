@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,7 +49,23 @@ struct CurveStep {
   std::map<std::string, OpStats> per_op;  // "read", "write", "stat", ...
   ProcessUsage filesystem;                // the filesystem process serving the target
   ProcessUsage replayer;
+  // On a device-timed shadow: the time the model charged over the measured part (its
+  // response times summed, sfsg_device_model_seconds_total) over the time the calls took
+  // (their latencies summed). About 1: the model timed the rung; well below: the shadow's
+  // own request path did, and the rung describes sfsg, not the device (see
+  // kDeviceTimedShare). In the file: "device": {"model_seconds", "model_share"}, absent
+  // when not measured.
+  std::optional<double> device_model_s, device_model_share;
 };
+
+// A rung whose model share is below this was timed by the shadow's own request path
+// (CPU, the FUSE round trip) more than by the device model: its throughput is a lower
+// bound on the device's, its latencies an upper bound.
+inline constexpr double kDeviceTimedShare = 0.85;
+
+// The model's share of a step's call time (device_model_s over ops x mean latency), or
+// nullopt when either is missing.
+std::optional<double> DeviceModelShare(const CurveStep& step);
 
 struct PerfCurve {
   std::string source;  // "sfsg-replay", "fio"

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "generator/util/strings.h"
 #include "generator/util/units.h"
 
 namespace sfsg {
@@ -129,6 +130,36 @@ void SetSustainable(PerformancePlan& p, CapacityPlan& plan) {
   }
 }
 
+// The rungs a device-timed curve's shadow timed itself (PerformancePlan::shadow_timed):
+// listed, warned about, and when the busiest rung is among them the sustainable figure
+// is called what it is, a lower bound on the device's.
+void MarkShadowTimed(const PerfCurve& curve, PerformancePlan& p, CapacityPlan& plan) {
+  const CurveStep* busiest = nullptr;
+  for (const CurveStep& step : curve.steps) {
+    if (busiest == nullptr || step.total.ops_per_s > busiest->total.ops_per_s) busiest = &step;
+    if (step.device_model_share && *step.device_model_share < kDeviceTimedShare)
+      p.shadow_timed.push_back(
+          {step.concurrency, step.total.ops_per_s, *step.device_model_share});
+  }
+  if (p.shadow_timed.empty()) return;
+  p.sustainable_lower_bound = busiest->device_model_share &&
+                              *busiest->device_model_share < kDeviceTimedShare;
+  std::string rungs;
+  for (const PerformancePlan::ShadowTimedStep& s : p.shadow_timed)
+    rungs += (rungs.empty() ? "" : ", ") +
+             StringPrintf("c=%u (%.0f%%)", s.concurrency, 100 * s.model_share);
+  plan.low_confidence = true;
+  plan.warnings.push_back(
+      "device: at " + rungs +
+      " the device model set less of the calls' time than the shadow's own request path "
+      "(CPU, the FUSE round trip): those rungs describe sfsg, not the device" +
+      (p.sustainable_lower_bound
+           ? Printf("; the sustainable throughput (%.0f ops/s) is a lower bound on the "
+                    "device's",
+                    p.sustainable_ops_per_s)
+           : std::string()));
+}
+
 // How diskstats demand (device requests) maps onto the curve's file operations: the
 // ratio given, else the one the curve's ladder measured on a device-timed shadow.
 void MapDemandUnit(const PlanInputs& in, DemandUnit& unit, CapacityPlan& plan) {
@@ -229,6 +260,7 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
     return Error::BadInput("curve '" + curve.target + "' (" + std::to_string(curve.steps.size()) +
                            " steps) supports neither a USL fit nor a latency objective");
   SetSustainable(p, plan);
+  MarkShadowTimed(curve, p, plan);
 
   if (HasDemand(in)) {
     auto series = ExtractSeries(*in.usage, "ops");

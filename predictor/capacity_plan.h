@@ -41,6 +41,9 @@
 //                    "measured_ops_per_s": number, "warnings": [string]}],
 //       "max_measured_ops_per_s": number,
 //       "sustainable_ops_per_s": number, "sustainable_basis": string,
+//       "sustainable_lower_bound": bool (the busiest rung was timed by the shadow's own
+//                                  request path, not the device model: the device's is higher),
+//       "shadow_timed_steps": [{"concurrency", "ops_per_s", "model_share": number}],
 //       "demand": null | {"current_ops_per_s": number, "peak_at_horizon": BAND,
 //                         "threshold_ops_per_s": number (sustainable x (1 - buffer)),
 //                         "threshold_reached": CROSSING, "forecast": FORECAST},
@@ -207,6 +210,17 @@ struct PerformancePlan {
   std::optional<double> headroom, headroom_now;
   std::optional<DeviceBasis> device;  // see PlanInputs::device
   DemandUnit unit;                    // see PlanInputs::device_requests_per_op
+  // Rungs of a device-timed curve the shadow's own request path timed more than the
+  // model did (CurveStep::device_model_share below kDeviceTimedShare): their figures
+  // describe sfsg, not the device. When the busiest rung is one of them, the sustainable
+  // throughput is a lower bound on the device's (`sustainable_lower_bound`).
+  struct ShadowTimedStep {
+    uint32_t concurrency = 0;
+    double ops_per_s = 0;
+    double model_share = 0;
+  };
+  std::vector<ShadowTimedStep> shadow_timed;
+  bool sustainable_lower_bound = false;
 };
 
 // The candidate device configurations at the horizon's peak (PlanInputs::device_model).

@@ -480,5 +480,46 @@ TEST(CapacityPlanTest, TheCurvesDeviceRatioSurvivesItsFileAndBadOnesAreRefused) 
   EXPECT_NE(bad.error().message.find("c.json.device.requests_per_file_op"), std::string::npos);
 }
 
+// Rungs the shadow's own request path timed (the model set under 85% of the calls' time)
+// are named; when the busiest is one of them the sustainable figure is a lower bound.
+TEST(CapacityPlanTest, RungsTheShadowTimedItselfAreNamedAndBoundTheSustainableFigure) {
+  PlanInputs in;
+  in.curve = MakeCurve({1, 2, 4, 8, 16});
+  in.device = DeviceBasisFromModel(SlowDevice());
+  for (CurveStep& step : in.curve->steps) step.device_model_share = 0.97;
+  auto timed = MakeCapacityPlan(in);
+  ASSERT_TRUE(timed.ok());
+  EXPECT_TRUE(timed->performance->shadow_timed.empty());
+  EXPECT_FALSE(timed->performance->sustainable_lower_bound);
+
+  // The busiest rung (c=16 on this curve) was mostly the shadow's own time.
+  in.curve->steps[3].device_model_share = 0.80;
+  in.curve->steps[4].device_model_share = 0.41;
+  auto bound = MakeCapacityPlan(in);
+  ASSERT_TRUE(bound.ok());
+  const PerformancePlan& p = *bound->performance;
+  ASSERT_EQ(p.shadow_timed.size(), 2u);
+  EXPECT_EQ(p.shadow_timed[1].concurrency, 16u);
+  EXPECT_TRUE(p.sustainable_lower_bound);
+  EXPECT_TRUE(bound->low_confidence);
+  auto json = PlanToJson(*bound);
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ((*json)["performance"]["sustainable_lower_bound"], true);
+  EXPECT_DOUBLE_EQ((*json)["performance"]["shadow_timed_steps"][1]["model_share"].get<double>(),
+                   0.41);
+  const std::string table = PlanToTable(*bound);
+  EXPECT_NE(table.find("at least "), std::string::npos) << table;
+  EXPECT_NE(table.find("c=16 (41%)"), std::string::npos) << table;
+  EXPECT_NE(PlanToHtml(*bound).find("a lower bound"), std::string::npos);
+
+  // Only a light rung: named, the sustainable figure stands.
+  in.curve->steps[3].device_model_share = in.curve->steps[4].device_model_share = 0.97;
+  in.curve->steps[0].device_model_share = 0.5;
+  auto light = MakeCapacityPlan(in);
+  ASSERT_TRUE(light.ok());
+  EXPECT_EQ(light->performance->shadow_timed.size(), 1u);
+  EXPECT_FALSE(light->performance->sustainable_lower_bound);
+}
+
 }  // namespace
 }  // namespace sfsg

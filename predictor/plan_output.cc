@@ -175,11 +175,18 @@ Json PerformanceJson(const PerformancePlan& p) {
                                         : Json(nullptr)},  // units differ: not computed
               {"forecast", ForecastToJson(*p.demand)}};
   }
+  Json shadow_timed = Json::array();
+  for (const PerformancePlan::ShadowTimedStep& s : p.shadow_timed)
+    shadow_timed.push_back({{"concurrency", s.concurrency},
+                            {"ops_per_s", Num(s.ops_per_s)},
+                            {"model_share", Num(s.model_share)}});
   return {{"usl", std::move(usl)},
           {"latency", std::move(latency)},
           {"max_measured_ops_per_s", Num(p.max_measured_ops_per_s)},
           {"sustainable_ops_per_s", Num(p.sustainable_ops_per_s)},
           {"sustainable_basis", p.sustainable_basis},
+          {"sustainable_lower_bound", p.sustainable_lower_bound},
+          {"shadow_timed_steps", std::move(shadow_timed)},
           {"demand", std::move(demand)},
           {"recommended_ops_per_s", Num(p.recommended_ops_per_s)},
           {"device", DeviceUnitJson(DeviceBasisJson(p.device), p.unit)},

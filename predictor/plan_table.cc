@@ -225,7 +225,13 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
                         : std::string(" (fitted; measured ")) +
                    Rate(o.measured_ops_per_s) + ")");
   }
-  out += Row("sustainable", Rate(p.sustainable_ops_per_s) + " (" + p.sustainable_basis + ")");
+  out += Row("sustainable", (p.sustainable_lower_bound ? "at least " : "") +
+                                Rate(p.sustainable_ops_per_s) + " (" + p.sustainable_basis +
+                                (p.sustainable_lower_bound
+                                     ? "; the busiest rung was timed by the shadow, not the "
+                                       "device model"
+                                     : "") +
+                                ")");
   if (p.demand) {
     const Band& peak = p.peak_at_horizon;
     // Demand in its own unit: file operations when the model maps it, else device requests.

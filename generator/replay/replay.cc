@@ -121,6 +121,7 @@ struct Run {
   WorkerContext ctx;
   std::vector<std::unique_ptr<Worker>> workers;
   size_t step_index = 0, step_count = 0;
+  std::optional<double> device_before;  // the model's charged time at the measured start
 
   bool Cancelled() const {
     return options.cancel && options.cancel->load(std::memory_order_relaxed);
@@ -143,6 +144,7 @@ struct Run {
       std::vector<std::thread>& threads, const std::atomic<uint32_t>& finished, uint32_t n,
       ReplayProgress report, uint64_t t0, uint64_t measure_start) {
     std::optional<ProcSample> fs_before, self_before;
+    device_before.reset();
     bool sampled = false;
     uint64_t last_ops = 0;
     uint64_t last_ns = t0;
@@ -154,6 +156,7 @@ struct Run {
         if (options.fs_pid > 0)
           if (auto s = SampleProcess(options.fs_pid)) fs_before = *s;
         if (auto s = SampleProcess(::getpid())) self_before = *s;
+        if (options.device_seconds) device_before = options.device_seconds();
       }
       if (progress && now >= next_report) {
         uint64_t ops = 0;
@@ -282,6 +285,14 @@ struct Run {
     if (self_before) {
       if (auto after = SampleProcess(::getpid()))
         step.replayer = {::getpid(), CpuPercent(*self_before, *after), after->rss_bytes};
+    }
+    if (device_before) {
+      if (const std::optional<double> after = options.device_seconds();
+          after && *after >= *device_before) {
+        step.device_model_s = *after - *device_before;
+        step.device_model_share = DeviceModelShare(step);
+        if (!step.device_model_share) step.device_model_s.reset();
+      }
     }
     return step;
   }

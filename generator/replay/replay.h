@@ -26,6 +26,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,11 @@ struct ReplayOptions {
   // stop within one operation, the scratch directory is removed, and RunLadder returns
   // a kIo error saying it was cancelled. Null: never.
   const std::atomic<bool>* cancel = nullptr;
+  // The time a device-timed shadow's model has charged so far, in seconds (its
+  // sfsg_device_model_seconds_total), read when each step's measured part starts and
+  // ends: the step then records the model's share of its calls' time
+  // (CurveStep::device_model_share). Empty, or nullopt: not measured.
+  std::function<std::optional<double>()> device_seconds;
 };
 
 struct ReplayProgress {

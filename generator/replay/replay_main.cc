@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <boost/program_options.hpp>
 #include <csignal>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "generator/namespace.h"
@@ -243,6 +245,17 @@ struct DeviceCount {
   uint64_t requests = 0;
 };
 
+// A counter's value in Prometheus text ("\nNAME VALUE"), or nullopt.
+std::optional<double> MetricValue(const std::string& text, std::string_view name) {
+  const std::string key = "\n" + std::string(name) + " ";
+  const size_t at = text.find(key);
+  if (at == std::string::npos) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str() + at + key.size(), &end);
+  if (end == text.c_str() + at + key.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
 std::optional<DeviceCount> ShadowDeviceCount(const std::string& target) {
   if (target.empty()) return std::nullopt;
   auto status = LoadJsonFile(target + "/.sfsg/status");
@@ -252,12 +265,17 @@ std::optional<DeviceCount> ShadowDeviceCount(const std::string& target) {
     return std::nullopt;
   auto metrics = ReadTextFile(target + "/.sfsg/metrics");
   if (!metrics) return std::nullopt;
-  constexpr std::string_view kCounter = "\nsfsg_device_ops_total ";
-  const size_t at = metrics->find(kCounter);
-  if (at == std::string::npos) return std::nullopt;
-  DeviceCount count{device["name"].get<std::string>(), 0};
-  count.requests = std::strtoull(metrics->c_str() + at + kCounter.size(), nullptr, 10);
-  return count;
+  const std::optional<double> ops = MetricValue(*metrics, "sfsg_device_ops_total");
+  if (!ops) return std::nullopt;
+  return DeviceCount{device["name"].get<std::string>(), static_cast<uint64_t>(*ops)};
+}
+
+// The time a device-timed shadow's model has charged so far (seconds), read from its
+// /.sfsg/metrics; nullopt when it cannot be read.
+std::optional<double> ShadowDeviceSeconds(const std::string& target) {
+  auto metrics = ReadTextFile(target + "/.sfsg/metrics");
+  if (!metrics) return std::nullopt;
+  return MetricValue(*metrics, "sfsg_device_model_seconds_total");
 }
 
 // Device requests per file operation over a ladder (the warm-up's operations added in
@@ -506,6 +524,7 @@ int Main(int argc, char** argv) {
   ro->cancel = &g_cancel;
   CatchStopSignals();
   const std::optional<DeviceCount> device_before = ShadowDeviceCount(o.target);
+  if (device_before) ro->device_seconds = [target = o.target] { return ShadowDeviceSeconds(target); };
   auto curve = RunLadder(*ro, progress);
   if (progress_on) std::fputs("\r\033[K", stderr);
   DieOfStopSignal();

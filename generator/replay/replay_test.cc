@@ -86,6 +86,39 @@ TEST_F(Replay, ClosedLadderMeasuresEveryOperationAndCleansUp) {
   EXPECT_NE(FormatCurveTable(*curve).find("closed"), std::string::npos);
 }
 
+// A device-timed shadow's charged time is read when each measured part starts and ends;
+// the step keeps the difference and its share of the calls' time.
+TEST_F(Replay, EachStepRecordsTheDeviceModelsShareOfItsCallsTime) {
+  ReplayOptions o = Options();
+  o.ladder = {1, 2};
+  int reads = 0;
+  o.device_seconds = [&reads]() -> std::optional<double> { return 0.25 * reads++; };
+  auto curve = RunLadder(o, nullptr);
+  ASSERT_TRUE(curve.ok()) << curve.error().message;
+  EXPECT_EQ(reads, 4);
+  for (const CurveStep& s : curve->steps) {
+    ASSERT_TRUE(s.device_model_s.has_value());
+    EXPECT_DOUBLE_EQ(*s.device_model_s, 0.25);
+    const double calls_s = static_cast<double>(s.total.ops) * s.total.latency.mean_us / 1e6;
+    EXPECT_DOUBLE_EQ(*s.device_model_share, 0.25 / calls_s);
+  }
+  auto back = PerfCurveFromJson(PerfCurveToJson(*curve), "c");
+  ASSERT_TRUE(back.ok());
+  EXPECT_DOUBLE_EQ(*back->steps[1].device_model_share, *curve->steps[1].device_model_share);
+  Json bad = PerfCurveToJson(*curve);
+  bad["steps"][0]["device"]["model_share"] = -1;
+  auto refused = PerfCurveFromJson(bad, "c.json");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("c.json.steps[0].device.model_share"), std::string::npos)
+      << refused.error().message;
+  // No reader, or one that cannot read: nothing recorded.
+  o.device_seconds = [] { return std::optional<double>(); };
+  auto unread = RunLadder(o, nullptr);
+  ASSERT_TRUE(unread.ok());
+  EXPECT_FALSE(unread->steps[0].device_model_share.has_value());
+  EXPECT_FALSE(PerfCurveToJson(*unread)["steps"][0].contains("device"));
+}
+
 TEST_F(Replay, OpenLoopSendsTheOfferedRate) {
   ReplayOptions o = Options();
   o.rates = {400};
