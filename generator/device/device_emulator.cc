@@ -131,7 +131,13 @@ DeviceCompletion DeviceEmulator::Read(const DeviceRequest& r, double at_us) {
   }
   const SizeCurve& curve =
       model_.data.Curve(false, sequential ? AccessPattern::kSequential : AccessPattern::kRandom);
-  return Serve(at_us, curve.TimeAtUs(r.size_bytes, Draw(2)), false, r.size_bytes, true);
+  DeviceCompletion out =
+      Serve(at_us, curve.TimeAtUs(r.size_bytes, Draw(2)), false, r.size_bytes, true);
+  // The caller's own work on a miss (pages allocated, reclaimed, filled): after the
+  // device's part, on no server.
+  if (!r.direct && model_.cache.size_bytes > 0 && !model_.cache.read_miss.buckets.empty())
+    out.completion_us += model_.cache.read_miss.TimeAtUs(r.size_bytes, Draw(9));
+  return out;
 }
 
 DeviceCompletion DeviceEmulator::Write(const DeviceRequest& r, double at_us) {

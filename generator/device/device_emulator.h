@@ -6,7 +6,8 @@
 // The model (DeviceModel, device_model.h), in the order a request meets it:
 //   1. the page cache: a buffered read whose blocks are all cached completes after a
 //      cache.read_hit time and never reaches the device; otherwise its blocks enter the
-//      cache. An LRU of cache.size_bytes over (file, block) keys; the tracked block is
+//      cache, and it completes a cache.read_miss time (when the model has one) after the
+//      device's part. An LRU of cache.size_bytes over (file, block) keys; the tracked block is
 //      cache.block_bytes, doubled until the cache holds at most kMaxTrackedBlocks (so a
 //      64 GiB cache tracks 64 KiB blocks and costs at most ~40 MiB of memory).
 //      Buffered writes enter the cache too; with cache.dirty_limit_bytes > 0 they complete

@@ -248,6 +248,28 @@ TEST(DeviceEmulator, DirectReadsBypassTheCache) {
   EXPECT_FALSE(e.Submit(direct).cache_hit);
 }
 
+// A buffered miss costs the device's time plus the model's read_miss time, on no server:
+// the next request starts on the device as soon as the first leaves it. Hits and O_DIRECT
+// reads pay no miss cost.
+TEST(DeviceEmulator, BufferedMissesAddTheCallersMissCost) {
+  DeviceModel m = ConstantModel(100, 1);
+  m.cache.size_bytes = 1 << 20;
+  m.cache.read_hit = Flat(1);
+  m.cache.read_miss = Flat(30);
+  DeviceEmulator e(m, 1);
+  const DeviceCompletion miss = e.Submit(ReadAt(0, 1, 0));
+  EXPECT_FALSE(miss.cache_hit);
+  EXPECT_DOUBLE_EQ(miss.completion_us, 130);
+  EXPECT_DOUBLE_EQ(e.Submit(ReadAt(100, 2, 0)).completion_us, 230);  // served from 100
+  EXPECT_DOUBLE_EQ(e.Submit(ReadAt(1000, 1, 0)).completion_us, 1001);  // a hit
+  DeviceRequest direct = ReadAt(2000, 3, 0);
+  direct.direct = true;
+  EXPECT_DOUBLE_EQ(e.Submit(direct).completion_us, 2100);
+  m.cache.read_miss = {};
+  DeviceEmulator without(m, 1);
+  EXPECT_DOUBLE_EQ(without.Submit(ReadAt(0, 1, 0)).completion_us, 100);
+}
+
 TEST(DeviceEmulator, LargeCachesTrackCoarserBlocks) {
   DeviceModel m = ConstantModel(100, 1);
   m.cache.size_bytes = uint64_t{64} << 30;

@@ -213,6 +213,8 @@ Status ValidateDeviceModel(const DeviceModel& m, std::string_view where) {
     SFSG_RETURN_IF_ERROR(ValidateCurve(m.cache.read_hit, w + ".cache.read_hit"));
   if (m.cache.dirty_limit_bytes > 0)
     SFSG_RETURN_IF_ERROR(ValidateCurve(m.cache.write_hit, w + ".cache.write_hit"));
+  if (!m.cache.read_miss.buckets.empty())
+    SFSG_RETURN_IF_ERROR(ValidateCurve(m.cache.read_miss, w + ".cache.read_miss"));
   static const std::set<std::string> kModes = {"active", "passive", "fio", "manual"};
   if (!kModes.count(m.provenance.mode))
     return Error::BadInput(w + ".provenance.mode: '" + m.provenance.mode +

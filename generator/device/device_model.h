@@ -135,12 +135,16 @@ struct DeviceCaps {
 // The page cache the device's host has for it. Reads of cached blocks take read_hit times
 // and no device time; O_DIRECT requests bypass the cache. Buffered writes take write_hit
 // times while the dirty data not yet written back stays under dirty_limit_bytes (0: the
-// cache is write-through, every write waits for the device).
+// cache is write-through, every write waits for the device). A buffered read that misses
+// costs the device's time plus read_miss (optional): the caller's own work on a miss
+// beyond the device (allocating and filling pages, reclaiming others when memory is full,
+// the copy), which occupies no server.
 struct PageCacheModel {
   uint64_t size_bytes = 0;      // memory available to cache this device's data; 0: no cache
   uint64_t block_bytes = 4096;  // the cache's granularity (a page), > 0
   SizeCurve read_hit;           // required when size_bytes > 0
   SizeCurve write_hit;          // required when dirty_limit_bytes > 0
+  SizeCurve read_miss;          // empty: a miss costs the device's time alone
   uint64_t dirty_limit_bytes = 0;
 };
 

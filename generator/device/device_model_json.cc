@@ -90,6 +90,7 @@ Json DeviceModelToJson(const DeviceModel& m) {
         {"workloads", v.workloads},
         {"validated_utc", v.validated_utc}}}};
   if (m.caps.slice_s > 0) out["caps"]["slice_s"] = m.caps.slice_s;  // smooth ceilings: absent
+  if (!m.cache.read_miss.buckets.empty()) out["cache"]["read_miss"] = CurveToJson(m.cache.read_miss);
   return out;
 }
 
@@ -267,12 +268,15 @@ Status CapsFromJson(const Json& o, const std::string& w, DeviceCaps& c) {
 
 Status CacheFromJson(const Json& o, const std::string& w, PageCacheModel& c) {
   SFSG_RETURN_IF_ERROR(
-      OnlyKeys(o, w, {"size_bytes", "block_bytes", "dirty_limit_bytes", "read_hit", "write_hit"}));
+      OnlyKeys(o, w,
+               {"size_bytes", "block_bytes", "dirty_limit_bytes", "read_hit", "write_hit",
+                "read_miss"}));
   SFSG_RETURN_IF_ERROR(Opt(o, "size_bytes", w, c.size_bytes));
   SFSG_RETURN_IF_ERROR(Opt(o, "block_bytes", w, c.block_bytes));
   SFSG_RETURN_IF_ERROR(Opt(o, "dirty_limit_bytes", w, c.dirty_limit_bytes));
   for (auto [key, curve] :
-       {std::pair{"read_hit", &c.read_hit}, std::pair{"write_hit", &c.write_hit}}) {
+       {std::pair{"read_hit", &c.read_hit}, std::pair{"write_hit", &c.write_hit},
+        std::pair{"read_miss", &c.read_miss}}) {
     if (!Has(o, key)) continue;
     auto r = CurveFromJson(o, key, w);
     if (!r) return r.error();

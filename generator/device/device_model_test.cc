@@ -43,6 +43,7 @@ DeviceModel FullModel() {
   m.cache.block_bytes = 4096;
   m.cache.read_hit = OneBucket(2);
   m.cache.write_hit = OneBucket(3);
+  m.cache.read_miss = OneBucket(40);
   m.cache.dirty_limit_bytes = uint64_t{1} << 30;
   m.provenance = {"active",
                   "2026-12-04T16:20:00Z",
@@ -93,6 +94,11 @@ TEST(DeviceModel, RoundTripKeepsEveryField) {
   EXPECT_FALSE(back->validation.usl_peak_error.has_value());
   EXPECT_EQ(back->provenance.device, "/dev/loop0");
   EXPECT_EQ(j["validation"]["usl_peak_error"], nullptr);
+  EXPECT_EQ(back->cache.read_miss.TimeAtUs(4096, 0.5), 40);
+  // Without a miss cost the field is absent, and reads back as none.
+  DeviceModel plain = FullModel();
+  plain.cache.read_miss = {};
+  EXPECT_FALSE(DeviceModelToJson(plain)["cache"].contains("read_miss"));
 }
 
 TEST(DeviceModel, FileRoundTrip) {
@@ -199,6 +205,9 @@ TEST(DeviceModel, ImpossibleNumbersAreRefused) {
   j["cache"]["size_bytes"] = 1 << 30;
   j["cache"]["read_hit"] = Json::array();
   EXPECT_NE(ErrorOf(j).find("m.json.cache.read_hit: no size buckets"), std::string::npos);
+  j = DeviceModelToJson(FullModel());
+  j["cache"]["read_miss"][0]["service"] = {{"kind", "constant"}, {"us", -3}};
+  EXPECT_NE(ErrorOf(j).find("m.json.cache.read_miss"), std::string::npos) << ErrorOf(j);
   j = SimpleJson();
   j["concurrency"]["contention"] = -0.5;
   EXPECT_NE(ErrorOf(j).find("m.json.concurrency.contention: negative"), std::string::npos);

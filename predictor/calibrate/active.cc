@@ -33,11 +33,12 @@ using Clock = std::chrono::steady_clock;
 
 // Shares of the time budget, in the order the phases run.
 constexpr double kFillShare = 0.15;     // the most the data file's fill may take
-constexpr double kClassShare = 0.25;    // 12 data classes at one request in flight
-constexpr double kLadderShare = 0.28;   // the concurrency ladders
+constexpr double kClassShare = 0.23;    // 12 data classes at one request in flight
+constexpr double kLadderShare = 0.26;   // the concurrency ladders
 constexpr double kCeilingShare = 0.12;  // 4 KiB and 1 MiB, read and write, at the deepest rung
 constexpr double kMetaShare = 0.12;     // metadata operations
 constexpr double kCacheShare = 0.08;    // the page cache
+constexpr double kMissShare = 0.04;     // what a miss costs beyond the device
 constexpr uint64_t kAlign = 4096;       // O_DIRECT buffer and offset alignment
 constexpr uint64_t kMaxMetaFiles = 20000;
 constexpr uint64_t kRequestSizes[] = {4096, 64 << 10, 1 << 20};
@@ -453,6 +454,40 @@ Status MeasureCache(const Context& ctx, Calibration& out) {
   return Status::Ok();
 }
 
+// What a buffered read that misses the page cache costs beyond the device, per request
+// size: buffered reads of ranges dropped from the cache just before (POSIX_FADV_DONTNEED,
+// untimed), alternated with O_DIRECT reads of the same size so that both meet the same
+// device and the same memory. The buffered times' quantiles less the direct median,
+// clamped at 0: allocating and filling pages, reclaiming others when memory is full (in a
+// memory cgroup, at its limit), the copy. Needs O_DIRECT; measured in the conditions the
+// calibration runs in (a machine with free memory reclaims nothing).
+Status MeasureMissCost(const Context& ctx, Calibration& out) {
+  if (!ctx.direct) return Status::Ok();
+  if (::fdatasync(ctx.buffered_fd) != 0) return Error::Io(Errno("fdatasync " + ctx.data_path));
+  const double each = ctx.options.time_s * kMissShare / std::size(kRequestSizes);
+  for (uint64_t bytes : kRequestSizes) {
+    AlignedBuffer buf = Aligned(bytes, HashWords(ctx.options.seed, 310, bytes));
+    SplitMixStream rng(HashWords(ctx.options.seed, 311, bytes));
+    const uint64_t slots = std::max<uint64_t>(1, ctx.file_bytes / bytes);
+    LogHistogram buffered, direct;
+    const int64_t deadline = NowNs() + static_cast<int64_t>(each * 1e9);
+    for (uint64_t i = 0; i < 4 || NowNs() < deadline; ++i) {
+      if (ctx.Stopped()) return Error::Internal("interrupted");
+      const off_t offset = static_cast<off_t>(rng.NextBelow(slots) * bytes);
+      const bool use_direct = i % 2 == 1;
+      if (!use_direct)
+        ::posix_fadvise(ctx.buffered_fd, offset, static_cast<off_t>(bytes), POSIX_FADV_DONTNEED);
+      const int64_t t0 = NowNs();
+      if (::pread(use_direct ? ctx.direct_fd : ctx.buffered_fd, buf.get(), bytes, offset) < 0)
+        return Error::Io(Errno("read " + ctx.data_path));
+      (use_direct ? direct : buffered).Add(static_cast<uint64_t>(NowNs() - t0));
+    }
+    out.cache.read_miss.push_back({bytes, MissCost(MeasuredTimeFromNs(buffered),
+                                                   MeasuredTimeFromNs(direct).QuantileUs(0.5))});
+  }
+  return Status::Ok();
+}
+
 // The filesystem type and source of the mount holding `target` (the last mount over the
 // longest matching mount point wins, as the kernel resolves it).
 void FilesystemOf(const std::string& target, Calibration& out) {
@@ -482,7 +517,8 @@ Status Measure(Context& ctx, const std::string& scratch, Calibration& out) {
   if (Status st = MeasureLadders(ctx, out); !st) return st;
   if (Status st = MeasureCeilings(ctx, out); !st) return st;
   if (Status st = MeasureMetadata(ctx, scratch, out); !st) return st;
-  return MeasureCache(ctx, out);
+  if (Status st = MeasureCache(ctx, out); !st) return st;
+  return MeasureMissCost(ctx, out);
 }
 
 }  // namespace

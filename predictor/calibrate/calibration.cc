@@ -26,4 +26,10 @@ MeasuredTime MeasuredTimeFromNs(const LogHistogram& latency_ns) {
   return out;
 }
 
+MeasuredTime MissCost(MeasuredTime buffered, double device_us) {
+  buffered.mean_us = std::max(0.0, buffered.mean_us - device_us);
+  for (auto& [q, us] : buffered.quantiles_us) us = std::max(0.0, us - device_us);
+  return buffered;
+}
+
 }  // namespace sfsg

@@ -38,6 +38,10 @@ inline constexpr double kServiceQuantiles[] = {0.01, 0.05, 0.10,  0.25,  0.50,  
 // REQUIRES: latencies in nanoseconds.
 MeasuredTime MeasuredTimeFromNs(const LogHistogram& latency_ns);
 
+// `buffered` less `device_us` at every quantile and in the mean, clamped at 0: the part of
+// a buffered miss that is not the device's.
+MeasuredTime MissCost(MeasuredTime buffered, double device_us);
+
 // One data operation class: direction x request size x access pattern, measured at
 // queue depth 1 (one request in flight), so it is the device's service time.
 struct OpClass {
@@ -94,6 +98,10 @@ struct CacheMeasurement {
   // mostly the copy at 1 MiB, so two sizes give the curve between them.
   std::optional<MeasuredTime> cached_read_large;
   std::optional<MeasuredTime> cached_write_large;
+  // What a buffered read that misses costs beyond the device, per request size (bytes,
+  // time): buffered reads of uncached ranges less the median O_DIRECT read of the same
+  // size (MissCost). Empty without O_DIRECT.
+  std::vector<std::pair<uint64_t, MeasuredTime>> read_miss;
   uint64_t dirty_limit_bytes = 0;    // vm.dirty_bytes or dirty_ratio x available
   uint64_t mem_total_bytes = 0;      // /proc/meminfo MemTotal
   uint64_t mem_available_bytes = 0;  // what can cache: MemAvailable, or less in a cgroup

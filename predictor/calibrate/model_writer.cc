@@ -219,6 +219,8 @@ Result<DeviceModel> ToDeviceModel(const Calibration& cal) {
       if (cal.cache.cached_read_large)
         model.cache.read_hit.buckets.push_back(
             {kLargeCacheRequestBytes, ToServiceTime(*cal.cache.cached_read_large)});
+      for (const auto& [bytes, cost] : cal.cache.read_miss)
+        if (cost.samples > 0) model.cache.read_miss.buckets.push_back({bytes, ToServiceTime(cost)});
       if (cal.cache.cached_write && cal.cache.dirty_limit_bytes > 0) {
         model.cache.write_hit.buckets.push_back({4096, ToServiceTime(*cal.cache.cached_write)});
         if (cal.cache.cached_write_large)
@@ -297,7 +299,13 @@ std::string ModelSummary(const DeviceModel& model) {
         << FormatBytes(model.caps.write_bytes_per_s) << "/s\n";
   if (model.cache.size_bytes > 0)
     out << "  page cache " << FormatBytes(static_cast<double>(model.cache.size_bytes)) << ", hit "
-        << Fixed(model.cache.read_hit.TimeAtUs(4096, 0.5), 1) << " us\n";
+        << Fixed(model.cache.read_hit.TimeAtUs(4096, 0.5), 1) << " us"
+        << (model.cache.read_miss.buckets.empty()
+                ? std::string()
+                : ", a miss costs the device's time + " +
+                      Fixed(model.cache.read_miss.TimeAtUs(64 << 10, 0.5), 1) +
+                      " us at 64 KiB (median)")
+        << "\n";
   const DeviceValidation& v = model.validation;
   if (v.throughput_error || v.p99_error || v.usl_peak_error) {
     auto pct = [](const std::optional<double>& e) {

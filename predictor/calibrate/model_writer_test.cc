@@ -70,6 +70,24 @@ TEST(ModelWriter, MapsAnActiveCalibrationToAValidModel) {
   EXPECT_EQ(model->provenance.request_bytes_max, 1048576u);
   EXPECT_TRUE(ValidateDeviceModel(*model, "test").ok());
   EXPECT_NE(ModelSummary(*model).find("not validated"), std::string::npos);
+  EXPECT_TRUE(model->cache.read_miss.buckets.empty());  // not measured: none
+}
+
+// The miss cost measured per size becomes the model's cache.read_miss curve: the buffered
+// times less the direct median, never below 0.
+TEST(ModelWriter, TheMissCostBecomesTheCachesReadMissCurve) {
+  Calibration cal = ActiveLike();
+  cal.cache.read_miss.push_back({4096, MissCost(Flat(40), 45)});
+  cal.cache.read_miss.push_back({1 << 20, MissCost(Flat(900), 500)});
+  EXPECT_DOUBLE_EQ(cal.cache.read_miss[0].second.QuantileUs(0.5), 0);
+  EXPECT_DOUBLE_EQ(cal.cache.read_miss[0].second.QuantileUs(0.99), 75);
+  EXPECT_DOUBLE_EQ(cal.cache.read_miss[1].second.mean_us, 400);
+  auto model = ToDeviceModel(cal);
+  ASSERT_TRUE(model.ok()) << model.error().message;
+  ASSERT_EQ(model->cache.read_miss.buckets.size(), 2u);
+  EXPECT_NEAR(model->cache.read_miss.TimeAtUs(1 << 20, 0.5), 400, 1e-6);
+  EXPECT_TRUE(ValidateDeviceModel(*model, "test").ok());
+  EXPECT_NE(ModelSummary(*model).find("a miss costs the device's time +"), std::string::npos);
 }
 
 TEST(ModelWriter, WaitsAtAThrottlesCeilingAreLeftToTheCeiling) {

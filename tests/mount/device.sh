@@ -234,4 +234,55 @@ PY
   [ "$(jq -r .device "$T/plain.json")" = null ] || fail "a plain shadow's curve has a device"
 }
 
+# Each rung of a device-timed ladder records the model's share of its calls' time: near
+# 1 on a slow model (10 ms a read), near 0 on a model that costs nothing, where the rungs
+# describe the shadow, and sfsg-predict says its sustainable figure is a lower bound.
+case_device_replay_records_model_share() {
+  local m
+  [ -x "${SFSG_BIN:-}/sfsg-replay" ] && [ -x "$SFSG_BIN/sfsg-predict" ] ||
+    { echo "sfsg-replay or sfsg-predict not built"; exit 77; }
+  cat >"$T/reads.json" <<'JSON'
+{"format": "sfsg-workload", "version": 1, "origin": "test: 4 KiB reads",
+ "mix": {"read": 1, "write": 0, "create": 0, "unlink": 0, "stat": 0, "readdir": 0},
+ "read_sizes": [{"bytes": 4096, "weight": 1}], "write_sizes": [{"bytes": 4096, "weight": 1}],
+ "sequential_fraction": 0, "zipf_theta": 0.6,
+ "hourly_shape": [1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1],
+ "arrival": "poisson", "mean_ops_per_s": 100, "peak_ops_per_s": 100,
+ "rate_scale": 1.0, "files_scale": 1.0}
+JSON
+  m=$(new_mountpoint m)
+  write_model "$T/slow.json" 10000 1
+  mount_shadow "$m" -o "$OPTS" --device "$T/slow.json"
+  "$SFSG_BIN/sfsg-replay" --quiet --target "$m" --workload "$T/reads.json" --ladder 1,2 \
+    --step 0.6s --warmup 0.1s -o "$T/slow-curve.json" >/dev/null || fail "sfsg-replay (slow model)"
+  unmount_shadow "$m"
+  python3 - "$T/slow-curve.json" <<'PY' || fail "slow model's shares: $(jq -c '[.steps[].device]' "$T/slow-curve.json")"
+import json, sys
+for s in json.load(open(sys.argv[1]))["steps"]:
+    d = s["device"]
+    assert d["model_seconds"] > 0 and 0.85 <= d["model_share"] <= 1.1, d
+PY
+  write_model "$T/zero.json" 0 1024
+  mount_shadow "$m" -o "$OPTS" --device "$T/zero.json"
+  "$SFSG_BIN/sfsg-replay" --quiet --target "$m" --workload "$T/reads.json" --ladder 1,2,4 \
+    --step 0.4s --warmup 0.1s -o "$T/zero-curve.json" >/dev/null || fail "sfsg-replay (zero model)"
+  python3 - "$T/zero-curve.json" <<'PY' || fail "zero model's shares: $(jq -c '[.steps[].device]' "$T/zero-curve.json")"
+import json, sys
+for s in json.load(open(sys.argv[1]))["steps"]:
+    assert s["device"]["model_share"] < 0.85, s["device"]
+PY
+  "$SFSG_BIN/sfsg-predict" --curve "$T/zero-curve.json" --device "$T/zero.json" --slo p99=20ms \
+    --json >"$T/zero-plan.json" || fail "sfsg-predict on the zero model's curve"
+  python3 - "$T/zero-plan.json" <<'PY' || fail "plan: $(jq -c '.performance | {sustainable_lower_bound, shadow_timed_steps}' "$T/zero-plan.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["performance"]
+assert p["sustainable_lower_bound"] is True and len(p["shadow_timed_steps"]) == 3, p
+assert d["low_confidence"] is True
+assert any("describe sfsg, not the device" in w for w in d["warnings"]), d["warnings"]
+PY
+  "$SFSG_BIN/sfsg-predict" --curve "$T/zero-curve.json" --device "$T/zero.json" \
+    --slo p99=20ms | grep -q "sustainable *at least" || fail "the table does not say 'at least'"
+}
+
 run_case "$@"
