@@ -27,8 +27,12 @@ MeasuredTime MeasuredTimeFromNs(const LogHistogram& latency_ns) {
 }
 
 MeasuredTime MissCost(MeasuredTime buffered, double device_us) {
-  buffered.mean_us = std::max(0.0, buffered.mean_us - device_us);
-  for (auto& [q, us] : buffered.quantiles_us) us = std::max(0.0, us - device_us);
+  double top = 0;  // the cost at kMissCostTop, held above it
+  for (auto& [q, us] : buffered.quantiles_us) {
+    us = q <= kMissCostTop ? std::max(0.0, us - device_us) : top;
+    if (q <= kMissCostTop) top = us;
+  }
+  buffered.mean_us = std::min(std::max(0.0, buffered.mean_us - device_us), top);
   return buffered;
 }
 

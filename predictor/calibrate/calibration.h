@@ -38,8 +38,11 @@ inline constexpr double kServiceQuantiles[] = {0.01, 0.05, 0.10,  0.25,  0.50,  
 // REQUIRES: latencies in nanoseconds.
 MeasuredTime MeasuredTimeFromNs(const LogHistogram& latency_ns);
 
-// `buffered` less `device_us` at every quantile and in the mean, clamped at 0: the part of
-// a buffered miss that is not the device's.
+// `buffered` less `device_us` at every quantile up to kMissCostTop, clamped at 0, and held
+// at that value above it: the part of a buffered miss that is not the device's. The tail
+// above is the device's (its own distribution, its ceilings): a throttle's waits there,
+// which buffered and direct reads meet alike, would otherwise be charged twice.
+inline constexpr double kMissCostTop = 0.98;
 MeasuredTime MissCost(MeasuredTime buffered, double device_us);
 
 // One data operation class: direction x request size x access pattern, measured at

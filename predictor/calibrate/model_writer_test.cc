@@ -80,8 +80,17 @@ TEST(ModelWriter, TheMissCostBecomesTheCachesReadMissCurve) {
   cal.cache.read_miss.push_back({4096, MissCost(Flat(40), 45)});
   cal.cache.read_miss.push_back({1 << 20, MissCost(Flat(900), 500)});
   EXPECT_DOUBLE_EQ(cal.cache.read_miss[0].second.QuantileUs(0.5), 0);
-  EXPECT_DOUBLE_EQ(cal.cache.read_miss[0].second.QuantileUs(0.99), 75);
+  // Above q 0.98 the cost is held (a throttle's waits are the device's, not the miss's).
+  EXPECT_DOUBLE_EQ(cal.cache.read_miss[0].second.QuantileUs(0.99), 0);
+  EXPECT_DOUBLE_EQ(cal.cache.read_miss[1].second.QuantileUs(1.0), 400);
   EXPECT_DOUBLE_EQ(cal.cache.read_miss[1].second.mean_us, 400);
+  MeasuredTime tail = Flat(100);
+  tail.quantiles_us = {{0.5, 100}, {0.98, 150}, {0.99, 90000}, {1.0, 95000}};
+  tail.mean_us = 1000;
+  const MeasuredTime cost = MissCost(tail, 80);
+  EXPECT_DOUBLE_EQ(cost.QuantileUs(0.98), 70);
+  EXPECT_DOUBLE_EQ(cost.QuantileUs(1.0), 70);
+  EXPECT_DOUBLE_EQ(cost.mean_us, 70);
   auto model = ToDeviceModel(cal);
   ASSERT_TRUE(model.ok()) << model.error().message;
   ASSERT_EQ(model->cache.read_miss.buckets.size(), 2u);
