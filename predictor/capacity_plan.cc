@@ -135,12 +135,20 @@ void SetSustainable(PerformancePlan& p, CapacityPlan& plan) {
 // is called what it is, a lower bound on the device's.
 void MarkShadowTimed(const PerfCurve& curve, PerformancePlan& p, CapacityPlan& plan) {
   const CurveStep* busiest = nullptr;
+  bool measured = false;
   for (const CurveStep& step : curve.steps) {
+    measured = measured || step.device_model_share.has_value();
     if (busiest == nullptr || step.total.ops_per_s > busiest->total.ops_per_s) busiest = &step;
     if (step.device_model_share && *step.device_model_share < kDeviceTimedShare)
       p.shadow_timed.push_back(
           {step.concurrency, step.total.ops_per_s, *step.device_model_share});
   }
+  if (p.device && !measured && !curve.steps.empty())
+    plan.warnings.push_back(
+        "device: the curve does not say how much of each rung's time the model set (fio "
+        "results, or a curve from before sfsg-replay recorded it): a rung where the device "
+        "is faster than the shadow's own request path cannot be told from one the model "
+        "timed; run the ladder with sfsg-replay against the shadow to know");
   if (p.shadow_timed.empty()) return;
   p.sustainable_lower_bound = busiest->device_model_share &&
                               *busiest->device_model_share < kDeviceTimedShare;

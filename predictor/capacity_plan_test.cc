@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "predictor/report.h"
@@ -486,11 +487,22 @@ TEST(CapacityPlanTest, RungsTheShadowTimedItselfAreNamedAndBoundTheSustainableFi
   PlanInputs in;
   in.curve = MakeCurve({1, 2, 4, 8, 16});
   in.device = DeviceBasisFromModel(SlowDevice());
+  const auto unmeasured_warning = [](const CapacityPlan& plan) {
+    return std::any_of(plan.warnings.begin(), plan.warnings.end(), [](const std::string& w) {
+      return w.find("does not say how much of each rung's time the model set") !=
+             std::string::npos;
+    });
+  };
+  // A device-timed curve with no shares (fio's): the plan says it cannot tell.
+  auto unmeasured = MakeCapacityPlan(in);
+  ASSERT_TRUE(unmeasured.ok());
+  EXPECT_TRUE(unmeasured_warning(*unmeasured));
   for (CurveStep& step : in.curve->steps) step.device_model_share = 0.97;
   auto timed = MakeCapacityPlan(in);
   ASSERT_TRUE(timed.ok());
   EXPECT_TRUE(timed->performance->shadow_timed.empty());
   EXPECT_FALSE(timed->performance->sustainable_lower_bound);
+  EXPECT_FALSE(unmeasured_warning(*timed));
 
   // The busiest rung (c=16 on this curve) was mostly the shadow's own time.
   in.curve->steps[3].device_model_share = 0.45;
