@@ -34,14 +34,19 @@ using Clock = std::chrono::steady_clock;
 // Shares of the time budget, in the order the phases run.
 constexpr double kFillShare = 0.15;     // the most the data file's fill may take
 constexpr double kClassShare = 0.23;    // 12 data classes at one request in flight
-constexpr double kLadderShare = 0.26;   // the concurrency ladders
+constexpr double kLadderShare = 0.24;   // the concurrency ladders
 constexpr double kCeilingShare = 0.12;  // 4 KiB and 1 MiB, read and write, at the deepest rung
 constexpr double kMetaShare = 0.12;     // metadata operations
 constexpr double kCacheShare = 0.08;    // the page cache
-constexpr double kMissShare = 0.04;     // what a miss costs beyond the device
+constexpr double kMissShare = 0.06;     // what a miss costs beyond the device
 constexpr uint64_t kAlign = 4096;       // O_DIRECT buffer and offset alignment
 constexpr uint64_t kMaxMetaFiles = 20000;
 constexpr uint64_t kRequestSizes[] = {4096, 64 << 10, 1 << 20};
+// The miss cost is not linear in the size: above the largest request the kernel sends
+// (readahead's window, 128 KiB by default) a miss becomes several device requests, and
+// its tail grows with them. More sizes than the data classes', so a size between them is
+// interpolated from its neighbours' tails and not from 1 MiB's.
+constexpr uint64_t kMissSizes[] = {4096, 64 << 10, 128 << 10, 512 << 10, 1 << 20};
 
 std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
 
@@ -464,8 +469,8 @@ Status MeasureCache(const Context& ctx, Calibration& out) {
 Status MeasureMissCost(const Context& ctx, Calibration& out) {
   if (!ctx.direct) return Status::Ok();
   if (::fdatasync(ctx.buffered_fd) != 0) return Error::Io(Errno("fdatasync " + ctx.data_path));
-  const double each = ctx.options.time_s * kMissShare / std::size(kRequestSizes);
-  for (uint64_t bytes : kRequestSizes) {
+  const double each = ctx.options.time_s * kMissShare / std::size(kMissSizes);
+  for (uint64_t bytes : kMissSizes) {
     AlignedBuffer buf = Aligned(bytes, HashWords(ctx.options.seed, 310, bytes));
     SplitMixStream rng(HashWords(ctx.options.seed, 311, bytes));
     const uint64_t slots = std::max<uint64_t>(1, ctx.file_bytes / bytes);
