@@ -1,8 +1,8 @@
 #include "predictor/capacity_plan.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 
@@ -140,8 +140,7 @@ void MarkShadowTimed(const PerfCurve& curve, PerformancePlan& p, CapacityPlan& p
     measured = measured || step.device_model_share.has_value();
     if (busiest == nullptr || step.total.ops_per_s > busiest->total.ops_per_s) busiest = &step;
     if (step.device_model_share && *step.device_model_share < kDeviceTimedShare)
-      p.shadow_timed.push_back(
-          {step.concurrency, step.total.ops_per_s, *step.device_model_share});
+      p.shadow_timed.push_back({step.concurrency, step.total.ops_per_s, *step.device_model_share});
   }
   if (p.device && !measured && !curve.steps.empty())
     plan.warnings.push_back(
@@ -150,8 +149,8 @@ void MarkShadowTimed(const PerfCurve& curve, PerformancePlan& p, CapacityPlan& p
         "is faster than the shadow's own request path cannot be told from one the model "
         "timed; run the ladder with sfsg-replay against the shadow to know");
   if (p.shadow_timed.empty()) return;
-  p.sustainable_lower_bound = busiest->device_model_share &&
-                              *busiest->device_model_share < kDeviceTimedShare;
+  p.sustainable_lower_bound =
+      busiest->device_model_share && *busiest->device_model_share < kDeviceTimedShare;
   std::string rungs;
   for (const PerformancePlan::ShadowTimedStep& s : p.shadow_timed)
     rungs += (rungs.empty() ? "" : ", ") +
@@ -176,8 +175,7 @@ void MapDemandUnit(const PlanInputs& in, DemandUnit& unit, CapacityPlan& plan) {
   if (given && *given > 0 && std::isfinite(*given)) {
     unit.mapping = "given";
     unit.device_requests_per_op = *given;
-    unit.mapping_statement =
-        Printf("%.3g device requests per file operation, as given", *given);
+    unit.mapping_statement = Printf("%.3g device requests per file operation, as given", *given);
   } else if (curve.device_requests_per_op > 0) {
     unit.mapping = "measured";
     unit.device_requests_per_op = curve.device_requests_per_op;
@@ -210,9 +208,10 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
   // A ladder run on a device-timed shadow now records its model; one that records none
   // ran on a plain shadow (or predates the record): the model named is then on trust.
   if (in.device && curve.source == "sfsg-replay" && curve.device_model.empty())
-    plan.warnings.push_back("the curve records no device model (sfsg-replay on a plain "
-                            "shadow, or an older curve): that it was timed by '" +
-                            in.device->name + "' (--device) is taken on trust");
+    plan.warnings.push_back(
+        "the curve records no device model (sfsg-replay on a plain "
+        "shadow, or an older curve): that it was timed by '" +
+        in.device->name + "' (--device) is taken on trust");
   for (const CurveStep& step : curve.steps)
     p.max_measured_ops_per_s = std::max(p.max_measured_ops_per_s, step.total.ops_per_s);
   p.usl_points = UslPointsFromCurve(curve);

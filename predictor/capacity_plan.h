@@ -104,13 +104,13 @@
 #include "generator/util/json_io.h"
 #include "generator/util/status.h"
 #include "predictor/candidates.h"
+#include "predictor/config.h"
 #include "predictor/device_basis.h"
 #include "predictor/forecast.h"
 #include "predictor/latency_fit.h"
 #include "predictor/objective.h"
 #include "predictor/series.h"
 #include "predictor/usl.h"
-#include "predictor/config.h"
 
 namespace sfsg {
 

@@ -230,7 +230,8 @@ TEST(CapacityPlanTest, ThinCurveIsLabelledLowConfidence) {
   EXPECT_LE(plan->performance->sustainable_ops_per_s, largest);
   const Json& latency = (*json)["performance"]["latency"][0];
   EXPECT_EQ(latency["beyond_measured_range"], true);
-  EXPECT_GT(latency["fitted_ops_per_s"].get<double>(), latency["objective_ops_per_s"].get<double>());
+  EXPECT_GT(latency["fitted_ops_per_s"].get<double>(),
+            latency["objective_ops_per_s"].get<double>());
   EXPECT_NE(table.find("capped"), std::string::npos) << table;
 }
 
@@ -245,7 +246,8 @@ TEST(CapacityPlanTest, DemandInDeviceRequestsIsConvertedToFileOperations) {
   auto raw_json = PlanToJson(*raw);
   ASSERT_TRUE(raw_json.ok());
   EXPECT_EQ((*raw_json)["performance"]["device"]["unit"]["comparable"], false);
-  EXPECT_TRUE((*raw_json)["performance"]["device"]["unit"]["device_requests_per_file_op"].is_null());
+  EXPECT_TRUE(
+      (*raw_json)["performance"]["device"]["unit"]["device_requests_per_file_op"].is_null());
   EXPECT_NE(PlanToTable(*raw).find("not comparable"), std::string::npos);
   // Device requests are never divided by file operations: no headroom, no crossing.
   EXPECT_FALSE(raw->performance->headroom);
@@ -460,7 +462,8 @@ TEST(CapacityPlanTest, DemandIsMappedByTheRatioTheCurvesLadderMeasured) {
   plan = MakeCapacityPlan(in);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   warned = false;
-  for (const std::string& w : plan->warnings) warned |= w.find("taken on trust") != std::string::npos;
+  for (const std::string& w : plan->warnings)
+    warned |= w.find("taken on trust") != std::string::npos;
   EXPECT_TRUE(warned);
 }
 
@@ -489,8 +492,7 @@ TEST(CapacityPlanTest, RungsTheShadowTimedItselfAreNamedAndBoundTheSustainableFi
   in.device = DeviceBasisFromModel(SlowDevice());
   const auto unmeasured_warning = [](const CapacityPlan& plan) {
     return std::any_of(plan.warnings.begin(), plan.warnings.end(), [](const std::string& w) {
-      return w.find("does not say how much of each rung's time the model set") !=
-             std::string::npos;
+      return w.find("does not say how much of each rung's time the model set") != std::string::npos;
     });
   };
   // A device-timed curve with no shares (fio's): the plan says it cannot tell.

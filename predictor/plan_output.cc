@@ -167,13 +167,13 @@ Json PerformanceJson(const PerformancePlan& p) {
                        {"warnings", o.fit.warnings}});
   Json demand = nullptr;
   if (p.demand) {
-    demand = {{"current_ops_per_s", Num(p.demand->last_value)},
-              {"peak_at_horizon", BandJson(p.peak_at_horizon)},
-              {"threshold_ops_per_s", Num(p.threshold_ops_per_s)},
-              {"threshold_reached", p.unit.comparable
-                                        ? CrossingJson(p.threshold, p.demand->origin_s)
-                                        : Json(nullptr)},  // units differ: not computed
-              {"forecast", ForecastToJson(*p.demand)}};
+    demand = {
+        {"current_ops_per_s", Num(p.demand->last_value)},
+        {"peak_at_horizon", BandJson(p.peak_at_horizon)},
+        {"threshold_ops_per_s", Num(p.threshold_ops_per_s)},
+        {"threshold_reached", p.unit.comparable ? CrossingJson(p.threshold, p.demand->origin_s)
+                                                : Json(nullptr)},  // units differ: not computed
+        {"forecast", ForecastToJson(*p.demand)}};
   }
   Json shadow_timed = Json::array();
   for (const PerformancePlan::ShadowTimedStep& s : p.shadow_timed)

@@ -260,7 +260,7 @@ TEST(DeviceEmulator, BufferedMissesAddTheCallersMissCost) {
   const DeviceCompletion miss = e.Submit(ReadAt(0, 1, 0));
   EXPECT_FALSE(miss.cache_hit);
   EXPECT_DOUBLE_EQ(miss.completion_us, 130);
-  EXPECT_DOUBLE_EQ(e.Submit(ReadAt(100, 2, 0)).completion_us, 230);  // served from 100
+  EXPECT_DOUBLE_EQ(e.Submit(ReadAt(100, 2, 0)).completion_us, 230);    // served from 100
   EXPECT_DOUBLE_EQ(e.Submit(ReadAt(1000, 1, 0)).completion_us, 1001);  // a hit
   DeviceRequest direct = ReadAt(2000, 3, 0);
   direct.direct = true;

@@ -90,7 +90,8 @@ Json DeviceModelToJson(const DeviceModel& m) {
         {"workloads", v.workloads},
         {"validated_utc", v.validated_utc}}}};
   if (m.caps.slice_s > 0) out["caps"]["slice_s"] = m.caps.slice_s;  // smooth ceilings: absent
-  if (!m.cache.read_miss.buckets.empty()) out["cache"]["read_miss"] = CurveToJson(m.cache.read_miss);
+  if (!m.cache.read_miss.buckets.empty())
+    out["cache"]["read_miss"] = CurveToJson(m.cache.read_miss);
   return out;
 }
 
@@ -267,10 +268,9 @@ Status CapsFromJson(const Json& o, const std::string& w, DeviceCaps& c) {
 }
 
 Status CacheFromJson(const Json& o, const std::string& w, PageCacheModel& c) {
-  SFSG_RETURN_IF_ERROR(
-      OnlyKeys(o, w,
-               {"size_bytes", "block_bytes", "dirty_limit_bytes", "read_hit", "write_hit",
-                "read_miss"}));
+  SFSG_RETURN_IF_ERROR(OnlyKeys(
+      o, w,
+      {"size_bytes", "block_bytes", "dirty_limit_bytes", "read_hit", "write_hit", "read_miss"}));
   SFSG_RETURN_IF_ERROR(Opt(o, "size_bytes", w, c.size_bytes));
   SFSG_RETURN_IF_ERROR(Opt(o, "block_bytes", w, c.block_bytes));
   SFSG_RETURN_IF_ERROR(Opt(o, "dirty_limit_bytes", w, c.dirty_limit_bytes));

@@ -15,13 +15,13 @@
 #include <optional>
 #include <thread>
 
+#include "generator/config.h"
 #include "generator/replay/file_set.h"
 #include "generator/replay/proc_stats.h"
 #include "generator/replay/step_stats.h"
 #include "generator/replay/worker.h"
 #include "generator/replay/zipf.h"
 #include "generator/util/hash.h"
-#include "generator/config.h"
 
 namespace sfsg {
 namespace {

@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cmath>
 #include <boost/program_options.hpp>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -524,7 +524,8 @@ int Main(int argc, char** argv) {
   ro->cancel = &g_cancel;
   CatchStopSignals();
   const std::optional<DeviceCount> device_before = ShadowDeviceCount(o.target);
-  if (device_before) ro->device_seconds = [target = o.target] { return ShadowDeviceSeconds(target); };
+  if (device_before)
+    ro->device_seconds = [target = o.target] { return ShadowDeviceSeconds(target); };
   auto curve = RunLadder(*ro, progress);
   if (progress_on) std::fputs("\r\033[K", stderr);
   DieOfStopSignal();
