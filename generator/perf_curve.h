@@ -61,8 +61,8 @@ struct CurveStep {
 // A rung whose model share is below this was timed by the shadow's own request path
 // (CPU, the FUSE round trips) more than by the device model: it describes sfsg, not the
 // device. The share is below 1 even when the emulation is faithful (stat answered in the
-// kernel, open and release charge nothing); scripts/bench-device found 0.71-0.84 on a
-// target emulated within 6% and 0.03-0.45 on two it was not (BENCHMARKS.md).
+// kernel, open and release charge nothing). scripts/bench-device: every rung above half
+// within 15% of its real target, rungs below it anywhere from 0.51 to 1.45 (BENCHMARKS.md).
 inline constexpr double kDeviceTimedShare = 0.5;
 
 // The model's share of a step's call time (device_model_s over ops x mean latency), or
