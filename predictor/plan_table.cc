@@ -122,9 +122,9 @@ std::string ModelText(const ForecastResult& f) {
 }
 
 std::string ForecastHeading(const char* title, const ForecastResult& f) {
-  return StringPrintf("%s (%s; model %s, seasonality %s, %zu points at %s%s)\n", title, f.column.c_str(),
-                ModelText(f).c_str(), f.seasonality.name.c_str(), f.grid.values.size(),
-                Step(f.grid.step_s).c_str(), EventsText(f).c_str());
+  return StringPrintf("%s (%s; model %s, seasonality %s, %zu points at %s%s)\n", title,
+                      f.column.c_str(), ModelText(f).c_str(), f.seasonality.name.c_str(),
+                      f.grid.values.size(), Step(f.grid.step_s).c_str(), EventsText(f).c_str());
 }
 
 std::string BacktestTable(const ForecastResult& f) {
@@ -155,25 +155,23 @@ std::string StorageSection(const StoragePlan& s, double buffer) {
   // One precision for every size the decision compares (the bands and the recommendation
   // too: "1.6 PiB .. 1.6 PiB" beside a threshold of 1.600 PiB says nothing).
   const std::vector<std::string> b =
-      DistinctBytes({s.current_bytes, s.threshold_bytes, h.expected, s.capacity_bytes,
-                     h.lower80, h.upper80, h.lower95, h.upper95, s.recommended_capacity_bytes});
+      DistinctBytes({s.current_bytes, s.threshold_bytes, h.expected, s.capacity_bytes, h.lower80,
+                     h.upper80, h.lower95, h.upper95, s.recommended_capacity_bytes});
   // Dates first: they are the decision; sizes after.
   out += Row("threshold reached", CrossingText(s.threshold, f.origin_s, f.bands_identified));
   out += Row("used now", b[0] + " of " + b[3] + " capacity (" + s.capacity_source + ")");
   out += Row(StringPrintf("threshold (%.0f%% full)", 100 * (1 - buffer)).c_str(), b[1]);
   // (StringPrintf, not a chain of + on temporaries: GCC 12 with the precompiled headers
   // reports a false -Warray-bounds inside std::string for that chain.)
-  const std::string bands =
-      f.bands_identified
-          ? StringPrintf("  (80%%: %s .. %s, 95%%: %s .. %s)", b[4].c_str(), b[5].c_str(),
-                         b[6].c_str(), b[7].c_str())
-          : StringPrintf("  (bands %s)", kNoBands);
+  const std::string bands = f.bands_identified
+                                ? StringPrintf("  (80%%: %s .. %s, 95%%: %s .. %s)", b[4].c_str(),
+                                               b[5].c_str(), b[6].c_str(), b[7].c_str())
+                                : StringPrintf("  (bands %s)", kNoBands);
   out += Row("at horizon", b[2] + bands);
   out += Row("recommended capacity",
-             b[8] +
-                 (s.additional_bytes >= 0 ? "  (add " + FormatBytes(s.additional_bytes) + ")"
-                                          : "  (" + FormatBytes(-s.additional_bytes) +
-                                                " more than needed to the horizon)"));
+             b[8] + (s.additional_bytes >= 0 ? "  (add " + FormatBytes(s.additional_bytes) + ")"
+                                             : "  (" + FormatBytes(-s.additional_bytes) +
+                                                   " more than needed to the horizon)"));
   if (s.files) {
     out +=
         Row("files", FormatCount(s.files->last_value) + " now, " +
@@ -193,11 +191,10 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
   std::string out = "Performance\n";
   out += Row("basis", DeviceBasisStatement(p.device));
   if (p.demand)
-    out +=
-        Row("units", p.unit.comparable
-                         ? "demand in " + p.unit.demand + " (" + p.unit.mapping_statement + ")"
-                         : "demand in " + p.unit.demand + ", the curve in " + p.unit.curve +
-                               ": not comparable");
+    out += Row("units", p.unit.comparable
+                            ? "demand in " + p.unit.demand + " (" + p.unit.mapping_statement + ")"
+                            : "demand in " + p.unit.demand + ", the curve in " + p.unit.curve +
+                                  ": not comparable");
   if (p.usl) {
     const UslFit& u = *p.usl;
     // No residual degrees of freedom: the errors and R^2 are not identified.
@@ -219,19 +216,18 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
         o.objective.quantile + " <= " + StringPrintf("%.3g ms", o.objective.latency_us / 1000);
     out += Row(label.c_str(),
                "up to " + Rate(o.objective_ops_per_s) +
-                   (o.beyond_measured_range
-                        ? " (capped: the fit says " + Rate(o.fitted_ops_per_s) +
-                              ", beyond the range measured; measured "
-                        : std::string(" (fitted; measured ")) +
+                   (o.beyond_measured_range ? " (capped: the fit says " + Rate(o.fitted_ops_per_s) +
+                                                  ", beyond the range measured; measured "
+                                            : std::string(" (fitted; measured ")) +
                    Rate(o.measured_ops_per_s) + ")");
   }
-  out += Row("sustainable", (p.sustainable_lower_bound ? "at least " : "") +
-                                Rate(p.sustainable_ops_per_s) + " (" + p.sustainable_basis +
-                                (p.sustainable_lower_bound
-                                     ? "; the busiest rung was timed by the shadow, not the "
-                                       "device model"
-                                     : "") +
-                                ")");
+  out += Row("sustainable",
+             (p.sustainable_lower_bound ? "at least " : "") + Rate(p.sustainable_ops_per_s) + " (" +
+                 p.sustainable_basis +
+                 (p.sustainable_lower_bound ? "; the busiest rung was timed by the shadow, not the "
+                                              "device model"
+                                            : "") +
+                 ")");
   if (p.demand) {
     const Band& peak = p.peak_at_horizon;
     // Demand in its own unit: file operations when the model maps it, else device requests.
@@ -239,9 +235,8 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
       return StringPrintf(p.unit.comparable ? "%.0f ops/s" : "%.0f device requests/s", v);
     };
     constexpr const char* kOtherUnits = "n/a (demand and the curve are in different units)";
-    out += Row("demand now",
-               Rate(p.demand->last_value) +
-                   StringPrintf(" (model %s)", ModelText(*p.demand).c_str()));
+    out += Row("demand now", Rate(p.demand->last_value) +
+                                 StringPrintf(" (model %s)", ModelText(*p.demand).c_str()));
     if (p.headroom_now) out += Row("headroom now", StringPrintf("%.0f%%", 100 * *p.headroom_now));
     if (!p.unit.comparable) out += Row("headroom now", kOtherUnits);
     out += Row("demand peak to horizon",
@@ -280,9 +275,9 @@ std::string CandidatesSection(const DeviceCandidates& c) {
     const std::string verdict = r.saturated ? "saturated" : r.meets ? "meets" : "misses";
     // Names run longer than the other sections' labels ("parallelism x2 + bandwidth x2").
     out += StringPrintf("  %-30s ", r.candidate.name.c_str()) +
-           (StringPrintf("%s %s%.3g ms, mean %.3g ms, served %.0f/s: ",
-                            plan.objective.quantile.c_str(), r.saturated ? ">= " : "",
-                            r.latency_us / 1e3, r.mean_us / 1e3, r.served_per_s) +
+           (StringPrintf(
+                "%s %s%.3g ms, mean %.3g ms, served %.0f/s: ", plan.objective.quantile.c_str(),
+                r.saturated ? ">= " : "", r.latency_us / 1e3, r.mean_us / 1e3, r.served_per_s) +
             verdict + (plan.recommended == i ? " (recommended)" : "") + "\n");
   }
   return out + Row("verdict", plan.statement);

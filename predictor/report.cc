@@ -251,23 +251,26 @@ std::string RangeText(const Crossing& c) {
 // the basis first (which model, its validation), the verdict last.
 std::string CandidatesHtml(const DeviceCandidates& c) {
   std::string html = "<h2>Device candidates at the horizon</h2>\n";
-  if (!c.evaluated) return html + "<p class=\"note\">" + HtmlEscape("None: " + c.reason) + ".</p>\n";
+  if (!c.evaluated)
+    return html + "<p class=\"note\">" + HtmlEscape("None: " + c.reason) + ".</p>\n";
   const CandidatePlan& plan = *c.evaluated;
   html += std::string(c.basis && c.basis->throughput_error ? "<p class=\"basis\">"
                                                            : "<p class=\"warn basis\">") +
           HtmlEscape("Basis: " + CandidatesBasisStatement(c) + ".") + "</p>\n";
-  html += "<p>" +
-          HtmlEscape(StringPrintf("Load: %.0f device requests/s at the horizon's peak, %.0f%% "
-                                  "reads; objective %s <= %.3g ms.",
-                                  plan.load.requests_per_s, 100 * plan.load.read_fraction,
-                                  plan.objective.quantile.c_str(),
-                                  plan.objective.latency_us / 1e3)) +
-          "</p>\n<table class=\"candidates\"><tr><th>candidate</th><th>" +
-          HtmlEscape(plan.objective.quantile) +
-          "</th><th>mean</th><th>served/s</th><th>verdict</th></tr>\n";
+  html +=
+      "<p>" +
+      HtmlEscape(StringPrintf("Load: %.0f device requests/s at the horizon's peak, %.0f%% "
+                              "reads; objective %s <= %.3g ms.",
+                              plan.load.requests_per_s, 100 * plan.load.read_fraction,
+                              plan.objective.quantile.c_str(), plan.objective.latency_us / 1e3)) +
+      "</p>\n<table class=\"candidates\"><tr><th>candidate</th><th>" +
+      HtmlEscape(plan.objective.quantile) +
+      "</th><th>mean</th><th>served/s</th><th>verdict</th></tr>\n";
   for (size_t i = 0; i < plan.results.size(); ++i) {
     const CandidateResult& r = plan.results[i];
-    const std::string verdict = std::string(r.saturated ? "saturated" : r.meets ? "meets" : "misses") +
+    const std::string verdict = std::string(r.saturated ? "saturated"
+                                            : r.meets   ? "meets"
+                                                        : "misses") +
                                 (plan.recommended == i ? " (recommended)" : "");
     html += std::string(plan.recommended == i ? "<tr class=\"recommended\">" : "<tr>") + "<td>" +
             HtmlEscape(r.candidate.name) + "</td><td>" +
@@ -336,22 +339,23 @@ std::string PlanToHtml(const CapacityPlan& plan) {
     if (p->demand) {
       // Demand in file operations when mapped (the mapping named), else in device requests.
       const char* unit = p->unit.comparable ? "ops/s" : "device requests/s";
-      html += Card("peak demand to horizon",
-                   StringPrintf("%.0f %s", p->peak_at_horizon.expected, unit),
-                   StringPrintf("95%% up to %.0f %s; ", p->peak_at_horizon.upper95, unit) +
-                       p->unit.mapping_statement);
+      html +=
+          Card("peak demand to horizon", StringPrintf("%.0f %s", p->peak_at_horizon.expected, unit),
+               StringPrintf("95%% up to %.0f %s; ", p->peak_at_horizon.upper95, unit) +
+                   p->unit.mapping_statement);
       if (p->unit.comparable)
         html += Card("demand reaches the limit", WhenText(p->threshold, p->demand->origin_s),
                      RangeText(p->threshold));
       else
-        html += Card("demand reaches the limit", "n/a",
-                     "demand and the curve are in different units");
+        html +=
+            Card("demand reaches the limit", "n/a", "demand and the curve are in different units");
     }
   }
   if (const auto& c = plan.device_candidates.evaluated)
-    html += Card("device at the horizon",
-                 c->recommended ? c->results[*c->recommended].candidate.name : "none meets",
-                 c->objective.quantile + StringPrintf(" <= %.3g ms", c->objective.latency_us / 1e3));
+    html +=
+        Card("device at the horizon",
+             c->recommended ? c->results[*c->recommended].candidate.name : "none meets",
+             c->objective.quantile + StringPrintf(" <= %.3g ms", c->objective.latency_us / 1e3));
   html += "</div>\n";
   if (const auto& s = plan.storage) {
     html += "<h2>Storage</h2>\n";
@@ -364,7 +368,8 @@ std::string PlanToHtml(const CapacityPlan& plan) {
     html += "<h2>Performance</h2>\n";
     if (p->demand && p->unit.comparable)
       html += ForecastChart(
-          *p->demand, "Demand (file operations/s, mapped from device requests): history and forecast",
+          *p->demand,
+          "Demand (file operations/s, mapped from device requests): history and forecast",
           [](double x) { return FormatCount(x) + " ops/s"; }, p->threshold_ops_per_s,
           StringPrintf("sustainable x %.2f", 1 - plan.buffer), p->sustainable_ops_per_s,
           "sustainable");
