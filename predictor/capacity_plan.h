@@ -223,6 +223,12 @@ struct PerformancePlan {
   bool sustainable_lower_bound = false;
 };
 
+// Why a sustainable figure is a lower bound (PerformancePlan::sustainable_lower_bound), in
+// the table and the HTML report alike.
+inline constexpr const char* kLowerBoundReason =
+    "a lower bound: the busiest rung was timed by the shadow's own request path, not the "
+    "device model";
+
 // The candidate device configurations at the horizon's peak (PlanInputs::device_model).
 struct DeviceCandidates {
   std::optional<CandidatePlan> evaluated;  // none: `reason` says why

@@ -224,10 +224,7 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
   out += Row("sustainable",
              (p.sustainable_lower_bound ? "at least " : "") + Rate(p.sustainable_ops_per_s) + " (" +
                  p.sustainable_basis +
-                 (p.sustainable_lower_bound ? "; the busiest rung was timed by the shadow, not the "
-                                              "device model"
-                                            : "") +
-                 ")");
+                 (p.sustainable_lower_bound ? std::string("; ") + kLowerBoundReason : "") + ")");
   if (p.demand) {
     const Band& peak = p.peak_at_horizon;
     // Demand in its own unit: file operations when the model maps it, else device requests.

@@ -327,15 +327,13 @@ std::string PlanToHtml(const CapacityPlan& plan) {
                  StringPrintf("%.0f%% of capacity", 100 * s->current_bytes / s->capacity_bytes));
   }
   if (const auto& p = plan.performance) {
-    html += Card(p->device ? "sustainable throughput (device model)"
-                           : "sustainable throughput (the shadow's own)",
-                 StringPrintf(p->sustainable_lower_bound ? "at least %.0f ops/s" : "%.0f ops/s",
-                              p->sustainable_ops_per_s),
-                 p->sustainable_basis +
-                     (p->sustainable_lower_bound
-                          ? std::string("; a lower bound: the busiest rung was timed by the "
-                                        "shadow's own request path, not the device model")
-                          : std::string()));
+    html += Card(
+        p->device ? "sustainable throughput (device model)"
+                  : "sustainable throughput (the shadow's own)",
+        StringPrintf(p->sustainable_lower_bound ? "at least %.0f ops/s" : "%.0f ops/s",
+                     p->sustainable_ops_per_s),
+        p->sustainable_basis +
+            (p->sustainable_lower_bound ? std::string("; ") + kLowerBoundReason : std::string()));
     if (p->demand) {
       // Demand in file operations when mapped (the mapping named), else in device requests.
       const char* unit = p->unit.comparable ? "ops/s" : "device requests/s";
