@@ -77,6 +77,7 @@ DeviceCounters Sum(DeviceCounters a, const DeviceCounters& b) {
   a.read_cache_misses += b.read_cache_misses;
   a.capped += b.capped;
   a.writeback_waits += b.writeback_waits;
+  a.inode_misses += b.inode_misses;
   a.queue_us_total += b.queue_us_total;
   a.service_us_total += b.service_us_total;
   return a;
@@ -106,7 +107,7 @@ std::string DeviceGate::PrometheusText() const {
   const uint64_t looked_up = c.read_cache_hits + c.read_cache_misses;
   const double hit_ratio =
       looked_up ? static_cast<double>(c.read_cache_hits) / static_cast<double>(looked_up) : 0;
-  char text[3072];
+  char text[3584];
   std::snprintf(
       text, sizeof(text),
       "# HELP sfsg_device_requests_total Requests answered at the device model's time.\n"
@@ -135,6 +136,10 @@ std::string DeviceGate::PrometheusText() const {
       "# HELP sfsg_device_cache_misses_total Buffered reads that went to the device.\n"
       "# TYPE sfsg_device_cache_misses_total counter\nsfsg_device_cache_misses_total %" PRIu64
       "\n"
+      "# HELP sfsg_device_inode_misses_total Metadata requests that read an inode record "
+      "from the device first.\n"
+      "# TYPE sfsg_device_inode_misses_total counter\nsfsg_device_inode_misses_total %" PRIu64
+      "\n"
       "# HELP sfsg_device_ops_total Requests that occupied an emulated server.\n"
       "# TYPE sfsg_device_ops_total counter\nsfsg_device_ops_total %" PRIu64
       "\n"
@@ -154,7 +159,7 @@ std::string DeviceGate::PrometheusText() const {
       "# TYPE sfsg_device_timer_early_seconds gauge\nsfsg_device_timer_early_seconds %.9f\n",
       c.requests, deferred_.load(std::memory_order_relaxed), late_.load(std::memory_order_relaxed),
       timer_.pending(), busy, servers, hit_ratio, c.read_cache_hits, c.read_cache_misses,
-      c.device_requests, c.capped, c.queue_us_total / 1e6, c.service_us_total / 1e6,
+      c.inode_misses, c.device_requests, c.capped, c.queue_us_total / 1e6, c.service_us_total / 1e6,
       static_cast<double>(model_ns_.load(std::memory_order_relaxed)) / 1e9,
       static_cast<double>(timer_.oversleep_ns()) / 1e9);
   return text;

@@ -108,10 +108,12 @@ inline DeviceRequest DataIo(bool write, uint64_t ino, uint64_t offset, uint64_t 
   return r;
 }
 
-inline DeviceRequest MetadataIo(MetadataOp op) {
+// ino: the inode whose record the request reads (0: none the model should look up).
+inline DeviceRequest MetadataIo(MetadataOp op, uint64_t ino = 0) {
   DeviceRequest r;
   r.kind = DeviceRequest::Kind::kMetadata;
   r.op = op;
+  r.file = ino;
   return r;
 }
 

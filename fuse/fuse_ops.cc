@@ -158,7 +158,7 @@ void OpLookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     const int rc = State(req).fs->Lookup(parent, name, &st);
     const DeviceRequest io = rc == 0 && State(req).fs->IsControl(st.st_ino)
                                  ? NoDeviceIo()
-                                 : MetadataIo(MetadataOp::kStat);
+                                 : MetadataIo(MetadataOp::kStat, rc == 0 ? st.st_ino : 0);
     if (t.Error(rc) == -ENOENT) {
       // A negative entry with a short timeout: names can appear through the overlay.
       fuse_entry_param e;
@@ -186,7 +186,7 @@ void OpGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
       st.st_size = static_cast<off_t>(h->text.size());
     const double timeout = AttrTimeout(req, ino);
     const DeviceRequest io =
-        State(req).fs->IsControl(ino) ? NoDeviceIo() : MetadataIo(MetadataOp::kStat);
+        State(req).fs->IsControl(ino) ? NoDeviceIo() : MetadataIo(MetadataOp::kStat, ino);
     ReplyTimed(req, t, io, [req, st, timeout] { fuse_reply_attr(req, &st, timeout); });
   });
 }
@@ -304,7 +304,7 @@ void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     Timed t(req, Op::kOpen);
     const int rc = State(req).fs->Open(ino, fi->flags);
     const DeviceRequest io =
-        State(req).fs->IsControl(ino) ? NoDeviceIo() : MetadataIo(MetadataOp::kOpen);
+        State(req).fs->IsControl(ino) ? NoDeviceIo() : MetadataIo(MetadataOp::kOpen, ino);
     if (t.Error(rc) != 0) return ReplyErrTimed(req, t, io, -rc);
     SetFileFlags(req, ino, fi);
     if (State(req).fs->IsControl(ino)) {
@@ -416,7 +416,7 @@ void OpOpendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     Timed t(req, Op::kOpen);
     struct stat st;
     const int rc = State(req).fs->GetAttr(ino, &st);
-    const DeviceRequest io = MetadataIo(MetadataOp::kOpen);
+    const DeviceRequest io = MetadataIo(MetadataOp::kOpen, ino);
     if (t.Error(rc) != 0) return ReplyErrTimed(req, t, io, -rc);
     if (!S_ISDIR(st.st_mode)) return ReplyErrTimed(req, t, io, ENOTDIR);
     // The kernel keeps a listing it has read to the end and serves the next opendir's
@@ -460,7 +460,7 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, bo
         used += need;
         return true;
       });
-  const DeviceRequest io = MetadataIo(MetadataOp::kReaddir);
+  const DeviceRequest io = MetadataIo(MetadataOp::kReaddir, ino);
   if (t.Error(rc) != 0) return ReplyErrTimed(req, t, io, -rc);
   ReplyBufAt(Gate(req), t.start_ns(), io, req, buffer.data(), used);
 }

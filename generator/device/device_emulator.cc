@@ -1,6 +1,7 @@
 #include "generator/device/device_emulator.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "generator/util/hash.h"
 
@@ -80,14 +81,14 @@ uint32_t DeviceEmulator::BusyServers(double now_us) const {
 }
 
 DeviceCompletion DeviceEmulator::Serve(double at_us, double service_us, bool write, uint64_t bytes,
-                                       bool data) {
+                                       bool data, double ops) {
   double admit = at_us;
   if (data) {
     const double burst = model_.caps.burst_s, slice = model_.caps.slice_s;
     Bucket& b = write ? write_bytes_ : read_bytes_;
     Bucket& o = write ? write_ops_ : read_ops_;
     admit = std::max(b.Admit(at_us, static_cast<double>(bytes), burst, slice),
-                     o.Admit(at_us, 1, burst, slice));
+                     o.Admit(at_us, ops, burst, slice));
     if (admit > at_us) ++counters_.capped;
   }
   std::pop_heap(free_at_us_.begin(), free_at_us_.end(), std::greater<>());
@@ -174,9 +175,35 @@ DeviceCompletion DeviceEmulator::Write(const DeviceRequest& r, double at_us) {
   return out;
 }
 
+double DeviceEmulator::ReadInode(uint64_t ino, double at_us) {
+  const PageCacheModel& c = model_.cache;
+  if (c.size_bytes == 0 || c.inodes_per_miss == 0 || ino == 0) return at_us;
+  // The run's blocks in the LRU: reads * block_bytes of it, in tracked blocks.
+  const double reads = c.inode_reads_per_miss;
+  const uint64_t run = ino / c.inodes_per_miss;
+  const uint64_t keys = std::max<uint64_t>(
+      1, static_cast<uint64_t>(std::ceil(reads)) * c.block_bytes / cache_block_bytes_);
+  bool all = true;
+  for (uint64_t k = 0; k < keys; ++k) all = cache_.Touch(HashWords(0x1d0e, run, k)) && all;
+  if (all) return at_us;
+  ++counters_.inode_misses;
+  // A fractional count of reads: the whole reads always, the last with its probability.
+  const uint64_t whole = static_cast<uint64_t>(reads);
+  const uint64_t n = whole + (Draw(11) < reads - static_cast<double>(whole) ? 1 : 0);
+  const double ios_per_read = c.inode_ios_per_miss / reads;
+  const SizeCurve& curve = model_.data.Curve(false, AccessPattern::kRandom);
+  double done = at_us;
+  for (uint64_t k = 0; k < n; ++k) {
+    const double service = curve.TimeAtUs(c.block_bytes, Draw(0x100 + k));
+    done = std::max(done,
+                    Serve(at_us, service, false, c.block_bytes, true, ios_per_read).completion_us);
+  }
+  return done;
+}
+
 DeviceCompletion DeviceEmulator::Metadata(const DeviceRequest& r, double at_us) {
   const auto& service = model_.metadata.Get(r.op);
-  double at = at_us;
+  double at = ReadInode(r.file, at_us);
   if (r.op == MetadataOp::kFsync) at = std::max(at, last_writeback_us_);
   if (!service) {
     DeviceCompletion out;

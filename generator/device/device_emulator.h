@@ -22,7 +22,11 @@
 //      for its class (sequential when it starts where the previous request on the same
 //      file ended), multiplied by the USL slowdown for the requests then in service.
 //   Metadata operations take their metadata service time through the same servers; an
-//   operation the model leaves out completes at once. fsync also waits for the
+//   operation the model leaves out completes at once. With cache.inodes_per_miss > 0, a
+//   metadata request naming an inode whose record is not in the cache (the same LRU,
+//   keyed by the aligned run of inode numbers one miss brings in) first waits for
+//   cache.inode_reads_per_miss random reads of a block, drawing inode_ios_per_miss
+//   operations from the read ceiling. fsync also waits for the
 //   background write-back issued before it.
 //
 // Draws: the probability for request number n is UnitFromBits(HashWords(seed, n, ...)):
@@ -70,6 +74,7 @@ struct DeviceCounters {
   uint64_t read_cache_misses = 0;  // buffered reads that went to the device
   uint64_t capped = 0;             // requests a ceiling delayed
   uint64_t writeback_waits = 0;    // buffered writes held at the dirty limit
+  uint64_t inode_misses = 0;       // metadata requests that read an inode record first
   double queue_us_total = 0;
   double service_us_total = 0;
 };
@@ -105,7 +110,13 @@ class DeviceEmulator {
   double Draw(uint64_t salt) const;
   bool Sequential(uint64_t file, uint64_t offset, uint64_t size);
   // Admits through the ceilings, then serves on the earliest free server.
-  DeviceCompletion Serve(double at_us, double service_us, bool write, uint64_t bytes, bool data);
+  // `ops`: operations drawn from the ops ceiling (a request the block layer merged from
+  // several bios draws one for each).
+  DeviceCompletion Serve(double at_us, double service_us, bool write, uint64_t bytes, bool data,
+                         double ops = 1);
+  // A metadata request's inode record: when the model has inode records and it is not
+  // cached, reads it (and the filesystem's readahead) and says when they complete.
+  double ReadInode(uint64_t ino, double at_us);
   // Touches the request's blocks; true when all were cached before.
   bool TouchBlocks(uint64_t file, uint64_t offset, uint64_t size);
   DeviceCompletion Read(const DeviceRequest& r, double at_us);

@@ -270,6 +270,55 @@ TEST(DeviceEmulator, BufferedMissesAddTheCallersMissCost) {
   EXPECT_DOUBLE_EQ(without.Submit(ReadAt(0, 1, 0)).completion_us, 100);
 }
 
+DeviceRequest StatOf(double arrival_us, uint64_t ino) {
+  DeviceRequest r;
+  r.kind = DeviceRequest::Kind::kMetadata;
+  r.op = MetadataOp::kStat;
+  r.file = ino;
+  r.arrival_us = arrival_us;
+  return r;
+}
+
+TEST(DeviceEmulator, UncachedInodeRecordsAreReadBeforeTheRequest) {
+  DeviceModel m = ConstantModel(100, 4);
+  m.metadata.Get(MetadataOp::kStat) = ServiceTime::Constant(2);
+  m.cache.size_bytes = 1 << 20;
+  m.cache.read_hit = Flat(1);
+  m.cache.inodes_per_miss = 512;
+  m.cache.inode_reads_per_miss = 3;
+  m.cache.inode_ios_per_miss = 6;
+  DeviceEmulator e(m, 1);
+  // A miss: three reads on three of the four servers at once, then the stat's 2 us.
+  EXPECT_DOUBLE_EQ(e.Submit(StatOf(0, 700)).completion_us, 102);
+  EXPECT_EQ(e.counters().inode_misses, 1u);
+  // Inodes 512..1023 came in with it; 1024 did not.
+  EXPECT_DOUBLE_EQ(e.Submit(StatOf(1000, 1023)).completion_us, 1002);
+  EXPECT_DOUBLE_EQ(e.Submit(StatOf(2000, 1024)).completion_us, 2102);
+  EXPECT_EQ(e.counters().inode_misses, 2u);
+  // Requests naming no inode, and models without inode records, read nothing first.
+  EXPECT_DOUBLE_EQ(e.Submit(StatOf(3000, 0)).completion_us, 3002);
+  m.cache.inodes_per_miss = 0;
+  DeviceEmulator without(m, 1);
+  EXPECT_DOUBLE_EQ(without.Submit(StatOf(0, 700)).completion_us, 2);
+}
+
+TEST(DeviceEmulator, InodeReadsDrawTheirBiosFromTheReadCeiling) {
+  DeviceModel m = ConstantModel(0, 64);
+  m.cache.size_bytes = 1 << 30;
+  m.cache.read_hit = Flat(0);
+  m.cache.inodes_per_miss = 16;
+  m.cache.inode_reads_per_miss = 2;
+  m.cache.inode_ios_per_miss = 8;  // four bios merged into each read
+  m.caps.read_ops_per_s = 1000;
+  m.caps.burst_s = 0.01;
+  DeviceEmulator e(m, 1);
+  // 100 misses draw 800 operations: the burst's 11, then one per millisecond.
+  double last = 0;
+  for (uint64_t i = 0; i < 100; ++i) last = e.Submit(StatOf(0, 1 + 16 * i)).completion_us;
+  EXPECT_NEAR(last, (800 - 11) * 1000.0, 4000);
+  EXPECT_EQ(e.counters().inode_misses, 100u);
+}
+
 TEST(DeviceEmulator, LargeCachesTrackCoarserBlocks) {
   DeviceModel m = ConstantModel(100, 1);
   m.cache.size_bytes = uint64_t{64} << 30;

@@ -215,6 +215,19 @@ Status ValidateDeviceModel(const DeviceModel& m, std::string_view where) {
     SFSG_RETURN_IF_ERROR(ValidateCurve(m.cache.write_hit, w + ".cache.write_hit"));
   if (!m.cache.read_miss.buckets.empty())
     SFSG_RETURN_IF_ERROR(ValidateCurve(m.cache.read_miss, w + ".cache.read_miss"));
+  if (m.cache.inodes_per_miss > 0) {
+    const double reads = m.cache.inode_reads_per_miss, ios = m.cache.inode_ios_per_miss;
+    if (!(reads >= 1 && reads <= kMaxInodeReadsPerMiss))
+      return Error::BadInput(w + ".cache.inodes.reads_per_miss: " + Num(reads) +
+                             " is not from 1 to " + Num(kMaxInodeReadsPerMiss));
+    if (!(ios >= reads && ios <= 64 * kMaxInodeReadsPerMiss))
+      return Error::BadInput(w + ".cache.inodes.ios_per_miss: " + Num(ios) +
+                             " is not from reads_per_miss (" + Num(reads) + ") to " +
+                             Num(64 * kMaxInodeReadsPerMiss));
+    if (m.cache.inodes_per_miss > (uint64_t{1} << 24))
+      return Error::BadInput(w + ".cache.inodes.per_miss: " +
+                             std::to_string(m.cache.inodes_per_miss) + " is above 2^24");
+  }
   static const std::set<std::string> kModes = {"active", "passive", "fio", "manual"};
   if (!kModes.count(m.provenance.mode))
     return Error::BadInput(w + ".provenance.mode: '" + m.provenance.mode +

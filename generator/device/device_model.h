@@ -36,6 +36,9 @@ namespace sfsg {
 
 inline constexpr const char* kDeviceFormat = "sfsg-device";
 inline constexpr int kDeviceVersion = 1;
+// The most device reads one inode miss may cost (ext4's inode_readahead_blks is at most
+// 2^31 in principle, 32 by default; a model above this is a mistake).
+inline constexpr double kMaxInodeReadsPerMiss = 1024;
 
 // A service-time distribution, in microseconds. One of three kinds:
 //   constant:  every draw is `constant_us`            {"kind": "constant", "us": 150}
@@ -139,6 +142,14 @@ struct DeviceCaps {
 // costs the device's time plus read_miss (optional): the caller's own work on a miss
 // beyond the device (allocating and filling pages, reclaiming others when memory is full,
 // the copy), which occupies no server.
+//
+// Inode records (optional, inodes_per_miss > 0): a lookup, getattr, open or readdir of an
+// inode whose on-disk record is not cached reads it first: inode_reads_per_miss device
+// reads (the record's block and the filesystem's readahead of its neighbours: ext4 reads
+// up to 32 inode-table blocks), which draw inode_ios_per_miss operations from the read
+// ceilings (a throttle counts the bios before they merge) and all complete before the
+// caller's request is served. One miss caches the aligned run of inodes_per_miss inode
+// numbers around it, holding inode_reads_per_miss * block_bytes of the same LRU as data.
 struct PageCacheModel {
   uint64_t size_bytes = 0;      // memory available to cache this device's data; 0: no cache
   uint64_t block_bytes = 4096;  // the cache's granularity (a page), > 0
@@ -146,6 +157,9 @@ struct PageCacheModel {
   SizeCurve write_hit;          // required when dirty_limit_bytes > 0
   SizeCurve read_miss;          // empty: a miss costs the device's time alone
   uint64_t dirty_limit_bytes = 0;
+  uint64_t inodes_per_miss = 0;     // 0: inode records always cached
+  double inode_reads_per_miss = 0;  // >= 1 when inodes_per_miss > 0
+  double inode_ios_per_miss = 0;    // >= inode_reads_per_miss when inodes_per_miss > 0
 };
 
 // Where the model came from. mode: "active" (sfsg-calibrate ran a load ladder on the

@@ -92,6 +92,10 @@ Json DeviceModelToJson(const DeviceModel& m) {
   if (m.caps.slice_s > 0) out["caps"]["slice_s"] = m.caps.slice_s;  // smooth ceilings: absent
   if (!m.cache.read_miss.buckets.empty())
     out["cache"]["read_miss"] = CurveToJson(m.cache.read_miss);
+  if (m.cache.inodes_per_miss > 0)
+    out["cache"]["inodes"] = {{"per_miss", m.cache.inodes_per_miss},
+                              {"reads_per_miss", m.cache.inode_reads_per_miss},
+                              {"ios_per_miss", m.cache.inode_ios_per_miss}};
   return out;
 }
 
@@ -270,8 +274,17 @@ Status CapsFromJson(const Json& o, const std::string& w, DeviceCaps& c) {
 Status CacheFromJson(const Json& o, const std::string& w, PageCacheModel& c) {
   SFSG_RETURN_IF_ERROR(OnlyKeys(
       o, w,
-      {"size_bytes", "block_bytes", "dirty_limit_bytes", "read_hit", "write_hit", "read_miss"}));
+      {"size_bytes", "block_bytes", "dirty_limit_bytes", "read_hit", "write_hit", "read_miss",
+       "inodes"}));
   SFSG_RETURN_IF_ERROR(Opt(o, "size_bytes", w, c.size_bytes));
+  if (Has(o, "inodes")) {
+    const Json& i = o.at("inodes");
+    const std::string f = w + ".inodes";
+    SFSG_RETURN_IF_ERROR(OnlyKeys(i, f, {"per_miss", "reads_per_miss", "ios_per_miss"}));
+    SFSG_RETURN_IF_ERROR(Opt(i, "per_miss", f, c.inodes_per_miss));
+    SFSG_RETURN_IF_ERROR(Opt(i, "reads_per_miss", f, c.inode_reads_per_miss));
+    SFSG_RETURN_IF_ERROR(Opt(i, "ios_per_miss", f, c.inode_ios_per_miss));
+  }
   SFSG_RETURN_IF_ERROR(Opt(o, "block_bytes", w, c.block_bytes));
   SFSG_RETURN_IF_ERROR(Opt(o, "dirty_limit_bytes", w, c.dirty_limit_bytes));
   for (auto [key, curve] :

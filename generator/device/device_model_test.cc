@@ -45,6 +45,9 @@ DeviceModel FullModel() {
   m.cache.write_hit = OneBucket(3);
   m.cache.read_miss = OneBucket(40);
   m.cache.dirty_limit_bytes = uint64_t{1} << 30;
+  m.cache.inodes_per_miss = 512;
+  m.cache.inode_reads_per_miss = 2.5;
+  m.cache.inode_ios_per_miss = 12.75;
   m.provenance = {"active",
                   "2026-12-04T16:20:00Z",
                   "sfsg-calibrate 0.1.0",
@@ -99,6 +102,11 @@ TEST(DeviceModel, RoundTripKeepsEveryField) {
   DeviceModel plain = FullModel();
   plain.cache.read_miss = {};
   EXPECT_FALSE(DeviceModelToJson(plain)["cache"].contains("read_miss"));
+  EXPECT_EQ(back->cache.inodes_per_miss, 512u);
+  EXPECT_EQ(back->cache.inode_reads_per_miss, 2.5);
+  EXPECT_EQ(back->cache.inode_ios_per_miss, 12.75);
+  plain.cache.inodes_per_miss = 0;
+  EXPECT_FALSE(DeviceModelToJson(plain)["cache"].contains("inodes"));
 }
 
 TEST(DeviceModel, FileRoundTrip) {
@@ -208,6 +216,19 @@ TEST(DeviceModel, ImpossibleNumbersAreRefused) {
   j = DeviceModelToJson(FullModel());
   j["cache"]["read_miss"][0]["service"] = {{"kind", "constant"}, {"us", -3}};
   EXPECT_NE(ErrorOf(j).find("m.json.cache.read_miss"), std::string::npos) << ErrorOf(j);
+  j = DeviceModelToJson(FullModel());
+  j["cache"]["inodes"]["reads_per_miss"] = 0.5;
+  EXPECT_NE(ErrorOf(j).find("m.json.cache.inodes.reads_per_miss: 0.5 is not from 1 to 1024"),
+            std::string::npos)
+      << ErrorOf(j);
+  j = DeviceModelToJson(FullModel());
+  j["cache"]["inodes"]["ios_per_miss"] = 2;
+  EXPECT_NE(ErrorOf(j).find("m.json.cache.inodes.ios_per_miss: 2 is not from reads_per_miss"),
+            std::string::npos)
+      << ErrorOf(j);
+  j = DeviceModelToJson(FullModel());
+  j["cache"]["inodes"]["per_mis"] = 2;
+  EXPECT_NE(ErrorOf(j).find("m.json.cache.inodes"), std::string::npos) << ErrorOf(j);
   j = SimpleJson();
   j["concurrency"]["contention"] = -0.5;
   EXPECT_NE(ErrorOf(j).find("m.json.concurrency.contention: negative"), std::string::npos);
