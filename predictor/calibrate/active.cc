@@ -14,6 +14,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <latch>
 #include <memory>
 #include <sstream>
@@ -24,6 +25,7 @@
 #include "generator/util/status_macros.h"
 #include "generator/util/units.h"
 #include "predictor/calibrate/parallelism_fit.h"
+#include "predictor/meter.h"
 
 namespace sfsg {
 
@@ -330,6 +332,66 @@ Status TimeLoop(const Context& ctx, double seconds, uint64_t limit, LogHistogram
   return Status::Ok();
 }
 
+// The target device's read requests and read bios merged into them so far
+// (/sys/dev/block/M:m/stat fields 1 and 2); false when unreadable.
+bool ReadRequests(const std::string& stat_path, uint64_t& requests, uint64_t& merged) {
+  std::ifstream in(stat_path);
+  return static_cast<bool>(in >> requests >> merged);
+}
+
+constexpr uint64_t kInodeProbes = 300;
+
+// Uncached inode records: the kernel's caches dropped (sync, then drop_caches; root only),
+// stats of `files` of the calibration's files in a seeded random order, each with the
+// device's read requests while it ran. Twice: a filesystem's journal can hold the records
+// it has just written (ext4 keeps them until a checkpoint), so the first pass after the
+// files were created can find them all cached; the second pass is the one fitted. Skipped,
+// with a note, when the device's counters or drop_caches are out of reach.
+void MeasureInodeRecords(const Context& ctx, const std::function<std::string(uint64_t)>& path,
+                         uint64_t files, Calibration& out) {
+  const auto note = [&](const std::string& why) {
+    out.notes.push_back("uncached inode records not measured: " + why +
+                        "; metadata requests are timed as if every record were cached");
+  };
+  auto source = ResolveMeterSource(ctx.options.target);
+  if (!source || source->device.empty()) return note("no block device behind the target");
+  const std::string stat_path = "/sys/dev/block/" + std::to_string(source->major) + ":" +
+                                std::to_string(source->minor) + "/stat";
+  uint64_t requests = 0, merged = 0;
+  if (!ReadRequests(stat_path, requests, merged)) return note(stat_path + " unreadable");
+  if (files < 2 * kInodeProbes)
+    return note("only " + std::to_string(files) + " files were created (the probes need " +
+                std::to_string(2 * kInodeProbes) + ")");
+  std::vector<uint64_t> order(files);
+  for (uint64_t i = 0; i < files; ++i) order[i] = i;
+  std::optional<InodeFit> fit;
+  for (int pass = 0; pass < 2; ++pass) {
+    // A seeded shuffle of the files, the first kInodeProbes of them probed.
+    for (uint64_t i = files - 1; i > 0; --i)
+      std::swap(order[i], order[HashWords(ctx.options.seed, 0x1d0e, pass, i) % (i + 1)]);
+    ::sync();
+    std::ofstream drop("/proc/sys/vm/drop_caches");
+    if (!(drop << "3" << std::flush))
+      return note("the kernel's caches cannot be dropped (needs root)");
+    std::vector<InodeProbe> probes;
+    struct stat sb;
+    for (uint64_t k = 0; k < kInodeProbes; ++k) {
+      if (ctx.Stopped()) return;
+      uint64_t r0 = 0, m0 = 0, r1 = 0, m1 = 0;
+      const std::string p = path(order[k]);
+      if (!ReadRequests(stat_path, r0, m0) || ::stat(p.c_str(), &sb) != 0 ||
+          !ReadRequests(stat_path, r1, m1))
+        return note("a probe failed (" + p + ")");
+      probes.push_back({static_cast<uint64_t>(sb.st_ino), r1 - r0, m1 - m0});
+    }
+    fit = FitInodeRecords(probes);
+  }
+  if (!fit)
+    return note("fewer than " + std::to_string(kMinInodeMisses) + " of " +
+                std::to_string(kInodeProbes) + " stats read the device after a cache drop");
+  out.cache.inodes = fit;
+}
+
 Status MeasureMetadata(const Context& ctx, const std::string& scratch, Calibration& out) {
   const std::string dir = scratch + "/meta";
   if (::mkdir(dir.c_str(), 0700) != 0) return Error::Io(Errno("mkdir " + dir));
@@ -360,6 +422,8 @@ Status MeasureMetadata(const Context& ctx, const std::string& scratch, Calibrati
     return true;
   });
   if (!st) return st;
+  MeasureInodeRecords(
+      ctx, [&](uint64_t i) { return path("f", i); }, files, out);
   // readdir: one sample per entry returned (a listing's time over its entries).
   const int64_t readdir_deadline = NowNs() + static_cast<int64_t>(slice * 1e9);
   do {

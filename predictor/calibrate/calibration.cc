@@ -1,6 +1,7 @@
 #include "predictor/calibrate/calibration.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace sfsg {
 
@@ -34,6 +35,34 @@ MeasuredTime MissCost(MeasuredTime buffered, double device_us) {
   }
   buffered.mean_us = std::min(std::max(0.0, buffered.mean_us - device_us), top);
   return buffered;
+}
+
+std::optional<InodeFit> FitInodeRecords(const std::vector<InodeProbe>& probes) {
+  InodeFit fit;
+  fit.probes = static_cast<uint32_t>(probes.size());
+  uint64_t requests = 0, merged = 0;
+  for (const InodeProbe& p : probes) {
+    if (p.requests == 0) continue;
+    ++fit.misses;
+    requests += p.requests;
+    merged += p.merged;
+  }
+  if (fit.misses < kMinInodeMisses) return std::nullopt;
+  fit.mismatches = UINT32_MAX;
+  for (int k = 0; k <= 20; ++k) {
+    const uint64_t run = uint64_t{1} << k;
+    std::unordered_set<uint64_t> cached;
+    uint32_t wrong = 0;
+    for (const InodeProbe& p : probes)
+      wrong += cached.insert(p.ino / run).second != (p.requests > 0);
+    if (wrong < fit.mismatches) {
+      fit.mismatches = wrong;
+      fit.inodes_per_miss = run;
+    }
+  }
+  fit.reads_per_miss = static_cast<double>(requests) / fit.misses;
+  fit.ios_per_miss = static_cast<double>(requests + merged) / fit.misses;
+  return fit;
 }
 
 }  // namespace sfsg

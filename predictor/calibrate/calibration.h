@@ -45,6 +45,27 @@ MeasuredTime MeasuredTimeFromNs(const LogHistogram& latency_ns);
 inline constexpr double kMissCostTop = 0.98;
 MeasuredTime MissCost(MeasuredTime buffered, double device_us);
 
+// Uncached inode records. A probe: one stat of a file just after the kernel's caches were
+// dropped, with the device's read requests completed and bios merged into them while it
+// ran (/sys/dev/block/M:m/stat fields 1 and 2). A probe that read anything missed.
+struct InodeProbe {
+  uint64_t ino = 0;
+  uint64_t requests = 0;
+  uint64_t merged = 0;
+};
+struct InodeFit {
+  uint64_t inodes_per_miss = 0;  // the aligned run of inode numbers one miss caches
+  double reads_per_miss = 0;     // device requests per miss (mean)
+  double ios_per_miss = 0;       // bios per miss (requests + merged; a throttle counts these)
+  uint32_t probes = 0, misses = 0;
+  uint32_t mismatches = 0;  // probes the fitted run length predicts wrongly
+};
+// Fits the run length (a power of two up to 2^20, the one predicting the probes' misses
+// and hits best in their order, the shorter on a tie) and the reads per miss. nullopt
+// with fewer than kMinInodeMisses misses (nothing to fit).
+inline constexpr uint32_t kMinInodeMisses = 3;
+std::optional<InodeFit> FitInodeRecords(const std::vector<InodeProbe>& probes);
+
 // One data operation class: direction x request size x access pattern, measured at
 // queue depth 1 (one request in flight), so it is the device's service time.
 struct OpClass {
@@ -110,6 +131,7 @@ struct CacheMeasurement {
   uint64_t mem_available_bytes = 0;  // what can cache: MemAvailable, or less in a cgroup
   uint64_t cached_bytes = 0;         // /proc/meminfo Cached at calibration time
   uint64_t cgroup_limit_bytes = 0;   // the caller's memory cgroup limit, 0 if none
+  std::optional<InodeFit> inodes;    // uncached inode records; nullopt: not measured
 };
 
 struct Calibration {

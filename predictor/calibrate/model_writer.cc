@@ -219,6 +219,18 @@ Result<DeviceModel> ToDeviceModel(const Calibration& cal) {
       if (cal.cache.cached_read_large)
         model.cache.read_hit.buckets.push_back(
             {kLargeCacheRequestBytes, ToServiceTime(*cal.cache.cached_read_large)});
+      if (cal.cache.inodes) {
+        const InodeFit& f = *cal.cache.inodes;
+        model.cache.inodes_per_miss = f.inodes_per_miss;
+        model.cache.inode_reads_per_miss = f.reads_per_miss;
+        model.cache.inode_ios_per_miss = f.ios_per_miss;
+        notes.push_back("inode records: " + std::to_string(f.misses) + " of " +
+                        std::to_string(f.probes) + " stats after a cache drop read the device, " +
+                        Fixed(f.reads_per_miss, 1) + " requests (" + Fixed(f.ios_per_miss, 1) +
+                        " bios) each; one miss caches " + std::to_string(f.inodes_per_miss) +
+                        " inode numbers (" + std::to_string(f.mismatches) +
+                        " probes predicted wrongly)");
+      }
       for (const auto& [bytes, cost] : cal.cache.read_miss)
         if (cost.samples > 0) model.cache.read_miss.buckets.push_back({bytes, ToServiceTime(cost)});
       if (cal.cache.cached_write && cal.cache.dirty_limit_bytes > 0) {
@@ -305,6 +317,12 @@ std::string ModelSummary(const DeviceModel& model) {
                 : ", a miss costs the device's time + " +
                       Fixed(model.cache.read_miss.TimeAtUs(64 << 10, 0.5), 1) +
                       " us at 64 KiB (median)")
+        << (model.cache.inodes_per_miss == 0
+                ? std::string()
+                : "; an uncached inode record costs " +
+                      Fixed(model.cache.inode_reads_per_miss, 1) + " reads (" +
+                      Fixed(model.cache.inode_ios_per_miss, 1) + " bios) and brings " +
+                      std::to_string(model.cache.inodes_per_miss) + " inodes in")
         << "\n";
   const DeviceValidation& v = model.validation;
   if (v.throughput_error || v.p99_error || v.usl_peak_error) {

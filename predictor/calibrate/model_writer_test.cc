@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 
 namespace sfsg {
 namespace {
@@ -97,6 +98,48 @@ TEST(ModelWriter, TheMissCostBecomesTheCachesReadMissCurve) {
   EXPECT_NEAR(model->cache.read_miss.TimeAtUs(1 << 20, 0.5), 400, 1e-6);
   EXPECT_TRUE(ValidateDeviceModel(*model, "test").ok());
   EXPECT_NE(ModelSummary(*model).find("a miss costs the device's time +"), std::string::npos);
+}
+
+// Probes as ext4 would answer them: 2048 files with inodes from 1000, a miss reads the
+// record and its neighbours (2 requests, 12 bios) and caches the aligned 512 around it.
+std::vector<InodeProbe> Ext4LikeProbes(uint64_t count) {
+  std::vector<uint64_t> inos;
+  for (uint64_t i = 0; i < 2048; ++i) inos.push_back(1000 + (i * 769) % 2048);  // a shuffle
+  std::vector<InodeProbe> probes;
+  std::set<uint64_t> cached;
+  for (uint64_t i = 0; i < count; ++i) {
+    const bool miss = cached.insert(inos[i] / 512).second;
+    probes.push_back({inos[i], miss ? 2u : 0u, miss ? 10u : 0u});
+  }
+  return probes;
+}
+
+TEST(InodeFit, FindsTheRunOneMissCachesAndItsReads) {
+  const auto fit = FitInodeRecords(Ext4LikeProbes(300));
+  ASSERT_TRUE(fit.has_value());
+  EXPECT_EQ(fit->inodes_per_miss, 512u);
+  EXPECT_EQ(fit->misses, 5u);  // the runs of 512 from 512 to 3071
+  EXPECT_EQ(fit->mismatches, 0u);
+  EXPECT_DOUBLE_EQ(fit->reads_per_miss, 2);
+  EXPECT_DOUBLE_EQ(fit->ios_per_miss, 12);
+  // Too few misses to fit anything.
+  EXPECT_FALSE(FitInodeRecords(Ext4LikeProbes(2)).has_value());
+  EXPECT_FALSE(FitInodeRecords({}).has_value());
+}
+
+TEST(ModelWriter, InodeRecordsBecomeTheCachesInodeRuns) {
+  Calibration cal = ActiveLike();
+  cal.cache.inodes = FitInodeRecords(Ext4LikeProbes(300));
+  auto model = ToDeviceModel(cal);
+  ASSERT_TRUE(model.ok()) << model.error().message;
+  EXPECT_EQ(model->cache.inodes_per_miss, 512u);
+  EXPECT_DOUBLE_EQ(model->cache.inode_ios_per_miss, 12);
+  EXPECT_TRUE(ValidateDeviceModel(*model, "test").ok());
+  EXPECT_NE(ModelSummary(*model).find("an uncached inode record costs 2.0 reads (12.0 bios)"),
+            std::string::npos)
+      << ModelSummary(*model);
+  cal.cache.inodes.reset();
+  EXPECT_EQ(ToDeviceModel(cal)->cache.inodes_per_miss, 0u);
 }
 
 TEST(ModelWriter, WaitsAtAThrottlesCeilingAreLeftToTheCeiling) {
