@@ -109,19 +109,19 @@ DeviceCompletion DeviceEmulator::Serve(double at_us, double service_us, bool wri
   return out;
 }
 
-bool DeviceEmulator::TouchBlocks(uint64_t file, uint64_t offset, uint64_t size) {
+bool DeviceEmulator::TouchBlocks(uint64_t file, uint64_t offset, uint64_t size, double at_us) {
   const uint64_t first = offset / cache_block_bytes_;
   const uint64_t last = (offset + std::max<uint64_t>(size, 1) - 1) / cache_block_bytes_;
   bool all = true;
   for (uint64_t block = first; block <= last; ++block)
-    all = cache_.Touch(HashWords(0x5f5f, file, block)) && all;
+    all = cache_.Touch(HashWords(0x5f5f, file, block), at_us) && all;
   return all;
 }
 
 DeviceCompletion DeviceEmulator::Read(const DeviceRequest& r, double at_us) {
   const bool sequential = Sequential(r.file, r.offset, r.size_bytes);
   if (!r.direct && model_.cache.size_bytes > 0) {
-    if (TouchBlocks(r.file, r.offset, r.size_bytes)) {
+    if (TouchBlocks(r.file, r.offset, r.size_bytes, at_us)) {
       ++counters_.read_cache_hits;
       DeviceCompletion out;
       out.cache_hit = true;
@@ -147,7 +147,7 @@ DeviceCompletion DeviceEmulator::Write(const DeviceRequest& r, double at_us) {
       model_.data.Curve(true, sequential ? AccessPattern::kSequential : AccessPattern::kRandom);
   const double device_us = curve.TimeAtUs(r.size_bytes, Draw(3));
   if (r.direct) return Serve(at_us, device_us, true, r.size_bytes, true);
-  if (model_.cache.size_bytes > 0) TouchBlocks(r.file, r.offset, r.size_bytes);
+  if (model_.cache.size_bytes > 0) TouchBlocks(r.file, r.offset, r.size_bytes, at_us);
   if (model_.cache.dirty_limit_bytes == 0)  // write-through
     return Serve(at_us, device_us, true, r.size_bytes, true);
   // Write-back: the client waits for the cache, and for room under the dirty limit.
@@ -178,13 +178,20 @@ DeviceCompletion DeviceEmulator::Write(const DeviceRequest& r, double at_us) {
 double DeviceEmulator::ReadInode(uint64_t ino, double at_us) {
   const PageCacheModel& c = model_.cache;
   if (c.size_bytes == 0 || c.inodes_per_miss == 0 || ino == 0) return at_us;
+  const double oldest = cache_.OldestTouch();
+  const auto [it, fresh] = inode_touched_us_.try_emplace(ino, at_us);
+  const bool in_memory = !fresh && it->second > oldest;
+  it->second = at_us;
+  if (in_memory) return at_us;
+  if (inode_touched_us_.size() > kMaxTrackedInodes)  // forget the ones reclaim took
+    std::erase_if(inode_touched_us_, [&](const auto& e) { return e.second <= oldest; });
   // The run's blocks in the LRU: reads * block_bytes of it, in tracked blocks.
   const double reads = c.inode_reads_per_miss;
   const uint64_t run = ino / c.inodes_per_miss;
   const uint64_t keys = std::max<uint64_t>(
       1, static_cast<uint64_t>(std::ceil(reads)) * c.block_bytes / cache_block_bytes_);
   bool all = true;
-  for (uint64_t k = 0; k < keys; ++k) all = cache_.Touch(HashWords(0x1d0e, run, k)) && all;
+  for (uint64_t k = 0; k < keys; ++k) all = cache_.Touch(HashWords(0x1d0e, run, k), at_us) && all;
   if (all) return at_us;
   ++counters_.inode_misses;
   // A fractional count of reads: the whole reads always, the last with its probability.

@@ -23,8 +23,10 @@
 //      file ended), multiplied by the USL slowdown for the requests then in service.
 //   Metadata operations take their metadata service time through the same servers; an
 //   operation the model leaves out completes at once. With cache.inodes_per_miss > 0, a
-//   metadata request naming an inode whose record is not in the cache (the same LRU,
-//   keyed by the aligned run of inode numbers one miss brings in) first waits for
+//   metadata request naming an inode that has left the in-memory inode cache (not
+//   referenced for longer than the data LRU's characteristic time, the age of its least
+//   recent block) and whose record is not in the page cache (the same LRU, keyed by the
+//   aligned run of inode numbers one miss brings in, and touched only then) waits for
 //   cache.inode_reads_per_miss random reads of a block, drawing inode_ios_per_miss
 //   operations from the read ceiling. fsync also waits for the
 //   background write-back issued before it.
@@ -41,6 +43,7 @@
 
 #include <cstdint>
 #include <queue>
+#include <unordered_map>
 #include <vector>
 
 #include "generator/device/device_model.h"
@@ -82,6 +85,7 @@ struct DeviceCounters {
 class DeviceEmulator {
  public:
   static constexpr uint64_t kMaxTrackedBlocks = uint64_t{1} << 20;
+  static constexpr uint64_t kMaxTrackedInodes = uint64_t{1} << 22;
 
   // REQUIRES: ValidateDeviceModel(model) passed.
   DeviceEmulator(DeviceModel model, uint64_t seed);
@@ -118,7 +122,7 @@ class DeviceEmulator {
   // cached, reads it (and the filesystem's readahead) and says when they complete.
   double ReadInode(uint64_t ino, double at_us);
   // Touches the request's blocks; true when all were cached before.
-  bool TouchBlocks(uint64_t file, uint64_t offset, uint64_t size);
+  bool TouchBlocks(uint64_t file, uint64_t offset, uint64_t size, double at_us);
   DeviceCompletion Read(const DeviceRequest& r, double at_us);
   DeviceCompletion Write(const DeviceRequest& r, double at_us);
   DeviceCompletion Metadata(const DeviceRequest& r, double at_us);
@@ -132,6 +136,11 @@ class DeviceEmulator {
   Bucket read_bytes_, write_bytes_, read_ops_, write_ops_;
   LruBlockCache cache_;
   uint64_t cache_block_bytes_;
+  // The kernel's in-memory inodes: when each inode was last referenced. An inode stays
+  // while it is referenced more often than the page cache turns over (reclaim scans the
+  // inode cache in proportion to the page cache), so one not referenced for longer than
+  // the data LRU's characteristic time is gone, and reading it again needs its record.
+  std::unordered_map<uint64_t, double> inode_touched_us_;
   // Write-back in flight: (completion, bytes), earliest first.
   using Flight = std::pair<double, uint64_t>;
   std::priority_queue<Flight, std::vector<Flight>, std::greater<Flight>> dirty_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <queue>
 
 #include "generator/device/device_model_testing.h"
@@ -302,6 +303,24 @@ TEST(DeviceEmulator, UncachedInodeRecordsAreReadBeforeTheRequest) {
   EXPECT_DOUBLE_EQ(without.Submit(StatOf(0, 700)).completion_us, 2);
 }
 
+TEST(DeviceEmulator, InodesNotReferencedWhileTheCacheTurnsOverAreReadAgain) {
+  DeviceModel m = ConstantModel(100, 4);
+  m.metadata.Get(MetadataOp::kStat) = ServiceTime::Constant(2);
+  m.cache.size_bytes = 4 * 4096;  // four blocks
+  m.cache.read_hit = Flat(1);
+  m.cache.inodes_per_miss = 512;
+  m.cache.inode_reads_per_miss = 1;
+  m.cache.inode_ios_per_miss = 1;
+  DeviceEmulator e(m, 1);
+  EXPECT_DOUBLE_EQ(e.Submit(StatOf(0, 700)).completion_us, 102);
+  // Referenced again before the cache has turned over: still in memory.
+  EXPECT_DOUBLE_EQ(e.Submit(StatOf(500, 700)).completion_us, 502);
+  // Eight blocks of data read: the cache turns over twice, the record's block with it.
+  for (int i = 0; i < 8; ++i) e.Submit(ReadAt(1000 + i * 200, 9, i * 4096ull));
+  EXPECT_DOUBLE_EQ(e.Submit(StatOf(3000, 700)).completion_us, 3102);
+  EXPECT_EQ(e.counters().inode_misses, 2u);
+}
+
 TEST(DeviceEmulator, InodeReadsDrawTheirBiosFromTheReadCeiling) {
   DeviceModel m = ConstantModel(0, 64);
   m.cache.size_bytes = 1 << 30;
@@ -366,6 +385,18 @@ TEST(LruBlockCache, EvictsTheLeastRecentlyUsed) {
   LruBlockCache none(0);
   EXPECT_FALSE(none.Touch(1));
   EXPECT_FALSE(none.Touch(1));
+}
+
+TEST(LruBlockCache, TheOldestTouchIsTheLeastRecentKeysWhenFull) {
+  LruBlockCache c(2);
+  c.Touch(1, 10);
+  EXPECT_EQ(c.OldestTouch(), -std::numeric_limits<double>::infinity());  // not full
+  c.Touch(2, 20);
+  EXPECT_EQ(c.OldestTouch(), 10);
+  c.Touch(1, 30);  // 2 is now the least recent
+  EXPECT_EQ(c.OldestTouch(), 20);
+  c.Touch(3, 40);  // evicts 2
+  EXPECT_EQ(c.OldestTouch(), 30);
 }
 
 }  // namespace
