@@ -185,19 +185,35 @@ double DeviceEmulator::ReadInode(uint64_t ino, double at_us) {
   if (in_memory) return at_us;
   if (inode_touched_us_.size() > kMaxTrackedInodes)  // forget the ones reclaim took
     std::erase_if(inode_touched_us_, [&](const auto& e) { return e.second <= oldest; });
-  // The run's blocks in the LRU: reads * block_bytes of it, in tracked blocks.
-  const double reads = c.inode_reads_per_miss;
-  const uint64_t run = ino / c.inodes_per_miss;
-  const uint64_t keys = std::max<uint64_t>(
-      1, static_cast<uint64_t>(std::ceil(reads)) * c.block_bytes / cache_block_bytes_);
-  bool all = true;
-  for (uint64_t k = 0; k < keys; ++k) all = cache_.Touch(HashWords(0x1d0e, run, k), at_us) && all;
-  if (all) return at_us;
+  // The record's block: block_bytes holding inodes_per_miss / inode_ios_per_miss records
+  // (a miss's bios are its blocks). Cached: no device read. Otherwise the miss reads the
+  // aligned run of inodes_per_miss records ahead, and all its blocks enter the cache.
+  const double per_block = std::max(1.0, static_cast<double>(c.inodes_per_miss) /
+                                             c.inode_ios_per_miss);
+  const auto block_of = [&](uint64_t i) {
+    return static_cast<uint64_t>(static_cast<double>(i) / per_block);
+  };
+  const auto key = [&](uint64_t block) {
+    return HashWords(0x1d0e, block * c.block_bytes / cache_block_bytes_);
+  };
+  if (cache_.Contains(key(block_of(ino)))) {
+    cache_.Touch(key(block_of(ino)), at_us);
+    return at_us;
+  }
+  // Readahead reads the run's blocks that are not cached (the record's own among them):
+  // the miss's bios and requests in proportion, as calibrated on a cold cache.
+  const uint64_t first = ino / c.inodes_per_miss * c.inodes_per_miss;
+  const uint64_t b0 = block_of(first), b1 = block_of(first + c.inodes_per_miss - 1);
+  uint64_t uncached = 0;
+  for (uint64_t b = b0; b <= b1; ++b) uncached += !cache_.Touch(key(b), at_us);
   ++counters_.inode_misses;
+  const double share = static_cast<double>(uncached) / static_cast<double>(b1 - b0 + 1);
+  const double reads = std::max(1.0, c.inode_reads_per_miss * share);
+  const double ios = std::max(reads, c.inode_ios_per_miss * share);
   // A fractional count of reads: the whole reads always, the last with its probability.
   const uint64_t whole = static_cast<uint64_t>(reads);
   const uint64_t n = whole + (Draw(11) < reads - static_cast<double>(whole) ? 1 : 0);
-  const double ios_per_read = c.inode_ios_per_miss / reads;
+  const double ios_per_read = ios / reads;
   const SizeCurve& curve = model_.data.Curve(false, AccessPattern::kRandom);
   double done = at_us;
   for (uint64_t k = 0; k < n; ++k) {
