@@ -178,7 +178,10 @@ DeviceCompletion DeviceEmulator::Write(const DeviceRequest& r, double at_us) {
 double DeviceEmulator::ReadInode(uint64_t ino, double at_us) {
   const PageCacheModel& c = model_.cache;
   if (c.size_bytes == 0 || c.inodes_per_miss == 0 || ino == 0) return at_us;
-  const double oldest = cache_.OldestTouch();
+  // The inode cache's lifetime: kInodeLifetime times the data LRU's characteristic time
+  // (the age of its least recent block; infinite while the LRU is not full).
+  const double lifetime = kInodeLifetime * (at_us - cache_.OldestTouch());
+  const double oldest = at_us - lifetime;
   const auto [it, fresh] = inode_touched_us_.try_emplace(ino, at_us);
   const bool in_memory = !fresh && it->second > oldest;
   it->second = at_us;

@@ -24,8 +24,8 @@
 //   Metadata operations take their metadata service time through the same servers; an
 //   operation the model leaves out completes at once. With cache.inodes_per_miss > 0, a
 //   metadata request naming an inode that has left the in-memory inode cache (not
-//   referenced for longer than the data LRU's characteristic time, the age of its least
-//   recent block) and whose record is not in the page cache (the same LRU, keyed by the
+//   referenced for longer than kInodeLifetime times the data LRU's characteristic time,
+//   the age of its least recent block) and whose record is not in the page cache (the same LRU, keyed by the
 //   aligned run of inode numbers one miss brings in, and touched only then) waits for
 //   cache.inode_reads_per_miss random reads of a block, drawing inode_ios_per_miss
 //   operations from the read ceiling. fsync also waits for the
@@ -86,6 +86,11 @@ class DeviceEmulator {
  public:
   static constexpr uint64_t kMaxTrackedBlocks = uint64_t{1} << 20;
   static constexpr uint64_t kMaxTrackedInodes = uint64_t{1} << 22;
+  // How much longer an unreferenced in-memory inode survives than an unreferenced page:
+  // the kernel's dentry and inode shrinkers give an entry referenced since their last
+  // pass a second pass (DCACHE_REFERENCED, I_REFERENCED), so it goes after one to two
+  // turnovers of the page cache that sets their pace.
+  static constexpr double kInodeLifetime = 2;
 
   // REQUIRES: ValidateDeviceModel(model) passed.
   DeviceEmulator(DeviceModel model, uint64_t seed);
@@ -136,10 +141,9 @@ class DeviceEmulator {
   Bucket read_bytes_, write_bytes_, read_ops_, write_ops_;
   LruBlockCache cache_;
   uint64_t cache_block_bytes_;
-  // The kernel's in-memory inodes: when each inode was last referenced. An inode stays
-  // while it is referenced more often than the page cache turns over (reclaim scans the
-  // inode cache in proportion to the page cache), so one not referenced for longer than
-  // the data LRU's characteristic time is gone, and reading it again needs its record.
+  // The kernel's in-memory inodes: when each inode was last referenced. Reclaim scans the
+  // inode cache in step with the page cache, so an inode not referenced for longer than
+  // kInodeLifetime page-cache turnovers is gone, and reading it again needs its record.
   std::unordered_map<uint64_t, double> inode_touched_us_;
   // Write-back in flight: (completion, bytes), earliest first.
   using Flight = std::pair<double, uint64_t>;

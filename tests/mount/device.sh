@@ -285,4 +285,30 @@ PY
     --slo p99=20ms | grep -q "sustainable *at least" || fail "the table does not say 'at least'"
 }
 
+# Inode records (cache.inodes): a listing and stats of a fresh shadow read the records of
+# the inodes they name, a run of them per miss; without the field nothing is read.
+case_device_inode_records() {
+  local m n files hit='[{"size_bytes": 4096, "service": {"kind": "constant", "us": 1}}]'
+  write_model "$T/inodes.json" 100 4 ", \"cache\": {\"size_bytes\": 1048576, \"read_hit\": $hit,
+    \"inodes\": {\"per_miss\": 16, \"reads_per_miss\": 1, \"ios_per_miss\": 2}}"
+  write_model "$T/plain.json" 100 4 ", \"cache\": {\"size_bytes\": 1048576, \"read_hit\": $hit}"
+  m=$(new_mountpoint m)
+  mount_shadow "$m" -o "$OPTS" --device "$T/inodes.json"
+  files=$(find "$m" -path "$m/.sfsg" -prune -o -type f -print | wc -l)
+  find "$m" -path "$m/.sfsg" -prune -o -type f -print0 | xargs -0 stat >/dev/null ||
+    fail "stat of the shadow's files"
+  wait_until 5 metric_at_least "$m" sfsg_device_inode_misses_total 1 ||
+    fail "no inode record was read ($files files listed and stat'ed)"
+  n=$(metric "$m" sfsg_device_inode_misses_total)
+  note "$files files: $n inode misses (runs of 16)"
+  # At most one miss per run of 16 inode numbers the files span (the cache holds them all).
+  [ "$n" -le $((files / 16 + 16)) ] || fail "$n inode misses for $files files in runs of 16"
+  unmount_shadow "$m"
+  mount_shadow "$m" -o "$OPTS" --device "$T/plain.json"
+  find "$m" -path "$m/.sfsg" -prune -o -type f -print0 | xargs -0 stat >/dev/null
+  sleep 0.5
+  [ "$(metric "$m" sfsg_device_inode_misses_total)" = 0 ] ||
+    fail "a model without inode records read $(metric "$m" sfsg_device_inode_misses_total)"
+}
+
 run_case "$@"
