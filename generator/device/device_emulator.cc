@@ -191,8 +191,8 @@ double DeviceEmulator::ReadInode(uint64_t ino, double at_us) {
   // The record's block: block_bytes holding inodes_per_miss / inode_ios_per_miss records
   // (a miss's bios are its blocks). Cached: no device read. Otherwise the miss reads the
   // aligned run of inodes_per_miss records ahead, and all its blocks enter the cache.
-  const double per_block = std::max(1.0, static_cast<double>(c.inodes_per_miss) /
-                                             c.inode_ios_per_miss);
+  const double per_block =
+      std::max(1.0, static_cast<double>(c.inodes_per_miss) / c.inode_ios_per_miss);
   const auto block_of = [&](uint64_t i) {
     return static_cast<uint64_t>(static_cast<double>(i) / per_block);
   };

@@ -22,14 +22,15 @@
 //      for its class (sequential when it starts where the previous request on the same
 //      file ended), multiplied by the USL slowdown for the requests then in service.
 //   Metadata operations take their metadata service time through the same servers; an
-//   operation the model leaves out completes at once. With cache.inodes_per_miss > 0, a
-//   metadata request naming an inode that has left the in-memory inode cache (not
-//   referenced for longer than kInodeLifetime times the data LRU's characteristic time,
-//   the age of its least recent block) and whose record is not in the page cache (the same LRU, keyed by the
-//   aligned run of inode numbers one miss brings in, and touched only then) waits for
-//   cache.inode_reads_per_miss random reads of a block, drawing inode_ios_per_miss
-//   operations from the read ceiling. fsync also waits for the
-//   background write-back issued before it.
+//   operation the model leaves out completes at once; fsync also waits for the
+//   background write-back issued before it. With cache.inodes_per_miss > 0, a metadata
+//   request naming an inode that has left the in-memory inode cache (not referenced for
+//   longer than kInodeLifetime times the data LRU's characteristic time, the age of its
+//   least recent block) looks up the record's block in the same LRU; when it is not
+//   there, the aligned run of inodes_per_miss records around it is read (its uncached
+//   blocks: that share of cache.inode_reads_per_miss random reads of a block, drawing
+//   the same share of inode_ios_per_miss operations from the read ceiling) before the
+//   request is served.
 //
 // Draws: the probability for request number n is UnitFromBits(HashWords(seed, n, ...)):
 // the same sequence of requests with the same seed gives the same completions, on every
@@ -86,11 +87,10 @@ class DeviceEmulator {
  public:
   static constexpr uint64_t kMaxTrackedBlocks = uint64_t{1} << 20;
   static constexpr uint64_t kMaxTrackedInodes = uint64_t{1} << 22;
-  // How much longer an unreferenced in-memory inode survives than an unreferenced page:
-  // the kernel's dentry and inode shrinkers give an entry referenced since their last
-  // pass a second pass (DCACHE_REFERENCED, I_REFERENCED), so it goes after one to two
-  // turnovers of the page cache that sets their pace.
-  static constexpr double kInodeLifetime = 2;
+  // How long an unreferenced in-memory inode survives, in turnovers of the page cache
+  // (reclaim scans the dentry and inode caches in step with it). Not calibrated: one
+  // turnover is the plain reading, and the one bench-device validated (BENCHMARKS.md).
+  static constexpr double kInodeLifetime = 1;
 
   // REQUIRES: ValidateDeviceModel(model) passed.
   DeviceEmulator(DeviceModel model, uint64_t seed);

@@ -272,10 +272,9 @@ Status CapsFromJson(const Json& o, const std::string& w, DeviceCaps& c) {
 }
 
 Status CacheFromJson(const Json& o, const std::string& w, PageCacheModel& c) {
-  SFSG_RETURN_IF_ERROR(OnlyKeys(
-      o, w,
-      {"size_bytes", "block_bytes", "dirty_limit_bytes", "read_hit", "write_hit", "read_miss",
-       "inodes"}));
+  SFSG_RETURN_IF_ERROR(OnlyKeys(o, w,
+                                {"size_bytes", "block_bytes", "dirty_limit_bytes", "read_hit",
+                                 "write_hit", "read_miss", "inodes"}));
   SFSG_RETURN_IF_ERROR(Opt(o, "size_bytes", w, c.size_bytes));
   if (Has(o, "inodes")) {
     const Json& i = o.at("inodes");

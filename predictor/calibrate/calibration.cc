@@ -1,6 +1,7 @@
 #include "predictor/calibrate/calibration.h"
 
 #include <algorithm>
+#include <cmath>
 #include <unordered_set>
 
 namespace sfsg {
@@ -49,13 +50,15 @@ std::optional<InodeFit> FitInodeRecords(const std::vector<InodeProbe>& probes) {
   }
   if (fit.misses < kMinInodeMisses) return std::nullopt;
   fit.mismatches = UINT32_MAX;
-  for (int k = 0; k <= 20; ++k) {
-    const uint64_t run = uint64_t{1} << k;
+  // Quarter octaves: a filesystem's run need not be a power of two (ext4 reads ahead only
+  // the inode-table blocks in use, so its runs are a part of the 32-block window).
+  for (int k = 0; k <= 80; ++k) {
+    const auto run = static_cast<uint64_t>(std::llround(std::exp2(k / 4.0)));
     std::unordered_set<uint64_t> cached;
     uint32_t wrong = 0;
     for (const InodeProbe& p : probes)
       wrong += cached.insert(p.ino / run).second != (p.requests > 0);
-    if (wrong < fit.mismatches) {
+    if (wrong <= fit.mismatches) {  // a tie goes to the longer run
       fit.mismatches = wrong;
       fit.inodes_per_miss = run;
     }

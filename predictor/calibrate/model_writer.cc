@@ -319,9 +319,8 @@ std::string ModelSummary(const DeviceModel& model) {
                       " us at 64 KiB (median)")
         << (model.cache.inodes_per_miss == 0
                 ? std::string()
-                : "; an uncached inode record costs " +
-                      Fixed(model.cache.inode_reads_per_miss, 1) + " reads (" +
-                      Fixed(model.cache.inode_ios_per_miss, 1) + " bios) and brings " +
+                : "; an uncached inode record costs " + Fixed(model.cache.inode_reads_per_miss, 1) +
+                      " reads (" + Fixed(model.cache.inode_ios_per_miss, 1) + " bios) and brings " +
                       std::to_string(model.cache.inodes_per_miss) + " inodes in")
         << "\n";
   const DeviceValidation& v = model.validation;
