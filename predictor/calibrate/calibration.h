@@ -60,8 +60,9 @@ struct InodeFit {
   uint32_t probes = 0, misses = 0;
   uint32_t mismatches = 0;  // probes the fitted run length predicts wrongly
 };
-// Fits the run length (on a grid of quarter octaves up to 2^20, the one predicting the
-// probes' misses and hits best in their order, the longer on a tie) and the reads per miss. nullopt
+// Fits the run length (on a grid of quarter octaves up to 2^20: the geometric middle of
+// the lengths that predict the probes' misses and hits in their order within 10% of the
+// best) and the reads per miss. nullopt
 // with fewer than kMinInodeMisses misses (nothing to fit).
 inline constexpr uint32_t kMinInodeMisses = 3;
 std::optional<InodeFit> FitInodeRecords(const std::vector<InodeProbe>& probes);
