@@ -280,14 +280,21 @@ DeviceRequest StatOf(double arrival_us, uint64_t ino) {
   return r;
 }
 
-TEST(DeviceEmulator, UncachedInodeRecordsAreReadBeforeTheRequest) {
+// 100 us reads on four servers, 2 us stats, a cache of `cache_bytes` with inode records
+// in runs of 512 costing `reads` reads (two bios each).
+DeviceModel InodeModel(uint64_t cache_bytes, double reads) {
   DeviceModel m = ConstantModel(100, 4);
   m.metadata.Get(MetadataOp::kStat) = ServiceTime::Constant(2);
-  m.cache.size_bytes = 1 << 20;
+  m.cache.size_bytes = cache_bytes;
   m.cache.read_hit = Flat(1);
   m.cache.inodes_per_miss = 512;
-  m.cache.inode_reads_per_miss = 3;
-  m.cache.inode_ios_per_miss = 6;
+  m.cache.inode_reads_per_miss = reads;
+  m.cache.inode_ios_per_miss = 2 * reads;
+  return m;
+}
+
+TEST(DeviceEmulator, UncachedInodeRecordsAreReadBeforeTheRequest) {
+  DeviceModel m = InodeModel(1 << 20, 3);
   DeviceEmulator e(m, 1);
   // A miss: three reads on three of the four servers at once, then the stat's 2 us.
   EXPECT_DOUBLE_EQ(e.Submit(StatOf(0, 700)).completion_us, 102);
@@ -304,14 +311,7 @@ TEST(DeviceEmulator, UncachedInodeRecordsAreReadBeforeTheRequest) {
 }
 
 TEST(DeviceEmulator, InodesNotReferencedWhileTheCacheTurnsOverAreReadAgain) {
-  DeviceModel m = ConstantModel(100, 4);
-  m.metadata.Get(MetadataOp::kStat) = ServiceTime::Constant(2);
-  m.cache.size_bytes = 4 * 4096;  // four blocks
-  m.cache.read_hit = Flat(1);
-  m.cache.inodes_per_miss = 512;
-  m.cache.inode_reads_per_miss = 1;
-  m.cache.inode_ios_per_miss = 1;
-  DeviceEmulator e(m, 1);
+  DeviceEmulator e(InodeModel(4 * 4096, 1), 1);  // a cache of four blocks
   EXPECT_DOUBLE_EQ(e.Submit(StatOf(0, 700)).completion_us, 102);
   // Referenced again before the cache has turned over: still in memory.
   EXPECT_DOUBLE_EQ(e.Submit(StatOf(500, 700)).completion_us, 502);
