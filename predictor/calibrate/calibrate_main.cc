@@ -30,7 +30,8 @@ constexpr const char* kUsage =
     "       sfsg-calibrate --check MODEL.json\n"
     "Measures a storage target and writes a device model (\"format\": \"sfsg-device\") for\n"
     "sfsg-mount --device. --target runs a short, bounded calibration in a scratch directory\n"
-    "on DIR (removed at the end and on SIGINT/SIGTERM); --passive fits the diskstats\n"
+    "on DIR (removed at the end and on SIGINT/SIGTERM); as root it also drops the kernel's\n"
+    "clean caches twice to time uncached inode records. --passive fits the diskstats\n"
     "counters of a metering history; --fio imports fio json+ results. See sfsg-calibrate(1).\n"
     "Exit: 0 ok, 2 usage, 3 I/O (target missing or not writable), 4 malformed input,\n"
     "6 no space on the target, 130 interrupted.\n";
