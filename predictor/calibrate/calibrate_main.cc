@@ -9,8 +9,8 @@
 #include <string>
 
 #include "generator/device/device_model.h"
-#include "generator/util/json_io.h"
 #include "generator/util/command_line.h"
+#include "generator/util/json_io.h"
 #include "generator/util/units.h"
 #include "predictor/calibrate/active.h"
 #include "predictor/calibrate/fio_import.h"
