@@ -71,7 +71,7 @@ case_grow_alert_hook() {
   [ "$size1" -gt "$size0" ] || fail "the hook did not grow $img ($size0 -> $size1): $(cat "$state/alerts.jsonl")"
   [ "$(blockdev --getsize64 "$LOOPDEV")" -eq "$size1" ] || fail "loop device size not updated"
   df -B1 --output=size "$SRC_MNT" | tail -n1 | awk -v s="$size0" '$1 > s * 0.9 { ok = 1 } END { exit !ok }' \
-    || fail "the ext4 filesystem did not grow: $(df -B1 "$SRC_MNT" | tail -n1)"
+    || fail "the ext4 filesystem did not grow: $(df -B1 "$SRC_MNT" | tail -n1); $(cat "$state/alerts.jsonl")"
   firings=$(grep -c '"name":"storage_days_to_full","state":"firing"\|"state":"firing".*"storage_days_to_full"' \
     "$state/alerts.jsonl" || true)
   firings=$(python3 -c "import json,sys; print(sum(1 for l in open(sys.argv[1]) if (lambda e: e.get('name')=='storage_days_to_full' and e.get('state')=='firing')(json.loads(l))))" "$state/alerts.jsonl")
