@@ -78,6 +78,7 @@ DeviceCounters Sum(DeviceCounters a, const DeviceCounters& b) {
   a.capped += b.capped;
   a.writeback_waits += b.writeback_waits;
   a.inode_misses += b.inode_misses;
+  a.inode_rereads += b.inode_rereads;
   a.queue_us_total += b.queue_us_total;
   a.service_us_total += b.service_us_total;
   return a;
@@ -140,6 +141,10 @@ std::string DeviceGate::PrometheusText() const {
       "from the device first.\n"
       "# TYPE sfsg_device_inode_misses_total counter\nsfsg_device_inode_misses_total %" PRIu64
       "\n"
+      "# HELP sfsg_device_inode_rereads_total Inode records read again: the inode had been in "
+      "memory and was reclaimed.\n"
+      "# TYPE sfsg_device_inode_rereads_total counter\nsfsg_device_inode_rereads_total %" PRIu64
+      "\n"
       "# HELP sfsg_device_ops_total Requests that occupied an emulated server.\n"
       "# TYPE sfsg_device_ops_total counter\nsfsg_device_ops_total %" PRIu64
       "\n"
@@ -159,7 +164,7 @@ std::string DeviceGate::PrometheusText() const {
       "# TYPE sfsg_device_timer_early_seconds gauge\nsfsg_device_timer_early_seconds %.9f\n",
       c.requests, deferred_.load(std::memory_order_relaxed), late_.load(std::memory_order_relaxed),
       timer_.pending(), busy, servers, hit_ratio, c.read_cache_hits, c.read_cache_misses,
-      c.inode_misses, c.device_requests, c.capped, c.queue_us_total / 1e6, c.service_us_total / 1e6,
+      c.inode_misses, c.inode_rereads, c.device_requests, c.capped, c.queue_us_total / 1e6, c.service_us_total / 1e6,
       static_cast<double>(model_ns_.load(std::memory_order_relaxed)) / 1e9,
       static_cast<double>(timer_.oversleep_ns()) / 1e9);
   return text;

@@ -210,6 +210,7 @@ double DeviceEmulator::ReadInode(uint64_t ino, double at_us) {
   uint64_t uncached = 0;
   for (uint64_t b = b0; b <= b1; ++b) uncached += !cache_.Touch(key(b), at_us);
   ++counters_.inode_misses;
+  if (!fresh) ++counters_.inode_rereads;
   const double share = static_cast<double>(uncached) / static_cast<double>(b1 - b0 + 1);
   const double reads = std::max(1.0, c.inode_reads_per_miss * share);
   const double ios = std::max(reads, c.inode_ios_per_miss * share);

@@ -79,6 +79,7 @@ struct DeviceCounters {
   uint64_t capped = 0;             // requests a ceiling delayed
   uint64_t writeback_waits = 0;    // buffered writes held at the dirty limit
   uint64_t inode_misses = 0;       // metadata requests that read an inode record first
+  uint64_t inode_rereads = 0;      // of those, inodes that had been in memory before
   double queue_us_total = 0;
   double service_us_total = 0;
 };

@@ -319,6 +319,7 @@ TEST(DeviceEmulator, InodesNotReferencedWhileTheCacheTurnsOverAreReadAgain) {
   for (int i = 0; i < 8; ++i) e.Submit(ReadAt(1000 + i * 200, 9, i * 4096ull));
   EXPECT_DOUBLE_EQ(e.Submit(StatOf(3000, 700)).completion_us, 3102);
   EXPECT_EQ(e.counters().inode_misses, 2u);
+  EXPECT_EQ(e.counters().inode_rereads, 1u);
 }
 
 TEST(DeviceEmulator, InodeReadsDrawTheirBiosFromTheReadCeiling) {
