@@ -437,6 +437,12 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, bo
   buffer.resize(size);
   size_t used = 0;
   const double timeout = State(req).options.entry_timeout_s;
+  // With a device model, a listing names its entries without looking them up, as a real
+  // filesystem's getdents does: node id 0 tells the kernel to create no dentry and keep
+  // no attributes from it, so each entry's first stat or open still comes here as a
+  // LOOKUP and the model decides whether its inode record must be read. (With readdirplus
+  // attributes, a stat after a listing never reached the model.)
+  const bool link_entries = Gate(req) == nullptr;
   const int rc = State(req).fs->ReadDir(
       ino, static_cast<uint64_t>(offset),
       [&](std::string_view name, const struct stat& st, uint64_t next) {
@@ -445,7 +451,7 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, bo
         if (plus) {
           fuse_entry_param e;
           std::memset(&e, 0, sizeof(e));
-          e.ino = st.st_ino;
+          e.ino = link_entries ? st.st_ino : 0;
           e.generation = 1;
           e.attr = st;
           e.entry_timeout = timeout;

@@ -180,6 +180,10 @@ class ShadowFs {
   // dropped or zeroed in place. Takes no space. 0 or -EIO.
   int PunchLocked(uint64_t ino, OverlayNode& node, uint64_t offset, uint64_t end);
   void FreeLocked(uint64_t ino);
+  // Forgets the stored blocks [first, end) of ino. With a journal the data stays on disk
+  // until Persist has appended the record that says they are gone (write-ahead: a crash
+  // in between leaves data the journal still lists, never a listing without its data).
+  void DiscardBlocks(uint64_t ino, uint64_t first, uint64_t end);
   // Synthetic bytes still backing a node (its base content minus holes).
   static uint64_t SyntheticBytes(const OverlayNode& node);
   // After the store changed ino's blocks: st_blocks and the released synthetic bytes.
@@ -191,7 +195,9 @@ class ShadowFs {
   // The same for writes, at most once per kAliveCheckIntervalNs (coarse clock).
   int CheckOverlayOnCadence();
   // Appends the pending entry/block records plus the state of `nodes` as one journal
-  // line (dir mode), and refreshes the lock-free flags. 0 or a negative errno.
+  // line (dir mode), then frees the disk of the blocks discarded meanwhile (kept when
+  // the append failed), and refreshes the lock-free flags. 0 or a negative errno.
+  // Every mutation that discards blocks ends with it, under the same lock.
   int Persist(std::initializer_list<uint64_t> nodes);
 
   // The synthetic bytes of a file; a large range is split with fill_helper_.
@@ -214,6 +220,10 @@ class ShadowFs {
   uint64_t next_ino_ = kFirstOverlayIno;
   std::unordered_map<uint64_t, uint32_t> open_counts_;  // open handles per inode
   Json pending_ = Json::array();  // journal records of the mutation in progress
+  struct Discard {
+    uint64_t ino, first, end;
+  };
+  std::vector<Discard> discards_;  // blocks forgotten, whose disk Persist frees
   bool replaying_ = false;
   std::atomic<uint64_t> overlay_nodes_{0};
   // For statfs: synthetic bytes no file uses any more (deleted, truncated, punched),

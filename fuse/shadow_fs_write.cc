@@ -89,8 +89,17 @@ void ShadowFs::RemoveEntry(uint64_t parent, const std::string& name) {
   if (!replaying_) pending_.push_back(EncodeDirent(parent, name, 0));
 }
 
+void ShadowFs::DiscardBlocks(uint64_t ino, uint64_t first, uint64_t end) {
+  if (replaying_ || !journal_) {
+    store_->DropRange(ino, first, end);
+    return;
+  }
+  store_->ForgetRange(ino, first, end);
+  discards_.push_back({ino, first, end});
+}
+
 void ShadowFs::FreeLocked(uint64_t ino) {
-  store_->DropFrom(ino, 0);
+  DiscardBlocks(ino, 0, RangeSet::kNoEnd);
   const auto it = nodes_.find(ino);
   if (it == nodes_.end() || !it->second.freed) {
     if (ino >= kFirstOverlayIno) {
@@ -177,9 +186,12 @@ int ShadowFs::Persist(std::initializer_list<uint64_t> inos) {
     if (it != nodes_.end() && (it->second.nlink > 0 || open_counts_.count(ino)))
       pending_.push_back(EncodeNode(ino, it->second));
   }
-  if (pending_.empty()) return 0;
-  const int rc = journal_->Append(pending_);
+  const std::vector<Discard> discards = std::exchange(discards_, {});
+  const int rc = pending_.empty() ? 0 : journal_->Append(pending_);
   pending_ = Json::array();
+  // Only once the journal says so: a crash before the append keeps the blocks' data.
+  if (rc == 0)
+    for (const Discard& d : discards) store_->DropRange(d.ino, d.first, d.end);
   return rc;
 }
 
@@ -452,7 +464,7 @@ int ShadowFs::TruncateLocked(uint64_t ino, OverlayNode& node, uint64_t size) {
         pending_.push_back(EncodeBlocks(ino, {size / kBlock}));
       }
     }
-    store_->DropFrom(ino, keep_blocks);
+    DiscardBlocks(ino, keep_blocks, RangeSet::kNoEnd);
     pending_.push_back(EncodeDrop(ino, keep_blocks));
     node.base_limit = std::min(node.base_limit, size);
     node.holes.Remove(node.base_limit, RangeSet::kNoEnd);
@@ -492,8 +504,9 @@ int ShadowFs::PunchLocked(uint64_t ino, OverlayNode& node, uint64_t offset, uint
   const bool tail_cut = end % kBlock != 0 && end != node.size_bytes;
   if (rc == 0 && tail_cut && (end / kBlock != head || offset % kBlock == 0))
     rc = zero_part(end / kBlock);
-  if (first_whole < end_whole) {
-    store_->DropRange(ino, first_whole, end_whole);
+  // Nothing dropped after a failed edge: the call fails without the journal's punch.
+  if (rc == 0 && first_whole < end_whole) {
+    DiscardBlocks(ino, first_whole, end_whole);
     pending_.push_back(EncodePunch(ino, first_whole, end_whole));
   }
   Refresh(ino, node, synthetic_before);

@@ -311,4 +311,36 @@ case_device_inode_records() {
     fail "a model without inode records read $(metric "$m" sfsg_device_inode_misses_total)"
 }
 
+# With a device model a listing creates no dentries (readdirplus entries without node
+# ids, as a real getdents looks nothing up): each listed file's first stat is a LOOKUP the
+# model sees. Without a model the listing's attributes answer the stats in the kernel.
+case_device_listing_leaves_lookups() {
+  local m dir n before after
+  write_model "$T/model.json" 1 4 ""
+  for with in device plain; do
+    m=$(new_mountpoint "$with")
+    if [ "$with" = device ]; then
+      mount_shadow "$m" -o "$OPTS" --device "$T/model.json"
+    else
+      mount_shadow "$m" -o "$OPTS"
+    fi
+    dir=$(find "$m" -path "$m/.sfsg" -prune -o -type f -printf '%h\n' | sort | uniq -c |
+      sort -rn | awk 'NR == 1 { print $2 }')
+    n=$(find "$dir" -maxdepth 1 -type f | wc -l)
+    [ "$n" -ge 5 ] || fail "no directory with 5 files to list ($n in $dir)"
+    ls -f "$dir" >/dev/null
+    before=$(lookups "$m")
+    find "$dir" -maxdepth 1 -type f -print0 | xargs -0 stat >/dev/null
+    after=$(lookups "$m")
+    note "$with: $n files listed, then stat'ed: $((after - before)) lookups"
+    if [ "$with" = device ]; then
+      [ $((after - before)) -ge "$n" ] || fail "with a model, $((after - before)) lookups for $n stats after a listing"
+    else
+      [ $((after - before)) -lt "$n" ] || fail "without a model, the listing's attributes were not kept ($((after - before)) lookups for $n stats)"
+    fi
+    unmount_shadow "$m"
+  done
+}
+lookups() { awk -F'[ ]' '$1 == "sfsg_operations_total{op=\"lookup\"}" { print $2 }' "$1/.sfsg/metrics"; }
+
 run_case "$@"

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -135,6 +136,51 @@ TEST(OverlayRegressions, DirModeRemountKeepsBytesWrittenAfterATruncate) {
   EXPECT_EQ(text.substr(0, 3), "new");
   EXPECT_EQ(text.substr(9000, 2), "ta");
   EXPECT_EQ(text.substr(12288), "z");
+}
+
+// stress_faults_kill9 (CI): a kill -9 between an unlink's removal of the file's data and
+// the journal line that records the unlink left a journal listing blocks whose data file
+// was gone, and the remount refused the overlay. The data now goes only once the journal
+// says so. A journal append that fails (the file size limit) stands in for the kill.
+class JournalFull {
+ public:
+  explicit JournalFull(const std::string& journal) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    ::getrlimit(RLIMIT_FSIZE, &saved_);
+    rlimit at_size = saved_;
+    at_size.rlim_cur = std::filesystem::file_size(journal);
+    ::setrlimit(RLIMIT_FSIZE, &at_size);
+  }
+  ~JournalFull() { ::setrlimit(RLIMIT_FSIZE, &saved_); }
+
+ private:
+  rlimit saved_{};
+};
+
+TEST(OverlayRegressions, DataOutlivesAnUnlinkOrTruncateTheJournalDidNotRecord) {
+  OverlayDir dir;
+  const std::string text(10000, 'k');
+  {
+    auto fs = MountOrDie(dir.path());
+    struct stat a, b;
+    ASSERT_EQ(0, fs->Create(Namespace::kRootIno, "a", 0644, kUser, &a));
+    ASSERT_EQ(0, Write(*fs, a.st_ino, 0, text));
+    fs->Release(a.st_ino);
+    ASSERT_EQ(0, fs->Create(Namespace::kRootIno, "b", 0644, kUser, &b));
+    ASSERT_EQ(0, Write(*fs, b.st_ino, 0, text));
+    ASSERT_EQ(0, fs->Fsync(b.st_ino));
+    JournalFull full(dir.path() + "/journal.jsonl");
+    EXPECT_NE(0, fs->Unlink(Namespace::kRootIno, "a"));
+    EXPECT_NE(0, Truncate(*fs, b.st_ino, 0));
+    fs->Release(b.st_ino);
+  }
+  auto fs = Mount(dir.path());
+  ASSERT_TRUE(fs.ok()) << fs.error().message;
+  for (const char* name : {"a", "b"}) {
+    struct stat st;
+    ASSERT_EQ(0, (*fs)->Lookup(Namespace::kRootIno, name, &st)) << name;
+    EXPECT_EQ(ReadAll(**fs, st.st_ino), text) << name;
+  }
 }
 
 // posix.sh "odd name" and clients.sh stress-ng --filename: names are bytes, not UTF-8.
