@@ -164,7 +164,8 @@ std::string DeviceGate::PrometheusText() const {
       "# TYPE sfsg_device_timer_early_seconds gauge\nsfsg_device_timer_early_seconds %.9f\n",
       c.requests, deferred_.load(std::memory_order_relaxed), late_.load(std::memory_order_relaxed),
       timer_.pending(), busy, servers, hit_ratio, c.read_cache_hits, c.read_cache_misses,
-      c.inode_misses, c.inode_rereads, c.device_requests, c.capped, c.queue_us_total / 1e6, c.service_us_total / 1e6,
+      c.inode_misses, c.inode_rereads, c.device_requests, c.capped, c.queue_us_total / 1e6,
+      c.service_us_total / 1e6,
       static_cast<double>(model_ns_.load(std::memory_order_relaxed)) / 1e9,
       static_cast<double>(timer_.oversleep_ns()) / 1e9);
   return text;

@@ -315,9 +315,17 @@ TEST(DeviceEmulator, InodesNotReferencedWhileTheCacheTurnsOverAreReadAgain) {
   EXPECT_DOUBLE_EQ(e.Submit(StatOf(0, 700)).completion_us, 102);
   // Referenced again before the cache has turned over: still in memory.
   EXPECT_DOUBLE_EQ(e.Submit(StatOf(500, 700)).completion_us, 502);
-  // Eight blocks of data read: the cache turns over twice, the record's block with it.
-  for (int i = 0; i < 8; ++i) e.Submit(ReadAt(1000 + i * 200, 9, i * 4096ull));
-  EXPECT_DOUBLE_EQ(e.Submit(StatOf(3000, 700)).completion_us, 3102);
+  // A block of data every 40 us (the four servers keep up): the cache's oldest block is
+  // 160 us old. Two turnovers later the inode is still in memory...
+  double t = 1000;
+  for (int i = 0; i < 8; ++i, t += 40) e.Submit(ReadAt(t, 9, i * 4096ull));
+  EXPECT_DOUBLE_EQ(e.Submit(StatOf(t, 700)).completion_us, t + 2);
+  // ...and gone once it has not been referenced for kInodeLifetime turnovers: its
+  // record's block left the cache long ago, so the stat reads it again.
+  const double last_ref = t;
+  for (uint64_t i = 8; t - last_ref <= 160 * (DeviceEmulator::kInodeLifetime + 1); ++i, t += 40)
+    e.Submit(ReadAt(t, 9, i * 4096));
+  EXPECT_GT(e.Submit(StatOf(t, 700)).completion_us, t + 100);
   EXPECT_EQ(e.counters().inode_misses, 2u);
   EXPECT_EQ(e.counters().inode_rereads, 1u);
 }
