@@ -357,6 +357,8 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& dir, const Jso
       return Error::Io(path + ": cannot trim a torn line: " + std::strerror(errno));
   }
   journal->end_ = ::lseek(journal->fd_, 0, SEEK_END);
+  journal->reserve_path_ = dir + "/journal.reserve";
+  journal->Replenish();
   if (!have_header) {
     const Json header = {{"format", "sfsg-overlay"}, {"version", 1}, {"identity", identity}};
     if (journal->Append(header) != 0) return Error::Io(path + ": cannot write the header");
@@ -375,7 +377,29 @@ Journal::~Journal() {
 // Callers serialise appends (the filesystem's lock), so the end before this line is
 // where a failed line is cut back to: a full disk must not leave half a record that
 // later lines would follow (a remount would then refuse the journal as corrupt).
-int Journal::Append(const Json& records) {
+void Journal::Replenish() {
+  if (reserve_ || reserve_path_.empty()) return;
+  const int fd = ::open(reserve_path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  int rc = ::fallocate(fd, 0, 0, kReserveBytes);
+  if (rc != 0 && errno == EOPNOTSUPP) {  // written out where space cannot be allocated
+    const std::string zeros(static_cast<size_t>(kReserveBytes), '\0');
+    rc = ::pwrite(fd, zeros.data(), zeros.size(), 0) == kReserveBytes && ::fsync(fd) == 0 ? 0 : -1;
+  }
+  ::close(fd);
+  reserve_ = rc == 0;
+  if (!reserve_) ::unlink(reserve_path_.c_str());  // a disk too full: tried again later
+}
+
+int Journal::Append(const Json& records, bool frees_space) {
+  const int rc = AppendLine(records);
+  if (rc != -ENOSPC || !frees_space || !reserve_) return rc;
+  ::unlink(reserve_path_.c_str());
+  reserve_ = false;
+  return AppendLine(records);
+}
+
+int Journal::AppendLine(const Json& records) {
   std::string line = HasNonUtf8(records) ? EncodeBytes(records).dump() : records.dump();
   line += '\n';
   // The end is known from the last append (no lseek per line) unless a cut failed.

@@ -84,8 +84,15 @@ class Journal {
   // an existing journal (same profile digest, seed and size), else kBadInput.
   static Result<std::unique_ptr<Journal>> Open(const std::string& dir, const Json& identity);
   ~Journal();
-  // Appends one line (one mutation). 0 or -EIO/-ENOSPC.
-  int Append(const Json& records);
+  // Space kept for the journal lines of mutations that free space (PATH/journal.reserve):
+  // on a full disk an unlink must still be journaled before its data goes.
+  static constexpr off_t kReserveBytes = 256 * 1024;
+  // Appends one line (one mutation). 0 or -EIO/-ENOSPC. With `frees_space` (the line
+  // drops blocks whose disk is freed after it), a full disk gives up the reserve to
+  // make room for the line.
+  int Append(const Json& records, bool frees_space = false);
+  // Makes the reserve again once space was freed (nothing when it is there). Cheap.
+  void Replenish();
   int Sync();
   // -EIO once the journal has been removed under the mount (its directory deleted),
   // logged once and then remembered, else 0. One fstat(2).
@@ -96,8 +103,12 @@ class Journal {
   uint64_t torn_lines() const { return torn_lines_; }
 
  private:
+  int AppendLine(const Json& records);
+
   int fd_ = -1;
   off_t end_ = -1;  // the journal's size after the last append (-1: unknown, ask lseek)
+  std::string reserve_path_;
+  bool reserve_ = false;                     // reserve_path_ holds kReserveBytes
   std::atomic<bool> failure_logged_{false};  // a journal failure was logged once
   std::atomic<bool> lost_{false};            // the journal was found removed
   std::vector<Json> replayed_;

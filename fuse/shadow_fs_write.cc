@@ -187,11 +187,13 @@ int ShadowFs::Persist(std::initializer_list<uint64_t> inos) {
       pending_.push_back(EncodeNode(ino, it->second));
   }
   const std::vector<Discard> discards = std::exchange(discards_, {});
-  const int rc = pending_.empty() ? 0 : journal_->Append(pending_);
+  const int rc = pending_.empty() ? 0 : journal_->Append(pending_, !discards.empty());
   pending_ = Json::array();
   // Only once the journal says so: a crash before the append keeps the blocks' data.
-  if (rc == 0)
+  if (rc == 0 && !discards.empty()) {
     for (const Discard& d : discards) store_->DropRange(d.ino, d.first, d.end);
+    journal_->Replenish();
+  }
   return rc;
 }
 
