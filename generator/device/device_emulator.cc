@@ -175,19 +175,40 @@ DeviceCompletion DeviceEmulator::Write(const DeviceRequest& r, double at_us) {
   return out;
 }
 
+// Evicts the least recently referenced in-memory inodes until `keep` are left (in bulk:
+// amortised O(1) per inode read); past kMaxTrackedInodes entries, the evicted ones are
+// forgotten.
+void DeviceEmulator::EvictInodes(uint64_t keep) {
+  std::vector<double> times;
+  times.reserve(in_memory_inodes_);
+  for (const auto& [ino, t] : inode_touched_us_)
+    if (t != kGone) times.push_back(t);
+  if (times.size() <= keep) return;
+  const auto cut = times.begin() + static_cast<std::ptrdiff_t>(times.size() - keep - 1);
+  std::nth_element(times.begin(), cut, times.end());
+  const double newest_out = *cut;
+  for (auto& [ino, t] : inode_touched_us_) {
+    if (t == kGone || t > newest_out || in_memory_inodes_ <= keep) continue;
+    t = kGone;
+    --in_memory_inodes_;
+  }
+  if (inode_touched_us_.size() > kMaxTrackedInodes)
+    std::erase_if(inode_touched_us_, [](const auto& e) { return e.second == kGone; });
+}
+
 double DeviceEmulator::ReadInode(uint64_t ino, double at_us) {
   const PageCacheModel& c = model_.cache;
   if (c.size_bytes == 0 || c.inodes_per_miss == 0 || ino == 0) return at_us;
-  // The inode cache's lifetime: kInodeLifetime times the data LRU's characteristic time
-  // (the age of its least recent block; infinite while the LRU is not full).
-  const double lifetime = kInodeLifetime * (at_us - cache_.OldestTouch());
-  const double oldest = at_us - lifetime;
   const auto [it, fresh] = inode_touched_us_.try_emplace(ino, at_us);
-  const bool in_memory = !fresh && it->second > oldest;
+  const bool reread = !fresh && it->second == kGone;
+  if (!fresh && !reread) {
+    it->second = at_us;
+    return at_us;
+  }
   it->second = at_us;
-  if (in_memory) return at_us;
-  if (inode_touched_us_.size() > kMaxTrackedInodes)  // forget the ones reclaim took
-    std::erase_if(inode_touched_us_, [&](const auto& e) { return e.second <= oldest; });
+  ++in_memory_inodes_;
+  const uint64_t capacity = std::max<uint64_t>(1, c.size_bytes / kInodeBytes);
+  if (in_memory_inodes_ > capacity) EvictInodes(capacity - capacity / 8);
   // The record's block: block_bytes holding inodes_per_miss / inode_ios_per_miss records
   // (a miss's bios are its blocks). Cached: no device read. Otherwise the miss reads the
   // aligned run of inodes_per_miss records ahead, and all its blocks enter the cache.
@@ -210,7 +231,7 @@ double DeviceEmulator::ReadInode(uint64_t ino, double at_us) {
   uint64_t uncached = 0;
   for (uint64_t b = b0; b <= b1; ++b) uncached += !cache_.Touch(key(b), at_us);
   ++counters_.inode_misses;
-  if (!fresh) ++counters_.inode_rereads;
+  if (reread) ++counters_.inode_rereads;
   const double share = static_cast<double>(uncached) / static_cast<double>(b1 - b0 + 1);
   const double reads = std::max(1.0, c.inode_reads_per_miss * share);
   const double ios = std::max(reads, c.inode_ios_per_miss * share);

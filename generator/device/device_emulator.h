@@ -24,13 +24,12 @@
 //   Metadata operations take their metadata service time through the same servers; an
 //   operation the model leaves out completes at once; fsync also waits for the
 //   background write-back issued before it. With cache.inodes_per_miss > 0, a metadata
-//   request naming an inode that has left the in-memory inode cache (not referenced for
-//   longer than kInodeLifetime times the data LRU's characteristic time, the age of its
-//   least recent block) looks up the record's block in the same LRU; when it is not
-//   there, the aligned run of inodes_per_miss records around it is read (its uncached
-//   blocks: that share of cache.inode_reads_per_miss random reads of a block, drawing
-//   the same share of inode_ios_per_miss operations from the read ceiling) before the
-//   request is served.
+//   request naming an inode that is not in the in-memory inode cache (never referenced,
+//   or evicted as the least recently referenced when the cache outgrew its memory,
+//   cache.size_bytes / kInodeBytes inodes) looks up the record's block in the same LRU; when it is
+//   not there, the aligned run of inodes_per_miss records around it is read (its uncached blocks:
+//   that share of cache.inode_reads_per_miss random reads of a block, drawing the same share of
+//   inode_ios_per_miss operations from the read ceiling) before the request is served.
 //
 // Draws: the probability for request number n is UnitFromBits(HashWords(seed, n, ...)):
 // the same sequence of requests with the same seed gives the same completions, on every
@@ -88,15 +87,16 @@ class DeviceEmulator {
  public:
   static constexpr uint64_t kMaxTrackedBlocks = uint64_t{1} << 20;
   static constexpr uint64_t kMaxTrackedInodes = uint64_t{1} << 22;
-  // How long an unreferenced in-memory inode survives, in turnovers of the page cache:
-  // the longest survival measured, a lower bound. A calibration cannot measure it (it
-  // cannot turn over a large machine's memory): in a 64 MiB memory cgroup under random
-  // re-reads of 10000 files, none of 100 probed ext4 inodes was gone after 1, 2, 4, ...
-  // 64 turnovers (the cgroup's slab stayed at 15 MiB), and in a traced run of
-  // bench-device's held-out workload on the throttled ext4 target (ext4_load_inode) 47
-  // of 1003 inode loads were repeats. One turnover, the value before, made 74% of the
-  // model's reads repeats; 16 made 42% (BENCHMARKS.md).
-  static constexpr double kInodeLifetime = 64;
+  // Memory an in-memory inode takes (/proc/slabinfo: ext4_inode_cache 1128 bytes and a
+  // dentry 192; xfs_inode 1024). The inode cache holds at most the model's cache size
+  // in inodes, least recently referenced out first, and is not reclaimed with the page
+  // cache's turnover: in a 64 MiB memory cgroup under random re-reads of 10000 files,
+  // none of 100 probed ext4 inodes was gone after 1, 2, 4, ... 64 turnovers (the
+  // cgroup's slab stayed at 15 MiB), and in a traced run of bench-device's held-out
+  // workload on the throttled ext4 target (ext4_load_inode) 47 of 1003 inode loads were
+  // repeats. Expiry after one turnover, the rule before, made 74% of the model's inode
+  // reads repeats (BENCHMARKS.md).
+  static constexpr uint64_t kInodeBytes = 1280;
 
   // REQUIRES: ValidateDeviceModel(model) passed.
   DeviceEmulator(DeviceModel model, uint64_t seed);
@@ -132,6 +132,7 @@ class DeviceEmulator {
   // A metadata request's inode record: when the model has inode records and it is not
   // cached, reads it (and the filesystem's readahead) and says when they complete.
   double ReadInode(uint64_t ino, double at_us);
+  void EvictInodes(uint64_t keep);
   // Touches the request's blocks; true when all were cached before.
   bool TouchBlocks(uint64_t file, uint64_t offset, uint64_t size, double at_us);
   DeviceCompletion Read(const DeviceRequest& r, double at_us);
@@ -147,10 +148,11 @@ class DeviceEmulator {
   Bucket read_bytes_, write_bytes_, read_ops_, write_ops_;
   LruBlockCache cache_;
   uint64_t cache_block_bytes_;
-  // The kernel's in-memory inodes: when each inode was last referenced. An inode not
-  // referenced for longer than kInodeLifetime page-cache turnovers is gone, and reading
-  // it again needs its record.
+  // The kernel's inodes: when each was last referenced, or kGone once evicted (kept to
+  // count the records read again); in_memory_inodes_ of them are in memory.
+  static constexpr double kGone = -1;
   std::unordered_map<uint64_t, double> inode_touched_us_;
+  uint64_t in_memory_inodes_ = 0;
   // Write-back in flight: (completion, bytes), earliest first.
   using Flight = std::pair<double, uint64_t>;
   std::priority_queue<Flight, std::vector<Flight>, std::greater<Flight>> dirty_;

@@ -310,23 +310,29 @@ TEST(DeviceEmulator, UncachedInodeRecordsAreReadBeforeTheRequest) {
   EXPECT_DOUBLE_EQ(without.Submit(StatOf(0, 700)).completion_us, 2);
 }
 
-TEST(DeviceEmulator, InodesNotReferencedWhileTheCacheTurnsOverAreReadAgain) {
-  DeviceEmulator e(InodeModel(4 * 4096, 1), 1);  // a cache of four blocks
-  EXPECT_DOUBLE_EQ(e.Submit(StatOf(0, 700)).completion_us, 102);
-  // Referenced again before the cache has turned over: still in memory.
-  EXPECT_DOUBLE_EQ(e.Submit(StatOf(500, 700)).completion_us, 502);
-  // A block of data every 40 us (the four servers keep up): the cache's oldest block is
-  // 160 us old. Two turnovers later the inode is still in memory...
+TEST(DeviceEmulator, InodesStayInMemoryUntilTheyOutgrowItLeastRecentFirst) {
+  // Four blocks of cache: room for 16384 / kInodeBytes = 12 inodes.
+  DeviceEmulator e(InodeModel(4 * 4096, 1), 1);
+  ASSERT_EQ(4 * 4096 / DeviceEmulator::kInodeBytes, 12u);
+  EXPECT_DOUBLE_EQ(e.Submit(StatOf(0, 700)).completion_us, 102);  // reads the record's run
+  for (uint64_t i = 701; i < 712; ++i)                            // the same run: cached
+    e.Submit(StatOf(200 + static_cast<double>(i - 700), i));
+  // The data cache turns over twice, the records' block with it: the inodes stay.
   double t = 1000;
-  for (int i = 0; i < 8; ++i, t += 40) e.Submit(ReadAt(t, 9, i * 4096ull));
+  const auto turn_over = [&] {
+    for (int i = 0; i < 8; ++i, t += 200) e.Submit(ReadAt(t, 9, static_cast<uint64_t>(t) * 4096));
+  };
+  turn_over();
   EXPECT_DOUBLE_EQ(e.Submit(StatOf(t, 700)).completion_us, t + 2);
-  // ...and gone once it has not been referenced for kInodeLifetime turnovers: its
-  // record's block left the cache long ago, so the stat reads it again.
-  const double last_ref = t;
-  for (uint64_t i = 8; t - last_ref <= 160 * (DeviceEmulator::kInodeLifetime + 1); ++i, t += 40)
-    e.Submit(ReadAt(t, 9, i * 4096));
-  EXPECT_GT(e.Submit(StatOf(t, 700)).completion_us, t + 100);
-  EXPECT_EQ(e.counters().inode_misses, 2u);
+  EXPECT_EQ(e.counters().inode_misses, 1u);
+  // A thirteenth inode (its record read again) evicts the least recent ones, 701 and 702.
+  t += 200;
+  EXPECT_DOUBLE_EQ(e.Submit(StatOf(t, 712)).completion_us, t + 102);
+  turn_over();
+  EXPECT_DOUBLE_EQ(e.Submit(StatOf(t, 703)).completion_us, t + 2);  // still in memory
+  t += 200;
+  EXPECT_DOUBLE_EQ(e.Submit(StatOf(t, 701)).completion_us, t + 102);  // gone: read again
+  EXPECT_EQ(e.counters().inode_misses, 3u);
   EXPECT_EQ(e.counters().inode_rereads, 1u);
 }
 
