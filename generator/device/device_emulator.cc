@@ -109,19 +109,19 @@ DeviceCompletion DeviceEmulator::Serve(double at_us, double service_us, bool wri
   return out;
 }
 
-bool DeviceEmulator::TouchBlocks(uint64_t file, uint64_t offset, uint64_t size, double at_us) {
+bool DeviceEmulator::TouchBlocks(uint64_t file, uint64_t offset, uint64_t size) {
   const uint64_t first = offset / cache_block_bytes_;
   const uint64_t last = (offset + std::max<uint64_t>(size, 1) - 1) / cache_block_bytes_;
   bool all = true;
   for (uint64_t block = first; block <= last; ++block)
-    all = cache_.Touch(HashWords(0x5f5f, file, block), at_us) && all;
+    all = cache_.Touch(HashWords(0x5f5f, file, block)) && all;
   return all;
 }
 
 DeviceCompletion DeviceEmulator::Read(const DeviceRequest& r, double at_us) {
   const bool sequential = Sequential(r.file, r.offset, r.size_bytes);
   if (!r.direct && model_.cache.size_bytes > 0) {
-    if (TouchBlocks(r.file, r.offset, r.size_bytes, at_us)) {
+    if (TouchBlocks(r.file, r.offset, r.size_bytes)) {
       ++counters_.read_cache_hits;
       DeviceCompletion out;
       out.cache_hit = true;
@@ -147,7 +147,7 @@ DeviceCompletion DeviceEmulator::Write(const DeviceRequest& r, double at_us) {
       model_.data.Curve(true, sequential ? AccessPattern::kSequential : AccessPattern::kRandom);
   const double device_us = curve.TimeAtUs(r.size_bytes, Draw(3));
   if (r.direct) return Serve(at_us, device_us, true, r.size_bytes, true);
-  if (model_.cache.size_bytes > 0) TouchBlocks(r.file, r.offset, r.size_bytes, at_us);
+  if (model_.cache.size_bytes > 0) TouchBlocks(r.file, r.offset, r.size_bytes);
   if (model_.cache.dirty_limit_bytes == 0)  // write-through
     return Serve(at_us, device_us, true, r.size_bytes, true);
   // Write-back: the client waits for the cache, and for room under the dirty limit.
@@ -221,7 +221,7 @@ double DeviceEmulator::ReadInode(uint64_t ino, double at_us) {
     return HashWords(0x1d0e, block * c.block_bytes / cache_block_bytes_);
   };
   if (cache_.Contains(key(block_of(ino)))) {
-    cache_.Touch(key(block_of(ino)), at_us);
+    cache_.Touch(key(block_of(ino)));
     return at_us;
   }
   // Readahead reads the run's blocks that are not cached (the record's own among them):
@@ -229,7 +229,7 @@ double DeviceEmulator::ReadInode(uint64_t ino, double at_us) {
   const uint64_t first = ino / c.inodes_per_miss * c.inodes_per_miss;
   const uint64_t b0 = block_of(first), b1 = block_of(first + c.inodes_per_miss - 1);
   uint64_t uncached = 0;
-  for (uint64_t b = b0; b <= b1; ++b) uncached += !cache_.Touch(key(b), at_us);
+  for (uint64_t b = b0; b <= b1; ++b) uncached += !cache_.Touch(key(b));
   ++counters_.inode_misses;
   if (reread) ++counters_.inode_rereads;
   const double share = static_cast<double>(uncached) / static_cast<double>(b1 - b0 + 1);

@@ -134,7 +134,7 @@ class DeviceEmulator {
   double ReadInode(uint64_t ino, double at_us);
   void EvictInodes(uint64_t keep);
   // Touches the request's blocks; true when all were cached before.
-  bool TouchBlocks(uint64_t file, uint64_t offset, uint64_t size, double at_us);
+  bool TouchBlocks(uint64_t file, uint64_t offset, uint64_t size);
   DeviceCompletion Read(const DeviceRequest& r, double at_us);
   DeviceCompletion Write(const DeviceRequest& r, double at_us);
   DeviceCompletion Metadata(const DeviceRequest& r, double at_us);

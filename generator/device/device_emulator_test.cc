@@ -402,17 +402,5 @@ TEST(LruBlockCache, EvictsTheLeastRecentlyUsed) {
   EXPECT_FALSE(none.Touch(1));
 }
 
-TEST(LruBlockCache, TheOldestTouchIsTheLeastRecentKeysWhenFull) {
-  LruBlockCache c(2);
-  c.Touch(1, 10);
-  EXPECT_EQ(c.OldestTouch(), -std::numeric_limits<double>::infinity());  // not full
-  c.Touch(2, 20);
-  EXPECT_EQ(c.OldestTouch(), 10);
-  c.Touch(1, 30);  // 2 is now the least recent
-  EXPECT_EQ(c.OldestTouch(), 20);
-  c.Touch(3, 40);  // evicts 2
-  EXPECT_EQ(c.OldestTouch(), 30);
-}
-
 }  // namespace
 }  // namespace sfsg

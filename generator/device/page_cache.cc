@@ -1,7 +1,6 @@
 #include "generator/device/page_cache.h"
 
 #include <cmath>
-#include <limits>
 
 namespace sfsg {
 
@@ -29,15 +28,9 @@ void LruBlockCache::PushFront(uint32_t i) {
   if (tail_ == kNil) tail_ = i;
 }
 
-double LruBlockCache::OldestTouch() const {
-  if (capacity_ == 0 || index_.size() < capacity_) return -std::numeric_limits<double>::infinity();
-  return nodes_[tail_].touched;
-}
-
-bool LruBlockCache::Touch(uint64_t key, double now) {
+bool LruBlockCache::Touch(uint64_t key) {
   if (capacity_ == 0) return false;
   if (const auto it = index_.find(key); it != index_.end()) {
-    nodes_[it->second].touched = now;
     if (it->second != head_) {
       Unlink(it->second);
       PushFront(it->second);
@@ -47,13 +40,12 @@ bool LruBlockCache::Touch(uint64_t key, double now) {
   uint32_t slot;
   if (index_.size() < capacity_) {
     slot = static_cast<uint32_t>(nodes_.size());
-    nodes_.push_back({key, now, kNil, kNil});
+    nodes_.push_back({key, kNil, kNil});
   } else {
     slot = tail_;
     Unlink(slot);
     index_.erase(nodes_[slot].key);
     nodes_[slot].key = key;
-    nodes_[slot].touched = now;
   }
   index_.emplace(key, slot);
   PushFront(slot);

@@ -22,14 +22,9 @@ class LruBlockCache {
   LruBlockCache(const LruBlockCache&) = delete;
   LruBlockCache& operator=(const LruBlockCache&) = delete;
 
-  // References `key` at time `now` (any unit, not decreasing): true when it was cached
-  // (it becomes the most recent); on a miss it is inserted, evicting the least recently
-  // used key when the cache is full.
-  bool Touch(uint64_t key, double now = 0);
-  // When the least recently used key was last referenced, while the cache is full (its
-  // age is the cache's characteristic time: how long an unreferenced key survives);
-  // -infinity while it is not full (nothing has been evicted).
-  double OldestTouch() const;
+  // References `key`: true when it was cached (it becomes the most recent); on a miss it
+  // is inserted, evicting the least recently used key when the cache is full.
+  bool Touch(uint64_t key);
   bool Contains(uint64_t key) const { return index_.count(key) != 0; }
   uint64_t size() const { return index_.size(); }
   uint64_t capacity() const { return capacity_; }
@@ -38,7 +33,6 @@ class LruBlockCache {
   static constexpr uint32_t kNil = UINT32_MAX;
   struct Node {
     uint64_t key;
-    double touched;
     uint32_t prev, next;
   };
   void Unlink(uint32_t i);
