@@ -26,10 +26,11 @@
 //   background write-back issued before it. With cache.inodes_per_miss > 0, a metadata
 //   request naming an inode that is not in the in-memory inode cache (never referenced,
 //   or evicted as the least recently referenced when the cache outgrew its memory,
-//   cache.size_bytes / kInodeBytes inodes) looks up the record's block in the same LRU; when it is
-//   not there, the aligned run of inodes_per_miss records around it is read (its uncached blocks:
-//   that share of cache.inode_reads_per_miss random reads of a block, drawing the same share of
-//   inode_ios_per_miss operations from the read ceiling) before the request is served.
+//   cache.size_bytes / kInodeBytes inodes) looks up the record's block in the same
+//   LRU; when it is not there, the aligned run of inodes_per_miss records around it is
+//   read (its uncached blocks: that share of cache.inode_reads_per_miss random reads of
+//   a block, drawing the same share of inode_ios_per_miss operations from the read
+//   ceiling) before the request is served.
 //
 // Draws: the probability for request number n is UnitFromBits(HashWords(seed, n, ...)):
 // the same sequence of requests with the same seed gives the same completions, on every
