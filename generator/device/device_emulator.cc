@@ -207,7 +207,9 @@ double DeviceEmulator::ReadInode(uint64_t ino, double at_us) {
   }
   it->second = at_us;
   ++in_memory_inodes_;
-  const uint64_t capacity = std::max<uint64_t>(1, c.size_bytes / kInodeBytes);
+  // At most kMaxTrackedInodes, so the daemon's own memory stays bounded (4 Mi inodes of
+  // 1280 bytes: a 5 GiB cache's worth).
+  const uint64_t capacity = std::clamp<uint64_t>(c.size_bytes / kInodeBytes, 1, kMaxTrackedInodes);
   if (in_memory_inodes_ > capacity) EvictInodes(capacity - capacity / 8);
   // The record's block: block_bytes holding inodes_per_miss / inode_ios_per_miss records
   // (a miss's bios are its blocks). Cached: no device read. Otherwise the miss reads the
