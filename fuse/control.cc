@@ -46,8 +46,17 @@ void ControlBoard::PublishNoForecast(const std::string& reason, const Json& prob
   Publish("forecast", doc.dump(1) + "\n");
 }
 
+void ControlBoard::SetSource(const std::string& name, std::function<std::string()> source) {
+  std::unique_lock lock(mutex_);
+  if (source)
+    sources_[name] = std::move(source);
+  else
+    sources_.erase(name);
+}
+
 std::string ControlBoard::Get(const std::string& name) const {
   std::shared_lock lock(mutex_);
+  if (const auto live = sources_.find(name); live != sources_.end()) return live->second();
   const auto it = files_.find(name);
   return it == files_.end() ? std::string() : it->second;
 }

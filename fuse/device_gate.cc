@@ -9,7 +9,7 @@
 namespace sfsg {
 
 namespace {
-constexpr uint64_t kPublishEveryNs = 200'000'000;
+constexpr uint64_t kTickNs = 200'000'000;  // the reply timer's idle wake-up
 }  // namespace
 
 RequestFloor RequestFloor::Uniform(uint64_t ns) {
@@ -45,9 +45,17 @@ DeviceGate::DeviceGate(DeviceModel model, uint64_t seed, ControlBoard* board, Re
       floor_(floor),
       seed_(seed),
       emulator_(std::make_unique<DeviceEmulator>(std::move(model), seed)),
-      timer_(kPublishEveryNs, [this] { Publish(); }) {}
+      timer_(kTickNs, nullptr) {
+  if (board_ != nullptr) board_->SetSource("metrics_device", [this] { return PrometheusText(); });
+}
 
-DeviceGate::~DeviceGate() { timer_.Stop(); }
+DeviceGate::~DeviceGate() {
+  timer_.Stop();
+  if (board_ != nullptr) {  // the last figures stay readable
+    board_->SetSource("metrics_device", nullptr);
+    board_->Publish("metrics_device", PrometheusText());
+  }
+}
 
 uint64_t DeviceGate::DueNs(uint64_t arrival_ns, const DeviceRequest& io) {
   DeviceRequest r = io;
@@ -171,9 +179,6 @@ std::string DeviceGate::PrometheusText() const {
   return text;
 }
 
-void DeviceGate::Publish() {
-  if (board_ != nullptr) board_->Publish("metrics_device", PrometheusText());
-}
 
 void ReplyBufAt(DeviceGate* gate, uint64_t arrival_ns, const DeviceRequest& io, fuse_req_t req,
                 const char* data, size_t size) {

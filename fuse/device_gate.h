@@ -20,8 +20,8 @@
 // it still serves each request for the model's time.
 //
 // Thread-safe: handlers call Due/Defer from any worker thread (the emulator is behind
-// one mutex, held for the model's arithmetic only). The gate publishes its gauges to the
-// control board ("metrics_device", shown in /.sfsg/metrics) every 200 ms.
+// one mutex, held for the model's arithmetic only). The gate's gauges are a live source on
+// the control board ("metrics_device", shown in /.sfsg/metrics): made when read.
 #pragma once
 
 #include <fcntl.h>
@@ -78,8 +78,6 @@ class DeviceGate {
   std::string PrometheusText() const;
 
  private:
-  void Publish();
-
   const uint64_t start_ns_;
   ControlBoard* board_;
   const RequestFloor floor_;

@@ -57,6 +57,11 @@ class ControlBoard {
  public:
   ControlBoard();
   void Publish(const std::string& name, std::string text);
+  // A file made when read (e.g. counters a reader compares before and after a step, which
+  // a periodic Publish would hand out up to one period stale); replaces what was
+  // published under `name`. An empty function removes it. `source` must not call back
+  // into the board; it is called under the board's shared lock.
+  void SetSource(const std::string& name, std::function<std::string()> source);
   // /.sfsg/forecast while there is no plan: {"status": "no-forecast", "reason": reason},
   // with "probes" when `probes` is an array (a mount that times probes but has no usage
   // history to plan from).
@@ -66,6 +71,7 @@ class ControlBoard {
  private:
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, std::string> files_;
+  std::unordered_map<std::string, std::function<std::string()>> sources_;
 };
 
 class ShadowFs {

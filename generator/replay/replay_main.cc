@@ -280,10 +280,8 @@ std::optional<double> ShadowDeviceSeconds(const std::string& target) {
 
 // Device requests per file operation over a ladder (the warm-up's operations added in
 // proportion to the measured part's), stored in the curve so sfsg-predict can map
-// diskstats demand onto it. The gauges are published every 200 ms: the count is read
-// again after a wait so the ladder's last requests are in it.
+// diskstats demand onto it. The gauges are current when /.sfsg/metrics is opened.
 void StampDeviceRatio(const DeviceCount& before, const ReplayOptions& ro, PerfCurve& curve) {
-  ::usleep(300'000);
   const std::optional<DeviceCount> after = ShadowDeviceCount(ro.target);
   if (!after || after->requests <= before.requests) return;
   double ops = 0;

@@ -33,7 +33,7 @@ fio_iops() {
   fio_json "$out" '.jobs[0].read.iops | floor'
 }
 
-# metric MNT NAME: a value from /.sfsg/metrics (published every 200 ms: waits for it).
+# metric MNT NAME: a value from /.sfsg/metrics (current when the file is opened).
 metric() {
   awk -v n="$2" '$1 == n { print int($2) }' "$1/.sfsg/metrics"
 }
@@ -270,6 +270,7 @@ JSON
     --step 0.6s --warmup 0.5s --keep-open 64 -o "$T/slow-curve.json" >/dev/null ||
     fail "sfsg-replay (slow model)"
   unmount_shadow "$m"
+  note "slow model's shares: $(jq -c '[.steps[].device.model_share]' "$T/slow-curve.json")"
   python3 - "$T/slow-curve.json" <<'PY' || fail "slow model's shares: $(jq -c '[.steps[].device]' "$T/slow-curve.json")"
 import json, sys
 for s in json.load(open(sys.argv[1]))["steps"]:
@@ -320,7 +321,6 @@ case_device_inode_records() {
   unmount_shadow "$m"
   mount_shadow "$m" -o "$OPTS" --device "$T/plain.json"
   look_up_all "$m"
-  sleep 0.5
   [ "$(metric "$m" sfsg_device_inode_misses_total)" = 0 ] ||
     fail "a model without inode records read $(metric "$m" sfsg_device_inode_misses_total)"
 }
