@@ -267,6 +267,34 @@ TEST(ForecastTest, ATieInTheBacktestGoesToTheModelWithFewerParameters) {
   for (const Band& b : f->path) EXPECT_DOUBLE_EQ(b.expected, 130);
 }
 
+// recent_linear on a seasonal series (a cumulative sum of a daily-cycled rate) follows the
+// season's shape from the last point's level: the path is the line plus the cycle, not the
+// last point's daily high carried over the whole horizon. With the window stretched to
+// the horizon (min_recent_window) it stays a straight line from the last point.
+TEST(ModelsTest, RecentLinearFollowsTheSeasonFromTheLastLevel) {
+  constexpr size_t kDay = 24;
+  auto cycle = [](size_t i) {
+    return 50 * std::sin(2 * M_PI * static_cast<double>(i % kDay) / kDay);
+  };
+  std::vector<double> y;
+  for (size_t i = 0; i < 10 * kDay + 6; ++i)
+    y.push_back(1000 + 10 * static_cast<double>(i) + cycle(i));
+  ModelOptions mo;
+  mo.season = kDay;
+  const size_t n = y.size();
+  const std::vector<double> path = FitAndForecast(ModelKind::kRecentLinear, y, 2 * kDay, mo);
+  for (size_t h = 0; h < path.size(); ++h) {
+    const size_t i = n + h;
+    EXPECT_NEAR(path[h], 1000 + 10 * static_cast<double>(i) + cycle(i), 0.01) << h;
+  }
+  mo.min_recent_window = 3 * kDay;
+  const std::vector<double> straight = FitAndForecast(ModelKind::kRecentLinear, y, 2 * kDay, mo);
+  const double step = straight[1] - straight[0];
+  for (size_t h = 1; h < straight.size(); ++h)
+    EXPECT_NEAR(straight[h] - straight[h - 1], step, 1e-6);
+  EXPECT_NEAR(straight[0] - y.back(), step, 1e-6);
+}
+
 // predict_linear is predict_linear(v[h], h) at every h: with 30 days of history for 20
 // ahead the backtest scores 10 days ahead with a 10-day window, and the forecast is the
 // line over the last 20 days, not over the last 10.

@@ -471,10 +471,26 @@ std::vector<double> FitAndForecast(ModelKind kind, std::span<const double> train
       // min_recent_window).
       const size_t window =
           std::max<size_t>({3, n - TrendBreak(train), std::min(options.min_recent_window, n)});
-      const Line line = FitLine(train.last(window), n - window);
+      const std::span<const double> recent = train.last(window);
+      Line line = FitLine(recent);
+      // With a season (two periods in the window at least), the path keeps the season's
+      // shape about the line and starts from the last point's level without its phase:
+      // a last point at a daily high would otherwise lift the whole path by that high.
+      // Not when the window was stretched to the horizon (min_recent_window): the
+      // backtest then scores a shorter lead than the path is used for, and the season's
+      // shape fitted on that window chose worse (scripts/bench-forecast).
+      std::vector<double> season;
+      const size_t m = options.season;
+      if (m > 1 && window >= 2 * m && options.min_recent_window == 0) {
+        season = SeasonalIndices(recent, line, m);
+        line = FitLine(Deseasonalize(recent, season));
+        season = SeasonalIndices(recent, line, m);
+      }
+      auto phase = [&](size_t i) { return season.empty() ? 0.0 : season[i % m]; };
+      const double level = train[n - 1] - phase(window - 1);
       std::vector<double> out(steps);
       for (size_t h = 0; h < steps; ++h)
-        out[h] = train[n - 1] + line.slope * static_cast<double>(h + 1);
+        out[h] = level + line.slope * static_cast<double>(h + 1) + phase(window + h);
       if (fit) *fit = {train[n - 1], line.slope, 0, 0, 0, 0, ""};
       return out;
     }
