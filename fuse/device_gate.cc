@@ -179,7 +179,6 @@ std::string DeviceGate::PrometheusText() const {
   return text;
 }
 
-
 void ReplyBufAt(DeviceGate* gate, uint64_t arrival_ns, const DeviceRequest& io, fuse_req_t req,
                 const char* data, size_t size) {
   if (gate == nullptr || io.kind == DeviceRequest::Kind::kNone)
