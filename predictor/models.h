@@ -32,7 +32,8 @@ enum class ModelKind {
                    // points: the forecast starts from the recent level
   kRecentLinear,   // least-squares slope since the growth rate last changed (a two-segment
                    // fit's break, so over at least the recent third; over at least
-                   // min_recent_window), from the last point
+                   // min_recent_window), from the last point; with a season and no
+                   // min_recent_window, plus the season's profile from the last level
   kTheilSen,       // median of pairwise slopes (+ seasonal indices): robust to bursts;
                    // from the recent level as kLinear
   kTheta,          // Theta method: exponential smoothing plus half the line's slope
