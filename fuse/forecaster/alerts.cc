@@ -13,11 +13,13 @@ std::vector<AlertEvent> AlertEngine::Evaluate(const std::map<std::string, double
   std::vector<AlertEvent> events;
   evaluated_unix_ = now_unix;
   for (const AlertRule& rule : rules_) {
-    const auto it = values.find(rule.metric);
-    if (it == values.end() || !std::isfinite(it->second)) continue;
-    const double v = it->second;
     State& s = state_[rule.name];
+    const auto it = values.find(rule.metric);
+    s.measured = it != values.end() && std::isfinite(it->second);
+    if (!s.measured) continue;
+    const double v = it->second;
     s.last_value = v;
+    s.valued = true;
     const double margin = std::fabs(rule.threshold) * hysteresis_;
     const bool breached = rule.fire_below ? v < rule.threshold : v > rule.threshold;
     const bool recovered =
@@ -59,12 +61,17 @@ Json AlertEventToJson(const AlertEvent& e) {
 
 Json AlertEngine::ToJson() const {
   Json rules = Json::array(), history = Json::array();
-  for (const AlertRule& r : rules_)
+  for (const AlertRule& r : rules_) {
+    const auto it = state_.find(r.name);
+    const bool valued = it != state_.end() && it->second.valued;
     rules.push_back({{"name", r.name},
                      {"metric", r.metric},
                      {"fires", r.fire_below ? "below" : "above"},
                      {"threshold", r.threshold},
-                     {"description", r.description}});
+                     {"description", r.description},
+                     {"value", valued ? Json(it->second.last_value) : Json()},
+                     {"measured", it != state_.end() && it->second.measured}});
+  }
   for (const AlertEvent& e : history_) history.push_back(AlertEventToJson(e));
   Json out = {{"format", "sfsg-alerts"},
               {"version", 1},

@@ -5,7 +5,8 @@
 // for "above" rules) and resolves only once the value is back past the threshold by the
 // hysteresis fraction. After it resolves, it cannot fire again until `cooldown_s` has
 // passed since it last fired. A value that is missing (not measured this round) leaves
-// the rule as it is.
+// the rule as it is; /.sfsg/alerts shows each rule's last value and whether the last
+// round measured it.
 //
 // Thread-compatible: one engine, owned by the forecaster thread.
 #pragma once
@@ -53,6 +54,8 @@ class AlertEngine {
     bool firing = false;
     double last_fired_unix = -1e300;
     double last_value = 0;
+    bool valued = false;    // a value was ever given
+    bool measured = false;  // the last Evaluate gave one
   };
   std::vector<AlertRule> rules_;
   double hysteresis_, cooldown_s_;

@@ -108,7 +108,9 @@ std::map<std::string, double> AlertFigures(const CapacityPlan& plan, const std::
   if (plan.performance) {
     const PerformancePlan& perf = *plan.performance;
     PutFinite(figures, "throughput_headroom", perf.headroom);
-    const double peak = perf.demand ? perf.peak_at_horizon.expected : -1;
+    // Demand in device requests and the curve in file operations (no mapping between
+    // them) are not compared: the rule is not evaluated rather than fed their quotient.
+    const double peak = perf.demand && perf.unit.comparable ? perf.peak_at_horizon.expected : -1;
     if (!perf.objectives.empty()) {
       const double within = perf.objectives[0].objective_ops_per_s;
       if (std::isfinite(peak) && peak >= 0 && std::isfinite(within) && within > 0)

@@ -548,6 +548,35 @@ case_objective_failing_at_every_load() {
     fail "an objective met at no load did not fire: $(cat "$mnt/.sfsg/alerts")"
 }
 
+case_objective_not_compared_across_units() {
+  # Demand counted in device requests (diskstats: read_ops, write_ops) and a ladder counted
+  # in file operations, with nothing to map one onto the other (no device model): the
+  # latency rule is not evaluated (value null, not measured), instead of firing on their
+  # quotient (it did: a million requests/s against the shadow's ten thousand operations/s).
+  local mnt state now i
+  mnt=$(new_mountpoint shadow)
+  state=$T/state
+  now=$(date +%s)
+  {
+    echo "timestamp,used_bytes,files,read_ops,write_ops"
+    for i in $(seq 50 -1 0); do
+      echo "$((now - i * 60)),$((900000 + (50 - i) * 2000)),$((1000 + 50 - i)),$(((50 - i) * 45000000)),$(((50 - i) * 15000000))"
+    done
+  } >"$T/usage.csv"
+  mount_shadow "$mnt" --files 1000 --watch "$T/usage.csv" --source-capacity 1000000 \
+    --interval 1h --rounds 1 --no-adjust --ladder 1,2 --step 0.3s --warmup 0.1s \
+    --slo p99=10s --state-dir "$state"
+  wait_until 90 grep -q '"evaluated"' "$mnt/.sfsg/alerts" || fail "never evaluated: $(cat "$mnt/.sfsg/alerts")"
+  expect_eq "$(json_field "$mnt/.sfsg/forecast" "d['performance']['device']['unit']['comparable']")" False \
+    "demand and curve comparable"
+  expect_eq "$(json_field "$mnt/.sfsg/alerts" "[(r['value'], r['measured']) for r in d['rules'] if r['name'] == 'latency_objective']")" \
+    "[(None, False)]" "latency_objective's value"
+  json_field "$mnt/.sfsg/alerts" "d['firing']" | grep -q latency_objective &&
+    fail "fired on device requests against file operations: $(cat "$mnt/.sfsg/alerts")"
+  expect_eq "$(json_field "$mnt/.sfsg/alerts" "[r['measured'] for r in d['rules'] if r['name'] == 'storage_days_to_full']")" \
+    "[True]" "storage_days_to_full measured"
+}
+
 case_dash_o_keys() {
   # Every long option works in -o (and its long form --option), as key[=value].
   "$SFSG_MOUNT" -o log-level=debug,watch=/tmp,rounds=3,no_stress,log_file=/tmp/x.log \
