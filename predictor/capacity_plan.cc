@@ -247,10 +247,11 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
     if (cap > 0 && o.fitted_ops_per_s > cap) {
       o.objective_ops_per_s = cap;
       o.beyond_measured_range = true;
-      plan.warnings.push_back("latency: the " + objective.quantile +
-                              Printf(" objective is met up to %.0f ops/s by the fit, beyond the "
-                                     "range measured; capped at %.0f ops/s (",
-                                     o.fitted_ops_per_s, cap) +
+      plan.warnings.push_back("latency: the " + objective.quantile + " objective is met up to " +
+                              FittedRateText(o, largest) +
+                              Printf(" by the fit, beyond the range measured; capped at %.0f "
+                                     "ops/s (",
+                                     cap) +
                               basis + ")");
     }
     for (const std::string& w : fit->warnings) plan.warnings.push_back("latency: " + w);
@@ -410,6 +411,12 @@ Result<CapacityPlan> MakeCapacityPlan(const PlanInputs& in) {
   else
     plan.origin_unix = candidates_origin_s;
   return plan;
+}
+
+std::string FittedRateText(const ObjectivePlan& o, double largest_measured) {
+  if (largest_measured > 0 && o.fitted_ops_per_s > 100 * largest_measured)
+    return "over 100 times the largest load measured";
+  return Printf("%.0f ops/s", o.fitted_ops_per_s);
 }
 
 }  // namespace sfsg

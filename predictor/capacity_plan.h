@@ -193,6 +193,10 @@ struct ObjectivePlan {
   double measured_ops_per_s = 0;       // largest measured throughput that met it
 };
 
+// The fitted throughput for a reader: "N ops/s", or "over 100 times the largest load
+// measured" past that (a fitted curve that flat sets no bound worth a number).
+std::string FittedRateText(const ObjectivePlan& o, double largest_measured);
+
 struct PerformancePlan {
   std::vector<UslPoint> usl_points;
   std::optional<UslFit> usl;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "generator/util/strings.h"
 #include "predictor/report.h"
 #include "predictor/test_support.h"
 
@@ -533,6 +534,33 @@ TEST(CapacityPlanTest, RungsTheShadowTimedItselfAreNamedAndBoundTheSustainableFi
   ASSERT_TRUE(light.ok());
   EXPECT_EQ(light->performance->shadow_timed.size(), 1u);
   EXPECT_FALSE(light->performance->sustainable_lower_bound);
+}
+
+// A USL parameter held at its bound (0) was not estimated: the table says so instead of
+// "+- 0"; a latency fit far beyond the ladder is not printed as a number.
+TEST(CapacityPlanTest, HeldParametersAndFarFitsAreNotPrintedAsMeasurements) {
+  PlanInputs in;
+  in.curve = MakeCurve({1, 2, 4});
+  in.objectives = {*ParseObjective("p99=50ms")};
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  ASSERT_TRUE(plan->performance && plan->performance->usl);
+  UslFit& usl = *plan->performance->usl;
+  usl.sigma = 0, usl.sigma_at_bound = true, usl.sigma_stderr = 0.0;
+  usl.residual_dof = 1;
+  ObjectivePlan& o = plan->performance->objectives[0];
+  const double largest = plan->performance->max_measured_ops_per_s;
+  ASSERT_GT(largest, 0);
+  o.beyond_measured_range = true;
+  o.fitted_ops_per_s = 2.5e18;
+  const std::string table = PlanToTable(*plan);
+  EXPECT_NE(table.find("sigma 0 (held at 0)"), std::string::npos) << table;
+  EXPECT_EQ(table.find("+- 0,"), std::string::npos) << table;
+  EXPECT_NE(table.find("the fit says over 100 times the largest load measured"), std::string::npos)
+      << table;
+  EXPECT_EQ(FittedRateText(o, largest), "over 100 times the largest load measured");
+  o.fitted_ops_per_s = 50 * largest;
+  EXPECT_EQ(FittedRateText(o, largest), StringPrintf("%.0f ops/s", 50 * largest));
 }
 
 }  // namespace

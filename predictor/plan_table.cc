@@ -198,12 +198,15 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
   if (p.usl) {
     const UslFit& u = *p.usl;
     // No residual degrees of freedom: the errors and R^2 are not identified.
-    auto pm = [](const std::optional<double>& se) {
+    // A parameter held at its bound (0) was not estimated: it has no error.
+    auto pm = [](const std::optional<double>& se, bool at_bound) {
+      if (at_bound) return std::string(" (held at 0)");
       return se ? StringPrintf(" +- %.2g", *se) : std::string(" (se n/a)");
     };
-    out += Row("USL", StringPrintf("sigma %.4g", u.sigma) + pm(u.sigma_stderr) +
-                          StringPrintf(", kappa %.3g", u.kappa) + pm(u.kappa_stderr) +
-                          StringPrintf(", lambda %.4g", u.lambda) + pm(u.lambda_stderr) + " ops/s");
+    out += Row("USL",
+               StringPrintf("sigma %.4g", u.sigma) + pm(u.sigma_stderr, u.sigma_at_bound) +
+                   StringPrintf(", kappa %.3g", u.kappa) + pm(u.kappa_stderr, u.kappa_at_bound) +
+                   StringPrintf(", lambda %.4g", u.lambda) + pm(u.lambda_stderr, false) + " ops/s");
     std::string peak = u.x_max ? Rate(*u.x_max) : std::string("unbounded");
     if (u.n_star) peak += StringPrintf(" at N* = %.1f", *u.n_star);
     const std::string r2 =
@@ -216,9 +219,10 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
         o.objective.quantile + " <= " + StringPrintf("%.3g ms", o.objective.latency_us / 1000);
     out += Row(label.c_str(),
                "up to " + Rate(o.objective_ops_per_s) +
-                   (o.beyond_measured_range ? " (capped: the fit says " + Rate(o.fitted_ops_per_s) +
-                                                  ", beyond the range measured; measured "
-                                            : std::string(" (fitted; measured ")) +
+                   (o.beyond_measured_range
+                        ? " (capped: the fit says " + FittedRateText(o, p.max_measured_ops_per_s) +
+                              ", beyond the range measured; measured "
+                        : std::string(" (fitted; measured ")) +
                    Rate(o.measured_ops_per_s) + ")");
   }
   out += Row("sustainable",
