@@ -241,8 +241,12 @@ PY
 }
 
 # Each rung of a device-timed ladder records the model's share of its calls' time: near
-# 1 on a slow model (10 ms a read), near 0 on a model that costs nothing, where the rungs
+# 1 on a slow model (50 ms a read), near 0 on a model that costs nothing, where the rungs
 # describe the shadow, and sfsg-predict says its sustainable figure is a lower bound.
+# The share is a measurement: the shadow's own path adds to every call what a loaded
+# machine or a sanitizer makes it (6 ms a call under ThreadSanitizer beside a compiler),
+# so the slow model is slow enough that such a path leaves its share above 0.7; each end
+# of a step may count one call per worker in the model's time and not in the calls'.
 case_device_replay_records_model_share() {
   local m
   [ -x "${SFSG_BIN:-}/sfsg-replay" ] && [ -x "$SFSG_BIN/sfsg-predict" ] ||
@@ -257,7 +261,7 @@ case_device_replay_records_model_share() {
  "rate_scale": 1.0, "files_scale": 1.0}
 JSON
   m=$(new_mountpoint m)
-  write_model "$T/slow.json" 10000 1
+  write_model "$T/slow.json" 50000 1
   mount_shadow "$m" -o "$OPTS" --device "$T/slow.json"
   # Names looked up first: with a model a listing leaves each name's first lookup to the
   # shadow's own path, which a sanitizer build slows to milliseconds; this case measures
@@ -267,7 +271,7 @@ JSON
   # long enough for the daemon's first threads: the calls are the model's reads, not what
   # a sanitizer build makes slow (its first step's share was 0.69-0.85 with 0.1 s).
   "$SFSG_BIN/sfsg-replay" --quiet --target "$m" --workload "$T/reads.json" --ladder 1,2 \
-    --step 0.6s --warmup 0.5s --keep-open 64 -o "$T/slow-curve.json" >/dev/null ||
+    --step 1.5s --warmup 0.5s --keep-open 64 -o "$T/slow-curve.json" >/dev/null ||
     fail "sfsg-replay (slow model)"
   unmount_shadow "$m"
   note "slow model's shares: $(jq -c '[.steps[].device.model_share]' "$T/slow-curve.json")"
@@ -275,7 +279,7 @@ JSON
 import json, sys
 for s in json.load(open(sys.argv[1]))["steps"]:
     d = s["device"]
-    assert d["model_seconds"] > 0 and 0.85 <= d["model_share"] <= 1.1, d
+    assert d["model_seconds"] > 0 and 0.7 <= d["model_share"] <= 1.15, d
 PY
   write_model "$T/zero.json" 0 1024
   mount_shadow "$m" -o "$OPTS" --device "$T/zero.json"
