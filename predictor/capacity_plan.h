@@ -182,6 +182,10 @@ struct StoragePlan {
   Crossing files_threshold;
 };
 
+// The change the recommendation asks of today's capacity, for a reader: "add 1.2 TiB",
+// or "74.9 GiB more than needed to the horizon" (right-sizing).
+std::string CapacityChangeText(const StoragePlan& s);
+
 struct ObjectivePlan {
   Objective objective;
   LatencyFit fit;

@@ -563,5 +563,24 @@ TEST(CapacityPlanTest, HeldParametersAndFarFitsAreNotPrintedAsMeasurements) {
   EXPECT_EQ(FittedRateText(o, largest), StringPrintf("%.0f ops/s", 50 * largest));
 }
 
+// A capacity far above what the horizon needs: the table and the report say by how much
+// (right-sizing), never "add -80385912256 B".
+TEST(CapacityPlanTest, ARightSizedCapacitySaysHowMuchIsSpare) {
+  PlanInputs in;
+  in.usage = MakeUsage();
+  in.capacity_bytes = 1e15;
+  in.horizon_s = 30 * kDay;
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  ASSERT_LT(plan->storage->additional_bytes, 0);
+  const std::string change = CapacityChangeText(*plan->storage);
+  EXPECT_NE(change.find("more than needed to the horizon"), std::string::npos) << change;
+  EXPECT_EQ(change.find('-'), std::string::npos) << change;
+  EXPECT_NE(PlanToTable(*plan).find(change), std::string::npos);
+  const std::string html = PlanToHtml(*plan);
+  EXPECT_NE(html.find(change), std::string::npos);
+  EXPECT_EQ(html.find("add -"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sfsg

@@ -168,10 +168,7 @@ std::string StorageSection(const StoragePlan& s, double buffer) {
                                                b[5].c_str(), b[6].c_str(), b[7].c_str())
                                 : StringPrintf("  (bands %s)", kNoBands);
   out += Row("at horizon", b[2] + bands);
-  out += Row("recommended capacity",
-             b[8] + (s.additional_bytes >= 0 ? "  (add " + FormatBytes(s.additional_bytes) + ")"
-                                             : "  (" + FormatBytes(-s.additional_bytes) +
-                                                   " more than needed to the horizon)"));
+  out += Row("recommended capacity", b[8] + "  (" + CapacityChangeText(s) + ")");
   if (s.files) {
     out +=
         Row("files", FormatCount(s.files->last_value) + " now, " +

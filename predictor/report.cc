@@ -320,9 +320,8 @@ std::string PlanToHtml(const CapacityPlan& plan) {
   if (const auto& s = plan.storage) {
     html += Card("storage threshold reached", WhenText(s->threshold, s->forecast.origin_s),
                  RangeText(s->threshold));
-    html +=
-        Card("recommended capacity", FormatBytes(s->recommended_capacity_bytes),
-             "now " + FormatBytes(s->capacity_bytes) + ", add " + FormatBytes(s->additional_bytes));
+    html += Card("recommended capacity", FormatBytes(s->recommended_capacity_bytes),
+                 "now " + FormatBytes(s->capacity_bytes) + ", " + CapacityChangeText(*s));
     html += Card("used now", FormatBytes(s->current_bytes),
                  StringPrintf("%.0f%% of capacity", 100 * s->current_bytes / s->capacity_bytes));
   }
