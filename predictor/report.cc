@@ -243,6 +243,9 @@ std::string WhenText(const Crossing& c, double origin_s) {
 }
 
 std::string RangeText(const Crossing& c) {
+  if (c.already) return "already reached";
+  // Neither bound reached within the search: nothing to range over.
+  if (!c.earliest_s && !c.latest_s) return "not within the search limit at the 95% band either";
   auto one = [](const std::optional<double>& t) { return t ? Date(*t) : std::string("later"); };
   return "95% range " + one(c.earliest_s) + " .. " + one(c.latest_s);
 }
