@@ -582,6 +582,9 @@ TEST(CapacityPlanTest, ARightSizedCapacitySaysHowMuchIsSpare) {
   EXPECT_EQ(html.find("add -"), std::string::npos);
   // Never reached, at the 95% band either: said once, not as a range "later .. later".
   EXPECT_EQ(html.find("later .. later"), std::string::npos);
+  const std::string limit = StringPrintf("not within the search limit (%.0f d)",
+                                         plan->storage->forecast.search_s() / kDay);
+  EXPECT_NE(PlanToTable(*plan).find(limit), std::string::npos) << PlanToTable(*plan);
 }
 
 }  // namespace

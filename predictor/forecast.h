@@ -149,6 +149,8 @@ struct ForecastResult {
   Band At(double time_s) const;
   // The largest band values (field by field) over (origin_s, time_s]: peaks for demand.
   Band PeakUntil(double time_s) const;
+  // How far ahead the path looks for threshold crossings, in seconds.
+  double search_s() const { return static_cast<double>(path.size()) * grid.step_s; }
 };
 
 Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOptions& options);

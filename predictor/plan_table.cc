@@ -26,27 +26,32 @@ std::string Step(double seconds) {
   return StringPrintf("%.0fs", seconds);
 }
 
-std::string When(const std::optional<double>& t, double origin_s) {
-  if (!t) return "not within the search limit";
-  return Date(*t) + StringPrintf(" (%.1f d)", (*t - origin_s) / kDay);
+// "not within the search limit (365 d)": the limit said, so a reader knows how far was looked.
+std::string NotWithin(const ForecastResult& f) {
+  return StringPrintf("not within the search limit (%.0f d)", f.search_s() / kDay);
+}
+
+std::string When(const std::optional<double>& t, const ForecastResult& f) {
+  if (!t) return NotWithin(f);
+  return Date(*t) + StringPrintf(" (%.1f d)", (*t - f.origin_s) / kDay);
 }
 
 constexpr const char* kNoBands = "n/a (no error measured)";
 
-std::string CrossingText(const Crossing& c, double origin_s, bool bands_identified) {
+std::string CrossingText(const Crossing& c, const ForecastResult& f) {
+  const double origin_s = f.origin_s;
+  const bool bands_identified = f.bands_identified;
   if (c.already) return "already reached";
-  if (!c.earliest_s && !c.expected_s && !c.latest_s) return "not within the search limit";
+  if (!c.earliest_s && !c.expected_s && !c.latest_s) return NotWithin(f);
   if (!bands_identified)
-    return "expected " + When(c.expected_s, origin_s) + "\n" + std::string(27, ' ') + "bands " +
-           kNoBands;
+    return "expected " + When(c.expected_s, f) + "\n" + std::string(27, ' ') + "bands " + kNoBands;
   auto days = [&](const std::optional<double>& t) {
     return t ? StringPrintf("%.1f", (*t - origin_s) / kDay) : std::string("-");
   };
-  return "expected " + When(c.expected_s, origin_s) + "\n" + std::string(27, ' ') + "80% band " +
+  return "expected " + When(c.expected_s, f) + "\n" + std::string(27, ' ') + "80% band " +
          days(c.earliest80_s) + " .. " + days(c.latest80_s) + " d, 95% band " + days(c.earliest_s) +
          " .. " + days(c.latest_s) + " d\n" + std::string(27, ' ') + "earliest " +
-         When(c.earliest_s, origin_s) + "\n" + std::string(27, ' ') + "latest   " +
-         When(c.latest_s, origin_s);
+         When(c.earliest_s, f) + "\n" + std::string(27, ' ') + "latest   " + When(c.latest_s, f);
 }
 
 // Byte sizes printed with as many decimals (up to 4) as it takes to tell the given
@@ -158,7 +163,7 @@ std::string StorageSection(const StoragePlan& s, double buffer) {
       DistinctBytes({s.current_bytes, s.threshold_bytes, h.expected, s.capacity_bytes, h.lower80,
                      h.upper80, h.lower95, h.upper95, s.recommended_capacity_bytes});
   // Dates first: they are the decision; sizes after.
-  out += Row("threshold reached", CrossingText(s.threshold, f.origin_s, f.bands_identified));
+  out += Row("threshold reached", CrossingText(s.threshold, f));
   out += Row("used now", b[0] + " of " + b[3] + " capacity (" + s.capacity_source + ")");
   out += Row(StringPrintf("threshold (%.0f%% full)", 100 * (1 - buffer)).c_str(), b[1]);
   // (StringPrintf, not a chain of + on temporaries: GCC 12 with the precompiled headers
@@ -175,11 +180,11 @@ std::string StorageSection(const StoragePlan& s, double buffer) {
                          FormatCount(s.files->At(s.files->origin_s + s.files->horizon_s).expected) +
                          " at horizon");
     if (s.capacity_files)
-      out += Row("inodes exhausted",
-                 CrossingText(s.files_threshold, s.files->origin_s, s.files->bands_identified) +
-                     StringPrintf("\n%27s(%s inodes, threshold %s)", "",
-                                  FormatCount(*s.capacity_files).c_str(),
-                                  FormatCount(s.files_threshold_count).c_str()));
+      out +=
+          Row("inodes exhausted", CrossingText(s.files_threshold, *s.files) +
+                                      StringPrintf("\n%27s(%s inodes, threshold %s)", "",
+                                                   FormatCount(*s.capacity_files).c_str(),
+                                                   FormatCount(s.files_threshold_count).c_str()));
   }
   return out + BacktestTable(f);
 }
@@ -242,9 +247,7 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
                                           ? "  (95%: up to " + Rate(peak.upper95) + ")"
                                           : std::string("  (bands ") + kNoBands + ")"));
     out += Row(StringPrintf("demand reaches %.0f%%", 100 * (1 - buffer)).c_str(),
-               p.unit.comparable
-                   ? CrossingText(p.threshold, p.demand->origin_s, p.demand->bands_identified)
-                   : std::string(kOtherUnits));
+               p.unit.comparable ? CrossingText(p.threshold, *p.demand) : std::string(kOtherUnits));
     out += Row("recommended throughput",
                Rate(*p.recommended_ops_per_s) +
                    (p.headroom ? StringPrintf("  (headroom at the horizon's peak %.0f%%)",

@@ -236,10 +236,10 @@ std::string Card(const std::string& label, const std::string& value, const std::
          HtmlEscape(note) + "</div></div>\n";
 }
 
-std::string WhenText(const Crossing& c, double origin_s) {
+std::string WhenText(const Crossing& c, const ForecastResult& f) {
   if (c.already) return "already";
-  if (!c.expected_s) return "not within the search limit";
-  return Date(*c.expected_s) + StringPrintf(" (%.0f days)", (*c.expected_s - origin_s) / kDay);
+  if (!c.expected_s) return StringPrintf("not within %.0f days", f.search_s() / kDay);
+  return Date(*c.expected_s) + StringPrintf(" (%.0f days)", (*c.expected_s - f.origin_s) / kDay);
 }
 
 std::string RangeText(const Crossing& c) {
@@ -321,7 +321,7 @@ std::string PlanToHtml(const CapacityPlan& plan) {
             HtmlEscape("Performance basis: " + DeviceBasisStatement(p->device) + ".") + "</p>\n";
   html += "<div class=\"cards\">\n";
   if (const auto& s = plan.storage) {
-    html += Card("storage threshold reached", WhenText(s->threshold, s->forecast.origin_s),
+    html += Card("storage threshold reached", WhenText(s->threshold, s->forecast),
                  RangeText(s->threshold));
     html += Card("recommended capacity", FormatBytes(s->recommended_capacity_bytes),
                  "now " + FormatBytes(s->capacity_bytes) + ", " + CapacityChangeText(*s));
@@ -344,7 +344,7 @@ std::string PlanToHtml(const CapacityPlan& plan) {
                StringPrintf("95%% up to %.0f %s; ", p->peak_at_horizon.upper95, unit) +
                    p->unit.mapping_statement);
       if (p->unit.comparable)
-        html += Card("demand reaches the limit", WhenText(p->threshold, p->demand->origin_s),
+        html += Card("demand reaches the limit", WhenText(p->threshold, *p->demand),
                      RangeText(p->threshold));
       else
         html +=
