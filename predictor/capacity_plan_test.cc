@@ -587,5 +587,33 @@ TEST(CapacityPlanTest, ARightSizedCapacitySaysHowMuchIsSpare) {
   EXPECT_NE(PlanToTable(*plan).find(limit), std::string::npos) << PlanToTable(*plan);
 }
 
+// Inodes are forecast to their threshold like bytes: 2M files growing 50k a day against
+// 10M inodes and a 20% buffer reach 8M 61 days after the last of 60 daily samples.
+TEST(CapacityPlanTest, InodesAreForecastToTheirThreshold) {
+  PlanInputs in;
+  UsageTable t;
+  t.source = "inodes.csv";
+  testing::Gaussian noise(5);
+  for (int d = 0; d < 60; ++d) {
+    t.time_s.push_back(1.7e9 + kDay * d);
+    t.columns["used_bytes"].push_back(1e12 + 1e9 * d + 1e7 * noise.Next());
+    t.columns["capacity_bytes"].push_back(1e14);
+    t.columns["files"].push_back(2e6 + 5e4 * d + 2e3 * noise.Next());
+    t.columns["capacity_files"].push_back(1e7);
+  }
+  in.usage = t;
+  in.horizon_s = 90 * kDay;
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const StoragePlan& s = *plan->storage;
+  ASSERT_TRUE(s.capacity_files && s.files);
+  EXPECT_DOUBLE_EQ(s.files_threshold_count, 8e6);
+  ASSERT_TRUE(s.files_threshold.expected_s);
+  EXPECT_NEAR((*s.files_threshold.expected_s - s.files->origin_s) / kDay, 61, 61 * 0.05);
+  const std::string table = PlanToTable(*plan);
+  EXPECT_NE(table.find("inode threshold"), std::string::npos) << table;
+  EXPECT_NE(table.find("of 10.0M inodes in use, threshold 8.0M"), std::string::npos) << table;
+}
+
 }  // namespace
 }  // namespace sfsg

@@ -180,11 +180,11 @@ std::string StorageSection(const StoragePlan& s, double buffer) {
                          FormatCount(s.files->At(s.files->origin_s + s.files->horizon_s).expected) +
                          " at horizon");
     if (s.capacity_files)
-      out +=
-          Row("inodes exhausted", CrossingText(s.files_threshold, *s.files) +
-                                      StringPrintf("\n%27s(%s inodes, threshold %s)", "",
-                                                   FormatCount(*s.capacity_files).c_str(),
-                                                   FormatCount(s.files_threshold_count).c_str()));
+      out += Row("inode threshold", CrossingText(s.files_threshold, *s.files) +
+                                        StringPrintf("\n%27s(%s of %s inodes in use, threshold %s)",
+                                                     "", FormatCount(s.files->last_value).c_str(),
+                                                     FormatCount(*s.capacity_files).c_str(),
+                                                     FormatCount(s.files_threshold_count).c_str()));
   }
   return out + BacktestTable(f);
 }
