@@ -36,8 +36,14 @@ void AddQualityWarnings(ForecastResult& r) {
   if (q.duplicates > 0)
     warn(std::to_string(q.duplicates) + " duplicate timestamps (the last sample of each kept)");
   if (q.empty_cells > 0) warn(std::to_string(q.empty_cells) + " empty cells skipped");
-  if (q.counter_resets > 0)
-    warn(std::to_string(q.counter_resets) + " counter resets (counted from zero)");
+  if (q.counter_resets > q.implausible_resets)
+    warn(std::to_string(q.counter_resets - q.implausible_resets) +
+         " counter resets (counted from zero)");
+  if (q.implausible_resets > 0)
+    warn(std::to_string(q.implausible_resets) +
+         " counter restarts with more than their interval could hold (over 10 times the "
+         "fastest rate between other samples: another device's counter?): those intervals "
+         "left out");
   if (q.gaps > 0) {
     char buf[160];
     std::snprintf(buf, sizeof(buf),

@@ -64,15 +64,28 @@ Result<Series> ExtractColumn(const UsageTable& table, const std::string& column)
     series.values = std::move(values);
   } else {
     // Rate over each interval, stamped at its end. A decrease is a counter restart
-    // (reboot, device reset): the new value counts from zero, as Prometheus' rate() does.
+    // (reboot, device reset): the new value counts from zero, as Prometheus' rate() does,
+    // unless it is more than the interval could hold (SeriesQuality::implausible_resets).
+    double fastest = 0;
+    size_t steady = 0;
+    for (size_t i = 1; i < times.size(); ++i)
+      if (values[i] >= values[i - 1]) {
+        fastest = std::max(fastest, (values[i] - values[i - 1]) / (times[i] - times[i - 1]));
+        ++steady;
+      }
     for (size_t i = 1; i < times.size(); ++i) {
       double delta = values[i] - values[i - 1];
+      const double dt = times[i] - times[i - 1];
       if (delta < 0) {
         ++q.counter_resets;
         delta = values[i];
+        if (steady >= 3 && delta / dt > 10 * fastest) {
+          ++q.implausible_resets;
+          continue;
+        }
       }
       series.time_s.push_back(times[i]);
-      series.values.push_back(delta / (times[i] - times[i - 1]));
+      series.values.push_back(delta / dt);
     }
   }
   if (series.time_s.size() < 2)
@@ -133,6 +146,7 @@ Result<Series> ExtractSeries(const UsageTable& table, std::string_view column) {
     return Error::BadInput(table.source + ": read_ops and write_ops share fewer than 2 samples");
   sum.quality.empty_cells += writes->quality.empty_cells;
   sum.quality.counter_resets += writes->quality.counter_resets;
+  sum.quality.implausible_resets += writes->quality.implausible_resets;
   FillStepStatistics(sum.time_s, sum.quality);
   return sum;
 }

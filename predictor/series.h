@@ -47,6 +47,10 @@ struct SeriesQuality {
   size_t empty_cells = 0;     // NaN / empty cells skipped
   size_t duplicates = 0;      // samples sharing a timestamp with the next (last one kept)
   size_t counter_resets = 0;  // counter decreases, treated as restarts from zero
+  // Of those, restarts whose new value the interval could not hold (over 10 times the
+  // fastest rate seen between other samples: another device's counter, or one that
+  // restarted long before): the interval is left out (a gap) instead of counted from zero.
+  size_t implausible_resets = 0;
   size_t gaps = 0;            // intervals longer than 2x the median step
   double median_step_s = 0;   // typical sampling interval
   double longest_gap_s = 0;   // longest interval between kept samples
