@@ -51,11 +51,11 @@ struct SeriesQuality {
   // fastest rate seen between other samples: another device's counter, or one that
   // restarted long before): the interval is left out (a gap) instead of counted from zero.
   size_t implausible_resets = 0;
-  size_t gaps = 0;            // intervals longer than 2x the median step
-  double median_step_s = 0;   // typical sampling interval
-  double longest_gap_s = 0;   // longest interval between kept samples
-  double step_jitter = 0;     // median |step - median_step| / median_step
-  bool irregular = false;     // jitter above 10%
+  size_t gaps = 0;           // intervals longer than 2x the median step
+  double median_step_s = 0;  // typical sampling interval
+  double longest_gap_s = 0;  // longest interval between kept samples
+  double step_jitter = 0;    // median |step - median_step| / median_step
+  bool irregular = false;    // jitter above 10%
 };
 
 struct Series {
