@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "predictor/decompose.h"
 
@@ -25,13 +26,19 @@ double MaseScale(std::span<const double> train, size_t season) {
   return scale;
 }
 
-double Quantile(std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  const double position = p * static_cast<double>(sorted.size() - 1);
+// The p-quantile (linear between order statistics) of `values`, which it reorders: two
+// selections instead of a sort, as CheckCoverage asks for four quantiles of each of
+// folds x folds x horizon standardised errors.
+double Quantile(std::vector<double>& values, double p) {
+  if (values.empty()) return 0;
+  const double position = p * static_cast<double>(values.size() - 1);
   const size_t below = static_cast<size_t>(std::floor(position));
-  const size_t above = std::min(below + 1, sorted.size() - 1);
+  const auto at = values.begin() + static_cast<std::ptrdiff_t>(below);
+  std::nth_element(values.begin(), at, values.end());
+  const double low = *at;
+  const double high = below + 1 < values.size() ? *std::min_element(at + 1, values.end()) : low;
   const double w = position - static_cast<double>(below);
-  return sorted[below] * (1 - w) + sorted[above] * w;
+  return low * (1 - w) + high * w;
 }
 
 // Student-t quantile over the normal one, times sqrt(1 + 1/k): the widening a predictive
@@ -46,25 +53,22 @@ double SmallSampleFactor(double p, double k) {
   return t / z * std::sqrt(1 + 1 / std::max(k, 1.0));
 }
 
-// The error scale sigma(h) from the folds `use` accepts: the RMS error at each lead
-// time over a window of +-h/4 lead times, made non-decreasing, and the growth exponent
-// beyond it. Returns false when no fold is accepted or every error is zero.
-template <typename Accept>
-bool ScaleCurve(const std::vector<std::vector<double>>& e, const Accept& use,
-                std::vector<double>& scale, double& exponent) {
+// The error scale sigma(h) from the sums of squared errors (and their counts) at each
+// lead time over the accepted folds: the RMS error over a window of +-h/4 lead times,
+// made non-decreasing, and the growth exponent beyond it. The horizon is the longest lead
+// any accepted fold reaches. Returns false when no fold is accepted or every error is zero.
+bool ScaleFromSums(const std::vector<double>& sum, const std::vector<double>& count,
+                   std::vector<double>& scale, double& exponent) {
   size_t horizon = 0;
-  for (size_t k = 0; k < e.size(); ++k)
-    if (use(k)) horizon = std::max(horizon, e[k].size());
+  for (size_t h = 0; h < count.size(); ++h)
+    if (count[h] > 0) horizon = h + 1;
   scale.clear();
   exponent = 0.5;
   if (horizon == 0) return false;
   std::vector<double> prefix_sum(horizon + 1, 0), prefix_count(horizon + 1, 0);
   for (size_t h = 0; h < horizon; ++h) {
-    double sum = 0, count = 0;
-    for (size_t k = 0; k < e.size(); ++k)
-      if (use(k) && h < e[k].size()) sum += e[k][h] * e[k][h], count += 1;
-    prefix_sum[h + 1] = prefix_sum[h] + sum;
-    prefix_count[h + 1] = prefix_count[h] + count;
+    prefix_sum[h + 1] = prefix_sum[h] + sum[h];
+    prefix_count[h + 1] = prefix_count[h] + count[h];
   }
   scale.resize(horizon);
   double running_max = 0;
@@ -96,6 +100,59 @@ bool ScaleCurve(const std::vector<std::vector<double>>& e, const Accept& use,
   for (double& s : scale) s = std::max(s, first_positive);
   return true;
 }
+
+size_t LongestFold(const std::vector<std::vector<double>>& e) {
+  size_t longest = 0;
+  for (const std::vector<double>& fold : e) longest = std::max(longest, fold.size());
+  return longest;
+}
+
+// ScaleFromSums over the folds `use` accepts.
+template <typename Accept>
+bool ScaleCurve(const std::vector<std::vector<double>>& e, const Accept& use,
+                std::vector<double>& scale, double& exponent) {
+  const size_t longest = LongestFold(e);
+  std::vector<double> sum(longest, 0), count(longest, 0);
+  for (size_t k = 0; k < e.size(); ++k)
+    if (use(k))
+      for (size_t h = 0; h < e[k].size(); ++h) sum[h] += e[k][h] * e[k][h], count[h] += 1;
+  return ScaleFromSums(sum, count, scale, exponent);
+}
+
+// Sums of squared errors (and counts) per lead time over the folds before each index and
+// from each index on, leaving one fold out: the folds apart from fold k (those whose
+// origins lie at least a lead apart from its own) are a prefix and a suffix of folds in
+// origin order, so each one's sums are two lookups, not a pass over every fold. Built
+// by adding up (never by subtracting), so a fold's huge error cannot cancel the others'.
+struct FoldSums {
+  std::vector<std::vector<double>> head_sum, head_count, tail_sum, tail_count;  // [index][h]
+
+  FoldSums(const std::vector<std::vector<double>>& e, size_t skip) {
+    const size_t folds = e.size(), longest = LongestFold(e);
+    head_sum.assign(folds + 1, std::vector<double>(longest, 0));
+    head_count = tail_sum = tail_count = head_sum;
+    for (size_t k = 0; k < folds; ++k) {
+      head_sum[k + 1] = head_sum[k], head_count[k + 1] = head_count[k];
+      if (k != skip)
+        for (size_t h = 0; h < e[k].size(); ++h)
+          head_sum[k + 1][h] += e[k][h] * e[k][h], head_count[k + 1][h] += 1;
+    }
+    for (size_t k = folds; k-- > 0;) {
+      tail_sum[k] = tail_sum[k + 1], tail_count[k] = tail_count[k + 1];
+      if (k != skip)
+        for (size_t h = 0; h < e[k].size(); ++h)
+          tail_sum[k][h] += e[k][h] * e[k][h], tail_count[k][h] += 1;
+    }
+  }
+
+  // Folds [0, head) and [tail, folds).
+  bool Scale(size_t head, size_t tail, std::vector<double>& scale, double& exponent) const {
+    std::vector<double> sum = head_sum[head], count = head_count[head];
+    for (size_t h = 0; h < sum.size(); ++h)
+      sum[h] += tail_sum[tail][h], count[h] += tail_count[tail][h];
+    return ScaleFromSums(sum, count, scale, exponent);
+  }
+};
 
 }  // namespace
 
@@ -181,16 +238,35 @@ IntervalModel CalibrateIntervals(const ModelErrors& errors, size_t skip) {
   // error, and shared errors of overlapping folds cannot vouch for each other.
   std::vector<double> z, magnitude;
   size_t contributing = 0;
+  const std::vector<size_t>& origins = errors.origins;
+  const bool ordered = origins.size() == e.size() && std::is_sorted(origins.begin(), origins.end());
+  const std::optional<FoldSums> sums =
+      ordered ? std::optional<FoldSums>(std::in_place, e, skip) : std::nullopt;
   for (size_t k = 0; k < e.size(); ++k) {
     if (!usable(k)) continue;
-    const auto apart = [&](size_t j) {
-      if (!usable(j) || j == k) return false;
-      const size_t a = errors.origins[j], b = errors.origins[k];
-      return (a > b ? a - b : b - a) >= horizon;
-    };
     std::vector<double> scale;
     double exponent = 0;
-    if (!ScaleCurve(e, apart, scale, exponent)) continue;
+    bool scaled = false;
+    if (sums) {
+      // Folds [0, head) end a lead or more before fold k; [tail, folds) start a lead or more
+      // after it.
+      const size_t head = origins[k] < horizon
+                              ? 0
+                              : static_cast<size_t>(std::upper_bound(origins.begin(), origins.end(),
+                                                                     origins[k] - horizon) -
+                                                    origins.begin());
+      const size_t tail = static_cast<size_t>(
+          std::lower_bound(origins.begin(), origins.end(), origins[k] + horizon) - origins.begin());
+      scaled = sums->Scale(head, tail, scale, exponent);
+    } else {
+      const auto apart = [&](size_t j) {
+        if (!usable(j) || j == k) return false;
+        const size_t a = origins[j], b = origins[k];
+        return (a > b ? a - b : b - a) >= horizon;
+      };
+      scaled = ScaleCurve(e, apart, scale, exponent);
+    }
+    if (!scaled) continue;
     IntervalModel held_out;
     held_out.scale = std::move(scale);
     held_out.exponent = exponent;
@@ -233,8 +309,6 @@ IntervalModel CalibrateIntervals(const ModelErrors& errors, size_t skip) {
   }
   model.samples = z.size();
   if (z.size() < 5) return model;
-  std::sort(z.begin(), z.end());
-  std::sort(magnitude.begin(), magnitude.end());
   const double a80 = Quantile(magnitude, 0.80), a95 = Quantile(magnitude, 0.95);
   model.q025 = f95 * std::min(Quantile(z, 0.025), -a95);
   model.q10 = f80 * std::min(Quantile(z, 0.10), -a80);

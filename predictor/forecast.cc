@@ -65,8 +65,10 @@ void AddQualityWarnings(ForecastResult& r) {
   }
 }
 
+// Each model's backtest scores; with `coverage`, also its out-of-sample band coverage
+// (the costly part: folds^2 calibrations per model).
 void Summarize(const std::vector<ModelErrors>& errors, const ForecastOptions& options,
-               size_t horizon, bool stepped, ForecastResult& r) {
+               size_t horizon, bool stepped, bool coverage, ForecastResult& r) {
   r.backtest.horizon_steps = horizon;
   r.backtest.lead_s = static_cast<double>(horizon) * r.grid.step_s;
   r.backtest.scores.clear();
@@ -81,7 +83,7 @@ void Summarize(const std::vector<ModelErrors>& errors, const ForecastOptions& op
     if (s.applies) {
       s.mase = Mean(e.mase);
       s.smape = Mean(e.smape);
-      const Coverage c = CheckCoverage(e);
+      const Coverage c = coverage ? CheckCoverage(e) : Coverage();
       s.coverage80 = c.inside80;
       s.coverage95 = c.inside95;
       r.backtest.folds = e.mase.size();
@@ -498,14 +500,14 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
     for (ModelErrors& e : errors)
       if (e.model == m) ordered.push_back(std::move(e));
   }
-  Summarize(ordered, options, setup.horizon, stepped, r);
+  Summarize(ordered, options, setup.horizon, stepped, false, r);
   const bool lead_short = setup.horizon < HorizonSteps(options.horizon_s, step);
   for (size_t i = 0; i < ordered.size(); ++i)
     if (ordered[i].model == ModelKind::kCombination) {
       ordered[i] = Combine(ordered, r, lead_short, r.backtest.combined);
       if (!ordered[i].applies) r.backtest.combined.clear();
     }
-  Summarize(ordered, options, setup.horizon, stepped, r);
+  Summarize(ordered, options, setup.horizon, stepped, true, r);
   const auto all = [](size_t) { return true; };
   int chosen = BestCandidate(ordered, r, all);
   if (chosen < 0)

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -362,6 +363,44 @@ TEST(BacktestTest, EveryFoldAndModelShareOneMaseScale) {
     ASSERT_EQ(e.scale.size(), 8u);
     for (double s : e.scale) EXPECT_EQ(s, scale);
   }
+}
+
+// CalibrateIntervals finds the folds apart from each fold by their origins' order (a
+// prefix and a suffix of sums); folds listed out of order take the plain pass over every
+// fold. Both give the same bands, with and without a fold left out, and so does the
+// coverage check built on them.
+TEST(BacktestTest, CalibrationDoesNotDependOnTheFoldsOrder) {
+  testing::Gaussian noise(5);
+  std::vector<double> y;
+  double level = 0;
+  for (int i = 0; i < 51; ++i) y.push_back(level += 1 + (i % 9 == 0 ? 20 : 3) * noise.Next());
+  BacktestSetup setup;
+  setup.horizon = 12;
+  setup.folds = 30;
+  const ModelKind models[] = {ModelKind::kDrift};
+  const ModelErrors ordered = RunBacktest(y, setup, models).at(0);
+  ASSERT_EQ(ordered.errors.size(), 30u);
+  ModelErrors shuffled = ordered;
+  std::reverse(shuffled.errors.begin(), shuffled.errors.end());
+  std::reverse(shuffled.origins.begin(), shuffled.origins.end());
+  for (size_t skip : {size_t{0}, size_t{7}, size_t{29}, static_cast<size_t>(-1)}) {
+    const IntervalModel a = CalibrateIntervals(ordered, skip);
+    const IntervalModel b = CalibrateIntervals(shuffled, skip < 30 ? 29 - skip : skip);
+    ASSERT_EQ(a.scale.size(), 12u);
+    ASSERT_EQ(b.scale.size(), a.scale.size());
+    for (size_t h = 0; h < a.scale.size(); ++h)
+      EXPECT_NEAR(a.scale[h], b.scale[h], 1e-9 * a.scale[h]);
+    EXPECT_EQ(a.samples, b.samples);
+    for (auto q :
+         {&IntervalModel::q025, &IntervalModel::q10, &IntervalModel::q90, &IntervalModel::q975})
+      EXPECT_NEAR(a.*q, b.*q, 1e-9) << skip;
+    EXPECT_LT(a.q10, 0);
+    EXPECT_GT(a.q975, a.q90);
+  }
+  const Coverage c1 = CheckCoverage(ordered), c2 = CheckCoverage(shuffled);
+  EXPECT_NEAR(c1.inside80, c2.inside80, 1e-12);
+  EXPECT_NEAR(c1.inside95, c2.inside95, 1e-12);
+  EXPECT_GT(c1.inside80, 0.5);
 }
 
 // The forecast is the chosen model shrunk toward the best baseline by a weight of 0, 1/4,
