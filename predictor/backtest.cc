@@ -127,19 +127,20 @@ bool ScaleCurve(const std::vector<std::vector<double>>& e, const Accept& use,
 struct FoldSums {
   std::vector<std::vector<double>> head_sum, head_count, tail_sum, tail_count;  // [index][h]
 
-  FoldSums(const std::vector<std::vector<double>>& e, size_t skip) {
+  template <typename Accept>
+  FoldSums(const std::vector<std::vector<double>>& e, const Accept& usable) {
     const size_t folds = e.size(), longest = LongestFold(e);
     head_sum.assign(folds + 1, std::vector<double>(longest, 0));
     head_count = tail_sum = tail_count = head_sum;
     for (size_t k = 0; k < folds; ++k) {
       head_sum[k + 1] = head_sum[k], head_count[k + 1] = head_count[k];
-      if (k != skip)
+      if (usable(k))
         for (size_t h = 0; h < e[k].size(); ++h)
           head_sum[k + 1][h] += e[k][h] * e[k][h], head_count[k + 1][h] += 1;
     }
     for (size_t k = folds; k-- > 0;) {
       tail_sum[k] = tail_sum[k + 1], tail_count[k] = tail_count[k + 1];
-      if (k != skip)
+      if (usable(k))
         for (size_t h = 0; h < e[k].size(); ++h)
           tail_sum[k][h] += e[k][h] * e[k][h], tail_count[k][h] += 1;
     }
@@ -227,10 +228,13 @@ std::vector<ModelErrors> RunBacktest(std::span<const double> y, const BacktestSe
   return out;
 }
 
-IntervalModel CalibrateIntervals(const ModelErrors& errors, size_t skip) {
+namespace {
+
+// CalibrateIntervals on the folds `usable` accepts.
+template <typename Accept>
+IntervalModel CalibrateOn(const ModelErrors& errors, const Accept& usable) {
   IntervalModel model;
   const auto& e = errors.errors;
-  const auto usable = [&](size_t k) { return k != skip; };
   if (!ScaleCurve(e, usable, model.scale, model.exponent)) return model;
   size_t horizon = model.scale.size();
   // Blocked cross-validation: fold k's errors are standardised by the scale of the folds
@@ -241,7 +245,7 @@ IntervalModel CalibrateIntervals(const ModelErrors& errors, size_t skip) {
   const std::vector<size_t>& origins = errors.origins;
   const bool ordered = origins.size() == e.size() && std::is_sorted(origins.begin(), origins.end());
   const std::optional<FoldSums> sums =
-      ordered ? std::optional<FoldSums>(std::in_place, e, skip) : std::nullopt;
+      ordered ? std::optional<FoldSums>(std::in_place, e, usable) : std::nullopt;
   for (size_t k = 0; k < e.size(); ++k) {
     if (!usable(k)) continue;
     std::vector<double> scale;
@@ -317,6 +321,12 @@ IntervalModel CalibrateIntervals(const ModelErrors& errors, size_t skip) {
   return model;
 }
 
+}  // namespace
+
+IntervalModel CalibrateIntervals(const ModelErrors& errors, size_t skip) {
+  return CalibrateOn(errors, [skip](size_t k) { return k != skip; });
+}
+
 double IntervalScale(const IntervalModel& model, size_t h) {
   if (model.scale.empty()) return model.extra_sigma;
   h = std::max<size_t>(h, 1);
@@ -333,16 +343,21 @@ Coverage CheckCoverage(const ModelErrors& errors) {
   Coverage coverage;
   const size_t folds = errors.errors.size();
   if (folds < 3) return coverage;
+  // Each fold judged by bands calibrated without it: with up to kCoverageGroups folds one
+  // at a time, with more in that many interleaved groups (fold k in group k mod groups),
+  // so the check costs as many calibrations however many folds there are.
+  const size_t groups = std::min(folds, kCoverageGroups);
   double inside80 = 0, inside95 = 0, total = 0;
-  for (size_t k = 0; k < folds; ++k) {
-    const IntervalModel model = CalibrateIntervals(errors, k);
-    for (size_t h = 0; h < errors.errors[k].size(); ++h) {
-      const double s = IntervalScale(model, h + 1);
-      const double e = errors.errors[k][h];
-      inside80 += e >= model.q10 * s && e <= model.q90 * s;
-      inside95 += e >= model.q025 * s && e <= model.q975 * s;
-      total += 1;
-    }
+  for (size_t g = 0; g < groups; ++g) {
+    const IntervalModel model = CalibrateOn(errors, [&](size_t k) { return k % groups != g; });
+    for (size_t k = g; k < folds; k += groups)
+      for (size_t h = 0; h < errors.errors[k].size(); ++h) {
+        const double s = IntervalScale(model, h + 1);
+        const double e = errors.errors[k][h];
+        inside80 += e >= model.q10 * s && e <= model.q90 * s;
+        inside95 += e >= model.q025 * s && e <= model.q975 * s;
+        total += 1;
+      }
   }
   coverage.inside80 = inside80 / total;
   coverage.inside95 = inside95 / total;

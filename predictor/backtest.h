@@ -78,8 +78,10 @@ IntervalModel CalibrateIntervals(const ModelErrors& errors, size_t skip = static
 // sigma(h) for lead time h >= 1 (with extra_sigma added in quadrature).
 double IntervalScale(const IntervalModel& model, size_t h);
 
-// Out-of-sample coverage of the 80% and 95% bands: fold k judged by the other folds.
-// Returns {0, 0} with fewer than 3 folds.
+// Out-of-sample coverage of the 80% and 95% bands: fold k judged by bands calibrated on
+// the other folds (with more than kCoverageGroups folds, on the folds outside its group
+// of every kCoverageGroups-th fold). Returns {0, 0} with fewer than 3 folds.
+inline constexpr size_t kCoverageGroups = 10;
 struct Coverage {
   double inside80 = 0, inside95 = 0;
 };

@@ -549,8 +549,14 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
     r.backtest.selection_mase = sum / static_cast<double>(folds);
     r.backtest.baseline_selection_mase = base_sum / static_cast<double>(folds);
     // A choice that loses out of sample to the baseline chosen the same way (on the folds
-    // apart from each one) is not trusted.
-    if (fallback >= 0 && r.backtest.selection_mase > r.backtest.baseline_selection_mase)
+    // apart from each one) is not trusted; nor, when the lead scored is the horizon itself,
+    // one whose out-of-sample score does not beat even the best baseline's backtest score
+    // (chosen in hindsight, so a bar the choice must clear before it replaces what a
+    // planner would draw by hand). With a shorter lead, neither score measures the
+    // horizon, and the line a baseline would draw is no safer than the choice.
+    if (fallback >= 0 &&
+        (r.backtest.selection_mase > r.backtest.baseline_selection_mase ||
+         (!lead_short && r.backtest.selection_mase > r.backtest.scores[fallback].mase)))
       chosen = fallback, weight = 0;
   }
   r.model = ordered[chosen].model;

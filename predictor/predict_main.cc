@@ -60,7 +60,7 @@ struct UnexpectedArgument : po::error {
 // unsigned as its largest value.
 struct CommonOptions {
   std::string horizon = std::to_string(static_cast<int>(sfsg::config::kHorizonDays)) + "d";
-  std::string folds = "10";
+  std::string folds = "30";
   std::string max_points = "10000";
   std::string level_shifts = "auto";
   std::string seed = "1";
