@@ -81,6 +81,10 @@
 //                            "lead_days": number, "selection_mase": number | null,
 //                            "baseline_selection_mase": number | null,
 //                            "best_baseline": string, "best_baseline_mase": number,
+//                            "lowest_mase_model": string (the candidate ranked first),
+//                            "fallback": null | "loses_to_baseline_choice" |
+//                                        "loses_to_baseline_score" (why the best
+//                                        baseline replaced it),
 //                            "combined": [string] (the mean of these),
 //                            "shrink_weight": number (0, 0.25, 0.5, 0.75),
 //                            "shrink_toward": string | null (the baseline the

@@ -513,6 +513,7 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   if (chosen < 0)
     return Error::BadInput(SeriesWhere(series) + ": no model could be backtested on " +
                            std::to_string(n) + " points");
+  r.backtest.lowest_mase_model = ordered[chosen].model;
   const int baseline = BestCandidate(ordered, r, all, Pool::kBaselines);
   if (baseline >= 0) {
     r.backtest.best_baseline = ordered[baseline].model;
@@ -554,10 +555,14 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
     // (chosen in hindsight, so a bar the choice must clear before it replaces what a
     // planner would draw by hand). With a shorter lead, neither score measures the
     // horizon, and the line a baseline would draw is no safer than the choice.
-    if (fallback >= 0 &&
-        (r.backtest.selection_mase > r.backtest.baseline_selection_mase ||
-         (!lead_short && r.backtest.selection_mase > r.backtest.scores[fallback].mase)))
-      chosen = fallback, weight = 0;
+    using Fallback = BacktestSummary::Fallback;
+    if (fallback >= 0 && chosen != fallback) {
+      if (r.backtest.selection_mase > r.backtest.baseline_selection_mase)
+        r.backtest.fallback = Fallback::kLosesToBaselineChoice;
+      else if (!lead_short && r.backtest.selection_mase > r.backtest.scores[fallback].mase)
+        r.backtest.fallback = Fallback::kLosesToBaselineScore;
+    }
+    if (r.backtest.fallback != Fallback::kNone) chosen = fallback, weight = 0;
   }
   r.model = ordered[chosen].model;
   if (weight > 0 && fallback >= 0) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "predictor/backtest.h"
 #include "predictor/test_support.h"
@@ -417,9 +418,27 @@ TEST(ForecastTest, TheForecastIsTheChosenModelShrunkTowardTheBestBaseline) {
     auto f = ForecastDaily(y, 15, {ModelKind::kNaive, ModelKind::kRecentLinear});
     ASSERT_TRUE(f.ok()) << f.error().message;
     const double w = f->backtest.shrink_weight;
-    // A choice that loses out of sample to the baseline chosen the same way is not used.
-    if (f->backtest.selection_mase > f->backtest.baseline_selection_mase) {
+    // A choice that loses out of sample to the baseline chosen the same way is not used,
+    // and the result says which model it replaced and why.
+    const BacktestSummary& b = f->backtest;
+    double lowest = std::numeric_limits<double>::infinity();
+    for (const ModelScore& s : b.scores)
+      if (s.candidate && s.applies) lowest = std::min(lowest, s.mase);
+    for (const ModelScore& s : b.scores) {
+      if (s.model == b.lowest_mase_model) {
+        EXPECT_EQ(s.mase, lowest);
+      }
+    }
+    if (b.selection_mase > b.baseline_selection_mase) {
       EXPECT_TRUE(IsBaseline(f->model));
+      EXPECT_EQ(w, 0);
+      if (!IsBaseline(b.lowest_mase_model)) {
+        EXPECT_EQ(b.fallback, BacktestSummary::Fallback::kLosesToBaselineChoice);
+      }
+    }
+    if (b.fallback != BacktestSummary::Fallback::kNone) {
+      EXPECT_TRUE(IsBaseline(f->model));
+      EXPECT_NE(f->model, b.lowest_mase_model);
       EXPECT_EQ(w, 0);
     }
     EXPECT_TRUE(w == 0 || w == 0.25 || w == 0.5 || w == 0.75) << w;

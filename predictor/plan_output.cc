@@ -16,6 +16,18 @@ constexpr double kDay = config::kDaySeconds;
 Json Num(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
 Json Num(const std::optional<double>& v) { return v ? Num(*v) : Json(nullptr); }
 
+Json FallbackName(BacktestSummary::Fallback f) {
+  switch (f) {
+    case BacktestSummary::Fallback::kLosesToBaselineChoice:
+      return "loses_to_baseline_choice";
+    case BacktestSummary::Fallback::kLosesToBaselineScore:
+      return "loses_to_baseline_score";
+    case BacktestSummary::Fallback::kNone:
+      break;
+  }
+  return nullptr;
+}
+
 Json BandJson(const Band& b) {
   return {{"expected", Num(b.expected)},
           {"lower80", Num(b.lower80)},
@@ -88,6 +100,8 @@ Json ForecastToJson(const ForecastResult& f) {
          f.backtest.folds >= 3 ? Num(f.backtest.baseline_selection_mase) : Json(nullptr)},
         {"best_baseline", std::string(ModelName(f.backtest.best_baseline))},
         {"best_baseline_mase", Num(f.backtest.best_baseline_mase)},
+        {"lowest_mase_model", std::string(ModelName(f.backtest.lowest_mase_model))},
+        {"fallback", FallbackName(f.backtest.fallback)},
         {"combined", std::move(combined)},
         {"shrink_weight", Num(f.backtest.shrink_weight)},
         {"shrink_toward", f.backtest.shrink_weight > 0

@@ -96,14 +96,25 @@ std::string EventsText(const ForecastResult& f) {
 std::string ChoiceNote(const ForecastResult& f) {
   const BacktestSummary& b = f.backtest;
   if (b.folds < 3) return "lowest backtest MASE; too few folds to score the choice";
+  using Fallback = BacktestSummary::Fallback;
+  if (b.fallback != Fallback::kNone) {
+    double used = 0;  // the baseline used: its own backtest score
+    for (const ModelScore& s : b.scores)
+      if (s.model == f.model) used = s.mase;
+    const bool choice = b.fallback == Fallback::kLosesToBaselineChoice;
+    return StringPrintf(
+        "%s had the lowest MASE at %.1f d ahead, but the choice scores %.3f out of sample, "
+        "worse than %s (%.3f): the best baseline is used, backtest MASE %.3f",
+        std::string(ModelName(b.lowest_mase_model)).c_str(), b.lead_s / kDay, b.selection_mase,
+        choice ? "the baseline chosen the same way" : "the baseline's own backtest score",
+        choice ? b.baseline_selection_mase : used, used);
+  }
   std::string out =
       StringPrintf("lowest MASE at %.1f d ahead; the choice scored out of sample: %.3f",
                    b.lead_s / kDay, b.selection_mase);
   out += StringPrintf(", best baseline %s %.3f", std::string(ModelName(b.best_baseline)).c_str(),
                       b.best_baseline_mase);
   out += StringPrintf(" (chosen out of sample: %.3f)", b.baseline_selection_mase);
-  if (IsBaseline(f.model) && b.selection_mase > b.baseline_selection_mase)
-    out += "; the baseline is used";
   return out;
 }
 

@@ -78,6 +78,16 @@ expect 0 "$predict" backtest "$source_dir/tests/data/nab/ec2_disk_write_bytes_c0
 contains "predict_linear"
 contains "seasonal_naive"
 contains "vs predict_linear's method"
+# On this series the model ranked first loses out of sample: the plan says which and why.
+contains "had the lowest MASE at 1.0 d ahead, but the choice scores .* worse than the baseline chosen the same way"
+expect 0 "$predict" backtest "$source_dir/tests/data/nab/ec2_disk_write_bytes_c0d644.csv" --json
+python3 - "$work/out" <<'EOF2' || fail "fallback in JSON"
+import json, sys
+b = json.load(open(sys.argv[1]))["backtest"]
+assert b["fallback"] == "loses_to_baseline_choice", b["fallback"]
+assert b["lowest_mase_model"] not in ("naive", "drift", "seasonal_naive"), b["lowest_mase_model"]
+assert b["selection_mase"] > b["baseline_selection_mase"]
+EOF2
 expect 0 "$predict" backtest "$work/usage.csv" --column files --json
 contains '"model"'
 
