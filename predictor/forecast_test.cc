@@ -404,6 +404,60 @@ TEST(BacktestTest, CalibrationDoesNotDependOnTheFoldsOrder) {
   EXPECT_GT(c1.inside80, 0.5);
 }
 
+// Coverage judges each fold by bands calibrated without it: one fold at a time up to
+// kCoverageGroups folds (leave-one-out, rebuilt here from CalibrateIntervals), in
+// interleaved groups beyond, where a fold's own errors still never calibrate its bands.
+TEST(BacktestTest, CoverageIsLeaveOneOutUpToTenFoldsAndLeavesEachFoldOutBeyond) {
+  testing::Gaussian noise(9);
+  std::vector<double> y;
+  double level = 0;
+  for (int i = 0; i < 90; ++i) y.push_back(level += 1 + 4 * noise.Next());
+  BacktestSetup setup;
+  setup.horizon = 6;
+  const ModelKind models[] = {ModelKind::kDrift};
+  auto inside = [](const ModelErrors& e, size_t k, const IntervalModel& m, double& in80,
+                   double& in95, double& total) {
+    for (size_t h = 0; h < e.errors[k].size(); ++h) {
+      const double s = IntervalScale(m, h + 1), v = e.errors[k][h];
+      in80 += v >= m.q10 * s && v <= m.q90 * s;
+      in95 += v >= m.q025 * s && v <= m.q975 * s;
+      total += 1;
+    }
+  };
+  setup.folds = kCoverageGroups;
+  const ModelErrors few = RunBacktest(y, setup, models).at(0);
+  ASSERT_EQ(few.errors.size(), kCoverageGroups);
+  double in80 = 0, in95 = 0, total = 0;
+  for (size_t k = 0; k < few.errors.size(); ++k)
+    inside(few, k, CalibrateIntervals(few, k), in80, in95, total);
+  const Coverage c = CheckCoverage(few);
+  EXPECT_DOUBLE_EQ(c.inside80, in80 / total);
+  EXPECT_DOUBLE_EQ(c.inside95, in95 / total);
+  // With more folds, group g (every kCoverageGroups-th fold from g) is judged by bands
+  // calibrated on the folds outside it, as CalibrateIntervals calibrates them on a
+  // backtest without that group.
+  setup.folds = 30;
+  const ModelErrors many = RunBacktest(y, setup, models).at(0);
+  ASSERT_EQ(many.errors.size(), 30u);
+  in80 = in95 = total = 0;
+  for (size_t g = 0; g < kCoverageGroups; ++g) {
+    ModelErrors others;
+    others.model = many.model;
+    for (size_t k = 0; k < many.errors.size(); ++k)
+      if (k % kCoverageGroups != g) {
+        others.errors.push_back(many.errors[k]);
+        others.origins.push_back(many.origins[k]);
+      }
+    const IntervalModel bands = CalibrateIntervals(others);
+    for (size_t k = g; k < many.errors.size(); k += kCoverageGroups)
+      inside(many, k, bands, in80, in95, total);
+  }
+  const Coverage grouped = CheckCoverage(many);
+  EXPECT_DOUBLE_EQ(grouped.inside80, in80 / total);
+  EXPECT_DOUBLE_EQ(grouped.inside95, in95 / total);
+  EXPECT_GT(grouped.inside80, 0.5);
+}
+
 // The forecast is the chosen model shrunk toward the best baseline by a weight of 0, 1/4,
 // 1/2 or 3/4, and a combination is the mean of its members: rebuilt here from the
 // models' own forecasts on the same history.

@@ -3,6 +3,7 @@
 // Prometheus predict_linear's method on MASE over the same rolling origins.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 
 #include "predictor/forecast.h"
@@ -50,6 +51,47 @@ TEST_P(NabBacktestTest, ChosenModelBeatsPredictLinearOnMase) {
     EXPECT_LE(b.upper80, b.upper95);
     EXPECT_GE(b.lower95, 0);  // bytes written cannot be negative
   }
+}
+
+// The c0d644 writes summed hour by hour (a growth series that stops for 40 hours near its
+// end), one day ahead: the model ranked first (the combination) beats the baseline chosen
+// the same way out of sample but not that baseline's own backtest score, so the baseline
+// is used and the result says why.
+TEST(NabForecastTest, AChoiceThatDoesNotBeatTheBaselinesOwnScoreGivesWayToIt) {
+  auto table =
+      LoadUsageTable(testing::SourcePath("tests/data/nab/ec2_disk_write_bytes_c0d644.csv"));
+  ASSERT_TRUE(table.ok()) << table.error().message;
+  auto samples = ExtractSeries(*table, "value");
+  ASSERT_TRUE(samples.ok()) << samples.error().message;
+  Series hourly;
+  hourly.name = "value";
+  double total = 0;
+  for (size_t i = 0; i < samples->values.size(); ++i) {
+    total += samples->values[i];
+    const double hour = std::floor(samples->time_s[i] / 3600) * 3600;
+    if (hourly.time_s.empty() || hourly.time_s.back() != hour) {
+      hourly.time_s.push_back(hour);
+      hourly.values.push_back(total);
+    } else {
+      hourly.values.back() = total;
+    }
+  }
+  ForecastOptions options;
+  options.horizon_s = 86400;
+  auto f = ForecastSeries(hourly, options);
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  const BacktestSummary& b = f->backtest;
+  ASSERT_EQ(b.folds, 30u);
+  EXPECT_NEAR(b.lead_s, 86400, 1e-9);  // the lead scored is the horizon
+  EXPECT_EQ(b.fallback, BacktestSummary::Fallback::kLosesToBaselineScore);
+  EXPECT_FALSE(IsBaseline(b.lowest_mase_model));
+  EXPECT_TRUE(IsBaseline(f->model));
+  double own = 0;
+  for (const ModelScore& s : b.scores)
+    if (s.model == f->model) own = s.mase;
+  EXPECT_LE(b.selection_mase, b.baseline_selection_mase);
+  EXPECT_GT(b.selection_mase, own);
+  EXPECT_EQ(b.shrink_weight, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Nab, NabBacktestTest,
