@@ -3,7 +3,8 @@
 // the site already has.
 //
 // Every alert carries the labels a route matches on: alertname (the rule, as in
-// /.sfsg/alerts: storage_days_to_full, throughput_headroom, slo_at_horizon), severity
+// /.sfsg/alerts: storage_days_to_full, throughput_headroom, latency_objective,
+// probe_window), severity
 // (warning; critical for storage already past its threshold), service="sfsg",
 // instance (this host's name), mountpoint (the shadow), watch (what is metered); and
 // annotations summary (the alert's sentence), value and threshold.
