@@ -63,16 +63,7 @@ Result<StoragePlan> PlanStorage(const PlanInputs& in, const ForecastOptions& opt
   const double peak95 = std::max(s.forecast.PeakUntil(end).upper95, s.current_bytes);
   s.recommended_capacity_bytes = peak95 / (1 - in.buffer);
   s.additional_bytes = s.recommended_capacity_bytes - s.capacity_bytes;
-  // A printed baseline that beats the chosen model at the scored lead times.
-  const BacktestSummary& b = s.forecast.backtest;
-  for (const ModelScore& score : b.scores)
-    if (score.model == s.forecast.model)
-      for (const ModelScore& other : b.scores)
-        if (other.baseline && other.applies && other.mase < score.mase)
-          plan.warnings.push_back("used_bytes: the baseline " +
-                                  std::string(ModelName(other.model)) +
-                                  Printf(" scores MASE %.3f against %.3f for the chosen model",
-                                         other.mase, score.mase));
+  if (auto warning = BaselineBeatsChoiceWarning(s.forecast)) plan.warnings.push_back(*warning);
   if (s.current_bytes > s.capacity_bytes)
     plan.warnings.push_back("used bytes (" + FormatBytes(s.current_bytes) +
                             ") exceed the capacity (" + FormatBytes(s.capacity_bytes) + ")");
@@ -279,6 +270,7 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
     auto demand = ForecastSeries(*series, options);
     if (!demand) return demand.error();
     Absorb(plan, *demand);
+    if (auto warning = BaselineBeatsChoiceWarning(*demand)) plan.warnings.push_back(*warning);
     const double end = demand->origin_s + in.horizon_s;
     p.peak_at_horizon = demand->PeakUntil(end);
     p.threshold_ops_per_s = p.sustainable_ops_per_s * (1 - in.buffer);
@@ -411,6 +403,18 @@ Result<CapacityPlan> MakeCapacityPlan(const PlanInputs& in) {
   else
     plan.origin_unix = candidates_origin_s;
   return plan;
+}
+
+std::optional<std::string> BaselineBeatsChoiceWarning(const ForecastResult& f) {
+  const BacktestSummary& b = f.backtest;
+  // Under 3 folds the choice is not scored; after a fallback, or when the baseline is
+  // itself chosen, the baseline is what the forecast uses.
+  if (b.folds < 3 || b.fallback != BacktestSummary::Fallback::kNone) return std::nullopt;
+  if (f.model == b.best_baseline && !(b.shrink_weight > 0)) return std::nullopt;
+  if (!(b.best_baseline_mase < b.selection_mase)) return std::nullopt;
+  return f.column + ": the best baseline " + std::string(ModelName(b.best_baseline)) +
+         Printf(" scores backtest MASE %.3f, lower than the choice's out-of-sample MASE %.3f",
+                b.best_baseline_mase, b.selection_mase);
 }
 
 std::string FittedRateText(const ObjectivePlan& o, double largest_measured) {

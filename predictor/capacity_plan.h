@@ -190,6 +190,14 @@ struct StoragePlan {
 // or "74.9 GiB more than needed to the horizon" (right-sizing).
 std::string CapacityChangeText(const StoragePlan& s);
 
+// The table scores the chosen model on the folds it was chosen on (in sample); the choice
+// itself is scored out of sample (BacktestSummary::selection_mase). When the best baseline's
+// backtest MASE is lower than that and another model is used, this warning says so with both
+// scores ("COLUMN: the best baseline drift scores backtest MASE 0.221, lower than the
+// choice's out-of-sample MASE 0.237"); none otherwise (under 3 folds, after a fallback to
+// the baseline, or when the baseline is itself chosen).
+std::optional<std::string> BaselineBeatsChoiceWarning(const ForecastResult& f);
+
 struct ObjectivePlan {
   Objective objective;
   LatencyFit fit;

@@ -137,6 +137,13 @@ std::string ModelText(const ForecastResult& f) {
          " " + quarters(w);
 }
 
+// "chosen: MODEL (why)": the model used, how the choice scored out of sample and, after a
+// fallback, which check the model ranked first failed. Under the backtest table of the plan
+// and of `sfsg-predict backtest` alike.
+std::string ChosenLine(const ForecastResult& f) {
+  return StringPrintf("chosen: %s (%s)\n", ModelText(f).c_str(), ChoiceNote(f).c_str());
+}
+
 std::string ForecastHeading(const char* title, const ForecastResult& f) {
   return StringPrintf("%s (%s; model %s, seasonality %s, %zu points at %s%s)\n", title,
                       f.column.c_str(), ModelText(f).c_str(), f.seasonality.name.c_str(),
@@ -197,7 +204,7 @@ std::string StorageSection(const StoragePlan& s, double buffer) {
                                                      FormatCount(*s.capacity_files).c_str(),
                                                      FormatCount(s.files_threshold_count).c_str()));
   }
-  return out + BacktestTable(f);
+  return out + BacktestTable(f) + "  " + ChosenLine(f);
 }
 
 std::string PerformanceSection(const PerformancePlan& p, double buffer) {
@@ -330,7 +337,7 @@ std::string BacktestReport(const ForecastResult& f, std::string_view source) {
     if (s.model == ModelKind::kPredictLinear && s.applies) linear = &s;
     if (s.model == ModelKind::kSeasonalNaive && s.applies) naive = &s;
   }
-  out += StringPrintf("chosen: %s (%s)\n", ModelText(f).c_str(), ChoiceNote(f).c_str());
+  out += ChosenLine(f);
   auto compare = [&](const ModelScore* other, const char* name) {
     if (!chosen || !other || !(other->mase > 0)) return;
     const double change = 100 * (1 - chosen->mase / other->mase);

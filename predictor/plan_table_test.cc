@@ -1,0 +1,99 @@
+// The capacity plan's text (PlanToTable, BacktestReport) and the warnings it prints: what a
+// reader is told about the model choice, the level steps, caps and units.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "generator/util/strings.h"
+#include "predictor/capacity_plan.h"
+#include "predictor/report.h"
+#include "predictor/test_support.h"
+
+namespace sfsg {
+namespace {
+
+constexpr double kDay = 86400;
+
+// 60 days of hourly metering: used bytes grow 10 GiB/day on a 1 TiB volume; reads and
+// writes (cumulative counters) run at 300 + 100 sin(day) ops/s.
+UsageTable MakeUsage() {
+  UsageTable t;
+  t.source = "usage.csv";
+  testing::Gaussian noise(3);
+  double reads = 0, writes = 0;
+  for (int i = 0; i < 60 * 24; ++i) {
+    const double day = i / 24.0;
+    t.time_s.push_back(1.7e9 + 3600.0 * i);
+    t.columns["used_bytes"].push_back(3e11 + 1.0737e10 * day + 2e8 * noise.Next());
+    t.columns["capacity_bytes"].push_back(1099511627776.0);
+    const double rate = 300 + 2 * day + 100 * std::sin(2 * M_PI * day) + 5 * noise.Next();
+    reads += 3600 * rate * 0.7;
+    writes += 3600 * rate * 0.3;
+    t.columns["read_ops"].push_back(reads);
+    t.columns["write_ops"].push_back(writes);
+  }
+  return t;
+}
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// The plan prints the choice's out-of-sample score under the table (the table's score of
+// the chosen model is in sample: the choice was made on those folds).
+TEST(PlanTableTest, StorageTablePrintsTheChoicesOutOfSampleScore) {
+  PlanInputs in;
+  in.usage = MakeUsage();
+  in.horizon_s = 30 * kDay;
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const BacktestSummary& b = plan->storage->forecast.backtest;
+  ASSERT_GE(b.folds, 3u);
+  const std::string table = PlanToTable(*plan);
+  EXPECT_TRUE(Contains(table, "\n  chosen: ")) << table;
+  EXPECT_TRUE(Contains(table, StringPrintf("out of sample: %.3f", b.selection_mase))) << table;
+}
+
+ForecastResult ShrunkChoice() {
+  ForecastResult f;
+  f.column = "used_bytes";
+  f.model = ModelKind::kTheilSen;
+  BacktestSummary& b = f.backtest;
+  b.folds = 30;
+  b.selection_mase = 0.237;
+  b.best_baseline = ModelKind::kDrift;
+  b.best_baseline_mase = 0.221;
+  b.shrink_weight = 0.25;
+  b.shrink_toward = ModelKind::kDrift;
+  return f;
+}
+
+// The warning compares the best baseline with the choice's out-of-sample score, naming both.
+TEST(PlanTableTest, ABaselineBelowTheChoicesOutOfSampleScoreIsWarnedOf) {
+  ForecastResult f = ShrunkChoice();
+  const auto warning = BaselineBeatsChoiceWarning(f);
+  ASSERT_TRUE(warning.has_value());
+  EXPECT_TRUE(Contains(*warning, "used_bytes: the best baseline drift")) << *warning;
+  EXPECT_TRUE(Contains(*warning, "0.221")) << *warning;
+  EXPECT_TRUE(Contains(*warning, "0.237")) << *warning;
+  // The choice scores better out of sample than the baseline: nothing to say.
+  f.backtest.selection_mase = 0.2;
+  EXPECT_FALSE(BaselineBeatsChoiceWarning(f).has_value());
+  // After a fallback the baseline is what is used (the "chosen:" line says why).
+  f = ShrunkChoice();
+  f.model = ModelKind::kDrift;
+  f.backtest.shrink_weight = 0;
+  f.backtest.fallback = BacktestSummary::Fallback::kLosesToBaselineChoice;
+  EXPECT_FALSE(BaselineBeatsChoiceWarning(f).has_value());
+  // The baseline chosen outright: it is what is used.
+  f.backtest.fallback = BacktestSummary::Fallback::kNone;
+  EXPECT_FALSE(BaselineBeatsChoiceWarning(f).has_value());
+  // Under 3 folds the choice is not scored.
+  f = ShrunkChoice();
+  f.backtest.folds = 2;
+  EXPECT_FALSE(BaselineBeatsChoiceWarning(f).has_value());
+}
+
+}  // namespace
+}  // namespace sfsg
