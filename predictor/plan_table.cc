@@ -171,6 +171,9 @@ std::string BacktestTable(const ForecastResult& f) {
   return out;
 }
 
+// The backtest table with the "chosen:" line under it: the storage and demand sections alike.
+std::string PlanBacktest(const ForecastResult& f) { return BacktestTable(f) + "  " + ChosenLine(f); }
+
 std::string StorageSection(const StoragePlan& s, double buffer) {
   const ForecastResult& f = s.forecast;
   const Band& h = s.at_horizon;
@@ -204,7 +207,7 @@ std::string StorageSection(const StoragePlan& s, double buffer) {
                                                      FormatCount(*s.capacity_files).c_str(),
                                                      FormatCount(s.files_threshold_count).c_str()));
   }
-  return out + BacktestTable(f) + "  " + ChosenLine(f);
+  return out + PlanBacktest(f);
 }
 
 std::string PerformanceSection(const PerformancePlan& p, double buffer) {
@@ -271,7 +274,7 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
                    (p.headroom ? StringPrintf("  (headroom at the horizon's peak %.0f%%)",
                                               100 * *p.headroom)
                                : ""));
-    out += BacktestTable(*p.demand);
+    out += PlanBacktest(*p.demand);
   } else {
     out += Row("demand", "no read_ops/write_ops series given");
   }

@@ -36,6 +36,34 @@ UsageTable MakeUsage() {
   return t;
 }
 
+// A closed-loop ladder on a USL system; latency by Little's law (R = N / X), p99 three
+// times the mean.
+PerfCurve MakeCurve() {
+  PerfCurve curve;
+  curve.source = "test";
+  curve.target = "/synthetic";
+  curve.created_unix = 1.7e9;
+  for (uint32_t n : {1, 2, 4, 8, 12, 16, 24, 32, 48}) {
+    CurveStep step;
+    step.concurrency = n;
+    step.duration_s = 10;
+    const double x = 2000.0 * n / (1 + 0.05 * (n - 1) + 0.002 * n * (n - 1));
+    step.total.ops_per_s = x;
+    step.total.ops = static_cast<uint64_t>(x * 10);
+    step.total.latency.mean_us = 1e6 * n / x;
+    step.total.latency.p50_us = 0.8 * step.total.latency.mean_us;
+    step.total.latency.p99_us = 3 * step.total.latency.mean_us;
+    curve.steps.push_back(step);
+  }
+  return curve;
+}
+
+size_t Count(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
 bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
@@ -53,6 +81,33 @@ TEST(PlanTableTest, StorageTablePrintsTheChoicesOutOfSampleScore) {
   const std::string table = PlanToTable(*plan);
   EXPECT_TRUE(Contains(table, "\n  chosen: ")) << table;
   EXPECT_TRUE(Contains(table, StringPrintf("out of sample: %.3f", b.selection_mase))) << table;
+}
+
+// A fallback is explained where the table stars a model that is not the lowest: the
+// storage and the demand tables each end with the "chosen:" line.
+TEST(PlanTableTest, BothTablesSayWhyTheStarredModelWasChosen) {
+  PlanInputs in;
+  in.usage = MakeUsage();
+  in.curve = MakeCurve();
+  in.horizon_s = 30 * kDay;
+  in.device_requests_per_op = 1.0;
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  ASSERT_TRUE(plan->performance && plan->performance->demand);
+  EXPECT_EQ(Count(PlanToTable(*plan), "\n  chosen: "), 2u) << PlanToTable(*plan);
+  // The ranked-first model replaced by the baseline: the plan names it and the check it failed.
+  ForecastResult& f = plan->storage->forecast;
+  f.model = ModelKind::kDrift;
+  f.backtest.shrink_weight = 0;
+  f.backtest.lowest_mase_model = ModelKind::kCombination;
+  f.backtest.fallback = BacktestSummary::Fallback::kLosesToBaselineChoice;
+  f.backtest.selection_mase = 0.122;
+  f.backtest.baseline_selection_mase = 0.113;
+  const std::string table = PlanToTable(*plan);
+  EXPECT_TRUE(Contains(table, "  chosen: drift (combination had the lowest MASE")) << table;
+  EXPECT_TRUE(Contains(table, "scores 0.122 out of sample, worse than the baseline chosen the "
+                              "same way (0.113)"))
+      << table;
 }
 
 ForecastResult ShrunkChoice() {

@@ -37,6 +37,8 @@ expect 0 "$predict" --usage "$work/usage.csv" --curve "$source_dir/predictor/tes
 contains "Storage (used_bytes"
 contains "1 level steps modelled"
 contains "threshold reached"
+# The storage and demand tables each say why the starred model was chosen.
+[ "$(grep -c '^  chosen: ' "$work/out")" -eq 2 ] || fail "the plan should print two 'chosen:' lines"
 contains "Performance"
 contains "p99 <= 20 ms"
 contains "recommended capacity"
