@@ -88,10 +88,12 @@ Result<Series> ExtractColumn(const UsageTable& table, const std::string& column)
       series.values.push_back(delta / dt);
     }
   }
-  if (series.time_s.size() < 2)
+  if (series.time_s.size() < kMinSeriesPoints)
     return Error::BadInput(table.source + ": column '" + column + "' has " +
                            std::to_string(series.time_s.size()) +
-                           " usable points; at least 2 are needed");
+                           (series.time_s.size() == 1 ? " usable point" : " usable points") +
+                           "; at least " + std::to_string(kMinForecastPoints) +
+                           " are needed for a forecast");
   FillStepStatistics(series.time_s, q);
   return series;
 }
@@ -102,6 +104,15 @@ SeriesKind KindOfColumn(std::string_view column) {
   for (const char* name : kCounterColumns)
     if (column == name) return SeriesKind::kCounter;
   return SeriesKind::kGauge;
+}
+
+bool IsNonNegativeColumn(std::string_view column) {
+  static constexpr const char* kLevels[] = {"used_bytes",    "capacity_bytes", "files",
+                                            "capacity_files", "read_time_ms",  "write_time_ms",
+                                            "io_time_ms",     "io_weighted_ms"};
+  for (const char* name : kLevels)
+    if (column == name) return true;
+  return KindOfColumn(column) == SeriesKind::kCounter;
 }
 
 std::string UnitOfColumn(std::string_view column) {

@@ -9,9 +9,12 @@
 // forecasting models need, aggregating long series and reporting every filled gap.
 //
 // Column conventions (CSV header names and Prometheus metric mapping):
-//   used_bytes, files, capacity_bytes      gauges (levels)
+//   used_bytes, files, capacity_bytes,     gauges (levels)
+//   capacity_files
 //   read_ops, write_ops, read_bytes,       cumulative counters (as in /proc/diskstats),
 //   write_bytes                            differenced into per-second rates
+//   read_time_ms, write_time_ms,           cumulative milliseconds (sfsg-meter), gauges
+//   io_time_ms, io_weighted_ms             here
 //   ops (derived)                          read_ops + write_ops rates: the demand, ops/s
 //   NAME_per_s                             a gauge that is already a rate
 //   any other name                         a gauge ("value" in NAB exports)
@@ -75,7 +78,8 @@ double Median(std::vector<double> values);
 // "ts"; unix seconds, or ISO-8601 "2024-03-01T17:34:00Z", "2024-03-01 17:34:00" taken as
 // UTC, with an optional "+hh:mm" offset) and value columns (see above). Blank lines and
 // lines starting with '#' are skipped. Errors: no timestamp column, a malformed number
-// or date (naming line and column), a timestamp earlier than the previous one.
+// or date (naming line and column), a negative value in a column that cannot have one
+// (IsNonNegativeColumn), a timestamp earlier than the previous one.
 Result<UsageTable> ParseUsageCsv(std::string_view text, std::string_view source_name);
 
 // Parses a Prometheus HTTP API query_range response (resultType "matrix"). Known
@@ -85,7 +89,8 @@ Result<UsageTable> ParseUsageCsv(std::string_view text, std::string_view source_
 // node_disk_read_bytes_total and node_disk_written_bytes_total give the counters; other
 // metrics keep their __name__. Samples are aligned by timestamp. Errors: not a matrix
 // response, several volumes (mountpoints or devices; prometheus_source.h reads them all),
-// a timestamp out of range or going backwards within a series (as in a CSV).
+// a timestamp out of range or going backwards within a series (as in a CSV), a negative
+// value in a column that cannot have one (naming the column and the sample's time).
 Result<UsageTable> ParsePrometheusRange(std::string_view text, std::string_view source_name);
 
 // Loads a file, choosing the parser from its first non-blank character ('{' → JSON).
@@ -93,12 +98,25 @@ Result<UsageTable> ParsePrometheusRange(std::string_view text, std::string_view 
 Result<UsageTable> LoadUsageTable(const std::string& path);
 
 // Interprets one column ("ops" sums the read_ops and write_ops rates). Errors: unknown
-// column (the message lists the available ones), fewer than 2 finite samples.
+// column (the message lists the available ones), fewer than kMinSeriesPoints usable
+// points (the message also says that a forecast needs kMinForecastPoints).
 Result<Series> ExtractSeries(const UsageTable& table, std::string_view column);
 
 // The semantic kind and unit of a column name (see the conventions above).
 SeriesKind KindOfColumn(std::string_view column);
 std::string UnitOfColumn(std::string_view column);
+
+// Whether a column is a size, a count or a counter, which cannot be below zero: the
+// levels and capacities, the I/O counters and sfsg-meter's cumulative milliseconds. The
+// loaders refuse a negative value in one (kBadInput, "FILE:LINE: used_bytes: '-5' is
+// negative"). Other names ("value", NAME_per_s) may be negative.
+bool IsNonNegativeColumn(std::string_view column);
+
+// The fewest usable points a series may have, and the fewest grid points a forecast
+// needs (ForecastSeries refuses fewer). Stated together so that every "too few points"
+// message names the same minimum for a forecast.
+constexpr size_t kMinSeriesPoints = 2;
+constexpr size_t kMinForecastPoints = 10;
 
 // The plausible range of a timestamp: 1970-01-01 to 2200-01-01 (unix seconds). Times
 // outside it are refused (epoch milliseconds are the usual cause).

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <set>
@@ -139,6 +140,25 @@ Status CheckTimestampRange(double unix_s, std::string_view text, std::string_vie
   return Error::BadInput(message);
 }
 
+// A size or count below zero is damage or a unit mistake, and would be forecast as
+// shrinking storage (bands reaching far below zero): refused like any bad cell, naming
+// the column, the sample's time and its value. A CSV is checked as it is read, with the
+// line; this covers tables built otherwise (a Prometheus export).
+Status CheckNonNegative(const UsageTable& table) {
+  for (const auto& [name, values] : table.columns) {
+    if (!IsNonNegativeColumn(name)) continue;
+    for (size_t i = 0; i < values.size(); ++i)
+      if (values[i] < 0) {
+        char value[32];
+        std::snprintf(value, sizeof(value), "%.17g", values[i]);
+        return Error::BadInput(table.source + ": " + name + " at " +
+                               std::to_string(static_cast<int64_t>(table.time_s[i])) + ": '" +
+                               value + "' is negative");
+      }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<double> ParseTimestamp(std::string_view text, std::string_view where) {
@@ -202,7 +222,8 @@ Result<UsageTable> ParseUsageCsv(std::string_view text, std::string_view source_
       continue;
     }
     if (cells.size() != names.size())
-      return Error::BadInput(where + ": " + std::to_string(cells.size()) + " cells, header has " +
+      return Error::BadInput(where + ": " + std::to_string(cells.size()) +
+                             (cells.size() == 1 ? " cell" : " cells") + ", header has " +
                              std::to_string(names.size()));
     auto time = ParseTimestamp(cells[time_index], where + ": " + names[time_index]);
     if (!time) return time.error();
@@ -214,8 +235,11 @@ Result<UsageTable> ParseUsageCsv(std::string_view text, std::string_view source_
     table.time_s.push_back(*time);
     for (size_t i = 0; i < names.size(); ++i) {
       if (static_cast<int>(i) == time_index) continue;
-      auto v = ParseCell(cells[i], where + ": " + names[i]);
+      const std::string cell_where = where + ": " + names[i];
+      auto v = ParseCell(cells[i], cell_where);
       if (!v) return v.error();
+      if (*v < 0 && IsNonNegativeColumn(names[i]))
+        return Error::BadInput(cell_where + ": '" + std::string(Trim(cells[i])) + "' is negative");
       table.columns[names[i]].push_back(*v);
     }
   }
@@ -230,6 +254,7 @@ Result<UsageTable> ParsePrometheusRange(std::string_view text, std::string_view 
   if (volumes->size() == 1) {
     UsageTable table = std::move(volumes->front().table);
     table.source = std::string(source_name);
+    if (Status s = CheckNonNegative(table); !s) return s.error();
     return table;
   }
   std::string names;

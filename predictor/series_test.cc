@@ -159,7 +159,8 @@ TEST(SeriesTest, RejectsMalformedCsv) {
       {"used_bytes,files\n1,2\n", "no timestamp column"},
       {"timestamp,used_bytes\n10,5\n5,6\n", "goes backwards"},
       {"timestamp,used_bytes\n10,5\n20,5GB\n", "not a finite number"},
-      {"timestamp,used_bytes\n10,5\n20\n", "1 cells"},
+      {"timestamp,used_bytes\n10,5\n20\n", ":3: 1 cell, header has 2"},
+      {"timestamp,used_bytes\n10,5\n20,1,2\n", ":3: 3 cells, header has 2"},
       {"timestamp,used_bytes\n", "no data rows"},
       {"", "empty file"},
       {"timestamp,used_bytes\nyesterday,5\n", "timestamp"},
@@ -180,6 +181,50 @@ TEST(SeriesTest, RejectsMalformedCsv) {
   auto one = ParseUsageCsv("timestamp,used_bytes\n1,5\n", "one.csv");
   ASSERT_TRUE(one.ok());
   EXPECT_FALSE(ExtractSeries(*one, "used_bytes").ok());
+}
+
+// A size, count or counter below zero is damage: refused like any bad cell (file, line,
+// column, value), never forecast as shrinking storage. Columns that may be negative
+// (a net rate, an unnamed gauge) still load.
+TEST(SeriesTest, RejectsNegativeSizesCountsAndCounters) {
+  for (const char* column : {"used_bytes", "capacity_bytes", "files", "capacity_files",
+                             "read_ops", "write_bytes", "io_time_ms"}) {
+    const std::string csv = std::string("timestamp,") + column + "\n10,5\n20, -5 \n30,7\n";
+    auto table = ParseUsageCsv(csv, "neg.csv");
+    ASSERT_FALSE(table.ok()) << column;
+    EXPECT_EQ(table.error().code, ErrorCode::kBadInput);
+    EXPECT_EQ(table.error().message, std::string("neg.csv:3: ") + column + ": '-5' is negative");
+  }
+  auto capacity = ParseUsageCsv("timestamp,used_bytes,capacity_bytes\n10,5,-1e3\n", "cap.csv");
+  ASSERT_FALSE(capacity.ok());
+  EXPECT_EQ(capacity.error().message, "cap.csv:2: capacity_bytes: '-1e3' is negative");
+  auto allowed = ParseUsageCsv("timestamp,value,growth_per_s,used_bytes\n10,-5,-0.5,-0\n", "ok.csv");
+  ASSERT_TRUE(allowed.ok()) << allowed.error().message;
+  EXPECT_EQ(allowed->columns.at("value").front(), -5);
+  // A Prometheus export is checked too, naming the column and the sample's time.
+  auto prom = ParsePrometheusRange(
+      R"({"data": {"resultType": "matrix", "result": [{"metric": {"__name__": "files"},
+          "values": [[1700000000, "1"], [1700000600, "-2"]]}]}})",
+      "p.json");
+  ASSERT_FALSE(prom.ok());
+  EXPECT_EQ(prom.error().code, ErrorCode::kBadInput);
+  EXPECT_EQ(prom.error().message, "p.json: files at 1700000600: '-2' is negative");
+}
+
+// Too few points: the message counts them in good English and names the minimum a
+// forecast needs (the one ForecastSeries and the man page state), not the reader's own.
+TEST(SeriesTest, TooFewPointsNamesTheForecastMinimum) {
+  auto one = ParseUsageCsv("timestamp,used_bytes\n1,5\n", "one.csv");
+  ASSERT_TRUE(one.ok());
+  auto series = ExtractSeries(*one, "used_bytes");
+  ASSERT_FALSE(series.ok());
+  EXPECT_EQ(series.error().message,
+            "one.csv: column 'used_bytes' has 1 usable point; at least 10 are needed for a "
+            "forecast");
+  auto none = ParseUsageCsv("timestamp,used_bytes\n1,\n", "none.csv");
+  ASSERT_TRUE(none.ok());
+  EXPECT_NE(ExtractSeries(*none, "used_bytes").error().message.find("has 0 usable points;"),
+            std::string::npos);
 }
 
 TEST(SeriesTest, ReadsPrometheusRangeExportsOfNodeExporter) {
