@@ -55,6 +55,13 @@ expect 4 "$meter" / -n 1 -o "$work/foreign.csv" -q
 one_line "different header ('time,size')"
 [ "$(cat "$work/foreign.csv")" = $'time,size\n1,2' ] || fail "foreign.csv changed"
 
+# --help names the columns a written file has, and how many.
+expect 0 "$meter" / -n 1 -o "$work/help.csv" -q
+written=$(head -1 "$work/help.csv")
+expect 0 "$meter" --help
+grep -qx "  $written" "$work/out" || fail "--help does not list the header written ($written): $(head -5 "$work/out")"
+contains "rows of $(($(tr -cd , <<<"$written" | wc -c) + 1)) columns"
+
 # Option errors: one line, exit 2.
 expect 2 "$meter" / --bogus
 one_line "bogus"

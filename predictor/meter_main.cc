@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cerrno>
 #include <cmath>
@@ -20,11 +21,16 @@ namespace po = boost::program_options;
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: sfsg-meter PATH [--interval 10s] [--count N] [--out usage.csv]\n"
-    "Samples statvfs(PATH) and its block device's /proc/diskstats counters and appends\n"
-    "CSV rows (timestamp,used_bytes,capacity_bytes,files,read_ops,write_ops,read_bytes,\n"
-    "write_bytes). See sfsg-meter(1).\n";
+// The usage text names the columns from MeterCsvHeader(), so it says what is written.
+std::string Usage() {
+  std::string header = sfsg::MeterCsvHeader();
+  header.pop_back();  // its newline
+  const size_t columns = 1 + static_cast<size_t>(std::count(header.begin(), header.end(), ','));
+  return "usage: sfsg-meter PATH [--interval 10s] [--count N] [--out usage.csv] [--quiet]\n"
+         "Samples PATH's space and entries (statvfs, or a walk of a directory below its mount\n"
+         "point) and its block device's /proc/diskstats counters, and appends CSV rows of " +
+         std::to_string(columns) + " columns:\n  " + header + "\nSee sfsg-meter(1).\n";
+}
 
 volatile sig_atomic_t g_stop = 0;
 void OnSignal(int) { g_stop = 1; }
@@ -72,7 +78,7 @@ int Run(int argc, char** argv) {
   auto vm = sfsg::ParseCommandLine(sfsg::CommandArgs(argc, argv), options, "see --help", "path", 1);
   if (!vm) return Fail(vm.error());
   if (vm->count("help")) {
-    return sfsg::WriteStdoutExit("sfsg-meter", kUsage + sfsg::HelpText(options));
+    return sfsg::WriteStdoutExit("sfsg-meter", Usage() + sfsg::HelpText(options));
   }
   for (const std::string& given : sfsg::PositionalArgs(*vm, "path")) path = given;
   if (path.empty()) return Fail(sfsg::Error::Usage("give the PATH to meter (see --help)"));
