@@ -68,7 +68,8 @@
 //                           CandidatePlanToJson's fields (candidates.h)}
 //   }
 //   DEVICE   = DeviceBasisJson (device_basis.h): {"model": ..., "statement": string}
-//   BAND     = {"expected", "lower80", "upper80", "lower95", "upper95": number}
+//   BAND     = {"expected": number, "lower80", "upper80", "lower95", "upper95": number | null}
+//              (the bounds are null when the forecast's bands_identified is false)
 //   CROSSING = {"already": bool, "earliest_unix", "expected_unix", "latest_unix",
 //               "earliest_days", "expected_days", "latest_days",
 //               "earliest80_days", "latest80_days": number | null}

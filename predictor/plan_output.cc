@@ -28,12 +28,15 @@ Json FallbackName(BacktestSummary::Fallback f) {
   return nullptr;
 }
 
-Json BandJson(const Band& b) {
+// Bands no measured error sizes (ForecastResult::bands_identified false) have zero width:
+// null, not the expected value repeated as if it were certain.
+Json BandJson(const Band& b, bool bands_identified) {
+  auto bound = [&](double v) { return bands_identified ? Num(v) : Json(nullptr); };
   return {{"expected", Num(b.expected)},
-          {"lower80", Num(b.lower80)},
-          {"upper80", Num(b.upper80)},
-          {"lower95", Num(b.lower95)},
-          {"upper95", Num(b.upper95)}};
+          {"lower80", bound(b.lower80)},
+          {"upper80", bound(b.upper80)},
+          {"lower95", bound(b.lower95)},
+          {"upper95", bound(b.upper95)}};
 }
 
 Json CrossingJson(const Crossing& c, double origin_s) {
@@ -80,7 +83,7 @@ Json ForecastToJson(const ForecastResult& f) {
       std::min(f.path.size(), static_cast<size_t>(std::ceil(f.horizon_s / f.grid.step_s - 1e-9)));
   const size_t stride = std::max<size_t>(1, (horizon_steps + 99) / 100);
   for (size_t i = stride - 1; i < horizon_steps; i += stride) {
-    Json point = BandJson(f.path[i]);
+    Json point = BandJson(f.path[i], f.bands_identified);
     point["time_unix"] = Num(f.origin_s + static_cast<double>(i + 1) * f.grid.step_s);
     path.push_back(std::move(point));
   }
@@ -120,7 +123,8 @@ Json StorageJson(const StoragePlan& s) {
   if (s.files) {
     files = {
         {"current", Num(s.files->last_value)},
-        {"at_horizon", BandJson(s.files->At(s.files->origin_s + s.files->horizon_s))},
+        {"at_horizon", BandJson(s.files->At(s.files->origin_s + s.files->horizon_s),
+                                s.files->bands_identified)},
         {"forecast", ForecastToJson(*s.files)},
         {"capacity_files", Num(s.capacity_files)},
         {"threshold_files", s.capacity_files ? Num(s.files_threshold_count) : Json(nullptr)},
@@ -132,7 +136,7 @@ Json StorageJson(const StoragePlan& s) {
           {"capacity_bytes", Num(s.capacity_bytes)},
           {"capacity_source", s.capacity_source},
           {"threshold_bytes", Num(s.threshold_bytes)},
-          {"at_horizon", BandJson(s.at_horizon)},
+          {"at_horizon", BandJson(s.at_horizon, s.forecast.bands_identified)},
           {"threshold_reached", CrossingJson(s.threshold, s.forecast.origin_s)},
           {"recommended_capacity_bytes", Num(s.recommended_capacity_bytes)},
           {"additional_bytes", Num(s.additional_bytes)},
@@ -183,7 +187,7 @@ Json PerformanceJson(const PerformancePlan& p) {
   if (p.demand) {
     demand = {
         {"current_ops_per_s", Num(p.demand->last_value)},
-        {"peak_at_horizon", BandJson(p.peak_at_horizon)},
+        {"peak_at_horizon", BandJson(p.peak_at_horizon, p.demand->bands_identified)},
         {"threshold_ops_per_s", Num(p.threshold_ops_per_s)},
         {"threshold_reached", p.unit.comparable ? CrossingJson(p.threshold, p.demand->origin_s)
                                                 : Json(nullptr)},  // units differ: not computed
@@ -236,9 +240,12 @@ class Exposition {
     out_ +=
         "sfsg_forecast_" + name_ + (labels.empty() ? "" : "{" + labels + "}") + " " + buf + "\n";
   }
-  void Band(const std::string& name, const std::string& help, const sfsg::Band& b) {
+  // Bands not identified (zero width, no error measured): the expected value alone.
+  void Band(const std::string& name, const std::string& help, const sfsg::Band& b,
+            bool bands_identified) {
     Gauge(name, help);
     Sample(b.expected, "band=\"expected\"");
+    if (!bands_identified) return;
     Sample(b.lower80, "band=\"lower80\"");
     Sample(b.upper80, "band=\"upper80\"");
     Sample(b.lower95, "band=\"lower95\"");
@@ -301,7 +308,8 @@ std::string PlanToPrometheus(const CapacityPlan& plan) {
     e.Sample(s->capacity_bytes);
     e.Gauge("storage_threshold_bytes", "Capacity times (1 - buffer).");
     e.Sample(s->threshold_bytes);
-    e.Band("storage_used_at_horizon_bytes", "Forecast used bytes at the horizon.", s->at_horizon);
+    e.Band("storage_used_at_horizon_bytes", "Forecast used bytes at the horizon.", s->at_horizon,
+           s->forecast.bands_identified);
     e.Crossing("storage_threshold_seconds",
                "Seconds from the last sample until the threshold is reached (+Inf: not found).",
                s->threshold, s->forecast.origin_s);
@@ -337,7 +345,7 @@ std::string PlanToPrometheus(const CapacityPlan& plan) {
     e.Sample(p->sustainable_ops_per_s);
     if (p->demand) {
       e.Band("demand_peak_ops_per_second", "Peak forecast demand until the horizon.",
-             p->peak_at_horizon);
+             p->peak_at_horizon, p->demand->bands_identified);
       if (p->unit.comparable)
         e.Crossing("demand_threshold_seconds",
                    "Seconds until demand reaches sustainable throughput times (1 - buffer).",
