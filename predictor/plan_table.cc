@@ -9,6 +9,7 @@
 #include "generator/util/units.h"
 #include "predictor/capacity_plan.h"
 #include "predictor/config.h"
+#include "predictor/decompose.h"
 
 namespace sfsg {
 namespace {
@@ -77,6 +78,11 @@ std::vector<std::string> DistinctBytes(const std::vector<double>& values) {
   return out;
 }
 
+// "1 level step", "2 level steps".
+std::string Counted(size_t n, const char* one, const char* many) {
+  return StringPrintf("%zu %s", n, n == 1 ? one : many);
+}
+
 std::string EventsText(const ForecastResult& f) {
   size_t modelled = 0, retention = 0, declared = 0;
   for (const ShiftEvent& e : f.level_shifts) {
@@ -87,9 +93,28 @@ std::string EventsText(const ForecastResult& f) {
     declared += e.declared;
   }
   std::string out;
-  if (modelled > 0) out += StringPrintf(", %zu level steps modelled", modelled);
-  if (retention > 0) out += StringPrintf(", %zu retention drops kept", retention);
+  if (modelled > 0) out += ", " + Counted(modelled, "level step", "level steps") + " modelled";
+  if (retention > 0) out += ", " + Counted(retention, "retention drop", "retention drops") + " kept";
   if (declared > 0) out += StringPrintf(" (%zu declared)", declared);
+  return out;
+}
+
+// A step's size, signed, in the series' unit: "+200.0 GiB", "-1.2M files".
+std::string SignedSize(const ForecastResult& f, double size) {
+  const std::string magnitude = f.unit == "bytes" ? FormatBytes(std::fabs(size))
+                                                  : FormatCount(std::fabs(size)) + " " + f.unit;
+  return (size < 0 ? "-" : "+") + magnitude;
+}
+
+// One row per step in level: its kind, date, size and who said so. Retention drops stay
+// in the series (they belong to the process); the others are modelled as lasting steps.
+std::string LevelStepRows(const ForecastResult& f) {
+  std::string out;
+  for (const ShiftEvent& e : f.level_shifts)
+    out += StringPrintf("  %-24s %s %s, %s, %s%s\n", "level step", ShiftKindName(e.kind),
+                        Date(e.time_s).c_str(), SignedSize(f, e.size).c_str(),
+                        e.declared ? "declared (--event)" : "detected",
+                        e.kind == ShiftKind::kRetention ? "; kept in the series" : "; modelled");
   return out;
 }
 
@@ -177,7 +202,7 @@ std::string PlanBacktest(const ForecastResult& f) { return BacktestTable(f) + " 
 std::string StorageSection(const StoragePlan& s, double buffer) {
   const ForecastResult& f = s.forecast;
   const Band& h = s.at_horizon;
-  std::string out = ForecastHeading("Storage", f);
+  std::string out = ForecastHeading("Storage", f) + LevelStepRows(f);
   // One precision for every size the decision compares (the bands and the recommendation
   // too: "1.6 PiB .. 1.6 PiB" beside a threshold of 1.600 PiB says nothing).
   const std::vector<std::string> b =

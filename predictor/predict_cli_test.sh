@@ -35,7 +35,9 @@ awk 'BEGIN {
 expect 0 "$predict" --usage "$work/usage.csv" --curve "$source_dir/predictor/testdata/curve.json" \
   --horizon 90d --buffer 20% --slo p99=20ms --report "$work/report.html"
 contains "Storage (used_bytes"
-contains "1 level steps modelled"
+contains "1 level step modelled"
+# Each step is named: kind, date, signed size, and whether declared or detected.
+contains "^  level step  *cleanup 2023-12-14 [0-9:]* UTC, -[0-9.]* GiB, detected; modelled$"
 contains "threshold reached"
 # The storage and demand tables each say why the starred model was chosen.
 [ "$(grep -c '^  chosen: ' "$work/out")" -eq 2 ] || fail "the plan should print two 'chosen:' lines"
@@ -74,6 +76,11 @@ contains '^sfsg_forecast_storage_threshold_seconds{bound="expected"} '
 contains "^sfsg_forecast_usl_sigma "
 contains '^# TYPE sfsg_forecast_sustainable_throughput_ops_per_second gauge'
 no_nan "$work/out"
+
+# A declared step is named as declared.
+expect 0 "$predict" --usage "$work/usage.csv" --horizon 30d --event 2023-11-20=import
+contains "^  level step  *import 2023-11-20 [0-9:]* UTC, +[0-9.]* [KMGT]\?i\?B, declared (--event); modelled$"
+contains "2 level steps modelled (1 declared)"
 
 # Backtests on the NAB series: the chosen model against predict_linear's method.
 expect 0 "$predict" backtest "$source_dir/tests/data/nab/ec2_disk_write_bytes_c0d644.csv"
