@@ -123,8 +123,8 @@ Json StorageJson(const StoragePlan& s) {
   if (s.files) {
     files = {
         {"current", Num(s.files->last_value)},
-        {"at_horizon", BandJson(s.files->At(s.files->origin_s + s.files->horizon_s),
-                                s.files->bands_identified)},
+        {"at_horizon",
+         BandJson(s.files->At(s.files->origin_s + s.files->horizon_s), s.files->bands_identified)},
         {"forecast", ForecastToJson(*s.files)},
         {"capacity_files", Num(s.capacity_files)},
         {"threshold_files", s.capacity_files ? Num(s.files_threshold_count) : Json(nullptr)},
@@ -317,6 +317,22 @@ std::string PlanToPrometheus(const CapacityPlan& plan) {
     e.Sample(s->recommended_capacity_bytes);
     e.Gauge("storage_additional_bytes", "Capacity to add.");
     e.Sample(s->additional_bytes);
+    // Inodes, like bytes, when the series says how many there are (the plan's inode threshold).
+    if (s->files && s->capacity_files) {
+      const ForecastResult& f = *s->files;
+      e.Gauge("files_used", "Files (inodes) in use at the last sample.");
+      e.Sample(f.last_value);
+      e.Gauge("files_capacity", "Inodes the filesystem has.");
+      e.Sample(*s->capacity_files);
+      e.Gauge("files_threshold", "Inodes times (1 - buffer).");
+      e.Sample(s->files_threshold_count);
+      e.Band("files_used_at_horizon", "Forecast files in use at the horizon.",
+             f.At(f.origin_s + f.horizon_s), f.bands_identified);
+      e.Crossing("files_threshold_seconds",
+                 "Seconds from the last sample until the inode threshold is reached (+Inf: not "
+                 "found).",
+                 s->files_threshold, f.origin_s);
+    }
   }
   if (const auto& p = plan.performance) {
     if (p->usl) {

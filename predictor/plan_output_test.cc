@@ -2,9 +2,12 @@
 // what they leave out when a figure means nothing.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include "predictor/capacity_plan.h"
+#include "predictor/test_support.h"
 
 namespace sfsg {
 namespace {
@@ -54,6 +57,54 @@ TEST(PlanOutputTest, UnidentifiedBandsAreLeftOutOfTheMetrics) {
       << metrics;
   EXPECT_FALSE(Contains(metrics, "band=\"lower80\"")) << metrics;
   EXPECT_FALSE(Contains(metrics, "band=\"upper95\"")) << metrics;
+}
+
+// The value of the sample `series` (name and labels, as printed), or NaN when absent.
+double Sample(const std::string& metrics, const std::string& series) {
+  const size_t at = metrics.find("\n" + series + " ");
+  if (at == std::string::npos) return NAN;
+  return std::strtod(metrics.c_str() + at + series.size() + 2, nullptr);
+}
+
+// Inodes get the gauges bytes get, with the threshold date the table prints: 2M files
+// growing 50k a day against 10M inodes and a 20% buffer.
+TEST(PlanOutputTest, InodesHaveGaugesLikeBytes) {
+  PlanInputs in;
+  UsageTable t;
+  t.source = "inodes.csv";
+  testing::Gaussian noise(5);
+  for (int d = 0; d < 60; ++d) {
+    t.time_s.push_back(1.7e9 + kDay * d);
+    t.columns["used_bytes"].push_back(1e12 + 1e9 * d + 1e7 * noise.Next());
+    t.columns["capacity_bytes"].push_back(1e14);
+    t.columns["files"].push_back(2e6 + 5e4 * d + 2e3 * noise.Next());
+    t.columns["capacity_files"].push_back(1e7);
+  }
+  in.usage = t;
+  in.horizon_s = 90 * kDay;
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const StoragePlan& s = *plan->storage;
+  ASSERT_TRUE(s.files && s.files_threshold.expected_s);
+  const std::string metrics = PlanToPrometheus(*plan);
+  EXPECT_TRUE(Contains(metrics, "# TYPE sfsg_forecast_files_threshold_seconds gauge")) << metrics;
+  EXPECT_DOUBLE_EQ(Sample(metrics, "sfsg_forecast_files_capacity"), 1e7) << metrics;
+  EXPECT_DOUBLE_EQ(Sample(metrics, "sfsg_forecast_files_threshold"), 8e6) << metrics;
+  EXPECT_DOUBLE_EQ(Sample(metrics, "sfsg_forecast_files_used"), s.files->last_value) << metrics;
+  EXPECT_DOUBLE_EQ(Sample(metrics, "sfsg_forecast_files_threshold_seconds{bound=\"expected\"}"),
+                   *s.files_threshold.expected_s - s.files->origin_s)
+      << metrics;
+  for (const char* bound : {"earliest", "latest"})
+    EXPECT_FALSE(std::isnan(Sample(
+        metrics, std::string("sfsg_forecast_files_threshold_seconds{bound=\"") + bound + "\"}")))
+        << bound;
+  EXPECT_FALSE(
+      std::isnan(Sample(metrics, "sfsg_forecast_files_used_at_horizon{band=\"upper95\"}")));
+  // Without an inode count there is no threshold: no files gauges.
+  in.usage->columns.erase("capacity_files");
+  plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_FALSE(Contains(PlanToPrometheus(*plan), "sfsg_forecast_files_"));
 }
 
 }  // namespace

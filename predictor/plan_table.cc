@@ -94,7 +94,8 @@ std::string EventsText(const ForecastResult& f) {
   }
   std::string out;
   if (modelled > 0) out += ", " + Counted(modelled, "level step", "level steps") + " modelled";
-  if (retention > 0) out += ", " + Counted(retention, "retention drop", "retention drops") + " kept";
+  if (retention > 0)
+    out += ", " + Counted(retention, "retention drop", "retention drops") + " kept";
   if (declared > 0) out += StringPrintf(" (%zu declared)", declared);
   return out;
 }
@@ -197,7 +198,9 @@ std::string BacktestTable(const ForecastResult& f) {
 }
 
 // The backtest table with the "chosen:" line under it: the storage and demand sections alike.
-std::string PlanBacktest(const ForecastResult& f) { return BacktestTable(f) + "  " + ChosenLine(f); }
+std::string PlanBacktest(const ForecastResult& f) {
+  return BacktestTable(f) + "  " + ChosenLine(f);
+}
 
 std::string StorageSection(const StoragePlan& s, double buffer) {
   const ForecastResult& f = s.forecast;

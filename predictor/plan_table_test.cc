@@ -105,8 +105,9 @@ TEST(PlanTableTest, BothTablesSayWhyTheStarredModelWasChosen) {
   f.backtest.baseline_selection_mase = 0.113;
   const std::string table = PlanToTable(*plan);
   EXPECT_TRUE(Contains(table, "  chosen: drift (combination had the lowest MASE")) << table;
-  EXPECT_TRUE(Contains(table, "scores 0.122 out of sample, worse than the baseline chosen the "
-                              "same way (0.113)"))
+  EXPECT_TRUE(Contains(table,
+                       "scores 0.122 out of sample, worse than the baseline chosen the "
+                       "same way (0.113)"))
       << table;
 }
 
