@@ -29,9 +29,9 @@ Json AlertJson(const std::map<std::string, std::string>& fixed, const AlertEvent
                const AlertEvent& latest, double ends_unix) {
   Json labels = fixed;
   labels["alertname"] = fired.name;
-  // Storage past its threshold (no days left) pages; everything else warns.
-  labels["severity"] =
-      fired.name == "storage_days_to_full" && fired.value <= 0 ? "critical" : "warning";
+  // Storage or inodes past their threshold (no days left) page; everything else warns.
+  const bool days_to_full = fired.name == "storage_days_to_full" || fired.name == "files_days_to_full";
+  labels["severity"] = days_to_full && fired.value <= 0 ? "critical" : "warning";
   char value[64], threshold[64];
   std::snprintf(value, sizeof(value), "%g", latest.value);
   std::snprintf(threshold, sizeof(threshold), "%g", latest.threshold);

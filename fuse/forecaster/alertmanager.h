@@ -3,9 +3,9 @@
 // the site already has.
 //
 // Every alert carries the labels a route matches on: alertname (the rule, as in
-// /.sfsg/alerts: storage_days_to_full, throughput_headroom, latency_objective,
-// probe_window), severity
-// (warning; critical for storage already past its threshold), service="sfsg",
+// /.sfsg/alerts: storage_days_to_full, files_days_to_full, throughput_headroom,
+// latency_objective, probe_window), severity (warning; critical for storage or inodes
+// already past their threshold), service="sfsg",
 // instance (this host's name), mountpoint (the shadow), watch (what is metered); and
 // annotations summary (the alert's sentence), value and threshold.
 //

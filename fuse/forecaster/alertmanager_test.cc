@@ -90,6 +90,21 @@ TEST(AlertmanagerSinkTest, StoragePastItsThresholdIsCritical) {
   EXPECT_EQ(Rfc3339(1700000000.25), "2023-11-14T22:13:20.250Z");
 }
 
+// Inodes past their threshold page as storage does; days left only warn.
+TEST(AlertmanagerSinkTest, InodesPastTheirThresholdAreCritical) {
+  AlertmanagerSink sink(*ParseHttpEndpoint("http://127.0.0.1:1", "x"), {}, 60);
+  AlertEvent files = Event("firing", 10, 0);
+  files.name = "files_days_to_full";
+  EXPECT_FALSE(sink.Push({files}, 10).ok());
+  ASSERT_EQ(sink.Payload(10).size(), 1u);
+  EXPECT_EQ(sink.Payload(10)[0]["labels"]["alertname"], "files_days_to_full");
+  EXPECT_EQ(sink.Payload(10)[0]["labels"]["severity"], "critical");
+  AlertmanagerSink later(*ParseHttpEndpoint("http://127.0.0.1:1", "x"), {}, 60);
+  files.value = 12;
+  EXPECT_FALSE(later.Push({files}, 10).ok());
+  EXPECT_EQ(later.Payload(10)[0]["labels"]["severity"], "warning");
+}
+
 TEST(MetricsServerTest, ServesTheRenderedTextAtMetrics) {
   MetricsServer server([] { return std::string("sfsg_uptime_seconds 1\n"); });
   // A free port: bind a socket to port 0, note the port, close it.

@@ -19,6 +19,7 @@
 
 #include "fuse/forecaster/alertmanager.h"
 #include "fuse/forecaster/hooks.h"
+#include "fuse/forecaster/inode_metrics.h"
 #include "fuse/forecaster/ladder_process.h"
 #include "fuse/forecaster/private_view.h"
 #include "fuse/forecaster/prometheus_watch.h"
@@ -40,10 +41,17 @@ double NowUnix() {
 
 std::vector<AlertRule> MakeRules(const ForecasterConfig& c) {
   std::vector<AlertRule> rules;
-  if (c.alert_days_to_full >= 0)
+  if (c.alert_days_to_full >= 0) {
     rules.push_back({"storage_days_to_full", "storage_days_to_full", true, c.alert_days_to_full,
                      "storage reaches capacity minus the buffer within the threshold (days; the " +
                          c.alert_days_bound + " date)"});
+    // Inodes run out as surely as bytes (many small files): the same threshold and
+    // bound, so "days to full" means one thing whichever runs out first.
+    rules.push_back({"files_days_to_full", "files_days_to_full", true, c.alert_days_to_full,
+                     "files (inodes) reach capacity_files minus the buffer within the threshold "
+                     "(days; the " +
+                         c.alert_days_bound + " date)"});
+  }
   if (c.alert_slo)
     rules.push_back({"latency_objective", "slo_ratio_at_peak", false, 1.0,
                      "latency at the horizon's peak demand breaks the objective (ratio)"});
@@ -89,21 +97,28 @@ std::optional<double> DaysTo(const std::optional<double>& t, double origin_s) {
   return (*t - origin_s) / config::kDaySeconds;
 }
 
+// Days to a threshold crossing at the configured date (--alert-days-bound: the expected
+// one by default): 0 when already past it; never reached within the search limit reads
+// as very far away.
+double DaysToFull(const Crossing& crossing, double origin_s, const std::string& bound) {
+  if (crossing.already) return 0.0;
+  const std::optional<double> days = DaysTo(bound == "earliest"     ? crossing.earliest_s
+                                            : bound == "earliest80" ? crossing.earliest80_s
+                                                                    : crossing.expected_s,
+                                            origin_s);
+  return days && std::isfinite(*days) ? *days : 1e9;
+}
+
 // What the alert rules look at, from the plan. A figure the plan could not give is left
-// out, so its rule keeps its state.
+// out, so its rule keeps its state (files_days_to_full without files and capacity_files
+// columns, or when the files forecast failed).
 std::map<std::string, double> AlertFigures(const CapacityPlan& plan, const std::string& bound) {
   std::map<std::string, double> figures;
   if (plan.storage) {
-    const Crossing& crossing = plan.storage->threshold;
-    const double origin = plan.storage->forecast.origin_s;
-    // The configured date (--alert-days-bound: the expected one by default); never
-    // reached within the search limit reads as very far away.
-    std::optional<double> days = DaysTo(bound == "earliest"     ? crossing.earliest_s
-                                        : bound == "earliest80" ? crossing.earliest80_s
-                                                                : crossing.expected_s,
-                                        origin);
-    if (!days || !std::isfinite(*days)) days = 1e9;
-    figures["storage_days_to_full"] = crossing.already ? 0.0 : *days;
+    const StoragePlan& s = *plan.storage;
+    figures["storage_days_to_full"] = DaysToFull(s.threshold, s.forecast.origin_s, bound);
+    if (s.files && s.capacity_files)
+      figures["files_days_to_full"] = DaysToFull(s.files_threshold, s.files->origin_s, bound);
   }
   if (plan.performance) {
     const PerformancePlan& perf = *plan.performance;
@@ -239,7 +254,8 @@ Status Forecaster::Meter() {
   auto sample = TakeSample(*source);
   if (!sample) return Error::Io("--watch " + sample.error().message);
   if (auto appended = AppendMeterSample(UsagePath(), *sample); !appended) return appended;
-  spdlog::info("forecaster: metered {} entries, {} bytes under {}", sample->files,
+  spdlog::info("forecaster: metered {} {}, {} bytes under {}", sample->files,
+               sample->files == 1 ? "entry" : "entries",
                sample->used_bytes, config_.watch);
   return Status::Ok();
 }
@@ -487,7 +503,8 @@ Status Forecaster::PredictOnce() {
   const std::string text = json->dump(1) + "\n";
   fs_.board().Publish("forecast", text);
   forecast_published_ = true;
-  fs_.board().Publish("metrics_extra", PlanToPrometheus(*plan));
+  const std::string plan_metrics = PlanToPrometheus(*plan);
+  fs_.board().Publish("metrics_extra", plan_metrics + InodeForecastPrometheus(*plan, plan_metrics));
   if (auto saved = WriteFileAtomic(config_.state_dir + "/forecast.json", text); !saved)
     spdlog::warn("forecaster: {}", saved.error().message);
   std::map<std::string, double> figures = AlertFigures(*plan, config_.alert_days_bound);

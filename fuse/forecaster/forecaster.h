@@ -94,10 +94,13 @@ struct ForecasterConfig {
   std::string replay_binary;  // the sfsg-replay the ladder runs; "": beside this program
   double step_s = config::kLadderStepSeconds, warmup_s = config::kLadderWarmupSeconds;
   Workload workload = DefaultWorkload();
-  // Alert thresholds (a negative value disables the rule).
+  // Alert thresholds (a negative value disables the rule). alert_days_to_full is the
+  // threshold of both days-to-full rules: storage_days_to_full (used bytes reach
+  // capacity x (1 - buffer)) and files_days_to_full (files reach capacity_files x
+  // (1 - buffer), when the series has both columns); whichever runs out first fires.
   double alert_days_to_full = config::kAlertDaysToFull;
-  // Which date of the storage forecast the days-to-full rule reads: "expected" (the
-  // forecast path), "earliest80" (the upper 80% band) or "earliest" (the upper 95% band).
+  // Which date of those forecasts the days-to-full rules read: "expected" (the forecast
+  // path), "earliest80" (the upper 80% band) or "earliest" (the upper 95% band).
   std::string alert_days_bound = "expected";
   double alert_headroom = -2;  // below this fraction of throughput headroom; -2: the buffer
   bool alert_slo = true;       // latency at the horizon's peak demand above the objective
