@@ -166,7 +166,8 @@ std::vector<size_t> FoldOrigins(size_t n, const BacktestSetup& setup) {
   for (size_t o = first; o <= last; ++o) {
     bool ok = true;
     for (const LevelShift& s : setup.shifts)
-      if (s.kind != ShiftKind::kRetention && s.index + 3 > o && s.index < o + setup.horizon)
+      if (s.kind != ShiftKind::kRetention && s.index + 3 > o &&
+          std::min(s.begin, s.index) < o + setup.horizon)
         ok = false;
     if (ok) allowed.push_back(o);
   }

@@ -88,35 +88,63 @@ double WindowMedian(std::span<const double> y, size_t begin, size_t end, double&
 
 }  // namespace
 
-StepEstimate EstimateStep(std::span<const double> y, size_t index, size_t lo, size_t hi) {
+StepEstimate EstimateStep(std::span<const double> y, size_t index, size_t lo, size_t hi,
+                          size_t begin) {
   StepEstimate out;
   const size_t n = y.size();
   hi = std::min(hi, n);
-  if (index == 0 || index >= hi || lo >= index) return out;
+  begin = std::min(begin, index);
+  if (index == 0 || index >= hi || lo >= begin) return out;
   constexpr size_t kSide = 20;
-  const size_t begin = std::max(lo, index >= kSide ? index - kSide : 0);
+  const size_t start = std::max(lo, begin >= kSide ? begin - kSide : 0);
   const size_t end = std::min(hi, index + kSide);
+  const size_t before = begin - start, after = end - index;
+  // The points fitted: [start, begin) before the step, [index, end) after it.
+  const auto fitted_points = [&](auto&& visit) {
+    for (size_t i = start; i < begin; ++i) visit(i);
+    for (size_t i = index; i < end; ++i) visit(i);
+  };
+  const auto x_of = [&](size_t i) { return static_cast<double>(i) - static_cast<double>(index); };
+  if (after < 2 && before >= 3) {
+    // One point after the step: the line through the points before it, extrapolated.
+    double sx = 0, sy = 0;
+    for (size_t i = start; i < begin; ++i) sx += x_of(i), sy += y[i];
+    const double mx = sx / static_cast<double>(before), my = sy / static_cast<double>(before);
+    double sxx = 0, sxy = 0;
+    for (size_t i = start; i < begin; ++i)
+      sxx += (x_of(i) - mx) * (x_of(i) - mx), sxy += (x_of(i) - mx) * (y[i] - my);
+    const double slope = sxx > 0 ? sxy / sxx : 0;
+    double sse = 0;
+    for (size_t i = start; i < begin; ++i) {
+      const double r = y[i] - (my + slope * (x_of(i) - mx));
+      sse += r * r;
+    }
+    const double sigma2 = before > 2 ? sse / static_cast<double>(before - 2) : 0;
+    out.size = y[index] - (my + slope * (x_of(index) - mx));
+    const double dx = x_of(index) - mx;
+    out.stderr_ = std::sqrt(sigma2 * (1 + 1 / static_cast<double>(before) +
+                                      (sxx > 0 ? dx * dx / sxx : 0)));
+    return out;
+  }
+  if (before + after < 4 || before < 2 || after < 2) {
+    // Too few points on a side for a slope: the difference of the means.
+    double sum_before = 0, sum_after = 0;
+    for (size_t i = start; i < begin; ++i) sum_before += y[i];
+    for (size_t i = index; i < end; ++i) sum_after += y[i];
+    out.size = sum_after / static_cast<double>(after) - sum_before / static_cast<double>(before);
+    out.stderr_ = std::fabs(out.size);
+    return out;
+  }
   // Least squares of y = a + b (i - index) + delta [i >= index], by the normal equations.
   double s[3][3] = {}, r[3] = {};
-  for (size_t i = begin; i < end; ++i) {
-    const double x[3] = {1, static_cast<double>(i) - static_cast<double>(index),
-                         i >= index ? 1.0 : 0.0};
+  fitted_points([&](size_t i) {
+    const double x[3] = {1, x_of(i), i >= index ? 1.0 : 0.0};
     for (int p = 0; p < 3; ++p) {
       r[p] += x[p] * y[i];
       for (int q = 0; q < 3; ++q) s[p][q] += x[p] * x[q];
     }
-  }
-  const size_t count = end - begin;
-  if (count < 4 || index - begin < 2 || end - index < 2) {
-    // Too few points on a side for a slope: the difference of the means.
-    double before = 0, after = 0;
-    for (size_t i = begin; i < index; ++i) before += y[i];
-    for (size_t i = index; i < end; ++i) after += y[i];
-    out.size =
-        after / static_cast<double>(end - index) - before / static_cast<double>(index - begin);
-    out.stderr_ = std::fabs(out.size);
-    return out;
-  }
+  });
+  const size_t count = before + after;
   // Inverse of the symmetric 3x3 matrix by cofactors.
   const double det = s[0][0] * (s[1][1] * s[2][2] - s[1][2] * s[2][1]) -
                      s[0][1] * (s[1][0] * s[2][2] - s[1][2] * s[2][0]) +
@@ -136,12 +164,10 @@ StepEstimate EstimateStep(std::span<const double> y, size_t index, size_t lo, si
   for (int p = 0; p < 3; ++p)
     for (int q = 0; q < 3; ++q) beta[p] += inv[p][q] * r[q];
   double sse = 0;
-  for (size_t i = begin; i < end; ++i) {
-    const double fitted = beta[0] +
-                          beta[1] * (static_cast<double>(i) - static_cast<double>(index)) +
-                          (i >= index ? beta[2] : 0);
+  fitted_points([&](size_t i) {
+    const double fitted = beta[0] + beta[1] * x_of(i) + (i >= index ? beta[2] : 0);
     sse += (y[i] - fitted) * (y[i] - fitted);
-  }
+  });
   const double dof = static_cast<double>(count) - 3;
   out.size = beta[2];
   out.stderr_ = dof > 0 ? std::sqrt(sse / dof * std::max(inv[2][2], 0.0)) : std::fabs(beta[2]);
@@ -152,8 +178,9 @@ double StepSize(std::span<const double> y, size_t index) {
   return EstimateStep(y, index, 0, y.size()).size;
 }
 
-std::vector<LevelShift> DetectLevelShifts(std::span<const double> y) {
+std::vector<LevelShift> DetectLevelShifts(std::span<const double> y, size_t* growth_steps) {
   std::vector<LevelShift> shifts;
+  if (growth_steps) *growth_steps = 0;
   const size_t n = y.size();
   if (n < 8) return shifts;
   std::vector<double> diff(n - 1);
@@ -199,10 +226,22 @@ std::vector<LevelShift> DetectLevelShifts(std::span<const double> y) {
         sign * size_long > 6 * sigma && std::fabs(size_long) >= 0.01 * std::fabs(pre) &&
         sign * size_after > 6 * sigma && std::fabs(size_after) >= 0.01 * std::fabs(pre);
     if (!(step && lasting)) continue;
+    // The changes either side of the run are typical again: otherwise the growth rate
+    // changed (a run of faster growth split by noise, or one that lasts to the end).
+    const size_t span = end - begin + 1;
+    const auto typical_again = [&](size_t from, size_t to) {  // diff[from, to)
+      if (to < from + 2) return span < 3;
+      std::vector<double> side(diff.begin() + static_cast<std::ptrdiff_t>(from),
+                               diff.begin() + static_cast<std::ptrdiff_t>(to));
+      return std::fabs(Median(side) - typical) <= 3 * sigma;
+    };
+    if (!typical_again(begin - 1 >= kWindow ? begin - 1 - kWindow : 0, begin - 1) ||
+        !typical_again(end, std::min(diff.size(), end + kWindow)))
+      continue;
     LevelShift shift;
     shift.index = end;
+    shift.begin = begin;
     shift.size = size;
-    const size_t span = end - begin + 1;
     shift.kind =
         span >= 3 ? ShiftKind::kMigration : (sign > 0 ? ShiftKind::kImport : ShiftKind::kCleanup);
     shifts.push_back(shift);
@@ -211,11 +250,21 @@ std::vector<LevelShift> DetectLevelShifts(std::span<const double> y) {
   for (size_t k = 0; k < shifts.size(); ++k) {
     const size_t lo = k > 0 ? shifts[k - 1].index : 0;
     const size_t hi = k + 1 < shifts.size() ? shifts[k + 1].index : n;
-    const StepEstimate e = EstimateStep(y, shifts[k].index, lo, hi);
+    const StepEstimate e = EstimateStep(y, shifts[k].index, lo, hi, shifts[k].begin);
     if (std::signbit(e.size) == std::signbit(shifts[k].size)) {
       shifts[k].size = e.size;
       shifts[k].size_stderr = e.stderr_;
     }
+  }
+  // Rises that make up most of the growth are how the volume grows (bursts of writes),
+  // not one-off imports: taking them out would leave a series that hardly grows.
+  double rises = 0;
+  size_t rise_count = 0;
+  for (const LevelShift& s : shifts)
+    if (s.size > 0) rises += s.size, ++rise_count;
+  if (rise_count >= 3 && rises > 0.5 * (y[n - 1] - y[0])) {
+    std::erase_if(shifts, [](const LevelShift& s) { return s.size > 0; });
+    if (growth_steps) *growth_steps = rise_count;
   }
   // Drops at a regular interval are retention, not one-off clean-ups.
   std::vector<size_t> drops;
@@ -245,6 +294,15 @@ std::vector<double> RemoveLevelShifts(std::span<const double> y,
       if (shifts[k].kind != ShiftKind::kRetention) later += shifts[k].size;
     }
     out[i] += later;
+  }
+  for (const LevelShift& s : shifts) {
+    if (s.kind == ShiftKind::kRetention || s.begin == 0 || s.begin >= s.index ||
+        s.index >= out.size())
+      continue;
+    const double a = out[s.begin - 1], b = out[s.index];
+    const double gap = static_cast<double>(s.index - s.begin + 1);
+    for (size_t i = s.begin; i < s.index; ++i)
+      out[i] = a + (b - a) * static_cast<double>(i - s.begin + 1) / gap;
   }
   return out;
 }

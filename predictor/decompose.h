@@ -26,6 +26,8 @@ const char* ShiftKindName(ShiftKind kind);
 // the typical growth over it (negative: a drop).
 struct LevelShift {
   size_t index = 0;
+  size_t begin = 0;  // the first point of the transition; y[begin, index) are in between
+                     // (a migration's ramp), set to index when the step is one change
   double size = 0;
   ShiftKind kind = ShiftKind::kCleanup;
   bool declared = false;   // given by the user (--event), not detected
@@ -36,21 +38,35 @@ struct LevelShift {
 // standard deviations (1.4826 x MAD) from the typical difference, confirmed by the
 // medians of up to 5 points before and after and of up to 20 points before (so the end
 // of a burst or of a short plateau is not a shift), and larger than 1% of the level
-// before. Classifies them (see ShiftKind). Returns them in index order.
-std::vector<LevelShift> DetectLevelShifts(std::span<const double> y);
+// before. The changes on either side of the run must be typical again (their median
+// within 3 robust standard deviations): a run after which the series keeps rising faster
+// is a change in the growth rate, not a step, and so is a run of three changes or more
+// that reaches the last point (a migration cannot be told from faster growth before it
+// ends). Rises that make up more than half the series' growth, three or more of them, are
+// how it grows (bursts of writes), not imports: they are not returned, and their count is
+// put in *growth_steps. Classifies the rest (see ShiftKind). Returns them in index order.
+std::vector<LevelShift> DetectLevelShifts(std::span<const double> y,
+                                          size_t* growth_steps = nullptr);
 
 // The size of a step whose first point at the new level is y[index], by least squares of
 // y = a + b i + size [i >= index] over up to 20 points each side within [lo, hi) (the
-// neighbouring steps), with its standard error.
+// neighbouring steps), leaving out the transition y[begin, index), with its standard
+// error. With fewer than 2 points after the step, the line through the points before it
+// extrapolated to the point(s) after, the error from the noise of one-step changes.
 struct StepEstimate {
   double size = 0, stderr_ = 0;
 };
-StepEstimate EstimateStep(std::span<const double> y, size_t index, size_t lo, size_t hi);
+StepEstimate EstimateStep(std::span<const double> y, size_t index, size_t lo, size_t hi,
+                          size_t begin);
+inline StepEstimate EstimateStep(std::span<const double> y, size_t index, size_t lo, size_t hi) {
+  return EstimateStep(y, index, lo, hi, index);
+}
 double StepSize(std::span<const double> y, size_t index);  // EstimateStep over all of y
 
 // The series with the lasting steps (every kind but retention) taken out: every point
 // before a step moves by its size, so the last point keeps its actual value and the model
-// fitted to the result is the intervention model y = trend + sum of steps.
+// fitted to the result is the intervention model y = trend + sum of steps. A migration's
+// ramp (y[begin, index)) becomes the line between the points either side of it.
 std::vector<double> RemoveLevelShifts(std::span<const double> y,
                                       const std::vector<LevelShift>& shifts);
 

@@ -376,26 +376,66 @@ std::string SeriesWhere(const Series& series) {
   return series.source.empty() ? series.name : series.source + ": " + series.name;
 }
 
+std::string DateOf(double unix_s);
+
 // The detected steps with the declared events put in (a declared event replaces a
-// detection within 2 grid steps of it).
+// detection within 2 grid steps of it). A declared day is searched for its largest change
+// the event's way (up for an import, down for a clean-up or retention, either for a
+// migration); an event outside the series, or one the series does not show, is said.
 std::vector<LevelShift> FindShifts(const std::vector<double>& raw, const RegularGrid& grid,
-                                   bool detect, const std::vector<DeclaredEvent>& events) {
-  std::vector<LevelShift> shifts = detect ? DetectLevelShifts(raw) : std::vector<LevelShift>();
+                                   bool detect, const std::vector<DeclaredEvent>& events,
+                                   const std::string& name, std::vector<std::string>& warnings) {
+  size_t growth_steps = 0;
+  std::vector<LevelShift> shifts =
+      detect ? DetectLevelShifts(raw, &growth_steps) : std::vector<LevelShift>();
   const size_t n = raw.size();
+  if (growth_steps > 0)
+    warnings.push_back(name + ": " + std::to_string(growth_steps) +
+                       " rises make up most of the growth: they are how it grows, kept in the "
+                       "series (not modelled as imports)");
+  const auto first_at_or_after = [&](double t) {
+    return std::ceil((t - grid.start_s) / grid.step_s - 1e-9);
+  };
   for (const DeclaredEvent& e : events) {
-    const double position = std::ceil((e.time_s - grid.start_s) / grid.step_s - 1e-9);
-    if (position < 1 || position >= static_cast<double>(n)) continue;
-    const size_t index = static_cast<size_t>(position);
+    const double position = first_at_or_after(e.time_s);
+    const double last = std::min(first_at_or_after(e.time_s + e.within_s),
+                                  static_cast<double>(n) - 1);
+    if (position < 1 || position >= static_cast<double>(n)) {
+      warnings.push_back(name + ": --event " + e.text + " ignored: " +
+                         (position < 1 ? "not after the first point (" : "after the last point (") +
+                         DateOf(position < 1 ? grid.start_s
+                                             : grid.start_s + grid.step_s * static_cast<double>(n - 1)) +
+                         ")");
+      continue;
+    }
+    const double way = e.kind == ShiftKind::kImport ? 1 : e.kind == ShiftKind::kMigration ? 0 : -1;
+    size_t index = static_cast<size_t>(position);
+    double largest = -1;
+    for (size_t i = index; static_cast<double>(i) <= last; ++i) {
+      const double change = raw[i] - raw[i - 1];
+      const double score = way == 0 ? std::fabs(change) : way * change;
+      if (score > largest) largest = score, index = i;
+    }
     std::erase_if(shifts, [&](const LevelShift& s) {
       return !s.declared && (s.index > index ? s.index - index : index - s.index) <= 2;
     });
     LevelShift shift;
-    shift.index = index;
+    shift.index = shift.begin = index;
     const StepEstimate estimate = EstimateStep(raw, index, 0, n);
     shift.size = estimate.size;
     shift.size_stderr = estimate.stderr_;
     shift.kind = e.kind;
     shift.declared = true;
+    if (way * estimate.size < 0 || !(std::fabs(estimate.size) > 2 * estimate.stderr_)) {
+      char buf[160];
+      std::snprintf(buf, sizeof(buf), "%+.4g +- %.2g", estimate.size, estimate.stderr_);
+      warnings.push_back(
+          name + ": --event " + e.text + ": the series shows " +
+          (way * estimate.size < 0 ? std::string(estimate.size < 0 ? "a drop" : "a rise")
+                                   : std::string("no step out of the noise")) +
+          " at " + DateOf(grid.start_s + grid.step_s * static_cast<double>(index)) + " (" + buf +
+          "); modelled as declared");
+    }
     shifts.push_back(shift);
   }
   std::sort(shifts.begin(), shifts.end(),
@@ -416,6 +456,9 @@ Result<DeclaredEvent> ParseEvent(std::string_view text) {
   if (!time) return Error::Usage(time.error().message);
   DeclaredEvent e;
   e.time_s = *time;
+  e.text = std::string(text);
+  const std::string_view date = text.substr(0, eq);
+  if (date.size() == 10 && date[4] == '-' && date[7] == '-') e.within_s = 86400;
   const std::string_view kind = text.substr(eq + 1);
   if (kind == "import")
     e.kind = ShiftKind::kImport;
@@ -456,7 +499,8 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   const std::vector<double>& raw = r.grid.values;
   const bool detect = options.level_shifts == LevelShiftMode::kOn ||
                       (options.level_shifts == LevelShiftMode::kAuto && IsLevelColumn(series.name));
-  const std::vector<LevelShift> shifts = FindShifts(raw, r.grid, detect, options.events);
+  const std::vector<LevelShift> shifts =
+      FindShifts(raw, r.grid, detect, options.events, series.name, r.warnings);
   const std::vector<double> adjusted = RemoveLevelShifts(raw, shifts);
   for (const LevelShift& s : shifts)
     r.level_shifts.push_back(
@@ -467,7 +511,8 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
     const size_t after = n - s.index;
     if (after < std::max<size_t>(5, n / 10)) {
       r.low_confidence = true;
-      r.warnings.push_back(series.name + ": only " + std::to_string(after) + " points after the " +
+      r.warnings.push_back(series.name + ": only " + std::to_string(after) +
+                           (after == 1 ? " point" : " points") + " after the " +
                            ShiftKindName(s.kind) + " on " +
                            DateOf(r.grid.start_s + static_cast<double>(s.index) * step) +
                            "; the level after it is uncertain and the bands are rough");
@@ -511,8 +556,14 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   const auto all = [](size_t) { return true; };
   int chosen = BestCandidate(ordered, r, all);
   if (chosen < 0)
-    return Error::BadInput(SeriesWhere(series) + ": no model could be backtested on " +
-                           std::to_string(n) + " points");
+    return Error::BadInput(
+        SeriesWhere(series) + ": no model could be backtested on " + std::to_string(n) +
+        " points" +
+        (stepped && FoldOrigins(n, setup).empty()
+             ? " (every backtest window " + std::to_string(setup.horizon) +
+                   " steps ahead holds one of the " + std::to_string(shifts.size()) +
+                   " level steps; try a shorter --horizon or --level-shifts off)"
+             : ""));
   r.backtest.lowest_mase_model = ordered[chosen].model;
   const int baseline = BestCandidate(ordered, r, all, Pool::kBaselines);
   if (baseline >= 0) {

@@ -62,10 +62,13 @@ enum class LevelShiftMode { kAuto, kOn, kOff };  // auto: on for used_bytes, fil
 // drop that belongs to the process (it stays in the series).
 struct DeclaredEvent {
   double time_s = 0;
+  double within_s = 0;  // a date without a time: the step is somewhere in that day
   ShiftKind kind = ShiftKind::kImport;
+  std::string text;     // as given, for the warnings
 };
-// Parses "DATE=KIND" (DATE as a usage timestamp: unix seconds or ISO-8601; KIND one of
-// import, migration, cleanup, retention). Errors: kUsage naming the text.
+// Parses "DATE=KIND" (DATE as a usage timestamp: unix seconds or ISO-8601, a day
+// YYYY-MM-DD meaning anywhere in it; KIND one of import, migration, cleanup, retention).
+// Errors: kUsage naming the text.
 Result<DeclaredEvent> ParseEvent(std::string_view text);
 
 struct ForecastOptions {

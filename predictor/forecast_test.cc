@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <limits>
 
 #include "predictor/backtest.h"
@@ -175,6 +176,69 @@ TEST(ForecastTest, AnImportIsAStepNotATrend) {
   const Band b = forecast->At(forecast->origin_s + 30 * kDay);
   EXPECT_NEAR(b.expected - forecast->last_value, 3e10, 0.2 * 3e10);
   EXPECT_GT(b.lower95, forecast->last_value - 1e10);
+}
+
+// Daily usage: 5 TB + 10 GB/day, noise of 3 GB, with `edit` applied.
+std::vector<double> DailyUsage(uint64_t seed, size_t days,
+                               const std::function<double(size_t)>& extra) {
+  testing::Gaussian noise(seed);
+  std::vector<double> values;
+  for (size_t i = 0; i < days; ++i)
+    values.push_back(5e12 + 1e10 * static_cast<double>(i) + extra(i) + 3e9 * noise.Next());
+  return values;
+}
+
+TEST(ForecastTest, AFasterGrowthRateIsNotAStep) {
+  // 10 GB/day for 45 days, then 40 GB/day to day 60: every change since day 45 is "large",
+  // so the run reaches the last point; modelled as a step it flattened the forecast.
+  const std::vector<double> values = DailyUsage(
+      5, 60, [](size_t i) { return i > 45 ? 3e10 * static_cast<double>(i - 45) : 0.0; });
+  ForecastOptions options;
+  options.horizon_s = 10 * kDay;
+  auto f = ForecastSeries(testing::MakeSeries("used_bytes", 0, kDay, values), options);
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_TRUE(f->level_shifts.empty());
+  // Ten days ahead it grows (400 GB at the new rate, 100 GB at the old), not flat.
+  const Band b = f->At(f->origin_s + 10 * kDay);
+  EXPECT_GT(b.expected - f->last_value, 1e11);
+}
+
+TEST(ForecastTest, AnImportOnTheLastPointIsSaidAndItsBandIsTheNoise) {
+  // A 1 TB import seen by the last point only: the size rests on the line before it and
+  // one point after, so its error is the noise (it was the whole step: bands to 3x).
+  const std::vector<double> values =
+      DailyUsage(6, 60, [](size_t i) { return i == 59 ? 1e12 : 0.0; });
+  auto f = ForecastSeries(testing::MakeSeries("used_bytes", 0, kDay, values), ForecastOptions());
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  ASSERT_EQ(f->level_shifts.size(), 1u);
+  EXPECT_EQ(f->level_shifts[0].kind, ShiftKind::kImport);
+  EXPECT_NEAR(f->level_shifts[0].size, 1e12, 2e10);
+  EXPECT_TRUE(f->low_confidence);
+  bool said = false;
+  for (const std::string& w : f->warnings) said |= w.find("only 1 point after") != std::string::npos;
+  EXPECT_TRUE(said);
+  // 30 days on: 6.89 TB (noise-free 5 TB + 89 x 10 GB + 1 TB), inside the 95% band, and the
+  // band no wider than a few days' growth.
+  const Band b = f->At(f->origin_s + 30 * kDay);
+  EXPECT_LE(b.lower95, 6.89e12);
+  EXPECT_GE(b.upper95, 6.89e12);
+  EXPECT_LT(b.upper95 - b.lower95, 1e11);
+}
+
+TEST(ForecastTest, RisesThatMakeUpTheGrowthAreHowItGrows) {
+  // Flat but for 12 bursts of 200 GB: the rises are the growth; taken out as imports they
+  // left a series that never grows ("not within the search limit").
+  const std::vector<double> values = DailyUsage(7, 120, [](size_t i) {
+    return 2e11 * static_cast<double>(i / 10) - 1e10 * static_cast<double>(i);
+  });
+  auto f = ForecastSeries(testing::MakeSeries("used_bytes", 0, kDay, values), ForecastOptions());
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_TRUE(f->level_shifts.empty());
+  bool said = false;
+  for (const std::string& w : f->warnings) said |= w.find("how it grows") != std::string::npos;
+  EXPECT_TRUE(said);
+  const Band b = f->At(f->origin_s + 50 * kDay);
+  EXPECT_GT(b.expected - f->last_value, 5e11);  // about 1 TB in 50 days
 }
 
 TEST(ForecastTest, HorizonShorterThanOneStep) {

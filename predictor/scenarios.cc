@@ -1,5 +1,6 @@
 #include "predictor/scenarios.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -72,6 +73,13 @@ Scenario RetentionScenario(uint64_t seed, double noise_tib) {
 Scenario CleanupScenario(uint64_t seed, double noise_tib) {
   return Make(
       "cleanup", kDay, 60, [](double d) { return 4 + 0.05 * d - (d >= 40 ? 2.0 : 0.0); }, seed,
+      noise_tib);
+}
+
+Scenario MigrationScenario(uint64_t seed, double noise_tib) {
+  return Make(
+      "migration", kDay, 60,
+      [](double d) { return 5 + 0.01 * d + 1.5 * std::clamp((d - 35) / 5, 0.0, 1.0); }, seed,
       noise_tib);
 }
 

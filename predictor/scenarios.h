@@ -18,7 +18,7 @@ namespace sfsg {
 inline constexpr double kTiB = 1099511627776.0;
 
 struct Scenario {
-  std::string name;            // "import", "retention", "cleanup"
+  std::string name;            // "import", "retention", "cleanup", "migration"
   Series history;              // used_bytes, ending at the origin
   double capacity = 0;         // bytes
   double threshold = 0;        // bytes: 80% of capacity
@@ -33,9 +33,12 @@ struct Scenario {
 // 2. Hourly for 60 days: permanent data +0.02 TiB/day from 4 TiB, temporary data
 //    +0.1 TiB/day deleted every 7 days (the sawtooth); 10 TiB.
 // 3. +0.05 TiB/day from 4 TiB, one 2 TiB clean-up on day 40 of 60 (daily); 10 TiB.
+// 4. +0.01 TiB/day from 5 TiB, 1.5 TiB migrated in over the 5 days up to day 40 of 60
+//    (daily); 10 TiB.
 // noise: the standard deviation in TiB (0.002 to 0.005 as the issue asks).
 Scenario ImportScenario(uint64_t seed, double noise_tib = 0.003);
 Scenario RetentionScenario(uint64_t seed, double noise_tib = 0.003);
 Scenario CleanupScenario(uint64_t seed, double noise_tib = 0.003);
+Scenario MigrationScenario(uint64_t seed, double noise_tib = 0.003);
 
 }  // namespace sfsg

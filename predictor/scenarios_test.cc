@@ -7,6 +7,7 @@
 
 #include <cstdio>
 
+#include "generator/util/units.h"
 #include "predictor/forecast.h"
 
 namespace sfsg {
@@ -65,12 +66,14 @@ INSTANTIATE_TEST_SUITE_P(
     Issue15, ScenarioTest,
     ::testing::Values(Case{"import", &ImportScenario, ShiftKind::kImport},
                       Case{"retention", &RetentionScenario, ShiftKind::kRetention},
-                      Case{"cleanup", &CleanupScenario, ShiftKind::kCleanup}),
+                      Case{"cleanup", &CleanupScenario, ShiftKind::kCleanup},
+                      Case{"migration", &MigrationScenario, ShiftKind::kMigration}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
 
 TEST(ScenarioTest, TruthsAreWhatTheIssueDescribes) {
   EXPECT_NEAR(ImportScenario(1).truth_s / kDay, 140, 1.5);
   EXPECT_NEAR(CleanupScenario(1).truth_s / kDay, 60, 1.5);
+  EXPECT_NEAR(MigrationScenario(1).truth_s / kDay, 91, 1.5);
   // The sawtooth first reaches 8 TiB at a peak, before the net line does.
   const double retention = RetentionScenario(1).truth_s / kDay;
   EXPECT_GT(retention, 60);
@@ -97,6 +100,45 @@ TEST(ScenarioTest, ADeclaredEventIsModelledWhereTheDetectionSeesNone) {
   EXPECT_FALSE(ParseEvent("2024-02-14=party").ok());
   EXPECT_FALSE(ParseEvent("yesterday=import").ok());
   EXPECT_FALSE(ParseEvent("2024-02-14").ok());
+}
+
+TEST(ScenarioTest, ADeclaredDayIsSearchedForItsStepAndAnEventTheSeriesDoesNotShowIsSaid) {
+  // The import is first seen by the point of day 45 (22:13 UTC); declared for the day
+  // of point 44, the day it happened in, after that day's sample.
+  const Scenario s = ImportScenario(1);
+  const std::string day44 = FormatUtc(s.history.time_s[44], "%Y-%m-%d");
+  ForecastOptions options;
+  const std::vector<std::string> texts = {day44 + "=import", "2020-01-01=import",
+                                         "2099-01-01=cleanup",
+                                         FormatUtc(s.history.time_s[20], "%Y-%m-%d") + "=import"};
+  for (const std::string& text : texts) {
+    auto e = ParseEvent(text);
+    ASSERT_TRUE(e.ok()) << e.error().message;
+    options.events.push_back(*e);
+  }
+  auto f = ForecastSeries(s.history, options);
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  std::vector<ShiftEvent> declared;
+  for (const ShiftEvent& e : f->level_shifts)
+    if (e.declared) declared.push_back(e);
+  ASSERT_EQ(declared.size(), 2u);
+  // No step in that day: the larger rise of its two changes (points 20 and 21).
+  EXPECT_TRUE(declared[0].time_s == s.history.time_s[20] ||
+              declared[0].time_s == s.history.time_s[21]);
+  EXPECT_EQ(declared[1].time_s, s.history.time_s[45]);
+  EXPECT_NEAR(declared[1].size, kTiB, 0.02 * kTiB);
+  // Fill date as without the declaration (141 d).
+  const Crossing c = TimeToThreshold(*f, s.threshold);
+  ASSERT_TRUE(c.expected_s);
+  EXPECT_NEAR(*c.expected_s - f->origin_s, s.truth_s, 0.05 * s.truth_s);
+  const auto said = [&](const std::string& text) {
+    for (const std::string& w : f->warnings)
+      if (w.find(text) != std::string::npos) return true;
+    return false;
+  };
+  EXPECT_TRUE(said("2020-01-01=import ignored: not after the first point"));
+  EXPECT_TRUE(said("2099-01-01=cleanup ignored: after the last point"));
+  EXPECT_TRUE(said("no step out of the noise"));
 }
 
 TEST(ScenarioTest, AStepAtTheVeryEndSaysTheHistoryAfterItIsTooShort) {
