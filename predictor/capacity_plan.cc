@@ -232,18 +232,18 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
     double largest = 0;
     for (const LatencyPoint& point : *points) largest = std::max(largest, point.throughput);
     double cap = largest;
-    std::string basis = "the largest measured";
+    std::string basis = kLargestMeasured;
     if (p.usl && p.usl->x_max && (!(cap > 0) || *p.usl->x_max < cap))
-      cap = *p.usl->x_max, basis = "the USL peak";
+      cap = *p.usl->x_max, basis = kUslPeak;
     if (cap > 0 && o.fitted_ops_per_s > cap) {
       o.objective_ops_per_s = cap;
       o.beyond_measured_range = true;
-      plan.warnings.push_back("latency: the " + objective.quantile + " objective is met up to " +
-                              FittedRateText(o, largest) +
-                              Printf(" by the fit, beyond the range measured; capped at %.0f "
-                                     "ops/s (",
-                                     cap) +
-                              basis + ")");
+      o.capped_by = basis;
+      plan.warnings.push_back(
+          "latency: the " + objective.quantile + " objective is met up to " +
+          FittedRateText(o, largest) + " by the fit, " +
+          (basis == kUslPeak ? "above the USL peak" : "beyond the range measured") +
+          Printf("; capped at %.0f ops/s (", cap) + basis + ")");
     }
     for (const std::string& w : fit->warnings) plan.warnings.push_back("latency: " + w);
     if (o.objective_ops_per_s == 0) {

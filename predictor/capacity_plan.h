@@ -199,6 +199,10 @@ std::string CapacityChangeText(const StoragePlan& s);
 // the baseline, or when the baseline is itself chosen).
 std::optional<std::string> BaselineBeatsChoiceWarning(const ForecastResult& f);
 
+// What capped an objective's throughput (ObjectivePlan::capped_by), for a reader.
+inline constexpr const char* kLargestMeasured = "the largest load measured";
+inline constexpr const char* kUslPeak = "the USL peak";
+
 struct ObjectivePlan {
   Objective objective;
   LatencyFit fit;
@@ -207,6 +211,7 @@ struct ObjectivePlan {
   // throughput and at the USL peak (a fit says nothing beyond what was measured).
   double objective_ops_per_s = 0;
   bool beyond_measured_range = false;  // the cap applied
+  std::string capped_by;               // when it did: kLargestMeasured or kUslPeak
   double measured_ops_per_s = 0;       // largest measured throughput that met it
 };
 

@@ -268,11 +268,13 @@ std::string PerformanceSection(const PerformancePlan& p, double buffer) {
   for (const ObjectivePlan& o : p.objectives) {
     const std::string label =
         o.objective.quantile + " <= " + StringPrintf("%.3g ms", o.objective.latency_us / 1000);
+    // Capped: by what (the largest load measured, or the USL peak when it is lower).
+    const std::string capped_by = o.capped_by.empty() ? kLargestMeasured : o.capped_by;
     out += Row(label.c_str(),
                "up to " + Rate(o.objective_ops_per_s) +
                    (o.beyond_measured_range
-                        ? " (capped: the fit says " + FittedRateText(o, p.max_measured_ops_per_s) +
-                              ", beyond the range measured; measured "
+                        ? " (capped at " + capped_by + "; the fit says " +
+                              FittedRateText(o, p.max_measured_ops_per_s) + "; measured "
                         : std::string(" (fitted; measured ")) +
                    Rate(o.measured_ops_per_s) + ")");
   }

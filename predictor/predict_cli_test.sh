@@ -77,6 +77,15 @@ contains "^sfsg_forecast_usl_sigma "
 contains '^# TYPE sfsg_forecast_sustainable_throughput_ops_per_second gauge'
 no_nan "$work/out"
 
+# A latency fit within the measured range, above the USL peak: the plan says the USL
+# peak capped it (one rung measured above the fitted peak).
+jq '(.steps[] | select(.concurrency == 24) | .total.ops_per_s) = 16500' \
+  "$source_dir/predictor/testdata/curve.json" >"$work/spike.json"
+expect 0 "$predict" --curve "$work/spike.json" --slo p99=5ms
+contains "^  p99 <= 5 ms  *up to [0-9]* ops/s (capped at the USL peak; the fit says [0-9]* ops/s; measured 16500 ops/s)$"
+contains "by the fit, above the USL peak; capped at"
+grep -q "beyond the range measured" "$work/out" && fail "a fit within the measured range is called beyond it"
+
 # A declared step is named as declared.
 expect 0 "$predict" --usage "$work/usage.csv" --horizon 30d --event 2023-11-20=import
 contains "^  level step  *import 2023-11-20 [0-9:]* UTC, +[0-9.]* [KMGT]\?i\?B, declared (--event); modelled$"
