@@ -19,7 +19,6 @@
 
 #include "fuse/forecaster/alertmanager.h"
 #include "fuse/forecaster/hooks.h"
-#include "fuse/forecaster/inode_metrics.h"
 #include "fuse/forecaster/ladder_process.h"
 #include "fuse/forecaster/private_view.h"
 #include "fuse/forecaster/prometheus_watch.h"
@@ -503,8 +502,7 @@ Status Forecaster::PredictOnce() {
   const std::string text = json->dump(1) + "\n";
   fs_.board().Publish("forecast", text);
   forecast_published_ = true;
-  const std::string plan_metrics = PlanToPrometheus(*plan);
-  fs_.board().Publish("metrics_extra", plan_metrics + InodeForecastPrometheus(*plan, plan_metrics));
+  fs_.board().Publish("metrics_extra", PlanToPrometheus(*plan));
   if (auto saved = WriteFileAtomic(config_.state_dir + "/forecast.json", text); !saved)
     spdlog::warn("forecaster: {}", saved.error().message);
   std::map<std::string, double> figures = AlertFigures(*plan, config_.alert_days_bound);
