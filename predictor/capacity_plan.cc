@@ -423,10 +423,9 @@ std::string FittedRateText(const ObjectivePlan& o, double largest_measured) {
   return Printf("%.0f ops/s", o.fitted_ops_per_s);
 }
 
-std::string CapacityChangeText(const StoragePlan& s) {
-  return s.additional_bytes >= 0
-             ? "add " + FormatBytes(s.additional_bytes)
-             : FormatBytes(-s.additional_bytes) + " more than needed to the horizon";
+std::string CapacityChangeText(const StoragePlan& s, const std::string& amount) {
+  const std::string bytes = amount.empty() ? FormatBytes(std::fabs(s.additional_bytes)) : amount;
+  return s.additional_bytes >= 0 ? "add " + bytes : bytes + " more than needed to the horizon";
 }
 
 }  // namespace sfsg

@@ -188,8 +188,9 @@ struct StoragePlan {
 };
 
 // The change the recommendation asks of today's capacity, for a reader: "add 1.2 TiB",
-// or "74.9 GiB more than needed to the horizon" (right-sizing).
-std::string CapacityChangeText(const StoragePlan& s);
+// or "74.9 GiB more than needed to the horizon" (right-sizing). `amount`: |additional_bytes|
+// as printed beside it, in the line's unit; empty: FormatBytes'.
+std::string CapacityChangeText(const StoragePlan& s, const std::string& amount = "");
 
 // The table scores the chosen model on the folds it was chosen on (in sample); the choice
 // itself is scored out of sample (BacktestSummary::selection_mase). When the best baseline's

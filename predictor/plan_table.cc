@@ -208,9 +208,9 @@ std::string StorageSection(const StoragePlan& s, double buffer) {
   std::string out = ForecastHeading("Storage", f) + LevelStepRows(f);
   // One precision for every size the decision compares (the bands and the recommendation
   // too: "1.6 PiB .. 1.6 PiB" beside a threshold of 1.600 PiB says nothing).
-  const std::vector<std::string> b =
-      DistinctBytes({s.current_bytes, s.threshold_bytes, h.expected, s.capacity_bytes, h.lower80,
-                     h.upper80, h.lower95, h.upper95, s.recommended_capacity_bytes});
+  const std::vector<std::string> b = DistinctBytes(
+      {s.current_bytes, s.threshold_bytes, h.expected, s.capacity_bytes, h.lower80, h.upper80,
+       h.lower95, h.upper95, s.recommended_capacity_bytes, std::fabs(s.additional_bytes)});
   // Dates first: they are the decision; sizes after.
   out += Row("threshold reached", CrossingText(s.threshold, f));
   out += Row("used now", b[0] + " of " + b[3] + " capacity (" + s.capacity_source + ")");
@@ -222,7 +222,7 @@ std::string StorageSection(const StoragePlan& s, double buffer) {
                                                b[5].c_str(), b[6].c_str(), b[7].c_str())
                                 : StringPrintf("  (bands %s)", kNoBands);
   out += Row("at horizon", b[2] + bands);
-  out += Row("recommended capacity", b[8] + "  (" + CapacityChangeText(s) + ")");
+  out += Row("recommended capacity", b[8] + "  (" + CapacityChangeText(s, b[9]) + ")");
   if (s.files) {
     out +=
         Row("files", FormatCount(s.files->last_value) + " now, " +

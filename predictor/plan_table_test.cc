@@ -111,6 +111,27 @@ TEST(PlanTableTest, BothTablesSayWhyTheStarredModelWasChosen) {
       << table;
 }
 
+// The line of the recommendation has one unit: "2.67 PiB  (add 0.89 PiB)", not
+// "2.67 PiB  (add 914.6 TiB)".
+TEST(PlanTableTest, TheRecommendationAndTheChangeShareOneUnit) {
+  PlanInputs in;
+  in.usage = MakeUsage();
+  in.horizon_s = 30 * kDay;
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  StoragePlan& s = *plan->storage;
+  const double tib = std::pow(1024.0, 4);
+  s.capacity_bytes = 1.8 * 1024 * tib;
+  s.additional_bytes = 914.6 * tib;
+  s.recommended_capacity_bytes = s.capacity_bytes + s.additional_bytes;
+  const std::string table = PlanToTable(*plan);
+  const size_t row = table.find("  recommended capacity");
+  ASSERT_NE(row, std::string::npos) << table;
+  const std::string line = table.substr(row, table.find('\n', row) - row);
+  EXPECT_TRUE(Contains(line, " PiB  (add 0.")) << line;
+  EXPECT_FALSE(Contains(line, "TiB")) << line;
+}
+
 ForecastResult ShrunkChoice() {
   ForecastResult f;
   f.column = "used_bytes";
