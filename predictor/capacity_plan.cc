@@ -358,7 +358,12 @@ Result<double> ParseCapacity(std::string_view text, std::string_view what, std::
   }
   auto bytes = ParseBytes(t, what);
   if (!bytes) return bytes.error();
-  if (how) *how = t + Printf(" = %.6g bytes (binary, 1024^n)", static_cast<double>(*bytes));
+  // A bare number is bytes already: no unit was read, binary or decimal.
+  const bool bare =
+      !t.empty() && (std::isdigit(static_cast<unsigned char>(t.back())) || t.back() == '.');
+  if (how)
+    *how = t + Printf(bare ? " = %.6g bytes (no unit: bytes)" : " = %.6g bytes (binary, 1024^n)",
+                      static_cast<double>(*bytes));
   return static_cast<double>(*bytes);
 }
 

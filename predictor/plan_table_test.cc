@@ -132,6 +132,21 @@ TEST(PlanTableTest, TheRecommendationAndTheChangeShareOneUnit) {
   EXPECT_FALSE(Contains(line, "TiB")) << line;
 }
 
+// The capacity's reading, as the table prints it beside the capacity: a bare number is
+// bytes, neither binary nor decimal.
+TEST(PlanTableTest, ACapacityInPlainBytesIsNotCalledBinary) {
+  std::string how;
+  auto bytes = ParseCapacity("194479761001875", "--capacity", &how);
+  ASSERT_TRUE(bytes.ok()) << bytes.error().message;
+  EXPECT_DOUBLE_EQ(*bytes, 194479761001875.0);
+  EXPECT_TRUE(Contains(how, "(no unit: bytes)")) << how;
+  EXPECT_FALSE(Contains(how, "binary")) << how;
+  ASSERT_TRUE(ParseCapacity("2P", "--capacity", &how).ok());
+  EXPECT_TRUE(Contains(how, "(binary, 1024^n)")) << how;
+  ASSERT_TRUE(ParseCapacity("2PB", "--capacity", &how).ok());
+  EXPECT_TRUE(Contains(how, "(decimal, 1000^5)")) << how;
+}
+
 ForecastResult ShrunkChoice() {
   ForecastResult f;
   f.column = "used_bytes";
