@@ -329,9 +329,10 @@ Result<MountOptions> ParseMountOptionsFrom(int argc, char** argv, std::string* h
       "no-stress", po::bool_switch(&no_stress), "do not run the load ladder in the forecaster")(
       "no-load-ladder", po::bool_switch(&no_load_ladder), "the same as --no-stress")(
       "alert-days-to-full", po::value(&days_to_full)->default_value("30"),
-      "alert when storage fills within this many days (-1: off)")(
+      "alert when storage or inodes (files vs capacity_files) fill within this many days "
+      "(-1: off)")(
       "alert-days-bound", po::value(&days_bound)->default_value("expected"),
-      "which fill date that alert reads: expected, earliest80 (upper 80% band) or earliest "
+      "which fill date those alerts read: expected, earliest80 (upper 80% band) or earliest "
       "(upper 95% band)")(
       "alert-headroom", po::value(&headroom),
       "alert when throughput headroom falls below this fraction (default: the buffer)")(

@@ -306,7 +306,11 @@ Result<std::vector<UsageVolume>> ParsePrometheusVolumes(std::string_view text,
                                                         std::string_view source) {
   auto series = ParseQueryRange(text, source);
   if (!series) return series.error();
-  return GroupVolumes(*series, source);
+  auto volumes = GroupVolumes(*series, source);
+  if (!volumes) return volumes.error();
+  for (const UsageVolume& v : *volumes)
+    if (Status s = CheckNonNegative(v.table); !s) return s.error();
+  return volumes;
 }
 
 Result<std::vector<UsageVolume>> LoadUsageVolumes(const std::string& path) {

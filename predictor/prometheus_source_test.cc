@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 
 namespace sfsg {
 namespace {
@@ -55,6 +56,16 @@ TEST(PrometheusSourceTest, EveryMountpointIsAVolumeWithItsDisk) {
   EXPECT_EQ(b.columns.at("capacity_bytes")[0], 2000);
   EXPECT_EQ(b.columns.at("read_ops"), (std::vector<double>{5, 65}));
   EXPECT_FALSE((*volumes)[1].table.columns.count("read_ops"));
+}
+
+TEST(PrometheusSourceTest, ANegativeValueInOneVolumeOfAFleetIsRefused) {
+  std::string text = kTwoHosts;
+  const std::string good = R"([[1000,"5"],[1060,"4"]])";
+  text.replace(text.rfind(good), good.size(), R"([[1000,"5"],[1060,"12"]])");  // avail > size
+  auto volumes = ParsePrometheusVolumes(text, "fleet.json");
+  ASSERT_FALSE(volumes.ok());
+  EXPECT_EQ(volumes.error().code, ErrorCode::kBadInput);
+  EXPECT_EQ(volumes.error().message, "fleet.json (b:9100 /): used_bytes at 1060: '-2' is negative");
 }
 
 TEST(PrometheusSourceTest, OneFileParserRefusesSeveralVolumesWhereOneIsNeeded) {

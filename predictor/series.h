@@ -111,6 +111,9 @@ std::string UnitOfColumn(std::string_view column);
 // loaders refuse a negative value in one (kBadInput, "FILE:LINE: used_bytes: '-5' is
 // negative"). Other names ("value", NAME_per_s) may be negative.
 bool IsNonNegativeColumn(std::string_view column);
+// kBadInput naming the source, column, time and value of the first negative value in a
+// column IsNonNegativeColumn names.
+Status CheckNonNegative(const UsageTable& table);
 
 // The fewest usable points a series may have, and the fewest grid points a forecast
 // needs (ForecastSeries refuses fewer). Stated together so that every "too few points"

@@ -74,7 +74,10 @@ bool ParseIso8601(std::string_view s, double& out) {
       !ReadDigits(s, pos, 2, month) || pos >= s.size() || s[pos++] != '-' ||
       !ReadDigits(s, pos, 2, day))
     return false;
-  if (month < 1 || month > 12 || day < 1 || day > 31) return false;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1 || day > kDays[month - 1] + (month == 2 && leap))
+    return false;  // 2024-02-30 is no day
   double fraction = 0;
   int offset_s = 0;
   if (pos < s.size()) {
@@ -140,6 +143,8 @@ Status CheckTimestampRange(double unix_s, std::string_view text, std::string_vie
   return Error::BadInput(message);
 }
 
+}  // namespace
+
 // A size or count below zero is damage or a unit mistake, and would be forecast as
 // shrinking storage (bands reaching far below zero): refused like any bad cell, naming
 // the column, the sample's time and its value. A CSV is checked as it is read, with the
@@ -158,8 +163,6 @@ Status CheckNonNegative(const UsageTable& table) {
   }
   return Status::Ok();
 }
-
-}  // namespace
 
 Result<double> ParseTimestamp(std::string_view text, std::string_view where) {
   const std::string_view t = Trim(text);
@@ -254,7 +257,6 @@ Result<UsageTable> ParsePrometheusRange(std::string_view text, std::string_view 
   if (volumes->size() == 1) {
     UsageTable table = std::move(volumes->front().table);
     table.source = std::string(source_name);
-    if (Status s = CheckNonNegative(table); !s) return s.error();
     return table;
   }
   std::string names;

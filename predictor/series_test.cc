@@ -16,8 +16,10 @@ TEST(SeriesTest, ParsesUnixAndIsoTimestamps) {
   EXPECT_EQ(*ParseTimestamp("2014-03-01T19:34:00+02:00", "t"), 1393695240);
   EXPECT_DOUBLE_EQ(*ParseTimestamp("2000-02-29T12:00:00.25Z", "t"), 951825600.25);
   EXPECT_EQ(*ParseTimestamp("2024-01-01", "t"), 1704067200);
+  EXPECT_EQ(*ParseTimestamp("2024-02-29", "t"), 1709164800);  // a leap day
   for (const char* bad :
-       {"2014-13-01 00:00:00", "2014-03-01 17:34:00 junk", "soon", "", "2014-03-01T25:00"}) {
+       {"2014-13-01 00:00:00", "2014-03-01 17:34:00 junk", "soon", "", "2014-03-01T25:00",
+        "2024-02-30", "2023-02-29", "2024-04-31T00:00:00Z"}) {
     auto r = ParseTimestamp(bad, "line 3: timestamp");
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().code, ErrorCode::kBadInput);
