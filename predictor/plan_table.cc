@@ -46,13 +46,19 @@ std::string CrossingText(const Crossing& c, const ForecastResult& f) {
   if (!c.earliest_s && !c.expected_s && !c.latest_s) return NotWithin(f);
   if (!bands_identified)
     return "expected " + When(c.expected_s, f) + "\n" + std::string(27, ' ') + "bands " + kNoBands;
-  auto days = [&](const std::optional<double>& t) {
-    return t ? StringPrintf("%.1f", (*t - origin_s) / kDay) : std::string("-");
+  // "7.3 .. 9.2 d"; a band end not reached within the search limit says so ("0.0 d .. not
+  // reached": the "latest" line below says how far was looked).
+  auto range = [&](const std::optional<double>& from, const std::optional<double>& to) {
+    auto days = [&](const std::optional<double>& t) {
+      return t ? StringPrintf("%.1f", (*t - origin_s) / kDay) : std::string("not reached");
+    };
+    if (from && to) return days(from) + " .. " + days(to) + " d";
+    return days(from) + (from ? " d" : "") + " .. " + days(to) + (to ? " d" : "");
   };
   return "expected " + When(c.expected_s, f) + "\n" + std::string(27, ' ') + "80% band " +
-         days(c.earliest80_s) + " .. " + days(c.latest80_s) + " d, 95% band " + days(c.earliest_s) +
-         " .. " + days(c.latest_s) + " d\n" + std::string(27, ' ') + "earliest " +
-         When(c.earliest_s, f) + "\n" + std::string(27, ' ') + "latest   " + When(c.latest_s, f);
+         range(c.earliest80_s, c.latest80_s) + ", 95% band " + range(c.earliest_s, c.latest_s) +
+         "\n" + std::string(27, ' ') + "earliest " + When(c.earliest_s, f) + "\n" +
+         std::string(27, ' ') + "latest   " + When(c.latest_s, f);
 }
 
 // Byte sizes printed with as many decimals (up to 4) as it takes to tell the given

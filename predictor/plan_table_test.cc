@@ -147,6 +147,26 @@ TEST(PlanTableTest, ACapacityInPlainBytesIsNotCalledBinary) {
   EXPECT_TRUE(Contains(how, "(decimal, 1000^5)")) << how;
 }
 
+// A band end never reached within the search limit is said to be not reached, never "-".
+TEST(PlanTableTest, ABandEndNotReachedIsSaidSo) {
+  PlanInputs in;
+  in.usage = MakeUsage();
+  in.usage->columns.erase("capacity_bytes");
+  in.capacity_bytes = 2e12;
+  in.horizon_s = 90 * kDay;
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  Crossing& c = plan->storage->threshold;
+  ASSERT_TRUE(c.earliest_s && c.earliest80_s && c.expected_s);
+  c.latest_s.reset();
+  c.latest80_s.reset();
+  const std::string table = PlanToTable(*plan);
+  EXPECT_TRUE(Contains(table, " d .. not reached, 95% band ")) << table;
+  EXPECT_TRUE(Contains(table, " d .. not reached\n")) << table;
+  EXPECT_FALSE(Contains(table, " - d")) << table;
+  EXPECT_FALSE(Contains(table, ".. -")) << table;
+}
+
 ForecastResult ShrunkChoice() {
   ForecastResult f;
   f.column = "used_bytes";
