@@ -6,6 +6,7 @@
 #include <string>
 
 #include "generator/util/strings.h"
+#include "generator/util/units.h"
 #include "predictor/capacity_plan.h"
 #include "predictor/report.h"
 #include "predictor/test_support.h"
@@ -165,6 +166,23 @@ TEST(PlanTableTest, ABandEndNotReachedIsSaidSo) {
   EXPECT_TRUE(Contains(table, " d .. not reached\n")) << table;
   EXPECT_FALSE(Contains(table, " - d")) << table;
   EXPECT_FALSE(Contains(table, ".. -")) << table;
+}
+
+// A plan from a curve alone dates itself by the curve, not by a sample it does not have.
+TEST(PlanTableTest, ACurveOnlyPlanSaysWhenTheCurveWasMeasured) {
+  PlanInputs in;
+  in.curve = MakeCurve();
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const std::string table = PlanToTable(*plan);
+  const std::string first = table.substr(0, table.find('\n'));
+  EXPECT_TRUE(Contains(first, "curve measured " + FormatUtc(1.7e9))) << first;
+  EXPECT_FALSE(Contains(first, "last sample")) << first;
+  // With a series, the origin is its last sample.
+  in.usage = MakeUsage();
+  plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_TRUE(Contains(PlanToTable(*plan), "last sample ")) << PlanToTable(*plan);
 }
 
 ForecastResult ShrunkChoice() {
