@@ -190,14 +190,16 @@ std::string BacktestTable(const ForecastResult& f) {
       f.backtest.lead_s + 1 < f.horizon_s
           ? StringPrintf(", not the %.0f d horizon", f.horizon_s / kDay).c_str()
           : "");
-  out += "    model            MASE    sMAPE  cover80  cover95\n";
+  // Names up to 16 characters with the star ("seasonal_naive *") and MASE up to 9999.999:
+  // one column for all.
+  out += "    model                MASE    sMAPE  cover80  cover95\n";
   for (const ModelScore& s : f.backtest.scores) {
     const std::string name = std::string(ModelName(s.model)) + (s.model == f.model ? " *" : "");
     if (!s.applies) {
-      out += StringPrintf("    %-15s  n/a\n", name.c_str());
+      out += StringPrintf("    %-16s  n/a\n", name.c_str());
       continue;
     }
-    out += StringPrintf("    %-15s %6.3f %7.1f%% %7.1f%% %7.1f%%\n", name.c_str(), s.mase, s.smape,
+    out += StringPrintf("    %-16s %8.3f %7.1f%% %7.1f%% %7.1f%%\n", name.c_str(), s.mase, s.smape,
                         100 * s.coverage80, 100 * s.coverage95);
   }
   return out;

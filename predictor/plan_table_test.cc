@@ -185,6 +185,35 @@ TEST(PlanTableTest, ACurveOnlyPlanSaysWhenTheCurveWasMeasured) {
   EXPECT_TRUE(Contains(PlanToTable(*plan), "last sample ")) << PlanToTable(*plan);
 }
 
+// The starred row lines up with the others, for the longest names too.
+TEST(PlanTableTest, TheStarredRowLinesUpWithTheOthers) {
+  PlanInputs in;
+  in.usage = MakeUsage();
+  in.horizon_s = 30 * kDay;
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  for (ModelKind starred : {ModelKind::kSeasonalNaive, ModelKind::kPredictLinear}) {
+    ForecastResult& f = plan->storage->forecast;
+    f.model = starred;
+    f.backtest.shrink_weight = 0;
+    const std::string table = PlanToTable(*plan);
+    // Every row with figures ends its sMAPE ('%') in the column where the header's ends.
+    const size_t header = table.find("\n    model ");
+    ASSERT_NE(header, std::string::npos) << table;
+    const size_t column = table.find("sMAPE", header) + 5 - header;
+    const size_t end = table.find("\n  chosen: ", header);
+    size_t rows = 0;
+    for (size_t row = table.find('\n', header + 1); row < end; row = table.find('\n', row + 1)) {
+      const std::string line = table.substr(row, table.find('\n', row + 1) - row);
+      if (Contains(line, "n/a")) continue;
+      EXPECT_EQ(line.find('%') + 1, column) << line << "\n" << table;
+      ++rows;
+    }
+    EXPECT_GE(rows, 10u) << table;
+    EXPECT_TRUE(Contains(table, "\n    " + std::string(ModelName(starred)) + " * ")) << table;
+  }
+}
+
 ForecastResult ShrunkChoice() {
   ForecastResult f;
   f.column = "used_bytes";
