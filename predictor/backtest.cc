@@ -232,6 +232,8 @@ std::vector<ModelErrors> RunBacktest(std::span<const double> y, const BacktestSe
 namespace {
 
 // CalibrateIntervals on the folds `usable` accepts.
+constexpr size_t kCapFolds = 10;
+
 template <typename Accept>
 IntervalModel CalibrateOn(const ModelErrors& errors, const Accept& usable) {
   IntervalModel model;
@@ -319,6 +321,25 @@ IntervalModel CalibrateOn(const ModelErrors& errors, const Accept& usable) {
   model.q10 = f80 * std::min(Quantile(z, 0.10), -a80);
   model.q90 = f80 * std::max(Quantile(z, 0.90), a80);
   model.q975 = f95 * std::max(Quantile(z, 0.975), a95);
+  // When the errors grew over the history (growth that sped up), the late folds scaled by
+  // the early folds' small errors give quantiles of 20-100, applied to a scale that already
+  // holds the late errors: bands many times wider than any error the backtest made. With
+  // enough folds to have seen the tail, no band reaches past 1.5 times the largest error
+  // of any fold at any lead, in units of the common scale (the 80% band to that times
+  // the normal's ratio of the two, 1.2816 / 1.96).
+  size_t folds = 0;
+  double worst = 0;
+  for (size_t k = 0; k < e.size(); ++k) {
+    if (!usable(k)) continue;
+    ++folds;
+    for (size_t h = 0; h < e[k].size() && h < model.scale.size(); ++h)
+      if (model.scale[h] > 0) worst = std::max(worst, std::fabs(e[k][h]) / model.scale[h]);
+  }
+  if (folds >= kCapFolds && worst > 0) {
+    const double cap95 = 1.5 * worst, cap80 = cap95 * 1.2816 / 1.96;
+    model.q025 = std::max(model.q025, -cap95), model.q10 = std::max(model.q10, -cap80);
+    model.q90 = std::min(model.q90, cap80), model.q975 = std::min(model.q975, cap95);
+  }
   return model;
 }
 

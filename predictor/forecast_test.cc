@@ -203,6 +203,21 @@ TEST(ForecastTest, AFasterGrowthRateIsNotAStep) {
   EXPECT_GT(b.expected - f->last_value, 1e11);
 }
 
+TEST(ForecastTest, GrowthThatSpedUpKeepsItsBandsWithinTheErrorsSeen) {
+  // The same speed-up planned 90 days ahead: the folds after it, scaled by the quiet
+  // folds before it, gave quantiles of 50-80 on a scale that already held their errors:
+  // a 95% band of +-10 TB 20 days ahead where no fold erred by more than 0.6 TB.
+  const std::vector<double> values = DailyUsage(
+      5, 60, [](size_t i) { return i > 45 ? 3e10 * static_cast<double>(i - 45) : 0.0; });
+  ForecastOptions options;
+  options.horizon_s = 90 * kDay;
+  auto f = ForecastSeries(testing::MakeSeries("used_bytes", 0, kDay, values), options);
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  const Band b = f->At(f->origin_s + 20 * kDay);
+  EXPECT_LT(b.upper95 - b.expected, 1.5e12);
+  EXPECT_GT(b.upper95 - b.upper80, 0);  // the 80% band inside the 95% one
+}
+
 TEST(ForecastTest, AnImportOnTheLastPointIsSaidAndItsBandIsTheNoise) {
   // A 1 TB import seen by the last point only: the size rests on the line before it and
   // one point after, so its error is the noise (it was the whole step: bands to 3x).
