@@ -422,6 +422,11 @@ std::optional<std::string> BaselineBeatsChoiceWarning(const ForecastResult& f) {
                 b.best_baseline_mase, b.selection_mase);
 }
 
+const char* OriginLabel(const CapacityPlan& plan) {
+  const bool curve_only = !plan.storage && plan.performance && !plan.performance->demand;
+  return curve_only ? "curve measured" : "last sample";
+}
+
 std::string FittedRateText(const ObjectivePlan& o, double largest_measured) {
   if (largest_measured > 0 && o.fitted_ops_per_s > 100 * largest_measured)
     return "over 100 times the largest load measured";

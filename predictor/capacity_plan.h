@@ -279,6 +279,10 @@ struct CapacityPlan {
   std::vector<std::string> warnings;
 };
 
+// What origin_unix is, for a reader: "last sample", or "curve measured" when no series was
+// forecast (the origin is then the curve's time). The table and the HTML report alike.
+const char* OriginLabel(const CapacityPlan& plan);
+
 // REQUIRES: inputs.usage or inputs.curve. Errors: kUsage (nothing to plan, no capacity
 // for a used_bytes series, buffer outside [0, 1)), kBadInput (a series too short to
 // forecast, a curve too small for any fit), as the forecasts and fits report them.

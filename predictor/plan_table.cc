@@ -346,12 +346,9 @@ std::string CandidatesSection(const DeviceCandidates& c) {
 }  // namespace
 
 std::string PlanToTable(const CapacityPlan& plan) {
-  // No series forecast: the origin is when the curve was measured (MakeCapacityPlan).
-  const bool curve_only = !plan.storage && plan.performance && !plan.performance->demand;
-  std::string out =
-      StringPrintf("sfsg capacity plan: horizon %.1f days, buffer %.0f%%, %s %s\n",
-                   plan.horizon_s / kDay, 100 * plan.buffer,
-                   curve_only ? "curve measured" : "last sample", Date(plan.origin_unix).c_str());
+  std::string out = StringPrintf("sfsg capacity plan: horizon %.1f days, buffer %.0f%%, %s %s\n",
+                                 plan.horizon_s / kDay, 100 * plan.buffer, OriginLabel(plan),
+                                 Date(plan.origin_unix).c_str());
   if (plan.low_confidence) out += "LOW CONFIDENCE: the data is thin; see the warnings\n";
   if (plan.storage) out += "\n" + StorageSection(*plan.storage, plan.buffer);
   if (plan.performance) out += "\n" + PerformanceSection(*plan.performance, plan.buffer);

@@ -178,6 +178,8 @@ TEST(PlanTableTest, ACurveOnlyPlanSaysWhenTheCurveWasMeasured) {
   const std::string first = table.substr(0, table.find('\n'));
   EXPECT_TRUE(Contains(first, "curve measured " + FormatUtc(1.7e9))) << first;
   EXPECT_FALSE(Contains(first, "last sample")) << first;
+  EXPECT_TRUE(Contains(PlanToHtml(*plan), "Horizon 90 days, buffer 20%, curve measured "))
+      << PlanToHtml(*plan);
   // With a series, the origin is its last sample.
   in.usage = MakeUsage();
   plan = MakeCapacityPlan(in);

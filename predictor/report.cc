@@ -306,8 +306,8 @@ std::string PlanToHtml(const CapacityPlan& plan) {
       "pre{background:#fff;border:1px solid #ddd;padding:10px;border-radius:6px;overflow-x:auto}\n"
       "</style></head><body>\n";
   html += "<h1>sfsg capacity plan</h1>\n<p>" +
-          HtmlEscape(StringPrintf("Horizon %.0f days, buffer %.0f%%, last sample %s, made %s.",
-                                  plan.horizon_s / kDay, 100 * plan.buffer,
+          HtmlEscape(StringPrintf("Horizon %.0f days, buffer %.0f%%, %s %s, made %s.",
+                                  plan.horizon_s / kDay, 100 * plan.buffer, OriginLabel(plan),
                                   Date(plan.origin_unix, "%Y-%m-%d %H:%M UTC").c_str(),
                                   Date(plan.created_unix, "%Y-%m-%d %H:%M UTC").c_str())) +
           "</p>\n";
