@@ -40,7 +40,8 @@ constexpr const char* kBacktestHelp =
     "backtest options (sfsg-predict backtest SERIES ...; see sfsg-predict backtest --help):\n"
     "  --column arg          column to backtest (default used_bytes, or the only column)\n"
     "  --json                print the FORECAST JSON with the column and warnings\n"
-    "  --horizon arg         lead time scored per fold (default 1d); the options above\n"
+    "  --horizon arg         the horizon whose backtest is shown (default 1d), scored as\n"
+    "                        the plan scores it (at most a third of the history); the options above\n"
     "                        from --folds to --output apply too\n";
 
 // The most grid points --max-points may ask for: far beyond any useful series, and
@@ -180,7 +181,6 @@ int BacktestCommand(const std::vector<std::string>& args) {
                  : table->columns.begin()->first;
   auto series = ExtractSeries(*table, column);
   if (!series) return Fail(series.error());
-  forecast_options->backtest_horizon_s = forecast_options->horizon_s;
   auto forecast = ForecastSeries(*series, *forecast_options);
   if (!forecast) return Fail(forecast.error());
   std::string out;
