@@ -210,7 +210,11 @@ for option in $(grep -o -- '--[a-z][a-z-]*' "$work/out" | sort -u); do
   grep -qF -- "$(sed 's/-/\\-/g' <<<"$option")" "$man_page" || fail "backtest --help's $option is not in sfsg-predict.1"
 done
 # Every Prometheus gauge and every field backtest --json adds is documented.
-expect 0 "$predict" --usage "$work/usage.csv" --capacity 1T --prometheus
+# (with capacity_files, so the inode gauges are there too)
+awk -F, -v OFS=, '{ print $0, (NR == 1 ? "capacity_files" : 4000000) }' "$work/usage.csv" \
+  >"$work/usage_inodes.csv"
+expect 0 "$predict" --usage "$work/usage_inodes.csv" --capacity 1T --prometheus
+grep -q '^sfsg_forecast_files_threshold_seconds' "$work/out" || fail "no inode gauges"
 for gauge in $(grep -o '^sfsg_forecast_[a-z_]*' "$work/out" | sort -u); do
   grep -qF -- "${gauge#sfsg_forecast}" "$man_page" || fail "gauge $gauge is not in sfsg-predict.1"
 done

@@ -32,7 +32,7 @@ def band(obj, where):
     if obj is None:
         return
     for k in ("expected", "lower80", "upper80", "lower95", "upper95"):
-        need(obj, k, NUM, where)
+        need(obj, k, NUM, where, nullable=(k != "expected"))  # null: bands not identified
     if all(isinstance(obj.get(k), NUM) for k in ("lower95", "lower80", "expected", "upper80", "upper95")):
         if not obj["lower95"] <= obj["lower80"] <= obj["expected"] <= obj["upper80"] <= obj["upper95"]:
             problems.append(f"{where}: bands out of order")
