@@ -379,7 +379,7 @@ std::string SeriesWhere(const Series& series) {
 std::string DateOf(double unix_s);
 
 // The detected steps with the declared events put in (a declared event replaces a
-// detection within 2 grid steps of it). A declared day is searched for its largest change
+// detection whose transition reaches within 2 grid steps of it). A declared day is searched for its largest change
 // the event's way (up for an import, down for a clean-up or retention, either for a
 // migration); an event outside the series, or one the series does not show, is said.
 std::vector<LevelShift> FindShifts(const std::vector<double>& raw, const RegularGrid& grid,
@@ -416,12 +416,18 @@ std::vector<LevelShift> FindShifts(const std::vector<double>& raw, const Regular
       const double score = way == 0 ? std::fabs(change) : way * change;
       if (score > largest) largest = score, index = i;
     }
+    // A detection whose transition (a migration's ramp) reaches within 2 steps of the
+    // event is the same step: the event takes its place and its extent.
+    size_t begin = index;
     std::erase_if(shifts, [&](const LevelShift& s) {
-      return !s.declared && (s.index > index ? s.index - index : index - s.index) <= 2;
+      if (s.declared || index + 2 < s.begin || index > s.index + 2) return false;
+      begin = s.begin, index = s.index;
+      return true;
     });
     LevelShift shift;
-    shift.index = shift.begin = index;
-    const StepEstimate estimate = EstimateStep(raw, index, 0, n);
+    shift.index = index;
+    shift.begin = begin;
+    const StepEstimate estimate = EstimateStep(raw, index, 0, n, begin);
     shift.size = estimate.size;
     shift.size_stderr = estimate.stderr_;
     shift.kind = e.kind;

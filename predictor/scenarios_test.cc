@@ -141,6 +141,24 @@ TEST(ScenarioTest, ADeclaredDayIsSearchedForItsStepAndAnEventTheSeriesDoesNotSho
   EXPECT_TRUE(said("no step out of the noise"));
 }
 
+TEST(ScenarioTest, AMigrationDeclaredAtItsStartIsTheDetectedRampNotASecondStep) {
+  // Declared on the ramp's first day, 5 steps before the detection's first point at the
+  // new level: both were modelled (2.5 TiB for 1.5) and the volume "never" filled.
+  const Scenario s = MigrationScenario(1);
+  auto e = ParseEvent(FormatUtc(s.history.time_s[35], "%Y-%m-%d") + "=migration");
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  ForecastOptions options;
+  options.events = {*e};
+  auto f = ForecastSeries(s.history, options);
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  ASSERT_EQ(f->level_shifts.size(), 1u);
+  EXPECT_TRUE(f->level_shifts[0].declared);
+  EXPECT_NEAR(f->level_shifts[0].size, 1.5 * kTiB, 0.05 * kTiB);
+  const Crossing c = TimeToThreshold(*f, s.threshold);
+  ASSERT_TRUE(c.expected_s);
+  EXPECT_NEAR(*c.expected_s - f->origin_s, s.truth_s, 0.05 * s.truth_s);
+}
+
 TEST(ScenarioTest, AStepAtTheVeryEndSaysTheHistoryAfterItIsTooShort) {
   Scenario s = CleanupScenario(2);
   // Move the clean-up to the last 3 days: shift every value before day 57 up by 2 TiB.
