@@ -169,10 +169,10 @@ import sys, time
 path, start, growth = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
 end = int(time.time()) // 3600 * 3600
 with open(path + ".tmp", "w") as f:
-    f.write("timestamp,used_bytes,capacity_bytes,files\n")
+    f.write("timestamp,used_bytes,capacity_bytes,files,capacity_files\n")
     for h in range(480):
         t = end - (479 - h) * 3600
-        f.write(f"{t},{int(1e12 * (start + growth * h / 24))},{int(1e12)},{1000 + h}\n")
+        f.write(f"{t},{int(1e12 * (start + growth * h / 24))},{int(1e12)},{1000 + h},{10**6}\n")
 PY
   mv "$1.tmp" "$1"
 }
