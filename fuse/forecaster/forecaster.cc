@@ -151,6 +151,13 @@ std::map<std::string, std::string> HookEnvironment(const CapacityPlan& plan) {
     put("SFSG_USED_BYTES", s.current_bytes);
     const auto days = DaysTo(s.threshold.expected_s, s.forecast.origin_s);
     if (days && std::isfinite(*days)) env["SFSG_DAYS_TO_FULL"] = std::to_string(*days);
+    if (s.files && s.capacity_files) {
+      put("SFSG_FILES_USED", s.files->last_value);
+      put("SFSG_FILES_CAPACITY", s.capacity_files);
+      const auto files_days = DaysTo(s.files_threshold.expected_s, s.files->origin_s);
+      if (files_days && std::isfinite(*files_days))
+        env["SFSG_FILES_DAYS_TO_FULL"] = std::to_string(*files_days);
+    }
   }
   if (plan.performance) {
     put("SFSG_RECOMMENDED_OPS_PER_S", plan.performance->recommended_ops_per_s);
@@ -285,8 +292,9 @@ Status Forecaster::Adjust() {
   if (change->old_layers != change->new_layers) {
     config_.recipe.rescale_targets.push_back(target);
     fs_.board().Publish("recipe", ShadowRecipeToJson(config_.recipe).dump());
-    spdlog::info("forecaster: re-scaled the shadow from {:.4g} to {:.4g} x the profile ({} layers)",
-                 before, fs_.ns().scale(), change->new_layers);
+    spdlog::info("forecaster: re-scaled the shadow from {:.4g} to {:.4g} x the profile ({} {})",
+                 before, fs_.ns().scale(), change->new_layers,
+                 change->new_layers == 1 ? "layer" : "layers");
     if (invalidate_) invalidate_(*change);
   }
   return Status::Ok();

@@ -66,11 +66,22 @@ case_files_days_to_full() {
   start_fake_alertmanager "$T/am.bodies"
   mnt=$(new_mountpoint shadow)
   state=$T/state
+  cat >"$T/hook" <<'HOOK'
+#!/bin/sh
+env | grep '^SFSG_' | sort > "$(dirname "$0")/env"
+HOOK
+  chmod +x "$T/hook"
   mount_shadow "$mnt" --files 1000 --watch "$T/files.csv" --interval 1h --rounds 1 \
     --no-load-ladder --no-adjust --alert-days-to-full 60 --state-dir "$state" \
-    --alertmanager "http://127.0.0.1:$AM_PORT"
+    --alertmanager "http://127.0.0.1:$AM_PORT" --on-alert "$T/hook"
   wait_until 120 grep -q '"evaluated"' "$mnt/.sfsg/alerts" ||
     fail "never evaluated: $(cat "$mnt/.sfsg/alerts")"
+  # The hook hears the inode figures: the expected date (~51 days) and the counts.
+  wait_until 60 test -s "$T/env" || fail "the alert hook did not run"
+  grep -q '^SFSG_ALERT=files_days_to_full$' "$T/env" || fail "hook env: $(cat "$T/env")"
+  grep -q '^SFSG_FILES_CAPACITY=4000000$' "$T/env" || fail "hook env: $(cat "$T/env")"
+  awk -F= '$1 == "SFSG_FILES_DAYS_TO_FULL" { ok = $2 > 30 && $2 < 60 } END { exit !ok }' "$T/env" ||
+    fail "SFSG_FILES_DAYS_TO_FULL: $(cat "$T/env")"
   local alerts=$mnt/.sfsg/alerts
   # The inode rule: measured, ~51 days (the expected date), below 60, firing; the
   # storage rule (~240 days) is not.
