@@ -67,6 +67,14 @@ Result<StoragePlan> PlanStorage(const PlanInputs& in, const ForecastOptions& opt
   if (s.current_bytes > s.capacity_bytes)
     plan.warnings.push_back("used bytes (" + FormatBytes(s.current_bytes) +
                             ") exceed the capacity (" + FormatBytes(s.capacity_bytes) + ")");
+  for (const auto& [name, values] : in.usage->columns)
+    if (const std::string meant = LikelyMeantColumn(name); !meant.empty())
+      plan.warnings.push_back("column '" + name + "' is not one sfsg plans (read as a gauge): " +
+                              (in.usage->columns.count(meant) ? "'" + meant + "' is there too"
+                                                              : "did you mean '" + meant + "'?"));
+  if (in.usage->columns.count("files") && !in.usage->columns.count("capacity_files"))
+    plan.warnings.push_back(
+        "files: no capacity_files column, so no inode threshold (sfsg-meter writes one)");
   if (in.usage->columns.count("files")) {
     auto files = ExtractSeries(*in.usage, "files");
     if (files) {

@@ -615,5 +615,33 @@ TEST(CapacityPlanTest, InodesAreForecastToTheirThreshold) {
   EXPECT_NE(table.find("of 10.0M inodes in use, threshold 8.0M"), std::string::npos) << table;
 }
 
+TEST(CapacityPlanTest, AColumnNameThatMeantAPlannedOneIsSaid) {
+  // "files_capacity" for capacity_files: read as a gauge, so no inode threshold; said.
+  UsageTable usage;
+  usage.source = "u.csv";
+  for (int i = 0; i < 30; ++i) {
+    usage.time_s.push_back(1.7e9 + 86400.0 * i);
+    usage.columns["used_bytes"].push_back(1e12 + 1e10 * i);
+    usage.columns["capacity_bytes"].push_back(4e12);
+    usage.columns["files"].push_back(1e6 + 1e4 * i);
+    usage.columns["files_capacity"].push_back(4e6);
+  }
+  EXPECT_EQ(LikelyMeantColumn("files_capacity"), "capacity_files");
+  EXPECT_EQ(LikelyMeantColumn("inodes"), "files");
+  EXPECT_EQ(LikelyMeantColumn("capacity_files"), "");
+  EXPECT_EQ(LikelyMeantColumn("temperature"), "");
+  PlanInputs in;
+  in.usage = usage;
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const auto said = [&](const std::string& text) {
+    return std::any_of(plan->warnings.begin(), plan->warnings.end(),
+                       [&](const std::string& w) { return w.find(text) != std::string::npos; });
+  };
+  EXPECT_TRUE(said("column 'files_capacity' is not one sfsg plans (read as a gauge): did you mean "
+                   "'capacity_files'?"));
+  EXPECT_TRUE(said("files: no capacity_files column"));
+}
+
 }  // namespace
 }  // namespace sfsg

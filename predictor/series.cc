@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
+#include <utility>
 
 namespace sfsg {
 namespace {
@@ -113,6 +115,37 @@ bool IsNonNegativeColumn(std::string_view column) {
   for (const char* name : kLevels)
     if (column == name) return true;
   return KindOfColumn(column) == SeriesKind::kCounter;
+}
+
+std::string LikelyMeantColumn(std::string_view column) {
+  static constexpr const char* kKnown[] = {
+      "used_bytes", "capacity_bytes", "files",        "capacity_files", "read_ops",
+      "write_ops",  "read_bytes",     "write_bytes",  "read_time_ms",   "write_time_ms",
+      "io_time_ms", "io_weighted_ms", "timestamp"};
+  static constexpr std::pair<const char*, const char*> kOtherNames[] = {
+      {"inodes", "files"},          {"inodes_used", "files"},         {"used_inodes", "files"},
+      {"files_used", "files"},      {"inodes_total", "capacity_files"},
+      {"total_inodes", "capacity_files"}, {"files_total", "capacity_files"},
+      {"size_bytes", "capacity_bytes"},   {"total_bytes", "capacity_bytes"},
+      {"used", "used_bytes"},       {"capacity", "capacity_bytes"}, {"size", "capacity_bytes"}};
+  const auto words = [](std::string_view name) {
+    std::vector<std::string> out;
+    for (size_t start = 0; start <= name.size();) {
+      const size_t end = std::min(name.find('_', start), name.size());
+      out.emplace_back(name.substr(start, end - start));
+      start = end + 1;
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  for (const char* known : kKnown)
+    if (column == known) return "";
+  for (const auto& [other, known] : kOtherNames)
+    if (column == other) return known;
+  const std::vector<std::string> mine = words(column);
+  for (const char* known : kKnown)
+    if (words(known) == mine) return known;
+  return "";
 }
 
 std::string UnitOfColumn(std::string_view column) {

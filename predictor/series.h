@@ -105,6 +105,10 @@ Result<Series> ExtractSeries(const UsageTable& table, std::string_view column);
 // The semantic kind and unit of a column name (see the conventions above).
 SeriesKind KindOfColumn(std::string_view column);
 std::string UnitOfColumn(std::string_view column);
+// The column sfsg plans that an unknown column name most likely meant: the same words in
+// another order ("files_capacity": "capacity_files") or a common other name ("inodes":
+// "files", "size_bytes": "capacity_bytes"). Empty for known names and unrelated ones.
+std::string LikelyMeantColumn(std::string_view column);
 
 // Whether a column is a size, a count or a counter, which cannot be below zero: the
 // levels and capacities, the I/O counters and sfsg-meter's cumulative milliseconds. The
