@@ -350,15 +350,19 @@ IntervalModel CalibrateIntervals(const ModelErrors& errors, size_t skip) {
 }
 
 double IntervalScale(const IntervalModel& model, size_t h) {
-  if (model.scale.empty()) return model.extra_sigma;
   h = std::max<size_t>(h, 1);
+  const double by_lead = model.extra_by_lead.empty()
+                             ? 0
+                             : model.extra_by_lead[std::min(h, model.extra_by_lead.size()) - 1];
+  const double extra = std::hypot(model.extra_sigma, by_lead);
+  if (model.scale.empty()) return extra;
   const size_t horizon = model.scale.size();
   const double s =
       h <= horizon
           ? model.scale[h - 1]
           : model.scale.back() *
                 std::pow(static_cast<double>(h) / static_cast<double>(horizon), model.exponent);
-  return model.extra_sigma > 0 ? std::hypot(s, model.extra_sigma) : s;
+  return extra > 0 ? std::hypot(s, extra) : s;
 }
 
 Coverage CheckCoverage(const ModelErrors& errors) {

@@ -68,6 +68,9 @@ struct IntervalModel {
   double exponent = 0.5;      // growth beyond: sigma(h) = scale.back() (h / H)^exponent
   double q025 = -1.96, q10 = -1.2816, q90 = 1.2816, q975 = 1.96;  // standardised errors
   double extra_sigma = 0;  // added in quadrature at every lead time (e.g. a step's error)
+  // Added in quadrature at lead h (index h - 1; the last entry beyond): what a step's size
+  // error does to the path through the model's fit (a slope bent by a misplaced level).
+  std::vector<double> extra_by_lead;
   size_t samples = 0;
 };
 

@@ -322,8 +322,9 @@ IntervalModel FallbackIntervals(const std::vector<double>& y) {
 
 // The chosen model refitted on the whole (adjusted) history, projected to the search
 // limit with its bands; non-negative series keep non-negative bands.
-void Project(const std::vector<double>& adjusted, const ForecastOptions& options,
-             const ModelOptions& model_options, ForecastResult& r) {
+void Project(const std::vector<double>& adjusted, const std::vector<LevelShift>& shifts,
+             const ForecastOptions& options, const ModelOptions& model_options,
+             ForecastResult& r) {
   const double step = r.grid.step_s;
   const size_t horizon_steps = HorizonSteps(options.horizon_s, step);
   double search_s =
@@ -332,13 +333,32 @@ void Project(const std::vector<double>& adjusted, const ForecastOptions& options
   const size_t steps = std::clamp<size_t>(static_cast<size_t>(std::ceil(search_s / step)),
                                           horizon_steps, std::max(horizon_steps, kMaxPathSteps));
   const std::vector<double>& raw = r.grid.values;
-  std::vector<double> expected =
-      FitPath(r.model, adjusted, raw, steps, model_options, r.backtest.combined, &r.fit);
   const double w = r.backtest.shrink_weight;
-  if (w > 0) {
-    const std::vector<double> toward = FitPath(r.backtest.shrink_toward, adjusted, raw, steps,
-                                               model_options, r.backtest.combined, nullptr);
-    for (size_t h = 0; h < steps; ++h) expected[h] = (1 - w) * expected[h] + w * toward[h];
+  const auto fit = [&](const std::vector<double>& series, ModelFit* model_fit) {
+    std::vector<double> path =
+        FitPath(r.model, series, raw, steps, model_options, r.backtest.combined, model_fit);
+    if (w > 0) {
+      const std::vector<double> toward = FitPath(r.backtest.shrink_toward, series, raw, steps,
+                                                 model_options, r.backtest.combined, nullptr);
+      for (size_t h = 0; h < steps; ++h) path[h] = (1 - w) * path[h] + w * toward[h];
+    }
+    return path;
+  };
+  const std::vector<double> expected = fit(adjusted, &r.fit);
+  // Each lasting step's size error carried through the fit: the path refitted with the
+  // step one standard error larger, its difference per lead added to the bands.
+  std::vector<double> step_variance(steps, 0.0);
+  for (size_t k = 0; k < shifts.size(); ++k) {
+    if (shifts[k].kind == ShiftKind::kRetention || !(shifts[k].size_stderr > 0)) continue;
+    std::vector<LevelShift> moved = shifts;
+    moved[k].size += shifts[k].size_stderr;
+    const std::vector<double> path = fit(RemoveLevelShifts(raw, moved), nullptr);
+    for (size_t h = 0; h < steps; ++h)
+      step_variance[h] += (path[h] - expected[h]) * (path[h] - expected[h]);
+  }
+  if (std::any_of(step_variance.begin(), step_variance.end(), [](double v) { return v > 0; })) {
+    r.intervals.extra_by_lead.resize(steps);
+    for (size_t h = 0; h < steps; ++h) r.intervals.extra_by_lead[h] = std::sqrt(step_variance[h]);
   }
   const bool non_negative = *std::min_element(raw.begin(), raw.end()) >= 0;
   auto floor_at_zero = [&](double v) { return non_negative ? std::max(v, 0.0) : v; };
@@ -657,7 +677,7 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   if (options.linear_window_s <= 0)
     projected.linear_window =
         std::max(projected.linear_window, std::min(HorizonSteps(options.horizon_s, step), n));
-  Project(adjusted, options, projected, r);
+  Project(adjusted, shifts, options, projected, r);
   r.origin_s = r.grid.start_s + step * static_cast<double>(n - 1);
   r.last_value = raw.back();
   AddConfidenceWarnings(options, r);

@@ -59,8 +59,13 @@ Scenario Make(std::string name, double step_s, double history_days,
 }  // namespace
 
 Scenario ImportScenario(uint64_t seed, double noise_tib) {
+  return ImportScenario(seed, noise_tib, 1.0, 45);
+}
+
+Scenario ImportScenario(uint64_t seed, double noise_tib, double size_tib, double day) {
   return Make(
-      "import", kDay, 60, [](double d) { return 5 + 0.01 * d + (d >= 45 ? 1.0 : 0.0); }, seed,
+      "import", kDay, 60,
+      [size_tib, day](double d) { return 5 + 0.01 * d + (d >= day ? size_tib : 0.0); }, seed,
       noise_tib);
 }
 

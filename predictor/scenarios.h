@@ -37,6 +37,8 @@ struct Scenario {
 //    (daily); 10 TiB.
 // noise: the standard deviation in TiB (0.002 to 0.005 as the issue asks).
 Scenario ImportScenario(uint64_t seed, double noise_tib = 0.003);
+// The same volume with an import of `size_tib` on `day` (of 60).
+Scenario ImportScenario(uint64_t seed, double noise_tib, double size_tib, double day);
 Scenario RetentionScenario(uint64_t seed, double noise_tib = 0.003);
 Scenario CleanupScenario(uint64_t seed, double noise_tib = 0.003);
 Scenario MigrationScenario(uint64_t seed, double noise_tib = 0.003);
