@@ -105,25 +105,31 @@ StepEstimate EstimateStep(std::span<const double> y, size_t index, size_t lo, si
     for (size_t i = index; i < end; ++i) visit(i);
   };
   const auto x_of = [&](size_t i) { return static_cast<double>(i) - static_cast<double>(index); };
-  if (after < 2 && before >= 3) {
-    // One point after the step: the line through the points before it, extrapolated.
+  if ((after < 2 && before >= 3) || (before < 2 && after >= 3)) {
+    // One point on a side: the line through the points on the other side, extrapolated
+    // to it; the error that of one point about that line.
+    const bool from_before = after < 2;
+    const size_t first = from_before ? start : index, last = from_before ? begin : end;
+    const size_t m = last - first;
     double sx = 0, sy = 0;
-    for (size_t i = start; i < begin; ++i) sx += x_of(i), sy += y[i];
-    const double mx = sx / static_cast<double>(before), my = sy / static_cast<double>(before);
+    for (size_t i = first; i < last; ++i) sx += x_of(i), sy += y[i];
+    const double mx = sx / static_cast<double>(m), my = sy / static_cast<double>(m);
     double sxx = 0, sxy = 0;
-    for (size_t i = start; i < begin; ++i)
+    for (size_t i = first; i < last; ++i)
       sxx += (x_of(i) - mx) * (x_of(i) - mx), sxy += (x_of(i) - mx) * (y[i] - my);
     const double slope = sxx > 0 ? sxy / sxx : 0;
     double sse = 0;
-    for (size_t i = start; i < begin; ++i) {
+    for (size_t i = first; i < last; ++i) {
       const double r = y[i] - (my + slope * (x_of(i) - mx));
       sse += r * r;
     }
-    const double sigma2 = before > 2 ? sse / static_cast<double>(before - 2) : 0;
-    out.size = y[index] - (my + slope * (x_of(index) - mx));
-    const double dx = x_of(index) - mx;
-    out.stderr_ = std::sqrt(sigma2 * (1 + 1 / static_cast<double>(before) +
-                                      (sxx > 0 ? dx * dx / sxx : 0)));
+    const double sigma2 = m > 2 ? sse / static_cast<double>(m - 2) : 0;
+    const size_t lone = from_before ? index : begin - 1;  // the point on the short side
+    const double gap = y[lone] - (my + slope * (x_of(lone) - mx));
+    out.size = from_before ? gap : -gap;
+    const double dx = x_of(lone) - mx;
+    out.stderr_ =
+        std::sqrt(sigma2 * (1 + 1 / static_cast<double>(m) + (sxx > 0 ? dx * dx / sxx : 0)));
     return out;
   }
   if (before + after < 4 || before < 2 || after < 2) {
@@ -178,9 +184,9 @@ double StepSize(std::span<const double> y, size_t index) {
   return EstimateStep(y, index, 0, y.size()).size;
 }
 
-std::vector<LevelShift> DetectLevelShifts(std::span<const double> y, size_t* growth_steps) {
+std::vector<LevelShift> DetectLevelShifts(std::span<const double> y, DetectionNotes* notes) {
   std::vector<LevelShift> shifts;
-  if (growth_steps) *growth_steps = 0;
+  if (notes) *notes = DetectionNotes();
   const size_t n = y.size();
   if (n < 8) return shifts;
   std::vector<double> diff(n - 1);
@@ -203,12 +209,34 @@ std::vector<LevelShift> DetectLevelShifts(std::span<const double> y, size_t* gro
       continue;
     }
     const double sign = d > 0 ? 1 : -1;
-    const size_t begin = i;  // y[begin - 1] is the last point before the step
-    while (i + 1 < n && sign * (y[i + 1] - y[i] - typical) > cut) ++i;
+    // The run takes in the changes beyond half the cut either side of it (a migration's
+    // ramp of hourly samples: with noise, some of its changes fall under the cut, and a run
+    // begun or ended inside the ramp left the rest as "faster growth").
+    // A change under half the cut stops it unless the median of the next (previous) few is
+    // still beyond it (one noisy change inside the ramp).
+    const auto beyond_half = [&](size_t from, size_t to) {  // median of diff[from, to)
+      if (to <= from) return false;
+      std::vector<double> side(diff.begin() + static_cast<std::ptrdiff_t>(from),
+                               diff.begin() + static_cast<std::ptrdiff_t>(to));
+      return sign * (Median(side) - typical) > cut / 2;
+    };
+    const size_t lowest = shifts.empty() ? 1 : shifts.back().index + 1;
+    size_t begin = i;  // y[begin - 1] is the last point before the step
+    while (begin > lowest &&
+           (beyond_half(begin - 2, begin - 1) ||
+            beyond_half(begin >= kWindow + 1 ? begin - kWindow - 1 : 0, begin - 1)))
+      --begin;
+    while (i + 1 < n &&
+           (beyond_half(i, i + 1) || beyond_half(i, std::min(diff.size(), i + kWindow))))
+      ++i;
     const size_t end = i;  // y[end] is the first point after it
     ++i;
-    const size_t pre_begin = begin >= kWindow ? begin - kWindow : 0;
-    const size_t long_begin = begin >= 4 * kWindow ? begin - 4 * kWindow : 0;
+    // The windows before the run stop at the step found before it (an import and a
+    // clean-up days apart: the clean-up judged against the level before the import was
+    // no step at all).
+    const size_t floor = shifts.empty() ? 0 : std::min(shifts.back().index, begin - 1);
+    const size_t pre_begin = std::max(floor, begin >= kWindow ? begin - kWindow : 0);
+    const size_t long_begin = std::max(floor, begin >= 4 * kWindow ? begin - 4 * kWindow : 0);
     const size_t post_end = std::min(n, end + kWindow);
     double c_pre = 0, c_long = 0, c_post = 0;
     const double pre = WindowMedian(y, pre_begin, begin, c_pre);
@@ -235,9 +263,13 @@ std::vector<LevelShift> DetectLevelShifts(std::span<const double> y, size_t* gro
                                diff.begin() + static_cast<std::ptrdiff_t>(to));
       return std::fabs(Median(side) - typical) <= 3 * sigma;
     };
-    if (!typical_again(begin - 1 >= kWindow ? begin - 1 - kWindow : 0, begin - 1) ||
-        !typical_again(end, std::min(diff.size(), end + kWindow)))
+    if (!typical_again(std::max(floor, begin - 1 >= kWindow ? begin - 1 - kWindow : 0),
+                       begin - 1))
       continue;
+    if (!typical_again(end, std::min(diff.size(), end + kWindow))) {
+      if (notes && span >= 3 && end + 2 >= n) notes->run_at_end = {begin, end};
+      continue;
+    }
     LevelShift shift;
     shift.index = end;
     shift.begin = begin;
@@ -264,7 +296,7 @@ std::vector<LevelShift> DetectLevelShifts(std::span<const double> y, size_t* gro
     if (s.size > 0) rises += s.size, ++rise_count;
   if (rise_count >= 3 && rises > 0.5 * (y[n - 1] - y[0])) {
     std::erase_if(shifts, [](const LevelShift& s) { return s.size > 0; });
-    if (growth_steps) *growth_steps = rise_count;
+    if (notes) notes->growth_steps = rise_count;
   }
   // Drops at a regular interval are retention, not one-off clean-ups.
   std::vector<size_t> drops;

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sfsg {
@@ -43,16 +45,23 @@ struct LevelShift {
 // is a change in the growth rate, not a step, and so is a run of three changes or more
 // that reaches the last point (a migration cannot be told from faster growth before it
 // ends). Rises that make up more than half the series' growth, three or more of them, are
-// how it grows (bursts of writes), not imports: they are not returned, and their count is
-// put in *growth_steps. Classifies the rest (see ShiftKind). Returns them in index order.
+// how it grows (bursts of writes), not imports: they are not returned. Classifies the
+// rest (see ShiftKind). Returns them in index order; `notes` gets what was left out.
+struct DetectionNotes {
+  size_t growth_steps = 0;  // rises kept in the series as how it grows
+  // A run of 3+ changes ending within a point of the end: a migration in progress or
+  // faster growth, not confirmed (y[first] .. y[second]).
+  std::optional<std::pair<size_t, size_t>> run_at_end;
+};
 std::vector<LevelShift> DetectLevelShifts(std::span<const double> y,
-                                          size_t* growth_steps = nullptr);
+                                          DetectionNotes* notes = nullptr);
 
 // The size of a step whose first point at the new level is y[index], by least squares of
 // y = a + b i + size [i >= index] over up to 20 points each side within [lo, hi) (the
 // neighbouring steps), leaving out the transition y[begin, index), with its standard
-// error. With fewer than 2 points after the step, the line through the points before it
-// extrapolated to the point(s) after, the error from the noise of one-step changes.
+// error. With one point on a side (a step at the end, or right after another step), the
+// line through the points on the other side extrapolated to it, the error that of one
+// point about that line.
 struct StepEstimate {
   double size = 0, stderr_ = 0;
 };

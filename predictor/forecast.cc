@@ -131,13 +131,15 @@ size_t HorizonSteps(double horizon_s, double step) {
 // The backtest's shape: lead times scored, folds, the training minimum for the season.
 // The lead time is the planning horizon, or a third of the history when that is shorter.
 BacktestSetup MakeSetup(const ForecastOptions& options, size_t n, double step, size_t period,
-                        const std::vector<LevelShift>& shifts) {
+                        const std::vector<LevelShift>& shifts,
+                        size_t lead_cap = static_cast<size_t>(-1)) {
   const size_t horizon_steps = HorizonSteps(options.horizon_s, step);
   BacktestSetup setup;
   setup.horizon = options.backtest_horizon_s > 0
                       ? static_cast<size_t>(std::ceil(options.backtest_horizon_s / step))
                       : std::min(horizon_steps, std::max<size_t>(1, n / 3));
-  setup.horizon = std::clamp<size_t>(setup.horizon, 1, std::max<size_t>(1, n / 2));
+  setup.horizon = std::clamp<size_t>(std::min(setup.horizon, lead_cap), 1,
+                                     std::max<size_t>(1, n / 2));
   setup.folds = options.folds;
   setup.shifts = shifts;
   setup.model.seed = options.seed;
@@ -405,14 +407,27 @@ std::string DateOf(double unix_s);
 std::vector<LevelShift> FindShifts(const std::vector<double>& raw, const RegularGrid& grid,
                                    bool detect, const std::vector<DeclaredEvent>& events,
                                    const std::string& name, std::vector<std::string>& warnings) {
-  size_t growth_steps = 0;
+  DetectionNotes notes;
   std::vector<LevelShift> shifts =
-      detect ? DetectLevelShifts(raw, &growth_steps) : std::vector<LevelShift>();
+      detect ? DetectLevelShifts(raw, &notes) : std::vector<LevelShift>();
   const size_t n = raw.size();
-  if (growth_steps > 0)
-    warnings.push_back(name + ": " + std::to_string(growth_steps) +
+  if (notes.growth_steps > 0)
+    warnings.push_back(name + ": " + std::to_string(notes.growth_steps) +
                        " rises make up most of the growth: they are how it grows, kept in the "
                        "series (not modelled as imports)");
+  const auto date_at = [&](size_t i) {
+    return DateOf(grid.start_s + grid.step_s * static_cast<double>(i));
+  };
+  if (notes.run_at_end) {
+    const auto [first, last] = *notes.run_at_end;
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%+.4g", raw[last] - raw[first - 1]);
+    warnings.push_back(name + ": the last " + std::to_string(n - first) +
+                       " points change faster than before (" + buf + " since " +
+                       date_at(first - 1) +
+                       "): a migration still in progress or a change in the growth rate, not "
+                       "modelled as a step; --event DATE=migration declares a migration");
+  }
   const auto first_at_or_after = [&](double t) {
     return std::ceil((t - grid.start_s) / grid.step_s - 1e-9);
   };
@@ -444,6 +459,10 @@ std::vector<LevelShift> FindShifts(const std::vector<double>& raw, const Regular
       begin = s.begin, index = s.index;
       return true;
     });
+    // Within the unconfirmed run at the end: a declared migration is that run.
+    if (notes.run_at_end && e.kind == ShiftKind::kMigration &&
+        index + 2 >= notes.run_at_end->first && index <= notes.run_at_end->second + 2)
+      begin = notes.run_at_end->first, index = notes.run_at_end->second;
     LevelShift shift;
     shift.index = index;
     shift.begin = begin;
@@ -546,6 +565,16 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   }
   r.seasonality = DetectSeasonality(adjusted, step);
   BacktestSetup setup = MakeSetup(options, n, step, r.seasonality.period, shifts);
+  // Every test window that far ahead holds a modelled step: score a shorter lead (halved
+  // until some window is clear) rather than no plan.
+  if (const size_t wanted = setup.horizon; FoldOrigins(n, setup).empty() && !shifts.empty()) {
+    for (size_t cap = wanted / 2; cap >= 1 && FoldOrigins(n, setup).empty(); cap /= 2)
+      setup = MakeSetup(options, n, step, r.seasonality.period, shifts, cap);
+    if (setup.horizon < wanted && !FoldOrigins(n, setup).empty())
+      r.warnings.push_back(series.name + ": every backtest window " + std::to_string(wanted) +
+                           " steps ahead holds a level step; scored " +
+                           std::to_string(setup.horizon) + " steps ahead instead");
+  }
   if (FoldOrigins(n, setup).empty() && r.seasonality.period > 1) {
     r.warnings.push_back(series.name + ": " + r.seasonality.name +
                          " seasonality ignored: too little history to backtest it");

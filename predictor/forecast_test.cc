@@ -256,6 +256,89 @@ TEST(ForecastTest, RisesThatMakeUpTheGrowthAreHowItGrows) {
   EXPECT_GT(b.expected - f->last_value, 5e11);  // about 1 TB in 50 days
 }
 
+// The first crossing of `threshold` in days after the last point, or -1.
+double FillDays(const ForecastResult& f, double threshold) {
+  const Crossing c = TimeToThreshold(f, threshold);
+  return c.expected_s ? (*c.expected_s - f.origin_s) / kDay : -1;
+}
+
+TEST(ForecastTest, StepsDaysApartAreEachFoundAndSized) {
+  // 120 days at 10 GB/day from 5 TB; +1.5 TB on day 60, then -1 TB 5 days later (or the
+  // next day). The clean-up judged against the level before the import was no step, and
+  // the plan said "never" for a volume that fills (8 TB) in 191 days.
+  for (size_t gap : {5, 1}) {
+    const std::vector<double> values = DailyUsage(8, 120, [gap](size_t i) {
+      return (i >= 60 ? 1.5e12 : 0.0) - (i >= 60 + gap ? 1e12 : 0.0);
+    });
+    auto f = ForecastSeries(testing::MakeSeries("used_bytes", 0, kDay, values), ForecastOptions());
+    ASSERT_TRUE(f.ok()) << f.error().message;
+    ASSERT_EQ(f->level_shifts.size(), 2u) << gap;
+    EXPECT_NEAR(f->level_shifts[0].size, 1.5e12, 3e10) << gap;
+    EXPECT_NEAR(f->level_shifts[1].size, -1e12, 3e10) << gap;
+    // 5 TB + 119 x 10 GB + 0.5 TB = 6.69 TB; 8 TB in 131 days.
+    EXPECT_NEAR(FillDays(*f, 8e12), 131, 0.05 * 131) << gap;
+  }
+}
+
+TEST(ForecastTest, AnHourlyMigrationRampIsOneStepAndItsEndsAreFound) {
+  // Hourly, 60 days at 10 GB/day with 1.5 TB migrated in over 5 days ending on day 40;
+  // noise of 1.5 GB an hour splits the ramp's changes around the cut: each piece was
+  // "faster growth", nothing was modelled and the fill date came at 26 days for 90.
+  testing::Gaussian noise(9);
+  std::vector<double> values;
+  for (size_t i = 0; i < 60 * 24; ++i) {
+    const double day = static_cast<double>(i) / 24;
+    values.push_back(5e12 + 1e10 * day + 1.5e12 * std::clamp((day - 35) / 5, 0.0, 1.0) +
+                     1.5e9 * noise.Next());
+  }
+  auto f = ForecastSeries(testing::MakeSeries("used_bytes", 0, 3600, values), ForecastOptions());
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  ASSERT_EQ(f->level_shifts.size(), 1u);
+  EXPECT_EQ(f->level_shifts[0].kind, ShiftKind::kMigration);
+  // 5 TB + 60 x 10 GB + 1.5 TB = 7.1 TB now; 8 TB in 90 days.
+  EXPECT_NEAR(FillDays(*f, 8e12), 90, 0.15 * 90);
+}
+
+TEST(ForecastTest, ARampStillRisingAtTheEndIsSaidAndADeclaredMigrationTakesIt) {
+  // Daily, 1.5 TB over the last 6 days: not confirmed as a step (nothing after it), said;
+  // declared, modelled over the whole ramp (a one-step migration at the date took 0.9 TB).
+  const std::vector<double> values = DailyUsage(10, 60, [](size_t i) {
+    return 1.5e12 * std::clamp((static_cast<double>(i) - 53) / 5, 0.0, 1.0);
+  });
+  const Series series = testing::MakeSeries("used_bytes", 0, kDay, values);
+  auto f = ForecastSeries(series, ForecastOptions());
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_TRUE(f->level_shifts.empty());
+  bool said = false;
+  for (const std::string& w : f->warnings) said |= w.find("change faster than before") != std::string::npos;
+  EXPECT_TRUE(said);
+  auto e = ParseEvent(std::to_string(55 * 86400) + "=migration");
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  ForecastOptions options;
+  options.events = {*e};
+  auto declared = ForecastSeries(series, options);
+  ASSERT_TRUE(declared.ok()) << declared.error().message;
+  ASSERT_EQ(declared->level_shifts.size(), 1u);
+  EXPECT_NEAR(declared->level_shifts[0].size, 1.5e12, 5e10);
+  // 5 TB + 59 x 10 GB + 1.5 TB = 7.09 TB; 8 TB in 91 days.
+  EXPECT_NEAR(FillDays(*declared, 8e12), 91, 0.05 * 91);
+}
+
+TEST(ForecastTest, WhenEveryBacktestWindowHoldsAStepAShorterLeadIsScored) {
+  // A 12-day migration in the middle of 60 days: every window 20 days ahead held it, and
+  // the plan failed ("no model could be backtested").
+  const std::vector<double> values = DailyUsage(11, 60, [](size_t i) {
+    return 1.5e12 * std::clamp((static_cast<double>(i) - 28) / 12, 0.0, 1.0);
+  });
+  auto f = ForecastSeries(testing::MakeSeries("used_bytes", 0, kDay, values), ForecastOptions());
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_LT(f->backtest.horizon_steps, 20u);
+  bool said = false;
+  for (const std::string& w : f->warnings) said |= w.find("steps ahead instead") != std::string::npos;
+  EXPECT_TRUE(said);
+  EXPECT_NEAR(FillDays(*f, 8e12), 91, 0.05 * 91);
+}
+
 TEST(ForecastTest, HorizonShorterThanOneStep) {
   // An hourly series asked about the next 30 minutes: between the last observation and
   // the first forecast step (this indexed before the path and crashed).
