@@ -1,5 +1,7 @@
 #include "predictor/capacity_plan.h"
 
+#include <limits>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -21,6 +23,43 @@ std::string Printf(const char* format, double a, double b = 0) {
 void Absorb(CapacityPlan& plan, const ForecastResult& f) {
   plan.low_confidence |= f.low_confidence;
   plan.warnings.insert(plan.warnings.end(), f.warnings.begin(), f.warnings.end());
+}
+
+// When the growth since the rate last changed (recent_linear) would cross the threshold
+// more than 25% away from the plan's date: the backtest, most of it from before the
+// change, chose a model that follows the whole history.
+std::optional<std::string> RecentRateWarning(const StoragePlan& s) {
+  const ForecastResult& f = s.forecast;
+  if (f.recent_path.empty() || s.threshold.already) return std::nullopt;
+  std::optional<double> recent;
+  double previous = f.last_value;
+  for (size_t i = 0; i < f.recent_path.size() && !recent; ++i) {
+    const double v = f.recent_path[i];
+    if (v >= s.threshold_bytes)
+      recent = static_cast<double>(i) + std::clamp(v > previous ? (s.threshold_bytes - previous) /
+                                                                      (v - previous)
+                                                                : 1.0,
+                                                   0.0, 1.0);
+    previous = v;
+  }
+  const double step_days = f.grid.step_s / config::kDaySeconds;
+  const double limit_days = static_cast<double>(f.recent_path.size()) * step_days;
+  const auto days = [&](const std::optional<double>& t) {
+    return t ? (*t - f.origin_s) / config::kDaySeconds : std::numeric_limits<double>::infinity();
+  };
+  const double expected = days(s.threshold.expected_s);
+  const double by_recent = recent ? (*recent + 1) * step_days : std::numeric_limits<double>::infinity();
+  if (std::isinf(expected) && std::isinf(by_recent)) return std::nullopt;
+  if (!std::isinf(expected) && !std::isinf(by_recent) &&
+      std::fabs(by_recent - expected) <= 0.25 * expected)
+    return std::nullopt;
+  const auto text = [&](double d) {
+    return std::isinf(d) ? "not within " + Printf("%.0f days", limit_days) : Printf("in %.1f days", d);
+  };
+  return "used_bytes: at the growth rate since it last changed (recent_linear) the threshold is "
+         "reached " + text(by_recent) + "; the plan's " + std::string(ModelName(f.model)) +
+         ", chosen on a backtest mostly from before the change, says " + text(expected) +
+         ": watch which rate holds";
 }
 
 // The usage series counts operations (read_ops, write_ops): demand to plan for.
@@ -60,6 +99,7 @@ Result<StoragePlan> PlanStorage(const PlanInputs& in, const ForecastOptions& opt
   s.threshold_bytes = s.capacity_bytes * (1 - in.buffer);
   s.at_horizon = s.forecast.At(end);
   s.threshold = TimeToThreshold(s.forecast, s.threshold_bytes);
+  if (auto warning = RecentRateWarning(s)) plan.warnings.push_back(*warning);
   const double peak95 = std::max(s.forecast.PeakUntil(end).upper95, s.current_bytes);
   s.recommended_capacity_bytes = peak95 / (1 - in.buffer);
   s.additional_bytes = s.recommended_capacity_bytes - s.capacity_bytes;

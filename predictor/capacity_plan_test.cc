@@ -643,5 +643,34 @@ TEST(CapacityPlanTest, AColumnNameThatMeantAPlannedOneIsSaid) {
   EXPECT_TRUE(said("files: no capacity_files column"));
 }
 
+TEST(CapacityPlanTest, AGrowthRateThatChangedIsSaidWithItsFillDate) {
+  // 0.05 TiB/day for 30 days, then 0.01: the backtest, mostly from before the change,
+  // chooses a model of the whole history; the growth since the change fills the volume
+  // (8 TiB of 10) in about 121 days, which the plan says.
+  constexpr double kTiB = 1099511627776.0;
+  UsageTable usage;
+  usage.source = "u.csv";
+  uint64_t state = 1;
+  for (int i = 0; i < 60; ++i) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    const double noise = (static_cast<double>(state >> 11) / 9007199254740992.0 - 0.5) * 0.006;
+    const double tib = 5 + 0.05 * std::min(i, 30) + 0.01 * std::max(i - 30, 0) + noise;
+    usage.time_s.push_back(1.7e9 + 86400.0 * i);
+    usage.columns["used_bytes"].push_back(tib * kTiB);
+    usage.columns["capacity_bytes"].push_back(10 * kTiB);
+  }
+  PlanInputs in;
+  in.usage = usage;
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  std::string said;
+  for (const std::string& w : plan->warnings)
+    if (w.find("since it last changed") != std::string::npos) said = w;
+  ASSERT_FALSE(said.empty());
+  const size_t at = said.find("reached in ");
+  ASSERT_NE(at, std::string::npos) << said;
+  EXPECT_NEAR(std::stod(said.substr(at + 11)), 121, 0.1 * 121) << said;
+}
+
 }  // namespace
 }  // namespace sfsg

@@ -347,6 +347,15 @@ void Project(const std::vector<double>& adjusted, const std::vector<LevelShift>&
     return path;
   };
   const std::vector<double> expected = fit(adjusted, &r.fit);
+  // recent_linear over the segment since its break, without the floor a short lead puts
+  // on its window.
+  ModelOptions since_break = model_options;
+  since_break.min_recent_window = 0;
+  if (ModelApplies(ModelKind::kRecentLinear, adjusted.size(), since_break) &&
+      (r.model != ModelKind::kRecentLinear ||
+       since_break.min_recent_window != model_options.min_recent_window))
+    r.recent_path = FitPath(ModelKind::kRecentLinear, adjusted, raw, steps, since_break, {},
+                            nullptr);
   // Each lasting step's size error carried through the fit: the path refitted with the
   // step one standard error larger, its difference per lead added to the bands.
   std::vector<double> step_variance(steps, 0.0);

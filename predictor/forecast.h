@@ -149,6 +149,9 @@ struct ForecastResult {
   double last_value = 0;  // its value
   double horizon_s = 0;
   std::vector<Band> path;  // path[i] at origin_s + (i + 1) * grid.step_s, to the search limit
+  // recent_linear's expected path (the growth since the rate last changed), as path, when
+  // another model is used: the plan says when it would cross the threshold elsewhere.
+  std::vector<double> recent_path;
   // False when no error was measured to size the bands (an exact line, no backtest
   // error): they then have zero width, and are reported as n/a, not as certainty.
   bool bands_identified = true;
