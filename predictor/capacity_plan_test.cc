@@ -7,57 +7,16 @@
 
 #include "generator/util/strings.h"
 #include "predictor/report.h"
-#include "predictor/test_support.h"
+#include "predictor/plan_test_support.h"
 
 namespace sfsg {
 namespace {
 
 constexpr double kDay = 86400;
 
-// A closed-loop ladder on a USL system; latency by Little's law (R = N / X), p99 three
-// times the mean.
-PerfCurve MakeCurve(std::initializer_list<uint32_t> ladder) {
-  PerfCurve curve;
-  curve.source = "test";
-  curve.target = "/synthetic";
-  curve.created_unix = 1.7e9;
-  for (uint32_t n : ladder) {
-    CurveStep step;
-    step.concurrency = n;
-    step.duration_s = 10;
-    const double x = 2000.0 * n / (1 + 0.05 * (n - 1) + 0.002 * n * (n - 1));
-    step.total.ops_per_s = x;
-    step.total.ops = static_cast<uint64_t>(x * 10);
-    step.total.latency.mean_us = 1e6 * n / x;
-    step.total.latency.p50_us = 0.8 * step.total.latency.mean_us;
-    step.total.latency.p99_us = 3 * step.total.latency.mean_us;
-    curve.steps.push_back(step);
-  }
-  return curve;
-}
+PerfCurve MakeCurve(std::initializer_list<uint32_t> ladder) { return testing::UslCurve(ladder); }
 
-// 60 days of hourly metering: used bytes grow 10 GiB/day on a 1 TiB volume; reads and
-// writes (cumulative counters) run at 300 + 100 sin(day) ops/s, growing 2 ops/s per day.
-UsageTable MakeUsage() {
-  UsageTable t;
-  t.source = "usage.csv";
-  testing::Gaussian noise(3);
-  double reads = 0, writes = 0;
-  for (int i = 0; i < 60 * 24; ++i) {
-    const double time = 1.7e9 + 3600.0 * i;
-    const double day = i / 24.0;
-    t.time_s.push_back(time);
-    t.columns["used_bytes"].push_back(3e11 + 1.0737e10 * day + 2e8 * noise.Next());
-    t.columns["capacity_bytes"].push_back(1099511627776.0);
-    t.columns["files"].push_back(1e6 + 2000 * day);
-    const double rate = 300 + 2 * day + 100 * std::sin(2 * M_PI * day) + 5 * noise.Next();
-    reads += 3600 * rate * 0.7;
-    writes += 3600 * rate * 0.3;
-    t.columns["read_ops"].push_back(reads);
-    t.columns["write_ops"].push_back(writes);
-  }
-  return t;
-}
+UsageTable MakeUsage() { return testing::HourlyUsage(/*with_files=*/true); }
 
 TEST(CapacityPlanTest, JoinsStorageAndPerformanceIntoOnePlan) {
   PlanInputs in;
@@ -591,17 +550,7 @@ TEST(CapacityPlanTest, ARightSizedCapacitySaysHowMuchIsSpare) {
 // 10M inodes and a 20% buffer reach 8M 61 days after the last of 60 daily samples.
 TEST(CapacityPlanTest, InodesAreForecastToTheirThreshold) {
   PlanInputs in;
-  UsageTable t;
-  t.source = "inodes.csv";
-  testing::Gaussian noise(5);
-  for (int d = 0; d < 60; ++d) {
-    t.time_s.push_back(1.7e9 + kDay * d);
-    t.columns["used_bytes"].push_back(1e12 + 1e9 * d + 1e7 * noise.Next());
-    t.columns["capacity_bytes"].push_back(1e14);
-    t.columns["files"].push_back(2e6 + 5e4 * d + 2e3 * noise.Next());
-    t.columns["capacity_files"].push_back(1e7);
-  }
-  in.usage = t;
+  in.usage = testing::InodesUsage();
   in.horizon_s = 90 * kDay;
   auto plan = MakeCapacityPlan(in);
   ASSERT_TRUE(plan.ok()) << plan.error().message;

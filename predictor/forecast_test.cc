@@ -188,14 +188,19 @@ std::vector<double> DailyUsage(uint64_t seed, size_t days,
   return values;
 }
 
-TEST(ForecastTest, AFasterGrowthRateIsNotAStep) {
-  // 10 GB/day for 45 days, then 40 GB/day to day 60: every change since day 45 is "large",
-  // so the run reaches the last point; modelled as a step it flattened the forecast.
+// 10 GB/day for 45 days, then 40 GB/day to day 60, forecast `days` ahead.
+Result<ForecastResult> SpedUpForecast(double days) {
   const std::vector<double> values = DailyUsage(
       5, 60, [](size_t i) { return i > 45 ? 3e10 * static_cast<double>(i - 45) : 0.0; });
   ForecastOptions options;
-  options.horizon_s = 10 * kDay;
-  auto f = ForecastSeries(testing::MakeSeries("used_bytes", 0, kDay, values), options);
+  options.horizon_s = days * kDay;
+  return ForecastSeries(testing::MakeSeries("used_bytes", 0, kDay, values), options);
+}
+
+TEST(ForecastTest, AFasterGrowthRateIsNotAStep) {
+  // Every change since day 45 is "large", so the run reaches the last point; modelled as
+  // a step it flattened the forecast.
+  auto f = SpedUpForecast(10);
   ASSERT_TRUE(f.ok()) << f.error().message;
   EXPECT_TRUE(f->level_shifts.empty());
   // Ten days ahead it grows (400 GB at the new rate, 100 GB at the old), not flat.
@@ -207,11 +212,7 @@ TEST(ForecastTest, GrowthThatSpedUpKeepsItsBandsWithinTheErrorsSeen) {
   // The same speed-up planned 90 days ahead: the folds after it, scaled by the quiet
   // folds before it, gave quantiles of 50-80 on a scale that already held their errors:
   // a 95% band of +-10 TB 20 days ahead where no fold erred by more than 0.6 TB.
-  const std::vector<double> values = DailyUsage(
-      5, 60, [](size_t i) { return i > 45 ? 3e10 * static_cast<double>(i - 45) : 0.0; });
-  ForecastOptions options;
-  options.horizon_s = 90 * kDay;
-  auto f = ForecastSeries(testing::MakeSeries("used_bytes", 0, kDay, values), options);
+  auto f = SpedUpForecast(90);
   ASSERT_TRUE(f.ok()) << f.error().message;
   const Band b = f->At(f->origin_s + 20 * kDay);
   EXPECT_LT(b.upper95 - b.expected, 1.5e12);
@@ -312,7 +313,7 @@ TEST(ForecastTest, ARampStillRisingAtTheEndIsSaidAndADeclaredMigrationTakesIt) {
   bool said = false;
   for (const std::string& w : f->warnings) said |= w.find("change faster than before") != std::string::npos;
   EXPECT_TRUE(said);
-  auto e = ParseEvent(std::to_string(55 * 86400) + "=migration");
+  auto e = ParseEvent("4752000=migration");  // day 55
   ASSERT_TRUE(e.ok()) << e.error().message;
   ForecastOptions options;
   options.events = {*e};

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "predictor/capacity_plan.h"
-#include "predictor/test_support.h"
+#include "predictor/plan_test_support.h"
 
 namespace sfsg {
 namespace {
@@ -70,17 +70,7 @@ double Sample(const std::string& metrics, const std::string& series) {
 // growing 50k a day against 10M inodes and a 20% buffer.
 TEST(PlanOutputTest, InodesHaveGaugesLikeBytes) {
   PlanInputs in;
-  UsageTable t;
-  t.source = "inodes.csv";
-  testing::Gaussian noise(5);
-  for (int d = 0; d < 60; ++d) {
-    t.time_s.push_back(1.7e9 + kDay * d);
-    t.columns["used_bytes"].push_back(1e12 + 1e9 * d + 1e7 * noise.Next());
-    t.columns["capacity_bytes"].push_back(1e14);
-    t.columns["files"].push_back(2e6 + 5e4 * d + 2e3 * noise.Next());
-    t.columns["capacity_files"].push_back(1e7);
-  }
-  in.usage = t;
+  in.usage = testing::InodesUsage();
   in.horizon_s = 90 * kDay;
   auto plan = MakeCapacityPlan(in);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
