@@ -1,12 +1,11 @@
 #include "predictor/capacity_plan.h"
 
-#include <limits>
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 
 #include "generator/util/strings.h"
 #include "generator/util/units.h"
@@ -36,10 +35,9 @@ std::optional<std::string> RecentRateWarning(const StoragePlan& s) {
   for (size_t i = 0; i < f.recent_path.size() && !recent; ++i) {
     const double v = f.recent_path[i];
     if (v >= s.threshold_bytes)
-      recent = static_cast<double>(i) + std::clamp(v > previous ? (s.threshold_bytes - previous) /
-                                                                      (v - previous)
-                                                                : 1.0,
-                                                   0.0, 1.0);
+      recent = static_cast<double>(i) +
+               std::clamp(v > previous ? (s.threshold_bytes - previous) / (v - previous) : 1.0, 0.0,
+                          1.0);
     previous = v;
   }
   const double step_days = f.grid.step_s / config::kDaySeconds;
@@ -48,16 +46,19 @@ std::optional<std::string> RecentRateWarning(const StoragePlan& s) {
     return t ? (*t - f.origin_s) / config::kDaySeconds : std::numeric_limits<double>::infinity();
   };
   const double expected = days(s.threshold.expected_s);
-  const double by_recent = recent ? (*recent + 1) * step_days : std::numeric_limits<double>::infinity();
+  const double by_recent =
+      recent ? (*recent + 1) * step_days : std::numeric_limits<double>::infinity();
   if (std::isinf(expected) && std::isinf(by_recent)) return std::nullopt;
   if (!std::isinf(expected) && !std::isinf(by_recent) &&
       std::fabs(by_recent - expected) <= 0.25 * expected)
     return std::nullopt;
   const auto text = [&](double d) {
-    return std::isinf(d) ? "not within " + Printf("%.0f days", limit_days) : Printf("in %.1f days", d);
+    return std::isinf(d) ? "not within " + Printf("%.0f days", limit_days)
+                         : Printf("in %.1f days", d);
   };
   return "used_bytes: at the growth rate since it last changed (recent_linear) the threshold is "
-         "reached " + text(by_recent) + "; the plan's " + std::string(ModelName(f.model)) +
+         "reached " +
+         text(by_recent) + "; the plan's " + std::string(ModelName(f.model)) +
          ", chosen on a backtest mostly from before the change, says " + text(expected) +
          ": watch which rate holds";
 }

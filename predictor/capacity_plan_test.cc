@@ -6,8 +6,8 @@
 #include <cmath>
 
 #include "generator/util/strings.h"
-#include "predictor/report.h"
 #include "predictor/plan_test_support.h"
+#include "predictor/report.h"
 
 namespace sfsg {
 namespace {
@@ -587,8 +587,9 @@ TEST(CapacityPlanTest, AColumnNameThatMeantAPlannedOneIsSaid) {
     return std::any_of(plan->warnings.begin(), plan->warnings.end(),
                        [&](const std::string& w) { return w.find(text) != std::string::npos; });
   };
-  EXPECT_TRUE(said("column 'files_capacity' is not one sfsg plans (read as a gauge): did you mean "
-                   "'capacity_files'?"));
+  EXPECT_TRUE(
+      said("column 'files_capacity' is not one sfsg plans (read as a gauge): did you mean "
+           "'capacity_files'?"));
   EXPECT_TRUE(said("files: no capacity_files column"));
 }
 

@@ -263,8 +263,7 @@ std::vector<LevelShift> DetectLevelShifts(std::span<const double> y, DetectionNo
                                diff.begin() + static_cast<std::ptrdiff_t>(to));
       return std::fabs(Median(side) - typical) <= 3 * sigma;
     };
-    if (!typical_again(std::max(floor, begin - 1 >= kWindow ? begin - 1 - kWindow : 0),
-                       begin - 1))
+    if (!typical_again(std::max(floor, begin - 1 >= kWindow ? begin - 1 - kWindow : 0), begin - 1))
       continue;
     if (!typical_again(end, std::min(diff.size(), end + kWindow))) {
       if (notes && span >= 3 && end + 2 >= n) notes->run_at_end = {begin, end};

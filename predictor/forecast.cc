@@ -138,8 +138,8 @@ BacktestSetup MakeSetup(const ForecastOptions& options, size_t n, double step, s
   setup.horizon = options.backtest_horizon_s > 0
                       ? static_cast<size_t>(std::ceil(options.backtest_horizon_s / step))
                       : std::min(horizon_steps, std::max<size_t>(1, n / 3));
-  setup.horizon = std::clamp<size_t>(std::min(setup.horizon, lead_cap), 1,
-                                     std::max<size_t>(1, n / 2));
+  setup.horizon =
+      std::clamp<size_t>(std::min(setup.horizon, lead_cap), 1, std::max<size_t>(1, n / 2));
   setup.folds = options.folds;
   setup.shifts = shifts;
   setup.model.seed = options.seed;
@@ -325,8 +325,7 @@ IntervalModel FallbackIntervals(const std::vector<double>& y) {
 // The chosen model refitted on the whole (adjusted) history, projected to the search
 // limit with its bands; non-negative series keep non-negative bands.
 void Project(const std::vector<double>& adjusted, const std::vector<LevelShift>& shifts,
-             const ForecastOptions& options, const ModelOptions& model_options,
-             ForecastResult& r) {
+             const ForecastOptions& options, const ModelOptions& model_options, ForecastResult& r) {
   const double step = r.grid.step_s;
   const size_t horizon_steps = HorizonSteps(options.horizon_s, step);
   double search_s =
@@ -354,8 +353,8 @@ void Project(const std::vector<double>& adjusted, const std::vector<LevelShift>&
   if (ModelApplies(ModelKind::kRecentLinear, adjusted.size(), since_break) &&
       (r.model != ModelKind::kRecentLinear ||
        since_break.min_recent_window != model_options.min_recent_window))
-    r.recent_path = FitPath(ModelKind::kRecentLinear, adjusted, raw, steps, since_break, {},
-                            nullptr);
+    r.recent_path =
+        FitPath(ModelKind::kRecentLinear, adjusted, raw, steps, since_break, {}, nullptr);
   // Each lasting step's size error carried through the fit: the path refitted with the
   // step one standard error larger, its difference per lead added to the bands.
   std::vector<double> step_variance(steps, 0.0);
@@ -410,8 +409,8 @@ std::string SeriesWhere(const Series& series) {
 std::string DateOf(double unix_s);
 
 // The detected steps with the declared events put in (a declared event replaces a
-// detection whose transition reaches within 2 grid steps of it). A declared day is searched for its largest change
-// the event's way (up for an import, down for a clean-up or retention, either for a
+// detection whose transition reaches within 2 grid steps of it). A declared day is searched for its
+// largest change the event's way (up for an import, down for a clean-up or retention, either for a
 // migration); an event outside the series, or one the series does not show, is said.
 std::vector<LevelShift> FindShifts(const std::vector<double>& raw, const RegularGrid& grid,
                                    bool detect, const std::vector<DeclaredEvent>& events,
@@ -442,14 +441,15 @@ std::vector<LevelShift> FindShifts(const std::vector<double>& raw, const Regular
   };
   for (const DeclaredEvent& e : events) {
     const double position = first_at_or_after(e.time_s);
-    const double last = std::min(first_at_or_after(e.time_s + e.within_s),
-                                  static_cast<double>(n) - 1);
+    const double last =
+        std::min(first_at_or_after(e.time_s + e.within_s), static_cast<double>(n) - 1);
     if (position < 1 || position >= static_cast<double>(n)) {
-      warnings.push_back(name + ": --event " + e.text + " ignored: " +
-                         (position < 1 ? "not after the first point (" : "after the last point (") +
-                         DateOf(position < 1 ? grid.start_s
-                                             : grid.start_s + grid.step_s * static_cast<double>(n - 1)) +
-                         ")");
+      warnings.push_back(
+          name + ": --event " + e.text +
+          " ignored: " + (position < 1 ? "not after the first point (" : "after the last point (") +
+          DateOf(position < 1 ? grid.start_s
+                              : grid.start_s + grid.step_s * static_cast<double>(n - 1)) +
+          ")");
       continue;
     }
     const double way = e.kind == ShiftKind::kImport ? 1 : e.kind == ShiftKind::kMigration ? 0 : -1;
@@ -483,12 +483,12 @@ std::vector<LevelShift> FindShifts(const std::vector<double>& raw, const Regular
     if (way * estimate.size < 0 || !(std::fabs(estimate.size) > 2 * estimate.stderr_)) {
       char buf[160];
       std::snprintf(buf, sizeof(buf), "%+.4g +- %.2g", estimate.size, estimate.stderr_);
-      warnings.push_back(
-          name + ": --event " + e.text + ": the series shows " +
-          (way * estimate.size < 0 ? std::string(estimate.size < 0 ? "a drop" : "a rise")
-                                   : std::string("no step out of the noise")) +
-          " at " + DateOf(grid.start_s + grid.step_s * static_cast<double>(index)) + " (" + buf +
-          "); modelled as declared");
+      warnings.push_back(name + ": --event " + e.text + ": the series shows " +
+                         (way * estimate.size < 0
+                              ? std::string(estimate.size < 0 ? "a drop" : "a rise")
+                              : std::string("no step out of the noise")) +
+                         " at " + DateOf(grid.start_s + grid.step_s * static_cast<double>(index)) +
+                         " (" + buf + "); modelled as declared");
     }
     shifts.push_back(shift);
   }
@@ -621,8 +621,7 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   int chosen = BestCandidate(ordered, r, all);
   if (chosen < 0)
     return Error::BadInput(
-        SeriesWhere(series) + ": no model could be backtested on " + std::to_string(n) +
-        " points" +
+        SeriesWhere(series) + ": no model could be backtested on " + std::to_string(n) + " points" +
         (stepped && FoldOrigins(n, setup).empty()
              ? " (every backtest window " + std::to_string(setup.horizon) +
                    " steps ahead holds one of the " + std::to_string(shifts.size()) +

@@ -64,7 +64,7 @@ struct DeclaredEvent {
   double time_s = 0;
   double within_s = 0;  // a date without a time: the step is somewhere in that day
   ShiftKind kind = ShiftKind::kImport;
-  std::string text;     // as given, for the warnings
+  std::string text;  // as given, for the warnings
 };
 // Parses "DATE=KIND" (DATE as a usage timestamp: unix seconds or ISO-8601, a day
 // YYYY-MM-DD meaning anywhere in it; KIND one of import, migration, cleanup, retention).

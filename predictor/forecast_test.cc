@@ -190,8 +190,8 @@ std::vector<double> DailyUsage(uint64_t seed, size_t days,
 
 // 10 GB/day for 45 days, then 40 GB/day to day 60, forecast `days` ahead.
 Result<ForecastResult> SpedUpForecast(double days) {
-  const std::vector<double> values = DailyUsage(
-      5, 60, [](size_t i) { return i > 45 ? 3e10 * static_cast<double>(i - 45) : 0.0; });
+  const std::vector<double> values =
+      DailyUsage(5, 60, [](size_t i) { return i > 45 ? 3e10 * static_cast<double>(i - 45) : 0.0; });
   ForecastOptions options;
   options.horizon_s = days * kDay;
   return ForecastSeries(testing::MakeSeries("used_bytes", 0, kDay, values), options);
@@ -231,7 +231,8 @@ TEST(ForecastTest, AnImportOnTheLastPointIsSaidAndItsBandIsTheNoise) {
   EXPECT_NEAR(f->level_shifts[0].size, 1e12, 2e10);
   EXPECT_TRUE(f->low_confidence);
   bool said = false;
-  for (const std::string& w : f->warnings) said |= w.find("only 1 point after") != std::string::npos;
+  for (const std::string& w : f->warnings)
+    said |= w.find("only 1 point after") != std::string::npos;
   EXPECT_TRUE(said);
   // 30 days on: 6.89 TB (noise-free 5 TB + 89 x 10 GB + 1 TB), inside the 95% band, and the
   // band no wider than a few days' growth.
@@ -311,7 +312,8 @@ TEST(ForecastTest, ARampStillRisingAtTheEndIsSaidAndADeclaredMigrationTakesIt) {
   ASSERT_TRUE(f.ok()) << f.error().message;
   EXPECT_TRUE(f->level_shifts.empty());
   bool said = false;
-  for (const std::string& w : f->warnings) said |= w.find("change faster than before") != std::string::npos;
+  for (const std::string& w : f->warnings)
+    said |= w.find("change faster than before") != std::string::npos;
   EXPECT_TRUE(said);
   auto e = ParseEvent("4752000=migration");  // day 55
   ASSERT_TRUE(e.ok()) << e.error().message;
@@ -335,7 +337,8 @@ TEST(ForecastTest, WhenEveryBacktestWindowHoldsAStepAShorterLeadIsScored) {
   ASSERT_TRUE(f.ok()) << f.error().message;
   EXPECT_LT(f->backtest.horizon_steps, 20u);
   bool said = false;
-  for (const std::string& w : f->warnings) said |= w.find("steps ahead instead") != std::string::npos;
+  for (const std::string& w : f->warnings)
+    said |= w.find("steps ahead instead") != std::string::npos;
   EXPECT_TRUE(said);
   EXPECT_NEAR(FillDays(*f, 8e12), 91, 0.05 * 91);
 }

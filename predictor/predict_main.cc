@@ -41,7 +41,8 @@ constexpr const char* kBacktestHelp =
     "  --column arg          column to backtest (default used_bytes, or the only column)\n"
     "  --json                print the FORECAST JSON with the column and warnings\n"
     "  --horizon arg         the horizon whose backtest is shown (default 1d), scored as\n"
-    "                        the plan scores it (at most a third of the history); the options above\n"
+    "                        the plan scores it (at most a third of the history); the options "
+    "above\n"
     "                        from --folds to --output apply too\n";
 
 // The most grid points --max-points may ask for: far beyond any useful series, and

@@ -85,8 +85,8 @@ TEST(ScenarioTest, TheFillDateBandsHoldTheTruthAfterAnImportOverTwentySeeds) {
     inside80 += *c.earliest80_s <= truth && truth <= *c.latest80_s;
     inside95 += *c.earliest_s <= truth && truth <= *c.latest_s;
   }
-  std::printf("import 0.3 TiB on day 30: truth inside 80%% band %d of 20, 95%% band %d\n",
-              inside80, inside95);
+  std::printf("import 0.3 TiB on day 30: truth inside 80%% band %d of 20, 95%% band %d\n", inside80,
+              inside95);
   EXPECT_GE(inside80, 13);  // P(X <= 12) = 3% for 80% bands
   EXPECT_GE(inside95, 17);  // P(X <= 16) = 1.6% for 95% bands
 }
@@ -130,8 +130,8 @@ TEST(ScenarioTest, ADeclaredDayIsSearchedForItsStepAndAnEventTheSeriesDoesNotSho
   const std::string day44 = FormatUtc(s.history.time_s[44], "%Y-%m-%d");
   ForecastOptions options;
   const std::vector<std::string> texts = {day44 + "=import", "2020-01-01=import",
-                                         "2099-01-01=cleanup",
-                                         FormatUtc(s.history.time_s[20], "%Y-%m-%d") + "=import"};
+                                          "2099-01-01=cleanup",
+                                          FormatUtc(s.history.time_s[20], "%Y-%m-%d") + "=import"};
   for (const std::string& text : texts) {
     auto e = ParseEvent(text);
     ASSERT_TRUE(e.ok()) << e.error().message;

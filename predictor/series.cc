@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <vector>
 #include <utility>
+#include <vector>
 
 namespace sfsg {
 namespace {
@@ -91,11 +91,10 @@ Result<Series> ExtractColumn(const UsageTable& table, const std::string& column)
     }
   }
   if (series.time_s.size() < kMinSeriesPoints)
-    return Error::BadInput(table.source + ": column '" + column + "' has " +
-                           std::to_string(series.time_s.size()) +
-                           (series.time_s.size() == 1 ? " usable point" : " usable points") +
-                           "; at least " + std::to_string(kMinForecastPoints) +
-                           " are needed for a forecast");
+    return Error::BadInput(
+        table.source + ": column '" + column + "' has " + std::to_string(series.time_s.size()) +
+        (series.time_s.size() == 1 ? " usable point" : " usable points") + "; at least " +
+        std::to_string(kMinForecastPoints) + " are needed for a forecast");
   FillStepStatistics(series.time_s, q);
   return series;
 }
@@ -109,8 +108,8 @@ SeriesKind KindOfColumn(std::string_view column) {
 }
 
 bool IsNonNegativeColumn(std::string_view column) {
-  static constexpr const char* kLevels[] = {"used_bytes",    "capacity_bytes", "files",
-                                            "capacity_files", "read_time_ms",  "write_time_ms",
+  static constexpr const char* kLevels[] = {"used_bytes",     "capacity_bytes", "files",
+                                            "capacity_files", "read_time_ms",   "write_time_ms",
                                             "io_time_ms",     "io_weighted_ms"};
   for (const char* name : kLevels)
     if (column == name) return true;
@@ -119,15 +118,22 @@ bool IsNonNegativeColumn(std::string_view column) {
 
 std::string LikelyMeantColumn(std::string_view column) {
   static constexpr const char* kKnown[] = {
-      "used_bytes", "capacity_bytes", "files",        "capacity_files", "read_ops",
-      "write_ops",  "read_bytes",     "write_bytes",  "read_time_ms",   "write_time_ms",
+      "used_bytes", "capacity_bytes", "files",       "capacity_files", "read_ops",
+      "write_ops",  "read_bytes",     "write_bytes", "read_time_ms",   "write_time_ms",
       "io_time_ms", "io_weighted_ms", "timestamp"};
   static constexpr std::pair<const char*, const char*> kOtherNames[] = {
-      {"inodes", "files"},          {"inodes_used", "files"},         {"used_inodes", "files"},
-      {"files_used", "files"},      {"inodes_total", "capacity_files"},
-      {"total_inodes", "capacity_files"}, {"files_total", "capacity_files"},
-      {"size_bytes", "capacity_bytes"},   {"total_bytes", "capacity_bytes"},
-      {"used", "used_bytes"},       {"capacity", "capacity_bytes"}, {"size", "capacity_bytes"}};
+      {"inodes", "files"},
+      {"inodes_used", "files"},
+      {"used_inodes", "files"},
+      {"files_used", "files"},
+      {"inodes_total", "capacity_files"},
+      {"total_inodes", "capacity_files"},
+      {"files_total", "capacity_files"},
+      {"size_bytes", "capacity_bytes"},
+      {"total_bytes", "capacity_bytes"},
+      {"used", "used_bytes"},
+      {"capacity", "capacity_bytes"},
+      {"size", "capacity_bytes"}};
   const auto words = [](std::string_view name) {
     std::vector<std::string> out;
     for (size_t start = 0; start <= name.size();) {

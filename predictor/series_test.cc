@@ -17,9 +17,8 @@ TEST(SeriesTest, ParsesUnixAndIsoTimestamps) {
   EXPECT_DOUBLE_EQ(*ParseTimestamp("2000-02-29T12:00:00.25Z", "t"), 951825600.25);
   EXPECT_EQ(*ParseTimestamp("2024-01-01", "t"), 1704067200);
   EXPECT_EQ(*ParseTimestamp("2024-02-29", "t"), 1709164800);  // a leap day
-  for (const char* bad :
-       {"2014-13-01 00:00:00", "2014-03-01 17:34:00 junk", "soon", "", "2014-03-01T25:00",
-        "2024-02-30", "2023-02-29", "2024-04-31T00:00:00Z"}) {
+  for (const char* bad : {"2014-13-01 00:00:00", "2014-03-01 17:34:00 junk", "soon", "",
+                          "2014-03-01T25:00", "2024-02-30", "2023-02-29", "2024-04-31T00:00:00Z"}) {
     auto r = ParseTimestamp(bad, "line 3: timestamp");
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().code, ErrorCode::kBadInput);
@@ -189,8 +188,8 @@ TEST(SeriesTest, RejectsMalformedCsv) {
 // column, value), never forecast as shrinking storage. Columns that may be negative
 // (a net rate, an unnamed gauge) still load.
 TEST(SeriesTest, RejectsNegativeSizesCountsAndCounters) {
-  for (const char* column : {"used_bytes", "capacity_bytes", "files", "capacity_files",
-                             "read_ops", "write_bytes", "io_time_ms"}) {
+  for (const char* column : {"used_bytes", "capacity_bytes", "files", "capacity_files", "read_ops",
+                             "write_bytes", "io_time_ms"}) {
     const std::string csv = std::string("timestamp,") + column + "\n10,5\n20, -5 \n30,7\n";
     auto table = ParseUsageCsv(csv, "neg.csv");
     ASSERT_FALSE(table.ok()) << column;
@@ -200,7 +199,8 @@ TEST(SeriesTest, RejectsNegativeSizesCountsAndCounters) {
   auto capacity = ParseUsageCsv("timestamp,used_bytes,capacity_bytes\n10,5,-1e3\n", "cap.csv");
   ASSERT_FALSE(capacity.ok());
   EXPECT_EQ(capacity.error().message, "cap.csv:2: capacity_bytes: '-1e3' is negative");
-  auto allowed = ParseUsageCsv("timestamp,value,growth_per_s,used_bytes\n10,-5,-0.5,-0\n", "ok.csv");
+  auto allowed =
+      ParseUsageCsv("timestamp,value,growth_per_s,used_bytes\n10,-5,-0.5,-0\n", "ok.csv");
   ASSERT_TRUE(allowed.ok()) << allowed.error().message;
   EXPECT_EQ(allowed->columns.at("value").front(), -5);
   // A Prometheus export is checked too, naming the column and the sample's time.

@@ -30,7 +30,8 @@ Json AlertJson(const std::map<std::string, std::string>& fixed, const AlertEvent
   Json labels = fixed;
   labels["alertname"] = fired.name;
   // Storage or inodes past their threshold (no days left) page; everything else warns.
-  const bool days_to_full = fired.name == "storage_days_to_full" || fired.name == "files_days_to_full";
+  const bool days_to_full =
+      fired.name == "storage_days_to_full" || fired.name == "files_days_to_full";
   labels["severity"] = days_to_full && fired.value <= 0 ? "critical" : "warning";
   char value[64], threshold[64];
   std::snprintf(value, sizeof(value), "%g", latest.value);

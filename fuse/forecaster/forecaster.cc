@@ -261,8 +261,7 @@ Status Forecaster::Meter() {
   if (!sample) return Error::Io("--watch " + sample.error().message);
   if (auto appended = AppendMeterSample(UsagePath(), *sample); !appended) return appended;
   spdlog::info("forecaster: metered {} {}, {} bytes under {}", sample->files,
-               sample->files == 1 ? "entry" : "entries",
-               sample->used_bytes, config_.watch);
+               sample->files == 1 ? "entry" : "entries", sample->used_bytes, config_.watch);
   return Status::Ok();
 }
 
