@@ -8,8 +8,8 @@
 #include "generator/util/strings.h"
 #include "generator/util/units.h"
 #include "predictor/capacity_plan.h"
-#include "predictor/report.h"
 #include "predictor/plan_test_support.h"
+#include "predictor/report.h"
 
 namespace sfsg {
 namespace {
