@@ -192,6 +192,10 @@ struct StoragePlan {
 // as printed beside it, in the line's unit; empty: FormatBytes'.
 std::string CapacityChangeText(const StoragePlan& s, const std::string& amount = "");
 
+// Byte sizes in one unit (the largest's) with as many decimals (up to 4) as it takes to
+// tell the given values apart: "used 1.6 PiB / threshold 1.6 PiB" hides the decision.
+std::vector<std::string> DistinctBytes(const std::vector<double>& values);
+
 // The table scores the chosen model on the folds it was chosen on (in sample); the choice
 // itself is scored out of sample (BacktestSummary::selection_mase). When the best baseline's
 // backtest MASE is lower than that and another model is used, this warning says so with both

@@ -546,6 +546,28 @@ TEST(CapacityPlanTest, ARightSizedCapacitySaysHowMuchIsSpare) {
   EXPECT_NE(PlanToTable(*plan).find(limit), std::string::npos) << PlanToTable(*plan);
 }
 
+TEST(CapacityPlanTest, TheReportsCapacityCardSaysItInOneUnit) {
+  // 1.5 TiB today, about 1 TiB recommended: the card read "972.1 GiB", "now 1.5 TiB",
+  // "563.7 GiB more than needed": three sizes, two units.
+  PlanInputs in;
+  in.usage = MakeUsage();
+  in.capacity_bytes = 1.5 * 1099511627776.0;
+  in.horizon_s = 30 * kDay;
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const StoragePlan& s = *plan->storage;
+  const std::vector<std::string> b = DistinctBytes(
+      {s.recommended_capacity_bytes, s.capacity_bytes, std::fabs(s.additional_bytes)});
+  for (const std::string& size : b) EXPECT_NE(size.find(" TiB"), std::string::npos) << size;
+  const std::string html = PlanToHtml(*plan);
+  EXPECT_NE(html.find("recommended capacity</div><div class=\"value\">" + b[0] +
+                      "</div>"
+                      "<div class=\"note\">now " +
+                      b[1] + ", " + CapacityChangeText(s, b[2])),
+            std::string::npos)
+      << html;
+}
+
 // Inodes are forecast to their threshold like bytes: 2M files growing 50k a day against
 // 10M inodes and a 20% buffer reach 8M 61 days after the last of 60 daily samples.
 TEST(CapacityPlanTest, InodesAreForecastToTheirThreshold) {

@@ -61,29 +61,6 @@ std::string CrossingText(const Crossing& c, const ForecastResult& f) {
          std::string(27, ' ') + "latest   " + When(c.latest_s, f);
 }
 
-// Byte sizes printed with as many decimals (up to 4) as it takes to tell the given
-// values apart: "used 1.6 PiB / threshold 1.6 PiB" hides the decision.
-std::vector<std::string> DistinctBytes(const std::vector<double>& values) {
-  static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  double largest = 0;
-  for (double v : values) largest = std::max(largest, std::fabs(v));
-  int unit = 0;
-  double scale = 1;
-  while (largest / scale >= 1024 && unit < 6) scale *= 1024, ++unit;
-  std::vector<std::string> out;
-  for (int decimals = unit == 0 ? 0 : 1; decimals <= 4; ++decimals) {
-    out.clear();
-    bool distinct = true;
-    for (size_t i = 0; i < values.size(); ++i) {
-      out.push_back(StringPrintf("%.*f %s", decimals, values[i] / scale, kUnits[unit]));
-      for (size_t j = 0; j < i; ++j)
-        if (out[j] == out[i] && values[j] != values[i]) distinct = false;
-    }
-    if (distinct) break;
-  }
-  return out;
-}
-
 // "1 level step", "2 level steps".
 std::string Counted(size_t n, const char* one, const char* many) {
   return StringPrintf("%zu %s", n, n == 1 ? one : many);
@@ -344,6 +321,27 @@ std::string CandidatesSection(const DeviceCandidates& c) {
 }
 
 }  // namespace
+
+std::vector<std::string> DistinctBytes(const std::vector<double>& values) {
+  static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double largest = 0;
+  for (double v : values) largest = std::max(largest, std::fabs(v));
+  int unit = 0;
+  double scale = 1;
+  while (largest / scale >= 1024 && unit < 6) scale *= 1024, ++unit;
+  std::vector<std::string> out;
+  for (int decimals = unit == 0 ? 0 : 1; decimals <= 4; ++decimals) {
+    out.clear();
+    bool distinct = true;
+    for (size_t i = 0; i < values.size(); ++i) {
+      out.push_back(StringPrintf("%.*f %s", decimals, values[i] / scale, kUnits[unit]));
+      for (size_t j = 0; j < i; ++j)
+        if (out[j] == out[i] && values[j] != values[i]) distinct = false;
+    }
+    if (distinct) break;
+  }
+  return out;
+}
 
 std::string PlanToTable(const CapacityPlan& plan) {
   std::string out = StringPrintf("sfsg capacity plan: horizon %.1f days, buffer %.0f%%, %s %s\n",

@@ -323,8 +323,9 @@ std::string PlanToHtml(const CapacityPlan& plan) {
   if (const auto& s = plan.storage) {
     html += Card("storage threshold reached", WhenText(s->threshold, s->forecast),
                  RangeText(s->threshold));
-    html += Card("recommended capacity", FormatBytes(s->recommended_capacity_bytes),
-                 "now " + FormatBytes(s->capacity_bytes) + ", " + CapacityChangeText(*s));
+    const std::vector<std::string> b = DistinctBytes(
+        {s->recommended_capacity_bytes, s->capacity_bytes, std::fabs(s->additional_bytes)});
+    html += Card("recommended capacity", b[0], "now " + b[1] + ", " + CapacityChangeText(*s, b[2]));
     html += Card("used now", FormatBytes(s->current_bytes),
                  StringPrintf("%.0f%% of capacity", 100 * s->current_bytes / s->capacity_bytes));
   }
