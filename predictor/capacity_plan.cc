@@ -30,24 +30,15 @@ void Absorb(CapacityPlan& plan, const ForecastResult& f) {
 std::optional<std::string> RecentRateWarning(const StoragePlan& s) {
   const ForecastResult& f = s.forecast;
   if (f.recent_path.empty() || s.threshold.already) return std::nullopt;
-  std::optional<double> recent;
-  double previous = f.last_value;
-  for (size_t i = 0; i < f.recent_path.size() && !recent; ++i) {
-    const double v = f.recent_path[i];
-    if (v >= s.threshold_bytes)
-      recent = static_cast<double>(i) +
-               std::clamp(v > previous ? (s.threshold_bytes - previous) / (v - previous) : 1.0, 0.0,
-                          1.0);
-    previous = v;
-  }
+  const std::optional<double> recent = FirstCrossing(
+      f, f.recent_path.size(), [&](size_t i) { return f.recent_path[i]; }, s.threshold_bytes);
   const double step_days = f.grid.step_s / config::kDaySeconds;
   const double limit_days = static_cast<double>(f.recent_path.size()) * step_days;
   const auto days = [&](const std::optional<double>& t) {
     return t ? (*t - f.origin_s) / config::kDaySeconds : std::numeric_limits<double>::infinity();
   };
   const double expected = days(s.threshold.expected_s);
-  const double by_recent =
-      recent ? (*recent + 1) * step_days : std::numeric_limits<double>::infinity();
+  const double by_recent = days(recent);
   if (std::isinf(expected) && std::isinf(by_recent)) return std::nullopt;
   if (!std::isinf(expected) && !std::isinf(by_recent) &&
       std::fabs(by_recent - expected) <= 0.25 * expected)

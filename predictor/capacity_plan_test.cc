@@ -571,10 +571,7 @@ TEST(CapacityPlanTest, TheReportsCapacityCardSaysItInOneUnit) {
 // Inodes are forecast to their threshold like bytes: 2M files growing 50k a day against
 // 10M inodes and a 20% buffer reach 8M 61 days after the last of 60 daily samples.
 TEST(CapacityPlanTest, InodesAreForecastToTheirThreshold) {
-  PlanInputs in;
-  in.usage = testing::InodesUsage();
-  in.horizon_s = 90 * kDay;
-  auto plan = MakeCapacityPlan(in);
+  auto plan = testing::InodesPlan();
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   const StoragePlan& s = *plan->storage;
   ASSERT_TRUE(s.capacity_files && s.files);

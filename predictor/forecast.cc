@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 
 #include "generator/util/units.h"
 
@@ -721,6 +722,21 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   return r;
 }
 
+std::optional<double> FirstCrossing(const ForecastResult& f, size_t count,
+                                    const std::function<double(size_t)>& value, double threshold) {
+  double previous = f.last_value;
+  for (size_t i = 0; i < count; ++i) {
+    const double current = value(i);
+    if (current >= threshold) {
+      const double fraction =
+          current > previous ? (threshold - previous) / (current - previous) : 1.0;
+      return f.origin_s + (static_cast<double>(i) + std::clamp(fraction, 0.0, 1.0)) * f.grid.step_s;
+    }
+    previous = current;
+  }
+  return std::nullopt;
+}
+
 Crossing TimeToThreshold(const ForecastResult& forecast, double threshold) {
   Crossing c;
   if (forecast.last_value >= threshold) {
@@ -729,19 +745,10 @@ Crossing TimeToThreshold(const ForecastResult& forecast, double threshold) {
     c.earliest80_s = c.latest80_s = forecast.origin_s;
     return c;
   }
-  auto first_crossing = [&](double Band::*field) -> std::optional<double> {
-    double previous = forecast.last_value;
-    for (size_t i = 0; i < forecast.path.size(); ++i) {
-      const double current = forecast.path[i].*field;
-      if (current >= threshold) {
-        const double fraction =
-            current > previous ? (threshold - previous) / (current - previous) : 1.0;
-        return forecast.origin_s +
-               (static_cast<double>(i) + std::clamp(fraction, 0.0, 1.0)) * forecast.grid.step_s;
-      }
-      previous = current;
-    }
-    return std::nullopt;
+  auto first_crossing = [&](double Band::*field) {
+    return FirstCrossing(
+        forecast, forecast.path.size(), [&](size_t i) { return forecast.path[i].*field; },
+        threshold);
   };
   c.earliest_s = first_crossing(&Band::upper95);
   c.earliest80_s = first_crossing(&Band::upper80);

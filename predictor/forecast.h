@@ -42,6 +42,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -178,5 +179,9 @@ struct Crossing {
   std::optional<double> earliest80_s, latest80_s;
 };
 Crossing TimeToThreshold(const ForecastResult& forecast, double threshold);
+// When value(i), the i-th of `count` points of a path like `path` (at origin_s + (i + 1)
+// steps, from last_value), first reaches threshold, interpolated; nullopt when never.
+std::optional<double> FirstCrossing(const ForecastResult& f, size_t count,
+                                    const std::function<double(size_t)>& value, double threshold);
 
 }  // namespace sfsg

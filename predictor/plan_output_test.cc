@@ -69,10 +69,7 @@ double Sample(const std::string& metrics, const std::string& series) {
 // Inodes get the gauges bytes get, with the threshold date the table prints: 2M files
 // growing 50k a day against 10M inodes and a 20% buffer.
 TEST(PlanOutputTest, InodesHaveGaugesLikeBytes) {
-  PlanInputs in;
-  in.usage = testing::InodesUsage();
-  in.horizon_s = 90 * kDay;
-  auto plan = MakeCapacityPlan(in);
+  auto plan = testing::InodesPlan();
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   const StoragePlan& s = *plan->storage;
   ASSERT_TRUE(s.files && s.files_threshold.expected_s);
@@ -91,7 +88,10 @@ TEST(PlanOutputTest, InodesHaveGaugesLikeBytes) {
   EXPECT_FALSE(
       std::isnan(Sample(metrics, "sfsg_forecast_files_used_at_horizon{band=\"upper95\"}")));
   // Without an inode count there is no threshold: no files gauges.
+  PlanInputs in;
+  in.usage = testing::InodesUsage();
   in.usage->columns.erase("capacity_files");
+  in.horizon_s = 90 * kDay;
   plan = MakeCapacityPlan(in);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   EXPECT_FALSE(Contains(PlanToPrometheus(*plan), "sfsg_forecast_files_"));

@@ -49,6 +49,14 @@ inline UsageTable InodesUsage() {
   return t;
 }
 
+// The plan of InodesUsage() 90 days ahead.
+inline Result<CapacityPlan> InodesPlan() {
+  PlanInputs in;
+  in.usage = InodesUsage();
+  in.horizon_s = 90 * 86400.0;
+  return MakeCapacityPlan(in);
+}
+
 // 60 days of hourly metering: used bytes grow 10 GiB/day on a 1 TiB volume; reads and
 // writes (cumulative counters) run at 300 + 100 sin(day) ops/s, growing 2 ops/s per day;
 // with_files: a files column too (1M + 2000 a day, no capacity_files).
