@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <limits>
 
 #include "generator/util/strings.h"
 #include "generator/util/units.h"
@@ -24,34 +23,38 @@ void Absorb(CapacityPlan& plan, const ForecastResult& f) {
   plan.warnings.insert(plan.warnings.end(), f.warnings.begin(), f.warnings.end());
 }
 
-// When the growth since the rate last changed (recent_linear) would cross the threshold
-// more than 25% away from the plan's date: the backtest, most of it from before the
-// change, chose a model that follows the whole history.
-std::optional<std::string> RecentRateWarning(const StoragePlan& s) {
+// When the growth since the rate last changed (recent_linear) crosses the threshold, and
+// whether that is more than 25% away from the plan's date. REQUIRES: s.threshold set.
+std::optional<RecentRateCrossing> RecentRate(const StoragePlan& s) {
   const ForecastResult& f = s.forecast;
   if (f.recent_path.empty() || s.threshold.already) return std::nullopt;
-  const std::optional<double> recent = FirstCrossing(
+  RecentRateCrossing r;
+  r.threshold_s = FirstCrossing(
       f, f.recent_path.size(), [&](size_t i) { return f.recent_path[i]; }, s.threshold_bytes);
-  const double step_days = f.grid.step_s / config::kDaySeconds;
-  const double limit_days = static_cast<double>(f.recent_path.size()) * step_days;
-  const auto days = [&](const std::optional<double>& t) {
-    return t ? (*t - f.origin_s) / config::kDaySeconds : std::numeric_limits<double>::infinity();
-  };
-  const double expected = days(s.threshold.expected_s);
-  const double by_recent = days(recent);
-  if (std::isinf(expected) && std::isinf(by_recent)) return std::nullopt;
-  if (!std::isinf(expected) && !std::isinf(by_recent) &&
-      std::fabs(by_recent - expected) <= 0.25 * expected)
-    return std::nullopt;
-  const auto text = [&](double d) {
-    return std::isinf(d) ? "not within " + Printf("%.0f days", limit_days)
-                         : Printf("in %.1f days", d);
+  r.search_s = static_cast<double>(f.recent_path.size()) * f.grid.step_s;
+  if (r.threshold_s.has_value() != s.threshold.expected_s.has_value()) {
+    r.far_from_plan = true;
+  } else if (r.threshold_s) {
+    const double expected = *s.threshold.expected_s - f.origin_s;
+    r.far_from_plan = std::fabs((*r.threshold_s - f.origin_s) - expected) > 0.25 * expected;
+  }
+  return r;
+}
+
+// The plan's words for RecentRate() when it is far from the plan's date: the backtest,
+// most of it from before the change, chose a model that follows the whole history.
+std::optional<std::string> RecentRateWarning(const StoragePlan& s) {
+  if (!s.recent_rate || !s.recent_rate->far_from_plan) return std::nullopt;
+  const ForecastResult& f = s.forecast;
+  const auto text = [&](const std::optional<double>& t) {
+    return t ? Printf("in %.1f days", (*t - f.origin_s) / config::kDaySeconds)
+             : "not within " + Printf("%.0f days", s.recent_rate->search_s / config::kDaySeconds);
   };
   return "used_bytes: at the growth rate since it last changed (recent_linear) the threshold is "
          "reached " +
-         text(by_recent) + "; the plan's " + std::string(ModelName(f.model)) +
-         ", chosen on a backtest mostly from before the change, says " + text(expected) +
-         ": watch which rate holds";
+         text(s.recent_rate->threshold_s) + "; the plan's " + std::string(ModelName(f.model)) +
+         ", chosen on a backtest mostly from before the change, says " +
+         text(s.threshold.expected_s) + ": watch which rate holds";
 }
 
 // The usage series counts operations (read_ops, write_ops): demand to plan for.
@@ -91,6 +94,7 @@ Result<StoragePlan> PlanStorage(const PlanInputs& in, const ForecastOptions& opt
   s.threshold_bytes = s.capacity_bytes * (1 - in.buffer);
   s.at_horizon = s.forecast.At(end);
   s.threshold = TimeToThreshold(s.forecast, s.threshold_bytes);
+  s.recent_rate = RecentRate(s);
   if (auto warning = RecentRateWarning(s)) plan.warnings.push_back(*warning);
   const double peak95 = std::max(s.forecast.PeakUntil(end).upper95, s.current_bytes);
   s.recommended_capacity_bytes = peak95 / (1 - in.buffer);

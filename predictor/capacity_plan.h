@@ -22,6 +22,10 @@
 //       "capacity_bytes": number, "capacity_source": "option" | "series",
 //       "threshold_bytes": number (capacity x (1 - buffer)),
 //       "at_horizon": BAND, "threshold_reached": CROSSING,
+//       "recent_rate": null | {"threshold_unix", "threshold_days": number | null,
+//                              "search_days": number, "far_from_plan": bool}
+//                      (StoragePlan::recent_rate: when the growth since the rate last
+//                       changed reaches the threshold; null times: not within the search),
 //       "recommended_capacity_bytes": number, "additional_bytes": number,
 //       "forecast": FORECAST,
 //       "files": null | {"current": number, "at_horizon": BAND, "forecast": FORECAST,
@@ -166,6 +170,17 @@ struct DemandUnit {
   std::string mapping_statement;
 };
 
+// When the growth since the rate last changed (ForecastResult::recent_path, recent_linear)
+// reaches the storage threshold, beside the plan's own date: the backtest, most of it
+// from before a change, chooses a model of the whole history.
+struct RecentRateCrossing {
+  std::optional<double> threshold_s;  // unix time; unset: not reached within search_s
+  double search_s = 0;                // how far the recent-rate path looks
+  // More than 25% away from the plan's expected date, or one of the two reached within
+  // the search and the other not: the plan warns (and the alert rule reads the dates).
+  bool far_from_plan = false;
+};
+
 struct StoragePlan {
   ForecastResult forecast;  // used_bytes
   double current_bytes = 0;
@@ -174,6 +189,9 @@ struct StoragePlan {
   double threshold_bytes = 0;
   Band at_horizon;
   Crossing threshold;
+  // None: no recent-rate path (the plan's model is recent_linear itself) or the
+  // threshold is already reached.
+  std::optional<RecentRateCrossing> recent_rate;
   // The 95% upper band's peak to the horizon / (1 - buffer), and never below what is
   // used now / (1 - buffer); below the present capacity when it is more than enough
   // (right-sizing: additional_bytes is then negative).

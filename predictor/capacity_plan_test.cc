@@ -616,20 +616,8 @@ TEST(CapacityPlanTest, AGrowthRateThatChangedIsSaidWithItsFillDate) {
   // 0.05 TiB/day for 30 days, then 0.01: the backtest, mostly from before the change,
   // chooses a model of the whole history; the growth since the change fills the volume
   // (8 TiB of 10) in about 121 days, which the plan says.
-  constexpr double kTiB = 1099511627776.0;
-  UsageTable usage;
-  usage.source = "u.csv";
-  uint64_t state = 1;
-  for (int i = 0; i < 60; ++i) {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    const double noise = (static_cast<double>(state >> 11) / 9007199254740992.0 - 0.5) * 0.006;
-    const double tib = 5 + 0.05 * std::min(i, 30) + 0.01 * std::max(i - 30, 0) + noise;
-    usage.time_s.push_back(1.7e9 + 86400.0 * i);
-    usage.columns["used_bytes"].push_back(tib * kTiB);
-    usage.columns["capacity_bytes"].push_back(10 * kTiB);
-  }
   PlanInputs in;
-  in.usage = usage;
+  in.usage = testing::SlowedGrowthUsage();
   auto plan = MakeCapacityPlan(in);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   std::string said;
@@ -639,6 +627,68 @@ TEST(CapacityPlanTest, AGrowthRateThatChangedIsSaidWithItsFillDate) {
   const size_t at = said.find("reached in ");
   ASSERT_NE(at, std::string::npos) << said;
   EXPECT_NEAR(std::stod(said.substr(at + 11)), 121, 0.1 * 121) << said;
+}
+
+// The recent-rate date the warning prints is a figure of the plan, for the JSON, the
+// gauges and the alert rule: the same number, computed once.
+TEST(CapacityPlanTest, TheRecentRateDateIsAFigureOfThePlan) {
+  PlanInputs in;
+  in.usage = testing::SlowedGrowthUsage();
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const StoragePlan& s = *plan->storage;
+  ASSERT_TRUE(s.recent_rate.has_value());
+  ASSERT_TRUE(s.recent_rate->threshold_s.has_value());
+  EXPECT_TRUE(s.recent_rate->far_from_plan);
+  const double days = (*s.recent_rate->threshold_s - s.forecast.origin_s) / kDay;
+  EXPECT_NEAR(days, 121, 0.1 * 121);
+  EXPECT_DOUBLE_EQ(s.recent_rate->search_s,
+                   static_cast<double>(s.forecast.recent_path.size()) * s.forecast.grid.step_s);
+  const std::string said = StringPrintf("reached in %.1f days; the plan's", days);
+  EXPECT_TRUE(std::any_of(plan->warnings.begin(), plan->warnings.end(), [&](const std::string& w) {
+    return w.find(said) != std::string::npos;
+  })) << said;
+
+  auto json = PlanToJson(*plan);
+  ASSERT_TRUE(json.ok());
+  const Json& recent = (*json)["storage"]["recent_rate"];
+  EXPECT_DOUBLE_EQ(recent["threshold_unix"].get<double>(), *s.recent_rate->threshold_s);
+  EXPECT_DOUBLE_EQ(recent["threshold_days"].get<double>(), days);
+  EXPECT_TRUE(recent["far_from_plan"].get<bool>());
+  const std::string metrics = PlanToPrometheus(*plan);
+  const std::string gauge = "sfsg_forecast_storage_recent_rate_threshold_seconds";
+  EXPECT_NE(metrics.find("# TYPE " + gauge + " gauge\n"), std::string::npos) << metrics;
+  const size_t at = metrics.find("\n" + gauge + " ");
+  ASSERT_NE(at, std::string::npos) << metrics;
+  EXPECT_DOUBLE_EQ(std::stod(metrics.substr(at + gauge.size() + 2)), days * kDay);
+}
+
+// Steady growth: the recent rate and the plan agree (1 GB a day from 1.06 TB to 1.2 TB,
+// about 141 days), so there is a date and no warning; past the threshold there is
+// neither (nor a gauge).
+TEST(CapacityPlanTest, ARecentRateThatAgreesIsNotWarnedAbout) {
+  PlanInputs steady;
+  steady.usage = testing::InodesUsage();
+  steady.capacity_bytes = 1.5e12;
+  auto plan = MakeCapacityPlan(steady);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const StoragePlan& s = *plan->storage;
+  ASSERT_TRUE(s.recent_rate && s.recent_rate->threshold_s && s.threshold.expected_s);
+  EXPECT_NEAR((*s.recent_rate->threshold_s - s.forecast.origin_s) / kDay, 141, 0.1 * 141);
+  EXPECT_FALSE(s.recent_rate->far_from_plan);
+  for (const std::string& w : plan->warnings)
+    EXPECT_EQ(w.find("since it last changed"), std::string::npos) << w;
+  PlanInputs in;
+  in.usage = testing::SlowedGrowthUsage();
+  in.capacity_bytes = 6 * 1099511627776.0;  // 4.8 TiB: already past
+  plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  ASSERT_TRUE(plan->storage->threshold.already);
+  EXPECT_FALSE(plan->storage->recent_rate.has_value());
+  auto json = PlanToJson(*plan);
+  ASSERT_TRUE(json.ok());
+  EXPECT_TRUE((*json)["storage"]["recent_rate"].is_null());
+  EXPECT_EQ(PlanToPrometheus(*plan).find("recent_rate"), std::string::npos);
 }
 
 }  // namespace

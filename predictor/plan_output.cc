@@ -54,6 +54,15 @@ Json CrossingJson(const Crossing& c, double origin_s) {
           {"latest80_days", days(c.latest80_s)}};
 }
 
+Json RecentRateJson(const std::optional<RecentRateCrossing>& r, double origin_s) {
+  if (!r) return nullptr;
+  return {
+      {"threshold_unix", Num(r->threshold_s)},
+      {"threshold_days", r->threshold_s ? Num((*r->threshold_s - origin_s) / kDay) : Json(nullptr)},
+      {"search_days", Num(r->search_s / kDay)},
+      {"far_from_plan", r->far_from_plan}};
+}
+
 }  // namespace
 
 Json ForecastToJson(const ForecastResult& f) {
@@ -138,6 +147,7 @@ Json StorageJson(const StoragePlan& s) {
           {"threshold_bytes", Num(s.threshold_bytes)},
           {"at_horizon", BandJson(s.at_horizon, s.forecast.bands_identified)},
           {"threshold_reached", CrossingJson(s.threshold, s.forecast.origin_s)},
+          {"recent_rate", RecentRateJson(s.recent_rate, s.forecast.origin_s)},
           {"recommended_capacity_bytes", Num(s.recommended_capacity_bytes)},
           {"additional_bytes", Num(s.additional_bytes)},
           {"forecast", ForecastToJson(s.forecast)},
@@ -313,6 +323,12 @@ std::string PlanToPrometheus(const CapacityPlan& plan) {
     e.Crossing("storage_threshold_seconds",
                "Seconds from the last sample until the threshold is reached (+Inf: not found).",
                s->threshold, s->forecast.origin_s);
+    if (const auto& r = s->recent_rate) {
+      e.Gauge("storage_recent_rate_threshold_seconds",
+              "Seconds from the last sample until the threshold is reached at the growth rate "
+              "since it last changed (+Inf: not found).");
+      e.Sample(r->threshold_s ? *r->threshold_s - s->forecast.origin_s : INFINITY);
+    }
     e.Gauge("storage_recommended_capacity_bytes", "Capacity keeping the buffer to the horizon.");
     e.Sample(s->recommended_capacity_bytes);
     e.Gauge("storage_additional_bytes", "Capacity to add.");

@@ -97,5 +97,24 @@ TEST(PlanOutputTest, InodesHaveGaugesLikeBytes) {
   EXPECT_FALSE(Contains(PlanToPrometheus(*plan), "sfsg_forecast_files_"));
 }
 
+// Bytes that do not reach the threshold within the search at the recent rate either
+// (1 GB a day toward 80 TB): +Inf, like the plan's own dates, and null in JSON.
+TEST(PlanOutputTest, ARecentRateNeverReachedIsInfAndNull) {
+  auto plan = testing::InodesPlan();
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  ASSERT_TRUE(plan->storage->recent_rate.has_value());
+  ASSERT_FALSE(plan->storage->recent_rate->threshold_s.has_value());
+  EXPECT_FALSE(plan->storage->recent_rate->far_from_plan);  // neither date is reached
+  const std::string metrics = PlanToPrometheus(*plan);
+  EXPECT_TRUE(std::isinf(Sample(metrics, "sfsg_forecast_storage_recent_rate_threshold_seconds")))
+      << metrics;
+  auto json = PlanToJson(*plan);
+  ASSERT_TRUE(json.ok());
+  const Json& recent = (*json)["storage"]["recent_rate"];
+  EXPECT_TRUE(recent["threshold_unix"].is_null()) << recent.dump();
+  EXPECT_TRUE(recent["threshold_days"].is_null()) << recent.dump();
+  EXPECT_GE(recent["search_days"].get<double>(), 365) << recent.dump();
+}
+
 }  // namespace
 }  // namespace sfsg

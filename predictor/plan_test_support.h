@@ -1,7 +1,8 @@
 // Inputs shared by the capacity plan's tests (capacity_plan_test, plan_table_test,
-// plan_output_test): a USL ladder and a usage table that counts inodes.
+// plan_output_test): a USL ladder, a usage table that counts inodes, one whose growth slowed.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <initializer_list>
@@ -55,6 +56,26 @@ inline Result<CapacityPlan> InodesPlan() {
   in.usage = InodesUsage();
   in.horizon_s = 90 * 86400.0;
   return MakeCapacityPlan(in);
+}
+
+// 60 daily samples on a 10 TiB volume: 5 TiB growing 0.05 TiB/day for 30 days, then 0.01
+// (noise within 0.003 TiB). With the default 20% buffer the growth since the change
+// reaches the threshold (8 TiB) about 121 days after the last sample; a model of the
+// whole history says otherwise (StoragePlan::recent_rate).
+inline UsageTable SlowedGrowthUsage() {
+  constexpr double kTiB = 1099511627776.0;
+  UsageTable t;
+  t.source = "u.csv";
+  uint64_t state = 1;
+  for (int i = 0; i < 60; ++i) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    const double noise = (static_cast<double>(state >> 11) / 9007199254740992.0 - 0.5) * 0.006;
+    const double tib = 5 + 0.05 * std::min(i, 30) + 0.01 * std::max(i - 30, 0) + noise;
+    t.time_s.push_back(1.7e9 + 86400.0 * i);
+    t.columns["used_bytes"].push_back(tib * kTiB);
+    t.columns["capacity_bytes"].push_back(10 * kTiB);
+  }
+  return t;
 }
 
 // 60 days of hourly metering: used bytes grow 10 GiB/day on a 1 TiB volume; reads and
