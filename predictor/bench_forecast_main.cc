@@ -289,10 +289,15 @@ int Main(int argc, char** argv) {
   cases.push_back(FromScenario(RetentionScenario(1)));
   cases.push_back(FromScenario(CleanupScenario(1)));
   cases.push_back(FromScenario(MigrationScenario(1)));
+  cases.push_back(FromScenario(WeeklyImportScenario(1)));
   std::printf("%-44s %5s %3s %9s  %-14s %9s  %6s  %6s  %6s\n", "series", "ahead", "org",
               "sfsg MASE", "best baseline", "its MASE", "ratio", "cov80", "cov95");
   double log_sum = 0, worst = 0, c80 = 0, c95 = 0;
   size_t count = 0, above = 0;
+  // The real series alone: the constructed cases, whose baselines miss their one event,
+  // score far below 1 and would flatter the mean.
+  double real_log_sum = 0;
+  size_t real_count = 0;
   for (const Grid& g : cases) {
     if (!only.empty() && g.name.find(only) == std::string::npos) continue;
     const bool cumulative_hourly = g.name.find("cumsum/1h") != std::string::npos;
@@ -303,6 +308,7 @@ int Main(int argc, char** argv) {
       Outcome o;
       if (!RunCase(g, days, origins, o)) continue;
       log_sum += std::log(o.ratio);
+      if (g.name.rfind("constructed ", 0) != 0) real_log_sum += std::log(o.ratio), ++real_count;
       worst = std::max(worst, o.ratio);
       above += o.ratio > 1.0;
       c80 += o.cover80;
@@ -316,6 +322,9 @@ int Main(int argc, char** argv) {
       "coverage 80%% band %.1f%%, 95%% band %.1f%%\n",
       count, std::exp(log_sum / static_cast<double>(count)), worst, above,
       100 * c80 / static_cast<double>(count), 100 * c95 / static_cast<double>(count));
+  if (real_count > 0 && real_count < count)
+    std::printf("real series alone (%zu cases): geometric mean ratio %.3f\n", real_count,
+                std::exp(real_log_sum / static_cast<double>(real_count)));
   return 0;
 }
 

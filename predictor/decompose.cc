@@ -80,6 +80,15 @@ const char* ShiftKindName(ShiftKind kind) {
 
 namespace {
 
+// 1.4826 x the median absolute deviation from the median: the standard deviation for
+// normal noise, blind to a few outliers (the steps).
+double RobustSpread(std::span<const double> v) {
+  const double centre = Median(std::vector<double>(v.begin(), v.end()));
+  std::vector<double> deviation(v.size());
+  for (size_t i = 0; i < v.size(); ++i) deviation[i] = std::fabs(v[i] - centre);
+  return 1.4826 * Median(deviation);
+}
+
 // Median of y[begin, end) and the index at its centre.
 double WindowMedian(std::span<const double> y, size_t begin, size_t end, double& centre) {
   centre = (static_cast<double>(begin) + static_cast<double>(end) - 1) / 2;
@@ -192,9 +201,7 @@ std::vector<LevelShift> DetectLevelShifts(std::span<const double> y, DetectionNo
   std::vector<double> diff(n - 1);
   for (size_t i = 1; i < n; ++i) diff[i - 1] = y[i] - y[i - 1];
   const double typical = Median(diff);
-  std::vector<double> deviation(diff.size());
-  for (size_t i = 0; i < diff.size(); ++i) deviation[i] = std::fabs(diff[i] - typical);
-  double sigma = 1.4826 * Median(deviation);
+  double sigma = RobustSpread(diff);
   double scale = 0;
   for (double v : y) scale = std::max(scale, std::fabs(v));
   sigma = std::max(sigma, 1e-9 * scale);
@@ -335,6 +342,47 @@ std::vector<double> RemoveLevelShifts(std::span<const double> y,
     for (size_t i = s.begin; i < s.index; ++i)
       out[i] = a + (b - a) * static_cast<double>(i - s.begin + 1) / gap;
   }
+  return out;
+}
+
+std::vector<double> WithoutSeasonalChanges(std::span<const double> y, double step_s) {
+  std::vector<double> out(y.begin(), y.end());
+  const size_t n = y.size();
+  if (!(step_s > 0) || n < 9) return out;
+  std::vector<double> diff(n - 1);
+  for (size_t i = 1; i < n; ++i) diff[i - 1] = y[i] - y[i - 1];
+  const double spread = RobustSpread(diff);
+  if (!(spread > 0)) return out;
+  double best_spread = 0.7 * spread;
+  std::vector<double> best_pattern;
+  size_t best_m = 0;
+  for (const double period_s : {86400.0, 604800.0}) {
+    const double steps = period_s / step_s;
+    const size_t m = static_cast<size_t>(std::llround(steps));
+    if (m < 2 || std::fabs(steps - static_cast<double>(m)) > 0.01 * steps) continue;
+    if (diff.size() < 4 * m) continue;
+    // diff[i] = y[i + 1] - y[i] falls on phase (i + 1) % m.
+    std::vector<double> pattern(m);
+    std::vector<double> at_phase;
+    for (size_t p = 0; p < m; ++p) {
+      at_phase.clear();
+      for (size_t i = (p + m - 1) % m; i < diff.size(); i += m) at_phase.push_back(diff[i]);
+      pattern[p] = Median(at_phase);
+    }
+    double mean = 0;
+    for (double v : pattern) mean += v;
+    mean /= static_cast<double>(m);
+    std::vector<double> size(m);
+    for (size_t p = 0; p < m; ++p) pattern[p] -= mean, size[p] = std::fabs(pattern[p]);
+    const double largest = *std::max_element(size.begin(), size.end());
+    if (largest > 4 * Median(size)) continue;  // one phase: an event at a fixed time
+    std::vector<double> adjusted(diff.size());
+    for (size_t i = 0; i < diff.size(); ++i) adjusted[i] = diff[i] - pattern[(i + 1) % m];
+    const double s = RobustSpread(adjusted);
+    if (s < best_spread) best_spread = s, best_pattern = std::move(pattern), best_m = m;
+  }
+  if (best_m == 0) return out;
+  for (size_t i = 1; i < n; ++i) out[i] = out[i - 1] + (y[i] - y[i - 1]) - best_pattern[i % best_m];
   return out;
 }
 

@@ -56,6 +56,14 @@ struct DetectionNotes {
 std::vector<LevelShift> DetectLevelShifts(std::span<const double> y,
                                           DetectionNotes* notes = nullptr);
 
+// The series with the daily or weekly pattern of its changes taken out, for finding steps
+// in a series that swings with the week (weekday writes, weekend clean-ups) or the day: the
+// pattern is the median change at each phase of the period (robust to the one step a phase
+// holds), less the mean change; the result is y[0] plus the changes less the pattern. Used
+// only when the pattern shrinks the changes' robust spread by 30% or more, at least 4
+// changes fall on every phase, and no phase dwarfs the others (a drop at the same hour each
+// week is retention, a step the detection must see, not a season). Otherwise y unchanged.
+std::vector<double> WithoutSeasonalChanges(std::span<const double> y, double step_s);
 // The size of a step whose first point at the new level is y[index], by least squares of
 // y = a + b i + size [i >= index] over up to 20 points each side within [lo, hi) (the
 // neighbouring steps), leaving out the transition y[begin, index), with its standard

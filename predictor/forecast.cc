@@ -416,10 +416,13 @@ std::string DateOf(double unix_s);
 std::vector<LevelShift> FindShifts(const std::vector<double>& raw, const RegularGrid& grid,
                                    bool detect, const std::vector<DeclaredEvent>& events,
                                    const std::string& name, std::vector<std::string>& warnings) {
+  // Found and sized on the series with its daily or weekly swing taken out (a 0.2 TiB
+  // weekly swing hid a 1.5 TiB import); the steps then come out of the series as observed.
+  const std::vector<double> level = WithoutSeasonalChanges(raw, grid.step_s);
   DetectionNotes notes;
   std::vector<LevelShift> shifts =
-      detect ? DetectLevelShifts(raw, &notes) : std::vector<LevelShift>();
-  const size_t n = raw.size();
+      detect ? DetectLevelShifts(level, &notes) : std::vector<LevelShift>();
+  const size_t n = level.size();
   if (notes.growth_steps > 0)
     warnings.push_back(name + ": " + std::to_string(notes.growth_steps) +
                        " rises make up most of the growth: they are how it grows, kept in the "
@@ -430,7 +433,7 @@ std::vector<LevelShift> FindShifts(const std::vector<double>& raw, const Regular
   if (notes.run_at_end) {
     const auto [first, last] = *notes.run_at_end;
     char buf[64];
-    std::snprintf(buf, sizeof(buf), "%+.4g", raw[last] - raw[first - 1]);
+    std::snprintf(buf, sizeof(buf), "%+.4g", level[last] - level[first - 1]);
     warnings.push_back(name + ": the last " + std::to_string(n - first) +
                        " points change faster than before (" + buf + " since " +
                        date_at(first - 1) +
@@ -457,7 +460,7 @@ std::vector<LevelShift> FindShifts(const std::vector<double>& raw, const Regular
     size_t index = static_cast<size_t>(position);
     double largest = -1;
     for (size_t i = index; static_cast<double>(i) <= last; ++i) {
-      const double change = raw[i] - raw[i - 1];
+      const double change = level[i] - level[i - 1];
       const double score = way == 0 ? std::fabs(change) : way * change;
       if (score > largest) largest = score, index = i;
     }
@@ -476,7 +479,7 @@ std::vector<LevelShift> FindShifts(const std::vector<double>& raw, const Regular
     LevelShift shift;
     shift.index = index;
     shift.begin = begin;
-    const StepEstimate estimate = EstimateStep(raw, index, 0, n, begin);
+    const StepEstimate estimate = EstimateStep(level, index, 0, n, begin);
     shift.size = estimate.size;
     shift.size_stderr = estimate.stderr_;
     shift.kind = e.kind;
@@ -485,9 +488,9 @@ std::vector<LevelShift> FindShifts(const std::vector<double>& raw, const Regular
       char buf[160];
       std::snprintf(buf, sizeof(buf), "%+.4g +- %.2g", estimate.size, estimate.stderr_);
       warnings.push_back(name + ": --event " + e.text + ": the series shows " +
-                         (way * estimate.size < 0
-                              ? std::string(estimate.size < 0 ? "a drop" : "a rise")
-                              : std::string("no step out of the noise")) +
+                         (!(std::fabs(estimate.size) > 2 * estimate.stderr_)
+                              ? std::string("no step out of the noise")
+                              : std::string(estimate.size < 0 ? "a drop" : "a rise")) +
                          " at " + DateOf(grid.start_s + grid.step_s * static_cast<double>(index)) +
                          " (" + buf + "); modelled as declared");
     }

@@ -366,6 +366,42 @@ TEST(ForecastTest, BurstsAreNotLevelShifts) {
   EXPECT_TRUE(DetectLevelShifts(values).empty());
 }
 
+TEST(ForecastTest, TheWeeklySwingComesOutOfTheChangesButADropAtOneHourOfTheDayStays) {
+  // Daily points swinging +-0.2 with the week, growing 0.01 a day, a 1.5 step on day 60:
+  // the swing is taken out (the step and the growth stay).
+  testing::Gaussian noise(3);
+  std::vector<double> swinging;
+  for (size_t i = 0; i < 84; ++i) {
+    const double d = static_cast<double>(i);
+    swinging.push_back(5 + 0.01 * d + 0.2 * std::sin(2 * M_PI * d / 7) + (i >= 60 ? 1.5 : 0) +
+                       0.003 * noise.Next());
+  }
+  const std::vector<double> level = WithoutSeasonalChanges(swinging, 86400);
+  ASSERT_EQ(level.size(), swinging.size());
+  EXPECT_EQ(level[0], swinging[0]);
+  for (size_t i = 1; i < level.size(); ++i) {
+    const double change = level[i] - level[i - 1];
+    EXPECT_NEAR(change, i == 60 ? 1.51 : 0.01, 0.03) << i;
+  }
+  const std::vector<LevelShift> shifts = DetectLevelShifts(level);
+  ASSERT_EQ(shifts.size(), 1u);
+  EXPECT_EQ(shifts[0].index, 60u);
+  EXPECT_NEAR(shifts[0].size, 1.5, 0.05);
+  // Hourly, swinging with the day, with a drop at the same hour every day (retention): one
+  // phase holds most of the pattern, so nothing is taken out and the drops stay steps.
+  std::vector<double> sawtooth;
+  for (size_t i = 0; i < 30 * 24; ++i) {
+    const double d = static_cast<double>(i) / 24;
+    sawtooth.push_back(4 + 0.02 * d + 0.05 * std::sin(2 * M_PI * d) + 0.3 * std::fmod(d, 1.0) +
+                       0.003 * noise.Next());
+  }
+  EXPECT_EQ(WithoutSeasonalChanges(sawtooth, 3600), sawtooth);
+  EXPECT_GE(DetectLevelShifts(sawtooth).size(), 25u);
+  // Too few weeks (under 4 changes a phase): unchanged.
+  swinging.resize(21);
+  EXPECT_EQ(WithoutSeasonalChanges(swinging, 86400), swinging);
+}
+
 TEST(ForecastTest, DetectsDailyAndWeeklySeasonalityButNotInARandomWalk) {
   testing::Gaussian noise(5);
   std::vector<double> daily, weekly, walk;

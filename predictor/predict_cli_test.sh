@@ -88,8 +88,9 @@ grep -q "beyond the range measured" "$work/out" && fail "a fit within the measur
 
 # A declared step is named as declared.
 expect 0 "$predict" --usage "$work/usage.csv" --horizon 30d --event 2023-11-20=import
-contains "^  level step  *import 2023-11-20 [0-9:]* UTC, +[0-9.]* [KMGT]\?i\?B, declared (--event); modelled$"
+contains "^  level step  *import 2023-11-20 [0-9:]* UTC, [-+][0-9.]* [KMGT]\?i\?B, declared (--event); modelled$"
 contains "2 level steps modelled (1 declared)"
+contains "event 2023-11-20=import: the series shows no step out of the noise"
 
 # Backtests on the NAB series: the chosen model against predict_linear's method.
 expect 0 "$predict" backtest "$source_dir/tests/data/nab/ec2_disk_write_bytes_c0d644.csv"

@@ -88,4 +88,13 @@ Scenario MigrationScenario(uint64_t seed, double noise_tib) {
       noise_tib);
 }
 
+Scenario WeeklyImportScenario(uint64_t seed, double noise_tib) {
+  return Make(
+      "weekly import", kDay, 84,
+      [](double d) {
+        return 5 + 0.01 * d + 0.2 * std::sin(2 * M_PI * d / 7) + (d >= 60 ? 1.5 : 0.0);
+      },
+      seed, noise_tib);
+}
+
 }  // namespace sfsg

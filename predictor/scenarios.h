@@ -18,7 +18,7 @@ namespace sfsg {
 inline constexpr double kTiB = 1099511627776.0;
 
 struct Scenario {
-  std::string name;            // "import", "retention", "cleanup", "migration"
+  std::string name;            // "import", "retention", "cleanup", "migration", "weekly import"
   Series history;              // used_bytes, ending at the origin
   double capacity = 0;         // bytes
   double threshold = 0;        // bytes: 80% of capacity
@@ -35,6 +35,8 @@ struct Scenario {
 // 3. +0.05 TiB/day from 4 TiB, one 2 TiB clean-up on day 40 of 60 (daily); 10 TiB.
 // 4. +0.01 TiB/day from 5 TiB, 1.5 TiB migrated in over the 5 days up to day 40 of 60
 //    (daily); 10 TiB.
+// 5. The volume of 1 swinging +-0.2 TiB with the week (a sine of 7 days: weekday writes,
+//    weekend clean-ups), 84 daily points, a 1.5 TiB import on day 60.
 // noise: the standard deviation in TiB (0.002 to 0.005 as the issue asks).
 Scenario ImportScenario(uint64_t seed, double noise_tib = 0.003);
 // The same volume with an import of `size_tib` on `day` (of 60).
@@ -42,5 +44,6 @@ Scenario ImportScenario(uint64_t seed, double noise_tib, double size_tib, double
 Scenario RetentionScenario(uint64_t seed, double noise_tib = 0.003);
 Scenario CleanupScenario(uint64_t seed, double noise_tib = 0.003);
 Scenario MigrationScenario(uint64_t seed, double noise_tib = 0.003);
+Scenario WeeklyImportScenario(uint64_t seed, double noise_tib = 0.003);
 
 }  // namespace sfsg

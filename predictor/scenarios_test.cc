@@ -67,7 +67,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Case{"import", &ImportScenario, ShiftKind::kImport},
                       Case{"retention", &RetentionScenario, ShiftKind::kRetention},
                       Case{"cleanup", &CleanupScenario, ShiftKind::kCleanup},
-                      Case{"migration", &MigrationScenario, ShiftKind::kMigration}),
+                      Case{"migration", &MigrationScenario, ShiftKind::kMigration},
+                      Case{"weekly_import", &WeeklyImportScenario, ShiftKind::kImport}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
 
 TEST(ScenarioTest, TheFillDateBandsHoldTheTruthAfterAnImportOverTwentySeeds) {
@@ -95,6 +96,8 @@ TEST(ScenarioTest, TruthsAreWhatTheIssueDescribes) {
   EXPECT_NEAR(ImportScenario(1).truth_s / kDay, 140, 1.5);
   EXPECT_NEAR(CleanupScenario(1).truth_s / kDay, 60, 1.5);
   EXPECT_NEAR(MigrationScenario(1).truth_s / kDay, 91, 1.5);
+  // The weekly swing's peak reaches 8 TiB about 16 days before the trend does.
+  EXPECT_NEAR(WeeklyImportScenario(1).truth_s / kDay, 51, 1.5);
   // The sawtooth first reaches 8 TiB at a peak, before the net line does.
   const double retention = RetentionScenario(1).truth_s / kDay;
   EXPECT_GT(retention, 60);
