@@ -5,6 +5,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
+#include <span>
+#include <utility>
 
 #include "generator/util/strings.h"
 #include "generator/util/units.h"
@@ -23,8 +26,83 @@ void Absorb(CapacityPlan& plan, const ForecastResult& f) {
   plan.warnings.insert(plan.warnings.end(), f.warnings.begin(), f.warnings.end());
 }
 
+// A least-squares line through y (at x = 0, 1, ...): its slope per step, the standard
+// deviation of its residuals, and their lag-1 autocorrelation.
+struct LineNoise {
+  double slope = 0, residual_sd = 0, lag1 = 0;
+};
+LineNoise FitLineNoise(std::span<const double> y) {
+  LineNoise out;
+  const double n = static_cast<double>(y.size());
+  if (y.size() < 3) return out;
+  const double mean_x = (n - 1) / 2;
+  double mean_y = 0;
+  for (double v : y) mean_y += v / n;
+  double sxx = 0, sxy = 0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    const double dx = static_cast<double>(i) - mean_x;
+    sxx += dx * dx, sxy += dx * (y[i] - mean_y);
+  }
+  out.slope = sxy / sxx;
+  std::vector<double> r(y.size());
+  double ss = 0, lagged = 0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    r[i] = y[i] - mean_y - out.slope * (static_cast<double>(i) - mean_x);
+    ss += r[i] * r[i];
+    if (i > 0) lagged += r[i] * r[i - 1];
+  }
+  out.residual_sd = std::sqrt(ss / (n - 2));
+  out.lag1 = ss > 0 ? lagged / ss : 0;
+  return out;
+}
+
+// The standard error of a least-squares slope over n evenly spaced points with residuals
+// of this sd, inflated by (1 + rho) / (1 - rho) for their lag-1 autocorrelation rho
+// (clamped to [0, 0.95]: a daily cycle in the residuals counts as correlated noise).
+double SlopeStderr(const LineNoise& noise, size_t n) {
+  const double rho = std::clamp(noise.lag1, 0.0, 0.95);
+  const double m = static_cast<double>(n);
+  return noise.residual_sd * std::sqrt((1 + rho) / (1 - rho)) * std::sqrt(12 / (m * (m * m - 1)));
+}
+
+// The grid with the modelled level steps taken out (each lasting step's size from its
+// time on), as the models see the history.
+std::vector<double> WithoutLevelSteps(const ForecastResult& f) {
+  std::vector<double> y = f.grid.values;
+  for (const ShiftEvent& e : f.level_shifts) {
+    if (e.kind == ShiftKind::kRetention) continue;
+    for (size_t i = 0; i < y.size(); ++i)
+      if (f.grid.start_s + static_cast<double>(i) * f.grid.step_s >= e.time_s) y[i] -= e.size;
+  }
+  return y;
+}
+
+// Sets r's slopes, their difference's standard error and rate_changed (see
+// RecentRateCrossing). recent_linear's slope is read off its path: one whole number of
+// seasons apart, its season's profile cancels.
+void MeasureRateChange(const ForecastResult& f, RecentRateCrossing& r) {
+  const std::vector<double> y = WithoutLevelSteps(f);
+  const size_t period = std::max<size_t>(1, f.seasonality.period);
+  if (y.size() < 6 || f.recent_path.size() <= period) return;
+  const size_t span = (f.recent_path.size() - 1) / period * period;
+  const double per_day = config::kDaySeconds / f.grid.step_s;
+  const double recent_slope = (f.recent_path[span] - f.recent_path[0]) / static_cast<double>(span);
+  // recent_linear fits at least the recent third: the noisiest window it can have.
+  const size_t window = std::max<size_t>(3, y.size() / 3);
+  const LineNoise noise = FitLineNoise(std::span<const double>(y).last(window));
+  const LineNoise history = FitLineNoise(y);
+  const double stderr_slope = std::hypot(SlopeStderr(noise, window),
+                                         SlopeStderr({0, noise.residual_sd, noise.lag1}, y.size()));
+  r.recent_slope_per_day = recent_slope * per_day;
+  r.history_slope_per_day = history.slope * per_day;
+  r.slope_change_stderr_per_day = stderr_slope * per_day;
+  r.rate_changed =
+      std::fabs(recent_slope - history.slope) > config::kRateChangeStderrs * stderr_slope;
+}
+
 // When the growth since the rate last changed (recent_linear) crosses the threshold, and
-// whether that is more than 25% away from the plan's date. REQUIRES: s.threshold set.
+// whether the plan should say so: the rate changed beyond the noise (MeasureRateChange)
+// and the date is far from the plan's. REQUIRES: s.threshold set.
 std::optional<RecentRateCrossing> RecentRate(const StoragePlan& s) {
   const ForecastResult& f = s.forecast;
   if (f.recent_path.empty() || s.threshold.already) return std::nullopt;
@@ -32,13 +110,22 @@ std::optional<RecentRateCrossing> RecentRate(const StoragePlan& s) {
   r.threshold_s = FirstCrossing(
       f, f.recent_path.size(), [&](size_t i) { return f.recent_path[i]; }, s.threshold_bytes);
   r.search_s = static_cast<double>(f.recent_path.size()) * f.grid.step_s;
+  MeasureRateChange(f, r);
+  bool far = false;
   if (r.threshold_s.has_value() != s.threshold.expected_s.has_value()) {
-    r.far_from_plan = true;
+    far = true;
   } else if (r.threshold_s) {
     const double expected = *s.threshold.expected_s - f.origin_s;
-    r.far_from_plan = std::fabs((*r.threshold_s - f.origin_s) - expected) > 0.25 * expected;
+    far = std::fabs((*r.threshold_s - f.origin_s) - expected) >
+          config::kRecentRateFarShare * expected;
   }
+  r.far_from_plan = far && r.rate_changed;
   return r;
+}
+
+// "+1.2 GiB/day", "-300.0 MiB/day".
+std::string PerDay(double bytes_per_day) {
+  return (bytes_per_day < 0 ? "-" : "+") + FormatBytes(std::fabs(bytes_per_day)) + "/day";
 }
 
 // The plan's words for RecentRate() when it is far from the plan's date: the backtest,
@@ -50,11 +137,36 @@ std::optional<std::string> RecentRateWarning(const StoragePlan& s) {
     return t ? Printf("in %.1f days", (*t - f.origin_s) / config::kDaySeconds)
              : "not within " + Printf("%.0f days", s.recent_rate->search_s / config::kDaySeconds);
   };
+  const RecentRateCrossing& r = *s.recent_rate;
   return "used_bytes: at the growth rate since it last changed (recent_linear) the threshold is "
          "reached " +
-         text(s.recent_rate->threshold_s) + "; the plan's " + std::string(ModelName(f.model)) +
+         text(r.threshold_s) + "; the plan's " + std::string(ModelName(f.model)) +
          ", chosen on a backtest mostly from before the change, says " +
-         text(s.threshold.expected_s) + ": watch which rate holds";
+         text(s.threshold.expected_s) + ": watch which rate holds (" +
+         PerDay(r.recent_slope_per_day) + " since the change, " + PerDay(r.history_slope_per_day) +
+         " over the history, standard error " + FormatBytes(r.slope_change_stderr_per_day) + ")";
+}
+
+// When inodes run out before bytes (BindingLimitOf), the plan says so: the byte figures
+// (the recommendation, a purchase, space to reclaim) do not help, and shrinking a volume
+// takes its inodes with it.
+std::optional<std::string> InodesFirstWarning(const StoragePlan& s) {
+  const BindingLimit b = BindingLimitOf(s);
+  if (b.limit != Limit::kInodes) return std::nullopt;
+  const double days = BindingDays(b);
+  if (days == INFINITY) return std::nullopt;
+  const std::string when = days == -INFINITY ? std::string("is already reached")
+                                             : Printf("is reached in %.1f days", days);
+  const std::string bytes =
+      s.threshold.expected_s
+          ? Printf("in %.1f days",
+                   (*s.threshold.expected_s - s.forecast.origin_s) / config::kDaySeconds)
+          : Printf("not within %.0f days", s.forecast.search_s() / config::kDaySeconds);
+  return "files: inodes run out first: the inode threshold " + when + ", the bytes' " + bytes +
+         "; a filesystem with more inodes (or a new one) is needed (" +
+         FormatCount(s.recommended_capacity_files) +
+         " to the horizon): more bytes alone do not add inodes on most filesystems, and "
+         "shrinking the volume takes inodes away";
 }
 
 // The usage series counts operations (read_ops, write_ops): demand to plan for.
@@ -127,6 +239,11 @@ Result<StoragePlan> PlanStorage(const PlanInputs& in, const ForecastOptions& opt
         if (s.capacity_files) {
           s.files_threshold_count = *s.capacity_files * (1 - in.buffer);
           s.files_threshold = TimeToThreshold(*s.files, s.files_threshold_count);
+          const double peak95 = std::max(
+              s.files->PeakUntil(s.files->origin_s + in.horizon_s).upper95, s.files->last_value);
+          s.recommended_capacity_files = peak95 / (1 - in.buffer);
+          s.additional_files = s.recommended_capacity_files - *s.capacity_files;
+          if (auto warning = InodesFirstWarning(s)) plan.warnings.push_back(*warning);
         }
       } else {
         plan.warnings.push_back("files: " + f.error().message);
@@ -475,6 +592,30 @@ std::string FittedRateText(const ObjectivePlan& o, double largest_measured) {
   if (largest_measured > 0 && o.fitted_ops_per_s > 100 * largest_measured)
     return "over 100 times the largest load measured";
   return Printf("%.0f ops/s", o.fitted_ops_per_s);
+}
+
+BindingLimit BindingLimitOf(const StoragePlan& s) {
+  const BindingLimit bytes = {Limit::kBytes, &s.threshold, s.forecast.origin_s,
+                              s.forecast.search_s()};
+  if (!s.capacity_files || !s.files) return bytes;
+  const BindingLimit inodes = {Limit::kInodes, &s.files_threshold, s.files->origin_s,
+                               s.files->search_s()};
+  // (expected, earliest) as unix times; -inf: already reached, +inf: not reached.
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  auto key = [&](const BindingLimit& b) {
+    const Crossing& c = *b.crossing;
+    if (c.already) return std::pair(-kInf, -kInf);
+    return std::pair(c.expected_s.value_or(kInf), c.earliest_s.value_or(kInf));
+  };
+  return key(inodes) < key(bytes) ? inodes : bytes;
+}
+
+const char* LimitName(Limit limit) { return limit == Limit::kInodes ? "inodes" : "bytes"; }
+
+double BindingDays(const BindingLimit& b) {
+  if (b.crossing->already) return -INFINITY;
+  if (!b.crossing->expected_s) return INFINITY;
+  return (*b.crossing->expected_s - b.origin_s) / config::kDaySeconds;
 }
 
 std::string CapacityChangeText(const StoragePlan& s, const std::string& amount) {

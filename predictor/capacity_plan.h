@@ -23,14 +23,20 @@
 //       "threshold_bytes": number (capacity x (1 - buffer)),
 //       "at_horizon": BAND, "threshold_reached": CROSSING,
 //       "recent_rate": null | {"threshold_unix", "threshold_days": number | null,
-//                              "search_days": number, "far_from_plan": bool}
+//                              "search_days", "recent_slope_per_day",
+//                              "history_slope_per_day",
+//                              "slope_change_stderr_per_day": number,
+//                              "rate_changed": bool, "far_from_plan": bool}
 //                      (StoragePlan::recent_rate: when the growth since the rate last
 //                       changed reaches the threshold; null times: not within the search),
+//       "binding_limit": "bytes" | "inodes", "binding_days": number | null
+//                      (BindingLimitOf: 0 already reached, null not within the search),
 //       "recommended_capacity_bytes": number, "additional_bytes": number,
 //       "forecast": FORECAST,
 //       "files": null | {"current": number, "at_horizon": BAND, "forecast": FORECAST,
 //                        "capacity_files": number | null, "threshold_files": number | null,
-//                        "threshold_reached": CROSSING | null}
+//                        "threshold_reached": CROSSING | null,
+//                        "recommended_capacity_files", "additional_files": number | null}
 //     },
 //     "performance": null | {
 //       "usl": null | {"sigma", "kappa", "lambda": number, "sigma_stderr",
@@ -176,8 +182,18 @@ struct DemandUnit {
 struct RecentRateCrossing {
   std::optional<double> threshold_s;  // unix time; unset: not reached within search_s
   double search_s = 0;                // how far the recent-rate path looks
-  // More than 25% away from the plan's expected date, or one of the two reached within
-  // the search and the other not: the plan warns (and the alert rule reads the dates).
+  // The evidence that the rate changed: recent_linear's slope against the least-squares
+  // slope of the whole history (modelled level steps taken out), per day, and the
+  // standard error of their difference. The noise is measured about the line of the
+  // recent third (the shortest window recent_linear fits), inflated for its lag-1
+  // autocorrelation, and taken for both slopes: a change of rate does not inflate it.
+  double recent_slope_per_day = 0, history_slope_per_day = 0;
+  double slope_change_stderr_per_day = 0;
+  // |recent - history| > config::kRateChangeStderrs standard errors.
+  bool rate_changed = false;
+  // rate_changed, and more than config::kRecentRateFarShare away from the plan's
+  // expected date (or one of the two reached within the search and the other not): the
+  // plan warns, and the gauge the alert rule reads is served.
   bool far_from_plan = false;
 };
 
@@ -203,7 +219,34 @@ struct StoragePlan {
   std::optional<double> capacity_files;
   double files_threshold_count = 0;
   Crossing files_threshold;
+  // With capacity_files: the inodes that keep the buffer to the horizon (the 95% upper
+  // band's peak of files / (1 - buffer), never below files now / (1 - buffer)), as
+  // recommended_capacity_bytes is for bytes; additional_files beyond capacity_files.
+  double recommended_capacity_files = 0;
+  double additional_files = 0;
 };
+
+// Which of a volume's limits it reaches first: bytes (used_bytes against the threshold)
+// or inodes (files against capacity_files x (1 - buffer)). Inodes bind when their
+// expected date is earlier than the bytes' (already reached counts as earliest; a date
+// not within the search limit as latest), or, both expected dates equal or unreached,
+// their 95% band's earliest date is; bytes otherwise, and without an inode threshold.
+// Most filesystems fix their inode count when they are made (ext4, XFS without
+// imaxpct headroom): bytes added do not add inodes, and bytes taken away take inodes
+// with them.
+enum class Limit { kBytes, kInodes };
+struct BindingLimit {
+  Limit limit = Limit::kBytes;
+  const Crossing* crossing = nullptr;  // into the StoragePlan (threshold or files_threshold)
+  double origin_s = 0;                 // what its times count from
+  double search_s = 0;                 // how far its forecast looked
+};
+BindingLimit BindingLimitOf(const StoragePlan& s);
+// "bytes", "inodes".
+const char* LimitName(Limit limit);
+// Days from origin_s to the binding crossing's expected date: -inf when already reached,
+// +inf when not reached within search_s.
+double BindingDays(const BindingLimit& b);
 
 // The change the recommendation asks of today's capacity, for a reader: "add 1.2 TiB",
 // or "74.9 GiB more than needed to the horizon" (right-sizing). `amount`: |additional_bytes|

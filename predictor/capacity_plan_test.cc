@@ -691,5 +691,90 @@ TEST(CapacityPlanTest, ARecentRateThatAgreesIsNotWarnedAbout) {
   EXPECT_EQ(PlanToPrometheus(*plan).find("recent_rate"), std::string::npos);
 }
 
+// A plain line with noise of 0.5% of the capacity, two days from the threshold: the
+// recent rate's date moves by a day with the last points' noise (1.0 d against the
+// plan's 2.3 d was warned about as a change of rate). The slopes agree within their
+// standard error, so there is no warning, no far_from_plan, and the rule's gauge says 0.
+TEST(CapacityPlanTest, NoiseOnAPlainLineIsNotAChangeOfRate) {
+  int apart = 0;  // seeds whose two dates are more than 25% apart (warned before)
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    PlanInputs in;
+    in.usage = testing::NoisyLineUsage(seed);
+    auto plan = MakeCapacityPlan(in);
+    ASSERT_TRUE(plan.ok()) << plan.error().message;
+    const StoragePlan& s = *plan->storage;
+    ASSERT_TRUE(s.recent_rate.has_value()) << seed;
+    const RecentRateCrossing& r = *s.recent_rate;
+    if (r.threshold_s && s.threshold.expected_s) {
+      const double plan_days = *s.threshold.expected_s - s.forecast.origin_s;
+      apart += std::fabs(*r.threshold_s - s.forecast.origin_s - plan_days) > 0.25 * plan_days;
+    }
+    EXPECT_FALSE(r.rate_changed) << seed << ": " << r.recent_slope_per_day << " against "
+                                 << r.history_slope_per_day << " +- "
+                                 << r.slope_change_stderr_per_day;
+    EXPECT_FALSE(r.far_from_plan) << seed;
+    for (const std::string& w : plan->warnings)
+      EXPECT_EQ(w.find("since it last changed"), std::string::npos) << seed << ": " << w;
+    EXPECT_NE(PlanToPrometheus(*plan).find("\nsfsg_forecast_storage_recent_rate_changed 0\n"),
+              std::string::npos);
+  }
+  EXPECT_GE(apart, 1);  // the case the warning used to fire on is among them
+}
+
+// The slow-down (0.05 then 0.01 TiB/day) is a change of rate by many standard errors: the
+// slopes the warning gives are the two rates.
+TEST(CapacityPlanTest, ASlowDownIsAChangeOfRateWithItsSlopes) {
+  PlanInputs in;
+  in.usage = testing::SlowedGrowthUsage();
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const RecentRateCrossing& r = *plan->storage->recent_rate;
+  constexpr double kTiB = 1099511627776.0;
+  EXPECT_TRUE(r.rate_changed);
+  EXPECT_NEAR(r.recent_slope_per_day / kTiB, 0.01, 0.002);
+  EXPECT_GT(r.history_slope_per_day / kTiB, 0.025);
+  EXPECT_GT(std::fabs(r.recent_slope_per_day - r.history_slope_per_day),
+            10 * r.slope_change_stderr_per_day);
+  auto json = PlanToJson(*plan);
+  ASSERT_TRUE(json.ok());
+  EXPECT_TRUE((*json)["storage"]["recent_rate"]["rate_changed"].get<bool>());
+  EXPECT_NE(PlanToPrometheus(*plan).find("\nsfsg_forecast_storage_recent_rate_changed 1\n"),
+            std::string::npos);
+}
+
+// Inodes that run out before bytes are the plan's binding limit, and it says what that
+// means: more bytes do not help (5M files against a 5.2M threshold in about 4 days; the
+// bytes not within the search limit).
+TEST(CapacityPlanTest, InodesThatRunOutFirstBindAndAreSaid) {
+  PlanInputs in;
+  in.usage = testing::InodesFirstUsage();
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const StoragePlan& s = *plan->storage;
+  ASSERT_FALSE(s.threshold.expected_s.has_value());
+  const BindingLimit b = BindingLimitOf(s);
+  EXPECT_EQ(b.limit, Limit::kInodes);
+  EXPECT_NEAR(BindingDays(b), 4, 1);
+  EXPECT_GT(s.additional_files, 0);
+  std::string said;
+  for (const std::string& w : plan->warnings)
+    if (w.find("inodes run out first") != std::string::npos) said = w;
+  EXPECT_NE(said.find("a filesystem with more inodes (or a new one) is needed"), std::string::npos)
+      << said;
+  auto json = PlanToJson(*plan);
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ((*json)["storage"]["binding_limit"], "inodes");
+  EXPECT_NEAR((*json)["storage"]["binding_days"].get<double>(), BindingDays(b), 1e-9);
+  EXPECT_GT((*json)["storage"]["files"]["recommended_capacity_files"].get<double>(), 6.5e6);
+  EXPECT_NE(PlanToPrometheus(*plan).find("sfsg_forecast_storage_binding_limit_info{limit="
+                                         "\"inodes\"} 1\n"),
+            std::string::npos);
+  // Without capacity_files there is no inode threshold: bytes.
+  in.usage->columns.erase("capacity_files");
+  plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_EQ(BindingLimitOf(*plan->storage).limit, Limit::kBytes);
+}
+
 }  // namespace
 }  // namespace sfsg

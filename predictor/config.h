@@ -19,4 +19,12 @@ inline constexpr double kBuffer = 0.2;
 inline constexpr const char* kObjectiveQuantile = "p99";
 inline constexpr double kObjectiveLatencyUs = 20000;
 
+// The recent-rate warning (StoragePlan::recent_rate): the growth since the rate last
+// changed is said when its date is more than this share away from the plan's...
+inline constexpr double kRecentRateFarShare = 0.25;
+// ...and its slope differs from the whole history's by more than this many standard
+// errors: noise alone (0.5% of capacity on a volume two days from full) moves the recent
+// date by a day, and a plain line must not read as a change of rate.
+inline constexpr double kRateChangeStderrs = 3;
+
 }  // namespace sfsg::config

@@ -27,16 +27,22 @@ std::string Fixed(double v, int digits) {
   return buf;
 }
 
-std::string Days(double days) {
+// As the single-volume plan says it: "not within 365 d" (its search limit), not "never".
+std::string Days(double days, double search_days) {
   if (days == -kInf) return "reached";
-  if (!std::isfinite(days)) return "never";
+  if (!std::isfinite(days))
+    return search_days > 0 ? "not within " + Fixed(search_days, 0) + " d" : "not reached";
   return Fixed(days, 1);
 }
 
-// Purchase or reclaim, in words for the table.
+// Purchase or reclaim, in words for the table; a volume whose inodes run out first needs
+// a filesystem with more of them (bytes bought besides, when those are short too).
 std::string Action(const VolumeResult& v) {
   if (!v.procurement) return "-";
   const Procurement& p = *v.procurement;
+  if (p.binding_limit == Limit::kInodes)
+    return p.purchase_bytes > 0 ? "more inodes; buy " + FormatBytes(p.purchase_bytes)
+                                : "more inodes";
   if (p.purchase_bytes > 0) return "buy " + FormatBytes(p.purchase_bytes);
   if (p.reclaimable_bytes > 0) return "reclaim " + FormatBytes(p.reclaimable_bytes);
   return "none";
@@ -65,15 +71,15 @@ std::string LabelValue(const std::string& s) {
 
 // One row of figures, shared by the text table and the HTML page.
 struct Row {
-  std::string volume, used, capacity, used_pct, threshold, days, order_by, recommended, action,
-      cost, model, device, note;
+  std::string volume, used, capacity, used_pct, threshold, days, limit, order_by, recommended,
+      action, cost, model, device, note;
   bool overdue = false;
 };
 
 // Every column in order, the note last.
 std::vector<const std::string*> Cells(const Row& r) {
-  return {&r.volume,      &r.used,   &r.capacity, &r.used_pct, &r.threshold, &r.days, &r.order_by,
-          &r.recommended, &r.action, &r.cost,     &r.model,    &r.device,    &r.note};
+  return {&r.volume,   &r.used,        &r.capacity, &r.used_pct, &r.threshold, &r.days,   &r.limit,
+          &r.order_by, &r.recommended, &r.action,   &r.cost,     &r.model,     &r.device, &r.note};
 }
 
 // The smallest device configuration that keeps the objective at the horizon's peak
@@ -89,7 +95,7 @@ Row MakeRow(const VolumeResult& v, const ProcurementOptions& o) {
   r.volume = v.name;
   r.used = r.capacity = r.used_pct = r.threshold = r.order_by = r.recommended = r.model = "-";
   r.device = "-";
-  r.days = "-";
+  r.days = r.limit = "-";
   r.action = r.cost = "-";
   if (v.error) {
     r.note = "error: " + v.error->message;
@@ -105,8 +111,10 @@ Row MakeRow(const VolumeResult& v, const ProcurementOptions& o) {
   r.capacity = FormatBytes(s.capacity_bytes);
   r.used_pct =
       s.capacity_bytes > 0 ? Fixed(100 * s.current_bytes / s.capacity_bytes, 0) + "%" : "-";
-  r.threshold = s.threshold.already ? "reached" : Date(s.threshold.expected_s);
-  r.days = Days(DaysToThreshold(v));
+  const BindingLimit binding = BindingLimitOf(s);
+  r.threshold = binding.crossing->already ? "reached" : Date(binding.crossing->expected_s);
+  r.days = Days(DaysToThreshold(v), binding.search_s / kDay);
+  r.limit = LimitName(binding.limit);
   r.recommended = FormatBytes(s.recommended_capacity_bytes);
   r.model = std::string(ModelName(s.forecast.model));
   if (v.procurement) {
@@ -116,7 +124,10 @@ Row MakeRow(const VolumeResult& v, const ProcurementOptions& o) {
     r.action = Action(v);
     r.cost = Cost(v);
   }
-  if (v.plan->low_confidence) r.note = "low confidence";
+  if (binding.limit == Limit::kInodes)
+    r.note = "inodes run out first: a filesystem with more inodes (or a new one) is needed";
+  if (v.plan->low_confidence)
+    r.note += (r.note.empty() ? "" : "; ") + std::string("low confidence");
   return r;
 }
 
@@ -124,10 +135,7 @@ Row MakeRow(const VolumeResult& v, const ProcurementOptions& o) {
 
 double DaysToThreshold(const VolumeResult& v) {
   if (!v.plan || !v.plan->storage) return kInf;
-  const StoragePlan& s = *v.plan->storage;
-  if (s.threshold.already) return -kInf;
-  if (!s.threshold.expected_s) return kInf;
-  return (*s.threshold.expected_s - s.forecast.origin_s) / kDay;
+  return BindingDays(BindingLimitOf(*v.plan->storage));
 }
 
 void RankWorstFirst(Fleet& fleet) {
@@ -150,6 +158,8 @@ Result<Json> FleetToJson(const Fleet& fleet) {
       plan = std::move(*doc);
     }
     const double days = DaysToThreshold(v);
+    std::optional<BindingLimit> binding;
+    if (v.plan && v.plan->storage) binding = BindingLimitOf(*v.plan->storage);
     volumes.push_back(
         {{"volume", v.name},
          {"labels", v.labels},
@@ -157,6 +167,8 @@ Result<Json> FleetToJson(const Fleet& fleet) {
          {"days_to_threshold", days == -kInf         ? Json(0.0)
                                : std::isfinite(days) ? Json(days)
                                                      : Json(nullptr)},
+         {"binding_limit", binding ? Json(LimitName(binding->limit)) : Json(nullptr)},
+         {"search_days", binding ? Json(binding->search_s / kDay) : Json(nullptr)},
          {"error", v.error ? Json(v.error->message) : Json(nullptr)},
          {"procurement",
           v.procurement ? ProcurementToJson(*v.procurement, fleet.procurement) : Json(nullptr)},
@@ -171,8 +183,9 @@ Result<Json> FleetToJson(const Fleet& fleet) {
 std::string FleetToTable(const Fleet& fleet) {
   std::vector<Row> rows;
   for (const VolumeResult& v : fleet.volumes) rows.push_back(MakeRow(v, fleet.procurement));
-  const Row header = {"VOLUME",      "USED",   "CAPACITY", "USED%", "THRESHOLD", "DAYS", "ORDER BY",
-                      "RECOMMENDED", "ACTION", "COST",     "MODEL", "DEVICE",    "",     false};
+  const Row header = {"VOLUME", "USED",     "CAPACITY",    "USED%",  "THRESHOLD", "DAYS",
+                      "LIMIT",  "ORDER BY", "RECOMMENDED", "ACTION", "COST",      "MODEL",
+                      "DEVICE", "",         false};
   std::vector<size_t> widths(Cells(header).size());
   auto cells = [](const Row& r) {
     auto c = Cells(r);
@@ -188,7 +201,8 @@ std::string FleetToTable(const Fleet& fleet) {
     for (size_t i = 0; i < c.size(); ++i) widths[i] = std::max(widths[i], c[i]->size());
   }
   std::string out = "fleet: " + std::to_string(fleet.volumes.size()) +
-                    " volumes, worst first (days: expected, from each volume's last sample)\n";
+                    " volumes, worst first (days: expected, from each volume's last sample, "
+                    "to the limit reached first: bytes or inodes)\n";
   auto line = [&](const Row& r) {
     std::string l = " ";
     auto c = cells(r);
@@ -272,7 +286,7 @@ std::string FleetToHtml(const Fleet& fleet) {
       std::to_string(fleet.volumes.size()) + " volumes, worst first</h1>\n";
   out +=
       "<table id=\"fleet\"><thead><tr><th>volume</th><th>used</th><th>capacity</th>"
-      "<th>used %</th><th>threshold (expected)</th><th>days</th><th>order by</th>"
+      "<th>used %</th><th>threshold (expected)</th><th>days</th><th>limit</th><th>order by</th>"
       "<th>recommended</th><th>action</th><th>cost</th><th>model</th><th>device</th>"
       "<th>note</th>"
       "</tr></thead><tbody>\n";
@@ -288,9 +302,10 @@ std::string FleetToHtml(const Fleet& fleet) {
   }
   out +=
       "</tbody></table>\n<p>Days count from each volume's last sample to the expected date "
-      "its used bytes reach capacity x (1 - buffer); the order-by date is that date minus "
-      "the lead time. <code>sfsg-predict --usage</code> on one volume gives its full "
-      "report.</p>\n</body></html>\n";
+      "its used bytes reach capacity x (1 - buffer), or its files capacity_files x (1 - "
+      "buffer), whichever comes first (the limit column says which: more bytes alone do not "
+      "add inodes); the order-by date is that date minus the lead time. <code>sfsg-predict "
+      "--usage</code> on one volume gives its full report.</p>\n</body></html>\n";
   return out;
 }
 

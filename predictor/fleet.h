@@ -3,12 +3,16 @@
 // Prometheus exposition (a "volume" label on every sample) and one HTML page.
 //
 // Ranking: volumes whose plan failed first (they need a look), then by expected days to
-// the storage threshold (already reached first, never reached last), then by name.
+// the limit reached first, bytes or inodes (BindingLimitOf: already reached first, not
+// reached within the search limit last), then by name.
 //
 // JSON schema "sfsg-fleet" version 1:
 //   {"format": "sfsg-fleet", "version": 1, "created_unix": number, "volumes": [
 //     {"volume": string, "labels": {string: string}, "source": string,
-//      "days_to_threshold": number | null (null: not reached or no storage plan),
+//      "days_to_threshold": number | null (to the binding limit's threshold; 0: already
+//                           reached; null: not reached within search_days, or no
+//                           storage plan),
+//      "binding_limit": "bytes" | "inodes" | null, "search_days": number | null,
 //      "error": null | string, "procurement": null | PROCUREMENT (procurement.h),
 //      "plan": null | "sfsg-forecast" v1 document (capacity_plan.h)}]}
 //
@@ -45,8 +49,9 @@ struct Fleet {
   std::vector<VolumeResult> volumes;
 };
 
-// Expected days from the last sample to the storage threshold: -inf when already
-// reached, +inf when not reached within the search limit or without a storage plan.
+// Expected days from the last sample to the threshold of the limit reached first (bytes
+// or inodes, BindingLimitOf): -inf when already reached, +inf when not reached within the
+// search limit or without a storage plan.
 double DaysToThreshold(const VolumeResult& v);
 
 // Sorts fleet.volumes worst first (see above).

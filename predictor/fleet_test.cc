@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "predictor/plan_test_support.h"
 #include "predictor/procurement.h"
 
 namespace sfsg {
@@ -161,6 +162,89 @@ TEST(FleetTest, TheDeviceColumnNamesTheSmallestCandidateThatKeepsTheObjective) {
   const std::string html = FleetToHtml(fleet);
   EXPECT_NE(html.find("<th>device</th>"), std::string::npos);
   EXPECT_NE(html.find("<td>parallelism x2</td>"), std::string::npos);
+}
+
+// A volume whose inodes run out in about 4 days while its bytes never reach theirs: the
+// order goes out by the inode date, nothing is reclaimable, and the advice says that a
+// filesystem with more inodes is needed, not bytes (it said "no order needed within the
+// search limit" and "reclaimable").
+TEST(ProcurementTest, InodesThatRunOutFirstSetTheOrderAndBlockReclaiming) {
+  PlanInputs in;
+  in.usage = testing::InodesFirstUsage();
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  plan->created_unix = plan->origin_unix;
+  ProcurementOptions o;
+  o.lead_time_s = 14 * kDay;
+  o.increment_bytes = kTiB;
+  const Procurement p = MakeProcurement(*plan, o);
+  const StoragePlan& s = *plan->storage;
+  EXPECT_EQ(p.binding_limit, Limit::kInodes);
+  ASSERT_TRUE(p.order_by_unix.has_value());
+  EXPECT_DOUBLE_EQ(*p.order_by_unix, *s.files_threshold.expected_s - 14 * kDay);
+  EXPECT_TRUE(p.overdue);
+  EXPECT_EQ(p.reclaimable_bytes, 0);
+  const std::string table = ProcurementToTable(p, o);
+  EXPECT_NE(table.find("limit reached first      inodes, in "), std::string::npos) << table;
+  EXPECT_NE(table.find("a filesystem with more inodes (or a new one) is needed"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("more bytes alone do not add inodes"), std::string::npos) << table;
+  EXPECT_EQ(table.find("no order needed"), std::string::npos) << table;
+  EXPECT_EQ(table.find("beyond the recommendation"), std::string::npos) << table;
+  const Json j = ProcurementToJson(p, o);
+  EXPECT_EQ(j["binding_limit"], "inodes");
+  EXPECT_EQ(j["reclaimable_bytes"], 0.0);
+  EXPECT_GT(j["additional_files"].get<double>(), 0);
+}
+
+// In a fleet the inode date ranks the volume: inodes in about 4 days come before bytes in
+// 10; the row names the limit and the action. A volume not reaching its threshold within
+// the search limit says so as the plan does ("not within 365 d"), not "never".
+TEST(FleetTest, TheLimitReachedFirstRanksAndIsNamed) {
+  Fleet fleet;
+  fleet.procurement.lead_time_s = 14 * kDay;
+  auto add = [&](const char* name, const UsageTable& usage) {
+    PlanInputs in;
+    in.usage = usage;
+    auto plan = MakeCapacityPlan(in);
+    ASSERT_TRUE(plan.ok()) << plan.error().message;
+    VolumeResult v;
+    v.name = name;
+    v.procurement = MakeProcurement(*plan, fleet.procurement);
+    v.plan = std::move(*plan);
+    fleet.volumes.push_back(std::move(v));
+  };
+  UsageTable slow = testing::InodesUsage();
+  slow.columns.erase("capacity_files");
+  add("/slow", slow);
+  add("/tenth", []() {
+    UsageTable t = testing::InodesUsage();
+    t.columns.erase("files");
+    t.columns.erase("capacity_files");
+    for (double& v : t.columns["capacity_bytes"]) v = (1.059e12 + 10 * 1e9) / 0.8;
+    return t;
+  }());
+  add("/inodes", testing::InodesFirstUsage());
+  RankWorstFirst(fleet);
+  std::vector<std::string> order;
+  for (const VolumeResult& v : fleet.volumes) order.push_back(v.name);
+  EXPECT_EQ(order, (std::vector<std::string>{"/inodes", "/tenth", "/slow"}));
+  EXPECT_NEAR(DaysToThreshold(fleet.volumes[1]), 10, 1.5);
+  const std::string table = FleetToTable(fleet);
+  auto line = [&](const std::string& name) {
+    const size_t at = table.find("  " + name + " ");
+    return table.substr(at, table.find('\n', at) - at);
+  };
+  EXPECT_NE(line("/inodes").find(" inodes "), std::string::npos) << table;
+  EXPECT_NE(line("/inodes").find("more inodes"), std::string::npos) << table;
+  EXPECT_EQ(line("/inodes").find("reclaim"), std::string::npos) << table;
+  EXPECT_NE(line("/slow").find("not within 365 d"), std::string::npos) << table;
+  EXPECT_EQ(table.find("never"), std::string::npos) << table;
+  auto json = FleetToJson(fleet);
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ((*json)["volumes"][0]["binding_limit"], "inodes");
+  EXPECT_TRUE((*json)["volumes"][2]["days_to_threshold"].is_null());
+  EXPECT_EQ((*json)["volumes"][2]["search_days"], 365.0);
 }
 
 }  // namespace

@@ -60,6 +60,10 @@ Json RecentRateJson(const std::optional<RecentRateCrossing>& r, double origin_s)
       {"threshold_unix", Num(r->threshold_s)},
       {"threshold_days", r->threshold_s ? Num((*r->threshold_s - origin_s) / kDay) : Json(nullptr)},
       {"search_days", Num(r->search_s / kDay)},
+      {"recent_slope_per_day", Num(r->recent_slope_per_day)},
+      {"history_slope_per_day", Num(r->history_slope_per_day)},
+      {"slope_change_stderr_per_day", Num(r->slope_change_stderr_per_day)},
+      {"rate_changed", r->rate_changed},
       {"far_from_plan", r->far_from_plan}};
 }
 
@@ -138,8 +142,13 @@ Json StorageJson(const StoragePlan& s) {
         {"capacity_files", Num(s.capacity_files)},
         {"threshold_files", s.capacity_files ? Num(s.files_threshold_count) : Json(nullptr)},
         {"threshold_reached",
-         s.capacity_files ? CrossingJson(s.files_threshold, s.files->origin_s) : Json(nullptr)}};
+         s.capacity_files ? CrossingJson(s.files_threshold, s.files->origin_s) : Json(nullptr)},
+        {"recommended_capacity_files",
+         s.capacity_files ? Num(s.recommended_capacity_files) : Json(nullptr)},
+        {"additional_files", s.capacity_files ? Num(s.additional_files) : Json(nullptr)}};
   }
+  const BindingLimit binding = BindingLimitOf(s);
+  const double binding_days = BindingDays(binding);
   return {{"column", s.forecast.column},
           {"current_bytes", Num(s.current_bytes)},
           {"capacity_bytes", Num(s.capacity_bytes)},
@@ -148,6 +157,8 @@ Json StorageJson(const StoragePlan& s) {
           {"at_horizon", BandJson(s.at_horizon, s.forecast.bands_identified)},
           {"threshold_reached", CrossingJson(s.threshold, s.forecast.origin_s)},
           {"recent_rate", RecentRateJson(s.recent_rate, s.forecast.origin_s)},
+          {"binding_limit", LimitName(binding.limit)},
+          {"binding_days", binding_days == -INFINITY ? Json(0.0) : Num(binding_days)},
           {"recommended_capacity_bytes", Num(s.recommended_capacity_bytes)},
           {"additional_bytes", Num(s.additional_bytes)},
           {"forecast", ForecastToJson(s.forecast)},
@@ -328,6 +339,10 @@ std::string PlanToPrometheus(const CapacityPlan& plan) {
               "Seconds from the last sample until the threshold is reached at the growth rate "
               "since it last changed (+Inf: not found).");
       e.Sample(r->threshold_s ? *r->threshold_s - s->forecast.origin_s : INFINITY);
+      e.Gauge("storage_recent_rate_changed",
+              "1 when the growth since the rate last changed differs from the whole "
+              "history's by more than 3 standard errors (0: noise could explain it).");
+      e.Sample(r->rate_changed ? 1 : 0);
     }
     e.Gauge("storage_recommended_capacity_bytes", "Capacity keeping the buffer to the horizon.");
     e.Sample(s->recommended_capacity_bytes);
@@ -348,6 +363,16 @@ std::string PlanToPrometheus(const CapacityPlan& plan) {
                  "Seconds from the last sample until the inode threshold is reached (+Inf: not "
                  "found).",
                  s->files_threshold, f.origin_s);
+      e.Gauge("files_recommended_capacity", "Inodes keeping the buffer to the horizon.");
+      e.Sample(s->recommended_capacity_files);
+    }
+    // The limit the volume reaches first: inodes need a filesystem with more of them,
+    // not more bytes.
+    {
+      e.Gauge("storage_binding_limit_info",
+              "1, labelled with the limit reached first: bytes or inodes (more bytes alone "
+              "do not add inodes).");
+      e.Sample(1, std::string("limit=\"") + LimitName(BindingLimitOf(*s).limit) + "\"");
     }
   }
   if (const auto& p = plan.performance) {

@@ -219,6 +219,13 @@ std::string StorageSection(const StoragePlan& s, double buffer) {
                                                      "", FormatCount(s.files->last_value).c_str(),
                                                      FormatCount(*s.capacity_files).c_str(),
                                                      FormatCount(s.files_threshold_count).c_str()));
+    if (s.capacity_files)
+      out += Row("recommended inodes",
+                 FormatCount(s.recommended_capacity_files) + "  (" +
+                     (s.additional_files >= 0
+                          ? "add " + FormatCount(s.additional_files) + ": a filesystem with more"
+                          : FormatCount(-s.additional_files) + " more than needed to the horizon") +
+                     (s.additional_files >= 0 ? " inodes)" : ")"));
   }
   return out + PlanBacktest(f);
 }

@@ -78,6 +78,33 @@ inline UsageTable SlowedGrowthUsage() {
   return t;
 }
 
+// InodesUsage() with 6.5M inodes: the files (5M now) reach the 5.2M threshold in about 4
+// days while the bytes (1.06 TB of 100 TB) do not reach theirs within the search limit.
+inline UsageTable InodesFirstUsage() {
+  UsageTable t = InodesUsage();
+  t.source = "inodes-first.csv";
+  for (double& v : t.columns["capacity_files"]) v = 6.5e6;
+  return t;
+}
+
+// 30 days of hourly samples on a 10 TiB volume growing at one steady rate, 0.56% of the
+// capacity a day from 62%, with noise of sd 0.5% of the capacity (seed): the threshold
+// (80%) about 2 days after the last sample. No change of rate, whatever the noise does to
+// the last few points.
+inline UsageTable NoisyLineUsage(uint64_t seed) {
+  constexpr double kCapacity = 10 * 1099511627776.0;
+  UsageTable t;
+  t.source = "line.csv";
+  Gaussian noise(seed);
+  for (int i = 0; i <= 30 * 24; ++i) {
+    const double day = i / 24.0;
+    t.time_s.push_back(1.7e9 + 3600.0 * i);
+    t.columns["used_bytes"].push_back(kCapacity * (0.62 + 0.0056 * day + 0.005 * noise.Next()));
+    t.columns["capacity_bytes"].push_back(kCapacity);
+  }
+  return t;
+}
+
 // 60 days of hourly metering: used bytes grow 10 GiB/day on a 1 TiB volume; reads and
 // writes (cumulative counters) run at 300 + 100 sin(day) ops/s, growing 2 ops/s per day;
 // with_files: a files column too (1M + 2000 a day, no capacity_files).

@@ -19,6 +19,12 @@ Json Num(const std::optional<double>& v) {
 
 std::string Date(double unix_s) { return FormatUtc(unix_s, "%Y-%m-%d"); }
 
+std::string Fixed(double v, int decimals = 1) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+  return buf;
+}
+
 std::string Money(double v) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%.2f", v);
@@ -30,14 +36,24 @@ std::string Money(double v) {
 Procurement MakeProcurement(const CapacityPlan& plan, const ProcurementOptions& options) {
   Procurement p;
   const StoragePlan& s = *plan.storage;
+  const BindingLimit binding = BindingLimitOf(s);
+  const Crossing& threshold = *binding.crossing;
+  p.binding_limit = binding.limit;
+  p.binding_days = BindingDays(binding);
+  p.search_days = binding.search_s / kDay;
+  p.inode_threshold = s.capacity_files && s.files;
+  if (p.inode_threshold) {
+    p.recommended_capacity_files = s.recommended_capacity_files;
+    p.additional_files = s.additional_files;
+  }
   if (options.lead_time_s) {
     auto order = [&](const std::optional<double>& t) -> std::optional<double> {
-      if (s.threshold.already) return plan.origin_unix - *options.lead_time_s;
+      if (threshold.already) return plan.origin_unix - *options.lead_time_s;
       if (!t) return std::nullopt;
       return *t - *options.lead_time_s;
     };
-    p.order_by_unix = order(s.threshold.expected_s);
-    p.order_by_earliest_unix = order(s.threshold.earliest_s);
+    p.order_by_unix = order(threshold.expected_s);
+    p.order_by_earliest_unix = order(threshold.earliest_s);
     p.overdue = p.order_by_unix && *p.order_by_unix < plan.created_unix;
   }
   p.additional_bytes = s.additional_bytes;
@@ -45,7 +61,7 @@ Procurement MakeProcurement(const CapacityPlan& plan, const ProcurementOptions& 
   if (s.additional_bytes > 0) {
     p.purchase_units = inc > 0 ? std::ceil(s.additional_bytes / inc) : 0;
     p.purchase_bytes = inc > 0 ? p.purchase_units * inc : s.additional_bytes;
-  } else {
+  } else if (p.binding_limit == Limit::kBytes) {
     const double spare = s.capacity_bytes - s.recommended_capacity_bytes;
     if (spare > 0) p.reclaimable_bytes = inc > 0 ? std::floor(spare / inc) * inc : spare;
   }
@@ -60,6 +76,11 @@ Json ProcurementToJson(const Procurement& p, const ProcurementOptions& o) {
   return {{"lead_time_s", Num(o.lead_time_s)},
           {"increment_bytes", Num(o.increment_bytes)},
           {"cost_per_tib", Num(o.cost_per_tib)},
+          {"binding_limit", LimitName(p.binding_limit)},
+          {"binding_days", p.binding_days == -INFINITY ? Json(0.0) : Num(p.binding_days)},
+          {"recommended_capacity_files",
+           p.inode_threshold ? Json(p.recommended_capacity_files) : Json(nullptr)},
+          {"additional_files", p.inode_threshold ? Json(p.additional_files) : Json(nullptr)},
           {"order_by_unix", Num(p.order_by_unix)},
           {"order_by_earliest_unix", Num(p.order_by_earliest_unix)},
           {"overdue", p.overdue},
@@ -78,6 +99,19 @@ std::string ProcurementToTable(const Procurement& p, const ProcurementOptions& o
     std::snprintf(buf, sizeof(buf), "  %-24s %s\n", label, value.c_str());
     out += buf;
   };
+  const bool inodes = p.binding_limit == Limit::kInodes;
+  if (p.inode_threshold) {
+    const std::string when = p.binding_days == -INFINITY     ? std::string("already reached")
+                             : std::isfinite(p.binding_days) ? "in " + Fixed(p.binding_days) + " d"
+                                                             : "not within the search limit (" +
+                                                                   Fixed(p.search_days, 0) + " d)";
+    row("limit reached first", std::string(LimitName(p.binding_limit)) + ", " + when);
+  }
+  if (inodes)
+    row("inodes", "run out first: a filesystem with more inodes (or a new one) is needed, " +
+                      FormatCount(p.recommended_capacity_files) +
+                      " to the horizon; more bytes alone do not add inodes on most "
+                      "filesystems");
   if (o.lead_time_s) {
     char days[32];
     std::snprintf(days, sizeof(days), "%g", *o.lead_time_s / kDay);
@@ -99,8 +133,10 @@ std::string ProcurementToTable(const Procurement& p, const ProcurementOptions& o
     row("reclaimable", FormatBytes(p.reclaimable_bytes) + " beyond the recommendation");
     if (p.reclaimable_value) row("reclaimable value", Money(*p.reclaimable_value));
   } else {
-    row("purchase", "none");
+    row("purchase", inodes ? "no bytes needed (the inodes are)" : "none");
   }
+  if (inodes && p.purchase_bytes == 0)
+    row("reclaimable", "none: shrinking the volume takes inodes away");
   return out;
 }
 

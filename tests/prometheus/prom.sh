@@ -224,7 +224,7 @@ YML
                   "$SFSG_SOURCE/scripts/prometheus/sfsg-dashboard.json" | sort -u); do
     case $name in
       sfsg_procurement_*|sfsg_forecast_throughput_headroom_ratio) continue ;;  # sfsg-predict; with a curve
-      sfsg_forecast_storage_recent_rate_threshold_seconds) continue ;;  # absent: recent_linear chosen, or past
+      sfsg_forecast_storage_recent_rate_threshold_seconds|sfsg_forecast_storage_recent_rate_changed) continue ;;  # absent: recent_linear chosen, or past
     esac
     grep -q "^${name}[{ ]" "$T/served" || grep -q "^${name}_bucket[{ ]" "$T/served" ||
       [ "$name" = sfsg_operation_latency_seconds_bucket ] ||
