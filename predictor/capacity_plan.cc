@@ -228,6 +228,7 @@ Result<StoragePlan> PlanStorage(const PlanInputs& in, const ForecastOptions& opt
     if (files) {
       auto f = ForecastSeries(*files, options);
       if (f) {
+        Absorb(plan, *f);  // its warnings (a glitch, a step) were dropped
         s.files = std::move(*f);
         if (auto it = in.usage->columns.find("capacity_files"); it != in.usage->columns.end()) {
           for (size_t i = it->second.size(); i-- > 0;)

@@ -583,6 +583,24 @@ TEST(CapacityPlanTest, InodesAreForecastToTheirThreshold) {
   EXPECT_NE(table.find("of 10.0M inodes in use, threshold 8.0M"), std::string::npos) << table;
 }
 
+TEST(CapacityPlanTest, AFilesCountThatReadsZeroOnceIsAGlitchSaidInThePlan) {
+  // A stale mount's scrape: files = 0 on day 40 of 60. It moved the inode date by 60% (an
+  // audit's 15.9 d for 10.0) and the files forecast's warnings never reached the plan.
+  PlanInputs in;
+  in.usage = testing::InodesUsage();
+  in.usage->columns["files"][40] = 0;
+  in.horizon_s = 90 * 86400.0;
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const StoragePlan& s = *plan->storage;
+  ASSERT_TRUE(s.files && s.files_threshold.expected_s);
+  EXPECT_NEAR((*s.files_threshold.expected_s - s.files->origin_s) / kDay, 61, 61 * 0.05);
+  bool said = false;
+  for (const std::string& w : plan->warnings)
+    said |= w.rfind("files: 1 sample jumps far from the level and back", 0) == 0;
+  EXPECT_TRUE(said);
+}
+
 TEST(CapacityPlanTest, AColumnNameThatMeantAPlannedOneIsSaid) {
   // "files_capacity" for capacity_files: read as a gauge, so no inode threshold; said.
   UsageTable usage;

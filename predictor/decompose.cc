@@ -345,6 +345,40 @@ std::vector<double> RemoveLevelShifts(std::span<const double> y,
   return out;
 }
 
+std::vector<std::pair<size_t, size_t>> FindExcursions(std::span<const double> y) {
+  std::vector<std::pair<size_t, size_t>> out;
+  const size_t n = y.size();
+  if (n < 8) return out;
+  std::vector<double> diff(n - 1);
+  for (size_t i = 1; i < n; ++i) diff[i - 1] = y[i] - y[i - 1];
+  const double typical = Median(diff);
+  double scale = 0;
+  for (double v : y) scale = std::max(scale, std::fabs(v));
+  const double sigma = std::max(RobustSpread(diff), 1e-9 * scale);
+  if (!(sigma > 0)) return out;
+  constexpr size_t kLongest = 3;
+  for (size_t i = 1; i + 1 < n; ++i) {
+    const double jump = y[i] - y[i - 1] - typical;
+    if (!(std::fabs(jump) > 6 * sigma) || std::fabs(jump) < 0.01 * std::fabs(y[i - 1])) continue;
+    const double side = jump > 0 ? 1 : -1;
+    for (size_t k = 1; k <= kLongest && i + k < n; ++k) {
+      const size_t back = i + k;  // the first point after the run
+      const double span = static_cast<double>(k + 1);
+      if (!(std::fabs(y[back] - y[i - 1] - typical * span) <= 3 * sigma)) continue;
+      bool away = true;
+      for (size_t j = i; j < back && away; ++j) {
+        const double along = static_cast<double>(j - i + 1) / span;
+        away = side * (y[j] - (y[i - 1] + (y[back] - y[i - 1]) * along)) > 6 * sigma;
+      }
+      if (!away) continue;
+      out.emplace_back(i, back - 1);
+      i = back - 1;
+      break;
+    }
+  }
+  return out;
+}
+
 std::vector<double> WithoutSeasonalChanges(std::span<const double> y, double step_s) {
   std::vector<double> out(y.begin(), y.end());
   const size_t n = y.size();

@@ -56,6 +56,13 @@ struct DetectionNotes {
 std::vector<LevelShift> DetectLevelShifts(std::span<const double> y,
                                           DetectionNotes* notes = nullptr);
 
+// Excursions: runs of 1 to 3 points that jump more than 6 robust standard deviations of
+// the changes (and 1% of the level) away and come back, the points either side agreeing
+// within 3 (a scrape glitch such as a 0 from a stale mount, or data held for less than a
+// step), each point of the run more than 6 away from the line between them on the jump's
+// side. Never at the ends (a last point cannot be told from a step). Returns [first,
+// last] pairs.
+std::vector<std::pair<size_t, size_t>> FindExcursions(std::span<const double> y);
 // The series with the daily or weekly pattern of its changes taken out, for finding steps
 // in a series that swings with the week (weekday writes, weekend clean-ups) or the day: the
 // pattern is the median change at each phase of the period (robust to the one step a phase

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <functional>
 
+#include "generator/util/strings.h"
 #include "generator/util/units.h"
 
 namespace sfsg {
@@ -503,6 +504,35 @@ std::vector<LevelShift> FindShifts(const std::vector<double>& raw, const Regular
 
 std::string DateOf(double unix_s) { return FormatUtc(unix_s, "%Y-%m-%d %H:%M"); }
 
+// A level that jumps away for a few points and comes back (FindExcursions) is no usage
+// to forecast: the points become the line between their neighbours, and are said.
+void ReplaceExcursions(RegularGrid& grid, const std::string& name,
+                       std::vector<std::string>& warnings) {
+  std::vector<double>& y = grid.values;
+  const std::vector<std::pair<size_t, size_t>> runs =
+      FindExcursions(WithoutSeasonalChanges(y, grid.step_s));
+  if (runs.empty()) return;
+  std::string where;
+  size_t points = 0;
+  for (size_t k = 0; k < runs.size(); ++k) {
+    const auto [first, last] = runs[k];
+    if (k < 3)
+      where += (k > 0 ? ", " : "") +
+               DateOf(grid.start_s + grid.step_s * static_cast<double>(first)) +
+               StringPrintf(" (%.4g)", y[first]);
+    const double before = y[first - 1], after = y[last + 1];
+    const double span = static_cast<double>(last - first + 2);
+    for (size_t j = first; j <= last; ++j, ++points)
+      y[j] = before + (after - before) * static_cast<double>(j - first + 1) / span;
+  }
+  if (runs.size() > 3) where += StringPrintf(" and %zu more", runs.size() - 3);
+  warnings.push_back(name + ": " + std::to_string(points) +
+                     (points == 1 ? " sample jumps" : " samples jump") +
+                     " far from the level and back, the points either side agreeing, at " + where +
+                     ": a scrape glitch (a 0 from a stale mount) or data held for less than a "
+                     "step; replaced by the line between its neighbours");
+}
+
 }  // namespace
 
 Result<DeclaredEvent> ParseEvent(std::string_view text) {
@@ -554,9 +584,10 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
     return Error::BadInput(SeriesWhere(series) + buf);
   }
   AddQualityWarnings(r);
-  const std::vector<double>& raw = r.grid.values;
   const bool detect = options.level_shifts == LevelShiftMode::kOn ||
                       (options.level_shifts == LevelShiftMode::kAuto && IsLevelColumn(series.name));
+  if (detect) ReplaceExcursions(r.grid, series.name, r.warnings);
+  const std::vector<double>& raw = r.grid.values;
   const std::vector<LevelShift> shifts =
       FindShifts(raw, r.grid, detect, options.events, series.name, r.warnings);
   const std::vector<double> adjusted = RemoveLevelShifts(raw, shifts);

@@ -366,6 +366,38 @@ TEST(ForecastTest, BurstsAreNotLevelShifts) {
   EXPECT_TRUE(DetectLevelShifts(values).empty());
 }
 
+TEST(ForecastTest, ExcursionsThatComeBackAreFoundButStepsAndBurstsThatStayAreNot) {
+  testing::Gaussian noise(4);
+  std::vector<double> y;
+  for (size_t i = 0; i < 90; ++i)
+    y.push_back(5e12 + 3e10 * static_cast<double>(i) + 1e9 * noise.Next());
+  std::vector<double> glitched = y;
+  glitched[70] = 0;                                                  // a scrape of a stale mount
+  glitched[30] = glitched[31] = 0;                                   // two in a row
+  glitched[88] = 0;                                                  // the last but one
+  glitched[50] += 2e12, glitched[51] += 2e12, glitched[52] += 2e12;  // data held 3 days
+  const auto runs = FindExcursions(glitched);
+  const std::vector<std::pair<size_t, size_t>> expected = {{30, 31}, {50, 52}, {70, 70}, {88, 88}};
+  EXPECT_EQ(runs, expected);
+  // A step that stays, one held 4 points, and a last point off the line are none.
+  std::vector<double> stays = y;
+  for (size_t i = 60; i < 90; ++i) stays[i] += 1e12;
+  for (size_t i = 20; i < 24; ++i) stays[i] += 1e12;
+  stays[89] = 0;
+  EXPECT_TRUE(FindExcursions(stays).empty());
+  // The forecast takes them out and says so; the date is the clean series' own.
+  auto clean = ForecastSeries(testing::MakeSeries("used_bytes", 0, kDay, y), ForecastOptions());
+  auto dirty =
+      ForecastSeries(testing::MakeSeries("used_bytes", 0, kDay, glitched), ForecastOptions());
+  ASSERT_TRUE(clean.ok() && dirty.ok());
+  EXPECT_TRUE(dirty->level_shifts.empty());
+  EXPECT_NEAR(FillDays(*dirty, 9e12), FillDays(*clean, 9e12), 1);
+  bool said = false;
+  for (const std::string& w : dirty->warnings)
+    said |= w.find("7 samples jump far from the level and back") != std::string::npos;
+  EXPECT_TRUE(said) << (dirty->warnings.empty() ? "" : dirty->warnings[0]);
+}
+
 TEST(ForecastTest, TheWeeklySwingComesOutOfTheChangesButADropAtOneHourOfTheDayStays) {
   // Daily points swinging +-0.2 with the week, growing 0.01 a day, a 1.5 step on day 60:
   // the swing is taken out (the step and the growth stay).
