@@ -169,6 +169,47 @@ std::optional<std::string> InodesFirstWarning(const StoragePlan& s) {
          "shrinking the volume takes inodes away";
 }
 
+// When the series' capacity_bytes drifts (a shared pool: a ZFS dataset, a thin pool or a
+// Ceph quota shrinking as its neighbours grow) by more than 1% over the search limit: the
+// plan holds today's capacity, so the date at the capacity's own forecast is said.
+// Steps in capacity (a disk added) are modelled by its forecast, and do not drift.
+std::optional<std::string> CapacityDriftWarning(const PlanInputs& in, const StoragePlan& s,
+                                                const ForecastOptions& options) {
+  if (in.capacity_bytes || s.threshold.already) return std::nullopt;
+  auto series = ExtractSeries(*in.usage, "capacity_bytes");
+  if (!series || series->values.size() < 10) return std::nullopt;
+  const ForecastResult& used = s.forecast;
+  auto capacity = ForecastSeries(*series, options);
+  if (!capacity || used.path.empty()) return std::nullopt;
+  const double step = used.grid.step_s;
+  const auto time_of = [&](size_t i) { return used.origin_s + static_cast<double>(i + 1) * step; };
+  const double keep = s.threshold_bytes / s.capacity_bytes;  // 1 - buffer
+  const double end = time_of(used.path.size() - 1);
+  const double drift = capacity->At(end).expected - s.capacity_bytes;
+  if (!(std::fabs(drift) > 0.01 * s.capacity_bytes)) return std::nullopt;
+  // The used path lifted by the capacity lost (lowered by that gained) meets today's
+  // threshold where the used bytes meet the drifting one.
+  const std::optional<double> at = FirstCrossing(
+      used, used.path.size(),
+      [&](size_t i) {
+        return used.path[i].expected +
+               keep * (s.capacity_bytes - capacity->At(time_of(i)).expected);
+      },
+      s.threshold_bytes);
+  const auto days = [&](const std::optional<double>& t) {
+    return t ? Printf("in %.1f days", (*t - used.origin_s) / config::kDaySeconds)
+             : Printf("not within %.0f days", (end - used.origin_s) / config::kDaySeconds);
+  };
+  const double span_days = (end - used.origin_s) / config::kDaySeconds;
+  return "capacity_bytes: the capacity has been " +
+         std::string(drift < 0 ? "shrinking" : "growing") + " (" + FormatBytes(s.capacity_bytes) +
+         " now, " + (drift < 0 ? "-" : "+") + FormatBytes(std::fabs(drift) / span_days) +
+         " a day at its trend" + (drift < 0 ? ": a shared pool whose neighbours grow?" : "") +
+         "); at that trend the threshold is reached " + days(at) +
+         "; the plan, which holds today's capacity, says " + days(s.threshold.expected_s) +
+         " (--capacity gives a capacity you know)";
+}
+
 // The usage series counts operations (read_ops, write_ops): demand to plan for.
 bool HasDemand(const PlanInputs& in) {
   return in.usage && (in.usage->columns.count("read_ops") || in.usage->columns.count("write_ops"));
@@ -206,6 +247,7 @@ Result<StoragePlan> PlanStorage(const PlanInputs& in, const ForecastOptions& opt
   s.threshold_bytes = s.capacity_bytes * (1 - in.buffer);
   s.at_horizon = s.forecast.At(end);
   s.threshold = TimeToThreshold(s.forecast, s.threshold_bytes);
+  if (auto warning = CapacityDriftWarning(in, s, options)) plan.warnings.push_back(*warning);
   s.recent_rate = RecentRate(s);
   if (auto warning = RecentRateWarning(s)) plan.warnings.push_back(*warning);
   const double peak95 = std::max(s.forecast.PeakUntil(end).upper95, s.current_bytes);

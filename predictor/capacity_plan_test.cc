@@ -570,6 +570,44 @@ TEST(CapacityPlanTest, TheReportsCapacityCardSaysItInOneUnit) {
 
 // Inodes are forecast to their threshold like bytes: 2M files growing 50k a day against
 // 10M inodes and a 20% buffer reach 8M 61 days after the last of 60 daily samples.
+TEST(CapacityPlanTest, ACapacityThatDriftsIsSaidWithTheDateAtItsTrend) {
+  // A shared pool: 10 TiB shrinking 0.01 TiB a day over 60 days, used 4 TiB growing 0.05
+  // TiB a day. The plan holds today's 9.41 TiB (threshold 7.53 TiB: 11.6 days); at the
+  // shrinking capacity, 0.8 x (9.41 - 0.01 t) = 6.95 + 0.05 t at t = 10.0 days.
+  constexpr double kTiB = 1099511627776.0;
+  PlanInputs in;
+  UsageTable t;
+  t.source = "pool.csv";
+  testing::Gaussian noise(2);
+  for (int d = 0; d < 60; ++d) {
+    t.time_s.push_back(1.7e9 + 86400.0 * d);
+    t.columns["used_bytes"].push_back((4 + 0.05 * d + 0.002 * noise.Next()) * kTiB);
+    t.columns["capacity_bytes"].push_back((10 - 0.01 * d) * kTiB);
+  }
+  in.usage = t;
+  in.horizon_s = 90 * 86400.0;
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  std::string said;
+  for (const std::string& w : plan->warnings)
+    if (w.rfind("capacity_bytes: the capacity has been shrinking", 0) == 0) said = w;
+  ASSERT_FALSE(said.empty());
+  double days = 0;
+  ASSERT_EQ(std::sscanf(said.c_str() + said.find("reached in "), "reached in %lf", &days), 1)
+      << said;
+  EXPECT_NEAR(days, 10.0, 0.4) << said;
+  // A capacity that steps (a disk added) and one given by --capacity: nothing to say.
+  for (int d = 0; d < 60; ++d) t.columns["capacity_bytes"][d] = (d < 30 ? 10 : 12) * kTiB;
+  in.usage = t;
+  auto stepped = MakeCapacityPlan(in);
+  in.capacity_bytes = 10 * kTiB;
+  auto given = MakeCapacityPlan(in);
+  ASSERT_TRUE(stepped.ok() && given.ok());
+  for (const auto* p : {&*stepped, &*given})
+    for (const std::string& w : p->warnings)
+      EXPECT_EQ(w.find("the capacity has been"), std::string::npos) << w;
+}
+
 TEST(CapacityPlanTest, InodesAreForecastToTheirThreshold) {
   auto plan = testing::InodesPlan();
   ASSERT_TRUE(plan.ok()) << plan.error().message;
