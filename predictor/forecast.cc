@@ -283,9 +283,12 @@ double FoldBlendMase(const ModelErrors& a, const ModelErrors& b, double w, size_
   return sum / static_cast<double>(a.errors[k].size()) / a.scale[k];
 }
 
+// Compound growth is not shrunk: the weight is scored at the lead, and a blend of a curve
+// and a line drifts from both beyond it, by a gap that compounds (a quarter of a line drew
+// a 231-day fill out to 256 days from a 60-day lead).
 template <typename Accept>
 double ShrinkWeight(const ModelErrors& chosen, const ModelErrors& baseline, const Accept& use) {
-  if (&chosen == &baseline) return 0;
+  if (&chosen == &baseline || chosen.model == ModelKind::kCompound) return 0;
   double best_w = 0, best = 0;
   bool first = true;
   for (double w : kShrinkWeights) {
@@ -349,10 +352,12 @@ void Project(const std::vector<double>& adjusted, const std::vector<LevelShift>&
   };
   const std::vector<double> expected = fit(adjusted, &r.fit);
   // recent_linear over the segment since its break, without the floor a short lead puts
-  // on its window.
+  // on its window. Not beside compound: that is the recent rate already, compounded, and a
+  // line under a curve would read as a change of rate.
   ModelOptions since_break = model_options;
   since_break.min_recent_window = 0;
   if (ModelApplies(ModelKind::kRecentLinear, adjusted.size(), since_break) &&
+      r.model != ModelKind::kCompound &&
       (r.model != ModelKind::kRecentLinear ||
        since_break.min_recent_window != model_options.min_recent_window))
     r.recent_path =

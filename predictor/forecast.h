@@ -18,11 +18,12 @@
 //      candidate with the lowest mean MASE is chosen (of equal ones, the one with fewer
 //      parameters: naive, seasonal naive, drift, then the rest in order), then shrunk
 //      toward the best simple baseline among the candidates (drift, naive, seasonal naive,
-//      predict_linear) by the weight of 0, 1/4, 1/2 or 3/4 that scores best. The choice itself
-//      (model, baseline and weight) is scored out of sample (each fold judged by a choice made on
-//      the folds that do not overlap it): when that scores worse than the best baseline chosen the
-//      same way, or (when the lead scored is the horizon) worse than the best baseline's own
-//      backtest score, the best baseline is chosen instead, unshrunk;
+//      predict_linear) by the weight of 0, 1/4, 1/2 or 3/4 that scores best (compound is not
+//      shrunk: a curve blended with a line bends away from both beyond the lead). The choice
+//      itself (model, baseline and weight) is scored out of sample (each fold judged by a
+//      choice made on the folds that do not overlap it): when that scores worse than the best
+//      baseline chosen the same way, or (when the lead scored is the horizon) worse than the
+//      best baseline's own backtest score, the best baseline is chosen instead, unshrunk;
 //   5. the chosen model (and the baseline, by its weight) is refitted on the whole
 //      history (predict_linear on the horizon's worth of it, as the backtest fits it on
 //      the lead's) and projected to the search limit, with bands from the blend's

@@ -135,6 +135,76 @@ size_t TrendBreak(std::span<const double> y) {
   return best;
 }
 
+// The history since the growth rate last changed (at least the recent third and
+// min_recent_window), its line, and with a season (two periods in the window at least) the
+// season's profile about the line. Not when the window was stretched to the horizon
+// (min_recent_window): the backtest then scores a shorter lead than the path is used for,
+// and the season's shape fitted on that window chose worse (scripts/bench-forecast).
+struct RecentFit {
+  size_t window = 0;
+  Line line;                   // over the window's indices
+  std::vector<double> season;  // indexed by window index mod season; empty: none
+  double Phase(size_t i) const { return season.empty() ? 0.0 : season[i % season.size()]; }
+};
+
+RecentFit FitRecent(std::span<const double> y, const ModelOptions& options) {
+  const size_t n = y.size();
+  RecentFit fit;
+  fit.window = std::max<size_t>({3, n - TrendBreak(y), std::min(options.min_recent_window, n)});
+  const std::span<const double> recent = y.last(fit.window);
+  fit.line = FitLine(recent);
+  const size_t m = options.season;
+  if (m > 1 && fit.window >= 2 * m && options.min_recent_window == 0) {
+    fit.season = SeasonalIndices(recent, fit.line, m);
+    fit.line = FitLine(Deseasonalize(recent, fit.season));
+    fit.season = SeasonalIndices(recent, fit.line, m);
+  }
+  return fit;
+}
+
+// The recent line from the last point. With a season the path keeps the season's shape
+// about the line and starts from the last point's level without its phase: a last point
+// at a daily high would otherwise lift the whole path by that high.
+std::vector<double> RecentLinearForecast(std::span<const double> y, size_t steps,
+                                         const ModelOptions& options, ModelFit* fit) {
+  const size_t n = y.size();
+  const RecentFit recent = FitRecent(y, options);
+  const double level = y[n - 1] - recent.Phase(recent.window - 1);
+  std::vector<double> out(steps);
+  for (size_t h = 0; h < steps; ++h)
+    out[h] =
+        level + recent.line.slope * static_cast<double>(h + 1) + recent.Phase(recent.window + h);
+  if (fit) *fit = {y[n - 1], recent.line.slope, 0, 0, 0, 0, ""};
+  return out;
+}
+
+// Beyond a millionfold the compound path stays flat: far past any threshold, and finite
+// however far ahead it is asked for.
+constexpr double kMaxLogGrowth = 13.8;  // ln(1e6)
+
+// Growth at a constant rate: the recent line of the logarithms from the last point,
+// y[n-1] exp(g h), the season a factor.
+std::vector<double> CompoundForecast(std::span<const double> y, size_t steps,
+                                     const ModelOptions& options, ModelFit* fit) {
+  const size_t n = y.size();
+  const bool positive =
+      std::all_of(y.begin(), y.end(), [](double v) { return std::isfinite(v) && v > 0; });
+  if (!positive) return RecentLinearForecast(y, steps, options, fit);
+  std::vector<double> logs(n);
+  for (size_t i = 0; i < n; ++i) logs[i] = std::log(y[i]);
+  const RecentFit recent = FitRecent(logs, options);
+  // No growth to compound: a flat or shrinking series' rate is the recent line's.
+  if (!(recent.line.slope > 0)) return RecentLinearForecast(y, steps, options, fit);
+  const double level = logs[n - 1] - recent.Phase(recent.window - 1);
+  std::vector<double> out(steps);
+  for (size_t h = 0; h < steps; ++h)
+    out[h] =
+        std::exp(level + std::min(recent.line.slope * static_cast<double>(h + 1), kMaxLogGrowth) +
+                 recent.Phase(recent.window + h));
+  if (fit) *fit = {y[n - 1], y[n - 1] * std::expm1(recent.line.slope), 0, 0, 0, 0, ""};
+  return out;
+}
+
 std::vector<double> RegressionForecast(ModelKind kind, std::span<const double> y, size_t steps,
                                        const ModelOptions& options, ModelFit* fit) {
   const size_t n = y.size();
@@ -411,6 +481,8 @@ std::string_view ModelName(ModelKind kind) {
       return "linear";
     case ModelKind::kRecentLinear:
       return "recent_linear";
+    case ModelKind::kCompound:
+      return "compound";
     case ModelKind::kTheilSen:
       return "theil_sen";
     case ModelKind::kTheta:
@@ -466,34 +538,10 @@ std::vector<double> FitAndForecast(ModelKind kind, std::span<const double> train
       if (fit) *fit = {train[n - 1], 0, 0, 0, 0, 0, ""};
       return std::vector<double>(steps, train[n - 1]);
     }
-    case ModelKind::kRecentLinear: {
-      // The history since the growth rate last changed (at least the recent third and
-      // min_recent_window).
-      const size_t window =
-          std::max<size_t>({3, n - TrendBreak(train), std::min(options.min_recent_window, n)});
-      const std::span<const double> recent = train.last(window);
-      Line line = FitLine(recent);
-      // With a season (two periods in the window at least), the path keeps the season's
-      // shape about the line and starts from the last point's level without its phase:
-      // a last point at a daily high would otherwise lift the whole path by that high.
-      // Not when the window was stretched to the horizon (min_recent_window): the
-      // backtest then scores a shorter lead than the path is used for, and the season's
-      // shape fitted on that window chose worse (scripts/bench-forecast).
-      std::vector<double> season;
-      const size_t m = options.season;
-      if (m > 1 && window >= 2 * m && options.min_recent_window == 0) {
-        season = SeasonalIndices(recent, line, m);
-        line = FitLine(Deseasonalize(recent, season));
-        season = SeasonalIndices(recent, line, m);
-      }
-      auto phase = [&](size_t i) { return season.empty() ? 0.0 : season[i % m]; };
-      const double level = train[n - 1] - phase(window - 1);
-      std::vector<double> out(steps);
-      for (size_t h = 0; h < steps; ++h)
-        out[h] = level + line.slope * static_cast<double>(h + 1) + phase(window + h);
-      if (fit) *fit = {train[n - 1], line.slope, 0, 0, 0, 0, ""};
-      return out;
-    }
+    case ModelKind::kRecentLinear:
+      return RecentLinearForecast(train, steps, options, fit);
+    case ModelKind::kCompound:
+      return CompoundForecast(train, steps, options, fit);
     case ModelKind::kTheta:
       return ThetaForecast(train, steps, options, fit);
     case ModelKind::kEts:

@@ -34,6 +34,9 @@ enum class ModelKind {
                    // fit's break, so over at least the recent third; over at least
                    // min_recent_window), from the last point; with a season and no
                    // min_recent_window, plus the season's profile from the last level
+  kCompound,       // growth at a constant rate: recent_linear on the logarithms, from the
+                   // last point (the season a factor); for a positive series with a
+                   // positive rate, else recent_linear itself
   kTheilSen,       // median of pairwise slopes (+ seasonal indices): robust to bursts;
                    // from the recent level as kLinear
   kTheta,          // Theta method: exponential smoothing plus half the line's slope
@@ -45,18 +48,19 @@ enum class ModelKind {
 };
 
 inline constexpr ModelKind kAllModels[] = {
-    ModelKind::kDrift,       ModelKind::kNaive,        ModelKind::kSeasonalNaive,
-    ModelKind::kLinear,      ModelKind::kRecentLinear, ModelKind::kTheilSen,
-    ModelKind::kTheta,       ModelKind::kEts,          ModelKind::kHoltWinters,
-    ModelKind::kDailyWeekly, ModelKind::kCombination,  ModelKind::kPredictLinear};
+    ModelKind::kDrift,        ModelKind::kNaive,        ModelKind::kSeasonalNaive,
+    ModelKind::kLinear,       ModelKind::kRecentLinear, ModelKind::kCompound,
+    ModelKind::kTheilSen,     ModelKind::kTheta,        ModelKind::kEts,
+    ModelKind::kHoltWinters,  ModelKind::kDailyWeekly,  ModelKind::kCombination,
+    ModelKind::kPredictLinear};
 
 // The simple baselines a chosen model must not lose to.
 inline constexpr ModelKind kBaselineModels[] = {
     ModelKind::kDrift, ModelKind::kNaive, ModelKind::kSeasonalNaive, ModelKind::kPredictLinear};
 bool IsBaseline(ModelKind kind);
 
-// "drift", "naive", "seasonal_naive", "linear", "recent_linear", "theil_sen", "theta",
-// "ets", "holt_winters", "daily_weekly", "combination", "predict_linear".
+// "drift", "naive", "seasonal_naive", "linear", "recent_linear", "compound", "theil_sen",
+// "theta", "ets", "holt_winters", "daily_weekly", "combination", "predict_linear".
 std::string_view ModelName(ModelKind kind);
 
 struct ModelOptions {

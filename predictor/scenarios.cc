@@ -97,4 +97,9 @@ Scenario WeeklyImportScenario(uint64_t seed, double noise_tib) {
       seed, noise_tib);
 }
 
+Scenario CompoundScenario(uint64_t seed, double noise_tib) {
+  return Make(
+      "compound", kDay, 180, [](double d) { return 2.5 * std::pow(1.03, d / 7); }, seed, noise_tib);
+}
+
 }  // namespace sfsg

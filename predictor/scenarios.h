@@ -18,7 +18,8 @@ namespace sfsg {
 inline constexpr double kTiB = 1099511627776.0;
 
 struct Scenario {
-  std::string name;            // "import", "retention", "cleanup", "migration", "weekly import"
+  std::string name;            // "import", "retention", "cleanup", "migration", "weekly import",
+                               // "compound"
   Series history;              // used_bytes, ending at the origin
   double capacity = 0;         // bytes
   double threshold = 0;        // bytes: 80% of capacity
@@ -37,6 +38,7 @@ struct Scenario {
 //    (daily); 10 TiB.
 // 5. The volume of 1 swinging +-0.2 TiB with the week (a sine of 7 days: weekday writes,
 //    weekend clean-ups), 84 daily points, a 1.5 TiB import on day 60.
+// 6. Compound growth: 2.5 TiB growing 3% a week (the SaaS case), 180 daily points; 10 TiB.
 // noise: the standard deviation in TiB (0.002 to 0.005 as the issue asks).
 Scenario ImportScenario(uint64_t seed, double noise_tib = 0.003);
 // The same volume with an import of `size_tib` on `day` (of 60).
@@ -45,5 +47,6 @@ Scenario RetentionScenario(uint64_t seed, double noise_tib = 0.003);
 Scenario CleanupScenario(uint64_t seed, double noise_tib = 0.003);
 Scenario MigrationScenario(uint64_t seed, double noise_tib = 0.003);
 Scenario WeeklyImportScenario(uint64_t seed, double noise_tib = 0.003);
+Scenario CompoundScenario(uint64_t seed, double noise_tib = 0.003);
 
 }  // namespace sfsg

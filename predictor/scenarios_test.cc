@@ -92,12 +92,36 @@ TEST(ScenarioTest, TheFillDateBandsHoldTheTruthAfterAnImportOverTwentySeeds) {
   EXPECT_GE(inside95, 17);  // P(X <= 16) = 1.6% for 95% bands
 }
 
+TEST(ScenarioTest, CompoundGrowthFillDateWithinTenPercentAndTruthInsideTheNinetyFivePercentBand) {
+  // 3% a week: the lines and levels were 30-45% late, the truth outside the 95% band.
+  int inside80 = 0;
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    const Scenario s = CompoundScenario(seed);
+    auto f = ForecastSeries(s.history, ForecastOptions());
+    ASSERT_TRUE(f.ok()) << f.error().message;
+    const Crossing c = TimeToThreshold(*f, s.threshold);
+    ASSERT_TRUE(c.expected_s && c.earliest80_s && c.latest80_s && c.earliest_s && c.latest_s);
+    const double truth = f->origin_s + s.truth_s;
+    std::printf("compound seed %llu: model %s, truth %.1f d, expected %.1f d, 95%% [%.1f, %.1f]\n",
+                static_cast<unsigned long long>(seed), std::string(ModelName(f->model)).c_str(),
+                s.truth_s / kDay, (*c.expected_s - f->origin_s) / kDay,
+                (*c.earliest_s - f->origin_s) / kDay, (*c.latest_s - f->origin_s) / kDay);
+    EXPECT_EQ(f->model, ModelKind::kCompound);
+    EXPECT_NEAR(*c.expected_s - f->origin_s, s.truth_s, 0.1 * s.truth_s);
+    EXPECT_LE(*c.earliest_s, truth);
+    EXPECT_GE(*c.latest_s, truth);
+    inside80 += *c.earliest80_s <= truth && truth <= *c.latest80_s;
+  }
+  EXPECT_GE(inside80, 3);
+}
+
 TEST(ScenarioTest, TruthsAreWhatTheIssueDescribes) {
   EXPECT_NEAR(ImportScenario(1).truth_s / kDay, 140, 1.5);
   EXPECT_NEAR(CleanupScenario(1).truth_s / kDay, 60, 1.5);
   EXPECT_NEAR(MigrationScenario(1).truth_s / kDay, 91, 1.5);
   // The weekly swing's peak reaches 8 TiB about 16 days before the trend does.
   EXPECT_NEAR(WeeklyImportScenario(1).truth_s / kDay, 51, 1.5);
+  EXPECT_NEAR(CompoundScenario(1).truth_s / kDay, 96, 1.5);
   // The sawtooth first reaches 8 TiB at a peak, before the net line does.
   const double retention = RetentionScenario(1).truth_s / kDay;
   EXPECT_GT(retention, 60);
