@@ -825,6 +825,10 @@ TEST(CapacityPlanTest, InodesThatRunOutFirstBindAndAreSaid) {
   EXPECT_NE(PlanToPrometheus(*plan).find("sfsg_forecast_storage_binding_limit_info{limit="
                                          "\"inodes\"} 1\n"),
             std::string::npos);
+  // The report shows the inode date first-hand, and its chart (it showed bytes only).
+  const std::string html = PlanToHtml(*plan);
+  EXPECT_NE(html.find("inode threshold reached (inodes run out first)"), std::string::npos);
+  EXPECT_NE(html.find("Files (inodes): history and forecast"), std::string::npos);
   // Without capacity_files there is no inode threshold: bytes.
   in.usage->columns.erase("capacity_files");
   plan = MakeCapacityPlan(in);

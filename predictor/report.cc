@@ -328,6 +328,15 @@ std::string PlanToHtml(const CapacityPlan& plan) {
     html += Card("recommended capacity", b[0], "now " + b[1] + ", " + CapacityChangeText(*s, b[2]));
     html += Card("used now", FormatBytes(s->current_bytes),
                  StringPrintf("%.0f%% of capacity", 100 * s->current_bytes / s->capacity_bytes));
+    if (s->files && s->capacity_files) {
+      const bool first = BindingLimitOf(*s).limit == Limit::kInodes;
+      html +=
+          Card(first ? "inode threshold reached (inodes run out first)" : "inode threshold reached",
+               WhenText(s->files_threshold, *s->files), RangeText(s->files_threshold));
+      html += Card("inodes in use", FormatCount(s->files->last_value),
+                   StringPrintf("%.0f%% of ", 100 * s->files->last_value / *s->capacity_files) +
+                       FormatCount(*s->capacity_files));
+    }
   }
   if (const auto& p = plan.performance) {
     html += Card(
@@ -364,6 +373,12 @@ std::string PlanToHtml(const CapacityPlan& plan) {
         s->forecast, "Used bytes: history and forecast", [](double b) { return FormatBytes(b); },
         s->threshold_bytes, StringPrintf("threshold (%.0f%% of capacity)", 100 * (1 - plan.buffer)),
         s->capacity_bytes, "capacity");
+    if (s->files && s->capacity_files)
+      html += ForecastChart(
+          *s->files, "Files (inodes): history and forecast",
+          [](double x) { return FormatCount(x); }, s->files_threshold_count,
+          StringPrintf("threshold (%.0f%% of inodes)", 100 * (1 - plan.buffer)), *s->capacity_files,
+          "inodes");
   }
   if (const auto& p = plan.performance) {
     html += "<h2>Performance</h2>\n";
