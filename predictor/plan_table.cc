@@ -38,6 +38,8 @@ std::string When(const std::optional<double>& t, const ForecastResult& f) {
 }
 
 constexpr const char* kNoBands = "n/a (no error measured)";
+// A crossing more than this many scored lead times ahead is said to be extrapolated.
+constexpr double kExtrapolatedLeads = 2;
 
 std::string CrossingText(const Crossing& c, const ForecastResult& f) {
   const double origin_s = f.origin_s;
@@ -55,10 +57,21 @@ std::string CrossingText(const Crossing& c, const ForecastResult& f) {
     if (from && to) return days(from) + " .. " + days(to) + " d";
     return days(from) + (from ? " d" : "") + " .. " + days(to) + (to ? " d" : "");
   };
-  return "expected " + When(c.expected_s, f) + "\n" + std::string(27, ' ') + "80% band " +
-         range(c.earliest80_s, c.latest80_s) + ", 95% band " + range(c.earliest_s, c.latest_s) +
-         "\n" + std::string(27, ' ') + "earliest " + When(c.earliest_s, f) + "\n" +
-         std::string(27, ' ') + "latest   " + When(c.latest_s, f);
+  std::string out = "expected " + When(c.expected_s, f) + "\n" + std::string(27, ' ') +
+                    "80% band " + range(c.earliest80_s, c.latest80_s) + ", 95% band " +
+                    range(c.earliest_s, c.latest_s) + "\n" + std::string(27, ' ') + "earliest " +
+                    When(c.earliest_s, f) + "\n" + std::string(27, ' ') + "latest   " +
+                    When(c.latest_s, f);
+  // Far beyond the lead the backtest scored, the band is the errors' power law carried
+  // out, not errors seen: a +-3% band 670 days out from 90 days of history.
+  const double lead = f.backtest.lead_s;
+  if (c.expected_s && lead > 0 && *c.expected_s - origin_s > kExtrapolatedLeads * lead)
+    out += "\n" + std::string(27, ' ') +
+           StringPrintf(
+               "bands beyond %.1f d (the lead scored) are extrapolated: no error "
+               "that far ahead was seen",
+               lead / kDay);
+  return out;
 }
 
 // "1 level step", "2 level steps".

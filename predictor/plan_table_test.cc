@@ -129,6 +129,29 @@ TEST(PlanTableTest, ABandEndNotReachedIsSaidSo) {
   EXPECT_FALSE(Contains(table, ".. -")) << table;
 }
 
+// A crossing far beyond the lead the backtest scored says its bands are extrapolated (an
+// audit read a +-3% band 670 days out from 90 days of history as measured).
+TEST(PlanTableTest, ACrossingFarBeyondTheScoredLeadSaysItsBandsAreExtrapolated) {
+  PlanInputs in;
+  in.usage = MakeUsage();
+  in.usage->columns.erase("capacity_bytes");
+  in.capacity_bytes = 2e12;
+  in.horizon_s = 90 * kDay;
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const ForecastResult& f = plan->storage->forecast;
+  Crossing& c = plan->storage->threshold;
+  ASSERT_TRUE(c.expected_s && f.backtest.lead_s > 0);
+  const double days = (*c.expected_s - f.origin_s) / f.backtest.lead_s;
+  const std::string said = StringPrintf("bands beyond %.1f d (the lead scored) are extrapolated",
+                                        f.backtest.lead_s / kDay);
+  EXPECT_EQ(Contains(PlanToTable(*plan), said), days > 2) << PlanToTable(*plan);
+  *c.expected_s = f.origin_s + 3 * f.backtest.lead_s;
+  EXPECT_TRUE(Contains(PlanToTable(*plan), said)) << PlanToTable(*plan);
+  *c.expected_s = f.origin_s + 1.5 * f.backtest.lead_s;
+  EXPECT_FALSE(Contains(PlanToTable(*plan), said)) << PlanToTable(*plan);
+}
+
 // A plan from a curve alone dates itself by the curve, not by a sample it does not have.
 TEST(PlanTableTest, ACurveOnlyPlanSaysWhenTheCurveWasMeasured) {
   PlanInputs in;
