@@ -291,6 +291,7 @@ int Main(int argc, char** argv) {
   cases.push_back(FromScenario(MigrationScenario(1)));
   cases.push_back(FromScenario(WeeklyImportScenario(1)));
   cases.push_back(FromScenario(CompoundScenario(1)));
+  cases.push_back(FromScenario(DailyWeeklyScenario(1)));
   std::printf("%-44s %5s %3s %9s  %-14s %9s  %6s  %6s  %6s\n", "series", "ahead", "org",
               "sfsg MASE", "best baseline", "its MASE", "ratio", "cov80", "cov95");
   double log_sum = 0, worst = 0, c80 = 0, c95 = 0;

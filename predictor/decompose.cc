@@ -17,10 +17,12 @@ struct Strength {
   bool qualifies = false;
 };
 
-// Classical decomposition strength of period m (see the header).
-Strength SeasonalStrength(std::span<const double> y, size_t m) {
+// Classical decomposition strength of period m (see the header), on the series less a
+// centred moving average over trend_m steps (m itself, or a multiple of m: the daily
+// profile judged on what the weekly average leaves, to compare it with the weekly one).
+Strength SeasonalStrength(std::span<const double> y, size_t m, size_t trend_m) {
   const size_t n = y.size();
-  const size_t half = m / 2;
+  const size_t half = trend_m / 2;
   std::vector<double> prefix(n + 1, 0);
   for (size_t i = 0; i < n; ++i) prefix[i + 1] = prefix[i] + y[i];
   std::vector<double> profile(m, 0), count(m, 0);
@@ -29,11 +31,11 @@ Strength SeasonalStrength(std::span<const double> y, size_t m) {
   size_t first = half, last = n - half;  // [first, last): where the average is centred
   for (size_t i = first; i < last; ++i) {
     double average;
-    if (m % 2 == 1) {
-      average = (prefix[i + half + 1] - prefix[i - half]) / static_cast<double>(m);
+    if (trend_m % 2 == 1) {
+      average = (prefix[i + half + 1] - prefix[i - half]) / static_cast<double>(trend_m);
     } else {  // 2 x m moving average: half weight on the two end points
       average = (prefix[i + half + 1] - prefix[i - half] - 0.5 * (y[i - half] + y[i + half])) /
-                static_cast<double>(m);
+                static_cast<double>(trend_m);
     }
     const double r = y[i] - average;
     detrended.push_back(r);
@@ -428,16 +430,17 @@ Seasonality DetectSeasonality(std::span<const double> y, double step_s) {
     double period_s;
   };
   const Candidate candidates[] = {{"daily", 86400}, {"weekly", 604800}};
-  double daily_ratio = -1;
   for (const Candidate& c : candidates) {
     const double steps = c.period_s / step_s;
     const size_t m = static_cast<size_t>(std::llround(steps));
     if (m < 2 || std::fabs(steps - static_cast<double>(m)) > 0.01 * steps) continue;
     if (y.size() < 3 * m) continue;
-    const Strength s = SeasonalStrength(y, m);
+    const Strength s = SeasonalStrength(y, m, m);
     if (!s.qualifies) continue;
-    if (best.period > 1 && s.ratio < daily_ratio + 0.1) continue;
-    if (best.period == 1) daily_ratio = s.ratio;
+    // A week holds whole days, so its profile holds the daily one too, and each explains
+    // most of what its own moving average leaves: the two are compared on what the weekly
+    // average leaves, where the daily profile misses the day-of-week swing.
+    if (best.period > 1 && s.ratio < SeasonalStrength(y, best.period, m).ratio + 0.1) continue;
     best = {m, c.name, s.ratio};
   }
   return best;

@@ -104,8 +104,10 @@ struct Seasonality {
 // full periods of data) by classical decomposition: a centred moving average of one
 // period removes the trend, the mean profile by phase is the season. A period counts
 // when its profile explains at least max(30%, 2 / cycles) of the detrended variance
-// (chance alone explains about 1 / cycles); weekly wins over daily only when it explains
-// 10 points more.
+// (chance alone explains about 1 / cycles). A week holds whole days, so the weekly
+// profile holds the daily one: weekly wins over daily only when, on the series less its
+// weekly moving average, it explains 10 points more than the daily profile does there
+// (each explains most of what its own average leaves, which cannot tell them apart).
 Seasonality DetectSeasonality(std::span<const double> y, double step_s);
 
 }  // namespace sfsg

@@ -451,6 +451,15 @@ TEST(ForecastTest, DetectsDailyAndWeeklySeasonalityButNotInARandomWalk) {
   EXPECT_EQ(DetectSeasonality(weekly, 3600).name, "weekly");
   EXPECT_EQ(DetectSeasonality(weekly, 3600).period, 168u);
   EXPECT_EQ(DetectSeasonality(walk, 3600).name, "none");
+  // Both cycles, the weekly one larger: each profile explains most of what its own moving
+  // average leaves, so only on the weekly average's residue is the week seen to matter.
+  std::vector<double> both;
+  for (size_t i = 0; i < 28 * 24; ++i) {
+    const double d = static_cast<double>(i) / 24;
+    both.push_back(100 + 0.5 * d + 30 * std::sin(2 * M_PI * d / 7) + 10 * std::sin(2 * M_PI * d) +
+                   noise.Next());
+  }
+  EXPECT_EQ(DetectSeasonality(both, 3600).name, "weekly");
   // Too little history for three periods: none.
   EXPECT_EQ(DetectSeasonality(std::span<const double>(daily).first(60), 3600).name, "none");
 }

@@ -352,10 +352,25 @@ size_t StepsPerDay(double step_s) {
   return steps >= 2 && std::fabs(d - static_cast<double>(steps)) < 1e-6 * d ? steps : 0;
 }
 
-// Daily and weekly cycles together: over the last four weeks at most, the deviations
-// from a centred one-day moving average give an hour-of-day profile and, from what it
-// leaves, a day-of-week profile; the forecast is the last day's deseasonalised mean
-// level plus the recent weeks' slope, plus both profiles.
+// Centred moving average of y over m steps (2 x m when m is even: half weight on the two
+// end points), at i in [m / 2, n - m / 2); NaN elsewhere.
+std::vector<double> CentredAverage(std::span<const double> y, size_t m) {
+  const size_t n = y.size(), half = m / 2;
+  std::vector<double> prefix(n + 1, 0), out(n, std::nan(""));
+  for (size_t i = 0; i < n; ++i) prefix[i + 1] = prefix[i] + y[i];
+  for (size_t i = half; i + half < n; ++i) {
+    double sum = prefix[i + half + 1] - prefix[i - half];
+    if (m % 2 == 0) sum -= 0.5 * (y[i - half] + y[i + half]);
+    out[i] = sum / static_cast<double>(m);
+  }
+  return out;
+}
+
+// Daily and weekly cycles together, over the last four weeks at most: the deviations from
+// a centred one-day moving average give an hour-of-day profile; the series less it, about
+// a centred one-week moving average, a day-of-week profile (a one-day average follows the
+// weekly swing, so what it leaves holds none of it). The forecast is the last day's
+// deseasonalised mean level plus the recent weeks' slope, plus both profiles.
 std::vector<double> DailyWeeklyForecast(std::span<const double> all, size_t steps,
                                         const ModelOptions& options, ModelFit* fit) {
   const size_t d = StepsPerDay(options.step_s), w = 7 * d;
@@ -363,24 +378,26 @@ std::vector<double> DailyWeeklyForecast(std::span<const double> all, size_t step
   const size_t used = std::min(n_all, 4 * w);
   const size_t offset = n_all - used;  // phases are counted from index 0 of `all`
   const std::span<const double> y = all.subspan(offset);
-  const size_t half = d / 2;
-  std::vector<double> prefix(used + 1, 0);
-  for (size_t i = 0; i < used; ++i) prefix[i + 1] = prefix[i] + y[i];
   std::vector<double> hour(d, 0), hour_count(d, 0), day(7, 0), day_count(7, 0);
-  std::vector<double> residual(used, std::nan(""));
-  for (size_t i = half; i + half < used; ++i) {
-    double average = (prefix[i + half + 1] - prefix[i - half]);
-    if (d % 2 == 0) average -= 0.5 * (y[i - half] + y[i + half]);
-    average /= static_cast<double>(d);
-    residual[i] = y[i] - average;
-    hour[(offset + i) % d] += residual[i];
+  const std::vector<double> daily_average = CentredAverage(y, d);
+  for (size_t i = 0; i < used; ++i) {
+    if (std::isnan(daily_average[i])) continue;
+    hour[(offset + i) % d] += y[i] - daily_average[i];
     hour_count[(offset + i) % d] += 1;
   }
-  for (size_t p = 0; p < d; ++p) hour[p] = hour_count[p] > 0 ? hour[p] / hour_count[p] : 0;
+  double hour_mean = 0;
+  for (size_t p = 0; p < d; ++p) {
+    hour[p] = hour_count[p] > 0 ? hour[p] / hour_count[p] : 0;
+    hour_mean += hour[p] / static_cast<double>(d);
+  }
+  for (double& v : hour) v -= hour_mean;
+  std::vector<double> without_hour(used);
+  for (size_t i = 0; i < used; ++i) without_hour[i] = y[i] - hour[(offset + i) % d];
+  const std::vector<double> weekly_average = CentredAverage(without_hour, w);
   for (size_t i = 0; i < used; ++i) {
-    if (std::isnan(residual[i])) continue;
+    if (std::isnan(weekly_average[i])) continue;
     const size_t q = ((offset + i) / d) % 7;
-    day[q] += residual[i] - hour[(offset + i) % d];
+    day[q] += without_hour[i] - weekly_average[i];
     day_count[q] += 1;
   }
   double day_mean = 0;

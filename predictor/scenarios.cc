@@ -102,4 +102,13 @@ Scenario CompoundScenario(uint64_t seed, double noise_tib) {
       "compound", kDay, 180, [](double d) { return 2.5 * std::pow(1.03, d / 7); }, seed, noise_tib);
 }
 
+Scenario DailyWeeklyScenario(uint64_t seed, double noise_tib) {
+  return Make(
+      "daily and weekly", 3600, 60,
+      [](double d) {
+        return 4 + 0.03 * d + 0.3 * std::sin(2 * M_PI * d / 7) + 0.1 * std::sin(2 * M_PI * d);
+      },
+      seed, noise_tib);
+}
+
 }  // namespace sfsg

@@ -19,7 +19,7 @@ inline constexpr double kTiB = 1099511627776.0;
 
 struct Scenario {
   std::string name;            // "import", "retention", "cleanup", "migration", "weekly import",
-                               // "compound"
+                               // "compound", "daily and weekly"
   Series history;              // used_bytes, ending at the origin
   double capacity = 0;         // bytes
   double threshold = 0;        // bytes: 80% of capacity
@@ -39,6 +39,8 @@ struct Scenario {
 // 5. The volume of 1 swinging +-0.2 TiB with the week (a sine of 7 days: weekday writes,
 //    weekend clean-ups), 84 daily points, a 1.5 TiB import on day 60.
 // 6. Compound growth: 2.5 TiB growing 3% a week (the SaaS case), 180 daily points; 10 TiB.
+// 7. Hourly for 60 days: +0.03 TiB/day from 4 TiB with a weekly swing of +-0.3 TiB and a
+//    daily one of +-0.1 TiB (sines); the weekly peaks reach 8 TiB days before the trend.
 // noise: the standard deviation in TiB (0.002 to 0.005 as the issue asks).
 Scenario ImportScenario(uint64_t seed, double noise_tib = 0.003);
 // The same volume with an import of `size_tib` on `day` (of 60).
@@ -48,5 +50,6 @@ Scenario CleanupScenario(uint64_t seed, double noise_tib = 0.003);
 Scenario MigrationScenario(uint64_t seed, double noise_tib = 0.003);
 Scenario WeeklyImportScenario(uint64_t seed, double noise_tib = 0.003);
 Scenario CompoundScenario(uint64_t seed, double noise_tib = 0.003);
+Scenario DailyWeeklyScenario(uint64_t seed, double noise_tib = 0.003);
 
 }  // namespace sfsg
