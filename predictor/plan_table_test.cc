@@ -30,6 +30,17 @@ bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+// MakeUsage() against a 2 TB capacity (--capacity), 90 days ahead: a threshold reached
+// within the horizon.
+Result<CapacityPlan> TwoTerabytePlan() {
+  PlanInputs in;
+  in.usage = MakeUsage();
+  in.usage->columns.erase("capacity_bytes");
+  in.capacity_bytes = 2e12;
+  in.horizon_s = 90 * kDay;
+  return MakeCapacityPlan(in);
+}
+
 // The plan prints the choice's out-of-sample score under the table (the table's score of
 // the chosen model is in sample: the choice was made on those folds).
 TEST(PlanTableTest, StorageTablePrintsTheChoicesOutOfSampleScore) {
@@ -111,12 +122,7 @@ TEST(PlanTableTest, ACapacityInPlainBytesIsNotCalledBinary) {
 
 // A band end never reached within the search limit is said to be not reached, never "-".
 TEST(PlanTableTest, ABandEndNotReachedIsSaidSo) {
-  PlanInputs in;
-  in.usage = MakeUsage();
-  in.usage->columns.erase("capacity_bytes");
-  in.capacity_bytes = 2e12;
-  in.horizon_s = 90 * kDay;
-  auto plan = MakeCapacityPlan(in);
+  auto plan = TwoTerabytePlan();
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   Crossing& c = plan->storage->threshold;
   ASSERT_TRUE(c.earliest_s && c.earliest80_s && c.expected_s);
@@ -132,12 +138,7 @@ TEST(PlanTableTest, ABandEndNotReachedIsSaidSo) {
 // A crossing far beyond the lead the backtest scored says its bands are extrapolated (an
 // audit read a +-3% band 670 days out from 90 days of history as measured).
 TEST(PlanTableTest, ACrossingFarBeyondTheScoredLeadSaysItsBandsAreExtrapolated) {
-  PlanInputs in;
-  in.usage = MakeUsage();
-  in.usage->columns.erase("capacity_bytes");
-  in.capacity_bytes = 2e12;
-  in.horizon_s = 90 * kDay;
-  auto plan = MakeCapacityPlan(in);
+  auto plan = TwoTerabytePlan();
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   const ForecastResult& f = plan->storage->forecast;
   Crossing& c = plan->storage->threshold;
