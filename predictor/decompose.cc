@@ -347,7 +347,7 @@ std::vector<double> RemoveLevelShifts(std::span<const double> y,
   return out;
 }
 
-std::vector<std::pair<size_t, size_t>> FindExcursions(std::span<const double> y) {
+std::vector<std::pair<size_t, size_t>> FindExcursions(std::span<const double> y, double step_s) {
   std::vector<std::pair<size_t, size_t>> out;
   const size_t n = y.size();
   if (n < 8) return out;
@@ -378,6 +378,22 @@ std::vector<std::pair<size_t, size_t>> FindExcursions(std::span<const double> y)
       break;
     }
   }
+  // Runs at one phase of the day or the week, three or more: a job's spool, not a glitch.
+  std::vector<bool> recurs(out.size(), false);
+  for (const double period_s : {86400.0, 604800.0}) {
+    if (!(step_s > 0)) break;
+    const double steps = period_s / step_s;
+    const size_t m = static_cast<size_t>(std::llround(steps));
+    if (m < 2 || std::fabs(steps - static_cast<double>(m)) > 0.01 * steps) continue;
+    std::vector<size_t> at_phase(m, 0);
+    for (const auto& run : out) ++at_phase[run.first % m];
+    for (size_t k = 0; k < out.size(); ++k)
+      recurs[k] = recurs[k] || at_phase[out[k].first % m] >= 3;
+  }
+  size_t kept = 0;
+  for (size_t k = 0; k < out.size(); ++k)
+    if (!recurs[k]) out[kept++] = out[k];
+  out.resize(kept);
   return out;
 }
 

@@ -58,11 +58,12 @@ std::vector<LevelShift> DetectLevelShifts(std::span<const double> y,
 
 // Excursions: runs of 1 to 3 points that jump more than 6 robust standard deviations of
 // the changes (and 1% of the level) away and come back, the points either side agreeing
-// within 3 (a scrape glitch such as a 0 from a stale mount, or data held for less than a
-// step), each point of the run more than 6 away from the line between them on the jump's
-// side. Never at the ends (a last point cannot be told from a step). Returns [first,
-// last] pairs.
-std::vector<std::pair<size_t, size_t>> FindExcursions(std::span<const double> y);
+// within 3 (a scrape glitch such as a 0 from a stale mount, or data held briefly), each
+// point of the run more than 6 away from the line between them on the jump's side. Never
+// at the ends (a last point cannot be told from a step). With step_s > 0, runs that start
+// at the same phase of the day or the week three times or more are left out: they recur
+// (a nightly backup's spool) and are part of the usage. Returns [first, last] pairs.
+std::vector<std::pair<size_t, size_t>> FindExcursions(std::span<const double> y, double step_s = 0);
 // The series with the daily or weekly pattern of its changes taken out, for finding steps
 // in a series that swings with the week (weekday writes, weekend clean-ups) or the day: the
 // pattern is the median change at each phase of the period (robust to the one step a phase

@@ -511,31 +511,55 @@ std::string DateOf(double unix_s) { return FormatUtc(unix_s, "%Y-%m-%d %H:%M"); 
 
 // A level that jumps away for a few points and comes back (FindExcursions) is no usage
 // to forecast: the points become the line between their neighbours, and are said.
-void ReplaceExcursions(RegularGrid& grid, const std::string& name,
+void ReplaceExcursions(RegularGrid& grid, const Series& series,
                        std::vector<std::string>& warnings) {
   std::vector<double>& y = grid.values;
   const std::vector<std::pair<size_t, size_t>> runs =
-      FindExcursions(WithoutSeasonalChanges(y, grid.step_s));
+      FindExcursions(WithoutSeasonalChanges(y, grid.step_s), grid.step_s);
   if (runs.empty()) return;
+  const auto value = [&](double v) {
+    return series.unit == "bytes" ? FormatBytes(v) : StringPrintf("%.4g", v);
+  };
   std::string where;
   size_t points = 0;
   for (size_t k = 0; k < runs.size(); ++k) {
     const auto [first, last] = runs[k];
     if (k < 3)
       where += (k > 0 ? ", " : "") +
-               DateOf(grid.start_s + grid.step_s * static_cast<double>(first)) +
-               StringPrintf(" (%.4g)", y[first]);
+               DateOf(grid.start_s + grid.step_s * static_cast<double>(first)) + " (" +
+               value(y[first]) + ")";
     const double before = y[first - 1], after = y[last + 1];
     const double span = static_cast<double>(last - first + 2);
     for (size_t j = first; j <= last; ++j, ++points)
       y[j] = before + (after - before) * static_cast<double>(j - first + 1) / span;
   }
   if (runs.size() > 3) where += StringPrintf(" and %zu more", runs.size() - 3);
-  warnings.push_back(name + ": " + std::to_string(points) +
-                     (points == 1 ? " sample jumps" : " samples jump") +
-                     " far from the level and back, the points either side agreeing, at " + where +
-                     ": a scrape glitch (a 0 from a stale mount) or data held for less than a "
-                     "step; replaced by the line between its neighbours");
+  warnings.push_back(
+      series.name + ": " +
+      (runs.size() == 1 ? std::string("a run of ") : std::to_string(runs.size()) + " runs of ") +
+      "1-3 samples (" + std::to_string(points) +
+      " in all) far from the level and back, the points either side agreeing, at " + where +
+      ": outliers (a scrape glitch such as a 0 from a stale mount, heavy-tailed noise, or data "
+      "held briefly); replaced by the line between their neighbours");
+}
+
+// Samples of 0 at the very end of a level series that was above 0: a failed scrape (a
+// stale or unmounted filesystem) more likely than a volume emptied at its last sample;
+// left out (at most 3), and said.
+void DropTrailingZeros(RegularGrid& grid, const std::string& name,
+                       std::vector<std::string>& warnings) {
+  std::vector<double>& y = grid.values;
+  size_t zeros = 0;
+  while (zeros < 3 && zeros + 1 < y.size() && y[y.size() - 1 - zeros] == 0) ++zeros;
+  if (zeros == 0 || !(y[y.size() - 1 - zeros] > 0)) return;
+  const double last = grid.start_s + grid.step_s * static_cast<double>(y.size() - 1);
+  y.resize(y.size() - zeros);
+  warnings.push_back(
+      name + ": the last " +
+      (zeros == 1 ? std::string("sample reads") : std::to_string(zeros) + " samples read") +
+      " 0 (to " + DateOf(last) +
+      ") after a level above 0: taken as a failed scrape and left out; if the "
+      "volume was emptied, the next samples will show it");
 }
 
 }  // namespace
@@ -578,6 +602,9 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   r.horizon_s = options.horizon_s;
   // The grid is never finer than the horizon / 50,000, so the path stays small.
   r.grid = ToRegularGrid(series, options.max_points, options.horizon_s / 50000);
+  const bool detect = options.level_shifts == LevelShiftMode::kOn ||
+                      (options.level_shifts == LevelShiftMode::kAuto && IsLevelColumn(series.name));
+  if (detect) DropTrailingZeros(r.grid, series.name, r.warnings);
   const size_t n = r.grid.values.size();
   const double step = r.grid.step_s;
   if (n < 10) {
@@ -589,9 +616,7 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
     return Error::BadInput(SeriesWhere(series) + buf);
   }
   AddQualityWarnings(r);
-  const bool detect = options.level_shifts == LevelShiftMode::kOn ||
-                      (options.level_shifts == LevelShiftMode::kAuto && IsLevelColumn(series.name));
-  if (detect) ReplaceExcursions(r.grid, series.name, r.warnings);
+  if (detect) ReplaceExcursions(r.grid, series, r.warnings);
   const std::vector<double>& raw = r.grid.values;
   const std::vector<LevelShift> shifts =
       FindShifts(raw, r.grid, detect, options.events, series.name, r.warnings);
