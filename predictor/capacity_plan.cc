@@ -480,7 +480,24 @@ double BindingDays(const BindingLimit& b) {
 
 std::string CapacityChangeText(const StoragePlan& s, const std::string& amount) {
   const std::string bytes = amount.empty() ? FormatBytes(std::fabs(s.additional_bytes)) : amount;
-  return s.additional_bytes >= 0 ? "add " + bytes : bytes + " more than needed to the horizon";
+  if (s.additional_bytes >= 0) return "add " + bytes;
+  // Bytes beyond the need are no saving when the inodes bind: the volume keeps its size.
+  return bytes + " more than needed to the horizon" +
+         (BindingLimitOf(s).limit == Limit::kInodes
+              ? ", not reclaimable: shrinking the volume takes inodes away"
+              : "");
+}
+
+bool InodesNeeded(double additional_files) { return additional_files > 0; }
+
+std::string InodesNeedText(double recommended_files, double additional_files) {
+  if (InodesNeeded(additional_files))
+    return "a filesystem with more inodes (or a new one) is needed: " +
+           FormatCount(recommended_files) + " to the horizon, " + FormatCount(additional_files) +
+           " more than it has";
+  return "the " + FormatCount(recommended_files - additional_files) +
+         " inodes it has hold to the horizon (" + FormatCount(recommended_files) +
+         " needed); a filesystem with more inodes (or a new one) is needed after it";
 }
 
 }  // namespace sfsg

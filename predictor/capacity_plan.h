@@ -251,7 +251,19 @@ double BindingDays(const BindingLimit& b);
 // The change the recommendation asks of today's capacity, for a reader: "add 1.2 TiB",
 // or "74.9 GiB more than needed to the horizon" (right-sizing). `amount`: |additional_bytes|
 // as printed beside it, in the line's unit; empty: FormatBytes'.
+// When the inodes bind (BindingLimitOf), the bytes beyond the recommendation are said to
+// be kept: "0.6 TiB more than needed to the horizon, not reclaimable: shrinking the volume
+// takes inodes away".
 std::string CapacityChangeText(const StoragePlan& s, const std::string& amount = "");
+
+// What a volume whose inodes run out first needs, for a reader, from the inodes that keep
+// the buffer to the horizon and how many more that is than the filesystem has
+// (StoragePlan::recommended_capacity_files, additional_files): within the horizon "a
+// filesystem with more inodes (or a new one) is needed: 3.3M to the horizon, 1.3M more
+// than it has"; beyond it "the 5.0M inodes it has hold to the horizon (3.8M needed); a
+// filesystem with more inodes (or a new one) is needed after it". InodesNeeded: the former.
+bool InodesNeeded(double additional_files);
+std::string InodesNeedText(double recommended_files, double additional_files);
 
 // Byte sizes in one unit (the largest's) with as many decimals (up to 4) as it takes to
 // tell the given values apart: "used 1.6 PiB / threshold 1.6 PiB" hides the decision.

@@ -596,16 +596,62 @@ TEST(CapacityPlanTest, ACapacityThatDriftsIsSaidWithTheDateAtItsTrend) {
   ASSERT_EQ(std::sscanf(said.c_str() + said.find("reached in "), "reached in %lf", &days), 1)
       << said;
   EXPECT_NEAR(days, 10.0, 0.4) << said;
-  // A capacity that steps (a disk added) and one given by --capacity: nothing to say.
+  // A capacity that steps (a disk added), one that stepped three times (disks bought, not
+  // a drift: a trend through them said "growing +83.9 GiB a day ... 102.5 days" for a
+  // truth of 33.3 at the last disk) and one given by --capacity: nothing to say.
   for (int d = 0; d < 60; ++d) t.columns["capacity_bytes"][d] = (d < 30 ? 10 : 12) * kTiB;
   in.usage = t;
   auto stepped = MakeCapacityPlan(in);
+  for (int d = 0; d < 60; ++d)
+    t.columns["capacity_bytes"][d] = (d < 20 ? 10 : d < 40 ? 11 : d < 52 ? 12 : 13) * kTiB;
+  in.usage = t;
+  auto disks_added = MakeCapacityPlan(in);
   in.capacity_bytes = 10 * kTiB;
   auto given = MakeCapacityPlan(in);
-  ASSERT_TRUE(stepped.ok() && given.ok());
-  for (const auto* p : {&*stepped, &*given})
+  ASSERT_TRUE(stepped.ok() && disks_added.ok() && given.ok());
+  for (const auto* p : {&*stepped, &*disks_added, &*given})
     for (const std::string& w : p->warnings)
       EXPECT_EQ(w.find("the capacity has been"), std::string::npos) << w;
+}
+
+// Inodes that run out first but after the horizon: the words follow the figures. The plan
+// said "a filesystem with more inodes (or a new one) is needed, 3.8M to the horizon" of a
+// volume with 5.0M beside "recommended inodes 3.8M (1.2M more than needed to the
+// horizon)", and "0.6 TiB more than needed" beside "reclaimable none".
+TEST(CapacityPlanTest, InodesThatRunOutFirstAfterTheHorizonAreNotNeededYet) {
+  PlanInputs in;
+  in.usage = testing::InodesLaterUsage();
+  in.horizon_s = 90 * kDay;
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const StoragePlan& s = *plan->storage;
+  const BindingLimit b = BindingLimitOf(s);
+  ASSERT_EQ(b.limit, Limit::kInodes);
+  EXPECT_GT(BindingDays(b), 90);
+  ASSERT_LT(s.additional_files, 0);
+  std::string said;
+  for (const std::string& w : plan->warnings)
+    if (w.find("inodes run out first") != std::string::npos) said = w;
+  EXPECT_NE(said.find("the 16.0M inodes it has hold to the horizon"), std::string::npos) << said;
+  EXPECT_NE(said.find("is needed after it"), std::string::npos) << said;
+  EXPECT_EQ(said.find("is needed ("), std::string::npos) << said;
+  // The bytes beyond the need are kept, in the table and the report alike.
+  ASSERT_LT(s.additional_bytes, 0);
+  const std::string kept = "not reclaimable: shrinking the volume takes inodes away";
+  EXPECT_NE(CapacityChangeText(s).find(kept), std::string::npos) << CapacityChangeText(s);
+  EXPECT_NE(PlanToTable(*plan).find(kept), std::string::npos);
+  EXPECT_NE(PlanToHtml(*plan).find(kept), std::string::npos);
+  // Within the horizon: how many, and how many more than it has.
+  in.usage = testing::InodesFirstUsage();
+  plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  said.clear();
+  for (const std::string& w : plan->warnings)
+    if (w.find("inodes run out first") != std::string::npos) said = w;
+  EXPECT_NE(said.find("a filesystem with more inodes (or a new one) is needed: "),
+            std::string::npos)
+      << said;
+  EXPECT_NE(said.find(" more than it has"), std::string::npos) << said;
 }
 
 TEST(CapacityPlanTest, InodesAreForecastToTheirThreshold) {

@@ -36,13 +36,17 @@ std::string Days(double days, double search_days) {
 }
 
 // Purchase or reclaim, in words for the table; a volume whose inodes run out first needs
-// a filesystem with more of them (bytes bought besides, when those are short too).
+// a filesystem with more of them when they fall short within the horizon (bytes bought
+// besides, when those are short too), and nothing reclaimed either way.
 std::string Action(const VolumeResult& v) {
   if (!v.procurement) return "-";
   const Procurement& p = *v.procurement;
-  if (p.binding_limit == Limit::kInodes)
+  if (p.binding_limit == Limit::kInodes && InodesNeeded(p.additional_files))
     return p.purchase_bytes > 0 ? "more inodes; buy " + FormatBytes(p.purchase_bytes)
                                 : "more inodes";
+  if (p.binding_limit == Limit::kInodes)
+    return p.purchase_bytes > 0 ? "buy " + FormatBytes(p.purchase_bytes)
+                                : "none (more inodes after the horizon)";
   if (p.purchase_bytes > 0) return "buy " + FormatBytes(p.purchase_bytes);
   if (p.reclaimable_bytes > 0) return "reclaim " + FormatBytes(p.reclaimable_bytes);
   return "none";
@@ -125,7 +129,10 @@ Row MakeRow(const VolumeResult& v, const ProcurementOptions& o) {
     r.cost = Cost(v);
   }
   if (binding.limit == Limit::kInodes)
-    r.note = "inodes run out first: a filesystem with more inodes (or a new one) is needed";
+    r.note = InodesNeeded(s.additional_files)
+                 ? "inodes run out first: a filesystem with more inodes (or a new one) is needed"
+                 : "inodes run out first, after the horizon: a filesystem with more inodes (or "
+                   "a new one) is needed then";
   if (v.plan->low_confidence)
     r.note += (r.note.empty() ? "" : "; ") + std::string("low confidence");
   return r;

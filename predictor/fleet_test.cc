@@ -197,6 +197,36 @@ TEST(ProcurementTest, InodesThatRunOutFirstSetTheOrderAndBlockReclaiming) {
   EXPECT_GT(j["additional_files"].get<double>(), 0);
 }
 
+// Inodes that run out first but after the horizon: no inodes are needed yet, so the fleet
+// does not say "more inodes" and the advice says the inodes hold (both said a filesystem
+// with more inodes was needed while the plan said 1.2M more than needed to the horizon).
+TEST(FleetTest, InodesThatRunOutAfterTheHorizonAreNoActionYet) {
+  Fleet fleet;
+  fleet.procurement.lead_time_s = 14 * kDay;
+  PlanInputs in;
+  in.usage = testing::InodesLaterUsage();
+  in.horizon_s = 90 * kDay;
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const Procurement p = MakeProcurement(*plan, fleet.procurement);
+  ASSERT_EQ(p.binding_limit, Limit::kInodes);
+  const std::string advice = ProcurementToTable(p, fleet.procurement);
+  EXPECT_NE(advice.find("inodes it has hold to the horizon"), std::string::npos) << advice;
+  EXPECT_EQ(advice.find("the inodes are"), std::string::npos) << advice;
+  EXPECT_NE(advice.find("reclaimable              none"), std::string::npos) << advice;
+  VolumeResult v;
+  v.name = "/later";
+  v.procurement = p;
+  v.plan = std::move(*plan);
+  fleet.volumes.push_back(std::move(v));
+  const std::string table = FleetToTable(fleet);
+  EXPECT_NE(table.find(" inodes "), std::string::npos) << table;
+  EXPECT_EQ(table.find("more inodes;"), std::string::npos) << table;
+  EXPECT_NE(table.find("none (more inodes after the horizon)"), std::string::npos) << table;
+  EXPECT_NE(table.find("inodes run out first, after the horizon"), std::string::npos) << table;
+  EXPECT_EQ(table.find("reclaim "), std::string::npos) << table;
+}
+
 // In a fleet the inode date ranks the volume: inodes in about 4 days come before bytes in
 // 10; the row names the limit and the action. A volume not reaching its threshold within
 // the search limit says so as the plan does ("not within 365 d"), not "never".

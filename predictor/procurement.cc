@@ -108,10 +108,9 @@ std::string ProcurementToTable(const Procurement& p, const ProcurementOptions& o
     row("limit reached first", std::string(LimitName(p.binding_limit)) + ", " + when);
   }
   if (inodes)
-    row("inodes", "run out first: a filesystem with more inodes (or a new one) is needed, " +
-                      FormatCount(p.recommended_capacity_files) +
-                      " to the horizon; more bytes alone do not add inodes on most "
-                      "filesystems");
+    row("inodes",
+        "run out first: " + InodesNeedText(p.recommended_capacity_files, p.additional_files) +
+            "; more bytes alone do not add inodes on most filesystems");
   if (o.lead_time_s) {
     char days[32];
     std::snprintf(days, sizeof(days), "%g", *o.lead_time_s / kDay);
@@ -133,7 +132,8 @@ std::string ProcurementToTable(const Procurement& p, const ProcurementOptions& o
     row("reclaimable", FormatBytes(p.reclaimable_bytes) + " beyond the recommendation");
     if (p.reclaimable_value) row("reclaimable value", Money(*p.reclaimable_value));
   } else {
-    row("purchase", inodes ? "no bytes needed (the inodes are)" : "none");
+    row("purchase",
+        inodes && InodesNeeded(p.additional_files) ? "no bytes needed (the inodes are)" : "none");
   }
   if (inodes && p.purchase_bytes == 0)
     row("reclaimable", "none: shrinking the volume takes inodes away");
