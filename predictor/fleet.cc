@@ -119,7 +119,11 @@ Row MakeRow(const VolumeResult& v, const ProcurementOptions& o) {
   r.threshold = binding.crossing->already ? "reached" : Date(binding.crossing->expected_s);
   r.days = Days(DaysToThreshold(v), binding.search_s / kDay);
   r.limit = LimitName(binding.limit);
-  r.recommended = FormatBytes(s.recommended_capacity_bytes);
+  // The recommendation for the limit that binds: bytes would not help a volume whose
+  // inodes run out first.
+  r.recommended = binding.limit == Limit::kInodes
+                      ? FormatCount(s.recommended_capacity_files) + " inodes"
+                      : FormatBytes(s.recommended_capacity_bytes);
   r.model = std::string(ModelName(s.forecast.model));
   if (v.procurement) {
     if (o.lead_time_s) r.order_by = Date(v.procurement->order_by_unix);

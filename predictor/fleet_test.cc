@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "generator/util/units.h"
 #include "predictor/plan_test_support.h"
 #include "predictor/procurement.h"
 
@@ -268,6 +269,12 @@ TEST(FleetTest, TheLimitReachedFirstRanksAndIsNamed) {
   EXPECT_NE(line("/inodes").find(" inodes "), std::string::npos) << table;
   EXPECT_NE(line("/inodes").find("more inodes"), std::string::npos) << table;
   EXPECT_EQ(line("/inodes").find("reclaim"), std::string::npos) << table;
+  // RECOMMENDED is for the limit that binds (it gave the bytes' 9.4 TiB).
+  EXPECT_NE(
+      line("/inodes").find(FormatCount(fleet.volumes[0].plan->storage->recommended_capacity_files) +
+                           " inodes"),
+      std::string::npos)
+      << table;
   EXPECT_NE(line("/slow").find("not within 365 d"), std::string::npos) << table;
   EXPECT_EQ(table.find("never"), std::string::npos) << table;
   auto json = FleetToJson(fleet);
