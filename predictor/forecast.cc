@@ -437,7 +437,9 @@ std::vector<LevelShift> FindShifts(const std::vector<double>& raw, const Regular
                                    const std::string& name, std::vector<std::string>& warnings) {
   // Found and sized on the series with its daily or weekly swing taken out (a 0.2 TiB
   // weekly swing hid a 1.5 TiB import); the steps then come out of the series as observed.
-  const std::vector<double> level = WithoutSeasonalChanges(raw, grid.step_s);
+  // (Only when something is searched: with neither detection nor events, no work.)
+  const std::vector<double> level =
+      detect || !events.empty() ? WithoutSeasonalChanges(raw, grid.step_s) : raw;
   DetectionNotes notes;
   std::vector<LevelShift> shifts =
       detect ? DetectLevelShifts(level, &notes) : std::vector<LevelShift>();
