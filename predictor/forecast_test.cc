@@ -576,6 +576,39 @@ TEST(ModelsTest, RecentLinearFollowsTheSeasonFromTheLastLevel) {
   EXPECT_NEAR(straight[0] - y.back(), step, 1e-6);
 }
 
+// The medians: recent_median is flat at the median of the last tenth (3-24 points), so
+// one spike at the end does not move it; seasonal_median is, per phase, the median of the
+// last 2-4 seasons, so a season with a burst at one phase does not move that phase.
+TEST(ModelsTest, TheMediansLeaveOutOneBurst) {
+  std::vector<double> flat(100, 10.0);
+  flat.back() = 1000;
+  flat[flat.size() - 2] = 12;
+  const ModelOptions none;
+  ModelFit fit;
+  EXPECT_EQ(FitAndForecast(ModelKind::kRecentMedian, flat, 5, none, &fit),
+            std::vector<double>(5, 10.0));
+  EXPECT_EQ(fit.level, 10.0);
+  // A level that moved 20 points ago is followed: the window is the last 10.
+  std::vector<double> moved(100, 10.0);
+  std::fill(moved.end() - 20, moved.end(), 50.0);
+  EXPECT_EQ(FitAndForecast(ModelKind::kRecentMedian, moved, 3, none)[0], 50.0);
+
+  constexpr size_t kSeason = 6;
+  const double shape[kSeason] = {1, 5, 9, 5, 1, 0};
+  std::vector<double> y;
+  for (size_t i = 0; i < 5 * kSeason; ++i) y.push_back(shape[i % kSeason]);
+  y[y.size() - kSeason + 2] = 900;  // the last season's peak, a burst
+  ModelOptions mo;
+  mo.season = kSeason;
+  ASSERT_TRUE(ModelApplies(ModelKind::kSeasonalMedian, y.size(), mo));
+  EXPECT_FALSE(ModelApplies(ModelKind::kSeasonalMedian, 2 * kSeason - 1, mo));
+  EXPECT_FALSE(ModelApplies(ModelKind::kSeasonalMedian, y.size(), none));
+  const std::vector<double> path = FitAndForecast(ModelKind::kSeasonalMedian, y, 2 * kSeason, mo);
+  for (size_t h = 0; h < path.size(); ++h) EXPECT_EQ(path[h], shape[h % kSeason]) << h;
+  // seasonal_naive repeats the burst.
+  EXPECT_EQ(FitAndForecast(ModelKind::kSeasonalNaive, y, kSeason, mo)[2], 900);
+}
+
 // compound is growth at a constant rate from the last point: an exact exponential goes on
 // as it was; a series with a value at or below zero, or no growth, is recent_linear's.
 TEST(ModelsTest, CompoundGoesOnAtTheGrowthRateFromTheLastPoint) {

@@ -514,6 +514,10 @@ std::string_view ModelName(ModelKind kind) {
       return "combination";
     case ModelKind::kPredictLinear:
       return "predict_linear";
+    case ModelKind::kRecentMedian:
+      return "recent_median";
+    case ModelKind::kSeasonalMedian:
+      return "seasonal_median";
   }
   return "unknown";
 }
@@ -524,6 +528,8 @@ bool ModelApplies(ModelKind kind, size_t n, const ModelOptions& options) {
       return options.season > 1 && n >= 2 * options.season + 2;
     case ModelKind::kSeasonalNaive:
       return n >= std::max<size_t>(options.season, 1);
+    case ModelKind::kSeasonalMedian:
+      return options.season > 1 && n >= 2 * options.season;
     case ModelKind::kDailyWeekly: {
       const size_t d = StepsPerDay(options.step_s);
       return d > 0 && d <= 288 && n >= 14 * d;
@@ -578,6 +584,26 @@ std::vector<double> FitAndForecast(ModelKind kind, std::span<const double> train
       const size_t window = options.linear_window >= 2 ? std::min(options.linear_window, n) : n;
       const Line line = FitLine(train.last(window), n - window);
       return LineForecast(line, {}, n, steps, fit);
+    }
+    case ModelKind::kRecentMedian: {
+      const size_t w = std::min(n, std::clamp<size_t>(n / 10, 3, 24));
+      std::vector<double> last(train.end() - static_cast<std::ptrdiff_t>(w), train.end());
+      const double level = Median(last);
+      if (fit) *fit = {level, 0, 0, 0, 0, 0, ""};
+      return std::vector<double>(steps, level);
+    }
+    case ModelKind::kSeasonalMedian: {
+      const size_t m = options.season, k = std::min<size_t>(n / m, 4);
+      std::vector<double> profile(m);
+      for (size_t p = 0; p < m; ++p) {
+        std::vector<double> v;
+        for (size_t j = 1; j <= k; ++j) v.push_back(train[n - j * m + p]);
+        profile[p] = Median(v);
+      }
+      std::vector<double> out(steps);
+      for (size_t h = 0; h < steps; ++h) out[h] = profile[h % m];
+      if (fit) *fit = {train[n - 1], 0, 0, 0, 0, 0, ""};
+      return out;
     }
     case ModelKind::kCombination:
       break;

@@ -24,35 +24,37 @@
 namespace sfsg {
 
 enum class ModelKind {
-  kDrift,          // the line from the first to the last point, from the last point
-  kNaive,          // the last value
-  kSeasonalNaive,  // the value one season earlier (the last value when season is 1)
-  kLinear,         // least-squares line over the whole history (+ seasonal indices),
-                   // moved by the median residual of the last k = clamp(n/10, 3, season or 24)
-                   // points: the forecast starts from the recent level
-  kRecentLinear,   // least-squares slope since the growth rate last changed (a two-segment
-                   // fit's break, so over at least the recent third; over at least
-                   // min_recent_window), from the last point; with a season and no
-                   // min_recent_window, plus the season's profile from the last level
-  kCompound,       // growth at a constant rate: recent_linear on the logarithms, from the
-                   // last point (the season a factor); for a positive series with a
-                   // positive rate, else recent_linear itself
-  kTheilSen,       // median of pairwise slopes (+ seasonal indices): robust to bursts;
-                   // from the recent level as kLinear
-  kTheta,          // Theta method: exponential smoothing plus half the line's slope
-  kEts,            // exponential smoothing, trend none / additive / damped, by AICc
-  kHoltWinters,    // level + trend + additive season exponential smoothing
-  kDailyWeekly,    // last level + hour-of-day and day-of-week profiles together
-  kCombination,    // mean of the three best candidates' forecasts (see forecast.h)
-  kPredictLinear,  // Prometheus predict_linear: least squares over a trailing window
+  kDrift,           // the line from the first to the last point, from the last point
+  kNaive,           // the last value
+  kSeasonalNaive,   // the value one season earlier (the last value when season is 1)
+  kLinear,          // least-squares line over the whole history (+ seasonal indices),
+                    // moved by the median residual of the last k = clamp(n/10, 3, season or 24)
+                    // points: the forecast starts from the recent level
+  kRecentLinear,    // least-squares slope since the growth rate last changed (a two-segment
+                    // fit's break, so over at least the recent third; over at least
+                    // min_recent_window), from the last point; with a season and no
+                    // min_recent_window, plus the season's profile from the last level
+  kCompound,        // growth at a constant rate: recent_linear on the logarithms, from the
+                    // last point (the season a factor); for a positive series with a
+                    // positive rate, else recent_linear itself
+  kTheilSen,        // median of pairwise slopes (+ seasonal indices): robust to bursts;
+                    // from the recent level as kLinear
+  kTheta,           // Theta method: exponential smoothing plus half the line's slope
+  kEts,             // exponential smoothing, trend none / additive / damped, by AICc
+  kHoltWinters,     // level + trend + additive season exponential smoothing
+  kDailyWeekly,     // last level + hour-of-day and day-of-week profiles together
+  kCombination,     // mean of the three best candidates' forecasts (see forecast.h)
+  kPredictLinear,   // Prometheus predict_linear: least squares over a trailing window
+  kRecentMedian,    // flat at the median of the last tenth (3-24 points): robust to bursts
+  kSeasonalMedian,  // per phase of the season, the median of the last 2-4 seasons
 };
 
 inline constexpr ModelKind kAllModels[] = {
-    ModelKind::kDrift,        ModelKind::kNaive,        ModelKind::kSeasonalNaive,
-    ModelKind::kLinear,       ModelKind::kRecentLinear, ModelKind::kCompound,
-    ModelKind::kTheilSen,     ModelKind::kTheta,        ModelKind::kEts,
-    ModelKind::kHoltWinters,  ModelKind::kDailyWeekly,  ModelKind::kCombination,
-    ModelKind::kPredictLinear};
+    ModelKind::kDrift,         ModelKind::kNaive,        ModelKind::kSeasonalNaive,
+    ModelKind::kLinear,        ModelKind::kRecentLinear, ModelKind::kCompound,
+    ModelKind::kTheilSen,      ModelKind::kTheta,        ModelKind::kEts,
+    ModelKind::kHoltWinters,   ModelKind::kDailyWeekly,  ModelKind::kCombination,
+    ModelKind::kPredictLinear, ModelKind::kRecentMedian, ModelKind::kSeasonalMedian};
 
 // The simple baselines a chosen model must not lose to.
 inline constexpr ModelKind kBaselineModels[] = {
@@ -60,7 +62,8 @@ inline constexpr ModelKind kBaselineModels[] = {
 bool IsBaseline(ModelKind kind);
 
 // "drift", "naive", "seasonal_naive", "linear", "recent_linear", "compound", "theil_sen",
-// "theta", "ets", "holt_winters", "daily_weekly", "combination", "predict_linear".
+// "theta", "ets", "holt_winters", "daily_weekly", "combination", "predict_linear",
+// "recent_median", "seasonal_median".
 std::string_view ModelName(ModelKind kind);
 
 struct ModelOptions {
