@@ -357,11 +357,12 @@ double IntervalScale(const IntervalModel& model, size_t h) {
   const double extra = std::hypot(model.extra_sigma, by_lead);
   if (model.scale.empty()) return extra;
   const size_t horizon = model.scale.size();
-  const double s =
-      h <= horizon
-          ? model.scale[h - 1]
-          : model.scale.back() *
-                std::pow(static_cast<double>(h) / static_cast<double>(horizon), model.exponent);
+  double s = h <= horizon ? model.scale[h - 1]
+                          : model.scale.back() *
+                                std::pow(static_cast<double>(h) / static_cast<double>(horizon),
+                                         model.exponent);
+  if (h > horizon && model.rate_sigma > 0)
+    s = std::hypot(s, static_cast<double>(h - horizon) * model.rate_sigma);
   return extra > 0 ? std::hypot(s, extra) : s;
 }
 

@@ -71,6 +71,10 @@ struct IntervalModel {
   // Added in quadrature at lead h (index h - 1; the last entry beyond): what a step's size
   // error does to the path through the model's fit (a slope bent by a misplaced level).
   std::vector<double> extra_by_lead;
+  // Beyond the lead scored (scale.size()), the growth rate's own standard error per step:
+  // (h - H) x rate_sigma added in quadrature. The backtest sees at most H steps of a
+  // misjudged rate; its error grows with the lead, faster than the noise's sqrt(h).
+  double rate_sigma = 0;
   size_t samples = 0;
 };
 

@@ -44,17 +44,20 @@ struct LevelShift {
 // within 3 robust standard deviations): a run after which the series keeps rising faster
 // is a change in the growth rate, not a step, and so is a run of three changes or more
 // that reaches the last point (a migration cannot be told from faster growth before it
-// ends). Rises that make up more than half the series' growth, three or more of them, are
-// how it grows (bursts of writes), not imports: they are not returned. Classifies the
-// rest (see ShiftKind). Returns them in index order; `notes` gets what was left out.
+// ends). Rises that recur, three or more, are how it grows (bursts of writes), not
+// imports; so is, given `steps_per_day`, a rise smaller than two days of the growth
+// between the steps: neither is returned. Classifies the rest (see ShiftKind). Returns
+// them in index order; `notes` gets what was left out.
 struct DetectionNotes {
-  size_t growth_steps = 0;  // rises kept in the series as how it grows
+  size_t growth_steps = 0;  // rises kept in the series as how it grows (three or more)
+  size_t burst_steps = 0;   // rises kept as smaller than two days of the growth
   // A run of 3+ changes ending within a point of the end: a migration in progress or
   // faster growth, not confirmed (y[first] .. y[second]).
   std::optional<std::pair<size_t, size_t>> run_at_end;
 };
 std::vector<LevelShift> DetectLevelShifts(std::span<const double> y,
-                                          DetectionNotes* notes = nullptr);
+                                          DetectionNotes* notes = nullptr,
+                                          double steps_per_day = 0);
 
 // Excursions: runs of 1 to 3 points that jump more than 6 robust standard deviations of
 // the changes (and 1% of the level) away and come back, the points either side agreeing

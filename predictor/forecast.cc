@@ -315,6 +315,33 @@ double ShrinkWeight(const ModelErrors& chosen, const ModelErrors& baseline, cons
   return best_w;
 }
 
+// The standard error of the growth rate per step: the spread of the rates over blocks of
+// the history (a week, else a day, else a fifth of the history: the longest that gives
+// five blocks, counted back from the last point), over the square root of their number.
+// Blocks take in the bursts, cycles and weekly clean-ups within them, which one-step
+// changes would count as independent.
+double RateStandardError(const std::vector<double>& y, double step_s) {
+  const size_t n = y.size();
+  if (n < 11 || !(step_s > 0)) return 0;
+  const size_t per_day = static_cast<size_t>(std::llround(86400 / step_s));
+  size_t block = (n - 1) / 5;
+  for (size_t days : {7, 1})
+    if (per_day * days >= 2 && (n - 1) / (per_day * days) >= 5) {
+      block = per_day * days;
+      break;
+    }
+  const size_t k = (n - 1) / block;
+  std::vector<double> rates;
+  for (size_t j = 0; j < k; ++j) {
+    const size_t end = n - 1 - j * block;
+    rates.push_back((y[end] - y[end - block]) / static_cast<double>(block));
+  }
+  const double mean = Mean(rates);
+  double ss = 0;
+  for (double r : rates) ss += (r - mean) * (r - mean);
+  return std::sqrt(ss / static_cast<double>(k - 1) / static_cast<double>(k));
+}
+
 // Bands when no backtest fold could score the model: the in-sample spread of one-step
 // changes about their mean, growing as sqrt(h) (a random walk with drift), widened by
 // the Student-t factor for the points it rests on.
@@ -442,12 +469,16 @@ std::vector<LevelShift> FindShifts(const std::vector<double>& raw, const Regular
       detect || !events.empty() ? WithoutSeasonalChanges(raw, grid.step_s) : raw;
   DetectionNotes notes;
   std::vector<LevelShift> shifts =
-      detect ? DetectLevelShifts(level, &notes) : std::vector<LevelShift>();
+      detect ? DetectLevelShifts(level, &notes, 86400 / grid.step_s) : std::vector<LevelShift>();
   const size_t n = level.size();
+  if (notes.burst_steps > 0)
+    warnings.push_back(name + ": " + std::to_string(notes.burst_steps) +
+                       " rises of less than two days' growth are bursts of it, kept in the "
+                       "series (not modelled as imports)");
   if (notes.growth_steps > 0)
     warnings.push_back(name + ": " + std::to_string(notes.growth_steps) +
-                       " rises make up most of the growth: they are how it grows, kept in the "
-                       "series (not modelled as imports)");
+                       " rises recur: they are how it grows, kept in the series (not modelled "
+                       "as imports)");
   const auto date_at = [&](size_t i) {
     return DateOf(grid.start_s + grid.step_s * static_cast<double>(i));
   };
@@ -782,6 +813,7 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   for (const LevelShift& s : shifts)
     if (s.kind != ShiftKind::kRetention) step_variance += s.size_stderr * s.size_stderr;
   r.intervals.extra_sigma = std::sqrt(step_variance);
+  r.intervals.rate_sigma = RateStandardError(adjusted, step);
   // Errors at the rounding level of the values (an exact line less a modelled step leaves
   // ~1e-16 of them) measure nothing: such bands are not identified either.
   double magnitude = 0;

@@ -744,6 +744,19 @@ TEST(ForecastTest, AnExactLineWithAnImportHasBandsThatAreNotIdentified) {
   EXPECT_FALSE(f->bands_identified);
 }
 
+// Within the lead scored the bands are the backtest's; beyond it the rate's standard error
+// adds (h - H) x rate_sigma in quadrature to the extrapolated scale.
+TEST(BacktestTest, BeyondTheLeadScoredTheRatesErrorWidensTheBands) {
+  IntervalModel m;
+  m.scale = {1, 2, 3, 4};
+  m.exponent = 1;
+  EXPECT_DOUBLE_EQ(IntervalScale(m, 8), 8);
+  m.rate_sigma = 1.5;
+  EXPECT_DOUBLE_EQ(IntervalScale(m, 3), 3);
+  EXPECT_DOUBLE_EQ(IntervalScale(m, 4), 4);
+  EXPECT_DOUBLE_EQ(IntervalScale(m, 8), std::hypot(8.0, 6.0));
+}
+
 TEST(BacktestTest, EveryFoldAndModelShareOneMaseScale) {
   testing::Gaussian noise(11);
   std::vector<double> y;

@@ -111,4 +111,44 @@ Scenario DailyWeeklyScenario(uint64_t seed, double noise_tib) {
       seed, noise_tib);
 }
 
+Scenario BurstyScenario(uint64_t seed) {
+  // Writes at a mean rate of 5 TiB in 48 days from 3 TiB (80% on day 48), a daily cycle of
+  // +-60% times a log-normal burst factor whose logarithm is an AR(1) of correlation 0.95
+  // per 5 minutes (bursts an hour or two long, a standard deviation of 1, mean factor 1).
+  constexpr double kStep = 300, kHistoryDays = 14, kPerDay = kDay / kStep;
+  constexpr double kRate = 5.0 / 48 / kPerDay;  // TiB per step
+  constexpr double kPhi = 0.95;
+  Scenario s;
+  s.name = "bursty";
+  s.step_s = kStep;
+  s.capacity = 10 * kTiB;
+  s.threshold = 0.8 * s.capacity;
+  s.history.name = "used_bytes";
+  s.history.unit = "bytes";
+  SplitMixStream stream(HashWords(seed, 0x5ce7a110, 0xb0257));
+  const size_t n = static_cast<size_t>(kHistoryDays * kPerDay) + 1;
+  double used = 3, burst = Normal(stream);
+  const size_t future = static_cast<size_t>(400 * kPerDay);
+  for (size_t i = 0; i < n + future; ++i) {
+    if (i < n) {
+      s.history.time_s.push_back(kStart + static_cast<double>(i) * kStep);
+      s.history.values.push_back(used * kTiB);
+    } else {
+      s.future.push_back(used * kTiB);
+    }
+    burst = kPhi * burst + std::sqrt(1 - kPhi * kPhi) * Normal(stream);
+    const double cycle = 1 + 0.6 * std::sin(2 * M_PI * static_cast<double>(i) / kPerDay);
+    used += kRate * cycle * std::exp(burst - 0.5);
+  }
+  s.future_realized = true;
+  s.history.quality.samples = n;
+  s.history.quality.median_step_s = kStep;
+  s.history.quality.longest_gap_s = kStep;
+  // The truth is the mean rate's: from the last value, 5/48 TiB a day (the realized
+  // future crosses within about 13% of it).
+  const double last = s.history.values.back() / kTiB;
+  s.truth_s = std::max(0.0, (8 - last) / kRate * kStep);
+  return s;
+}
+
 }  // namespace sfsg

@@ -18,14 +18,15 @@ namespace sfsg {
 inline constexpr double kTiB = 1099511627776.0;
 
 struct Scenario {
-  std::string name;            // "import", "retention", "cleanup", "migration", "weekly import",
-                               // "compound", "daily and weekly"
-  Series history;              // used_bytes, ending at the origin
-  double capacity = 0;         // bytes
-  double threshold = 0;        // bytes: 80% of capacity
-  double truth_s = 0;          // seconds from the last sample until the noise-free usage first
-                               // reaches the threshold
-  std::vector<double> future;  // noise-free usage after the history, one per step, 400 days
+  std::string name;              // "import", "retention", "cleanup", "migration", "weekly import",
+                                 // "compound", "daily and weekly", "bursty"
+  Series history;                // used_bytes, ending at the origin
+  double capacity = 0;           // bytes
+  double threshold = 0;          // bytes: 80% of capacity
+  double truth_s = 0;            // seconds from the last sample until the noise-free usage first
+                                 // reaches the threshold
+  std::vector<double> future;    // noise-free usage after the history, one per step, 400 days
+  bool future_realized = false;  // future is the process continued (bursty), noise and all
   double step_s = 0;
 };
 
@@ -41,6 +42,9 @@ struct Scenario {
 // 6. Compound growth: 2.5 TiB growing 3% a week (the SaaS case), 180 daily points; 10 TiB.
 // 7. Hourly for 60 days: +0.03 TiB/day from 4 TiB with a weekly swing of +-0.3 TiB and a
 //    daily one of +-0.1 TiB (sines); the weekly peaks reach 8 TiB days before the trend.
+// 8. Bursty writes (NAB-like): 14 days of 5-minute samples from 3 TiB at a mean 5 TiB in
+//    48 days, a daily cycle times log-normal bursts an hour or two long; the truth is the
+//    mean rate's from the last value (about 34 days).
 // noise: the standard deviation in TiB (0.002 to 0.005 as the issue asks).
 Scenario ImportScenario(uint64_t seed, double noise_tib = 0.003);
 // The same volume with an import of `size_tib` on `day` (of 60).
@@ -51,5 +55,6 @@ Scenario MigrationScenario(uint64_t seed, double noise_tib = 0.003);
 Scenario WeeklyImportScenario(uint64_t seed, double noise_tib = 0.003);
 Scenario CompoundScenario(uint64_t seed, double noise_tib = 0.003);
 Scenario DailyWeeklyScenario(uint64_t seed, double noise_tib = 0.003);
+Scenario BurstyScenario(uint64_t seed);
 
 }  // namespace sfsg
