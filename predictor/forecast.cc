@@ -413,6 +413,34 @@ void Project(const std::vector<double>& adjusted, const std::vector<LevelShift>&
     for (size_t h = 0; h < steps; ++h)
       step_variance[h] += (path[h] - expected[h]) * (path[h] - expected[h]);
   }
+  // Beyond the lead scored, the models the backtest could not tell from the chosen one
+  // (within a quarter of its MASE) disagree by more than any error it saw: how much more
+  // is added, as their RMS distance from the path beyond their distance at that lead. A
+  // curve and a line that score alike over 40 days part over 200 (compounding at 2% a
+  // week, 120 days of history: a 95% band of 255-343 days for a truth of 227).
+  const size_t lead = std::min(r.backtest.horizon_steps, steps);
+  double chosen_mase = 0;
+  for (const ModelScore& s : r.backtest.scores)
+    if (s.model == r.model && s.applies) chosen_mase = s.mase;
+  if (lead > 0 && chosen_mase > 0) {
+    std::vector<double> disagreement(steps, 0.0);
+    size_t models = 0;
+    for (const ModelScore& s : r.backtest.scores) {
+      if (!s.applies || !s.candidate || s.model == r.model || s.model == ModelKind::kCombination ||
+          !(s.mase <= 1.25 * chosen_mase))
+        continue;
+      const std::vector<double> other =
+          FitPath(s.model, adjusted, raw, steps, model_options, {}, nullptr);
+      const double at_lead = std::fabs(other[lead - 1] - expected[lead - 1]);
+      for (size_t h = lead; h < steps; ++h) {
+        const double d = std::max(0.0, std::fabs(other[h] - expected[h]) - at_lead);
+        disagreement[h] += d * d;
+      }
+      ++models;
+    }
+    for (size_t h = lead; h < steps && models > 0; ++h)
+      step_variance[h] += disagreement[h] / static_cast<double>(models);
+  }
   if (std::any_of(step_variance.begin(), step_variance.end(), [](double v) { return v > 0; })) {
     r.intervals.extra_by_lead.resize(steps);
     for (size_t h = 0; h < steps; ++h) r.intervals.extra_by_lead[h] = std::sqrt(step_variance[h]);

@@ -258,6 +258,30 @@ TEST(ForecastTest, RisesThatMakeUpTheGrowthAreHowItGrows) {
   EXPECT_GT(b.expected - f->last_value, 5e11);  // about 1 TB in 50 days
 }
 
+// Compounding at 2% a week, 120 daily points: over the 40 days the backtest scores, the
+// curve and the lines score alike, and a line was often chosen (297-351 days for a truth
+// of 228). Where the models the backtest cannot tell apart part, the bands take them in:
+// the truth was inside the 95% band in 3 of 8 seeds, now in 7.
+TEST(ForecastTest, ModelsTheBacktestCannotTellApartWidenTheBandsBeyondItsLead) {
+  constexpr double kTiB = 1099511627776.0;
+  const double truth = 7 * std::log(8.0 / 3) / std::log(1.02) - 119;  // days after the last
+  int inside95 = 0;
+  for (uint64_t seed = 1; seed <= 8; ++seed) {
+    testing::Gaussian noise(seed);
+    std::vector<double> values;
+    for (int i = 0; i < 120; ++i)
+      values.push_back((3 * std::pow(1.02, i / 7.0) + 0.02 * noise.Next()) * kTiB);
+    auto f = ForecastSeries(testing::MakeSeries("used_bytes", 0, kDay, values), ForecastOptions());
+    ASSERT_TRUE(f.ok()) << f.error().message;
+    const Crossing c = TimeToThreshold(*f, 8 * kTiB);
+    ASSERT_TRUE(c.earliest_s);
+    const double early = (*c.earliest_s - f->origin_s) / kDay;
+    const double late = c.latest_s ? (*c.latest_s - f->origin_s) / kDay : 1e9;
+    inside95 += early <= truth && truth <= late;
+  }
+  EXPECT_GE(inside95, 6);  // P(X <= 5) = 0.6% for 95% bands
+}
+
 // The first crossing of `threshold` in days after the last point, or -1.
 double FillDays(const ForecastResult& f, double threshold) {
   const Crossing c = TimeToThreshold(f, threshold);

@@ -163,7 +163,7 @@ std::optional<std::string> InodesFirstWarning(const StoragePlan& s) {
 // Only a gradual change drifts: a capacity that changes in steps (disks added, a quota
 // raised) is purchases, and a trend through them says the next one will come by itself (an
 // audit's three disks read as +83.9 GiB a day and a date of 102.5 days for a truth of
-// 33.3), so a capacity with a step, or with rises that make up most of its growth, is
+// 33.3), so a capacity with a step, or with three rises or more, is
 // silent; so is one step with noise about it, whose trend is the noise's.
 std::optional<std::string> CapacityDriftWarning(const PlanInputs& in, const StoragePlan& s,
                                                 const ForecastOptions& options) {
