@@ -847,14 +847,12 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   double magnitude = 0;
   for (double v : raw) magnitude = std::max(magnitude, std::fabs(v));
   r.bands_identified = IntervalScale(r.intervals, setup.horizon) > 1e-9 * magnitude;
-  // predict_linear is Prometheus' predict_linear(v[h], h), a line over as long a window
-  // as it extrapolates: the backtest scores it with h the lead it can test, the forecast
-  // applies it with h the horizon (at most the history).
-  ModelOptions projected = setup.model;
-  if (options.linear_window_s <= 0)
-    projected.linear_window =
-        std::max(projected.linear_window, std::min(HorizonSteps(options.horizon_s, step), n));
-  Project(adjusted, shifts, options, projected, r);
+  // The forecast is the model the backtest scored: predict_linear over the window of the
+  // lead scored, not of the horizon. A line over the horizon's window was never scored,
+  // moved the date with --horizon, and, chosen on compounding growth for the recent slope
+  // it showed over the lead, put the date 65% late (145 days for 85) by fitting the whole
+  // history instead.
+  Project(adjusted, shifts, options, setup.model, r);
   r.origin_s = r.grid.start_s + step * static_cast<double>(n - 1);
   r.last_value = raw.back();
   AddConfidenceWarnings(options, r);

@@ -718,10 +718,11 @@ TEST(ForecastTest, CompoundIsNotChosenOnTwoWeeksOfLinearGrowth) {
     EXPECT_TRUE(s.model != ModelKind::kCompound || s.candidate);
 }
 
-// predict_linear is predict_linear(v[h], h) at every h: with 30 days of history for 20
-// ahead the backtest scores 10 days ahead with a 10-day window, and the forecast is the
-// line over the last 20 days, not over the last 10.
-TEST(ForecastTest, PredictLinearForecastsTheHorizonFromAWindowAsLong) {
+// The forecast is the model the backtest scored: with 30 days of history for 20 ahead the
+// backtest scores predict_linear 10 days ahead with a 10-day window, and the forecast is
+// that line, not the one over the last 20 days (never scored); a longer --horizon, which
+// scores the same lead, does not move it.
+TEST(ForecastTest, PredictLinearForecastsFromTheWindowItWasScoredWith) {
   testing::Gaussian noise(3);
   std::vector<double> y;
   for (int i = 0; i < 30; ++i)
@@ -736,9 +737,12 @@ TEST(ForecastTest, PredictLinearForecastsTheHorizonFromAWindowAsLong) {
   mo.linear_window = 10;
   const std::vector<double> lead = FitAndForecast(ModelKind::kPredictLinear, y, 20, mo);
   ASSERT_EQ(f->path.size(), 20u);
-  for (size_t h = 0; h < 20; ++h)
-    EXPECT_NEAR(f->path[h].expected, horizon[h], 1e-9 * horizon[h]) << h;
+  for (size_t h = 0; h < 20; ++h) EXPECT_NEAR(f->path[h].expected, lead[h], 1e-9 * lead[h]) << h;
   EXPECT_GT(std::fabs(lead.back() - horizon.back()), 10);
+  auto longer = ForecastDaily(y, 40, {ModelKind::kPredictLinear});
+  ASSERT_TRUE(longer.ok());
+  EXPECT_EQ(longer->backtest.horizon_steps, 10u);
+  for (size_t h = 0; h < 20; ++h) EXPECT_DOUBLE_EQ(longer->path[h].expected, f->path[h].expected);
 }
 
 TEST(ForecastTest, AnExactLineHasBandsThatAreNotIdentified) {
