@@ -288,6 +288,23 @@ double FillDays(const ForecastResult& f, double threshold) {
   return c.expected_s ? (*c.expected_s - f.origin_s) / kDay : -1;
 }
 
+// 0.02 TiB a day for 60 days, then 0.05 (of 10 TiB, from 2): the threshold (8 TiB) in 66
+// days at the new rate. The choice falls back to predict_linear, scored over the last 30
+// days (the new rate); forecast over the horizon's 90 it put the date 100% late.
+TEST(ForecastTest, AFallbackToPredictLinearKeepsTheRateItWasScoredAt) {
+  constexpr double kTiB = 1099511627776.0;
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    testing::Gaussian noise(seed);
+    std::vector<double> values;
+    for (int d = 0; d <= 90; ++d)
+      values.push_back(
+          (2 + 0.02 * std::min(d, 60) + 0.05 * std::max(0, d - 60) + 0.01 * noise.Next()) * kTiB);
+    auto f = ForecastSeries(testing::MakeSeries("used_bytes", 0, kDay, values), ForecastOptions());
+    ASSERT_TRUE(f.ok()) << f.error().message;
+    EXPECT_NEAR(FillDays(*f, 8 * kTiB), 66, 66 * 0.05) << seed << " " << ModelName(f->model);
+  }
+}
+
 TEST(ForecastTest, StepsDaysApartAreEachFoundAndSized) {
   // 120 days at 10 GB/day from 5 TB; +1.5 TB on day 60, then -1 TB 5 days later (or the
   // next day). The clean-up judged against the level before the import was no step, and
