@@ -25,8 +25,8 @@
 //      baseline chosen the same way, or (when the lead scored is the horizon) worse than the
 //      best baseline's own backtest score, the best baseline is chosen instead, unshrunk;
 //   5. the chosen model (and the baseline, by its weight) is refitted on the whole
-//      history (predict_linear on the lead's worth of it, as the backtest fits it) and
-//      projected to the search limit, with bands from the blend's backtest errors
+//      history (predict_linear on the horizon's worth of it, or the lead's after a
+//      change of rate within that) and projected to the search limit, with bands from the blend's backtest errors
 //      (CalibrateIntervals), widened beyond the lead by the growth rate's standard error
 //      and by the disagreement of the models scored within 25% of the choice.
 // The lead time scored does not depend on --horizon once the horizon exceeds a third of
@@ -80,8 +80,9 @@ struct ForecastOptions {
   size_t folds = 30;    // backtest origins (fewer when the series is short)
   double backtest_horizon_s = 0;  // lead time scored per fold; 0: min(horizon, history / 3)
   size_t max_points = 10000;      // grid size before aggregation; 0: never aggregate
-  // predict_linear's window; 0: as long as the lead scored, in the backtest and in the
-  // forecast (the line that was scored), as predict_linear(v[h], h) with h that lead
+  // predict_linear's window; 0: as long as the lead scored in the backtest, and as the
+  // horizon (at most the history) in the forecast, as predict_linear(v[h], h) for each,
+  // unless the rate changed within the horizon's window (the lead's is kept then)
   double linear_window_s = 0;
   LevelShiftMode level_shifts = LevelShiftMode::kAuto;
   std::vector<DeclaredEvent> events;  // honoured in every mode

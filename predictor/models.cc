@@ -611,4 +611,35 @@ std::vector<double> FitAndForecast(ModelKind kind, std::span<const double> train
   return std::vector<double>(steps, train[n - 1]);
 }
 
+LineNoise FitLineNoise(std::span<const double> y) {
+  LineNoise out;
+  const double n = static_cast<double>(y.size());
+  if (y.size() < 3) return out;
+  const double mean_x = (n - 1) / 2;
+  double mean_y = 0;
+  for (double v : y) mean_y += v / n;
+  double sxx = 0, sxy = 0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    const double dx = static_cast<double>(i) - mean_x;
+    sxx += dx * dx, sxy += dx * (y[i] - mean_y);
+  }
+  out.slope = sxy / sxx;
+  std::vector<double> r(y.size());
+  double ss = 0, lagged = 0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    r[i] = y[i] - mean_y - out.slope * (static_cast<double>(i) - mean_x);
+    ss += r[i] * r[i];
+    if (i > 0) lagged += r[i] * r[i - 1];
+  }
+  out.residual_sd = std::sqrt(ss / (n - 2));
+  out.lag1 = ss > 0 ? lagged / ss : 0;
+  return out;
+}
+
+double SlopeStderr(const LineNoise& noise, size_t n) {
+  const double rho = std::clamp(noise.lag1, 0.0, 0.95);
+  const double m = static_cast<double>(n);
+  return noise.residual_sd * std::sqrt((1 + rho) / (1 - rho)) * std::sqrt(12 / (m * (m * m - 1)));
+}
+
 }  // namespace sfsg

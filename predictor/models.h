@@ -94,4 +94,16 @@ bool ModelApplies(ModelKind kind, size_t n, const ModelOptions& options);
 std::vector<double> FitAndForecast(ModelKind kind, std::span<const double> train, size_t steps,
                                    const ModelOptions& options, ModelFit* fit = nullptr);
 
+// A least-squares line through y (at x = 0, 1, ...): its slope per step, the standard
+// deviation of its residuals, and their lag-1 autocorrelation (zeros below 3 points).
+struct LineNoise {
+  double slope = 0, residual_sd = 0, lag1 = 0;
+};
+LineNoise FitLineNoise(std::span<const double> y);
+
+// The standard error of a least-squares slope over n evenly spaced points with residuals
+// of this sd, inflated by (1 + rho) / (1 - rho) for their lag-1 autocorrelation rho
+// (clamped to [0, 0.95]: a daily cycle in the residuals counts as correlated noise).
+double SlopeStderr(const LineNoise& noise, size_t n);
+
 }  // namespace sfsg

@@ -12,45 +12,6 @@
 namespace sfsg {
 namespace {
 
-// A least-squares line through y (at x = 0, 1, ...): its slope per step, the standard
-// deviation of its residuals, and their lag-1 autocorrelation.
-struct LineNoise {
-  double slope = 0, residual_sd = 0, lag1 = 0;
-};
-LineNoise FitLineNoise(std::span<const double> y) {
-  LineNoise out;
-  const double n = static_cast<double>(y.size());
-  if (y.size() < 3) return out;
-  const double mean_x = (n - 1) / 2;
-  double mean_y = 0;
-  for (double v : y) mean_y += v / n;
-  double sxx = 0, sxy = 0;
-  for (size_t i = 0; i < y.size(); ++i) {
-    const double dx = static_cast<double>(i) - mean_x;
-    sxx += dx * dx, sxy += dx * (y[i] - mean_y);
-  }
-  out.slope = sxy / sxx;
-  std::vector<double> r(y.size());
-  double ss = 0, lagged = 0;
-  for (size_t i = 0; i < y.size(); ++i) {
-    r[i] = y[i] - mean_y - out.slope * (static_cast<double>(i) - mean_x);
-    ss += r[i] * r[i];
-    if (i > 0) lagged += r[i] * r[i - 1];
-  }
-  out.residual_sd = std::sqrt(ss / (n - 2));
-  out.lag1 = ss > 0 ? lagged / ss : 0;
-  return out;
-}
-
-// The standard error of a least-squares slope over n evenly spaced points with residuals
-// of this sd, inflated by (1 + rho) / (1 - rho) for their lag-1 autocorrelation rho
-// (clamped to [0, 0.95]: a daily cycle in the residuals counts as correlated noise).
-double SlopeStderr(const LineNoise& noise, size_t n) {
-  const double rho = std::clamp(noise.lag1, 0.0, 0.95);
-  const double m = static_cast<double>(n);
-  return noise.residual_sd * std::sqrt((1 + rho) / (1 - rho)) * std::sqrt(12 / (m * (m * m - 1)));
-}
-
 // The grid with the modelled level steps taken out (each lasting step's size from its
 // time on), as the models see the history.
 std::vector<double> WithoutLevelSteps(const ForecastResult& f) {
