@@ -159,10 +159,13 @@ TEST(ScenarioTest, BurstyWritesAreHowItGrowsAndTheBandsHoldTheMeanRatesDate) {
     const Crossing c = TimeToThreshold(*f, s.threshold);
     ASSERT_TRUE(c.expected_s && c.earliest80_s && c.latest80_s && c.earliest_s && c.latest_s);
     const double truth = f->origin_s + s.truth_s;
-    std::printf("bursty seed %llu: model %s, truth %.1f d, expected %.1f d, 80%% [%.1f, %.1f]\n",
-                static_cast<unsigned long long>(seed), std::string(ModelName(f->model)).c_str(),
-                s.truth_s / kDay, (*c.expected_s - f->origin_s) / kDay,
-                (*c.earliest80_s - f->origin_s) / kDay, (*c.latest80_s - f->origin_s) / kDay);
+    std::printf(
+        "bursty seed %llu: model %s, truth %.1f d, expected %.1f d, 80%% [%.1f, %.1f], 95%% "
+        "[%.1f, %.1f]\n",
+        static_cast<unsigned long long>(seed), std::string(ModelName(f->model)).c_str(),
+        s.truth_s / kDay, (*c.expected_s - f->origin_s) / kDay,
+        (*c.earliest80_s - f->origin_s) / kDay, (*c.latest80_s - f->origin_s) / kDay,
+        (*c.earliest_s - f->origin_s) / kDay, (*c.latest_s - f->origin_s) / kDay);
     errors.push_back(std::fabs(*c.expected_s - f->origin_s - s.truth_s) / s.truth_s);
     inside80 += *c.earliest80_s <= truth && truth <= *c.latest80_s;
     inside95 += *c.earliest_s <= truth && truth <= *c.latest_s;
