@@ -26,9 +26,10 @@
 //      best baseline's own backtest score, the best baseline is chosen instead, unshrunk;
 //   5. the chosen model (and the baseline, by its weight) is refitted on the whole
 //      history (predict_linear on the horizon's worth of it, or the lead's after a
-//      change of rate within that) and projected to the search limit, with bands from the blend's backtest errors
-//      (CalibrateIntervals), widened beyond the lead by the growth rate's standard error
-//      and by the disagreement of the models scored within 25% of the choice.
+//      change of rate within that) and projected to the search limit, with bands from
+//      the blend's backtest errors (CalibrateIntervals), widened beyond the lead by the
+//      growth rate's standard error and by the disagreement of the models scored within
+//      25% of the best single model.
 // The lead time scored does not depend on --horizon once the horizon exceeds a third of
 // the history, nor recent_linear's window once it exceeds the whole history, so from there
 // on neither does the model nor the fill date.
