@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "generator/util/units.h"
@@ -95,25 +97,55 @@ TEST(ScenarioTest, TheFillDateBandsHoldTheTruthAfterAnImportOverTwentySeeds) {
   EXPECT_GE(inside95, 17);  // P(X <= 16) = 1.6% for 95% bands
 }
 
+// A scenario planned with the default options: the forecast, its first crossings of the
+// threshold and the truth's, printed as one line ("NAME seed N: model, truth, expected,
+// 80% and 95% bands"; -1 for a crossing not found).
+struct Planned {
+  std::string error;  // the forecast's, when it failed
+  ForecastResult f;
+  Crossing c;
+  double truth_s = 0;  // when the truth crosses (unix seconds)
+  bool Crossed() const {
+    return c.expected_s && c.earliest80_s && c.latest80_s && c.earliest_s && c.latest_s;
+  }
+  double Days(const std::optional<double>& t) const { return t ? (*t - f.origin_s) / kDay : -1; }
+  bool Inside80() const {
+    return Crossed() && *c.earliest80_s <= truth_s && truth_s <= *c.latest80_s;
+  }
+  bool Inside95() const { return Crossed() && *c.earliest_s <= truth_s && truth_s <= *c.latest_s; }
+};
+Planned Plan(const Scenario& s, uint64_t seed) {
+  Planned p;
+  auto f = ForecastSeries(s.history, ForecastOptions());
+  if (!f.ok()) {
+    p.error = f.error().message;
+    return p;
+  }
+  p.f = std::move(*f);
+  p.c = TimeToThreshold(p.f, s.threshold);
+  p.truth_s = p.f.origin_s + s.truth_s;
+  std::printf(
+      "%s seed %llu: model %s, %s, truth %.1f d, expected %.1f d, 80%% [%.1f, %.1f], 95%% "
+      "[%.1f, %.1f]\n",
+      s.name.c_str(), static_cast<unsigned long long>(seed),
+      std::string(ModelName(p.f.model)).c_str(), p.f.seasonality.name.c_str(), s.truth_s / kDay,
+      p.Days(p.c.expected_s), p.Days(p.c.earliest80_s), p.Days(p.c.latest80_s),
+      p.Days(p.c.earliest_s), p.Days(p.c.latest_s));
+  return p;
+}
+
 TEST(ScenarioTest, CompoundGrowthFillDateWithinTenPercentAndTruthInsideTheNinetyFivePercentBand) {
   // 3% a week: the lines and levels were 30-45% late, the truth outside the 95% band.
   int inside80 = 0;
   for (uint64_t seed = 1; seed <= 5; ++seed) {
     const Scenario s = CompoundScenario(seed);
-    auto f = ForecastSeries(s.history, ForecastOptions());
-    ASSERT_TRUE(f.ok()) << f.error().message;
-    const Crossing c = TimeToThreshold(*f, s.threshold);
-    ASSERT_TRUE(c.expected_s && c.earliest80_s && c.latest80_s && c.earliest_s && c.latest_s);
-    const double truth = f->origin_s + s.truth_s;
-    std::printf("compound seed %llu: model %s, truth %.1f d, expected %.1f d, 95%% [%.1f, %.1f]\n",
-                static_cast<unsigned long long>(seed), std::string(ModelName(f->model)).c_str(),
-                s.truth_s / kDay, (*c.expected_s - f->origin_s) / kDay,
-                (*c.earliest_s - f->origin_s) / kDay, (*c.latest_s - f->origin_s) / kDay);
-    EXPECT_EQ(f->model, ModelKind::kCompound);
-    EXPECT_NEAR(*c.expected_s - f->origin_s, s.truth_s, 0.1 * s.truth_s);
-    EXPECT_LE(*c.earliest_s, truth);
-    EXPECT_GE(*c.latest_s, truth);
-    inside80 += *c.earliest80_s <= truth && truth <= *c.latest80_s;
+    const Planned p = Plan(s, seed);
+    ASSERT_TRUE(p.error.empty()) << p.error;
+    ASSERT_TRUE(p.Crossed());
+    EXPECT_EQ(p.f.model, ModelKind::kCompound);
+    EXPECT_NEAR(*p.c.expected_s - p.f.origin_s, s.truth_s, 0.1 * s.truth_s);
+    EXPECT_TRUE(p.Inside95());
+    inside80 += p.Inside80();
   }
   EXPECT_GE(inside80, 3);
 }
@@ -125,20 +157,12 @@ TEST(ScenarioTest, DailyAndWeeklyCyclesFillAtTheWeeklyPeakWithinFivePercent) {
   int inside80 = 0;
   for (uint64_t seed = 1; seed <= 3; ++seed) {
     const Scenario s = DailyWeeklyScenario(seed);
-    auto f = ForecastSeries(s.history, ForecastOptions());
-    ASSERT_TRUE(f.ok()) << f.error().message;
-    const Crossing c = TimeToThreshold(*f, s.threshold);
-    ASSERT_TRUE(c.expected_s && c.earliest80_s && c.latest80_s);
-    const double truth = f->origin_s + s.truth_s;
-    std::printf(
-        "daily and weekly seed %llu: model %s, %s, truth %.1f d, expected %.1f d, 80%% "
-        "[%.1f, %.1f]\n",
-        static_cast<unsigned long long>(seed), std::string(ModelName(f->model)).c_str(),
-        f->seasonality.name.c_str(), s.truth_s / kDay, (*c.expected_s - f->origin_s) / kDay,
-        (*c.earliest80_s - f->origin_s) / kDay, (*c.latest80_s - f->origin_s) / kDay);
-    EXPECT_EQ(f->seasonality.name, "weekly");
-    EXPECT_NEAR(*c.expected_s - f->origin_s, s.truth_s, 0.05 * s.truth_s);
-    inside80 += *c.earliest80_s <= truth && truth <= *c.latest80_s;
+    const Planned p = Plan(s, seed);
+    ASSERT_TRUE(p.error.empty()) << p.error;
+    ASSERT_TRUE(p.c.expected_s && p.c.earliest80_s && p.c.latest80_s);
+    EXPECT_EQ(p.f.seasonality.name, "weekly");
+    EXPECT_NEAR(*p.c.expected_s - p.f.origin_s, s.truth_s, 0.05 * s.truth_s);
+    inside80 += *p.c.earliest80_s <= p.truth_s && p.truth_s <= *p.c.latest80_s;
   }
   EXPECT_GE(inside80, 2);
 }
@@ -153,22 +177,13 @@ TEST(ScenarioTest, BurstyWritesAreHowItGrowsAndTheBandsHoldTheMeanRatesDate) {
   std::vector<double> errors;
   for (uint64_t seed = 1; seed <= 8; ++seed) {
     const Scenario s = BurstyScenario(seed);
-    auto f = ForecastSeries(s.history, ForecastOptions());
-    ASSERT_TRUE(f.ok()) << f.error().message;
-    EXPECT_TRUE(f->level_shifts.empty()) << seed;
-    const Crossing c = TimeToThreshold(*f, s.threshold);
-    ASSERT_TRUE(c.expected_s && c.earliest80_s && c.latest80_s && c.earliest_s && c.latest_s);
-    const double truth = f->origin_s + s.truth_s;
-    std::printf(
-        "bursty seed %llu: model %s, truth %.1f d, expected %.1f d, 80%% [%.1f, %.1f], 95%% "
-        "[%.1f, %.1f]\n",
-        static_cast<unsigned long long>(seed), std::string(ModelName(f->model)).c_str(),
-        s.truth_s / kDay, (*c.expected_s - f->origin_s) / kDay,
-        (*c.earliest80_s - f->origin_s) / kDay, (*c.latest80_s - f->origin_s) / kDay,
-        (*c.earliest_s - f->origin_s) / kDay, (*c.latest_s - f->origin_s) / kDay);
-    errors.push_back(std::fabs(*c.expected_s - f->origin_s - s.truth_s) / s.truth_s);
-    inside80 += *c.earliest80_s <= truth && truth <= *c.latest80_s;
-    inside95 += *c.earliest_s <= truth && truth <= *c.latest_s;
+    const Planned p = Plan(s, seed);
+    ASSERT_TRUE(p.error.empty()) << p.error;
+    EXPECT_TRUE(p.f.level_shifts.empty()) << seed;
+    ASSERT_TRUE(p.Crossed());
+    errors.push_back(std::fabs(*p.c.expected_s - p.f.origin_s - s.truth_s) / s.truth_s);
+    inside80 += p.Inside80();
+    inside95 += p.Inside95();
   }
   std::sort(errors.begin(), errors.end());
   EXPECT_LE((errors[3] + errors[4]) / 2, 0.15);
