@@ -323,7 +323,7 @@ double ShrinkWeight(const ModelErrors& chosen, const ModelErrors& baseline, cons
 double RateStandardError(const std::vector<double>& y, double step_s) {
   const size_t n = y.size();
   if (n < 11 || !(step_s > 0)) return 0;
-  const size_t per_day = static_cast<size_t>(std::llround(86400 / step_s));
+  const size_t per_day = static_cast<size_t>(std::llround(config::kDaySeconds / step_s));
   size_t block = (n - 1) / 5;
   for (size_t days : {7, 1})
     if (per_day * days >= 2 && (n - 1) / (per_day * days) >= 5) {
@@ -415,10 +415,10 @@ void Project(const std::vector<double>& adjusted, const std::vector<LevelShift>&
   }
   // Beyond the lead scored, the models the backtest could not tell apart (within a quarter
   // of the best single model's MASE: a combination's members, or the models it scored
-  // alike) disagree by more than any error it saw: how much more
-  // is added, as their RMS distance from the path beyond their distance at that lead. A
-  // curve and a line that score alike over 40 days part over 200 (compounding at 2% a
-  // week, 120 days of history: a 95% band of 255-343 days for a truth of 227).
+  // alike) disagree by more than any error it saw. How much more is added: their RMS
+  // distance from the path beyond their distance at that lead. A curve and a line that
+  // score alike over 40 days part over 200 (compounding at 2% a week, 120 days of
+  // history: a 95% band of 255-343 days for a truth of 227).
   const size_t lead = std::min(r.backtest.horizon_steps, steps);
   double best_mase = 0;
   for (const ModelScore& s : r.backtest.scores)
@@ -500,7 +500,8 @@ std::vector<LevelShift> FindShifts(const std::vector<double>& raw, const Regular
       detect || !events.empty() ? WithoutSeasonalChanges(raw, grid.step_s) : raw;
   DetectionNotes notes;
   std::vector<LevelShift> shifts =
-      detect ? DetectLevelShifts(level, &notes, 86400 / grid.step_s) : std::vector<LevelShift>();
+      detect ? DetectLevelShifts(level, &notes, config::kDaySeconds / grid.step_s)
+             : std::vector<LevelShift>();
   const size_t n = level.size();
   if (notes.burst_steps > 0)
     warnings.push_back(name + ": " + std::to_string(notes.burst_steps) +
