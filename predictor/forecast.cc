@@ -415,18 +415,19 @@ void Project(const std::vector<double>& adjusted, const std::vector<LevelShift>&
   }
   // Beyond the lead scored, the models the backtest could not tell apart (within a quarter
   // of the best single model's MASE: a combination's members, or the models it scored
-  // alike) disagree by more than any error it saw. How much more is added: their RMS
-  // distance from the path beyond their distance at that lead. A curve and a line that
-  // score alike over 40 days part over 200 (compounding at 2% a week, 120 days of
-  // history: a 95% band of 255-343 days for a truth of 227).
+  // alike) disagree by more than any error it saw. How much more is added, on the side
+  // each lies: their RMS distance from the path beyond their distance at that lead. A
+  // curve and a line that score alike over 40 days part over 200 (compounding at 2% a
+  // week, 120 days of history: a 95% band of 255-343 days for a truth of 227); a curve
+  // above the lines widens the upper side only.
   const size_t lead = std::min(r.backtest.horizon_steps, steps);
   double best_mase = 0;
   for (const ModelScore& s : r.backtest.scores)
     if (s.applies && s.candidate && s.model != ModelKind::kCombination && s.mase > 0 &&
         (best_mase == 0 || s.mase < best_mase))
       best_mase = s.mase;
+  std::vector<double> above(steps, 0.0), below(steps, 0.0);
   if (lead > 0 && best_mase > 0) {
-    std::vector<double> disagreement(steps, 0.0);
     size_t models = 0;
     for (const ModelScore& s : r.backtest.scores) {
       if (!s.applies || !s.candidate || s.model == r.model || s.model == ModelKind::kCombination ||
@@ -437,12 +438,14 @@ void Project(const std::vector<double>& adjusted, const std::vector<LevelShift>&
       const double at_lead = std::fabs(other[lead - 1] - expected[lead - 1]);
       for (size_t h = lead; h < steps; ++h) {
         const double d = std::max(0.0, std::fabs(other[h] - expected[h]) - at_lead);
-        disagreement[h] += d * d;
+        (other[h] > expected[h] ? above : below)[h] += d * d;
       }
       ++models;
     }
-    for (size_t h = lead; h < steps && models > 0; ++h)
-      step_variance[h] += disagreement[h] / static_cast<double>(models);
+    for (size_t h = lead; h < steps && models > 0; ++h) {
+      above[h] = std::sqrt(above[h] / static_cast<double>(models));
+      below[h] = std::sqrt(below[h] / static_cast<double>(models));
+    }
   }
   if (std::any_of(step_variance.begin(), step_variance.end(), [](double v) { return v > 0; })) {
     r.intervals.extra_by_lead.resize(steps);
@@ -454,9 +457,10 @@ void Project(const std::vector<double>& adjusted, const std::vector<LevelShift>&
   const IntervalModel& iv = r.intervals;
   for (size_t h = 0; h < steps; ++h) {
     const double s = IntervalScale(iv, h + 1);
+    const double down = std::hypot(s, below[h]), up = std::hypot(s, above[h]);
     const double e = expected[h];
-    r.path[h] = {floor_at_zero(e), floor_at_zero(e + iv.q10 * s), floor_at_zero(e + iv.q90 * s),
-                 floor_at_zero(e + iv.q025 * s), floor_at_zero(e + iv.q975 * s)};
+    r.path[h] = {floor_at_zero(e), floor_at_zero(e + iv.q10 * down), floor_at_zero(e + iv.q90 * up),
+                 floor_at_zero(e + iv.q025 * down), floor_at_zero(e + iv.q975 * up)};
   }
 }
 

@@ -261,11 +261,11 @@ TEST(ForecastTest, RisesThatMakeUpTheGrowthAreHowItGrows) {
 // Compounding at 2% a week, 120 daily points: over the 40 days the backtest scores, the
 // curve and the lines score alike, and a line was often chosen (297-351 days for a truth
 // of 228). Where the models the backtest cannot tell apart part, the bands take them in:
-// the truth was inside the 95% band in 3 of 8 seeds, now in 7.
+// the truth was inside the 95% band in 3 of 8 seeds, now in 6, the band widening upward.
 TEST(ForecastTest, ModelsTheBacktestCannotTellApartWidenTheBandsBeyondItsLead) {
   constexpr double kTiB = 1099511627776.0;
   const double truth = 7 * std::log(8.0 / 3) / std::log(1.02) - 119;  // days after the last
-  int inside95 = 0;
+  int inside95 = 0, lines = 0;
   for (uint64_t seed = 1; seed <= 8; ++seed) {
     testing::Gaussian noise(seed);
     std::vector<double> values;
@@ -278,8 +278,16 @@ TEST(ForecastTest, ModelsTheBacktestCannotTellApartWidenTheBandsBeyondItsLead) {
     const double early = (*c.earliest_s - f->origin_s) / kDay;
     const double late = c.latest_s ? (*c.latest_s - f->origin_s) / kDay : 1e9;
     inside95 += early <= truth && truth <= late;
+    // The curve lies above the lines: where a line is chosen, the band widens upward.
+    if (f->model != ModelKind::kCompound && f->model != ModelKind::kCombination) {
+      const Band b = f->At(f->origin_s + 250 * kDay);
+      EXPECT_GT(b.upper95 - b.expected, 1.2 * (b.expected - b.lower95)) << seed;
+      ++lines;
+    }
   }
+  std::printf("compounding 2%% a week: truth inside the 95%% band in %d of 8\n", inside95);
   EXPECT_GE(inside95, 6);  // P(X <= 5) = 0.6% for 95% bands
+  EXPECT_GE(lines, 2);
 }
 
 // The first crossing of `threshold` in days after the last point, or -1.
