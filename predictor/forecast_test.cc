@@ -219,6 +219,27 @@ TEST(ForecastTest, GrowthThatSpedUpKeepsItsBandsWithinTheErrorsSeen) {
   EXPECT_GT(b.upper95 - b.upper80, 0);  // the 80% band inside the 95% one
 }
 
+// Under twice the horizon of history (the M3/M4 competitions' least), the model is chosen
+// on errors at a shorter lead: said, with the lead; from twice the horizon on, not.
+TEST(ForecastTest, AHistoryUnderTwiceTheHorizonSaysTheHorizonIsNotMeasured) {
+  const std::vector<double> values = DailyUsage(3, 40, [](size_t) { return 0.0; });
+  const auto said = [&](double horizon_days) {
+    auto f = ForecastDaily(values, horizon_days, {ModelKind::kDrift, ModelKind::kLinear});
+    EXPECT_TRUE(f.ok()) << f.error().message;
+    std::string found;
+    for (const std::string& w : f->warnings)
+      if (w.find("under twice the horizon") != std::string::npos) found = w;
+    return found;
+  };
+  // 39 days behind: a 20-day horizon is scored 13 days ahead (a third of the history).
+  EXPECT_NE(
+      said(20).find("the history (39.0 days) is under twice the horizon (20.0 days); the model "
+                    "was chosen on its errors 13.0 days ahead"),
+      std::string::npos)
+      << said(20);
+  EXPECT_EQ(said(19), "");
+}
+
 TEST(ForecastTest, AnImportOnTheLastPointIsSaidAndItsBandIsTheNoise) {
   // A 1 TB import seen by the last point only: the size rests on the line before it and
   // one point after, so its error is the noise (it was the whole step: bands to 3x).
