@@ -172,6 +172,7 @@ bool RunCase(const Grid& g, double horizon_days, size_t origins_wanted, Outcome&
     }
     sfsg += err / static_cast<double>(h) / scale;
     if (diagnose) {
+      for (const std::string& w : f->warnings) std::fprintf(stderr, "    warning: %s\n", w.c_str());
       std::fprintf(stderr, "    backtest:");
       for (const ModelScore& sc : f->backtest.scores)
         if (sc.applies)

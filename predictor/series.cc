@@ -211,7 +211,8 @@ RegularGrid ToRegularGrid(const Series& series, size_t max_points, double min_st
   double step = series.quality.median_step_s;
   if (!(step > 0)) step = span / static_cast<double>(series.time_s.size() - 1);
   if (!(step > 0)) step = 1;
-  if (span / step + 1 > static_cast<double>(limit) || step < min_step_s) {
+  const bool aggregate = span / step + 1 > static_cast<double>(limit) || step < min_step_s;
+  if (aggregate) {
     const double wanted = std::max(span / static_cast<double>(limit - 1), min_step_s);
     step = 0;
     for (double s : kRoundSteps)
@@ -222,17 +223,21 @@ RegularGrid ToRegularGrid(const Series& series, size_t max_points, double min_st
     if (step == 0) step = std::ceil(wanted / 604800) * 604800;
   }
   RegularGrid grid;
-  grid.start_s = start;
   grid.step_s = step;
   const size_t size = static_cast<size_t>(std::llround(span / step)) + 1;
+  // Aggregated, the grid ends at the last sample and its last point is that sample: the
+  // mean of the last bucket sat up to half a bucket earlier and below a growing series's
+  // last value (a 5-minute burst lost from a 15-minute bucket's mean).
+  grid.start_s = aggregate ? series.time_s.back() - step * static_cast<double>(size - 1) : start;
   std::vector<double> sum(size, 0);
   std::vector<uint32_t> count(size, 0);
   for (size_t i = 0; i < series.time_s.size(); ++i) {
-    size_t k = static_cast<size_t>(std::llround((series.time_s[i] - start) / step));
-    k = std::min(k, size - 1);
+    const double at = std::round((series.time_s[i] - grid.start_s) / step);
+    const size_t k = std::min(static_cast<size_t>(std::max(at, 0.0)), size - 1);
     sum[k] += series.values[i];
     ++count[k];
   }
+  if (aggregate) sum[size - 1] = series.values.back(), count[size - 1] = 1;
   grid.values.assign(size, 0);
   size_t occupied = 0;
   size_t previous = size;  // last occupied index

@@ -146,7 +146,9 @@ struct RegularGrid {
 // Buckets the samples on a grid of the median step, or of the smallest round step (1 s,
 // 5 s, ..., 1 h, 1 d, ...) that keeps at most max_points points when the series is longer
 // (max_points == 0: never aggregate), and never finer than min_step_s (then also rounded).
-// Each grid point is the mean of its samples. REQUIRES: series.time_s.size() >= 2.
+// Each grid point is the mean of its samples; aggregated, the grid ends at the last sample
+// and its last point is that sample (a forecast starts from the last observation).
+// REQUIRES: series.time_s.size() >= 2.
 RegularGrid ToRegularGrid(const Series& series, size_t max_points, double min_step_s = 0);
 
 }  // namespace sfsg

@@ -279,5 +279,26 @@ TEST(SeriesTest, AggregatesLongSeriesToARoundStep) {
   EXPECT_EQ(coarse.step_s, 3600);
 }
 
+// Aggregated, the grid ends at the last sample and holds it as it is: a burst in the last
+// minute is the level the forecast starts from, not a fifteenth of it. The points before
+// are their buckets' means, centred on their times (a line stays the line).
+TEST(SeriesTest, AnAggregatedGridEndsAtTheLastSample) {
+  Series s;
+  s.name = "used_bytes";
+  for (int i = 0; i < 100000; ++i) {
+    s.time_s.push_back(60.0 * i);
+    s.values.push_back(i == 99999 ? 2e6 : i);
+  }
+  s.quality.median_step_s = 60;
+  const RegularGrid grid = ToRegularGrid(s, 10000);
+  ASSERT_EQ(grid.step_s, 900);
+  EXPECT_DOUBLE_EQ(grid.start_s + grid.step_s * static_cast<double>(grid.values.size() - 1),
+                   s.time_s.back());
+  EXPECT_EQ(grid.values.back(), 2e6);
+  for (size_t k = 1; k + 1 < grid.values.size(); k += 997)
+    EXPECT_DOUBLE_EQ(grid.values[k], (grid.start_s + grid.step_s * static_cast<double>(k)) / 60)
+        << k;
+}
+
 }  // namespace
 }  // namespace sfsg
