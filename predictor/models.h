@@ -34,9 +34,9 @@ enum class ModelKind {
                     // fit's break, so over at least the recent third; over at least
                     // min_recent_window), from the last point; with a season and no
                     // min_recent_window, plus the season's profile from the last level
-  kCompound,        // growth at a constant rate: recent_linear on the logarithms, from the
-                    // last point (the season a factor); for a positive series with a
-                    // positive rate, else recent_linear itself
+  kCompound,        // growth at a constant rate: recent_linear's window on the logarithms,
+                    // from the recent level as kLinear (the season a factor); for a positive
+                    // series with a positive rate, else recent_linear itself
   kTheilSen,        // median of pairwise slopes (+ seasonal indices): robust to bursts;
                     // from the recent level as kLinear
   kTheta,           // Theta method: exponential smoothing plus half the line's slope

@@ -98,8 +98,17 @@ Scenario WeeklyImportScenario(uint64_t seed, double noise_tib) {
 }
 
 Scenario CompoundScenario(uint64_t seed, double noise_tib) {
+  return CompoundScenario(seed, noise_tib, 0.03, 180, kDay, 0);
+}
+
+Scenario CompoundScenario(uint64_t seed, double noise_tib, double per_week, double history_days,
+                          double step_s, double daily_tib) {
   return Make(
-      "compound", kDay, 180, [](double d) { return 2.5 * std::pow(1.03, d / 7); }, seed, noise_tib);
+      "compound", step_s, history_days,
+      [=](double d) {
+        return 2.5 * std::pow(1 + per_week, d / 7) + daily_tib * std::sin(2 * M_PI * d);
+      },
+      seed, noise_tib);
 }
 
 Scenario DailyWeeklyScenario(uint64_t seed, double noise_tib) {

@@ -54,6 +54,10 @@ Scenario CleanupScenario(uint64_t seed, double noise_tib = 0.003);
 Scenario MigrationScenario(uint64_t seed, double noise_tib = 0.003);
 Scenario WeeklyImportScenario(uint64_t seed, double noise_tib = 0.003);
 Scenario CompoundScenario(uint64_t seed, double noise_tib = 0.003);
+// Compounding `per_week` from 2.5 TiB over `history_days` at `step_s`, with a daily swing
+// of +-daily_tib (a sine).
+Scenario CompoundScenario(uint64_t seed, double noise_tib, double per_week, double history_days,
+                          double step_s, double daily_tib);
 Scenario DailyWeeklyScenario(uint64_t seed, double noise_tib = 0.003);
 Scenario BurstyScenario(uint64_t seed);
 

@@ -150,6 +150,56 @@ TEST(ScenarioTest, CompoundGrowthFillDateWithinTenPercentAndTruthInsideTheNinety
   EXPECT_GE(inside80, 3);
 }
 
+// Faster and noisier compounding: 4% a week over 90 days with noise of 0.05 TiB (1-2% of
+// the level), and 3% a week over 60 hourly days with a daily swing of +-0.1 TiB. The curve
+// started from the last point, whose noise (or daily phase) moved all of it: lines and
+// Holt-Winters scored better a month ahead and were chosen, 50% and 65% late in the
+// median, the truth inside the 80% band in 1 and 0 of 8. From the recent level, the curve
+// wins at half the 4%-a-week seeds (within 2%; at the others predict_linear is still 43-86%
+// late) and the truth is inside the bands; the daily swing's date is 27% late (a
+// combination with the curve), inside the 80% band.
+TEST(ScenarioTest, NoisyAndDailySwingingCompoundingHoldsTheTruthInsideTheBands) {
+  struct Variant {
+    double per_week, days, step_s, noise, daily;
+    int compound_seeds, inside80;  // at least
+    double median_error;           // at most
+  };
+  for (const Variant& v : {Variant{0.04, 90, kDay, 0.05, 0, 3, 5, 0.5},
+                           Variant{0.03, 60, 3600, 0.002, 0.1, 0, 7, 0.35}}) {
+    int inside80 = 0, inside95 = 0, compound = 0;
+    std::vector<double> errors;
+    for (uint64_t seed = 1; seed <= 8; ++seed) {
+      const Scenario s = CompoundScenario(seed, v.noise, v.per_week, v.days, v.step_s, v.daily);
+      const Planned p = Plan(s, seed);
+      ASSERT_TRUE(p.error.empty()) << p.error;
+      ASSERT_TRUE(p.c.expected_s && p.c.earliest80_s && p.c.earliest_s);
+      const double error = std::fabs(*p.c.expected_s - p.f.origin_s - s.truth_s) / s.truth_s;
+      errors.push_back(error);
+      if (p.f.model == ModelKind::kCompound) {
+        ++compound;
+        EXPECT_LE(error, 0.05) << seed;
+      }
+      // A lower bound that stays under the threshold within the search is "not reached":
+      // the truth is inside the band on that side.
+      const auto inside = [&](const std::optional<double>& early,
+                              const std::optional<double>& late) {
+        return *early <= p.truth_s && (!late || p.truth_s <= *late);
+      };
+      inside80 += inside(p.c.earliest80_s, p.c.latest80_s);
+      inside95 += inside(p.c.earliest_s, p.c.latest_s);
+    }
+    std::sort(errors.begin(), errors.end());
+    std::printf(
+        "%.0f%% a week, %.0f days: compound at %d of 8, median error %.1f%%, truth inside "
+        "80%% %d, 95%% %d\n",
+        100 * v.per_week, v.days, compound, 100 * errors[errors.size() / 2], inside80, inside95);
+    EXPECT_GE(compound, v.compound_seeds);
+    EXPECT_LE(errors[errors.size() / 2], v.median_error);
+    EXPECT_GE(inside80, v.inside80);
+    EXPECT_GE(inside95, 8);
+  }
+}
+
 TEST(ScenarioTest, DailyAndWeeklyCyclesFillAtTheWeeklyPeakWithinFivePercent) {
   // The weekly swing was taken for a daily one (each period's profile explains most of what
   // its own moving average leaves): a line was chosen and the date followed the trend,
