@@ -27,4 +27,12 @@ inline constexpr double kRecentRateFarShare = 0.25;
 // date by a day, and a plain line must not read as a change of rate.
 inline constexpr double kRateChangeStderrs = 3;
 
+// Models scored within this factor of the best single model's backtest MASE are ones the
+// backtest could not tell apart: their disagreement beyond the lead widens the bands, and
+// with accelerating growth the curve is chosen from among them (kCurvatureStderrs).
+inline constexpr double kNearTieMase = 1.25;
+// Growth accelerates beyond the noise when the history's curvature (CurvatureStderrs) is
+// above this many standard errors.
+inline constexpr double kCurvatureStderrs = 3;
+
 }  // namespace sfsg::config

@@ -24,6 +24,8 @@
 //      choice made on the folds that do not overlap it): when that scores worse than the best
 //      baseline chosen the same way, or (when the lead scored is the horizon) worse than the
 //      best baseline's own backtest score, the best baseline is chosen instead, unshrunk;
+//      with the lead short of the horizon, growth that accelerates beyond its noise
+//      (CurvatureStderrs above 3) picks compound when it scored within 25% of the choice;
 //   5. the chosen model (and the baseline, by its weight) is refitted on the whole
 //      history (predict_linear on the horizon's worth of it, or the lead's after a
 //      change of rate within that) and projected to the search limit, with bands from
@@ -126,6 +128,11 @@ struct BacktestSummary {
   // baseline; the weight (0, 1/4, 1/2 or 3/4) is the one that scores best on the folds.
   double shrink_weight = 0;
   ModelKind shrink_toward = ModelKind::kDrift;
+  // With a lead short of the horizon: how far the growth accelerates (CurvatureStderrs),
+  // and whether compound replaced curve_over for it (within config::kNearTieMase).
+  double curvature_stderrs = 0;
+  bool curve_chosen = false;
+  ModelKind curve_over = ModelKind::kDrift;
 };
 
 // A forecast value with its bands.

@@ -105,7 +105,7 @@ std::vector<double> LineForecast(const Line& line, const std::vector<double>& se
 // Where the growth rate last changed: the break b in [n/10, 2n/3] minimising the summed
 // squared residuals of separate lines over [0, b) and [b, n) (two-segment least squares,
 // O(n) from prefix sums); n - n/3 when n < 20 (the recent third).
-size_t TrendBreak(std::span<const double> y) {
+size_t TrendBreak(std::span<const double> y, double* two_line_sse = nullptr) {
   const size_t n = y.size();
   if (n < 20) return n - n / 3;
   // The sums run on the residuals from the whole history's line about the middle index
@@ -132,6 +132,7 @@ size_t TrendBreak(std::span<const double> y) {
     const double v = sse(0, b) + sse(b, n);
     if (v < best_sse) best_sse = v, best = b;
   }
+  if (two_line_sse) *two_line_sse = best_sse;
   return best;
 }
 
@@ -656,6 +657,64 @@ double SlopeStderr(const LineNoise& noise, size_t n) {
   const double rho = std::clamp(noise.lag1, 0.0, 0.95);
   const double m = static_cast<double>(n);
   return noise.residual_sd * std::sqrt((1 + rho) / (1 - rho)) * std::sqrt(12 / (m * (m * m - 1)));
+}
+
+double CurvatureStderrs(std::span<const double> y, size_t season) {
+  const size_t n = y.size();
+  if (n < 8) return 0;
+  std::vector<double> z(y.begin(), y.end());
+  if (season > 1 && n >= 2 * season) z = Deseasonalize(y, SeasonalIndices(y, FitLine(y), season));
+  // Orthogonal polynomials about the middle index: 1, x, x^2 - mean(x^2).
+  const double middle = (static_cast<double>(n) - 1) / 2;
+  double mean_x2 = 0, mean_z = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double x = static_cast<double>(i) - middle;
+    mean_x2 += x * x / static_cast<double>(n);
+    mean_z += z[i] / static_cast<double>(n);
+  }
+  double s1 = 0, s2 = 0, zy1 = 0, zy2 = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double x = static_cast<double>(i) - middle, q = x * x - mean_x2;
+    s1 += x * x, s2 += q * q, zy1 += x * (z[i] - mean_z), zy2 += q * (z[i] - mean_z);
+  }
+  const double b = zy1 / s1, c = zy2 / s2;
+  double ss = 0, lagged = 0, previous = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double x = static_cast<double>(i) - middle;
+    const double r = z[i] - mean_z - b * x - c * (x * x - mean_x2);
+    ss += r * r;
+    if (i > 0) lagged += r * previous;
+    previous = r;
+  }
+  // Residuals as correlated as a random walk's (cumulative bursts) count for nearly one
+  // point each: the cap is 0.999 (SlopeStderr's 0.95 left 14 days of 5-minute bursts
+  // "curving" beyond 3 standard errors).
+  const double rho = std::clamp(ss > 0 ? lagged / ss : 0.0, 0.0, 0.999);
+  const double se =
+      std::sqrt(ss / static_cast<double>(n - 3) / s2) * std::sqrt((1 + rho) / (1 - rho));
+  return se > 0 ? c / se : 0;
+}
+
+bool CurveOverTwoLines(std::span<const double> y, size_t season) {
+  const size_t n = y.size();
+  if (n < 20) return false;
+  std::vector<double> z(y.begin(), y.end());
+  if (season > 1 && n >= 2 * season) z = Deseasonalize(y, SeasonalIndices(y, FitLine(y), season));
+  if (!std::all_of(z.begin(), z.end(), [](double v) { return std::isfinite(v) && v > 0; }))
+    return false;
+  std::vector<double> logs(n);
+  for (size_t i = 0; i < n; ++i) logs[i] = std::log(z[i]);
+  const Line curve = FitLine(logs);
+  double curve_sse = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double r = z[i] - std::exp(curve.intercept + curve.slope * static_cast<double>(i));
+    curve_sse += r * r;
+  }
+  double lines_sse = 0;
+  TrendBreak(z, &lines_sse);
+  if (!(lines_sse > 0)) return false;
+  const double m = static_cast<double>(n);
+  return m * std::log(curve_sse) + 2 * std::log(m) <= m * std::log(lines_sse) + 5 * std::log(m);
 }
 
 }  // namespace sfsg

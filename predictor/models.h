@@ -106,4 +106,17 @@ LineNoise FitLineNoise(std::span<const double> y);
 // (clamped to [0, 0.95]: a daily cycle in the residuals counts as correlated noise).
 double SlopeStderr(const LineNoise& noise, size_t n);
 
+// How far a history curves upward beyond its noise: the quadratic coefficient of a least-
+// squares fit (to the history less its season's profile when season > 1 and it spans two
+// seasons) over its standard error, inflated for lag-1 autocorrelated residuals (rho up to
+// 0.999). Positive: accelerating growth. 0 under 8 points.
+double CurvatureStderrs(std::span<const double> y, size_t season);
+
+// Whether growth at a constant rate (a line of the logarithms) describes the history (less
+// its season's profile, as above) at least as well as two lines with a break between a
+// tenth and two thirds of it, by BIC (n ln SSE + k ln n; 2 parameters against 5: two lines
+// and where they break): accelerating growth that compounds, not a line that steepened
+// once. False for a series not all positive or under 20 points.
+bool CurveOverTwoLines(std::span<const double> y, size_t season);
+
 }  // namespace sfsg

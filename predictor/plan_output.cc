@@ -118,6 +118,8 @@ Json ForecastToJson(const ForecastResult& f) {
         {"best_baseline_mase", Num(f.backtest.best_baseline_mase)},
         {"lowest_mase_model", std::string(ModelName(f.backtest.lowest_mase_model))},
         {"fallback", FallbackName(f.backtest.fallback)},
+        {"curve_chosen", f.backtest.curve_chosen},
+        {"curvature_stderrs", Num(f.backtest.curvature_stderrs)},
         {"combined", std::move(combined)},
         {"shrink_weight", Num(f.backtest.shrink_weight)},
         {"shrink_toward", f.backtest.shrink_weight > 0

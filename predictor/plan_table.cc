@@ -118,6 +118,26 @@ std::string LevelStepRows(const ForecastResult& f) {
 std::string ChoiceNote(const ForecastResult& f) {
   const BacktestSummary& b = f.backtest;
   if (b.folds < 3) return "lowest backtest MASE; too few folds to score the choice";
+  if (b.curve_chosen) {
+    double curve = 0, over = 0;
+    for (const ModelScore& s : b.scores) {
+      if (s.model == ModelKind::kCompound) curve = s.mase;
+      if (s.model == b.curve_over) over = s.mase;
+    }
+    return StringPrintf(
+               "growth accelerates beyond the noise (curvature %.1f standard errors, a curve "
+               "rather "
+               "than two lines) and compound scored %.3f against %s's %.3f at %.1f d ahead, within "
+               "%.0f%%: short of the horizon, where a line would be late",
+               b.curvature_stderrs, curve, std::string(ModelName(b.curve_over)).c_str(), over,
+               b.lead_s / kDay, 100 * (config::kNearTieMase - 1)) +
+           (b.fallback != BacktestSummary::Fallback::kNone
+                ? StringPrintf(" (by MASE alone the choice, %s, scored %.3f out of sample and "
+                               "fell back to %s)",
+                               std::string(ModelName(b.lowest_mase_model)).c_str(),
+                               b.selection_mase, std::string(ModelName(b.curve_over)).c_str())
+                : std::string());
+  }
   using Fallback = BacktestSummary::Fallback;
   if (b.fallback != Fallback::kNone) {
     double used = 0;  // the baseline used: its own backtest score

@@ -82,6 +82,24 @@ TEST(PlanTableTest, BothTablesSayWhyTheStarredModelWasChosen) {
                        "scores 0.122 out of sample, worse than the baseline chosen the "
                        "same way (0.113)"))
       << table;
+  // The curve chosen for accelerating growth over the line the checks chose: both said.
+  f.model = ModelKind::kCompound;
+  f.backtest.curve_chosen = true;
+  f.backtest.curve_over = ModelKind::kDrift;
+  f.backtest.curvature_stderrs = 6.54;
+  for (ModelScore& s : f.backtest.scores)
+    if (s.model == ModelKind::kCompound || s.model == ModelKind::kDrift)
+      s.mase = s.model == ModelKind::kCompound ? 0.808 : 0.858;
+  const std::string curve = PlanToTable(*plan);
+  EXPECT_TRUE(Contains(curve,
+                       "  chosen: compound (growth accelerates beyond the noise (curvature 6.5 "
+                       "standard errors, a curve rather than two lines) and compound scored "
+                       "0.808 against drift's 0.858"))
+      << curve;
+  EXPECT_TRUE(Contains(curve,
+                       "(by MASE alone the choice, combination, scored 0.122 out of "
+                       "sample and fell back to drift)"))
+      << curve;
 }
 
 // The line of the recommendation has one unit: "2.67 PiB  (add 0.89 PiB)", not
