@@ -837,9 +837,10 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   // Beyond a lead scored short of the horizon, a line and a curve that scored alike part:
   // a line extrapolating accelerating growth is late (4% a week over 90 days, scored 30
   // days ahead: predict_linear 43-86% late at half the seeds). When the history's growth
-  // accelerates beyond its noise (CurvatureStderrs) and compound scored within
-  // kNearTieMase of the choice, the curve is chosen; a speed-up (a line that steepened)
-  // reads the same, and the curve's date is then early (10% on the audits' speed-up).
+  // accelerates beyond its noise (CurvatureStderrs), the curve describes it at least as
+  // well as two lines with a break (a speed-up, a line that steepened once, curves too: the
+  // curve alone put the audits' speed-up 10% early), and compound scored within
+  // kNearTieMase of the choice, the curve is chosen.
   if (lead_short) r.backtest.curvature_stderrs = CurvatureStderrs(adjusted, r.seasonality.period);
   if (lead_short && ordered[chosen].model != ModelKind::kCompound &&
       r.backtest.curvature_stderrs > config::kCurvatureStderrs &&
