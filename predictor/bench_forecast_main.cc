@@ -6,8 +6,9 @@
 // Cases: every NAB CSV in NAB_DIR as it is (native step) and as its cumulative sum (a
 // growth series, hourly for 1 and 7 days ahead, daily for 30 and 90), plus the constructed
 // storage scenarios (predictor/scenarios.h, continued 90 days with the same noise), at
-// 1, 7, 30 and 90 days ahead when the series has at least twice the horizon. Origins are
-// spread over the second half of the series. Per case: mean MASE (scaled by the training
+// 1, 7, 30 and 90 days ahead when each origin has twice the horizon behind it (Classify;
+// series of 2-3 horizons are short-history cases, apart). Origins are spread over the
+// second half of the series. Per case: mean MASE (scaled by the training
 // window's one-step naive error) of sfsg's forecast, of each baseline (naive, drift,
 // seasonal naive daily and weekly, predict_linear over the horizon), their ratio to the
 // best baseline, and the share of actual points inside sfsg's 80% and 95% bands.
