@@ -136,6 +136,20 @@ size_t TrendBreak(std::span<const double> y, double* two_line_sse = nullptr) {
   return best;
 }
 
+// How many of the last points set a line's recent level (their median residual): a tenth
+// of the history, at least 3, at most a season (or 24 points without one).
+size_t RecentLevelPoints(size_t n, size_t season) {
+  return std::clamp<size_t>(n / 10, std::min<size_t>(3, n), season > 1 ? season : 24);
+}
+
+// The history less its season's profile about its line (when season > 1 and it spans two
+// seasons), else the history.
+std::vector<double> WithoutSeasonProfile(std::span<const double> y, size_t season) {
+  if (season > 1 && y.size() >= 2 * season)
+    return Deseasonalize(y, SeasonalIndices(y, FitLine(y), season));
+  return std::vector<double>(y.begin(), y.end());
+}
+
 // The history since the growth rate last changed (at least the recent third and
 // min_recent_window), its line, and with a season (two periods in the window at least) the
 // season's profile about the line. Not when the window was stretched to the horizon
@@ -204,8 +218,7 @@ std::vector<double> CompoundForecast(std::span<const double> y, size_t steps,
   // whole curve, the backtest scored a line better at a month ahead, and a line was chosen
   // for 4%-a-week compounding: 58% late on its fill date (now 2%).
   const size_t w = recent.window;
-  const size_t m = options.season;
-  const size_t k = std::clamp<size_t>(n / 10, std::min<size_t>(3, n), m > 1 ? m : 24);
+  const size_t k = RecentLevelPoints(n, options.season);
   std::vector<double> residuals;
   for (size_t i = w - std::min(k, w); i < w; ++i)
     residuals.push_back(logs[n - w + i] - recent.line.intercept -
@@ -242,7 +255,7 @@ std::vector<double> RegressionForecast(ModelKind kind, std::span<const double> y
   }
   // From the recent level: the line moves by the median residual of the last k points, so
   // the forecast starts where the series is, not where the whole history's line ends.
-  const size_t k = std::clamp<size_t>(n / 10, std::min<size_t>(3, n), m > 1 ? m : 24);
+  const size_t k = RecentLevelPoints(n, m);
   std::vector<double> residuals;
   for (size_t i = n - k; i < n; ++i) {
     double fitted = line.intercept + line.slope * static_cast<double>(i);
@@ -662,8 +675,7 @@ double SlopeStderr(const LineNoise& noise, size_t n) {
 double CurvatureStderrs(std::span<const double> y, size_t season) {
   const size_t n = y.size();
   if (n < 8) return 0;
-  std::vector<double> z(y.begin(), y.end());
-  if (season > 1 && n >= 2 * season) z = Deseasonalize(y, SeasonalIndices(y, FitLine(y), season));
+  const std::vector<double> z = WithoutSeasonProfile(y, season);
   // Orthogonal polynomials about the middle index: 1, x, x^2 - mean(x^2).
   const double middle = (static_cast<double>(n) - 1) / 2;
   double mean_x2 = 0, mean_z = 0;
@@ -698,8 +710,7 @@ double CurvatureStderrs(std::span<const double> y, size_t season) {
 bool CurveOverTwoLines(std::span<const double> y, size_t season) {
   const size_t n = y.size();
   if (n < 20) return false;
-  std::vector<double> z(y.begin(), y.end());
-  if (season > 1 && n >= 2 * season) z = Deseasonalize(y, SeasonalIndices(y, FitLine(y), season));
+  const std::vector<double> z = WithoutSeasonProfile(y, season);
   if (!std::all_of(z.begin(), z.end(), [](double v) { return std::isfinite(v) && v > 0; }))
     return false;
   std::vector<double> logs(n);
