@@ -25,7 +25,7 @@
 //      baseline chosen the same way, or (when the lead scored is the horizon) worse than the
 //      best baseline's own backtest score, the best baseline is chosen instead, unshrunk;
 //      with the lead short of the horizon, growth that accelerates beyond its noise
-//      (CurvatureStderrs above 3) picks compound when it scored within 25% of the choice;
+//      (CurvatureStderrs above 2.5) picks compound when it scored within 25% of the choice;
 //   5. the chosen model (and the baseline, by its weight) is refitted on the whole
 //      history (predict_linear on the horizon's worth of it, or the lead's after a
 //      change of rate within that) and projected to the search limit, with bands from

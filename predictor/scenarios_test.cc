@@ -155,17 +155,17 @@ TEST(ScenarioTest, CompoundGrowthFillDateWithinTenPercentAndTruthInsideTheNinety
 // started from the last point, whose noise (or daily phase) moved all of it: lines and
 // Holt-Winters scored better a month ahead and were chosen, 50% and 65% late in the
 // median, the truth inside the 80% band in 1 and 0 of 8. From the recent level, the curve
-// wins at half the 4%-a-week seeds (within 2%; at the others predict_linear is still 43-86%
-// late) and the truth is inside the bands; the daily swing's date is 27% late (a
-// combination with the curve), inside the 80% band.
+// won at half the 4%-a-week seeds (predict_linear 43-86% late at the others) and the daily
+// swing's date was 27% late; with the lead short of the horizon, growth that curves as a
+// curve picks it: 8 of 8 each, within 5%.
 TEST(ScenarioTest, NoisyAndDailySwingingCompoundingHoldsTheTruthInsideTheBands) {
   struct Variant {
     double per_week, days, step_s, noise, daily;
     int compound_seeds, inside80;  // at least
     double median_error;           // at most
   };
-  for (const Variant& v : {Variant{0.04, 90, kDay, 0.05, 0, 3, 5, 0.5},
-                           Variant{0.03, 60, 3600, 0.002, 0.1, 0, 7, 0.35}}) {
+  for (const Variant& v : {Variant{0.04, 90, kDay, 0.05, 0, 7, 7, 0.05},
+                           Variant{0.03, 60, 3600, 0.002, 0.1, 7, 7, 0.05}}) {
     int inside80 = 0, inside95 = 0, compound = 0;
     std::vector<double> errors;
     for (uint64_t seed = 1; seed <= 8; ++seed) {
