@@ -698,6 +698,17 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   if (detect) DropTrailingZeros(r.grid, series.name, r.warnings);
   const size_t n = r.grid.values.size();
   const double step = r.grid.step_s;
+  if (n < 10 && series.time_s.size() >= 10 &&
+      options.horizon_s / 50000 > series.quality.median_step_s) {
+    // The horizon, not the series, coarsened the grid below 10 points.
+    char buf[240];
+    std::snprintf(buf, sizeof(buf),
+                  "--horizon: %.0f days makes the grid's step %.0f s (the horizon / 50,000), "
+                  "which leaves %zu points of the series's %zu samples; at least 10 are needed "
+                  "(a horizon that long is beyond what this history can say)",
+                  options.horizon_s / config::kDaySeconds, step, n, series.time_s.size());
+    return Error::Usage(buf);
+  }
   if (n < 10) {
     char buf[200];
     std::snprintf(buf, sizeof(buf),

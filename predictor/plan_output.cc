@@ -39,19 +39,21 @@ Json BandJson(const Band& b, bool bands_identified) {
           {"upper95", bound(b.upper95)}};
 }
 
-Json CrossingJson(const Crossing& c, double origin_s) {
+// The dates' bounds come from the bands: null, like them, when no error sized them.
+Json CrossingJson(const Crossing& c, double origin_s, bool bands_identified) {
   auto days = [&](const std::optional<double>& t) {
     return t ? Num((*t - origin_s) / kDay) : Json(nullptr);
   };
+  auto bound = [&](const Json& j) { return bands_identified ? j : Json(nullptr); };
   return {{"already", c.already},
-          {"earliest_unix", Num(c.earliest_s)},
+          {"earliest_unix", bound(Num(c.earliest_s))},
           {"expected_unix", Num(c.expected_s)},
-          {"latest_unix", Num(c.latest_s)},
-          {"earliest_days", days(c.earliest_s)},
+          {"latest_unix", bound(Num(c.latest_s))},
+          {"earliest_days", bound(days(c.earliest_s))},
           {"expected_days", days(c.expected_s)},
-          {"latest_days", days(c.latest_s)},
-          {"earliest80_days", days(c.earliest80_s)},
-          {"latest80_days", days(c.latest80_s)}};
+          {"latest_days", bound(days(c.latest_s))},
+          {"earliest80_days", bound(days(c.earliest80_s))},
+          {"latest80_days", bound(days(c.latest80_s))}};
 }
 
 Json RecentRateJson(const std::optional<RecentRateCrossing>& r, double origin_s) {
@@ -143,8 +145,9 @@ Json StorageJson(const StoragePlan& s) {
         {"forecast", ForecastToJson(*s.files)},
         {"capacity_files", Num(s.capacity_files)},
         {"threshold_files", s.capacity_files ? Num(s.files_threshold_count) : Json(nullptr)},
-        {"threshold_reached",
-         s.capacity_files ? CrossingJson(s.files_threshold, s.files->origin_s) : Json(nullptr)},
+        {"threshold_reached", s.capacity_files ? CrossingJson(s.files_threshold, s.files->origin_s,
+                                                              s.files->bands_identified)
+                                               : Json(nullptr)},
         {"recommended_capacity_files",
          s.capacity_files ? Num(s.recommended_capacity_files) : Json(nullptr)},
         {"additional_files", s.capacity_files ? Num(s.additional_files) : Json(nullptr)}};
@@ -157,7 +160,8 @@ Json StorageJson(const StoragePlan& s) {
           {"capacity_source", s.capacity_source},
           {"threshold_bytes", Num(s.threshold_bytes)},
           {"at_horizon", BandJson(s.at_horizon, s.forecast.bands_identified)},
-          {"threshold_reached", CrossingJson(s.threshold, s.forecast.origin_s)},
+          {"threshold_reached",
+           CrossingJson(s.threshold, s.forecast.origin_s, s.forecast.bands_identified)},
           {"recent_rate", RecentRateJson(s.recent_rate, s.forecast.origin_s)},
           {"binding_limit", LimitName(binding.limit)},
           {"binding_days", binding_days == -INFINITY ? Json(0.0) : Num(binding_days)},
@@ -208,13 +212,14 @@ Json PerformanceJson(const PerformancePlan& p) {
                        {"warnings", o.fit.warnings}});
   Json demand = nullptr;
   if (p.demand) {
-    demand = {
-        {"current_ops_per_s", Num(p.demand->last_value)},
-        {"peak_at_horizon", BandJson(p.peak_at_horizon, p.demand->bands_identified)},
-        {"threshold_ops_per_s", Num(p.threshold_ops_per_s)},
-        {"threshold_reached", p.unit.comparable ? CrossingJson(p.threshold, p.demand->origin_s)
-                                                : Json(nullptr)},  // units differ: not computed
-        {"forecast", ForecastToJson(*p.demand)}};
+    demand = {{"current_ops_per_s", Num(p.demand->last_value)},
+              {"peak_at_horizon", BandJson(p.peak_at_horizon, p.demand->bands_identified)},
+              {"threshold_ops_per_s", Num(p.threshold_ops_per_s)},
+              {"threshold_reached",
+               p.unit.comparable
+                   ? CrossingJson(p.threshold, p.demand->origin_s, p.demand->bands_identified)
+                   : Json(nullptr)},  // units differ: not computed
+              {"forecast", ForecastToJson(*p.demand)}};
   }
   Json shadow_timed = Json::array();
   for (const PerformancePlan::ShadowTimedStep& s : p.shadow_timed)
@@ -275,11 +280,12 @@ class Exposition {
     Sample(b.upper95, "band=\"upper95\"");
   }
   void Crossing(const std::string& name, const std::string& help, const sfsg::Crossing& c,
-                double origin_s) {
+                double origin_s, bool bands_identified) {
     Gauge(name, help);
     auto seconds = [&](const std::optional<double>& t) { return t ? *t - origin_s : INFINITY; };
-    Sample(seconds(c.earliest_s), "bound=\"earliest\"");
     Sample(seconds(c.expected_s), "bound=\"expected\"");
+    if (!bands_identified) return;
+    Sample(seconds(c.earliest_s), "bound=\"earliest\"");
     Sample(seconds(c.latest_s), "bound=\"latest\"");
   }
   std::string Take() { return std::move(out_); }
@@ -335,7 +341,7 @@ std::string PlanToPrometheus(const CapacityPlan& plan) {
            s->forecast.bands_identified);
     e.Crossing("storage_threshold_seconds",
                "Seconds from the last sample until the threshold is reached (+Inf: not found).",
-               s->threshold, s->forecast.origin_s);
+               s->threshold, s->forecast.origin_s, s->forecast.bands_identified);
     if (const auto& r = s->recent_rate) {
       e.Gauge("storage_recent_rate_threshold_seconds",
               "Seconds from the last sample until the threshold is reached at the growth rate "
@@ -364,7 +370,7 @@ std::string PlanToPrometheus(const CapacityPlan& plan) {
       e.Crossing("files_threshold_seconds",
                  "Seconds from the last sample until the inode threshold is reached (+Inf: not "
                  "found).",
-                 s->files_threshold, f.origin_s);
+                 s->files_threshold, f.origin_s, f.bands_identified);
       e.Gauge("files_recommended_capacity", "Inodes keeping the buffer to the horizon.");
       e.Sample(s->recommended_capacity_files);
     }
@@ -408,7 +414,7 @@ std::string PlanToPrometheus(const CapacityPlan& plan) {
       if (p->unit.comparable)
         e.Crossing("demand_threshold_seconds",
                    "Seconds until demand reaches sustainable throughput times (1 - buffer).",
-                   p->threshold, p->demand->origin_s);
+                   p->threshold, p->demand->origin_s, p->demand->bands_identified);
       e.Gauge("recommended_throughput_ops_per_second", "Throughput keeping the buffer.");
       e.Sample(*p->recommended_ops_per_s);
       if (p->headroom) {

@@ -18,22 +18,24 @@ bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// 30 daily samples of a constant 2 GiB on 2 PB: no error is measured, so the bands have
-// zero width and mean nothing.
-CapacityPlan ConstantPlan() {
+// 30 daily samples of an exact line from 2 GiB, `per_day` a day, on `capacity`: no error
+// is measured, so the bands have zero width and mean nothing.
+CapacityPlan ExactPlan(double per_day, double capacity) {
   PlanInputs in;
   in.usage = UsageTable();
   in.usage->source = "const.csv";
   for (int i = 0; i < 30; ++i) {
     in.usage->time_s.push_back(1.7e9 + kDay * i);
-    in.usage->columns["used_bytes"].push_back(2147483648.0);
+    in.usage->columns["used_bytes"].push_back(2147483648.0 + per_day * i);
   }
-  in.capacity_bytes = 2e15;
+  in.capacity_bytes = capacity;
   in.horizon_s = 30 * kDay;
   auto plan = MakeCapacityPlan(in);
   EXPECT_TRUE(plan.ok()) << plan.error().message;
   return plan.ok() ? *plan : CapacityPlan();
 }
+
+CapacityPlan ConstantPlan() { return ExactPlan(0, 2e15); }
 
 TEST(PlanOutputTest, UnidentifiedBandsAreNullInJson) {
   const CapacityPlan plan = ConstantPlan();
@@ -49,6 +51,27 @@ TEST(PlanOutputTest, UnidentifiedBandsAreNullInJson) {
     EXPECT_TRUE(point["expected"].is_number());
     EXPECT_TRUE(point["upper95"].is_null()) << point.dump();
   }
+}
+
+// The dates' bounds come from the bands: an exact line reaching its threshold has an
+// expected date and no earliest or latest one (they equalled it, a band of zero width).
+TEST(PlanOutputTest, UnidentifiedBandsLeaveTheDatesBoundsOut) {
+  const CapacityPlan plan = ExactPlan(1073741824.0, 107374182400.0);
+  ASSERT_TRUE(plan.storage.has_value());
+  ASSERT_FALSE(plan.storage->forecast.bands_identified);
+  ASSERT_TRUE(plan.storage->threshold.expected_s.has_value());
+  auto json = PlanToJson(plan);
+  ASSERT_TRUE(json.ok());
+  const Json& reached = (*json)["storage"]["threshold_reached"];
+  EXPECT_NEAR(reached["expected_days"].get<double>(), 80 - 2 - 29, 0.5) << reached.dump();
+  for (const char* bound : {"earliest_unix", "latest_unix", "earliest_days", "latest_days",
+                            "earliest80_days", "latest80_days"})
+    EXPECT_TRUE(reached[bound].is_null()) << bound << ": " << reached.dump();
+  const std::string metrics = PlanToPrometheus(plan);
+  EXPECT_TRUE(Contains(metrics, "sfsg_forecast_storage_threshold_seconds{bound=\"expected\"} "))
+      << metrics;
+  EXPECT_FALSE(Contains(metrics, "bound=\"earliest\"")) << metrics;
+  EXPECT_FALSE(Contains(metrics, "bound=\"latest\"")) << metrics;
 }
 
 TEST(PlanOutputTest, UnidentifiedBandsAreLeftOutOfTheMetrics) {

@@ -115,6 +115,10 @@ expect 2 "$predict"
 expect 2 "$predict" --usage "$work/usage.csv" --slo p99=20parsecs
 contains "unknown unit" err
 expect 2 "$predict" --usage "$work/usage.csv" --horizon 90x
+# A horizon so long that its grid (never finer than the horizon / 50,000) leaves under 10
+# points of the history is the option's fault, not the file's.
+expect 2 "$predict" --usage "$work/usage.csv" --horizon 1000y
+contains "--horizon: " err
 expect 2 "$predict" --usage "$work/usage.csv" --buffer 120%
 expect 2 "$predict" --usage "$work/usage.csv" --no-such-option
 expect 2 "$predict" --usage "$work/usage.csv" --json --prometheus

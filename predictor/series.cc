@@ -224,7 +224,7 @@ RegularGrid ToRegularGrid(const Series& series, size_t max_points, double min_st
   }
   RegularGrid grid;
   grid.step_s = step;
-  const size_t size = static_cast<size_t>(std::llround(span / step)) + 1;
+  size_t size = static_cast<size_t>(std::llround(span / step)) + 1;
   // Aggregated, the grid ends at the last sample and its last point is that sample: the
   // mean of the last bucket sat up to half a bucket earlier and below a growing series's
   // last value (a 5-minute burst lost from a 15-minute bucket's mean).
@@ -238,6 +238,17 @@ RegularGrid ToRegularGrid(const Series& series, size_t max_points, double min_st
     ++count[k];
   }
   if (aggregate) sum[size - 1] = series.values.back(), count[size - 1] = 1;
+  // Counted back from the last sample, the grid can start half a step before the first
+  // one, which rounds into the next bucket: an empty first bucket read as 0 was a step the
+  // size of the whole volume at the start ("an import of +5.0 TiB" at 2x aggregation).
+  size_t lead = 0;
+  while (lead + 1 < size && count[lead] == 0) ++lead;
+  if (lead > 0) {
+    sum.erase(sum.begin(), sum.begin() + static_cast<std::ptrdiff_t>(lead));
+    count.erase(count.begin(), count.begin() + static_cast<std::ptrdiff_t>(lead));
+    size -= lead;
+    grid.start_s += step * static_cast<double>(lead);
+  }
   grid.values.assign(size, 0);
   size_t occupied = 0;
   size_t previous = size;  // last occupied index

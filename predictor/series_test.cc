@@ -300,5 +300,25 @@ TEST(SeriesTest, AnAggregatedGridEndsAtTheLastSample) {
         << k;
 }
 
+TEST(SeriesTest, AGridCountedBackFromTheLastSampleHasNoEmptyFirstPoint) {
+  // 10,800 one-minute samples halved to 2-minute points: counted back from the last
+  // sample, the grid started half a step before the first, which rounded into the second
+  // bucket and left the first empty, read as 0 (a step the size of the volume).
+  Series s;
+  s.name = "used_bytes";
+  for (int i = 0; i < 10800; ++i) {
+    s.time_s.push_back(60.0 * i);
+    s.values.push_back(1000.0 + i);
+  }
+  s.quality.median_step_s = 60;
+  const RegularGrid grid = ToRegularGrid(s, 6000);
+  ASSERT_EQ(grid.step_s, 120);
+  EXPECT_DOUBLE_EQ(grid.start_s + grid.step_s * static_cast<double>(grid.values.size() - 1),
+                   s.time_s.back());
+  EXPECT_GE(grid.start_s, s.time_s.front() - grid.step_s / 2);
+  for (double v : grid.values) ASSERT_GE(v, 1000.0);
+  EXPECT_NEAR(grid.values.front(), 1000.5, 1.0);
+}
+
 }  // namespace
 }  // namespace sfsg

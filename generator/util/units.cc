@@ -112,7 +112,7 @@ Result<double> ParseDurationSeconds(std::string_view text, std::string_view what
     unit = 365 * 86400;
   else
     return Error::Usage(std::string(what) + ": unknown unit " + Quote(suffix) + " in " +
-                        Quote(text) + " (use ms, s, m, h, d, w, y)");
+                        Quote(text) + " (use us, ms, s, m or min, h, d, w, y)");
   const double seconds = number * unit;
   if (!std::isfinite(seconds))
     return Error::Usage(std::string(what) + ": " + Quote(text) + " is out of range");
