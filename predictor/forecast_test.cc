@@ -668,6 +668,17 @@ TEST(ModelsTest, TheMediansLeaveOutOneBurst) {
   std::vector<double> moved(100, 10.0);
   std::fill(moved.end() - 20, moved.end(), 50.0);
   EXPECT_EQ(FitAndForecast(ModelKind::kRecentMedian, moved, 3, none)[0], 50.0);
+  // A noisy level that stepped up 4 points ago (of a 24-point window) is followed from
+  // then; a burst of 4 points that straddle the old level is not a step.
+  std::vector<double> noisy(300);
+  for (size_t i = 0; i < noisy.size(); ++i) noisy[i] = 6 + 0.3 * std::sin(2.1 * i);
+  std::vector<double> stepped = noisy, burst = noisy;
+  for (size_t i = noisy.size() - 4; i < noisy.size(); ++i) stepped[i] += 9;
+  const double spikes[] = {20, 5, 30, 12};
+  for (size_t i = 0; i < 4; ++i) burst[noisy.size() - 4 + i] = spikes[i];
+  EXPECT_NEAR(FitAndForecast(ModelKind::kRecentMedian, stepped, 3, none)[0], 15, 0.3);
+  EXPECT_NEAR(FitAndForecast(ModelKind::kRecentMedian, burst, 3, none)[0], 6, 0.3);
+  EXPECT_NEAR(FitAndForecast(ModelKind::kRecentMedian, noisy, 3, none)[0], 6, 0.3);
 
   constexpr size_t kSeason = 6;
   const double shape[kSeason] = {1, 5, 9, 5, 1, 0};
