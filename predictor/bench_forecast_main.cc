@@ -108,7 +108,22 @@ bool diagnose = false;  // --diagnose: also each model's own error at each origi
 
 struct Outcome {
   double ratio = 0, cover80 = 0, cover95 = 0;
+  double ratio_se = 0;  // the ratio's standard error over the origins (RatioStderr)
 };
+
+// The ratio's standard error from the origins' paired differences (sfsg's MASE less the
+// baseline's), counting as independent only as many origins as there are horizons in the
+// span they cover (+1): forecasts whose windows overlap share most of their error.
+double RatioStderr(const std::vector<double>& sfsg, const std::vector<double>& base,
+                   double base_mean, size_t independent) {
+  const size_t n = sfsg.size();
+  if (n < 2 || !(base_mean > 0)) return 0;
+  double mean = 0, ss = 0;
+  for (size_t k = 0; k < n; ++k) mean += (sfsg[k] - base[k]) / static_cast<double>(n);
+  for (size_t k = 0; k < n; ++k) ss += std::pow(sfsg[k] - base[k] - mean, 2);
+  const double sd = std::sqrt(ss / static_cast<double>(n - 1));
+  return sd / std::sqrt(static_cast<double>(std::clamp<size_t>(independent, 1, n))) / base_mean;
+}
 
 const char* kBaselines[] = {"naive", "drift", "snaive_daily", "snaive_weekly", "predict_linear"};
 
@@ -139,6 +154,8 @@ bool RunCase(const Grid& g, double horizon_days, size_t origins_wanted, Outcome&
   const size_t count = std::min(origins_wanted, last - first + 1);
   if (count < 3) return false;
   std::map<std::string, double> mase;
+  std::map<std::string, std::vector<double>> per_origin;  // each baseline's MASE by origin
+  std::vector<double> sfsg_per_origin;
   double sfsg = 0, in80 = 0, in95 = 0, points = 0;
   std::map<std::string, size_t> used;
   for (size_t k = 0; k < count; ++k) {
@@ -172,6 +189,7 @@ bool RunCase(const Grid& g, double horizon_days, size_t origins_wanted, Outcome&
       points += 1;
     }
     sfsg += err / static_cast<double>(h) / scale;
+    sfsg_per_origin.push_back(err / static_cast<double>(h) / scale);
     if (diagnose) {
       for (const std::string& w : f->warnings) std::fprintf(stderr, "    warning: %s\n", w.c_str());
       std::fprintf(stderr, "    backtest:");
@@ -205,6 +223,7 @@ bool RunCase(const Grid& g, double horizon_days, size_t origins_wanted, Outcome&
       for (size_t i = 0; i < h; ++i) e += std::fabs(g.y[o + i] - p[i]);
       here[kind] = e / static_cast<double>(h) / scale;
       mase[kind] += here[kind];
+      per_origin[kind].push_back(here[kind]);
       used[kind] += 1;
     }
     if (diagnose) {
@@ -225,9 +244,12 @@ bool RunCase(const Grid& g, double horizon_days, size_t origins_wanted, Outcome&
   result.ratio = best_mase > 0 ? sfsg / best_mase : 1;
   result.cover80 = in80 / points;
   result.cover95 = in95 / points;
-  std::printf("%-44s %4.0fd %3zu %9.3f  %-14s %9.3f  %6.3f  %5.1f%%  %5.1f%%\n", g.name.c_str(),
-              horizon_days, count, sfsg, best.c_str(), best_mase, result.ratio,
-              100 * result.cover80, 100 * result.cover95);
+  result.ratio_se = best.empty() ? 0
+                                 : RatioStderr(sfsg_per_origin, per_origin[best], best_mase,
+                                               (last - first) / h + 1);
+  std::printf("%-44s %4.0fd %3zu %9.3f  %-14s %9.3f  %6.3f %6.3f  %5.1f%%  %5.1f%%\n",
+              g.name.c_str(), horizon_days, count, sfsg, best.c_str(), best_mase, result.ratio,
+              2 * result.ratio_se, 100 * result.cover80, 100 * result.cover95);
   std::fflush(stdout);
   return true;
 }
@@ -314,17 +336,18 @@ int Main(int argc, char** argv) {
   cases.push_back(FromScenario(CompoundScenario(1)));
   cases.push_back(FromScenario(DailyWeeklyScenario(1)));
   cases.push_back(FromScenario(BurstyScenario(1)));
-  std::printf("%-44s %5s %3s %9s  %-14s %9s  %6s  %6s  %6s\n", "series", "ahead", "org",
-              "sfsg MASE", "best baseline", "its MASE", "ratio", "cov80", "cov95");
+  std::printf("%-44s %5s %3s %9s  %-14s %9s  %6s %6s  %6s  %6s\n", "series", "ahead", "org",
+              "sfsg MASE", "best baseline", "its MASE", "ratio", "+-2se", "cov80", "cov95");
   // The goal's figures, and the same for the short-history cases (printed after, apart).
   struct Tally {
     double log_sum = 0, worst = 0, c80 = 0, c95 = 0, real_log_sum = 0;
-    size_t count = 0, above = 0, real_count = 0;
+    size_t count = 0, above = 0, beyond_noise = 0, real_count = 0;
     void Add(const Outcome& o, bool real) {
       log_sum += std::log(o.ratio);
       if (real) real_log_sum += std::log(o.ratio), ++real_count;
       worst = std::max(worst, o.ratio);
       above += o.ratio > 1.0;
+      beyond_noise += o.ratio - 2 * o.ratio_se > 1.0;
       c80 += o.cover80, c95 += o.cover95;
       ++count;
     }
@@ -332,9 +355,10 @@ int Main(int argc, char** argv) {
       if (count == 0) return;
       const double c = static_cast<double>(count);
       std::printf(
-          "\n%s %zu: geometric mean ratio %.3f, worst %.3f, %zu above 1.0; coverage 80%% band "
-          "%.1f%%, 95%% band %.1f%%\n",
-          what, count, std::exp(log_sum / c), worst, above, 100 * c80 / c, 100 * c95 / c);
+          "\n%s %zu: geometric mean ratio %.3f, worst %.3f, %zu above 1.0 (%zu by more than "
+          "2 standard errors); coverage 80%% band %.1f%%, 95%% band %.1f%%\n",
+          what, count, std::exp(log_sum / c), worst, above, beyond_noise, 100 * c80 / c,
+          100 * c95 / c);
       // The real series alone: the constructed cases, whose baselines miss their one
       // event, score far below 1 and would flatter the mean.
       if (real_count > 0 && real_count < count)
