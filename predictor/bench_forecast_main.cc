@@ -7,8 +7,8 @@
 // growth series, hourly for 1 and 7 days ahead, daily for 30 and 90), plus the constructed
 // storage scenarios (predictor/scenarios.h, continued 90 days with the same noise), at
 // 1, 7, 30 and 90 days ahead when each origin has twice the horizon behind it (Classify;
-// series of 2-3 horizons are short-history cases, apart). Origins are spread over the
-// second half of the series. Per case: mean MASE (scaled by the training
+// series of 2-3 horizons are short-history cases, apart). Origins (30 unless --origins)
+// are spread over the second half of the series. Per case: mean MASE (scaled by the training
 // window's one-step naive error) of sfsg's forecast, of each baseline (naive, drift,
 // seasonal naive daily and weekly, predict_linear over the horizon), their ratio to the
 // best baseline, and the share of actual points inside sfsg's 80% and 95% bands.
@@ -274,7 +274,7 @@ Grid FromScenario(const Scenario& s) {
 }
 
 int Main(int argc, char** argv) {
-  size_t origins = 10;
+  size_t origins = 30;
   std::string dir, only;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--origins") == 0 && i + 1 < argc) {

@@ -852,7 +852,11 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
   // well as two lines with a break (a speed-up, a line that steepened once, curves too: the
   // curve alone put the audits' speed-up 10% early), and compound scored within
   // kNearTieMase of the choice, the curve is chosen.
-  if (lead_short) r.backtest.curvature_stderrs = CurvatureStderrs(adjusted, r.seasonality.period);
+  std::vector<size_t> step_indices;
+  for (const LevelShift& s : shifts)
+    if (s.kind != ShiftKind::kRetention) step_indices.push_back(s.index);
+  if (lead_short)
+    r.backtest.curvature_stderrs = CurvatureStderrs(adjusted, r.seasonality.period, step_indices);
   if (lead_short && ordered[chosen].model != ModelKind::kCompound &&
       r.backtest.curvature_stderrs > config::kCurvatureStderrs &&
       CurveOverTwoLines(adjusted, r.seasonality.period))
@@ -865,6 +869,23 @@ Result<ForecastResult> ForecastSeries(const Series& series, const ForecastOption
         chosen = static_cast<int>(i), weight = 0;
         break;
       }
+  // The converse: compound ranked first at the lead on a history that does not curve
+  // beyond its noise extrapolates a curvature nothing showed (a line with an import, seed
+  // 7: 13.2% early at 140 days from a 20-day lead). The best other candidate is chosen.
+  if (lead_short && ordered[chosen].model == ModelKind::kCompound && !r.backtest.curve_chosen &&
+      r.backtest.curvature_stderrs <= config::kCurvatureStderrs) {
+    int other = -1;
+    for (size_t i = 0; i < ordered.size(); ++i) {
+      const ModelScore& score = r.backtest.scores[i];
+      if (!score.applies || !score.candidate || ordered[i].model == ModelKind::kCompound) continue;
+      if (other < 0 || score.mase < r.backtest.scores[other].mase) other = static_cast<int>(i);
+    }
+    if (other >= 0) {
+      r.backtest.curve_declined = true;
+      chosen = other;
+      weight = fallback >= 0 ? ShrinkWeight(ordered[chosen], ordered[fallback], all) : 0;
+    }
+  }
   r.model = ordered[chosen].model;
   if (weight > 0 && fallback >= 0) {
     r.backtest.shrink_weight = weight;

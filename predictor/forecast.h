@@ -25,7 +25,9 @@
 //      baseline chosen the same way, or (when the lead scored is the horizon) worse than the
 //      best baseline's own backtest score, the best baseline is chosen instead, unshrunk;
 //      with the lead short of the horizon, growth that accelerates beyond its noise
-//      (CurvatureStderrs above 2.5) picks compound when it scored within 25% of the choice;
+//      (CurvatureStderrs above 2.5) picks compound when it scored within 25% of the choice,
+//      and compound ranked first on growth that does not curve that far gives way to the
+//      best other candidate;
 //   5. the chosen model (and the baseline, by its weight) is refitted on the whole
 //      history (predict_linear on the horizon's worth of it, or the lead's after a
 //      change of rate within that) and projected to the search limit, with bands from
@@ -133,6 +135,9 @@ struct BacktestSummary {
   double curvature_stderrs = 0;
   bool curve_chosen = false;
   ModelKind curve_over = ModelKind::kDrift;
+  // With a lead short of the horizon: compound ranked first, but the history does not curve
+  // beyond kCurvatureStderrs, so the best other candidate was chosen.
+  bool curve_declined = false;
 };
 
 // A forecast value with its bands.

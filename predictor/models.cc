@@ -1,5 +1,6 @@
 #include "predictor/models.h"
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -705,39 +706,50 @@ double SlopeStderr(const LineNoise& noise, size_t n) {
   return noise.residual_sd * std::sqrt((1 + rho) / (1 - rho)) * std::sqrt(12 / (m * (m * m - 1)));
 }
 
-double CurvatureStderrs(std::span<const double> y, size_t season) {
+double CurvatureStderrs(std::span<const double> y, size_t season, std::span<const size_t> steps) {
   const size_t n = y.size();
   if (n < 8) return 0;
   const std::vector<double> z = WithoutSeasonProfile(y, season);
-  // Orthogonal polynomials about the middle index: 1, x, x^2 - mean(x^2).
+  // Least squares on 1, x, x^2 (about the middle index) and a step indicator per modelled
+  // level step (0 before it, 1 from it): a step's size, re-estimated with the curve, does
+  // not read as curvature (the error of an import's estimated size, left in the series it
+  // was taken out of, curved 2.6 standard errors).
+  std::vector<size_t> at;
+  for (size_t s : steps)
+    if (s >= 2 && s + 2 <= n && std::find(at.begin(), at.end(), s) == at.end()) at.push_back(s);
+  const Eigen::Index columns = 3 + static_cast<Eigen::Index>(at.size());
+  if (static_cast<Eigen::Index>(n) <= columns + 1) return 0;
   const double middle = (static_cast<double>(n) - 1) / 2;
-  double mean_x2 = 0, mean_z = 0;
+  const double scale = std::max(1.0, middle);
+  Eigen::MatrixXd x(static_cast<Eigen::Index>(n), columns);
+  Eigen::VectorXd target(static_cast<Eigen::Index>(n));
   for (size_t i = 0; i < n; ++i) {
-    const double x = static_cast<double>(i) - middle;
-    mean_x2 += x * x / static_cast<double>(n);
-    mean_z += z[i] / static_cast<double>(n);
+    const auto row = static_cast<Eigen::Index>(i);
+    const double u = (static_cast<double>(i) - middle) / scale;
+    x(row, 0) = 1, x(row, 1) = u, x(row, 2) = u * u;
+    for (size_t j = 0; j < at.size(); ++j)
+      x(row, 3 + static_cast<Eigen::Index>(j)) = i >= at[j] ? 1.0 : 0.0;
+    target(row) = z[i];
   }
-  double s1 = 0, s2 = 0, zy1 = 0, zy2 = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const double x = static_cast<double>(i) - middle, q = x * x - mean_x2;
-    s1 += x * x, s2 += q * q, zy1 += x * (z[i] - mean_z), zy2 += q * (z[i] - mean_z);
+  const Eigen::MatrixXd gram = x.transpose() * x;
+  const Eigen::LDLT<Eigen::MatrixXd> solver(gram);
+  if (solver.info() != Eigen::Success) return 0;
+  const Eigen::VectorXd beta = solver.solve(x.transpose() * target);
+  const Eigen::VectorXd residual = target - x * beta;
+  double ss = 0, lagged = 0;
+  for (Eigen::Index i = 0; i < residual.size(); ++i) {
+    ss += residual(i) * residual(i);
+    if (i > 0) lagged += residual(i) * residual(i - 1);
   }
-  const double b = zy1 / s1, c = zy2 / s2;
-  double ss = 0, lagged = 0, previous = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const double x = static_cast<double>(i) - middle;
-    const double r = z[i] - mean_z - b * x - c * (x * x - mean_x2);
-    ss += r * r;
-    if (i > 0) lagged += r * previous;
-    previous = r;
-  }
+  const Eigen::VectorXd unit = Eigen::VectorXd::Unit(columns, 2);
+  const double variance_c = solver.solve(unit)(2);
   // Residuals as correlated as a random walk's (cumulative bursts) count for nearly one
   // point each: the cap is 0.999 (SlopeStderr's 0.95 left 14 days of 5-minute bursts
   // "curving" beyond 3 standard errors).
   const double rho = std::clamp(ss > 0 ? lagged / ss : 0.0, 0.0, 0.999);
-  const double se =
-      std::sqrt(ss / static_cast<double>(n - 3) / s2) * std::sqrt((1 + rho) / (1 - rho));
-  return se > 0 ? c / se : 0;
+  const double se = std::sqrt(std::max(0.0, ss / static_cast<double>(n - columns) * variance_c)) *
+                    std::sqrt((1 + rho) / (1 - rho));
+  return se > 0 ? beta(2) / se : 0;
 }
 
 bool CurveOverTwoLines(std::span<const double> y, size_t season) {

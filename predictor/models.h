@@ -109,8 +109,10 @@ double SlopeStderr(const LineNoise& noise, size_t n);
 // How far a history curves upward beyond its noise: the quadratic coefficient of a least-
 // squares fit (to the history less its season's profile when season > 1 and it spans two
 // seasons) over its standard error, inflated for lag-1 autocorrelated residuals (rho up to
-// 0.999). Positive: accelerating growth. 0 under 8 points.
-double CurvatureStderrs(std::span<const double> y, size_t season);
+// 0.999). Positive: accelerating growth. 0 under 8 points. `steps`: the indices of modelled
+// level steps, each fitted with the curve as a step of its own.
+double CurvatureStderrs(std::span<const double> y, size_t season,
+                        std::span<const size_t> steps = {});
 
 // Whether growth at a constant rate (a line of the logarithms) describes the history (less
 // its season's profile, as above) at least as well as two lines with a break between a

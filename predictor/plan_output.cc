@@ -121,6 +121,7 @@ Json ForecastToJson(const ForecastResult& f) {
         {"lowest_mase_model", std::string(ModelName(f.backtest.lowest_mase_model))},
         {"fallback", FallbackName(f.backtest.fallback)},
         {"curve_chosen", f.backtest.curve_chosen},
+        {"curve_declined", f.backtest.curve_declined},
         {"curvature_stderrs", Num(f.backtest.curvature_stderrs)},
         {"combined", std::move(combined)},
         {"shrink_weight", Num(f.backtest.shrink_weight)},

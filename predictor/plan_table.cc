@@ -138,6 +138,18 @@ std::string ChoiceNote(const ForecastResult& f) {
                                b.selection_mase, std::string(ModelName(b.curve_over)).c_str())
                 : std::string());
   }
+  if (b.curve_declined) {
+    double curve = 0, used = 0;
+    for (const ModelScore& s : b.scores) {
+      if (s.model == ModelKind::kCompound) curve = s.mase;
+      if (s.model == f.model) used = s.mase;
+    }
+    return StringPrintf(
+        "compound had the lowest MASE at %.1f d ahead (%.3f), but the growth does not curve "
+        "beyond the noise (curvature %.1f standard errors, at most %.1f): beyond the lead a "
+        "curve the history does not show puts the date early; the next best, MASE %.3f",
+        b.lead_s / kDay, curve, b.curvature_stderrs, config::kCurvatureStderrs, used);
+  }
   using Fallback = BacktestSummary::Fallback;
   if (b.fallback != Fallback::kNone) {
     double used = 0;  // the baseline used: its own backtest score

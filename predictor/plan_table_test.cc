@@ -100,6 +100,19 @@ TEST(PlanTableTest, BothTablesSayWhyTheStarredModelWasChosen) {
                        "(by MASE alone the choice, combination, scored 0.122 out of "
                        "sample and fell back to drift)"))
       << curve;
+  // Compound ranked first on growth that does not curve: the next best, and why.
+  f.model = ModelKind::kDrift;
+  f.backtest.curve_chosen = false;
+  f.backtest.fallback = BacktestSummary::Fallback::kNone;
+  f.backtest.curve_declined = true;
+  f.backtest.curvature_stderrs = 0.34;
+  const std::string declined = PlanToTable(*plan);
+  EXPECT_TRUE(Contains(declined,
+                       "  chosen: drift (compound had the lowest MASE at 20.0 d ahead (0.808), "
+                       "but the growth does not curve beyond the noise (curvature 0.3 standard "
+                       "errors, at most 2.5): beyond the lead a curve the history does not "
+                       "show puts the date early; the next best, MASE 0.858)"))
+      << declined;
 }
 
 // The line of the recommendation has one unit: "2.67 PiB  (add 0.89 PiB)", not
