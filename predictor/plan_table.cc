@@ -115,15 +115,18 @@ std::string LevelStepRows(const ForecastResult& f) {
   return out;
 }
 
+// A model's backtest MASE (0 when it was not scored).
+double ScoreOf(const BacktestSummary& b, ModelKind model) {
+  for (const ModelScore& s : b.scores)
+    if (s.model == model) return s.mase;
+  return 0;
+}
+
 std::string ChoiceNote(const ForecastResult& f) {
   const BacktestSummary& b = f.backtest;
   if (b.folds < 3) return "lowest backtest MASE; too few folds to score the choice";
   if (b.curve_chosen) {
-    double curve = 0, over = 0;
-    for (const ModelScore& s : b.scores) {
-      if (s.model == ModelKind::kCompound) curve = s.mase;
-      if (s.model == b.curve_over) over = s.mase;
-    }
+    const double curve = ScoreOf(b, ModelKind::kCompound), over = ScoreOf(b, b.curve_over);
     return StringPrintf(
                "growth accelerates beyond the noise (curvature %.1f standard errors, a curve "
                "rather "
@@ -139,11 +142,7 @@ std::string ChoiceNote(const ForecastResult& f) {
                 : std::string());
   }
   if (b.curve_declined) {
-    double curve = 0, used = 0;
-    for (const ModelScore& s : b.scores) {
-      if (s.model == ModelKind::kCompound) curve = s.mase;
-      if (s.model == f.model) used = s.mase;
-    }
+    const double curve = ScoreOf(b, ModelKind::kCompound), used = ScoreOf(b, f.model);
     return StringPrintf(
         "compound had the lowest MASE at %.1f d ahead (%.3f), but the growth does not curve "
         "beyond the noise (curvature %.1f standard errors, at most %.1f): beyond the lead a "
@@ -152,9 +151,7 @@ std::string ChoiceNote(const ForecastResult& f) {
   }
   using Fallback = BacktestSummary::Fallback;
   if (b.fallback != Fallback::kNone) {
-    double used = 0;  // the baseline used: its own backtest score
-    for (const ModelScore& s : b.scores)
-      if (s.model == f.model) used = s.mase;
+    const double used = ScoreOf(b, f.model);  // the baseline used: its own backtest score
     const bool choice = b.fallback == Fallback::kLosesToBaselineChoice;
     return StringPrintf(
         "%s had the lowest MASE at %.1f d ahead, but the choice scores %.3f out of sample, "
