@@ -27,9 +27,28 @@ void Absorb(CapacityPlan& plan, const ForecastResult& f) {
   plan.warnings.insert(plan.warnings.end(), f.warnings.begin(), f.warnings.end());
 }
 
-// The usage series counts operations (read_ops, write_ops): demand to plan for.
+// The usage series counts operations (read_ops, write_ops): demand to plan for. Columns
+// with no value at all are not metered (sfsg-meter leaves them empty on tmpfs, FUSE and
+// NFS, which have no block device): no demand, as if absent.
 bool HasDemand(const PlanInputs& in) {
-  return in.usage && (in.usage->columns.count("read_ops") || in.usage->columns.count("write_ops"));
+  if (!in.usage) return false;
+  for (const char* column : {"read_ops", "write_ops"}) {
+    auto it = in.usage->columns.find(column);
+    if (it != in.usage->columns.end() && std::any_of(it->second.begin(), it->second.end(),
+                                                     [](double v) { return std::isfinite(v); }))
+      return true;
+  }
+  return false;
+}
+
+// Demand columns present but empty: said, since the plan then has no demand forecast.
+void NoteUnmeteredDemand(const PlanInputs& in, CapacityPlan& plan) {
+  if (!in.usage || HasDemand(in)) return;
+  if (in.usage->columns.count("read_ops") || in.usage->columns.count("write_ops"))
+    plan.warnings.push_back(in.usage->source +
+                            ": read_ops and write_ops hold no values (not metered: a filesystem "
+                            "without a block device, such as tmpfs, FUSE or NFS); no demand "
+                            "forecast");
 }
 
 std::optional<double> LastCapacity(const UsageTable& usage) {
@@ -240,6 +259,14 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
     auto points = LatencyPointsFromCurve(curve, objective.quantile);
     if (!points) return points.error();
     auto fit = FitLatency(*points, objective.quantile);
+    // A ladder too short to fit (one step): the objective is not judged, and said so; the
+    // storage plan, and the alerts on it, stand.
+    if (!fit && fit.error().code == ErrorCode::kBadInput && plan.storage) {
+      plan.low_confidence = true;
+      plan.warnings.push_back("latency: the " + objective.quantile +
+                              " objective is not judged: " + fit.error().message);
+      continue;
+    }
     if (!fit) return fit.error();
     ObjectivePlan o;
     o.objective = objective;
@@ -289,6 +316,13 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
     if (p.unit.comparable)  // device requests -> file operations
       for (double& v : series->values) v /= *p.unit.device_requests_per_op;
     auto demand = ForecastSeries(*series, options);
+    // Too few metered operations to forecast (a few rows with I/O among storage-only ones):
+    // the storage plan and the curve stand; the demand is said to be missing.
+    if (!demand && demand.error().code == ErrorCode::kBadInput && plan.storage.has_value()) {
+      plan.low_confidence = true;
+      plan.warnings.push_back("demand: " + demand.error().message + "; no demand forecast");
+      return p;
+    }
     if (!demand) return demand.error();
     Absorb(plan, *demand);
     if (auto warning = BaselineBeatsChoiceWarning(*demand)) plan.warnings.push_back(*warning);
@@ -406,10 +440,17 @@ Result<CapacityPlan> MakeCapacityPlan(const PlanInputs& in) {
     if (!storage) return storage.error();
     plan.storage = std::move(*storage);
   }
+  NoteUnmeteredDemand(in, plan);
   if (in.curve) {
     auto performance = PlanPerformance(in, options, plan);
-    if (!performance) return performance.error();
-    plan.performance = std::move(*performance);
+    if (!performance && performance.error().code == ErrorCode::kBadInput && plan.storage) {
+      plan.low_confidence = true;
+      plan.warnings.push_back(performance.error().message + "; no performance plan");
+    } else if (!performance) {
+      return performance.error();
+    } else {
+      plan.performance = std::move(*performance);
+    }
   }
   double candidates_origin_s = 0;
   plan.device_candidates = PlanCandidates(in, options, plan, &candidates_origin_s);

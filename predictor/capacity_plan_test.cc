@@ -79,6 +79,58 @@ TEST(CapacityPlanTest, JoinsStorageAndPerformanceIntoOnePlan) {
   EXPECT_EQ(html.find("nan"), std::string::npos);
 }
 
+// Operations not metered (empty read_ops and write_ops, as sfsg-meter writes them on tmpfs,
+// FUSE or NFS), or metered at too few rows to forecast: the storage plan and the curve
+// stand, and the plan says the demand is missing. Both failed the whole plan (exit 4),
+// and with it every alert of the mount.
+TEST(CapacityPlanTest, UnmeteredOrThinDemandLeavesTheStoragePlan) {
+  for (size_t metered : {size_t{0}, size_t{3}}) {
+    PlanInputs in;
+    in.usage = MakeUsage();
+    for (const char* column : {"read_ops", "write_ops", "read_bytes", "write_bytes"}) {
+      std::vector<double>& v = in.usage->columns[column];
+      for (size_t i = 0; i + metered < v.size(); ++i) v[i] = NAN;
+    }
+    in.curve = MakeCurve({1, 2, 4, 8, 12, 16, 24, 32, 48});
+    in.horizon_s = 90 * kDay;
+    in.objectives = {*ParseObjective("p99=20ms")};
+    in.device_requests_per_op = 1.0;
+    auto plan = MakeCapacityPlan(in);
+    ASSERT_TRUE(plan.ok()) << metered << ": " << plan.error().message;
+    ASSERT_TRUE(plan->storage.has_value()) << metered;
+    ASSERT_TRUE(plan->performance.has_value()) << metered;
+    EXPECT_FALSE(plan->performance->demand.has_value()) << metered;
+    std::string said;
+    for (const std::string& w : plan->warnings) said += w + "\n";
+    EXPECT_NE(
+        said.find(metered == 0 ? "read_ops and write_ops hold no values" : "no demand forecast"),
+        std::string::npos)
+        << said;
+  }
+}
+
+// A one-step ladder (sfsg-mount --ladder 1) supports no latency fit: the objective is not
+// judged and the curve gives no performance plan, but the storage plan stands.
+TEST(CapacityPlanTest, AOneStepLadderLeavesTheStoragePlan) {
+  PlanInputs in;
+  in.usage = MakeUsage();
+  in.curve = MakeCurve({1});
+  in.horizon_s = 90 * kDay;
+  in.objectives = {*ParseObjective("p99=20ms")};
+  auto plan = MakeCapacityPlan(in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  ASSERT_TRUE(plan->storage.has_value());
+  EXPECT_FALSE(plan->performance.has_value());
+  EXPECT_TRUE(plan->low_confidence);
+  std::string said;
+  for (const std::string& w : plan->warnings) said += w + "\n";
+  EXPECT_NE(said.find("p99 objective is not judged"), std::string::npos) << said;
+  EXPECT_NE(said.find("no performance plan"), std::string::npos) << said;
+  // Without usage to plan, the same curve is an error, as before.
+  in.usage.reset();
+  EXPECT_FALSE(MakeCapacityPlan(in).ok());
+}
+
 TEST(CapacityPlanTest, DatesTheThresholdAndSizesTheCapacity) {
   PlanInputs in;
   in.usage = MakeUsage();

@@ -67,6 +67,9 @@ expect 2 "$meter" / --bogus
 one_line "bogus"
 expect 2 "$meter" / -n abc
 one_line "abc"
+# A negative count is refused, not read as 2^64 - 3 samples (run forever).
+expect 2 "$meter" / -n -3 --interval 10ms
+one_line "--count"
 expect 2 "$meter" / extra1 extra2
 one_line "positional"
 expect 2 "$meter"

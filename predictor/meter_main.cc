@@ -65,14 +65,13 @@ sfsg::Status WriteStream(int fd, const std::string& text, const std::string& nam
 }
 
 int Run(int argc, char** argv) {
-  std::string path, interval_text = "10s", out = "-";
-  uint64_t count = 0;
+  std::string path, interval_text = "10s", out = "-", count_text = "0";
   bool quiet = false;
   po::options_description options("options");
   options.add_options()("help,h", "this help")(
       "interval,i", po::value(&interval_text),
       sfsg::WithDefault("time between samples", interval_text).c_str())(
-      "count,n", po::value(&count), "stop after N samples (default: until SIGINT/SIGTERM)")(
+      "count,n", po::value(&count_text), "stop after N samples (default: until SIGINT/SIGTERM)")(
       "out,o", po::value(&out), "CSV to append to (default -: standard output)")(
       "quiet,q", po::bool_switch(&quiet), "do not report the device found");
   auto vm = sfsg::ParseCommandLine(sfsg::CommandArgs(argc, argv), options, "see --help", "path", 1);
@@ -82,6 +81,10 @@ int Run(int argc, char** argv) {
   }
   for (const std::string& given : sfsg::PositionalArgs(*vm, "path")) path = given;
   if (path.empty()) return Fail(sfsg::Error::Usage("give the PATH to meter (see --help)"));
+  // ParseCount, not the option library's unsigned conversion: that reads "-3" as 2^64 - 3.
+  auto count_parsed = sfsg::ParseCount(count_text, "--count");
+  if (!count_parsed) return Fail(count_parsed.error());
+  const uint64_t count = *count_parsed;
   auto interval = sfsg::ParseDurationSeconds(interval_text, "--interval");
   if (!interval) return Fail(interval.error());
   if (!(*interval >= 0.01)) return Fail(sfsg::Error::Usage("--interval: at least 10ms"));
