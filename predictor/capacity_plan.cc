@@ -41,6 +41,17 @@ bool HasDemand(const PlanInputs& in) {
   return false;
 }
 
+// Data too thin for the performance part (demand too short to forecast, a ladder too
+// short to fit) when there is a storage plan: the plan is kept, low-confidence, with
+// `message + what` said, so the storage plan and the alerts on it stand. False (the error
+// fails the plan) for anything else.
+bool KeepStoragePlan(const Error& error, const std::string& message, CapacityPlan& plan) {
+  if (error.code != ErrorCode::kBadInput || !plan.storage) return false;
+  plan.low_confidence = true;
+  plan.warnings.push_back(message);
+  return true;
+}
+
 // Demand columns present but empty: said, since the plan then has no demand forecast.
 void NoteUnmeteredDemand(const PlanInputs& in, CapacityPlan& plan) {
   if (!in.usage || HasDemand(in)) return;
@@ -259,14 +270,12 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
     auto points = LatencyPointsFromCurve(curve, objective.quantile);
     if (!points) return points.error();
     auto fit = FitLatency(*points, objective.quantile);
-    // A ladder too short to fit (one step): the objective is not judged, and said so; the
-    // storage plan, and the alerts on it, stand.
-    if (!fit && fit.error().code == ErrorCode::kBadInput && plan.storage) {
-      plan.low_confidence = true;
-      plan.warnings.push_back("latency: the " + objective.quantile +
-                              " objective is not judged: " + fit.error().message);
+    // A ladder too short to fit (one step): the objective is not judged, and said so.
+    if (!fit && KeepStoragePlan(fit.error(),
+                                "latency: the " + objective.quantile +
+                                    " objective is not judged: " + fit.error().message,
+                                plan))
       continue;
-    }
     if (!fit) return fit.error();
     ObjectivePlan o;
     o.objective = objective;
@@ -317,12 +326,11 @@ Result<PerformancePlan> PlanPerformance(const PlanInputs& in, const ForecastOpti
       for (double& v : series->values) v /= *p.unit.device_requests_per_op;
     auto demand = ForecastSeries(*series, options);
     // Too few metered operations to forecast (a few rows with I/O among storage-only ones):
-    // the storage plan and the curve stand; the demand is said to be missing.
-    if (!demand && demand.error().code == ErrorCode::kBadInput && plan.storage.has_value()) {
-      plan.low_confidence = true;
-      plan.warnings.push_back("demand: " + demand.error().message + "; no demand forecast");
+    // the curve stands; the demand is said to be missing.
+    if (!demand &&
+        KeepStoragePlan(demand.error(),
+                        "demand: " + demand.error().message + "; no demand forecast", plan))
       return p;
-    }
     if (!demand) return demand.error();
     Absorb(plan, *demand);
     if (auto warning = BaselineBeatsChoiceWarning(*demand)) plan.warnings.push_back(*warning);
@@ -443,14 +451,11 @@ Result<CapacityPlan> MakeCapacityPlan(const PlanInputs& in) {
   NoteUnmeteredDemand(in, plan);
   if (in.curve) {
     auto performance = PlanPerformance(in, options, plan);
-    if (!performance && performance.error().code == ErrorCode::kBadInput && plan.storage) {
-      plan.low_confidence = true;
-      plan.warnings.push_back(performance.error().message + "; no performance plan");
-    } else if (!performance) {
-      return performance.error();
-    } else {
+    if (performance)
       plan.performance = std::move(*performance);
-    }
+    else if (!KeepStoragePlan(performance.error(),
+                              performance.error().message + "; no performance plan", plan))
+      return performance.error();
   }
   double candidates_origin_s = 0;
   plan.device_candidates = PlanCandidates(in, options, plan, &candidates_origin_s);
